@@ -1,0 +1,15 @@
+// Three tiers by folder (style.md #14). @middy/* is ESM-only, so it is transformed too (toolchain.md #5).
+const common = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.[tj]sx?$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] },
+  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
+  setupFiles: ['<rootDir>/test/helpers/setup-env.ts'],
+};
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', roots: ['<rootDir>/test/unit'] },
+    { ...common, displayName: 'infra', roots: ['<rootDir>/test/infra'] },
+    { ...common, displayName: 'integration', roots: ['<rootDir>/test/integration'] },
+  ],
+};

@@ -1,0 +1,64 @@
+import * as z from 'zod';
+
+/** The parts of a BigCommerce customer the sync reads back; everything else passes through. */
+export const customerSchema = z.looseObject({
+  id: z.number().int(),
+  email: z.string(),
+  channel_ids: z.array(z.number().int()).nullish(),
+  origin_channel_id: z.number().int().nullish(),
+});
+export type Customer = z.infer<typeof customerSchema>;
+
+export const customerListSchema = z.looseObject({
+  data: z.array(customerSchema),
+  meta: z
+    .looseObject({
+      pagination: z.looseObject({ total_pages: z.number().int().optional(), current_page: z.number().int().optional() }).optional(),
+    })
+    .optional(),
+});
+
+export const attributeListSchema = z.looseObject({
+  data: z.array(z.looseObject({ id: z.number().int(), name: z.string(), type: z.string().optional() })),
+});
+export type CustomerAttribute = z.infer<typeof attributeListSchema>['data'][number];
+
+export const problemBodySchema = z.looseObject({
+  title: z.string().optional(),
+  errors: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type CustomerAddressInput = Readonly<{
+  first_name: string;
+  last_name: string;
+  address1: string;
+  city: string;
+  country_code: string;
+  address2?: string;
+  company?: string;
+  state_or_province?: string;
+  postal_code?: string;
+  phone?: string;
+  address_type?: 'residential' | 'commercial';
+}>;
+
+/** Body of one item of POST /v3/customers (fields we send; see reference/bigcommerce.md). */
+export type CustomerCreateInput = Readonly<{
+  email: string;
+  first_name: string;
+  last_name: string;
+  company?: string;
+  phone?: string;
+  notes?: string;
+  addresses?: readonly CustomerAddressInput[];
+  attributes?: readonly Readonly<{ attribute_id: number; attribute_value: string }>[];
+  form_fields?: readonly Readonly<{ name: string; value: string | number | readonly string[] }>[];
+  customer_group_id?: number;
+  channel_ids?: readonly number[];
+  origin_channel_id?: number;
+  trigger_account_created_notification?: boolean;
+  authentication?: Readonly<{ force_password_reset: boolean }>;
+}>;
+
+/** One item of PUT /v3/customers: the id plus the fields to change (no addresses: those have their own endpoint). */
+export type CustomerUpdateInput = Readonly<{ id: number }> & Partial<Omit<CustomerCreateInput, 'addresses' | 'origin_channel_id' | 'trigger_account_created_notification' | 'authentication'>>;

@@ -1,0 +1,108 @@
+import * as z from 'zod';
+import { customFieldMapSchema, type CustomerOptions } from './sync/customer-mapping';
+import type { ConflictPolicy } from './sync/sync-engine';
+
+/**
+ * The one place environment variables are read. Each function validates the part it needs once, at
+ * cold start, and fails with a message naming every bad variable (no silent defaults for required values).
+ */
+
+export class ConfigError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+const queueUrl = z.url({ message: 'must be an SQS queue URL' });
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const booleanFlag = z.enum(['true', 'false']).default('false').transform((value) => value === 'true');
+const intList = z
+  .string()
+  .regex(/^\d+(,\d+)*$/, { message: 'must be comma-separated channel ids, e.g. 1,2' })
+  .transform((value) => value.split(',').map(Number));
+const jsonOf = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be valid JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+
+const ingestEnvSchema = z.object({
+  SIGNUP_QUEUE_URL: queueUrl,
+});
+
+const syncEnvSchema = z.object({
+  DEAD_LETTER_QUEUE_URL: queueUrl,
+  SIGNUP_QUEUE_URL: queueUrl,
+  BIGCOMMERCE_STORE_HASH: z.string().regex(/^[a-z0-9]+$/i, { message: 'must be the store hash, e.g. abc123' }),
+  BIGCOMMERCE_TOKEN_SECRET: z.string().min(1, { message: 'must be the name or ARN of the token secret' }),
+  BIGCOMMERCE_API_URL: z.url().default('https://api.bigcommerce.com'),
+  BIGCOMMERCE_REQUEST_TIMEOUT_MS: positiveInt(10_000),
+  TOKEN_CACHE_TTL_SECONDS: positiveInt(300),
+  CONFLICT_POLICY: z.enum(['skip', 'update']).default('skip'),
+  CUSTOMER_CHANNEL_IDS: intList.optional(),
+  CUSTOMER_ORIGIN_CHANNEL_ID: z.coerce.number().int().positive().optional(),
+  CUSTOMER_GROUP_ID: z.coerce.number().int().nonnegative().optional(),
+  SEND_WELCOME_EMAIL: booleanFlag,
+  FORCE_PASSWORD_RESET: booleanFlag,
+  CUSTOM_FIELD_MAP: jsonOf(customFieldMapSchema).default({}),
+});
+
+export type IngestConfig = Readonly<{ signupQueueUrl: string }>;
+
+export type SyncConfig = Readonly<{
+  signupQueueUrl: string;
+  deadLetterQueueUrl: string;
+  storeHash: string;
+  tokenSecretId: string;
+  apiUrl: string;
+  requestTimeoutMs: number;
+  tokenCacheTtlMs: number;
+  conflictPolicy: ConflictPolicy;
+  customer: CustomerOptions;
+}>;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function parseEnv<T extends z.ZodType>(schema: T, env: Env): z.output<T> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
+
+export function loadIngestConfig(env: Env = process.env): IngestConfig {
+  const parsed = parseEnv(ingestEnvSchema, env);
+  return { signupQueueUrl: parsed.SIGNUP_QUEUE_URL };
+}
+
+export function loadSyncConfig(env: Env = process.env): SyncConfig {
+  const parsed = parseEnv(syncEnvSchema, env);
+  return {
+    signupQueueUrl: parsed.SIGNUP_QUEUE_URL,
+    deadLetterQueueUrl: parsed.DEAD_LETTER_QUEUE_URL,
+    storeHash: parsed.BIGCOMMERCE_STORE_HASH,
+    tokenSecretId: parsed.BIGCOMMERCE_TOKEN_SECRET,
+    apiUrl: parsed.BIGCOMMERCE_API_URL.replace(/\/+$/, ''),
+    requestTimeoutMs: parsed.BIGCOMMERCE_REQUEST_TIMEOUT_MS,
+    tokenCacheTtlMs: parsed.TOKEN_CACHE_TTL_SECONDS * 1000,
+    conflictPolicy: parsed.CONFLICT_POLICY,
+    customer: {
+      ...(parsed.CUSTOMER_CHANNEL_IDS ? { channelIds: parsed.CUSTOMER_CHANNEL_IDS } : {}),
+      ...(parsed.CUSTOMER_ORIGIN_CHANNEL_ID !== undefined ? { originChannelId: parsed.CUSTOMER_ORIGIN_CHANNEL_ID } : {}),
+      ...(parsed.CUSTOMER_GROUP_ID !== undefined ? { customerGroupId: parsed.CUSTOMER_GROUP_ID } : {}),
+      sendWelcomeEmail: parsed.SEND_WELCOME_EMAIL,
+      forcePasswordReset: parsed.FORCE_PASSWORD_RESET,
+      customFieldMap: parsed.CUSTOM_FIELD_MAP,
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SignupMessage } from '../signup/signup-schema';
+import { sendInBatches } from './send-batches';
+
+/** The port the ingest use case needs: put validated signups on the queue, all or an error. */
+export interface SignupQueue {
+  enqueue(messages: readonly SignupMessage[]): Promise<void>;
+}
+
+/** Attributes let operators and the DLQ tools filter without parsing (or exposing) the body. */
+export function signupMessageAttributes(message: SignupMessage) {
+  return {
+    SchemaVersion: { DataType: 'Number', StringValue: String(message.schema_version) },
+    SourceId: { DataType: 'String', StringValue: message.source.id },
+    SourceKind: { DataType: 'String', StringValue: message.source.kind },
+    IdempotencyKey: { DataType: 'String', StringValue: message.idempotency_key },
+  } as const;
+}
+
+export function createSqsSignupQueue(sqs: SQSClient, queueUrl: string): SignupQueue {
+  return {
+    async enqueue(messages) {
+      await sendInBatches(
+        messages.map((message) => ({
+          id: message.id,
+          body: JSON.stringify(message),
+          attributes: signupMessageAttributes(message),
+        })),
+        { sqs, queueUrl },
+      );
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import * as z from 'zod';
+
+/**
+ * The canonical signup and the queue message that carries it.
+ * Limits are BigCommerce's Customers v3 limits (../shared/reference/bigcommerce.md), so that nothing
+ * that passes ingest is later rejected by BigCommerce for length. Unknown keys are refused rather than
+ * dropped: a typo such as `firstName` would otherwise lose data silently.
+ */
+
+const trimmedText = (min: number, max: number) => z.string().trim().min(min).max(max);
+
+export const emailSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.email({ message: 'Invalid email address' }).min(3).max(250));
+
+export const addressSchema = z.strictObject({
+  first_name: trimmedText(1, 255).optional(),
+  last_name: trimmedText(1, 255).optional(),
+  company: trimmedText(1, 255).optional(),
+  address1: trimmedText(1, 255),
+  address2: trimmedText(1, 255).optional(),
+  city: trimmedText(1, 100),
+  // BigCommerce wants the full name ("California"), not a code.
+  state_or_province: trimmedText(1, 100).optional(),
+  postal_code: trimmedText(1, 30).optional(),
+  country_code: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z]{2}$/, { message: 'Must be a two-letter ISO 3166-1 country code' }),
+  phone: trimmedText(1, 50).optional(),
+  address_type: z.enum(['residential', 'commercial']).optional(),
+});
+
+export const customFieldSchema = z.strictObject({
+  name: trimmedText(1, 255),
+  value: z.union([z.string().max(255), z.number().finite(), z.array(z.string().max(255)).max(50)]),
+});
+
+export const signupSchema = z
+  .strictObject({
+    email: emailSchema,
+    first_name: trimmedText(1, 100),
+    last_name: trimmedText(1, 100),
+    company: trimmedText(1, 255).optional(),
+    phone: trimmedText(1, 50).optional(),
+    // BigCommerce documents no limit for notes; this cap keeps one signup far below the SQS message size.
+    notes: z.string().max(10_000).optional(),
+    address: addressSchema.optional(),
+    custom_fields: z.array(customFieldSchema).max(20).optional(),
+    event_id: trimmedText(1, 200).optional(),
+  })
+  // BigCommerce requires names on an address; a form rarely asks twice, so they default to the customer's.
+  .transform(({ address, ...signup }) => ({
+    ...signup,
+    address: address && {
+      ...address,
+      first_name: address.first_name ?? signup.first_name,
+      last_name: address.last_name ?? signup.last_name,
+    },
+  }));
+
+/** What a sender posts (before trimming and defaults). */
+export type SignupInput = z.input<typeof signupSchema>;
+/** A validated, normalised signup. */
+export type Signup = z.output<typeof signupSchema>;
+
+export const SIGNUP_MESSAGE_SCHEMA_VERSION = 1;
+
+export const signupSourceSchema = z.strictObject({
+  id: trimmedText(1, 64),
+  kind: trimmedText(1, 64),
+});
+export type SignupSource = z.infer<typeof signupSourceSchema>;
+
+/** The body of one SQS message: one signup plus what the sync needs to trace and de-duplicate it. */
+export const signupMessageSchema = z.strictObject({
+  schema_version: z.literal(SIGNUP_MESSAGE_SCHEMA_VERSION),
+  id: z.string().min(1).max(80),
+  idempotency_key: z.string().min(1).max(300),
+  received_at: z.iso.datetime(),
+  source: signupSourceSchema,
+  // Re-validated on the consumer side: the queue is a trust boundary too (a redrive or a manual send).
+  signup: signupSchema,
+});
+export type SignupMessage = z.output<typeof signupMessageSchema>;

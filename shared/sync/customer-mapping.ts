@@ -1,0 +1,92 @@
+import * as z from 'zod';
+import type { CustomerCreateInput, CustomerUpdateInput } from '../bigcommerce/customer';
+import type { Signup, SignupMessage } from '../signup/signup-schema';
+
+/** Where a named custom field goes: a customer attribute (by its name in the store) or a form field. */
+export const customFieldTargetSchema = z.union([
+  z.strictObject({ attribute: z.string().min(1).max(255) }),
+  z.strictObject({ formField: z.string().min(1).max(255) }),
+]);
+export const customFieldMapSchema = z.record(z.string().min(1), customFieldTargetSchema);
+export type CustomFieldMap = z.infer<typeof customFieldMapSchema>;
+
+export type CustomerOptions = Readonly<{
+  channelIds?: readonly number[];
+  originChannelId?: number;
+  customerGroupId?: number;
+  sendWelcomeEmail: boolean;
+  forcePasswordReset: boolean;
+  customFieldMap: CustomFieldMap;
+}>;
+
+export const DEFAULT_CUSTOMER_OPTIONS: CustomerOptions = { sendWelcomeEmail: false, forcePasswordReset: false, customFieldMap: {} };
+
+/** Attribute ids by attribute name, resolved from the store once (see attribute-resolver.ts). */
+export type AttributeIds = ReadonlyMap<string, number>;
+
+/**
+ * Several messages for one email in a batch become one customer. Later signups win field by field,
+ * and fields a later signup leaves out keep the earlier value (a second form may ask for less).
+ */
+export function mergeSignups(messages: readonly SignupMessage[]): Signup {
+  const ordered = [...messages].sort((a, b) => a.received_at.localeCompare(b.received_at));
+  return ordered.reduce<Signup>((merged, message) => {
+    const defined = Object.fromEntries(Object.entries(message.signup).filter(([, value]) => value !== undefined));
+    return { ...merged, ...defined } as Signup;
+  }, ordered[0]!.signup);
+}
+
+const fieldText = (value: string | number | readonly string[]): string => (Array.isArray(value) ? value.join(', ') : String(value));
+
+/**
+ * Signup -> BigCommerce customer. Custom fields without a mapping are kept, appended to the notes,
+ * rather than dropped: the data reaches the store and the operator can add a mapping later.
+ */
+export function toCustomerCreate(signup: Signup, options: CustomerOptions, attributeIds: AttributeIds): CustomerCreateInput {
+  const attributes: { attribute_id: number; attribute_value: string }[] = [];
+  const formFields: { name: string; value: string | number | readonly string[] }[] = [];
+  const unmapped: string[] = [];
+  for (const field of signup.custom_fields ?? []) {
+    const target = options.customFieldMap[field.name];
+    if (target && 'attribute' in target) {
+      const id = attributeIds.get(target.attribute);
+      // The resolver checks every mapped attribute exists before a batch is built.
+      if (id === undefined) throw new Error(`Attribute "${target.attribute}" was not resolved`);
+      attributes.push({ attribute_id: id, attribute_value: fieldText(field.value).slice(0, 255) });
+    } else if (target && 'formField' in target) {
+      formFields.push({ name: target.formField, value: field.value });
+    } else {
+      unmapped.push(`${field.name}: ${fieldText(field.value)}`);
+    }
+  }
+  const notes = [signup.notes, ...unmapped].filter((part): part is string => !!part).join('\n') || undefined;
+  return {
+    email: signup.email,
+    first_name: signup.first_name,
+    last_name: signup.last_name,
+    ...(signup.company ? { company: signup.company } : {}),
+    ...(signup.phone ? { phone: signup.phone } : {}),
+    ...(notes ? { notes } : {}),
+    ...(signup.address ? { addresses: [signup.address] } : {}),
+    ...(attributes.length > 0 ? { attributes } : {}),
+    ...(formFields.length > 0 ? { form_fields: formFields } : {}),
+    ...(options.customerGroupId !== undefined ? { customer_group_id: options.customerGroupId } : {}),
+    ...(options.channelIds ? { channel_ids: options.channelIds } : {}),
+    ...(options.originChannelId !== undefined ? { origin_channel_id: options.originChannelId } : {}),
+    trigger_account_created_notification: options.sendWelcomeEmail,
+    authentication: { force_password_reset: options.forcePasswordReset },
+  };
+}
+
+/** The `update` conflict policy changes names and contact fields; notes and addresses are left alone. */
+export function toCustomerUpdate(id: number, customer: CustomerCreateInput): CustomerUpdateInput {
+  return {
+    id,
+    first_name: customer.first_name,
+    last_name: customer.last_name,
+    ...(customer.company ? { company: customer.company } : {}),
+    ...(customer.phone ? { phone: customer.phone } : {}),
+    ...(customer.attributes ? { attributes: customer.attributes } : {}),
+    ...(customer.customer_group_id !== undefined ? { customer_group_id: customer.customer_group_id } : {}),
+  };
+}

@@ -1,0 +1,96 @@
+import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
+import { describeError, type Logger } from '../logger';
+import type { DeadLetterQueue, RejectedRecord, VisibilityControl } from '../queue/dead-letter-queue';
+import type { AttributeIds } from './customer-mapping';
+import { decodeSignupMessage } from './decode-message';
+import type { SyncOutcome } from './outcome';
+import { syncSignups, type SyncEngineDeps, type SyncEngineOptions, type SyncItem } from './sync-engine';
+
+/** One queue message as the sync sees it, independent of Lambda's event types. */
+export type QueueRecord = Readonly<{
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  attributes: Readonly<Record<string, MessageAttributeValue>>;
+}>;
+
+export type ProcessRecordsDeps = SyncEngineDeps &
+  Readonly<{
+    deadLetters: DeadLetterQueue;
+    visibility: VisibilityControl;
+    resolveAttributes: () => Promise<AttributeIds>;
+    logger: Logger;
+  }>;
+
+export type ProcessRecordsResult = Readonly<{
+  /** Message ids SQS must deliver again (deferred, or their DLQ send failed). */
+  retry: string[];
+  outcomes: ReadonlyMap<string, SyncOutcome>;
+}>;
+
+/**
+ * The sync use case: decode -> sync with BigCommerce -> rejected to the DLQ -> deferred back to SQS.
+ * A message is only reported done once it is a customer or safely in the DLQ.
+ */
+export async function processSignupRecords(
+  records: readonly QueueRecord[],
+  deps: ProcessRecordsDeps,
+  options: Omit<SyncEngineOptions, 'attributeIds'>,
+): Promise<ProcessRecordsResult> {
+  const { logger } = deps;
+  const outcomes = new Map<string, SyncOutcome>();
+  const items: SyncItem[] = [];
+  for (const record of records) {
+    const decoded = decodeSignupMessage(record.body);
+    if (decoded.ok) items.push({ id: record.messageId, message: decoded.message });
+    else outcomes.set(record.messageId, { status: 'rejected', rejection: decoded.rejection });
+  }
+
+  if (items.length > 0) {
+    let attributeIds: AttributeIds | undefined;
+    try {
+      attributeIds = await deps.resolveAttributes();
+    } catch (error) {
+      logger.error('custom field mapping cannot be resolved; deferring the batch', describeError(error));
+      for (const item of items) outcomes.set(item.id, { status: 'deferred', reason: 'configuration' });
+    }
+    if (attributeIds) {
+      for (const [id, outcome] of await syncSignups(items, deps, { ...options, attributeIds })) outcomes.set(id, outcome);
+    }
+  }
+
+  const byId = new Map(records.map((record) => [record.messageId, record]));
+  const retry = new Set<string>();
+  const rejected: RejectedRecord[] = [];
+  const delayed: { messageId: string; receiptHandle: string; seconds: number }[] = [];
+  for (const [id, outcome] of outcomes) {
+    const record = byId.get(id)!;
+    if (outcome.status === 'rejected') rejected.push({ messageId: id, body: record.body, attributes: record.attributes, rejection: outcome.rejection });
+    if (outcome.status === 'deferred') {
+      retry.add(id);
+      if (outcome.retryAfterMs !== undefined) delayed.push({ messageId: id, receiptHandle: record.receiptHandle, seconds: outcome.retryAfterMs / 1000 });
+    }
+  }
+
+  try {
+    await deps.deadLetters.send(rejected);
+  } catch (error) {
+    // Not in the DLQ means not done: SQS delivers them again and the redrive policy still applies.
+    logger.error('dead-letter send failed; the rejected messages will be retried', { ...describeError(error), count: rejected.length });
+    for (const record of rejected) retry.add(record.messageId);
+  }
+  if (delayed.length > 0) {
+    try {
+      await deps.visibility.delay(delayed);
+    } catch (error) {
+      // Best effort: without it the message simply returns after the queue's visibility timeout.
+      logger.warn('could not extend visibility of deferred messages', describeError(error));
+    }
+  }
+
+  const counts: Record<string, number> = {};
+  for (const outcome of outcomes.values()) counts[outcome.status] = (counts[outcome.status] ?? 0) + 1;
+  logger.info('batch synced', { records: records.length, ...counts });
+  for (const record of rejected) logger.warn('signup rejected', { messageId: record.messageId, code: record.rejection.code, httpStatus: record.rejection.httpStatus });
+  return { retry: [...retry], outcomes };
+}

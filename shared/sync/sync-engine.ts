@@ -1,0 +1,371 @@
+import type { ApiResult, RequestOptions } from '../bigcommerce/client';
+import type { Customer, CustomerCreateInput, CustomerUpdateInput } from '../bigcommerce/customer';
+import { BigCommerceError } from '../bigcommerce/errors';
+import { rateLimitWaitMs, type RateLimitState } from '../bigcommerce/rate-limit';
+import type { Logger } from '../logger';
+import type { SignupMessage } from '../signup/signup-schema';
+import { mergeSignups, toCustomerCreate, toCustomerUpdate, type AttributeIds, type CustomerOptions } from './customer-mapping';
+import { DeferBatchError } from './errors';
+import type { SyncOutcome } from './outcome';
+import type { QuotaPacer } from './quota-pacer';
+
+/** The BigCommerce operations the engine needs (BigCommerceClient implements it). */
+export interface CustomerApi {
+  createCustomers(customers: readonly CustomerCreateInput[], options?: RequestOptions): Promise<ApiResult<Customer[]>>;
+  updateCustomers(customers: readonly CustomerUpdateInput[], options?: RequestOptions): Promise<ApiResult<Customer[]>>;
+  findCustomersByEmail(emails: readonly string[], options?: RequestOptions): Promise<ApiResult<Customer[]>>;
+}
+
+export type SyncItem = Readonly<{ id: string; message: SignupMessage }>;
+
+export type ConflictPolicy = 'skip' | 'update';
+
+export type SyncEngineOptions = Readonly<{
+  conflictPolicy: ConflictPolicy;
+  customer: CustomerOptions;
+  attributeIds: AttributeIds;
+  /** Per-request timeout ceiling. */
+  requestTimeoutMs: number;
+  /** Time kept back at the end of the invocation for DLQ sends and the response. */
+  reserveMs?: number;
+  /** A request is not started with less time than this for it. */
+  minRequestMs?: number;
+  /** Re-sends after 5xx / timeout / connection errors within one invocation. */
+  maxTransientRetries?: number;
+  baseBackoffMs?: number;
+}>;
+
+export type SyncEngineDeps = Readonly<{
+  api: CustomerApi;
+  pacer: QuotaPacer;
+  /** Milliseconds the invocation has left (Lambda's getRemainingTimeInMillis). */
+  remainingTimeMs: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  logger?: Logger;
+}>;
+
+/** BigCommerce's limit on POST and PUT /v3/customers. */
+export const MAX_CUSTOMERS_PER_REQUEST = 10;
+
+/** All messages of one email: one customer, one outcome. */
+type Group = {
+  readonly email: string;
+  readonly itemIds: readonly string[];
+  readonly customer: CustomerCreateInput;
+  outcome?: SyncOutcome;
+  existingId?: number;
+};
+
+/** Groups still to create, and whether an earlier attempt may have created some of them. */
+type Chunk = { groups: Group[]; reconcile: boolean; transientFailures: number };
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const ALREADY_IN_USE = /email\s+(\S+)\s+already in use/i;
+const INDEXED_KEY = /^(\d+)\./;
+
+function describeProblem(error: BigCommerceError): string {
+  const errors = Object.entries(error.problem?.errors ?? {}).map(([key, value]) => `${key}: ${value}`);
+  return [error.problem?.title, ...errors].filter(Boolean).join(' | ').slice(0, 1000) || error.message;
+}
+
+function halves<T>(items: readonly T[]): [T[], T[]] {
+  const middle = Math.ceil(items.length / 2);
+  return [items.slice(0, middle), items.slice(middle)];
+}
+
+/**
+ * Syncs up to 10 queue messages to BigCommerce with as few requests as the answers allow, and returns
+ * one outcome per message id. The failure semantics are design.md's table:
+ * - 200: created, matched to messages by lower-cased email (response order is not documented);
+ * - 422: look the emails up (existing = existed), then re-send the rest, isolating the bad ones by the
+ *   index or email the error names, else by halves, until a record rejected alone is `rejected`;
+ * - 413: split; 429: wait for the quota if time allows, else defer with the reset time;
+ * - 5xx / timeout / reset / unreadable 2xx: the write may have happened, so look up before any re-send;
+ * - 401/403 (after the client's one token refresh): defer everything.
+ * A customer is never POSTed twice without a lookup in between, so nothing is created twice.
+ */
+export async function syncSignups(items: readonly SyncItem[], deps: SyncEngineDeps, options: SyncEngineOptions): Promise<Map<string, SyncOutcome>> {
+  const run = new SyncRun(deps, options);
+  return run.execute(items);
+}
+
+class SyncRun {
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly reserveMs: number;
+  private readonly minRequestMs: number;
+  private readonly maxTransientRetries: number;
+  private readonly baseBackoffMs: number;
+  private consecutiveRateLimits = 0;
+
+  constructor(
+    private readonly deps: SyncEngineDeps,
+    private readonly options: SyncEngineOptions,
+  ) {
+    this.sleep = deps.sleep ?? defaultSleep;
+    this.random = deps.random ?? Math.random;
+    this.reserveMs = options.reserveMs ?? 2_000;
+    this.minRequestMs = options.minRequestMs ?? 1_000;
+    this.maxTransientRetries = options.maxTransientRetries ?? 3;
+    this.baseBackoffMs = options.baseBackoffMs ?? 200;
+  }
+
+  async execute(items: readonly SyncItem[]): Promise<Map<string, SyncOutcome>> {
+    const groups = this.group(items);
+    try {
+      await this.create(groups);
+      if (this.options.conflictPolicy === 'update') await this.update(groups.filter((group) => group.outcome?.status === 'existed'));
+    } catch (error) {
+      if (!(error instanceof DeferBatchError)) throw error;
+      const unsettled = groups.filter((group) => !group.outcome).length;
+      this.deps.logger?.warn('batch deferred', { reason: error.reason, deferred: unsettled, retryAfterMs: error.retryAfterMs, detail: error.message });
+      for (const group of groups) {
+        group.outcome ??= { status: 'deferred', reason: error.reason, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) };
+      }
+    }
+    const outcomes = new Map<string, SyncOutcome>();
+    for (const group of groups) {
+      for (const id of group.itemIds) outcomes.set(id, group.outcome ?? { status: 'deferred', reason: 'out-of-time' });
+    }
+    return outcomes;
+  }
+
+  private group(items: readonly SyncItem[]): Group[] {
+    const byEmail = new Map<string, SyncItem[]>();
+    for (const item of items) {
+      const email = item.message.signup.email.toLowerCase();
+      byEmail.set(email, [...(byEmail.get(email) ?? []), item]);
+    }
+    return [...byEmail.entries()].map(([email, members]) => ({
+      email,
+      itemIds: members.map((member) => member.id),
+      customer: toCustomerCreate(mergeSignups(members.map((member) => member.message)), this.options.customer, this.options.attributeIds),
+    }));
+  }
+
+  private async create(all: Group[]): Promise<void> {
+    const work: Chunk[] = [];
+    for (let start = 0; start < all.length; start += MAX_CUSTOMERS_PER_REQUEST) {
+      work.push({ groups: all.slice(start, start + MAX_CUSTOMERS_PER_REQUEST), reconcile: false, transientFailures: 0 });
+    }
+    while (work.length > 0) {
+      const chunk = work.shift()!;
+      let groups = chunk.groups.filter((group) => !group.outcome);
+      if (groups.length > 0 && chunk.reconcile) groups = await this.reconcile(groups);
+      if (groups.length === 0) continue;
+      try {
+        const result = await this.call((timeoutMs) => this.deps.api.createCustomers(groups.map((group) => group.customer), { timeoutMs }));
+        const leftovers = this.markCreated(groups, result.data);
+        // A 200 that does not list a customer we sent: undocumented, so find out rather than guess.
+        if (leftovers.length > 0) work.unshift({ groups: leftovers, reconcile: true, transientFailures: chunk.transientFailures });
+      } catch (error) {
+        if (!(error instanceof BigCommerceError)) throw error;
+        work.unshift(...(await this.recover(groups, chunk, error)));
+      }
+    }
+  }
+
+  /** Decides what to send next after a failed POST; throws DeferBatchError to stop. */
+  private async recover(groups: Group[], chunk: Chunk, error: BigCommerceError): Promise<Chunk[]> {
+    switch (error.kind) {
+      case 'too-large': {
+        if (groups.length === 1) {
+          this.reject(groups[0]!, error);
+          return [];
+        }
+        return halves(groups).map((half) => ({ groups: half, reconcile: false, transientFailures: chunk.transientFailures }));
+      }
+      case 'invalid':
+        return this.isolate(groups, error);
+      case 'rate-limited':
+        await this.waitForQuota(error.rateLimit);
+        return [{ ...chunk, groups }];
+      case 'unauthorized':
+        throw new DeferBatchError('unauthorized', 'BigCommerce refused the token after a refresh');
+      default: {
+        const transientFailures = chunk.transientFailures + 1;
+        if (transientFailures > this.maxTransientRetries) {
+          throw new DeferBatchError('bigcommerce-unavailable', `BigCommerce failed ${transientFailures} times (${error.kind})`);
+        }
+        await this.backoff(transientFailures, 'bigcommerce-unavailable');
+        return [{ groups, reconcile: true, transientFailures }];
+      }
+    }
+  }
+
+  /**
+   * After a 422: anything that now exists (a duplicate, or created by a partial batch) is settled by
+   * looking it up; then the rest is re-sent with the culprit alone when the error names it, else by halves.
+   */
+  private async isolate(groups: Group[], error: BigCommerceError): Promise<Chunk[]> {
+    const named = this.namedCulprit(groups, error);
+    if (groups.length === 1) {
+      // Alone and refused: rejected, unless it is refused because it exists ("already in use").
+      const existsAlready = ALREADY_IN_USE.test(describeProblem(error)) && (await this.reconcile(groups)).length === 0;
+      if (!existsAlready) this.reject(groups[0]!, error);
+      return [];
+    }
+    const remaining = await this.reconcile(groups);
+    if (remaining.length === 0) return [];
+    if (named && remaining.includes(named)) {
+      const rest = remaining.filter((group) => group !== named);
+      return [{ groups: [named], reconcile: false, transientFailures: 0 }, ...(rest.length > 0 ? [{ groups: rest, reconcile: false, transientFailures: 0 }] : [])];
+    }
+    if (named && !remaining.includes(named)) {
+      // The named item already existed (e.g. "already in use"); the others may well be fine.
+      return [{ groups: remaining, reconcile: false, transientFailures: 0 }];
+    }
+    if (remaining.length === 1) return [{ groups: remaining, reconcile: false, transientFailures: 0 }];
+    return halves(remaining).map((half) => ({ groups: half, reconcile: false, transientFailures: 0 }));
+  }
+
+  /** The group a 422 points at, by index key ("3.first_name") or by the email it quotes. */
+  private namedCulprit(groups: readonly Group[], error: BigCommerceError): Group | undefined {
+    for (const [key, message] of Object.entries(error.problem?.errors ?? {})) {
+      const email = ALREADY_IN_USE.exec(message)?.[1]?.toLowerCase();
+      if (email) {
+        const match = groups.find((group) => group.email === email);
+        if (match) return match;
+      }
+      const index = INDEXED_KEY.exec(key)?.[1];
+      if (index !== undefined && groups[Number(index)]) return groups[Number(index)];
+    }
+    return undefined;
+  }
+
+  private matchesChannel(customer: Customer): boolean {
+    const wanted = this.options.customer.channelIds;
+    if (!wanted || !customer.channel_ids) return true;
+    return customer.channel_ids.some((channel) => wanted.includes(channel));
+  }
+
+  /** Looks the groups' emails up; those that exist are settled as `existed`. Returns the rest. */
+  private async reconcile(groups: Group[]): Promise<Group[]> {
+    const found = await this.withSafeRetries((timeoutMs) => this.deps.api.findCustomersByEmail(groups.map((group) => group.email), { timeoutMs }));
+    const byEmail = new Map<string, Customer>();
+    for (const customer of found.data) if (this.matchesChannel(customer)) byEmail.set(customer.email.toLowerCase(), customer);
+    return groups.filter((group) => {
+      const customer = byEmail.get(group.email);
+      if (!customer) return true;
+      group.existingId = customer.id;
+      group.outcome = { status: 'existed', customerId: customer.id };
+      return false;
+    });
+  }
+
+  private markCreated(groups: Group[], created: readonly Customer[]): Group[] {
+    const byEmail = new Map(created.map((customer) => [customer.email.toLowerCase(), customer]));
+    return groups.filter((group) => {
+      const customer = byEmail.get(group.email);
+      if (!customer) return true;
+      group.outcome = { status: 'created', customerId: customer.id };
+      return false;
+    });
+  }
+
+  private reject(group: Group, error: BigCommerceError): void {
+    group.outcome = { status: 'rejected', rejection: { code: 'bigcommerce-rejected', ...(error.status ? { httpStatus: error.status } : {}), detail: describeProblem(error) } };
+  }
+
+  /** Conflict policy `update`: batch PUT the existing customers (PUT is idempotent, so retries are safe). */
+  private async update(existing: Group[]): Promise<void> {
+    const unknownIds = existing.filter((group) => group.existingId === undefined);
+    if (unknownIds.length > 0) {
+      const found = await this.withSafeRetries((timeoutMs) => this.deps.api.findCustomersByEmail(unknownIds.map((group) => group.email), { timeoutMs }));
+      for (const customer of found.data) {
+        const group = unknownIds.find((candidate) => candidate.email === customer.email.toLowerCase());
+        if (group && this.matchesChannel(customer)) group.existingId = customer.id;
+      }
+    }
+    const work = [existing.filter((group) => group.existingId !== undefined)];
+    while (work.length > 0) {
+      const groups = work.shift()!;
+      if (groups.length === 0) continue;
+      if (groups.length > MAX_CUSTOMERS_PER_REQUEST) {
+        work.unshift(groups.slice(0, MAX_CUSTOMERS_PER_REQUEST), groups.slice(MAX_CUSTOMERS_PER_REQUEST));
+        continue;
+      }
+      try {
+        await this.withSafeRetries((timeoutMs) =>
+          this.deps.api.updateCustomers(groups.map((group) => toCustomerUpdate(group.existingId!, group.customer)), { timeoutMs }),
+        );
+        for (const group of groups) group.outcome = { status: 'updated', customerId: group.existingId! };
+      } catch (error) {
+        if (!(error instanceof BigCommerceError) || (error.kind !== 'invalid' && error.kind !== 'too-large')) throw error;
+        if (groups.length > 1) {
+          work.unshift(...halves(groups));
+          continue;
+        }
+        const group = groups[0]!;
+        group.outcome = { status: 'rejected', rejection: { code: 'update-rejected', ...(error.status ? { httpStatus: error.status } : {}), detail: describeProblem(error) } };
+      }
+    }
+  }
+
+  /** For requests that change nothing when repeated (GET, PUT): retry transient failures and 429s. */
+  private async withSafeRetries<T>(send: (timeoutMs: number) => Promise<ApiResult<T>>): Promise<ApiResult<T>> {
+    for (let failures = 0; ; ) {
+      try {
+        return await this.call(send);
+      } catch (error) {
+        if (!(error instanceof BigCommerceError)) throw error;
+        if (error.kind === 'rate-limited') {
+          await this.waitForQuota(error.rateLimit);
+        } else if (error.retryable || error.kind === 'unexpected') {
+          failures += 1;
+          if (failures > this.maxTransientRetries) throw new DeferBatchError('bigcommerce-unavailable', `BigCommerce failed ${failures} times (${error.kind})`);
+          await this.backoff(failures, 'bigcommerce-unavailable');
+        } else if (error.kind === 'unauthorized') {
+          throw new DeferBatchError('unauthorized', 'BigCommerce refused the token after a refresh');
+        } else {
+          throw error;
+        }
+      }
+    }
+  }
+
+  /** One request: paced by the quota, with a timeout that fits the time left, feeding the pacer. */
+  private async call<T>(send: (timeoutMs: number) => Promise<ApiResult<T>>): Promise<ApiResult<T>> {
+    const pause = this.deps.pacer.delayMs();
+    if (pause > 0) await this.waitIfTime(pause, 'rate-limited');
+    const timeoutMs = Math.min(this.options.requestTimeoutMs, this.available());
+    if (timeoutMs < this.minRequestMs) throw new DeferBatchError('out-of-time', 'Not enough time left for another request');
+    try {
+      const result = await send(timeoutMs);
+      this.deps.pacer.observe(result.rateLimit);
+      this.consecutiveRateLimits = 0;
+      return result;
+    } catch (error) {
+      if (error instanceof BigCommerceError) this.deps.pacer.observe(error.rateLimit);
+      throw error;
+    }
+  }
+
+  private available(): number {
+    return this.deps.remainingTimeMs() - this.reserveMs;
+  }
+
+  /** 429: wait the longer of the reset headers plus jitter, longer on repeats; defer if we cannot. */
+  private async waitForQuota(rateLimit: RateLimitState | undefined): Promise<void> {
+    this.consecutiveRateLimits += 1;
+    // A 429 without headers means platform load (reference/bigcommerce.md): back off from a second.
+    const base = rateLimitWaitMs(rateLimit) ?? 1_000;
+    const wait = base * 2 ** (this.consecutiveRateLimits - 1) + Math.floor(this.random() * Math.min(1_000, base * 0.1 + 10));
+    await this.waitIfTime(wait, 'rate-limited');
+  }
+
+  private async backoff(failures: number, reason: 'bigcommerce-unavailable'): Promise<void> {
+    const wait = this.baseBackoffMs * 2 ** (failures - 1) * (0.5 + this.random());
+    await this.waitIfTime(wait, reason);
+  }
+
+  /** Sleeps only if a request can still follow the sleep; otherwise defers with the wait as the hint. */
+  private async waitIfTime(ms: number, reason: 'rate-limited' | 'bigcommerce-unavailable'): Promise<void> {
+    if (this.available() - ms < this.minRequestMs) {
+      throw new DeferBatchError(reason, `Waiting ${Math.round(ms)} ms would exceed the time left`, reason === 'rate-limited' ? Math.ceil(ms) : undefined);
+    }
+    await this.sleep(ms);
+  }
+}
