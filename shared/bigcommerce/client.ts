@@ -104,7 +104,7 @@ export class BigCommerceClient {
     body: unknown,
     options: RequestOptions = {},
   ): Promise<ApiResult<z.output<S>>> {
-    let token = await this.options.tokens.get();
+    let token = await this.readToken(() => this.options.tokens.get());
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await this.send(method, path, schema, body, token, options);
@@ -112,8 +112,17 @@ export class BigCommerceClient {
         if (!(error instanceof BigCommerceError) || error.kind !== 'unauthorized' || attempt > 1) throw error;
         // A 401/403 wrote nothing; the secret may have been rotated since we cached it.
         this.options.onTokenRefresh?.();
-        token = await this.options.tokens.refresh();
+        token = await this.readToken(() => this.options.tokens.refresh());
       }
+    }
+  }
+
+  /** No usable token (empty secret, no access, Secrets Manager down) is a configuration problem, like a 401. */
+  private async readToken(read: () => Promise<string>): Promise<string> {
+    try {
+      return await read();
+    } catch (error) {
+      throw new BigCommerceError('unauthorized', `The API token could not be read: ${error instanceof Error ? error.message : 'unknown error'}`, {}, { cause: error });
     }
   }
 
