@@ -67,7 +67,7 @@ export function anSqsRecord(body: string | SignupMessage, messageId = nextId('sq
       ApproximateFirstReceiveTimestamp: String(Date.now()),
     },
     messageAttributes: Object.fromEntries(
-      Object.entries(attributes).map(([name, value]) => [name, { dataType: value.DataType, stringValue: value.StringValue }]),
+      Object.entries(attributes).map(([name, value]) => [name, { dataType: value.DataType ?? 'String', stringValue: value.StringValue }]),
     ),
     md5OfBody: '',
     eventSource: 'aws:sqs',
