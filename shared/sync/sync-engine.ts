@@ -55,6 +55,8 @@ type Group = {
   readonly customer: CustomerCreateInput;
   outcome?: SyncOutcome;
   existingId?: number;
+  /** A lookup found no such customer (so a later 422 for it alone is about its data). */
+  knownAbsent?: boolean;
 };
 
 /** Groups still to create, and whether an earlier attempt may have created some of them. */
@@ -183,7 +185,7 @@ class SyncRun {
         await this.waitForQuota(error.rateLimit);
         return [{ ...chunk, groups }];
       case 'unauthorized':
-        throw new DeferBatchError('unauthorized', 'BigCommerce refused the token after a refresh');
+        throw new DeferBatchError('unauthorized', error.message);
       default: {
         const transientFailures = chunk.transientFailures + 1;
         if (transientFailures > this.maxTransientRetries) {
@@ -202,9 +204,11 @@ class SyncRun {
   private async isolate(groups: Group[], error: BigCommerceError): Promise<Chunk[]> {
     const named = this.namedCulprit(groups, error);
     if (groups.length === 1) {
-      // Alone and refused: rejected, unless it is refused because it exists ("already in use").
-      const existsAlready = ALREADY_IN_USE.test(describeProblem(error)) && (await this.reconcile(groups)).length === 0;
-      if (!existsAlready) this.reject(groups[0]!, error);
+      // Alone and refused: rejected, unless it exists. A vague 422 may mean "already in use", so look
+      // it up unless a lookup already found it absent (and the error does not say otherwise).
+      const group = groups[0]!;
+      const mayExist = !group.knownAbsent || ALREADY_IN_USE.test(describeProblem(error));
+      if (!mayExist || (await this.reconcile(groups)).length > 0) this.reject(group, error);
       return [];
     }
     const remaining = await this.reconcile(groups);
@@ -248,6 +252,7 @@ class SyncRun {
     for (const customer of found.data) if (this.matchesChannel(customer)) byEmail.set(customer.email.toLowerCase(), customer);
     return groups.filter((group) => {
       const customer = byEmail.get(group.email);
+      group.knownAbsent = !customer;
       if (!customer) return true;
       group.existingId = customer.id;
       group.outcome = { status: 'existed', customerId: customer.id };
@@ -318,7 +323,7 @@ class SyncRun {
           if (failures > this.maxTransientRetries) throw new DeferBatchError('bigcommerce-unavailable', `BigCommerce failed ${failures} times (${error.kind})`);
           await this.backoff(failures, 'bigcommerce-unavailable');
         } else if (error.kind === 'unauthorized') {
-          throw new DeferBatchError('unauthorized', 'BigCommerce refused the token after a refresh');
+          throw new DeferBatchError('unauthorized', error.message);
         } else {
           throw error;
         }

@@ -1,0 +1,130 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ChangeMessageVisibilityBatchCommand, SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { makeSyncHandler } from '../../functions/sync/make-handler';
+import type { BigCommerceSandbox } from '../../infra/local/bigcommerce-sandbox';
+import { BigCommerceClient } from '../../shared/bigcommerce/client';
+import { silentLogger } from '../../shared/logger';
+import { createSqsDeadLetterQueue, createSqsVisibilityControl } from '../../shared/queue/dead-letter-queue';
+import { createCachedSecret } from '../../shared/secrets/cached-secret';
+import { createAttributeResolver } from '../../shared/sync/attribute-resolver';
+import { DEFAULT_CUSTOMER_OPTIONS, type CustomFieldMap } from '../../shared/sync/customer-mapping';
+import { createQuotaPacer } from '../../shared/sync/quota-pacer';
+import type { ConflictPolicy } from '../../shared/sync/sync-engine';
+import { aLambdaContext, anSqsEvent } from './events';
+
+export type ExchangeRecord = { method: string; sentAt: number; answeredAt: number; status: number | undefined; resetMs?: number; retryAfterMs?: number };
+
+export type HarnessOptions = {
+  remainingMs?: number;
+  requestTimeoutMs?: number;
+  conflictPolicy?: ConflictPolicy;
+  customFieldMap?: CustomFieldMap;
+  /** The token the secret holds; defaults to the sandbox's. */
+  secretToken?: () => string;
+};
+
+/**
+ * The real sync handler wired to the real sandbox over HTTP. SQS (DLQ, visibility) and Secrets Manager
+ * are SDK mocks here; the moto-based integration suite covers their wire protocol.
+ */
+export function syncHarness(sandbox: BigCommerceSandbox, options: HarnessOptions = {}) {
+  const sqsMock = mockClient(SQSClient);
+  const secretsMock = mockClient(SecretsManagerClient);
+  const deadLetters: SendMessageBatchRequestEntry[] = [];
+  const visibility: { id: string; seconds: number; at: number }[] = [];
+  const exchanges: ExchangeRecord[] = [];
+  secretsMock.on(GetSecretValueCommand).callsFake(async () => ({ SecretString: options.secretToken?.() ?? sandbox.token }));
+  sqsMock.on(SendMessageBatchCommand).callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => {
+    deadLetters.push(...input.Entries);
+    return { Successful: input.Entries.map((entry) => ({ Id: entry.Id, MessageId: `dlq-${entry.Id}`, MD5OfMessageBody: 'x' })), Failed: [] };
+  });
+  sqsMock.on(ChangeMessageVisibilityBatchCommand).callsFake((input: { Entries: { Id: string; VisibilityTimeout: number }[] }) => {
+    for (const entry of input.Entries) visibility.push({ id: entry.Id, seconds: entry.VisibilityTimeout, at: Date.now() });
+    return { Successful: input.Entries.map((entry) => ({ Id: entry.Id })), Failed: [] };
+  });
+
+  const recordingFetch: typeof fetch = async (input, init) => {
+    const sentAt = Date.now();
+    try {
+      const response = await fetch(input, init);
+      const reset = response.headers.get('x-rate-limit-time-reset-ms');
+      const retryAfter = response.headers.get('x-retry-after');
+      exchanges.push({
+        method: init?.method ?? 'GET',
+        sentAt,
+        answeredAt: Date.now(),
+        status: response.status,
+        ...(reset !== null ? { resetMs: Number(reset) } : {}),
+        ...(retryAfter !== null ? { retryAfterMs: Number(retryAfter) * 1000 } : {}),
+      });
+      return response;
+    } catch (error) {
+      exchanges.push({ method: init?.method ?? 'GET', sentAt, answeredAt: Date.now(), status: undefined });
+      throw error;
+    }
+  };
+
+  const requestTimeoutMs = options.requestTimeoutMs ?? 2_000;
+  const api = new BigCommerceClient({
+    apiUrl: sandbox.url,
+    storeHash: sandbox.storeHash,
+    timeoutMs: requestTimeoutMs,
+    fetch: recordingFetch,
+    tokens: createCachedSecret({ client: new SecretsManagerClient({ region: 'us-east-1' }), secretId: 'token', ttlMs: 60_000 }),
+  });
+  const handler = makeSyncHandler({
+    api,
+    pacer: createQuotaPacer(),
+    deadLetters: createSqsDeadLetterQueue(new SQSClient({ region: 'us-east-1' }), 'https://sqs.test/dlq'),
+    visibility: createSqsVisibilityControl(new SQSClient({ region: 'us-east-1' }), 'https://sqs.test/signups'),
+    resolveAttributes: createAttributeResolver(api, options.customFieldMap ?? {}),
+    logger: silentLogger,
+    options: {
+      conflictPolicy: options.conflictPolicy ?? 'skip',
+      customer: { ...DEFAULT_CUSTOMER_OPTIONS, customFieldMap: options.customFieldMap ?? {} },
+      requestTimeoutMs,
+      reserveMs: 200,
+      minRequestMs: 100,
+      baseBackoffMs: 5,
+    },
+  });
+
+  /** One invocation, like the event source mapping; returns the ids SQS would deliver again. */
+  const invoke = async (records: SQSRecord[], remainingMs = options.remainingMs ?? 20_000): Promise<string[]> => {
+    const result = await handler(anSqsEvent(records), aLambdaContext(remainingMs));
+    return result.batchItemFailures.map((failure) => failure.itemIdentifier);
+  };
+
+  /** Redelivers deferred records until every one is settled (or `maxRounds`), like SQS would. */
+  const settle = async (records: SQSRecord[], maxRounds = 10): Promise<{ rounds: number; unsettled: string[] }> => {
+    let pending = records;
+    let rounds = 0;
+    while (pending.length > 0 && rounds < maxRounds) {
+      rounds += 1;
+      const retry = new Set(await invoke(pending));
+      pending = pending.filter((record) => retry.has(record.messageId));
+    }
+    return { rounds, unsettled: pending.map((record) => record.messageId) };
+  };
+
+  return {
+    invoke,
+    settle,
+    deadLetters,
+    visibility,
+    exchanges,
+    restore: () => {
+      sqsMock.restore();
+      secretsMock.restore();
+    },
+  };
+}
+
+export const emailsOf = (sandbox: BigCommerceSandbox): string[] => sandbox.customers().map((customer) => customer.email.toLowerCase());
+
+export function duplicatesIn(values: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return values.filter((value) => (seen.has(value) ? true : (seen.add(value), false)));
+}
