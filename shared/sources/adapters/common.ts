@@ -1,0 +1,66 @@
+import { SourceConfigError, SourcePayloadError } from '../errors';
+import type { FieldLookup } from '../field-map';
+import { checkBatchSize, isRecord, requestContentType } from '../http';
+import { parseMultipart } from '../multipart';
+import type { AdapterDecision, RawRequest, SourceSignup } from '../source-adapter';
+import type { SourceConfig, SourceConfigOf, SourceKind } from '../source-config';
+import { parseUrlEncoded, type FormField } from '../urlencoded';
+
+/** Narrows the source to the adapter's kind; a mismatch is a wiring bug (500, not shown). */
+export function expectKind<K extends SourceKind>(source: SourceConfig, kind: K): SourceConfigOf<K> {
+  if (source.kind !== kind) throw new SourceConfigError(`Source ${source.id} is of kind ${source.kind}, not ${kind}`);
+  return source as SourceConfigOf<K>;
+}
+
+/** A sender-supplied word (an event type) made safe for a log line: short, no control characters. */
+export function quoted(value: unknown): string {
+  if (typeof value !== 'string' || value === '') return '(none)';
+  const cleaned = value.replace(/[^\w.:/ -]/g, '?');
+  return JSON.stringify(cleaned.length > 60 ? `${cleaned.slice(0, 60)}…` : cleaned);
+}
+
+export const ignore = (reason: string): AdapterDecision => ({ type: 'ignore', reason });
+
+/** `signups`, or `ignore` with `emptyReason` when the request held none to keep. */
+export function signupsOrIgnore(signups: readonly SourceSignup[], emptyReason: string): AdapterDecision {
+  if (signups.length === 0) return ignore(emptyReason);
+  checkBatchSize(signups.length);
+  return { type: 'signups', signups };
+}
+
+/** A form body (urlencoded or multipart) as fields. No content type is read as urlencoded; others are 415. */
+export function parseFormBody(request: RawRequest): FormField[] {
+  const contentType = requestContentType(request);
+  if (contentType === undefined || contentType.mediaType === 'application/x-www-form-urlencoded') {
+    return parseUrlEncoded(request.body);
+  }
+  if (contentType.mediaType === 'multipart/form-data') return parseMultipart(request.body, contentType);
+  throw new SourcePayloadError(
+    `Unsupported content type ${contentType.mediaType}; expected application/x-www-form-urlencoded or multipart/form-data`,
+    { statusCode: 415, field: 'content-type' },
+  );
+}
+
+/** Looks a form field up by exact name; the first non-empty value wins. */
+export function formFieldLookup(fields: readonly FormField[]): FieldLookup {
+  return (key) => fields.find((field) => field.name === key && field.value.trim() !== '')?.value;
+}
+
+/** The records of a JSON array (other entries are a 400 naming the index). */
+export function recordsOf(value: unknown, field: string): Readonly<Record<string, unknown>>[] {
+  if (!Array.isArray(value)) throw new SourcePayloadError(`${field} must be a JSON array`, { field });
+  return value.map((item, index) => {
+    if (!isRecord(item)) throw new SourcePayloadError(`${field}[${index}] must be a JSON object`, { field: `${field}[${index}]` });
+    return item;
+  });
+}
+
+/** A required JSON object, or a 400 naming the field. */
+export function requireRecord(value: unknown, field: string): Readonly<Record<string, unknown>> {
+  if (!isRecord(value)) throw new SourcePayloadError(`${field} must be a JSON object`, { field });
+  return value;
+}
+
+/** Case-insensitive, whitespace-insensitive label comparison (Webflow labels, Tally labels). */
+export const sameLabel = (a: string, b: string): boolean =>
+  a.replace(/\s+/g, ' ').trim().toLowerCase() === b.replace(/\s+/g, ' ').trim().toLowerCase();

@@ -1,0 +1,151 @@
+import { headerValue, safeEqual } from '../auth';
+import { SourceAuthError, SourceForbiddenError, SourcePayloadError } from '../errors';
+import { buildCandidate, type FieldDefaults, type FieldLookup } from '../field-map';
+import { checkBodySize, isJsonMediaType, isRecord, methodNotAllowed, ownValue, parseJsonBody, requestContentType } from '../http';
+import type { AdapterDecision, HttpReply, PresentOutcome, RawRequest, SourceAdapter } from '../source-adapter';
+import type { SourceConfig, SourceConfigOf } from '../source-config';
+import { expectKind, formFieldLookup, parseFormBody } from './common';
+
+/**
+ * Plain HTML forms and fetch-based posts (reference/sources.md §9).
+ *
+ * - Native `<form method=post>` (urlencoded or multipart) is answered 303 See Other to the
+ *   allow-listed thank-you or error URL (Post/Redirect/Get); nothing from the request picks the URL.
+ * - A post with `Accept: application/json` (fetch) is answered JSON, with CORS headers for an
+ *   allow-listed Origin; a JSON body from fetch triggers a preflight, answered here.
+ * - The Origin (or, without one, the Referer's origin) must be allow-listed, because CORS does not
+ *   stop a simple POST from being sent.
+ * - A filled honeypot field is a bot: answered exactly like a success, with nothing enqueued.
+ * - The secret is optional: when set, it is a form token the page must post in `tokenField`. It is
+ *   visible in the page, so it only keeps blind bots off the URL; the origin check stays the guard.
+ * CAPTCHA verification (Turnstile, reCAPTCHA) needs a call to the vendor, so it is not done in this
+ * pure adapter.
+ */
+
+const DEFAULTS: FieldDefaults = {
+  email: ['email'],
+  first_name: ['first_name'],
+  last_name: ['last_name'],
+  full_name: ['full_name', 'name'],
+  company: ['company'],
+  phone: ['phone'],
+  notes: ['notes'],
+  'address.address1': ['address1'],
+  'address.address2': ['address2'],
+  'address.city': ['city'],
+  'address.state_or_province': ['state_or_province', 'state'],
+  'address.postal_code': ['postal_code', 'zip'],
+  'address.country_code': ['country_code', 'country'],
+};
+
+type HtmlFormSource = SourceConfigOf<'html-form'>;
+
+function normalizedOrigin(value: string | undefined): string | undefined {
+  if (value === undefined || value === 'null') return undefined;
+  try {
+    const origin = new URL(value).origin;
+    return origin === 'null' ? undefined : origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The Origin header, or the Referer's origin when a browser left Origin out (or sent `null`). */
+function callerOrigin(request: RawRequest): { origin: string | undefined; fromOriginHeader: boolean } {
+  const origin = normalizedOrigin(headerValue(request.headers, 'origin'));
+  if (origin !== undefined) return { origin, fromOriginHeader: true };
+  return { origin: normalizedOrigin(headerValue(request.headers, 'referer')), fromOriginHeader: false };
+}
+
+/** CORS headers for an allow-listed Origin header; none otherwise. */
+function corsHeaders(source: HtmlFormSource, request: RawRequest): Record<string, string> {
+  const { origin, fromOriginHeader } = callerOrigin(request);
+  if (!fromOriginHeader || origin === undefined || !source.allowedOrigins.includes(origin)) return {};
+  return { 'access-control-allow-origin': origin, vary: 'Origin' };
+}
+
+function preflight(source: HtmlFormSource, request: RawRequest): AdapterDecision {
+  const cors = corsHeaders(source, request);
+  const method = headerValue(request.headers, 'access-control-request-method')?.toUpperCase();
+  if (!cors['access-control-allow-origin'] || (method !== undefined && method !== 'POST')) {
+    return { type: 'reply', status: 403, headers: { vary: 'Origin' } };
+  }
+  return {
+    type: 'reply',
+    status: 204,
+    headers: {
+      ...cors,
+      'access-control-allow-methods': 'POST, OPTIONS',
+      'access-control-allow-headers': 'Content-Type, Accept',
+      'access-control-max-age': '600',
+    },
+  };
+}
+
+function checkOrigin(source: HtmlFormSource, request: RawRequest): void {
+  const { origin } = callerOrigin(request);
+  if (origin === undefined) {
+    if (!source.allowMissingOrigin) throw new SourceForbiddenError('The request has no Origin; only browser form posts are accepted');
+    return;
+  }
+  if (!source.allowedOrigins.includes(origin)) throw new SourceForbiddenError('The request origin is not allowed for this form');
+}
+
+/** Field lookup over a urlencoded, multipart or (fetch) flat JSON body. */
+function bodyLookup(request: RawRequest): FieldLookup {
+  const contentType = requestContentType(request);
+  if (contentType && isJsonMediaType(contentType.mediaType)) {
+    const body = parseJsonBody(request);
+    if (!isRecord(body)) throw new SourcePayloadError('The body must be a JSON object of form fields', { field: 'body' });
+    return (key) => ownValue(body, key);
+  }
+  return formFieldLookup(parseFormBody(request));
+}
+
+const wantsJson = (request: RawRequest): boolean => /\bapplication\/json\b/i.test(headerValue(request.headers, 'accept') ?? '');
+
+function present(outcome: PresentOutcome, request: RawRequest, config: SourceConfig): HttpReply {
+  const source = expectKind(config, 'html-form');
+  const headers = { ...corsHeaders(source, request), 'cache-control': 'no-store' };
+  const succeeded = outcome.type === 'accepted' || outcome.type === 'ignored';
+  if (!wantsJson(request)) {
+    return { status: 303, headers: { ...headers, location: succeeded ? source.thankYouUrl : source.errorUrl } };
+  }
+  const json = { ...headers, 'content-type': 'application/json' };
+  if (succeeded) return { status: 202, headers: json, body: JSON.stringify({ ok: true }) };
+  if (outcome.type === 'invalid') {
+    return {
+      status: outcome.statusCode,
+      headers: json,
+      body: JSON.stringify({ ok: false, error: outcome.message, ...(outcome.issues ? { issues: outcome.issues } : {}) }),
+    };
+  }
+  return { status: outcome.statusCode, headers: json, body: JSON.stringify({ ok: false, error: 'The signup could not be saved; please try again later' }) };
+}
+
+export const htmlFormAdapter: SourceAdapter = {
+  kind: 'html-form',
+  secret: 'optional',
+  // Any form token (or none) works: it is public in the page, not a signing key.
+  checkSecret: () => undefined,
+  decide(request, { source: config, secret }) {
+    const source = expectKind(config, 'html-form');
+    if (request.method === 'OPTIONS') return preflight(source, request);
+    if (request.method !== 'POST') return methodNotAllowed(['POST', 'OPTIONS']);
+    checkOrigin(source, request);
+    checkBodySize(request);
+    const lookup = bodyLookup(request);
+    if (secret !== '') {
+      const token = lookup(source.tokenField);
+      if (typeof token !== 'string' || token === '') throw new SourceAuthError('missing', 'token', `form field ${source.tokenField} absent`);
+      if (!safeEqual(token, secret)) throw new SourceAuthError('invalid', 'token', 'form token mismatch');
+    }
+    const honeypot = source.honeypotField === undefined ? undefined : lookup(source.honeypotField);
+    if (honeypot !== undefined && honeypot !== null && String(honeypot).trim() !== '') {
+      // Silent success: the bot sees what a person would see.
+      return { type: 'reply', ...present({ type: 'accepted', count: 1 }, request, source) };
+    }
+    return { type: 'signups', signups: [{ signup: buildCandidate(source, lookup, DEFAULTS, lookup(source.submissionIdField)) }] };
+  },
+  present,
+};

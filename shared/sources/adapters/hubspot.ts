@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import {
+  checkSigningSecret,
+  checkTimestamp,
+  decodeBase64Digest,
+  decodeHexDigest,
+  headerValue,
+  hmacSha256,
+  requireHeader,
+  requireMatch,
+  requireQueryToken,
+  safeEqual,
+} from '../auth';
+import { SourceAuthError } from '../errors';
+import { buildCandidate, jsonPathLookup, type FieldDefaults } from '../field-map';
+import { checkBodySize, isRecord, methodNotAllowed, ownValue, parseJsonBody } from '../http';
+import type { RawRequest, SourceAdapter, SourceSignup } from '../source-adapter';
+import type { SourceConfigOf } from '../source-config';
+import { expectKind, signupsOrIgnore } from './common';
+
+/**
+ * HubSpot workflow "Send a webhook" action (reference/sources.md §2B, preferred over the Webhooks API).
+ *
+ * Auth, per the source's `auth`:
+ * - 'signature' (the app's client secret): `X-HubSpot-Signature-v3` = base64 HMAC-SHA256 of
+ *   method + requestUri + rawBody + timestamp, `X-HubSpot-Request-Timestamp` in ms within ±5 min.
+ *   requestUri is the full URL HubSpot called, rebuilt from the configured `publicUrl` (API Gateway's
+ *   rawPath differs behind a custom domain) with the request's query, and the characters in HubSpot's
+ *   table (%3A %2F %3F %40 %21 %24 %27 %28 %29 %2A %2C %3B) decoded. Which version workflows send is
+ *   UNCONFIRMED, so v2 (`X-HubSpot-Signature` = hex SHA-256 of secret + method + URI + body, no
+ *   timestamp) is the fallback unless `versions` is ['v3'].
+ * - 'api-key': the secret in a header or query parameter of the operator's choosing.
+ *
+ * The body's shape is UNCONFIRMED (it depends on the property option): a contact object with
+ * `properties.email.value` (v1 contact API), `properties.email` (v3 CRM object), or flat `email`; an
+ * array is several contacts. fieldMap keys are dot paths (`properties.email`); `{ value }` wrappers are
+ * unwrapped. Webhooks API events (`subscriptionType`, only an objectId) are ignored: they have no
+ * email and would need an API call back to HubSpot. Workflow payloads carry no event id.
+ */
+
+const DEFAULTS: FieldDefaults = {
+  email: ['properties.email', 'email'],
+  first_name: ['properties.firstname', 'firstname'],
+  last_name: ['properties.lastname', 'lastname'],
+  company: ['properties.company', 'company'],
+  phone: ['properties.phone', 'phone', 'properties.mobilephone', 'mobilephone'],
+  'address.address1': ['properties.address', 'address'],
+  'address.city': ['properties.city', 'city'],
+  'address.state_or_province': ['properties.state', 'state'],
+  'address.postal_code': ['properties.zip', 'zip'],
+  'address.country_code': ['properties.country', 'country'],
+};
+
+const V3_DECODED = /%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi;
+
+/** The URL HubSpot called: the configured public URL (if any) with this request's query string. */
+export function hubspotRequestUrl(request: RawRequest, publicUrl: string | undefined): string {
+  if (publicUrl === undefined) return request.publicUrl;
+  const queryAt = request.publicUrl.indexOf('?');
+  return publicUrl.replace(/[?#].*$/, '') + (queryAt >= 0 ? request.publicUrl.slice(queryAt) : '');
+}
+
+function verifySignature(request: RawRequest, source: SourceConfigOf<'hubspot'>, secret: string, now: Date, versions: readonly string[]): void {
+  const url = hubspotRequestUrl(request, source.publicUrl);
+  const v3 = headerValue(request.headers, 'x-hubspot-signature-v3');
+  if (v3 !== undefined && versions.includes('v3')) {
+    const timestamp = requireHeader(request.headers, 'x-hubspot-request-timestamp');
+    checkTimestamp(timestamp, 'ms', now, source.toleranceSeconds);
+    const uri = url.replace(V3_DECODED, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16)));
+    const expected = hmacSha256(secret, `${request.method}${uri}`, request.body, timestamp);
+    const candidate = decodeBase64Digest(v3);
+    requireMatch(candidate ? [candidate] : [], expected);
+    return;
+  }
+  const v2 = headerValue(request.headers, 'x-hubspot-signature');
+  const version = headerValue(request.headers, 'x-hubspot-signature-version')?.toLowerCase();
+  if (v2 !== undefined && versions.includes('v2') && (version === undefined || version === 'v2')) {
+    const expected = createHash('sha256').update(`${secret}${request.method}${url}`).update(request.body).digest();
+    const candidate = decodeHexDigest(v2);
+    requireMatch(candidate ? [candidate] : [], expected);
+    return;
+  }
+  throw new SourceAuthError('missing', 'signature', 'no HubSpot signature of an accepted version');
+}
+
+export const hubspotAdapter: SourceAdapter = {
+  kind: 'hubspot',
+  secret: 'required',
+  checkSecret: (secret) => checkSigningSecret(secret, 'hubspot'),
+  decide(request, { source: config, secret, now }) {
+    const source = expectKind(config, 'hubspot');
+    if (request.method !== 'POST') return methodNotAllowed(['POST']);
+    checkBodySize(request);
+    checkSigningSecret(secret, 'hubspot');
+    const { auth } = source;
+    if (auth.type === 'signature') {
+      verifySignature(request, source, secret, now, auth.versions);
+    } else if (auth.queryParam !== undefined) {
+      requireQueryToken(request.query, auth.queryParam, secret);
+    } else {
+      const key = requireHeader(request.headers, auth.header ?? 'authorization', 'token');
+      if (!safeEqual(key, secret)) throw new SourceAuthError('invalid', 'token', 'api key mismatch');
+    }
+
+    const body = parseJsonBody(request);
+    const contacts = Array.isArray(body) ? body : [body];
+    const signups: SourceSignup[] = [];
+    for (const contact of contacts) {
+      // Webhooks API events (subscriptionType, objectId only) and non-objects hold no contact.
+      if (isRecord(contact) && ownValue(contact, 'subscriptionType') === undefined) {
+        signups.push({ signup: buildCandidate(source, jsonPathLookup(contact), DEFAULTS) });
+      }
+    }
+    return signupsOrIgnore(signups, 'no HubSpot contact in the body (Webhooks API events carry only an objectId)');
+  },
+};

@@ -1,0 +1,91 @@
+import type { SourceConfig, SourceKind } from './source-config';
+
+/**
+ * The port between the ingest Lambda and the per-sender adapters (design.md "Sources").
+ *
+ * An adapter is a pure function: no I/O, no clock except `context.now`, no environment. It verifies
+ * the request on its raw bytes, then turns it into a decision. It throws only SourceError subclasses
+ * (shared/sources/errors.ts), each carrying the status to answer.
+ */
+
+/** One HTTP request as the sender made it. Built by `rawRequestFromHttpApiEvent` (raw-request.ts). */
+export interface RawRequest {
+  /** Upper-case HTTP method. */
+  readonly method: string;
+  /** Lower-cased names; API Gateway (payload v2) joins repeated headers with ','. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The exact bytes sent (base64 already decoded). Signatures are verified on these. */
+  readonly body: Buffer;
+  /** Query parameters, decoded; repeated ones joined with ','. */
+  readonly query: Readonly<Record<string, string>>;
+  /** The full external URL of this request, query included (HubSpot signs it). */
+  readonly publicUrl: string;
+}
+
+/**
+ * A signup candidate in the canonical shape (shared/signup/signup-schema.ts), not yet validated: the
+ * ingest runs `signupSchema.safeParse` on it. The sender's event id, when it has one, is in
+ * `event_id`, which the ingest turns into the idempotency key. Fields the sender did not provide are
+ * absent (never empty strings), so a missing last name surfaces as a validation issue on `last_name`.
+ */
+export type SignupCandidate = Readonly<Record<string, unknown>>;
+
+export interface SourceSignup {
+  readonly signup: SignupCandidate;
+  /** The sender's event time (ISO 8601) when it sends one, for logs and dead-letter reasons. */
+  readonly occurredAt?: string;
+}
+
+export interface HttpReply {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+}
+
+export type AdapterDecision =
+  /** Validate and enqueue these; answer 202 (or the adapter's `present` answer). */
+  | { readonly type: 'signups'; readonly signups: readonly SourceSignup[] }
+  /** Authentic but not a signup (another event type, a test ping): answer 200, enqueue nothing. */
+  | { readonly type: 'ignore'; readonly reason: string }
+  /** Answer exactly this and enqueue nothing: handshakes, CORS preflight, honeypot, 405. */
+  | ({ readonly type: 'reply' } & HttpReply);
+
+export interface AdapterContext {
+  readonly source: SourceConfig;
+  /** This source's entry of the sources secret; '' when the source has none (html-form without token). */
+  readonly secret: string;
+  readonly now: Date;
+}
+
+/** What the ingest did with a request, for adapters that shape their own answers (html-form). */
+export type PresentOutcome =
+  | { readonly type: 'accepted'; readonly count: number }
+  | { readonly type: 'ignored' }
+  /** A 4xx: an exposed SourceError, or signup validation issues. `message` is safe to show. */
+  | {
+      readonly type: 'invalid';
+      readonly statusCode: number;
+      readonly message: string;
+      readonly issues?: readonly { readonly path: string; readonly message: string }[];
+    }
+  /** A 5xx (queue unavailable, internal error). */
+  | { readonly type: 'error'; readonly statusCode: number };
+
+export type SecretRequirement = 'required' | 'optional';
+
+export interface SourceAdapter {
+  readonly kind: SourceKind;
+  /** Whether every source of this kind must have a secret ('optional': html-form's form token). */
+  readonly secret: SecretRequirement;
+  /**
+   * Throws SourceConfigError if `secret` cannot work for this kind (empty, too short, not whsec_ base64).
+   * The message never contains the secret. Run at cold start by `checkSourceSecrets`, and per request.
+   */
+  checkSecret(secret: string): void;
+  decide(request: RawRequest, context: AdapterContext): AdapterDecision;
+  /**
+   * Optional: the adapter answers for itself (html-form: 303 to the allow-listed thank-you or error
+   * URL, or JSON with CORS headers for fetch posts). Without it the ingest answers as for any API.
+   */
+  present?(outcome: PresentOutcome, request: RawRequest, source: SourceConfig): HttpReply;
+}

@@ -1,0 +1,266 @@
+import * as z from 'zod';
+import { CANONICAL_FIELDS, isFieldTarget, type FieldTarget } from './canonical-fields';
+import { SourceConfigError } from './errors';
+
+/**
+ * The list of configured signup sources, validated at synth and at cold start (style.md #3).
+ * Secrets are not here: they live in one Secrets Manager secret (JSON object sourceId -> secret),
+ * loaded by the ingest and handed to the adapter as `context.secret`.
+ *
+ * Every object is strict: a misspelt option is an error, not a silently ignored key.
+ */
+
+export const SOURCE_KINDS = [
+  'standard-webhooks',
+  'html-form',
+  'mailchimp',
+  'hubspot',
+  'typeform',
+  'webflow',
+  'tally',
+  'kit',
+  'shopify',
+  'jotform',
+  'activecampaign',
+] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+
+/** Five minutes, the tolerance HubSpot, Webflow, Kit and the Standard Webhooks reference library use. */
+export const DEFAULT_TOLERANCE_SECONDS = 300;
+
+const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function parseUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** https, or http on a loopback host so local mode (`npm start`) can use a form on localhost. */
+function isSecureUrl(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+}
+
+const sourceIdSchema = z
+  .string({ error: 'must be a string' })
+  .regex(SLUG, {
+    error: 'must be a URL-safe slug: 1-64 lower-case letters, digits and hyphens, not starting or ending with a hyphen',
+  });
+
+const secureUrlSchema = z.string({ error: 'must be a string' }).refine(
+  (value) => {
+    const url = parseUrl(value);
+    return url !== undefined && isSecureUrl(url) && url.username === '' && url.password === '';
+  },
+  { error: 'must be an absolute https URL (http only on localhost), without credentials' },
+);
+
+const originSchema = z.string({ error: 'must be a string' }).refine(
+  (value) => {
+    const url = parseUrl(value);
+    return url !== undefined && isSecureUrl(url) && url.origin === value;
+  },
+  { error: 'must be an origin such as https://www.example.com: scheme and host (and port), lower-case, no path or trailing slash' },
+);
+
+const nameSchema = (what: string) =>
+  z.string({ error: 'must be a string' }).trim().min(1, { error: `${what} must not be empty` }).max(200);
+
+const fieldMapSchema = z
+  .record(
+    nameSchema('a sender field'),
+    z.string({ error: 'must be a string' }).refine(isFieldTarget, {
+      error: `must be one of ${CANONICAL_FIELDS.join(', ')}, or custom:<name>`,
+    }),
+  )
+  .refine((map) => Object.keys(map).length <= 100, { error: 'at most 100 mapped fields' })
+  .transform((map) => map as Readonly<Record<string, FieldTarget>>);
+
+const lastNamePolicySchema = z
+  .union(
+    [
+      z.literal('reject'),
+      z.literal('split-full-name'),
+      z.strictObject({ placeholder: z.string({ error: 'must be a string' }).trim().min(1).max(100) }),
+    ],
+    { error: "must be 'reject', 'split-full-name' or { placeholder: string }" },
+  )
+  .default('reject');
+export type LastNamePolicy = z.output<typeof lastNamePolicySchema>;
+
+const customerDefaultsSchema = z.strictObject({
+  channelIds: z.array(z.int().positive()).min(1).max(100).optional(),
+  customerGroupId: z.int().nonnegative().optional(),
+  sendWelcomeEmail: z.boolean().optional(),
+});
+
+const toleranceSchema = z.int().min(1).max(3600).default(DEFAULT_TOLERANCE_SECONDS);
+/** Query parameter that carries the per-source secret for senders that cannot sign (sources.md §0). */
+const tokenParamSchema = nameSchema('tokenParam').default('token');
+const idListSchema = z.array(nameSchema('an id')).min(1).max(100);
+
+const base = {
+  id: sourceIdSchema,
+  /** sender field -> canonical field; the adapter's defaults fill only the targets this map leaves out. */
+  fieldMap: fieldMapSchema.optional(),
+  customerDefaults: customerDefaultsSchema.optional(),
+  lastNamePolicy: lastNamePolicySchema,
+};
+
+const standardWebhooksSchema = z.strictObject({
+  ...base,
+  kind: z.literal('standard-webhooks'),
+  toleranceSeconds: toleranceSchema,
+  /** With the recommended envelope {type, timestamp, data}: the `type`s to keep (others are ignored). */
+  eventTypes: z.array(nameSchema('an event type')).min(1).optional(),
+  /** Also accept `Authorization: Bearer <secret>` (no replay protection; for the canonical POST /signups). */
+  acceptBearerToken: z.boolean().default(false),
+});
+
+const htmlFormSchema = z.strictObject({
+  ...base,
+  kind: z.literal('html-form'),
+  allowedOrigins: z.array(originSchema).min(1, { error: 'list at least one origin' }).max(50),
+  thankYouUrl: secureUrlSchema,
+  errorUrl: secureUrlSchema,
+  /** A hidden input that must arrive empty; filled means a bot, answered as a success and dropped. */
+  honeypotField: nameSchema('honeypotField').optional(),
+  /** A hidden input with a client-generated UUID, used as the event id (sources.md §9 "Idempotency"). */
+  submissionIdField: nameSchema('submissionIdField').default('submission_id'),
+  /** Form field that carries the form token when the source has a secret. */
+  tokenField: nameSchema('tokenField').default('form_token'),
+  /** Accept POSTs with neither Origin nor Referer (non-browser clients). Off by default. */
+  allowMissingOrigin: z.boolean().default(false),
+});
+
+const mailchimpSchema = z.strictObject({
+  ...base,
+  kind: z.literal('mailchimp'),
+  tokenParam: tokenParamSchema,
+  /** `subscribe` is always kept; `profile` (a member updated their profile) only when this is true. */
+  includeProfileUpdates: z.boolean().default(false),
+});
+
+const hubspotAuthSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({
+      type: z.literal('signature'),
+      /** v3 is verified when present; v2 (no timestamp, no replay protection) is the fallback. */
+      versions: z.array(z.enum(['v3', 'v2'])).min(1).default(['v3', 'v2']),
+    }),
+    z
+      .strictObject({
+        type: z.literal('api-key'),
+        header: nameSchema('header').transform((name) => name.toLowerCase()).optional(),
+        queryParam: nameSchema('queryParam').optional(),
+      })
+      .refine((auth) => (auth.header === undefined) !== (auth.queryParam === undefined), {
+        error: 'set exactly one of header or queryParam',
+      }),
+  ],
+  { error: "type must be 'signature' or 'api-key'" },
+);
+
+const hubspotSchema = z.strictObject({
+  ...base,
+  kind: z.literal('hubspot'),
+  /**
+   * The public URL HubSpot is configured to call (custom domain and path, without the query). The v3
+   * signature covers the URL, which API Gateway's rawPath does not reproduce behind a custom domain.
+   * Without it, the ingest's `publicUrl` for the request is used.
+   */
+  publicUrl: secureUrlSchema.optional(),
+  auth: hubspotAuthSchema.default({ type: 'signature', versions: ['v3', 'v2'] }),
+  toleranceSeconds: toleranceSchema,
+});
+
+const typeformSchema = z.strictObject({ ...base, kind: z.literal('typeform') });
+
+const webflowSchema = z.strictObject({
+  ...base,
+  kind: z.literal('webflow'),
+  /** Webhooks created in the dashboard or with a site API key are unsigned: use a URL token then. */
+  auth: z.enum(['signature', 'url-token']).default('signature'),
+  tokenParam: tokenParamSchema,
+  toleranceSeconds: toleranceSchema,
+  /** Keep only submissions of these forms (payload.formId or payload.name). */
+  formIds: idListSchema.optional(),
+  formNames: idListSchema.optional(),
+});
+
+const tallySchema = z.strictObject({ ...base, kind: z.literal('tally') });
+
+const kitSchema = z.strictObject({
+  ...base,
+  kind: z.literal('kit'),
+  eventTypes: z.array(nameSchema('an event type')).min(1).default(['subscriber.activated', 'subscriber.subscribed_to_form']),
+  toleranceSeconds: toleranceSchema,
+});
+
+const shopifySchema = z.strictObject({ ...base, kind: z.literal('shopify') });
+
+const jotformSchema = z.strictObject({
+  ...base,
+  kind: z.literal('jotform'),
+  tokenParam: tokenParamSchema,
+  /** Keep only submissions of these form ids (Jotform does not sign; sources.md §8b). */
+  formIds: idListSchema.optional(),
+});
+
+const activeCampaignSchema = z.strictObject({ ...base, kind: z.literal('activecampaign'), tokenParam: tokenParamSchema });
+
+export const sourceConfigSchema = z.discriminatedUnion(
+  'kind',
+  [
+    standardWebhooksSchema,
+    htmlFormSchema,
+    mailchimpSchema,
+    hubspotSchema,
+    typeformSchema,
+    webflowSchema,
+    tallySchema,
+    kitSchema,
+    shopifySchema,
+    jotformSchema,
+    activeCampaignSchema,
+  ],
+  { error: `kind must be one of ${SOURCE_KINDS.join(', ')}` },
+);
+
+export const sourcesConfigSchema = z.array(sourceConfigSchema).superRefine((sources, context) => {
+  const firstIndexById = new Map<string, number>();
+  sources.forEach((source, index) => {
+    const first = firstIndexById.get(source.id);
+    if (first === undefined) firstIndexById.set(source.id, index);
+    else context.addIssue({ code: 'custom', path: [index, 'id'], message: `duplicate source id "${source.id}" (also sources[${first}])` });
+  });
+});
+
+/** One configured source, after defaults. */
+export type SourceConfig = z.output<typeof sourceConfigSchema>;
+/** What an operator writes (defaults optional). */
+export type SourceConfigInput = z.input<typeof sourceConfigSchema>;
+export type SourceConfigOf<K extends SourceKind> = Extract<SourceConfig, { kind: K }>;
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (text, segment) => (typeof segment === 'number' ? `${text}[${segment}]` : `${text}.${String(segment)}`),
+    'sources',
+  );
+}
+
+/**
+ * Validates the sources list and returns it with defaults applied. Throws one SourceConfigError that
+ * lists every problem as `sources[2].thankYouUrl: must be an absolute https URL ...`.
+ */
+export function parseSourcesConfig(input: unknown): SourceConfig[] {
+  const result = sourcesConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  throw new SourceConfigError('Invalid sources configuration:', {
+    issues: result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`),
+  });
+}

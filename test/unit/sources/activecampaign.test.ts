@@ -1,0 +1,40 @@
+import { signupSchema } from '../../../shared/signup/signup-schema';
+import { ACTIVECAMPAIGN_SUBSCRIBE } from './examples';
+import { authQuery, decide, makeRequest, makeSource, SECRETS, signupsOf } from './fixtures';
+
+const source = makeSource('activecampaign');
+const post = (body: string) => makeRequest({ body, headers: { 'content-type': 'application/x-www-form-urlencoded' }, query: authQuery });
+
+describe('activecampaign adapter', () => {
+  it('maps the documented subscribe example; without a last name it does not validate under the default policy', () => {
+    // Act
+    const [first] = signupsOf(decide(post(ACTIVECAMPAIGN_SUBSCRIBE), source, SECRETS.token));
+    // Assert
+    expect(first?.signup).toEqual({ email: 'ana@example.com', first_name: 'Ana', phone: '+15550100', event_id: expect.stringMatching(/^sha256:/) });
+    const result = signupSchema.safeParse(first?.signup);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((issue) => issue.path.join('.'))).toEqual(['last_name']);
+  });
+
+  it('validates with a placeholder policy, and maps last_name, orgname and custom fields', () => {
+    // Arrange
+    const placeholder = makeSource('activecampaign', { lastNamePolicy: { placeholder: '-' }, fieldMap: { 'fields.plan': 'custom:Plan' } });
+    // Act
+    const [plain] = signupsOf(decide(post(ACTIVECAMPAIGN_SUBSCRIBE), placeholder, SECRETS.token));
+    const [full] = signupsOf(
+      decide(post(`${ACTIVECAMPAIGN_SUBSCRIBE}&contact[last_name]=Ng&contact[orgname]=Acme&contact[fields][plan]=Pro&date_time=2026-07-29T14:00:00Z`), placeholder, SECRETS.token),
+    );
+    // Assert
+    expect(plain?.signup).toMatchObject({ last_name: '-' });
+    expect(signupSchema.safeParse(plain?.signup).success).toBe(true);
+    expect(full?.signup).toMatchObject({ last_name: 'Ng', company: 'Acme', custom_fields: [{ name: 'Plan', value: 'Pro' }] });
+    expect(full?.occurredAt).toBe('2026-07-29T14:00:00.000Z');
+  });
+
+  it.each(['unsubscribe', 'update', 'contact_tag_added'])('ignores %s events', (type) => {
+    // Act
+    const decision = decide(post(ACTIVECAMPAIGN_SUBSCRIBE.replace('type=subscribe', `type=${type}`)), source, SECRETS.token);
+    // Assert
+    expect(decision).toEqual({ type: 'ignore', reason: `ActiveCampaign event type "${type}" is not a signup` });
+  });
+});

@@ -1,0 +1,77 @@
+import { signupSchema } from '../../../shared/signup/signup-schema';
+import { KIT_DELIVERY } from './examples';
+import { decide, hmacHex, json, makeRequest, makeSource, NOW_SECONDS, SECRETS, signatureHeaders, signupsOf } from './fixtures';
+
+const signed = (body: string) => makeRequest({ body, headers: { 'content-type': 'application/json', ...signatureHeaders('kit', Buffer.from(body)) } });
+const event = (id: string, type: string, email: string) => ({
+  id,
+  type,
+  created: '2026-07-29T14:32:10Z',
+  data: { subscriber: { id: 1, first_name: 'Ada Lovelace', email_address: email, state: 'active', fields: {} } },
+});
+
+describe('kit adapter', () => {
+  it('maps the documented delivery (subscriber.created kept when configured); no last name in Kit', () => {
+    // Arrange
+    const source = makeSource('kit', { eventTypes: ['subscriber.created'], lastNamePolicy: { placeholder: '(Kit)' } });
+    // Act
+    const [first] = signupsOf(decide(signed(json(KIT_DELIVERY)), source, SECRETS.signing));
+    // Assert
+    expect(first).toEqual({
+      signup: { email: 'ada@example.com', first_name: 'Ada', last_name: '(Kit)', company: 'Kit', event_id: '9c2e1f3a-6b7d-4e8f-a1b2-c3d4e5f60718' },
+      occurredAt: '2026-07-29T14:32:10.000Z',
+    });
+    expect(signupSchema.safeParse(first?.signup).success).toBe(true);
+  });
+
+  it('ignores subscriber.created by default (only activated / subscribed_to_form are kept)', () => {
+    // Act
+    const decision = decide(signed(json(KIT_DELIVERY)), makeSource('kit'), SECRETS.signing);
+    // Assert
+    expect(decision).toEqual({ type: 'ignore', reason: 'no Kit event of a configured type' });
+  });
+
+  it('keeps the signups of a batch and drops unsubscribes, bounces and complaints', () => {
+    // Arrange
+    const source = makeSource('kit', { lastNamePolicy: 'split-full-name' });
+    const body = {
+      delivery_id: 1,
+      events: [
+        event('e1', 'subscriber.activated', 'a@example.com'),
+        event('e2', 'subscriber.unsubscribed', 'b@example.com'),
+        event('e3', 'subscriber.subscribed_to_form', 'c@example.com'),
+        event('e4', 'subscriber.bounced', 'd@example.com'),
+        event('e5', 'subscriber.complained', 'e@example.com'),
+      ],
+    };
+    // Act
+    const signups = signupsOf(decide(signed(json(body)), source, SECRETS.signing));
+    // Assert
+    expect(signups.map(({ signup }) => [signup['email'], signup['event_id'], signup['last_name']])).toEqual([
+      ['a@example.com', 'e1', 'Lovelace'],
+      ['c@example.com', 'e3', 'Lovelace'],
+    ]);
+  });
+
+  it('accepts one valid v1 among several during secret rotation', () => {
+    // Arrange
+    const body = json(KIT_DELIVERY);
+    const header = `t=${NOW_SECONDS},v1=${hmacHex('old-secret', `${NOW_SECONDS}.`, body)},v1=${hmacHex(SECRETS.signing, `${NOW_SECONDS}.`, body)}`;
+    // Act
+    const decision = decide(makeRequest({ body, headers: { 'x-kit-signature': header } }), makeSource('kit', { eventTypes: ['subscriber.created'] }), SECRETS.signing);
+    // Assert
+    expect(decision.type).toBe('signups');
+  });
+
+  it('rejects a header without t=, and answers 400 when events is not an array', () => {
+    // Arrange
+    const body = json(KIT_DELIVERY);
+    // Act / Assert
+    expect(() => decide(makeRequest({ body, headers: { 'x-kit-signature': `v1=${hmacHex(SECRETS.signing, body)}` } }), makeSource('kit'), SECRETS.signing)).toThrow(
+      'Invalid signature',
+    );
+    expect(() => decide(signed(json({ delivery_id: 1, events: {} })), makeSource('kit'), SECRETS.signing)).toThrow(
+      expect.objectContaining({ statusCode: 400, field: 'events' }),
+    );
+  });
+});
