@@ -24,15 +24,31 @@ export function describeError(error: unknown): LogFields {
   return { errorName: typeof error };
 }
 
+export type LogFormat = 'json' | 'pretty';
+
+/** One readable line for a terminal: time, level, service, message, then key=value pairs. */
+function prettyLine(entry: Record<string, unknown>): string {
+  const { level, timestamp, service, message, ...rest } = entry;
+  const pairs = Object.entries(rest)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  return [String(timestamp).slice(11, 23), String(level).padEnd(5), `[${String(service)}]`, message, ...pairs].join(' ');
+}
+
 export function createLogger(
   service: string,
-  { level = (process.env.LOG_LEVEL?.toLowerCase() as Level | undefined) ?? 'info', write = (line: string) => process.stdout.write(`${line}\n`) }: { level?: Level; write?: (line: string) => void } = {},
+  {
+    level = (process.env.LOG_LEVEL?.toLowerCase() as Level | undefined) ?? 'info',
+    format = 'json',
+    write = (line: string) => process.stdout.write(`${line}\n`),
+  }: { level?: Level; format?: LogFormat; write?: (line: string) => void } = {},
 ): Logger {
   let keys: LogFields = {};
   const threshold = LEVELS[level] ?? LEVELS.info;
   const log = (lvl: Level, message: string, fields?: LogFields) => {
     if (LEVELS[lvl] < threshold) return;
-    write(JSON.stringify({ level: lvl.toUpperCase(), timestamp: new Date().toISOString(), service, message, ...keys, ...fields }));
+    const entry = { level: lvl.toUpperCase(), timestamp: new Date().toISOString(), service, message, ...keys, ...fields };
+    write(format === 'pretty' ? prettyLine(entry) : JSON.stringify(entry));
   };
   return {
     debug: (message, fields) => log('debug', message, fields),

@@ -3,9 +3,16 @@ import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes } from 'aws-lambda';
 import { describeError, type Logger } from '../../shared/logger';
 import { processSignupRecords, type ProcessRecordsDeps, type QueueRecord } from '../../shared/sync/process-signup-records';
+import type { SyncOutcome } from '../../shared/sync/outcome';
 import type { SyncEngineOptions } from '../../shared/sync/sync-engine';
 
-export type SyncHandlerDeps = Omit<ProcessRecordsDeps, 'remainingTimeMs'> & Readonly<{ logger: Logger; options: Omit<SyncEngineOptions, 'attributeIds'> }>;
+export type SyncHandlerDeps = Omit<ProcessRecordsDeps, 'remainingTimeMs'> &
+  Readonly<{
+    logger: Logger;
+    options: Omit<SyncEngineOptions, 'attributeIds'>;
+    /** Sees every message's outcome (local mode's status page, benchmarks); metrics hook in here too. */
+    onOutcomes?: (outcomes: ReadonlyMap<string, SyncOutcome>, records: readonly QueueRecord[]) => void;
+  }>;
 
 /** Lambda's record attributes (camelCase) -> the SDK's shape, so a DLQ copy keeps them. */
 function toSdkAttributes(attributes: SQSMessageAttributes | undefined): Record<string, MessageAttributeValue> {
@@ -34,7 +41,8 @@ export function makeSyncHandler(deps: SyncHandlerDeps) {
         body: record.body,
         attributes: toSdkAttributes(record.messageAttributes),
       }));
-      const { retry } = await processSignupRecords(records, { ...deps, remainingTimeMs: () => context.getRemainingTimeInMillis() }, deps.options);
+      const { retry, outcomes } = await processSignupRecords(records, { ...deps, remainingTimeMs: () => context.getRemainingTimeInMillis() }, deps.options);
+      deps.onOutcomes?.(outcomes, records);
       return { batchItemFailures: retry.map((itemIdentifier) => ({ itemIdentifier })) };
     });
 }
