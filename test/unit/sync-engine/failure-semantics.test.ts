@@ -84,6 +84,28 @@ describe.each([
   });
 });
 
+describe('413', () => {
+  it('splits the batch and sends the halves, creating each customer once', async () => {
+    sandbox.setFaults({ script: [413] });
+    harness = syncHarness(sandbox);
+    const records = batch(10);
+
+    expect(await harness.invoke(records)).toEqual([]);
+
+    expect(emailsOf(sandbox).sort()).toEqual(records.map(emailOf).sort());
+    expect(harness.exchanges.map((exchange) => exchange.status)).toEqual([413, 200, 200]);
+    expect(sandbox.stats().log.filter((entry) => entry.status === 200).map((entry) => entry.items)).toEqual([5, 5]);
+  });
+
+  it('rejects a single customer BigCommerce finds too large on its own', async () => {
+    sandbox.setFaults({ script: [413] });
+    harness = syncHarness(sandbox);
+    const [record] = batch(1);
+    expect(await harness.invoke([record!])).toEqual([]);
+    expect(harness.deadLetters.map((entry) => [entry.Id, entry.MessageAttributes?.RejectionHttpStatus?.StringValue])).toEqual([[record!.messageId, '413']]);
+  });
+});
+
 describe('5xx, timeouts and connection resets', () => {
   it.each([[500], [502], [503], [504], ['reset']] as const)('%s: looks the emails up before re-sending, then creates each once', async (fault) => {
     sandbox.setFaults({ script: [fault] });
