@@ -28,6 +28,9 @@ export class SignupSyncStack extends Stack {
       queue: this.queues.queue,
       throttle: config.apiThrottle,
       logRetentionDays: config.logRetentionDays,
+      sources: config.sources,
+      ...(config.sourcesSecretName ? { sourcesSecretName: config.sourcesSecretName } : {}),
+      ...(config.sourcesSecretArn ? { sourcesSecretArn: config.sourcesSecretArn } : {}),
     });
     this.sync = new CustomerSync(this, 'CustomerSync', {
       queue: this.queues.queue,
@@ -35,11 +38,15 @@ export class SignupSyncStack extends Stack {
       config,
     });
 
-    new CfnOutput(this, 'ApiUrl', { value: this.ingress.api.apiEndpoint, description: 'POST signups to <ApiUrl>/signups' });
+    new CfnOutput(this, 'ApiUrl', { value: this.ingress.api.apiEndpoint, description: 'POST signups to <ApiUrl>/signups; sources post to <ApiUrl>/sources/<id>' });
     new CfnOutput(this, 'SignupQueueUrl', { value: this.queues.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.queues.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueArn', { value: this.queues.deadLetterQueue.queueArn });
     new CfnOutput(this, 'SignupQueueArn', { value: this.queues.queue.queueArn });
     new CfnOutput(this, 'TokenSecretArn', { value: this.sync.tokenSecret.secretArn, description: 'Put the BigCommerce API token in this secret' });
+    new CfnOutput(this, 'SourcesSecretArn', {
+      value: this.ingress.sourcesSecret.secretArn,
+      description: 'JSON object source id -> secret: "api" protects POST /signups; add an entry per configured source',
+    });
   }
 }

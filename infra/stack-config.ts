@@ -1,5 +1,8 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as z from 'zod';
+import { parseIngestSources } from '../shared/ingest/ingest-sources';
+import { SourceConfigError } from '../shared/sources/errors';
+import type { SourceConfigInput } from '../shared/sources/source-config';
 import { customFieldMapSchema } from '../shared/sync/customer-mapping';
 
 /**
@@ -7,6 +10,12 @@ import { customFieldMapSchema } from '../shared/sync/customer-mapping';
  * and validated at synth time so a bad value fails `cdk synth` with a message, not a broken deploy.
  */
 export const PLACEHOLDER_STORE_HASH = 'yourstorehash';
+
+/**
+ * Lambda allows 4 KB for all of a function's environment variables together; the sources list travels
+ * in one of them (SOURCES_CONFIG), so it gets most of that and the rest stays for the others.
+ */
+export const MAX_SOURCES_CONFIG_BYTES = 3_400;
 
 export const stackConfigSchema = z
   .strictObject({
@@ -22,6 +31,14 @@ export const stackConfigSchema = z
     sendWelcomeEmail: z.boolean().default(false),
     forcePasswordReset: z.boolean().default(false),
     customFieldMap: customFieldMapSchema.default({}),
+    /**
+     * The signup sources served at /sources/{id} (shared/sources/source-config.ts); each item is
+     * validated with parseSourcesConfig below, so a mistake names the source and the field.
+     */
+    sources: z.array(z.unknown(), { message: 'must be an array of source configurations' }).default([]),
+    /** Import the secret holding the sources' secrets (JSON object sourceId -> secret); otherwise the stack creates one. */
+    sourcesSecretName: z.string().min(1).optional(),
+    sourcesSecretArn: z.string().startsWith('arn:', { message: 'must be a full secret ARN' }).optional(),
     syncTimeoutSeconds: z.number().int().min(10).max(900).default(30),
     /** Receives before a failing message moves to the DLQ (3–5 recommended, style.md #12). */
     maxReceiveCount: z.number().int().min(1).max(1000).default(5),
@@ -40,9 +57,14 @@ export const stackConfigSchema = z
   .refine((config) => !(config.tokenSecretName && config.tokenSecretArn), {
     message: 'set tokenSecretName or tokenSecretArn, not both',
     path: ['tokenSecretArn'],
+  })
+  .refine((config) => !(config.sourcesSecretName && config.sourcesSecretArn), {
+    message: 'set sourcesSecretName or sourcesSecretArn, not both',
+    path: ['sourcesSecretArn'],
   });
 
-export type StackConfig = z.output<typeof stackConfigSchema>;
+/** The validated settings; `sources` as the operator wrote them (the ingest applies the defaults at cold start). */
+export type StackConfig = Omit<z.output<typeof stackConfigSchema>, 'sources'> & Readonly<{ sources: readonly SourceConfigInput[] }>;
 
 export class StackConfigError extends Error {
   constructor(message: string) {
@@ -54,11 +76,29 @@ export class StackConfigError extends Error {
 export function parseStackConfig(raw: unknown): StackConfig {
   const value = typeof raw === 'string' ? safeJson(raw) : raw;
   const result = stackConfigSchema.safeParse(value ?? {});
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `signupSync.${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  const problems = result.success ? [] : result.error.issues.map((issue) => `signupSync.${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  if (result.success) problems.push(...sourcesProblems(result.data.sources));
+  if (!result.success || problems.length > 0) {
     throw new StackConfigError(`Invalid signup-sync configuration in cdk.json context:\n  ${problems.join('\n  ')}`);
   }
-  return result.data;
+  return { ...result.data, sources: result.data.sources as SourceConfigInput[] };
+}
+
+/** Every problem of the sources list (`signupSync.sources[1].thankYouUrl: ...`), and its size as an environment variable. */
+function sourcesProblems(sources: readonly unknown[]): string[] {
+  try {
+    parseIngestSources(sources);
+  } catch (error) {
+    if (!(error instanceof SourceConfigError)) throw error;
+    return error.issues.map((issue) => `signupSync.${issue}`);
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(sources));
+  return bytes > MAX_SOURCES_CONFIG_BYTES
+    ? [
+        `signupSync.sources: takes ${bytes} bytes as the ingest function's SOURCES_CONFIG environment variable, over the ${MAX_SOURCES_CONFIG_BYTES} it can have ` +
+          '(Lambda allows 4 KB for all variables together): drop unused options and fieldMap entries, or split the sources over two deployments',
+      ]
+    : [];
 }
 
 function safeJson(text: string): unknown {

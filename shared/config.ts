@@ -1,4 +1,7 @@
 import * as z from 'zod';
+import { parseIngestSources } from './ingest/ingest-sources';
+import { SourceConfigError } from './sources/errors';
+import type { SourceConfig } from './sources/source-config';
 import { customFieldMapSchema, type CustomerOptions } from './sync/customer-mapping';
 import type { ConflictPolicy } from './sync/sync-engine';
 
@@ -36,6 +39,12 @@ const jsonOf = <T extends z.ZodType>(schema: T) =>
 
 const ingestEnvSchema = z.object({
   SIGNUP_QUEUE_URL: queueUrl,
+  /** JSON array of source configs (shared/sources/source-config.ts); validated again below. */
+  SOURCES_CONFIG: jsonOf(z.array(z.unknown(), { message: 'must be a JSON array of source configurations' })).default([]),
+  SOURCES_SECRET: z.string({ error: 'must be the name or ARN of the sources secret' }).min(1, { message: 'must be the name or ARN of the sources secret' }),
+  SOURCES_SECRET_CACHE_TTL_SECONDS: positiveInt(300),
+  /** Scheme, host and base path senders call, when API Gateway's own domain is not it (custom domain, local mode). */
+  PUBLIC_BASE_URL: z.url({ message: 'must be an absolute URL such as https://hooks.example.com' }).optional(),
 });
 
 const syncEnvSchema = z.object({
@@ -55,7 +64,14 @@ const syncEnvSchema = z.object({
   CUSTOM_FIELD_MAP: jsonOf(customFieldMapSchema).default({}),
 });
 
-export type IngestConfig = Readonly<{ signupQueueUrl: string }>;
+export type IngestConfig = Readonly<{
+  signupQueueUrl: string;
+  /** The configured sources, defaults applied (POST /signups is not among them). */
+  sources: readonly SourceConfig[];
+  sourcesSecretId: string;
+  sourcesSecretTtlMs: number;
+  publicBaseUrl?: string;
+}>;
 
 export type SyncConfig = Readonly<{
   signupQueueUrl: string;
@@ -82,7 +98,20 @@ function parseEnv<T extends z.ZodType>(schema: T, env: Env): z.output<T> {
 
 export function loadIngestConfig(env: Env = process.env): IngestConfig {
   const parsed = parseEnv(ingestEnvSchema, env);
-  return { signupQueueUrl: parsed.SIGNUP_QUEUE_URL };
+  let sources: SourceConfig[];
+  try {
+    sources = parseIngestSources(parsed.SOURCES_CONFIG);
+  } catch (error) {
+    if (!(error instanceof SourceConfigError)) throw error;
+    throw new ConfigError(`Invalid configuration: SOURCES_CONFIG: ${error.issues.join('; ') || error.message}`, { cause: error });
+  }
+  return {
+    signupQueueUrl: parsed.SIGNUP_QUEUE_URL,
+    sources,
+    sourcesSecretId: parsed.SOURCES_SECRET,
+    sourcesSecretTtlMs: parsed.SOURCES_SECRET_CACHE_TTL_SECONDS * 1000,
+    ...(parsed.PUBLIC_BASE_URL ? { publicBaseUrl: parsed.PUBLIC_BASE_URL } : {}),
+  };
 }
 
 export function loadSyncConfig(env: Env = process.env): SyncConfig {

@@ -1,28 +1,32 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { HttpProblemError } from '../../shared/http/problem';
 import { problemResponses, requestLogKeys } from '../../shared/http/problem-middleware';
-import { rawBodyBytes } from '../../shared/http/request-body';
-import { ingestCanonicalSignups, type IngestDeps } from '../../shared/ingest/ingest-signups';
-import type { Logger } from '../../shared/logger';
+import { matchIngestRoute, routeByKey, type MatchedRoute } from '../../shared/http/routes';
+import { handleIngestRequest } from '../../shared/ingest/ingest-request';
+import type { IngestDeps } from '../../shared/ingest/ingest-signups';
+import { rawRequestFromHttpApiEvent } from '../../shared/sources/raw-request';
 
-export type IngestHandlerDeps = IngestDeps & Readonly<{ logger: Logger }>;
+export type IngestHandlerDeps = IngestDeps & Readonly<{ publicBaseUrl?: string }>;
+
+/** The route API Gateway matched (routeKey and path parameters), else the method and path matched here. */
+function routeOf(event: APIGatewayProxyEventV2): MatchedRoute | undefined {
+  const route = routeByKey(event.routeKey);
+  if (route) {
+    const pathParameters = Object.fromEntries(Object.entries(event.pathParameters ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined));
+    return { route, pathParameters };
+  }
+  return matchIngestRoute(event.requestContext.http.method, event.rawPath);
+}
 
 /** Adapts an API Gateway HTTP API (payload v2) event to the ingest use case. No business rules here. */
 export function makeIngestHandler(deps: IngestHandlerDeps) {
-  const { logger } = deps;
+  const { logger, publicBaseUrl } = deps;
   return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
     .use(requestLogKeys(logger))
     .use(problemResponses(logger))
     .handler(async (event) => {
-      if (event.routeKey !== 'POST /signups') {
-        throw new HttpProblemError({ title: 'Not Found', status: 404, detail: 'No such route.' });
-      }
-      const result = await ingestCanonicalSignups(
-        { body: rawBodyBytes(event), contentType: event.headers?.['content-type'] },
-        deps,
-      );
-      logger.info('signups accepted', { accepted: result.accepted, ids: result.ids });
-      return { statusCode: 202, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result) };
+      const request = rawRequestFromHttpApiEvent(event, publicBaseUrl ? { publicBaseUrl } : {});
+      const reply = await handleIngestRequest(routeOf(event), request, deps);
+      return { statusCode: reply.status, headers: { ...reply.headers }, body: reply.body ?? '' };
     });
 }

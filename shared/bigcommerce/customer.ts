@@ -56,6 +56,7 @@ export type CustomerCreateInput = Readonly<{
   customer_group_id?: number;
   channel_ids?: readonly number[];
   origin_channel_id?: number;
+  accepts_product_review_abandoned_cart_emails?: boolean;
   trigger_account_created_notification?: boolean;
   authentication?: Readonly<{ force_password_reset: boolean }>;
 }>;

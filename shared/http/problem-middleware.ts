@@ -1,7 +1,32 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { describeError, type Logger } from '../logger';
-import { HttpProblemError, toProblemResponse } from './problem';
+import { SourceAuthError, SourceConfigError, SourceError } from '../sources/errors';
+import { HttpProblemError, toProblemResponse, toRefusal } from './problem';
+
+/**
+ * Logs why a request was refused: ids, statuses and reasons only. Error messages of our own classes
+ * name fields, headers and source ids, never values; an authentication failure's `detail` says what
+ * failed (for operators) and is never part of the response.
+ */
+export function logRefusal(logger: Logger, error: unknown): void {
+  const { problem, exposed } = toRefusal(error);
+  if (!exposed) {
+    logger.error('request failed', {
+      status: problem.status,
+      ...describeError(error),
+      ...(error instanceof SourceConfigError && error.issues.length > 0 ? { issues: error.issues } : {}),
+    });
+    return;
+  }
+  logger.info('request refused', {
+    status: problem.status,
+    reason: problem.title,
+    ...(error instanceof SourceAuthError ? { authFailure: error.reason, credential: error.credential, detail: error.detail } : {}),
+    ...(error instanceof SourceError && !(error instanceof SourceAuthError) ? { detail: error.message } : {}),
+    ...(error instanceof HttpProblemError && error.cause ? { cause: describeError(error.cause) } : {}),
+  });
+}
 
 /**
  * middy error edge for the HTTP API: every error becomes a problem document here and nowhere else.
@@ -10,13 +35,8 @@ import { HttpProblemError, toProblemResponse } from './problem';
 export function problemResponses(logger: Logger): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
   return {
     onError: async (request) => {
-      const { error } = request;
-      if (error instanceof HttpProblemError && error.expose) {
-        logger.info('request refused', { status: error.statusCode, reason: error.problem.title, ...(error.cause ? { cause: describeError(error.cause) } : {}) });
-      } else {
-        logger.error('request failed', describeError(error));
-      }
-      request.response = toProblemResponse(error);
+      logRefusal(logger, request.error);
+      request.response = toProblemResponse(request.error);
     },
   };
 }

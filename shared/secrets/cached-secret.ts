@@ -27,27 +27,38 @@ export function parseTokenSecret(secretString: string | undefined): string {
   return value;
 }
 
-export type CachedSecretOptions = Readonly<{
+export type CachedSecretOptions<T = string> = Readonly<{
   client: SecretsManagerClient;
   secretId: string;
   ttlMs: number;
   now?: () => number;
-  parse?: (secretString: string | undefined) => string;
+  /** SecretString -> value; throws on an unusable value (which is then not cached). */
+  parse?: (secretString: string | undefined) => T;
 }>;
+
+/** A secret read lazily and cached; `TokenProvider` is the string case. */
+export interface CachedSecret<T> {
+  get(): Promise<T>;
+  refresh(): Promise<T>;
+}
 
 /**
  * Reads a secret lazily, keeps it for `ttlMs` across invocations of a warm Lambda, and shares one
  * in-flight read between concurrent callers. `refresh()` forces a read (after a 401).
+ * Without `parse` the value is a BigCommerce token (`parseTokenSecret`).
  */
-export function createCachedSecret({ client, secretId, ttlMs, now = Date.now, parse = parseTokenSecret }: CachedSecretOptions): TokenProvider {
-  let cached: { value: string; expiresAt: number } | undefined;
-  let inFlight: Promise<string> | undefined;
+export function createCachedSecret(options: CachedSecretOptions<string>): TokenProvider;
+export function createCachedSecret<T>(options: CachedSecretOptions<T> & { parse: (secretString: string | undefined) => T }): CachedSecret<T>;
+export function createCachedSecret<T>({ client, secretId, ttlMs, now = Date.now, parse }: CachedSecretOptions<T>): CachedSecret<T> {
+  const parseValue = parse ?? (parseTokenSecret as unknown as (secretString: string | undefined) => T);
+  let cached: { value: T; expiresAt: number } | undefined;
+  let inFlight: Promise<T> | undefined;
 
-  const fetchSecret = (): Promise<string> => {
+  const fetchSecret = (): Promise<T> => {
     inFlight ??= client
       .send(new GetSecretValueCommand({ SecretId: secretId }))
       .then((result) => {
-        const value = parse(result.SecretString);
+        const value = parseValue(result.SecretString);
         cached = { value, expiresAt: now() + ttlMs };
         return value;
       })

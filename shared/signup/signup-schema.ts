@@ -13,7 +13,9 @@ export const emailSchema = z
   .string()
   .trim()
   .toLowerCase()
-  .pipe(z.email({ message: 'Invalid email address' }).min(3).max(250));
+  .pipe(z.email({ message: 'Invalid email address' }).min(3).max(250))
+  // What a sender may post (JSON Schema cannot express "trimmed and lower-cased, then an email").
+  .meta({ format: 'email', minLength: 3, maxLength: 250, description: 'Trimmed and lower-cased before validation.' });
 
 export const addressSchema = z.strictObject({
   first_name: trimmedText(1, 255).optional(),
@@ -29,15 +31,33 @@ export const addressSchema = z.strictObject({
     .string()
     .trim()
     .toUpperCase()
-    .regex(/^[A-Z]{2}$/, { message: 'Must be a two-letter ISO 3166-1 country code' }),
+    .regex(/^[A-Z]{2}$/, { message: 'Must be a two-letter ISO 3166-1 country code' })
+    .meta({ pattern: '^\\s*[A-Za-z]{2}\\s*$', description: 'ISO 3166-1 alpha-2; upper-cased before validation.' }),
   phone: trimmedText(1, 50).optional(),
   address_type: z.enum(['residential', 'commercial']).optional(),
 });
 
 export const customFieldSchema = z.strictObject({
   name: trimmedText(1, 255),
-  value: z.union([z.string().max(255), z.number().finite(), z.array(z.string().max(255)).max(50)]),
+  // Bounded so one signup at every limit stays far below SQS's 256 KiB message size (about 60 KiB).
+  value: z.union([z.string().max(255), z.number().finite(), z.array(z.string().max(255)).max(10)]),
 });
+
+/**
+ * What the person agreed to, when the sender says so. Absent means unknown (never "no"): a sender that
+ * does not ask must not withdraw a consent given elsewhere.
+ * - `marketing`: email marketing / newsletter (BigCommerce keeps it in its separate Subscribers API,
+ *   `consents: ["marketing_newsletter"]`; the sync carries it in the message but does not write it yet);
+ * - `abandoned_cart`: product review and abandoned cart emails (the sync sets BigCommerce's
+ *   `accepts_product_review_abandoned_cart_emails` on new customers).
+ */
+export const consentSchema = z
+  .strictObject({
+    marketing: z.boolean().optional().meta({ description: 'Email marketing / newsletter' }),
+    abandoned_cart: z.boolean().optional().meta({ description: "Product review and abandoned cart emails (BigCommerce's accepts_product_review_abandoned_cart_emails)" }),
+  })
+  .meta({ description: 'What the person agreed to; an absent flag means unknown, never "no"' });
+export type Consent = z.infer<typeof consentSchema>;
 
 export const signupSchema = z
   .strictObject({
@@ -50,7 +70,14 @@ export const signupSchema = z
     notes: z.string().max(10_000).optional(),
     address: addressSchema.optional(),
     custom_fields: z.array(customFieldSchema).max(20).optional(),
-    event_id: trimmedText(1, 200).optional(),
+    consent: consentSchema.optional(),
+    event_id: trimmedText(1, 200)
+      .optional()
+      .meta({ description: "The sender's id for this event: with the source id it is the idempotency key, so a redelivery carries the same key" }),
+    occurred_at: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .meta({ description: 'When the signup happened at the sender (not when it was received), ISO 8601' }),
   })
   // BigCommerce requires names on an address; a form rarely asks twice, so they default to the customer's.
   .transform(({ address, ...signup }) => ({
@@ -69,9 +96,21 @@ export type Signup = z.output<typeof signupSchema>;
 
 export const SIGNUP_MESSAGE_SCHEMA_VERSION = 1;
 
+/**
+ * Per-source customer settings (a source's `customerDefaults` in the stack config), carried in each
+ * message so the sync applies them over its global settings. Absent fields fall back to the global ones.
+ */
+export const customerDefaultsSchema = z.strictObject({
+  channel_ids: z.array(z.int().positive()).min(1).max(100).optional(),
+  customer_group_id: z.int().nonnegative().optional(),
+  send_welcome_email: z.boolean().optional(),
+});
+export type CustomerDefaults = z.infer<typeof customerDefaultsSchema>;
+
 export const signupSourceSchema = z.strictObject({
   id: trimmedText(1, 64),
   kind: trimmedText(1, 64),
+  customer_defaults: customerDefaultsSchema.optional(),
 });
 export type SignupSource = z.infer<typeof signupSourceSchema>;
 

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { CustomerCreateInput, CustomerUpdateInput } from '../bigcommerce/customer';
-import type { Signup, SignupMessage } from '../signup/signup-schema';
+import type { CustomerDefaults, Signup, SignupMessage } from '../signup/signup-schema';
 
 /** Where a named custom field goes: a customer attribute (by its name in the store) or a form field. */
 export const customFieldTargetSchema = z.union([
@@ -24,16 +24,38 @@ export const DEFAULT_CUSTOMER_OPTIONS: CustomerOptions = { sendWelcomeEmail: fal
 /** Attribute ids by attribute name, resolved from the store once (see attribute-resolver.ts). */
 export type AttributeIds = ReadonlyMap<string, number>;
 
+const byReceipt = (messages: readonly SignupMessage[]): SignupMessage[] =>
+  [...messages].sort((a, b) => a.received_at.localeCompare(b.received_at));
+
 /**
  * Several messages for one email in a batch become one customer. Later signups win field by field,
  * and fields a later signup leaves out keep the earlier value (a second form may ask for less).
  */
 export function mergeSignups(messages: readonly SignupMessage[]): Signup {
-  const ordered = [...messages].sort((a, b) => a.received_at.localeCompare(b.received_at));
+  const ordered = byReceipt(messages);
   return ordered.reduce<Signup>((merged, message) => {
     const defined = Object.fromEntries(Object.entries(message.signup).filter(([, value]) => value !== undefined));
     return { ...merged, ...defined } as Signup;
   }, ordered[0]!.signup);
+}
+
+/**
+ * The source's customer defaults of a merged group: those of its latest message (the same order in
+ * which `mergeSignups` lets later signups win), or none.
+ */
+export function latestCustomerDefaults(messages: readonly SignupMessage[]): CustomerDefaults | undefined {
+  return byReceipt(messages).at(-1)?.source.customer_defaults;
+}
+
+/** The global customer options with a source's defaults laid over them, field by field. */
+export function withCustomerDefaults(options: CustomerOptions, defaults: CustomerDefaults | undefined): CustomerOptions {
+  if (!defaults) return options;
+  return {
+    ...options,
+    ...(defaults.channel_ids ? { channelIds: defaults.channel_ids } : {}),
+    ...(defaults.customer_group_id !== undefined ? { customerGroupId: defaults.customer_group_id } : {}),
+    ...(defaults.send_welcome_email !== undefined ? { sendWelcomeEmail: defaults.send_welcome_email } : {}),
+  };
 }
 
 const fieldText = (value: string | number | readonly string[]): string => (Array.isArray(value) ? value.join(', ') : String(value));
@@ -41,8 +63,15 @@ const fieldText = (value: string | number | readonly string[]): string => (Array
 /**
  * Signup -> BigCommerce customer. Custom fields without a mapping are kept, appended to the notes,
  * rather than dropped: the data reaches the store and the operator can add a mapping later.
+ * `defaults` (the message's source customer defaults) win over the global `options`.
  */
-export function toCustomerCreate(signup: Signup, options: CustomerOptions, attributeIds: AttributeIds): CustomerCreateInput {
+export function toCustomerCreate(
+  signup: Signup,
+  globalOptions: CustomerOptions,
+  attributeIds: AttributeIds,
+  defaults?: CustomerDefaults,
+): CustomerCreateInput {
+  const options = withCustomerDefaults(globalOptions, defaults);
   const attributes: { attribute_id: number; attribute_value: string }[] = [];
   const formFields: { name: string; value: string | number | readonly string[] }[] = [];
   const unmapped: string[] = [];
@@ -73,6 +102,7 @@ export function toCustomerCreate(signup: Signup, options: CustomerOptions, attri
     ...(options.customerGroupId !== undefined ? { customer_group_id: options.customerGroupId } : {}),
     ...(options.channelIds ? { channel_ids: options.channelIds } : {}),
     ...(options.originChannelId !== undefined ? { origin_channel_id: options.originChannelId } : {}),
+    ...(signup.consent?.abandoned_cart !== undefined ? { accepts_product_review_abandoned_cart_emails: signup.consent.abandoned_cart } : {}),
     trigger_account_created_notification: options.sendWelcomeEmail,
     authentication: { force_password_reset: options.forcePasswordReset },
   };

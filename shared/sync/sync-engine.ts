@@ -4,7 +4,7 @@ import { BigCommerceError } from '../bigcommerce/errors';
 import { rateLimitWaitMs, type RateLimitState } from '../bigcommerce/rate-limit';
 import type { Logger } from '../logger';
 import type { SignupMessage } from '../signup/signup-schema';
-import { mergeSignups, toCustomerCreate, toCustomerUpdate, type AttributeIds, type CustomerOptions } from './customer-mapping';
+import { latestCustomerDefaults, mergeSignups, toCustomerCreate, toCustomerUpdate, type AttributeIds, type CustomerOptions } from './customer-mapping';
 import { DeferBatchError } from './errors';
 import type { SyncOutcome } from './outcome';
 import type { QuotaPacer } from './quota-pacer';
@@ -53,6 +53,8 @@ type Group = {
   readonly email: string;
   readonly itemIds: readonly string[];
   readonly customer: CustomerCreateInput;
+  /** The channels this customer is created in (its source's, else the global ones); undefined = global access. */
+  readonly channelIds: readonly number[] | undefined;
   outcome?: SyncOutcome;
   existingId?: number;
   /** A lookup found no such customer (so a later 422 for it alone is about its data). */
@@ -140,11 +142,12 @@ class SyncRun {
       const email = item.message.signup.email.toLowerCase();
       byEmail.set(email, [...(byEmail.get(email) ?? []), item]);
     }
-    return [...byEmail.entries()].map(([email, members]) => ({
-      email,
-      itemIds: members.map((member) => member.id),
-      customer: toCustomerCreate(mergeSignups(members.map((member) => member.message)), this.options.customer, this.options.attributeIds),
-    }));
+    return [...byEmail.entries()].map(([email, members]) => {
+      const messages = members.map((member) => member.message);
+      // The latest message's source settings win, as its fields do in mergeSignups.
+      const customer = toCustomerCreate(mergeSignups(messages), this.options.customer, this.options.attributeIds, latestCustomerDefaults(messages));
+      return { email, itemIds: members.map((member) => member.id), customer, channelIds: customer.channel_ids };
+    });
   }
 
   private async create(all: Group[]): Promise<void> {
@@ -239,8 +242,9 @@ class SyncRun {
     return undefined;
   }
 
-  private matchesChannel(customer: Customer): boolean {
-    const wanted = this.options.customer.channelIds;
+  /** Whether a found customer is the one this group would create (same email, a shared channel). */
+  private matchesChannel(group: Group, customer: Customer): boolean {
+    const wanted = group.channelIds;
     if (!wanted || !customer.channel_ids) return true;
     return customer.channel_ids.some((channel) => wanted.includes(channel));
   }
@@ -248,10 +252,9 @@ class SyncRun {
   /** Looks the groups' emails up; those that exist are settled as `existed`. Returns the rest. */
   private async reconcile(groups: Group[]): Promise<Group[]> {
     const found = await this.withSafeRetries((timeoutMs) => this.deps.api.findCustomersByEmail(groups.map((group) => group.email), { timeoutMs }));
-    const byEmail = new Map<string, Customer>();
-    for (const customer of found.data) if (this.matchesChannel(customer)) byEmail.set(customer.email.toLowerCase(), customer);
     return groups.filter((group) => {
-      const customer = byEmail.get(group.email);
+      // The last match wins, as before per-source channels: one email can have a customer per channel.
+      const customer = found.data.filter((candidate) => candidate.email.toLowerCase() === group.email && this.matchesChannel(group, candidate)).at(-1);
       group.knownAbsent = !customer;
       if (!customer) return true;
       group.existingId = customer.id;
@@ -281,7 +284,7 @@ class SyncRun {
       const found = await this.withSafeRetries((timeoutMs) => this.deps.api.findCustomersByEmail(unknownIds.map((group) => group.email), { timeoutMs }));
       for (const customer of found.data) {
         const group = unknownIds.find((candidate) => candidate.email === customer.email.toLowerCase());
-        if (group && this.matchesChannel(customer)) group.existingId = customer.id;
+        if (group && this.matchesChannel(group, customer)) group.existingId = customer.id;
       }
     }
     const work = [existing.filter((group) => group.existingId !== undefined)];

@@ -1,6 +1,10 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { INGEST_ROUTES, routeKey } from '../../shared/http/routes';
 import { parseStackConfig, StackConfigError } from '../../infra/stack-config';
 import { actionsOf, logicalIdOf, roleOfFunction, statementsOfRole, synthStack } from '../helpers/synth';
+
+const TOKEN_SECRET = { SecretString: '{"access_token":""}' };
+const SOURCES_SECRET = { GenerateSecretString: Match.objectLike({ GenerateStringKey: 'api' }) };
 
 let template: Template;
 let queueId: string;
@@ -91,15 +95,18 @@ describe('functions', () => {
 });
 
 describe('least privilege', () => {
-  it('lets only the ingest send to the signups queue, and nothing else', () => {
+  it('lets the ingest send to the signups queue and read the sources secret, and nothing else', () => {
     const statements = statementsOfRole(template, roleOfFunction(template, ingestId));
-    expect(actionsOf(statements).sort()).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'].sort());
-    expect(statements.every((statement) => JSON.stringify(statement.Resource) === JSON.stringify({ 'Fn::GetAtt': [queueId, 'Arn'] }))).toBe(true);
+    const sourcesSecretId = logicalIdOf(template, 'AWS::SecretsManager::Secret', SOURCES_SECRET);
+    const on = (resource: unknown) => actionsOf(statements.filter((statement) => JSON.stringify(statement.Resource) === JSON.stringify(resource))).sort();
+    expect(on({ 'Fn::GetAtt': [queueId, 'Arn'] })).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'].sort());
+    expect(on({ Ref: sourcesSecretId })).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    expect(actionsOf(statements)).toHaveLength(5);
   });
 
   it('lets the sync read the token, consume the queue and send to the DLQ only', () => {
     const statements = statementsOfRole(template, roleOfFunction(template, syncId));
-    const secretId = logicalIdOf(template, 'AWS::SecretsManager::Secret');
+    const secretId = logicalIdOf(template, 'AWS::SecretsManager::Secret', TOKEN_SECRET);
     const on = (resource: unknown) => actionsOf(statements.filter((statement) => JSON.stringify(statement.Resource) === JSON.stringify(resource))).sort();
     expect(on({ Ref: secretId })).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
     expect(on({ 'Fn::GetAtt': [deadLetterId, 'Arn'] })).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'].sort());
@@ -111,10 +118,18 @@ describe('least privilege', () => {
   });
 
   it('gives no one else the token', () => {
-    const secretId = logicalIdOf(template, 'AWS::SecretsManager::Secret');
+    const secretId = logicalIdOf(template, 'AWS::SecretsManager::Secret', TOKEN_SECRET);
     const readers = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) => JSON.stringify(policy).includes(secretId));
     expect(readers).toHaveLength(1);
     expect(JSON.stringify(readers[0])).toContain(roleOfFunction(template, syncId));
+  });
+
+  it('lets only the ingest read the sources secret', () => {
+    const secretId = logicalIdOf(template, 'AWS::SecretsManager::Secret', SOURCES_SECRET);
+    const readers = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) => JSON.stringify(policy).includes(secretId));
+    expect(readers).toHaveLength(1);
+    expect(JSON.stringify(readers[0])).toContain(roleOfFunction(template, ingestId));
+    expect(JSON.stringify(readers[0])).not.toContain(roleOfFunction(template, syncId));
   });
 });
 
@@ -125,23 +140,65 @@ describe('token secret', () => {
 
   it('is imported by name or ARN instead of created', () => {
     const byName = synthStack({ tokenSecretName: 'prod/bigcommerce-token' }).template;
-    byName.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    expect(Object.keys(byName.findResources('AWS::SecretsManager::Secret', { Properties: TOKEN_SECRET }))).toHaveLength(0);
     expect(JSON.stringify(byName.toJSON())).toContain('secret:prod/bigcommerce-token-??????');
     const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bc-token-AbCdEf';
     const byArn = synthStack({ tokenSecretArn: arn }).template;
-    byArn.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    expect(Object.keys(byArn.findResources('AWS::SecretsManager::Secret', { Properties: TOKEN_SECRET }))).toHaveLength(0);
     byArn.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ BIGCOMMERCE_TOKEN_SECRET: arn }) } });
   });
 });
 
+describe('sources secret', () => {
+  it('is created with a generated "api" entry (POST /signups) to which the operator adds one entry per source', () => {
+    const secret = template.toJSON().Resources[logicalIdOf(template, 'AWS::SecretsManager::Secret', SOURCES_SECRET)];
+    expect(secret.Properties.GenerateSecretString).toEqual({
+      SecretStringTemplate: '{}',
+      GenerateStringKey: 'api',
+      PasswordLength: 48,
+      ExcludePunctuation: true,
+      IncludeSpace: false,
+    });
+    expect(secret.DeletionPolicy).toBe('Retain');
+    const variables = template.toJSON().Resources[ingestId].Properties.Environment.Variables;
+    expect(variables.SOURCES_SECRET).toEqual({ Ref: logicalIdOf(template, 'AWS::SecretsManager::Secret', SOURCES_SECRET) });
+  });
+
+  it('is imported by name or ARN instead of created, and still read by the ingest only', () => {
+    const byName = synthStack({ sourcesSecretName: 'prod/signup-sources' }).template;
+    expect(Object.keys(byName.findResources('AWS::SecretsManager::Secret', { Properties: SOURCES_SECRET }))).toHaveLength(0);
+    expect(JSON.stringify(byName.toJSON())).toContain('secret:prod/signup-sources-??????');
+    const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signup-sources-AbCdEf';
+    const byArn = synthStack({ sourcesSecretArn: arn }).template;
+    expect(Object.keys(byArn.findResources('AWS::SecretsManager::Secret', { Properties: SOURCES_SECRET }))).toHaveLength(0);
+    byArn.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ SOURCES_SECRET: arn }) } });
+    const readers = Object.values(byArn.findResources('AWS::IAM::Policy')).filter((policy) => JSON.stringify(policy).includes(arn));
+    expect(readers).toHaveLength(1);
+    expect(JSON.stringify(readers[0])).toContain('IngestFunction');
+  });
+});
+
 describe('HTTP API', () => {
-  it('routes POST /signups to the ingest function', () => {
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /signups' });
+  it('has exactly the routes of the shared route table, all to the ingest function', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')) as { Properties: { RouteKey: string; Target: unknown } }[];
+    expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(INGEST_ROUTES.map(routeKey).sort());
+    expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(
+      ['POST /signups', 'POST /sources/{sourceId}', 'GET /sources/{sourceId}', 'OPTIONS /sources/{sourceId}'].sort(),
+    );
+    const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
+    expect(Object.keys(integrations)).toHaveLength(1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'AWS_PROXY',
       PayloadFormatVersion: '2.0',
       IntegrationUri: { 'Fn::GetAtt': [ingestId, 'Arn'] },
     });
+    const integrationId = Object.keys(integrations)[0]!;
+    for (const route of routes) expect(JSON.stringify(route.Properties.Target)).toContain(integrationId);
+  });
+
+  it('answers OPTIONS in the function (no API-level CORS, which would bypass the per-source origin allow-list)', () => {
+    const api = Object.values(template.findResources('AWS::ApiGatewayV2::Api'))[0] as { Properties: Record<string, unknown> };
+    expect(api.Properties.CorsConfiguration).toBeUndefined();
   });
 
   it('throttles the stage and writes access logs without paths or query strings', () => {
@@ -150,6 +207,39 @@ describe('HTTP API', () => {
     const format = JSON.parse(stage.Properties.AccessLogSettings.Format) as Record<string, string>;
     expect(format.requestId).toBe('$context.requestId');
     expect(Object.values(format).join(' ')).not.toMatch(/path|querystring/i);
+  });
+});
+
+describe('sources configuration', () => {
+  const form = { id: 'newsletter', kind: 'html-form', allowedOrigins: ['https://www.example.com'], thankYouUrl: 'https://www.example.com/thanks', errorUrl: 'https://www.example.com/oops' };
+
+  it('passes the validated sources to the ingest as SOURCES_CONFIG', () => {
+    const sources = [form, { id: 'kit', kind: 'kit', lastNamePolicy: { placeholder: '-' } }];
+    const withSources = synthStack({ sources }).template;
+    withSources.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ SOURCES_CONFIG: JSON.stringify(sources) }) } });
+    expect(template.toJSON().Resources[ingestId].Properties.Environment.Variables.SOURCES_CONFIG).toBe('[]');
+  });
+
+  it('refuses bad sources at synth, naming each source and field', () => {
+    const bad = [{ ...form, thankYouUrl: 'http://www.example.com/thanks' }, { id: 'Bad Id', kind: 'typeform' }, { id: 'x', kind: 'nope' }];
+    let message = '';
+    try {
+      parseStackConfig({ storeHash: 'abc', sources: bad });
+    } catch (error) {
+      expect(error).toBeInstanceOf(StackConfigError);
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/signupSync\.sources\[0\]\.thankYouUrl: must be an absolute https URL/);
+    expect(message).toMatch(/signupSync\.sources\[1\]\.id: must be a URL-safe slug/);
+    expect(message).toMatch(/signupSync\.sources\[2\]\.kind: kind must be one of/);
+    expect(() => parseStackConfig({ storeHash: 'abc', sources: [form, form] })).toThrow(/signupSync\.sources\[1\]\.id: duplicate source id "newsletter"/);
+  });
+
+  it('reserves the id "api" for POST /signups, and refuses a list too big for a Lambda environment variable', () => {
+    expect(() => parseStackConfig({ storeHash: 'abc', sources: [{ id: 'api', kind: 'typeform' }] })).toThrow(/sources\[0\]\.id: "api" is reserved/);
+    const many = Array.from({ length: 40 }, (_, index) => ({ id: `typeform-${index}`, kind: 'typeform', fieldMap: { first_name_ref: 'first_name', last_name_ref: 'last_name' } }));
+    expect(() => parseStackConfig({ storeHash: 'abc', sources: many })).toThrow(/signupSync\.sources: takes \d+ bytes .* SOURCES_CONFIG/);
+    expect(() => parseStackConfig({ storeHash: 'abc', sourcesSecretName: 'a', sourcesSecretArn: 'arn:x' })).toThrow(/not both/);
   });
 });
 

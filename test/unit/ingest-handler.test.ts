@@ -1,19 +1,24 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { makeIngestHandler } from '../../functions/ingest/make-handler';
-import { silentLogger } from '../../shared/logger';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { createLogger } from '../../shared/logger';
 import { createSqsSignupQueue } from '../../shared/queue/signup-queue';
-import { aLambdaContext, anApiEvent, aSignup } from '../helpers/events';
+import { anApiEvent, aSignup } from '../helpers/events';
+import { anIngestHandler, NOW, SECRETS, standardWebhookHeaders } from '../helpers/ingest';
 
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/signups';
 const sqsMock = mockClient(SQSClient);
 
-function ingest() {
-  const handler = makeIngestHandler({ queue: createSqsSignupQueue(new SQSClient({ region: 'us-east-1' }), QUEUE_URL), logger: silentLogger });
-  return async (...args: Parameters<typeof anApiEvent>) =>
-    (await handler(anApiEvent(...args), aLambdaContext() as Context)) as APIGatewayProxyStructuredResultV2 & { body: string };
+type EventOptions = NonNullable<Parameters<typeof anApiEvent>[1]> & { unsigned?: boolean };
+
+/** POST /signups through the real handler and SQS client (mocked), signed with the `api` secret unless `unsigned`. */
+function ingest(options: Partial<Parameters<typeof anIngestHandler>[0]> = {}) {
+  const handler = anIngestHandler({ queue: createSqsSignupQueue(new SQSClient({ region: 'us-east-1' }), QUEUE_URL), ...options });
+  return async (body: string | undefined, { unsigned = false, headers = {}, ...rest }: EventOptions = {}) =>
+    (await handler(anApiEvent(body, { ...rest, headers: { ...(unsigned ? {} : standardWebhookHeaders(body ?? '')), ...headers } }))) as APIGatewayProxyStructuredResultV2 & {
+      body: string;
+    };
 }
 
 function acceptEverything() {
@@ -126,10 +131,10 @@ describe('POST /signups', () => {
   });
 
   it('answers 400 to a body that is not UTF-8, and to an empty body', async () => {
-    const invalidUtf8 = Buffer.from([0x7b, 0xff, 0xfe, 0x7d]).toString('base64');
-    const handler = makeIngestHandler({ queue: { enqueue: jest.fn() }, logger: silentLogger });
-    const bad = anApiEvent(undefined);
-    const response = (await handler({ ...bad, body: invalidUtf8, isBase64Encoded: true }, aLambdaContext())) as APIGatewayProxyStructuredResultV2;
+    const bytes = Buffer.from([0x7b, 0xff, 0xfe, 0x7d]);
+    const handler = anIngestHandler({ queue: { enqueue: jest.fn() } });
+    const bad = anApiEvent(undefined, { headers: standardWebhookHeaders(bytes) });
+    const response = await handler({ ...bad, body: bytes.toString('base64'), isBase64Encoded: true });
     expect(response.statusCode).toBe(400);
     expect((await ingest()('')).statusCode).toBe(400);
   });
@@ -175,5 +180,97 @@ describe('POST /signups', () => {
   it('answers 404 problem for another route', async () => {
     const response = await ingest()(JSON.stringify(aSignup()), { routeKey: 'GET /nowhere' });
     expect(response.statusCode).toBe(404);
+  });
+});
+
+describe('POST /signups authentication (the "api" entry of the sources secret)', () => {
+  const body = JSON.stringify(aSignup());
+
+  it('accepts a Standard Webhooks signature or the secret as a bearer token', async () => {
+    // Arrange
+    acceptEverything();
+
+    // Act
+    const signed = await ingest()(body);
+    const bearer = await ingest()(body, { unsigned: true, headers: { authorization: `Bearer ${SECRETS.api}` } });
+
+    // Assert
+    expect([signed.statusCode, bearer.statusCode]).toEqual([202, 202]);
+  });
+
+  it('answers the same 401 problem to a missing, wrong or stale credential, and enqueues nothing', async () => {
+    // Arrange
+    const stale = new Date(NOW.getTime() - 6 * 60 * 1000);
+    const attempts: EventOptions[] = [
+      { unsigned: true },
+      { unsigned: true, headers: standardWebhookHeaders(body, { secret: `whsec_${Buffer.alloc(32, 9).toString('base64')}` }) },
+      { unsigned: true, headers: standardWebhookHeaders(`${body} `) },
+      { unsigned: true, headers: standardWebhookHeaders(body, { at: stale }) },
+      { unsigned: true, headers: { authorization: 'Bearer not-the-secret' } },
+      { unsigned: true, headers: { authorization: `Basic ${SECRETS.api}` } },
+    ];
+
+    // Act
+    const responses = await Promise.all(attempts.map((options) => ingest()(body, options)));
+
+    // Assert
+    expect(responses.map((response) => response.statusCode)).toEqual(attempts.map(() => 401));
+    expect(new Set(responses.map((response) => response.body)).size).toBe(1);
+    expect(responses[0]!.headers?.['content-type']).toBe('application/problem+json');
+    expect(sqsMock.calls()).toHaveLength(0);
+  });
+
+  it('checks the signature before reading the body: a bad signature on malformed JSON is 401, not 400', async () => {
+    const response = await ingest()('{"email":', { unsigned: true, headers: standardWebhookHeaders('{"email": 1}') });
+    expect(response.statusCode).toBe(401);
+  });
+
+  it("uses the webhook-id as the event id (idempotency key) of signups that carry none", async () => {
+    // Arrange
+    acceptEverything();
+    const batch = JSON.stringify([aSignup(), aSignup({ event_id: 'own-id' }), aSignup()]);
+
+    // Act
+    const single = await ingest()(body, { headers: standardWebhookHeaders(body, { id: 'msg_single' }) });
+    const many = await ingest()(batch, { headers: standardWebhookHeaders(batch, { id: 'msg_batch' }) });
+
+    // Assert
+    expect([single.statusCode, many.statusCode]).toEqual([202, 202]);
+    const keys = sqsMock.commandCalls(SendMessageBatchCommand).flatMap((call) => call.args[0].input.Entries!.map((entry) => JSON.parse(entry.MessageBody!).idempotency_key));
+    expect(keys).toEqual(['api:msg_single', 'api:msg_batch:0', 'api:own-id', 'api:msg_batch:2']);
+  });
+
+  it('carries consent flags and the event time', async () => {
+    acceptEverything();
+    const withConsent = JSON.stringify(aSignup({ consent: { marketing: true }, occurred_at: '2026-07-29T16:30:00+02:00' }));
+    const response = await ingest()(withConsent);
+    expect(response.statusCode).toBe(202);
+    const message = JSON.parse(sqsMock.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries![0]!.MessageBody!);
+    expect(message.signup).toMatchObject({ consent: { marketing: true }, occurred_at: '2026-07-29T16:30:00+02:00' });
+    expect((await ingest()(JSON.stringify(aSignup({ consent: { marketing: 'yes' } as never })))).statusCode).toBe(422);
+  });
+
+  it('answers a generic 500 (and logs the source id, not the value) when the secret has no usable "api" entry', async () => {
+    // Arrange
+    const lines: string[] = [];
+    const logger = createLogger('test', { write: (line) => lines.push(line) });
+
+    // Act
+    const missing = await ingest({ secretJson: '{}', logger })(body);
+    const unusable = await ingest({ secretJson: JSON.stringify({ api: 'short' }), logger })(body);
+
+    // Assert
+    expect([missing.statusCode, unusable.statusCode]).toEqual([500, 500]);
+    expect(missing.body).not.toMatch(/secret|api/i);
+    expect(lines.join('\n')).toMatch(/api: no secret/);
+    expect(lines.join('\n')).not.toContain('short');
+    expect(sqsMock.calls()).toHaveLength(0);
+  });
+
+  it('answers 503 with Retry-After when the sources secret cannot be read', async () => {
+    const response = await ingest({ sourceSecrets: () => Promise.reject(Object.assign(new Error('throttled'), { name: 'ThrottlingException' })) })(body);
+    expect(response.statusCode).toBe(503);
+    expect(response.headers?.['retry-after']).toMatch(/^\d+$/);
+    expect(response.body).not.toContain('throttled');
   });
 });

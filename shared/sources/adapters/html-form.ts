@@ -1,3 +1,4 @@
+import * as z from 'zod';
 import { headerValue, safeEqual } from '../auth';
 import { SourceAuthError, SourceForbiddenError, SourcePayloadError } from '../errors';
 import { buildCandidate, type FieldDefaults, type FieldLookup } from '../field-map';
@@ -102,6 +103,17 @@ function bodyLookup(request: RawRequest): FieldLookup {
   return formFieldLookup(parseFormBody(request));
 }
 
+/** The JSON answer to fetch-based posts (`Accept: application/json`); native posts get a 303 instead. */
+export const htmlFormJsonReplySchema = z
+  .strictObject({
+    ok: z.boolean(),
+    error: z.string().optional().meta({ description: 'Why the signup was not taken; safe to show to the person' }),
+    issues: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional().meta({ description: 'The fields that failed validation' }),
+  })
+  .meta({ description: 'The answer of an html-form source to a fetch post that accepts JSON' });
+type HtmlFormJsonReply = z.input<typeof htmlFormJsonReplySchema>;
+const jsonBody = (reply: HtmlFormJsonReply): string => JSON.stringify(reply);
+
 const wantsJson = (request: RawRequest): boolean => /\bapplication\/json\b/i.test(headerValue(request.headers, 'accept') ?? '');
 
 function present(outcome: PresentOutcome, request: RawRequest, config: SourceConfig): HttpReply {
@@ -112,15 +124,15 @@ function present(outcome: PresentOutcome, request: RawRequest, config: SourceCon
     return { status: 303, headers: { ...headers, location: succeeded ? source.thankYouUrl : source.errorUrl } };
   }
   const json = { ...headers, 'content-type': 'application/json' };
-  if (succeeded) return { status: 202, headers: json, body: JSON.stringify({ ok: true }) };
+  if (succeeded) return { status: 202, headers: json, body: jsonBody({ ok: true }) };
   if (outcome.type === 'invalid') {
     return {
       status: outcome.statusCode,
       headers: json,
-      body: JSON.stringify({ ok: false, error: outcome.message, ...(outcome.issues ? { issues: outcome.issues } : {}) }),
+      body: jsonBody({ ok: false, error: outcome.message, ...(outcome.issues ? { issues: [...outcome.issues] } : {}) }),
     };
   }
-  return { status: outcome.statusCode, headers: json, body: JSON.stringify({ ok: false, error: 'The signup could not be saved; please try again later' }) };
+  return { status: outcome.statusCode, headers: json, body: jsonBody({ ok: false, error: 'The signup could not be saved; please try again later' }) };
 }
 
 export const htmlFormAdapter: SourceAdapter = {

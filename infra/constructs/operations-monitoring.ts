@@ -1,0 +1,172 @@
+import { Duration } from 'aws-cdk-lib';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  MathExpression,
+  Metric as CloudWatchMetric,
+  SingleValueWidget,
+  TreatMissingData,
+  type IAlarm,
+  type IMetric,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { Metric, METRICS_NAMESPACE, SERVICE, type MetricName } from '../../shared/observability/metric-names';
+
+export type OperationsMonitoringProps = Readonly<{
+  queue: IQueue;
+  deadLetterQueue: IQueue;
+  ingestFunction: IFunction;
+  syncFunction: IFunction;
+  /** Optional address that receives every alarm (it must confirm the SNS subscription). */
+  alarmEmail?: string;
+  /** Alarm when the oldest waiting signup is older than this. */
+  maxSignupAge: Duration;
+  /** 429s per 5 minutes that, three periods running, mean the store's quota is too small for the load. */
+  rateLimitedPerFiveMinutes: number;
+}>;
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+/** Alarms to one SNS topic, and a dashboard of the metrics that tell whether signups become customers. */
+export class OperationsMonitoring extends Construct {
+  readonly topic: Topic;
+  readonly alarms: Readonly<Record<'deadLetters' | 'oldestSignup' | 'syncErrors' | 'authFailures' | 'rateLimited' | 'queueUnavailable', Alarm>>;
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: OperationsMonitoringProps) {
+    super(scope, id);
+    // A customer-managed key: CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key.
+    const key = new Key(this, 'AlarmTopicKey', { enableKeyRotation: true, description: 'signup-sync alarm topic' });
+    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.topic = new Topic(this, 'AlarmTopic', { displayName: 'signup-sync alarms', masterKey: key, enforceSSL: true });
+    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+
+    const custom = (name: MetricName, service: string, statistic = 'Sum') =>
+      new CloudWatchMetric({ namespace: METRICS_NAMESPACE, metricName: name, dimensionsMap: { service }, statistic, period: FIVE_MINUTES });
+
+    const alarm = (alarmId: string, description: string, metric: IMetric, threshold: number, evaluationPeriods: number, operator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD) => {
+      const created = new Alarm(this, alarmId, {
+        alarmDescription: description,
+        metric,
+        threshold,
+        evaluationPeriods,
+        comparisonOperator: operator,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      created.addAlarmAction(new SnsAction(this.topic));
+      created.addOkAction(new SnsAction(this.topic));
+      return created;
+    };
+
+    this.alarms = {
+      deadLetters: alarm(
+        'DeadLetterAlarm',
+        'Signups are in the dead-letter queue. `npx signup-sync dlq list` shows why; fix the cause, then `npx signup-sync dlq redrive`.',
+        props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        0,
+        1,
+        ComparisonOperator.GREATER_THAN_THRESHOLD,
+      ),
+      oldestSignup: alarm(
+        'OldestSignupAlarm',
+        `A signup has waited more than ${props.maxSignupAge.toMinutes()} minutes: the sync is failing, deferring (quota, token) or too slow for the load.`,
+        props.queue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+        props.maxSignupAge.toSeconds(),
+        1,
+        ComparisonOperator.GREATER_THAN_THRESHOLD,
+      ),
+      syncErrors: alarm(
+        'SyncErrorsAlarm',
+        'The sync function failed (the whole batch was retried). Check its logs for "sync failed".',
+        props.syncFunction.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        1,
+        1,
+      ),
+      authFailures: alarm(
+        'AuthFailuresAlarm',
+        'BigCommerce has refused the API token for 15 minutes: signups are deferred, not lost. Put a valid token in the token secret.',
+        custom(Metric.BigCommerceAuthFailures, SERVICE.sync),
+        1,
+        3,
+      ),
+      rateLimited: alarm(
+        'RateLimitedAlarm',
+        "BigCommerce has answered 429 for 15 minutes: the store's quota (shared by every app) is spent. Signups wait in the queue; lower other apps' usage or the sync's maxConcurrency.",
+        custom(Metric.BigCommerceRateLimited, SERVICE.sync),
+        props.rateLimitedPerFiveMinutes,
+        3,
+      ),
+      queueUnavailable: alarm(
+        'QueueUnavailableAlarm',
+        'The ingest answered 503 because SQS did not accept signups; senders retry, but check the SQS service health.',
+        custom(Metric.QueueUnavailable, SERVICE.ingest),
+        1,
+        1,
+      ),
+    };
+
+    this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
+    const p99 = (name: MetricName) => custom(name, SERVICE.sync, 'p99');
+    this.dashboard.addWidgets(
+      new AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms) as IAlarm[], width: 24, height: 3 }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Signups in (ingest)',
+        left: [
+          new MathExpression({ label: 'accepted', expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service,Source} MetricName="${Metric.SignupsAccepted}"', 'Sum', 300))`, period: FIVE_MINUTES }),
+          new MathExpression({ label: 'refused', expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service,Source,Reason} MetricName="${Metric.SignupsRefused}"', 'Sum', 300))`, period: FIVE_MINUTES }),
+          custom(Metric.QueueUnavailable, SERVICE.ingest),
+        ],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Outcomes (sync)',
+        left: [custom(Metric.CustomersCreated, SERVICE.sync), custom(Metric.CustomersExisted, SERVICE.sync), custom(Metric.CustomersUpdated, SERVICE.sync)],
+        right: [
+          new MathExpression({ label: 'dead-lettered', expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service,Reason} MetricName="${Metric.SignupsDeadLettered}"', 'Sum', 300))`, period: FIVE_MINUTES }),
+          new MathExpression({ label: 'deferred', expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service,Reason} MetricName="${Metric.SignupsDeferred}"', 'Sum', 300))`, period: FIVE_MINUTES }),
+        ],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'BigCommerce requests',
+        left: [new MathExpression({ label: 'by method and status', expression: `SEARCH('{${METRICS_NAMESPACE},service,Method,Status} MetricName="${Metric.BigCommerceRequests}"', 'Sum', 300)`, period: FIVE_MINUTES })],
+        right: [custom(Metric.BigCommerceRateLimited, SERVICE.sync), custom(Metric.BigCommerceAuthFailures, SERVICE.sync), custom(Metric.TokenRefreshes, SERVICE.sync)],
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new SingleValueWidget({ title: 'Requests per customer (floor 0.1)', metrics: [custom(Metric.RequestsPerCustomer, SERVICE.sync, 'Average')], width: 6 }),
+      new GraphWidget({ title: 'Batch size', left: [custom(Metric.BatchSize, SERVICE.sync, 'Average')], width: 6 }),
+      new GraphWidget({ title: 'Receipt to customer (ms)', left: [custom(Metric.ReceiptToCustomer, SERVICE.sync, 'p50'), p99(Metric.ReceiptToCustomer)], width: 6 }),
+      new GraphWidget({
+        title: 'Queues',
+        left: [
+          props.queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum', label: 'waiting' }),
+          props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum', label: 'dead letters' }),
+        ],
+        right: [props.queue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: 'Maximum', label: 'oldest (s)' })],
+        width: 6,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Functions',
+        left: [props.ingestFunction.metricErrors({ label: 'ingest errors' }), props.syncFunction.metricErrors({ label: 'sync errors' })],
+        right: [props.ingestFunction.metricDuration({ statistic: 'p99', label: 'ingest p99 ms' }), props.syncFunction.metricDuration({ statistic: 'p99', label: 'sync p99 ms' })],
+        width: 24,
+      }),
+    );
+  }
+}

@@ -1,0 +1,88 @@
+import { checkSourceSecrets } from '../sources/adapters';
+import { SourceConfigError } from '../sources/errors';
+import { parseSourcesConfig, sourceConfigSchema, type SourceConfig, type SourceConfigOf } from '../sources/source-config';
+
+/**
+ * The sources the ingest serves, and their secrets.
+ *
+ * - `POST /signups` (our canonical format) authenticates like a Standard Webhooks sender: a
+ *   `webhook-signature` over the raw body, or `Authorization: Bearer <secret>`. Its secret is the
+ *   `api` entry of the sources secret, so `api` is reserved and cannot be a configured source id.
+ * - `/sources/{sourceId}` serves each configured source (the stack config's `sources`).
+ * - One Secrets Manager secret holds a JSON object `{ "<sourceId>": "<secret>", ... }`.
+ */
+
+export const CANONICAL_SOURCE_ID = 'api';
+
+/** The canonical API as a source: a Standard Webhooks sender that may also use a bearer token. */
+export const CANONICAL_SOURCE_CONFIG: SourceConfigOf<'standard-webhooks'> = sourceConfigSchema.parse({
+  id: CANONICAL_SOURCE_ID,
+  kind: 'standard-webhooks',
+  acceptBearerToken: true,
+}) as SourceConfigOf<'standard-webhooks'>;
+
+/**
+ * `parseSourcesConfig` plus the ingest's own rule (the reserved `api` id). Throws one SourceConfigError
+ * listing every problem as `sources[2].thankYouUrl: ...`. Run at synth (infra/stack-config.ts) and at
+ * cold start (shared/config.ts).
+ */
+export function parseIngestSources(input: unknown): SourceConfig[] {
+  let sources: SourceConfig[] = [];
+  let issues: string[] = [];
+  try {
+    sources = parseSourcesConfig(input);
+  } catch (error) {
+    if (!(error instanceof SourceConfigError)) throw error;
+    issues = [...error.issues];
+  }
+  if (Array.isArray(input)) {
+    input.forEach((source: unknown, index) => {
+      if (typeof source === 'object' && source !== null && (source as { id?: unknown }).id === CANONICAL_SOURCE_ID) {
+        issues.push(`sources[${index}].id: "${CANONICAL_SOURCE_ID}" is reserved for POST /signups (its secret is the "${CANONICAL_SOURCE_ID}" entry of the sources secret)`);
+      }
+    });
+  }
+  if (issues.length > 0) throw new SourceConfigError('Invalid sources configuration:', { issues: [...issues].sort((a, b) => indexOf(a) - indexOf(b)) });
+  return sources;
+}
+
+/** The N of an issue about `sources[N]...` (issues about the whole list first), for a stable, readable order. */
+const indexOf = (issue: string): number => Number(/^sources\[(\d+)\]/.exec(issue)?.[1] ?? -1);
+
+/** What the sources secret yields: the usable secret per source id, and what is wrong with the rest. */
+export type SourceSecrets = Readonly<{
+  /** Source id -> secret ('' for a source that has none and needs none). Absent: unusable. */
+  secrets: ReadonlyMap<string, string>;
+  /** `sourceId: problem` lines, naming ids only, never values (for the logs). */
+  problems: readonly string[];
+}>;
+
+/**
+ * Parses the sources secret's SecretString and checks every source's entry (`checkSourceSecrets`),
+ * one source at a time: a source whose secret is missing or unusable fails on its own (500, logged),
+ * and the others keep working. Never throws: a value that is not a JSON object makes every source
+ * unusable, with that problem listed once per source (and cached like a good value, so a broken secret
+ * does not turn every request into a Secrets Manager call).
+ */
+export function parseSourceSecrets(secretString: string | undefined, sources: readonly SourceConfig[]): SourceSecrets {
+  const all = [CANONICAL_SOURCE_CONFIG, ...sources];
+  let table: unknown;
+  try {
+    table = JSON.parse(secretString ?? '');
+    checkSourceSecrets([], table);
+  } catch {
+    return { secrets: new Map(), problems: all.map((source) => `${source.id}: the sources secret is not a JSON object of source id -> secret`) };
+  }
+  const secrets = new Map<string, string>();
+  const problems: string[] = [];
+  for (const source of all) {
+    try {
+      const checked = checkSourceSecrets([source], table);
+      secrets.set(source.id, checked.get(source.id) ?? '');
+    } catch (error) {
+      if (!(error instanceof SourceConfigError)) throw error;
+      problems.push(...(error.issues.length > 0 ? error.issues : [`${source.id}: ${error.message}`]));
+    }
+  }
+  return { secrets, problems };
+}

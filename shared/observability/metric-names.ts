@@ -1,0 +1,40 @@
+/**
+ * Every metric the functions emit (CloudWatch embedded metric format), in one place so that the code,
+ * the alarms and the dashboard cannot drift apart.
+ */
+export const METRICS_NAMESPACE = 'SignupSync';
+
+/** Powertools adds the service as the `service` dimension of every metric. */
+export const SERVICE = { ingest: 'signup-ingest', sync: 'signup-sync' } as const;
+
+export const Metric = {
+  // ingest
+  SignupsAccepted: 'SignupsAccepted', // dims: Source
+  SignupsRefused: 'SignupsRefused', // dims: Source, Reason (HTTP status of the refusal)
+  QueueUnavailable: 'QueueUnavailable', // ingest answered 503
+  // sync outcomes, one per message
+  CustomersCreated: 'CustomersCreated',
+  CustomersExisted: 'CustomersExisted',
+  CustomersUpdated: 'CustomersUpdated',
+  SignupsDeadLettered: 'SignupsDeadLettered', // dims: Reason (rejection code)
+  SignupsDeferred: 'SignupsDeferred', // dims: Reason (defer reason)
+  // BigCommerce traffic
+  BigCommerceRequests: 'BigCommerceRequests', // dims: Method, Status
+  BigCommerceRateLimited: 'BigCommerceRateLimited',
+  BigCommerceAuthFailures: 'BigCommerceAuthFailures',
+  RequestsPerCustomer: 'RequestsPerCustomer',
+  BatchSize: 'BatchSize',
+  ReceiptToCustomer: 'ReceiptToCustomer', // ms from ingest receipt to the customer existing
+  TokenRefreshes: 'TokenRefreshes',
+} as const;
+
+export type MetricName = (typeof Metric)[keyof typeof Metric];
+
+export type MetricUnitName = 'Count' | 'Milliseconds' | 'None';
+
+/** Where metrics go: Powertools Metrics in Lambda, a recorder in tests, nothing in local mode. */
+export interface MetricsSink {
+  add(name: MetricName, unit: MetricUnitName, value: number, dimensions?: Readonly<Record<string, string>>): void;
+}
+
+export const noMetrics: MetricsSink = { add: () => undefined };

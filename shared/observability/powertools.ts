@@ -1,0 +1,43 @@
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Logger } from '../logger';
+import { METRICS_NAMESPACE, type MetricsSink, type MetricUnitName } from './metric-names';
+
+const UNITS = { Count: MetricUnit.Count, Milliseconds: MetricUnit.Milliseconds, None: MetricUnit.NoUnit } as const satisfies Record<MetricUnitName, string>;
+
+/** Our Logger interface over Powertools Logger (JSON lines with Lambda context, sampling, log level). */
+export function powertoolsLogger(logger: PowertoolsLogger): Logger {
+  return {
+    debug: (message, fields) => logger.debug(message, { ...fields }),
+    info: (message, fields) => logger.info(message, { ...fields }),
+    warn: (message, fields) => logger.warn(message, { ...fields }),
+    error: (message, fields) => logger.error(message, { ...fields }),
+    appendKeys: (fields) => logger.appendKeys({ ...fields }),
+    resetKeys: () => logger.resetKeys(),
+  };
+}
+
+export function createPowertools(serviceName: string) {
+  const logger = new PowertoolsLogger({ serviceName });
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
+  return { logger, metrics };
+}
+
+/**
+ * Metrics without dimensions are buffered and flushed once per invocation (logMetrics middleware);
+ * metrics with dimensions go out as single EMF documents, since dimensions apply to a whole document.
+ */
+export function powertoolsMetricsSink(metrics: Metrics): MetricsSink {
+  return {
+    add(name, unit, value, dimensions) {
+      const metricUnit = UNITS[unit];
+      if (!dimensions || Object.keys(dimensions).length === 0) {
+        metrics.addMetric(name, metricUnit, value);
+        return;
+      }
+      const single = metrics.singleMetric();
+      for (const [key, dimension] of Object.entries(dimensions)) single.addDimension(key, dimension);
+      single.addMetric(name, metricUnit, value);
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { buildOpenApiDocument, renderOpenApiDocument } from '../../shared/http/openapi';
+import { INGEST_ROUTES } from '../../shared/http/routes';
+import { OPENAPI_PATH } from '../tools/write-openapi';
+
+/** docs/openapi.json is generated from the zod schemas and the route table; it must not drift from them. */
+
+type Operation = { responses: Record<string, { $ref?: string; content?: Record<string, unknown> }>; requestBody?: { content: Record<string, unknown> } };
+type Document = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
+
+describe('OpenAPI document', () => {
+  it('is committed exactly as generated (run `npm run openapi` after changing a schema or a route)', () => {
+    // Arrange
+    const committed = readFileSync(OPENAPI_PATH, 'utf8');
+
+    // Act
+    const generated = renderOpenApiDocument();
+
+    // Assert
+    expect(committed).toBe(generated);
+  });
+
+  it('describes every route of the route table with its answers', () => {
+    // Arrange / Act
+    const document = buildOpenApiDocument() as unknown as Document;
+
+    // Assert
+    expect(document.openapi).toBe('3.1.0');
+    for (const route of INGEST_ROUTES) {
+      const operation = document.paths[route.path]?.[route.method.toLowerCase()];
+      expect(operation).toBeDefined();
+      expect(Object.keys(operation!.responses)).toEqual(expect.arrayContaining(['401', '500', '503']));
+      expect(Object.keys(operation!.responses)).not.toEqual(expect.arrayContaining(['404']));
+      expect(Object.keys(operation!.responses)).not.toEqual(expect.arrayContaining(['410']));
+    }
+    const post = document.paths['/signups']!['post']!;
+    expect(Object.keys(post.responses).sort()).toEqual(['202', '400', '401', '413', '415', '422', '500', '503']);
+    expect(Object.keys(document.paths['/sources/{sourceId}']!['post']!.requestBody!.content).sort()).toEqual(
+      ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'].sort(),
+    );
+  });
+
+  it('takes the signup schema from zod, with the limits and the new fields', () => {
+    const signup = (buildOpenApiDocument() as unknown as Document).components.schemas['Signup'] as {
+      properties: Record<string, { maxLength?: number; format?: string; properties?: Record<string, unknown> }>;
+      required: string[];
+      additionalProperties: boolean;
+    };
+    expect(signup.required.sort()).toEqual(['email', 'first_name', 'last_name']);
+    expect(signup.additionalProperties).toBe(false);
+    expect(signup.properties['email']).toMatchObject({ format: 'email', maxLength: 250 });
+    expect(signup.properties['occurred_at']).toMatchObject({ format: 'date-time' });
+    expect(Object.keys(signup.properties['consent']!.properties!).sort()).toEqual(['abandoned_cart', 'marketing']);
+  });
+});
