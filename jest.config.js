@@ -11,5 +11,7 @@ module.exports = {
     { ...common, displayName: 'unit', roots: ['<rootDir>/test/unit'] },
     { ...common, displayName: 'infra', roots: ['<rootDir>/test/infra'] },
     { ...common, displayName: 'integration', roots: ['<rootDir>/test/integration'] },
+    // Reads what the other suites logged (.test-logs/); run after them.
+    { ...common, displayName: 'log-scan', roots: ['<rootDir>/test/log-scan'] },
   ],
 };

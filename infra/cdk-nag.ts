@@ -29,6 +29,13 @@ export function nagAcknowledgements(stack: SignupSyncStack): NagAcknowledgement[
       },
       {
         scope: fn,
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'The only wildcard is the one active X-Ray tracing adds: xray:PutTraceSegments and xray:PutTelemetryRecords, which support no ' +
+          'resource-level permissions (AWS X-Ray IAM reference). Every data-plane grant stays on a single resource ARN.',
+      },
+      {
+        scope: fn,
         id: LAMBDA_BASIC_EXECUTION_ROLE,
         reason:
           'AWSLambdaBasicExecutionRole is the AWS-maintained minimal logging policy (logs:CreateLogGroup, CreateLogStream, PutLogEvents) and nothing else; ' +
@@ -42,6 +49,13 @@ export function nagAcknowledgements(stack: SignupSyncStack): NagAcknowledgement[
         'The senders are webhooks and web forms that cannot sign IAM (SigV4) requests or obtain Cognito/JWT tokens, so an API Gateway authorizer ' +
         'cannot authenticate them. Routes authenticate in the ingest Lambda on the raw request instead: per-source HMAC signatures (constant-time, ' +
         'with timestamp tolerance) or per-source bearer/URL tokens (shared/sources/auth.ts); the stage is throttled.',
+    },
+    {
+      scope: stack.sync.logHashKey,
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'A random key for the keyed hash that stands for emails in the logs. Rotating it gains nothing (it is never sent anywhere) and would only ' +
+        'break the correlation of one customer across log lines written before and after the rotation.',
     },
     ...(stack.sync.tokenSecret instanceof Secret
       ? [

@@ -48,6 +48,12 @@ export const stackConfigSchema = z
     apiThrottle: z
       .strictObject({ rateLimit: z.number().positive().default(50), burstLimit: z.number().int().positive().default(100) })
       .default({ rateLimit: 50, burstLimit: 100 }),
+    /** Receives every alarm (the address must confirm the SNS subscription). */
+    alarmEmail: z.email({ message: 'must be an email address' }).optional(),
+    /** Alarm when the oldest waiting signup is older than this. */
+    maxSignupAgeMinutes: z.number().int().min(1).max(1440).default(15),
+    /** 429s per 5 minutes that, three periods running, raise the rate-limit alarm. */
+    rateLimitedAlarmThreshold: z.number().int().min(1).default(10),
     logRetentionDays: z
       .number()
       .int()

@@ -55,6 +55,8 @@ const syncEnvSchema = z.object({
   BIGCOMMERCE_API_URL: z.url().default('https://api.bigcommerce.com'),
   BIGCOMMERCE_REQUEST_TIMEOUT_MS: positiveInt(10_000),
   TOKEN_CACHE_TTL_SECONDS: positiveInt(300),
+  // Key for the email hash in logs; the stack fills it from a generated secret at deploy time.
+  LOG_HASH_KEY: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   CONFLICT_POLICY: z.enum(['skip', 'update']).default('skip'),
   CUSTOMER_CHANNEL_IDS: intList.optional(),
   CUSTOMER_ORIGIN_CHANNEL_ID: z.coerce.number().int().positive().optional(),
@@ -81,6 +83,7 @@ export type SyncConfig = Readonly<{
   apiUrl: string;
   requestTimeoutMs: number;
   tokenCacheTtlMs: number;
+  logHashKey: string | undefined;
   conflictPolicy: ConflictPolicy;
   customer: CustomerOptions;
 }>;
@@ -124,6 +127,7 @@ export function loadSyncConfig(env: Env = process.env): SyncConfig {
     apiUrl: parsed.BIGCOMMERCE_API_URL.replace(/\/+$/, ''),
     requestTimeoutMs: parsed.BIGCOMMERCE_REQUEST_TIMEOUT_MS,
     tokenCacheTtlMs: parsed.TOKEN_CACHE_TTL_SECONDS * 1000,
+    logHashKey: parsed.LOG_HASH_KEY,
     conflictPolicy: parsed.CONFLICT_POLICY,
     customer: {
       ...(parsed.CUSTOMER_CHANNEL_IDS ? { channelIds: parsed.CUSTOMER_CHANNEL_IDS } : {}),

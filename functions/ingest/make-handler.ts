@@ -4,9 +4,17 @@ import { problemResponses, requestLogKeys } from '../../shared/http/problem-midd
 import { matchIngestRoute, routeByKey, type MatchedRoute } from '../../shared/http/routes';
 import { handleIngestRequest } from '../../shared/ingest/ingest-request';
 import type { IngestDeps } from '../../shared/ingest/ingest-signups';
+import { ingestMetrics } from '../../shared/observability/ingest-metrics';
+import { noMetrics, type MetricsSink } from '../../shared/observability/metric-names';
 import { rawRequestFromHttpApiEvent } from '../../shared/sources/raw-request';
 
-export type IngestHandlerDeps = IngestDeps & Readonly<{ publicBaseUrl?: string }>;
+export type IngestHandlerDeps = IngestDeps &
+  Readonly<{
+    publicBaseUrl?: string;
+    metrics?: MetricsSink;
+    /** Outermost middlewares (Powertools logger context, metrics flush, tracing): their `after` runs last. */
+    edge?: readonly middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2>[];
+  }>;
 
 /** The route API Gateway matched (routeKey and path parameters), else the method and path matched here. */
 function routeOf(event: APIGatewayProxyEventV2): MatchedRoute | undefined {
@@ -22,6 +30,8 @@ function routeOf(event: APIGatewayProxyEventV2): MatchedRoute | undefined {
 export function makeIngestHandler(deps: IngestHandlerDeps) {
   const { logger, publicBaseUrl } = deps;
   return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+    .use([...(deps.edge ?? [])])
+    .use(ingestMetrics(deps.metrics ?? noMetrics))
     .use(requestLogKeys(logger))
     .use(problemResponses(logger))
     .handler(async (event) => {

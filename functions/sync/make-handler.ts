@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes } from 'aws-lambda';
 import { describeError, type Logger } from '../../shared/logger';
 import { processSignupRecords, type ProcessRecordsDeps, type QueueRecord } from '../../shared/sync/process-signup-records';
+import type { SignupMessage } from '../../shared/signup/signup-schema';
 import type { SyncOutcome } from '../../shared/sync/outcome';
 import type { SyncEngineOptions } from '../../shared/sync/sync-engine';
 
@@ -11,7 +12,9 @@ export type SyncHandlerDeps = Omit<ProcessRecordsDeps, 'remainingTimeMs'> &
     logger: Logger;
     options: Omit<SyncEngineOptions, 'attributeIds'>;
     /** Sees every message's outcome (local mode's status page, benchmarks); metrics hook in here too. */
-    onOutcomes?: (outcomes: ReadonlyMap<string, SyncOutcome>, records: readonly QueueRecord[]) => void;
+    onOutcomes?: (outcomes: ReadonlyMap<string, SyncOutcome>, records: readonly QueueRecord[], messages: ReadonlyMap<string, SignupMessage>) => void;
+    /** Outermost middlewares (Powertools logger context, metrics flush, tracing): their `after` runs last. */
+    edge?: readonly middy.MiddlewareObj<SQSEvent, SQSBatchResponse>[];
   }>;
 
 /** Lambda's record attributes (camelCase) -> the SDK's shape, so a DLQ copy keeps them. */
@@ -27,6 +30,7 @@ function toSdkAttributes(attributes: SQSMessageAttributes | undefined): Record<s
 export function makeSyncHandler(deps: SyncHandlerDeps) {
   const { logger } = deps;
   return middy<SQSEvent, SQSBatchResponse>()
+    .use([...(deps.edge ?? [])])
     .before(async () => logger.resetKeys())
     .onError(async (request) => {
       // Never lose a batch to a bug: report every record as failed so SQS delivers it again.
@@ -41,8 +45,8 @@ export function makeSyncHandler(deps: SyncHandlerDeps) {
         body: record.body,
         attributes: toSdkAttributes(record.messageAttributes),
       }));
-      const { retry, outcomes } = await processSignupRecords(records, { ...deps, remainingTimeMs: () => context.getRemainingTimeInMillis() }, deps.options);
-      deps.onOutcomes?.(outcomes, records);
+      const { retry, outcomes, messages } = await processSignupRecords(records, { ...deps, remainingTimeMs: () => context.getRemainingTimeInMillis() }, deps.options);
+      deps.onOutcomes?.(outcomes, records, messages);
       return { batchItemFailures: retry.map((itemIdentifier) => ({ itemIdentifier })) };
     });
 }

@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -15,7 +15,8 @@ export type SignupFunctionProps = Readonly<{
 
 /**
  * Our Lambda defaults in one place: Node 22 on arm64 (cheaper, and matches the tooling here; see
- * toolchain.md), bundled by local esbuild (no Docker), minified with source maps, its own log group.
+ * toolchain.md), bundled by local esbuild (no Docker), minified with source maps, X-Ray tracing, its own
+ * log group.
  */
 export class SignupFunction extends Construct {
   readonly function: NodejsFunction;
@@ -35,6 +36,8 @@ export class SignupFunction extends Construct {
       timeout: props.timeout,
       memorySize: props.memorySize ?? 256,
       logGroup,
+      // Powertools Tracer sends the handler and AWS SDK calls to X-Ray.
+      tracing: Tracing.ACTIVE,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       bundling: {
         minify: true,

@@ -1,5 +1,4 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
@@ -19,11 +18,10 @@ export const DEAD_LETTER_RETENTION = Duration.days(14);
 /** Longer than any realistic BigCommerce outage, shorter than the DLQ's (the enqueue time is kept on a move). */
 export const SIGNUP_RETENTION = Duration.days(4);
 
-/** The signups queue and its dead-letter queue: encrypted, TLS-only, with an alarm on DLQ depth. */
+/** The signups queue and its dead-letter queue: encrypted, TLS-only (alarms live in OperationsMonitoring). */
 export class SignupQueues extends Construct {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
-  readonly deadLetterAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: SignupQueuesProps) {
     super(scope, id);
@@ -38,14 +36,6 @@ export class SignupQueues extends Construct {
       retentionPeriod: SIGNUP_RETENTION,
       visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
-    });
-    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription: 'Signups are in the dead-letter queue: run `npx signup-sync dlq list`, fix the cause, then `dlq redrive`.',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
     });
   }
 }

@@ -24,19 +24,20 @@ export function createPowertools(serviceName: string) {
 }
 
 /**
- * Metrics without dimensions are buffered and flushed once per invocation (logMetrics middleware);
- * metrics with dimensions go out as single EMF documents, since dimensions apply to a whole document.
+ * With `buffered`, metrics without dimensions wait for the logMetrics middleware to flush them once per
+ * invocation (the sync emits several per batch). Metrics with dimensions, and every metric when not
+ * buffered (the ingest emits at most one per request), go out as single EMF documents at once.
  */
-export function powertoolsMetricsSink(metrics: Metrics): MetricsSink {
+export function powertoolsMetricsSink(metrics: Metrics, { buffered }: { buffered: boolean }): MetricsSink {
   return {
     add(name, unit, value, dimensions) {
       const metricUnit = UNITS[unit];
-      if (!dimensions || Object.keys(dimensions).length === 0) {
+      if (buffered && (!dimensions || Object.keys(dimensions).length === 0)) {
         metrics.addMetric(name, metricUnit, value);
         return;
       }
       const single = metrics.singleMetric();
-      for (const [key, dimension] of Object.entries(dimensions)) single.addDimension(key, dimension);
+      for (const [key, dimension] of Object.entries(dimensions ?? {})) single.addDimension(key, dimension);
       single.addMetric(name, metricUnit, value);
     },
   };

@@ -6,7 +6,7 @@ export type SyncMetrics = Readonly<{
   onResponse: ResponseObserver;
   onTokenRefresh: () => void;
   /** Call once per invocation with every message's outcome; emits and resets the invocation's counters. */
-  onOutcomes: (outcomes: ReadonlyMap<string, SyncOutcome>, receivedAt: ReadonlyMap<string, string | undefined>) => void;
+  onOutcomes: (outcomes: ReadonlyMap<string, SyncOutcome>, messages: ReadonlyMap<string, Readonly<{ received_at: string }>>) => void;
 }>;
 
 const OUTCOME_METRIC = {
@@ -30,7 +30,7 @@ export function createSyncMetrics(sink: MetricsSink, now: () => number = Date.no
       requestsByStatus.set(key, entry);
     },
     onTokenRefresh: () => sink.add(Metric.TokenRefreshes, 'Count', 1),
-    onOutcomes: (outcomes, receivedAt) => {
+    onOutcomes: (outcomes, messages) => {
       let customers = 0;
       for (const [id, outcome] of outcomes) {
         if (outcome.status === 'rejected') {
@@ -40,7 +40,7 @@ export function createSyncMetrics(sink: MetricsSink, now: () => number = Date.no
         } else {
           customers += 1;
           sink.add(OUTCOME_METRIC[outcome.status], 'Count', 1);
-          const received = Date.parse(receivedAt.get(id) ?? '');
+          const received = Date.parse(messages.get(id)?.received_at ?? '');
           if (Number.isFinite(received)) sink.add(Metric.ReceiptToCustomer, 'Milliseconds', Math.max(0, now() - received));
         }
       }

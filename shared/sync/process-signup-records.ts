@@ -1,5 +1,7 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import { describeError, type Logger } from '../logger';
+import { createEmailHasher, type EmailHasher } from '../observability/email-hash';
+import type { SignupMessage } from '../signup/signup-schema';
 import type { DeadLetterQueue, RejectedRecord, VisibilityControl } from '../queue/dead-letter-queue';
 import type { AttributeIds } from './customer-mapping';
 import { decodeSignupMessage } from './decode-message';
@@ -20,13 +22,35 @@ export type ProcessRecordsDeps = SyncEngineDeps &
     visibility: VisibilityControl;
     resolveAttributes: () => Promise<AttributeIds>;
     logger: Logger;
+    /** Emails reach the logs only through this keyed hash (default: a random key per process). */
+    hashEmail?: EmailHasher;
   }>;
 
 export type ProcessRecordsResult = Readonly<{
   /** Message ids SQS must deliver again (deferred, or their DLQ send failed). */
   retry: string[];
   outcomes: ReadonlyMap<string, SyncOutcome>;
+  /** The decodable messages by message id (for receipt-to-customer times). */
+  messages: ReadonlyMap<string, SignupMessage>;
 }>;
+
+const defaultHasher = createEmailHasher(undefined);
+
+/** One log line per decision: correlation ids, outcome and reason; the email only as a keyed hash. */
+function logDecision(logger: Logger, hashEmail: EmailHasher, messageId: string, outcome: SyncOutcome, message: SignupMessage | undefined, deadLettered: boolean): void {
+  const fields = {
+    messageId,
+    idempotencyKey: message?.idempotency_key,
+    sourceId: message?.source.id,
+    emailHash: message ? hashEmail(message.signup.email) : undefined,
+    outcome: outcome.status,
+    ...(outcome.status === 'rejected' ? { reason: outcome.rejection.code, httpStatus: outcome.rejection.httpStatus, deadLettered } : {}),
+    ...(outcome.status === 'deferred' ? { reason: outcome.reason, retryAfterMs: outcome.retryAfterMs } : {}),
+    ...('customerId' in outcome ? { customerId: outcome.customerId } : {}),
+  };
+  if (outcome.status === 'rejected' || outcome.status === 'deferred') logger.warn('signup decision', fields);
+  else logger.info('signup decision', fields);
+}
 
 /**
  * The sync use case: decode -> sync with BigCommerce -> rejected to the DLQ -> deferred back to SQS.
@@ -88,9 +112,13 @@ export async function processSignupRecords(
     }
   }
 
+  const messages = new Map(items.map((item) => [item.id, item.message]));
+  const hashEmail = deps.hashEmail ?? defaultHasher;
   const counts: Record<string, number> = {};
-  for (const outcome of outcomes.values()) counts[outcome.status] = (counts[outcome.status] ?? 0) + 1;
+  for (const [id, outcome] of outcomes) {
+    counts[outcome.status] = (counts[outcome.status] ?? 0) + 1;
+    logDecision(logger, hashEmail, id, outcome, messages.get(id), outcome.status === 'rejected' && !retry.has(id));
+  }
   logger.info('batch synced', { records: records.length, ...counts });
-  for (const record of rejected) logger.warn('signup rejected', { messageId: record.messageId, code: record.rejection.code, httpStatus: record.rejection.httpStatus });
-  return { retry: [...retry], outcomes };
+  return { retry: [...retry], outcomes, messages };
 }

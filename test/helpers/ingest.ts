@@ -1,9 +1,10 @@
 import { createHmac } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { makeIngestHandler } from '../../functions/ingest/make-handler';
+import { makeIngestHandler, type IngestHandlerDeps } from '../../functions/ingest/make-handler';
 import { CANONICAL_SOURCE_ID, parseIngestSources, parseSourceSecrets } from '../../shared/ingest/ingest-sources';
 import type { IngestDeps } from '../../shared/ingest/ingest-signups';
-import { silentLogger, type Logger } from '../../shared/logger';
+import type { Logger } from '../../shared/logger';
+import { testLogger } from './log-capture';
 import { QueueUnavailableError } from '../../shared/queue/errors';
 import type { SignupQueue } from '../../shared/queue/signup-queue';
 import type { SourceConfig, SourceConfigInput, SourceKind } from '../../shared/sources/source-config';
@@ -83,7 +84,7 @@ export function fakeQueue() {
   return { queue, messages, state };
 }
 
-export type IngestTestOptions = Partial<Omit<IngestDeps, 'sourceSecrets'>> & {
+export type IngestTestOptions = Partial<Omit<IngestHandlerDeps, 'sourceSecrets'>> & {
   queue: SignupQueue;
   secretJson?: string;
   sourceSecrets?: IngestDeps['sourceSecrets'];
@@ -91,7 +92,7 @@ export type IngestTestOptions = Partial<Omit<IngestDeps, 'sourceSecrets'>> & {
 };
 
 /** The real handler with test deps; the clock is NOW unless given. */
-export function anIngestHandler({ queue, secretJson, sources = SOURCES, sourceSecrets, logger = silentLogger, now = () => NOW, ...rest }: IngestTestOptions) {
+export function anIngestHandler({ queue, secretJson, sources = SOURCES, sourceSecrets, logger = testLogger, now = () => NOW, ...rest }: IngestTestOptions) {
   const json = secretJson ?? sourcesSecretJson(sources);
   const handler = makeIngestHandler({
     queue,

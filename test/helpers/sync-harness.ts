@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { makeSyncHandler } from '../../functions/sync/make-handler';
 import type { BigCommerceSandbox } from '../../infra/local/bigcommerce-sandbox';
 import { BigCommerceClient } from '../../shared/bigcommerce/client';
-import { silentLogger } from '../../shared/logger';
+import { testLogger } from './log-capture';
 import { createSqsDeadLetterQueue, createSqsVisibilityControl } from '../../shared/queue/dead-letter-queue';
 import { createCachedSecret } from '../../shared/secrets/cached-secret';
 import { createAttributeResolver } from '../../shared/sync/attribute-resolver';
@@ -80,7 +80,7 @@ export function syncHarness(sandbox: BigCommerceSandbox, options: HarnessOptions
     deadLetters: createSqsDeadLetterQueue(new SQSClient({ region: 'us-east-1' }), 'https://sqs.test/dlq'),
     visibility: createSqsVisibilityControl(new SQSClient({ region: 'us-east-1' }), 'https://sqs.test/signups'),
     resolveAttributes: createAttributeResolver(api, options.customFieldMap ?? {}),
-    logger: silentLogger,
+    logger: testLogger,
     options: {
       conflictPolicy: options.conflictPolicy ?? 'skip',
       customer: { ...DEFAULT_CUSTOMER_OPTIONS, customFieldMap: options.customFieldMap ?? {} },

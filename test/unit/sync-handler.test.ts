@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { makeSyncHandler } from '../../functions/sync/make-handler';
 import { BigCommerceClient } from '../../shared/bigcommerce/client';
-import { silentLogger } from '../../shared/logger';
+import { testLogger } from '../helpers/log-capture';
 import { createSqsDeadLetterQueue, createSqsVisibilityControl } from '../../shared/queue/dead-letter-queue';
 import { createCachedSecret } from '../../shared/secrets/cached-secret';
 import { createAttributeResolver } from '../../shared/sync/attribute-resolver';
@@ -34,7 +34,7 @@ function buildSync(responder: Responder = echoCustomers, { secretTtlMs = 300_000
     deadLetters: createSqsDeadLetterQueue(sqs, DLQ_URL),
     visibility: createSqsVisibilityControl(sqs, QUEUE_URL),
     resolveAttributes: createAttributeResolver(api, {}),
-    logger: silentLogger,
+    logger: testLogger,
     options: { conflictPolicy: 'skip', customer: DEFAULT_CUSTOMER_OPTIONS, requestTimeoutMs: 5_000, baseBackoffMs: 1 },
   });
   return { handler, bigcommerce };
