@@ -78,9 +78,11 @@ export type Deployment = Readonly<{
 type Physical = { ref: string; arn: string };
 
 function resolver(model: StackModel, physical: ReadonlyMap<string, Physical>) {
-  return (value: unknown): string => {
+  const resolve = (value: unknown): string => {
     if (typeof value === 'string') return value;
     if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+    const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    if (join) return join[1].map(resolve).join(join[0]);
     const intrinsic = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
     if (intrinsic.Ref && physical.has(intrinsic.Ref)) return physical.get(intrinsic.Ref)!.ref;
     const [id, attribute] = intrinsic['Fn::GetAtt'] ?? [];
@@ -88,7 +90,11 @@ function resolver(model: StackModel, physical: ReadonlyMap<string, Physical>) {
     const type = model.resources[intrinsic.Ref ?? id ?? '']?.Type ?? 'unknown';
     throw new Error(`The integration suite cannot resolve ${JSON.stringify(value)} (${type}): teach test/integration/support/local-aws.ts about it`);
   };
+  return resolve;
 }
+
+/** A `{{resolve:secretsmanager:<arn>:SecretString:::}}` dynamic reference, which CloudFormation replaces at deploy time. */
+const DYNAMIC_SECRET_REFERENCE = /^\{\{resolve:secretsmanager:(.+):SecretString:::\}\}$/;
 
 function queueAttributes(queue: ResourceModel, resolve: (value: unknown) => string): Record<string, string> {
   const attributes: Record<string, string> = {};
@@ -168,7 +174,16 @@ export async function deployStackResources(
     tokenSecretArn = ARN!;
   }
 
-  const environment = (variables: Readonly<Record<string, unknown>>) => Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, resolve(value)]));
+  const secretValueByArn = new Map(Object.values(secrets).map((secret) => [secret.arn, secret.value]));
+  const deployTimeValue = (resolved: string): string => {
+    const arn = DYNAMIC_SECRET_REFERENCE.exec(resolved)?.[1];
+    if (arn === undefined) return resolved;
+    const value = secretValueByArn.get(arn);
+    if (value === undefined) throw new Error(`A dynamic reference names a secret the stack does not create: ${arn}`);
+    return value;
+  };
+  const environment = (variables: Readonly<Record<string, unknown>>) =>
+    Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, deployTimeValue(resolve(value))]));
   return {
     signupQueue,
     deadLetterQueue,
