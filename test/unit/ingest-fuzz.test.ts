@@ -319,15 +319,19 @@ const specialRequest = fc
     return sign ? authentic(request) : request;
   });
 
-// `requests` counts what reached the handler; the runs add up to more than 10,000 requests.
-const RUNS = { any: 4_500, signed: 5_000, special: 800 } as const;
+// `requests` counts what reached the handler; the runs add up to more than 10,000 requests, times
+// FUZZ_SCALE (`npm run test:fuzz` uses 10: over 100,000 requests).
+const SCALE = Math.max(1, Math.floor(Number(process.env.FUZZ_SCALE ?? '1')) || 1);
+const RUNS = { any: 4_500 * SCALE, signed: 5_000 * SCALE, special: 800 * SCALE } as const;
 
 describe('ingest handler fuzz', () => {
   afterAll(() => {
-    expect(requests).toBeGreaterThanOrEqual(10_000);
+    expect(requests).toBeGreaterThanOrEqual(10_000 * SCALE);
     // Every kind of answer was reached, not just 401s.
     expect([200, 202, 204, 303, 400, 401, 403, 405, 413, 415, 422, 503].filter((status) => !statuses.has(status))).toEqual([]);
   });
+
+  jest.setTimeout(60_000 * SCALE);
 
   it(`answers ${RUNS.any} random requests on every route within the contract`, async () => {
     await fc.assert(fc.asyncProperty(anyRequest, send), { numRuns: RUNS.any });
