@@ -1,4 +1,4 @@
-// Three tiers by folder (style.md #14). @middy/* is ESM-only, so it is transformed too (toolchain.md #5).
+// Test tiers by folder (style.md #14). @middy/* is ESM-only, so it is transformed too (toolchain.md #5).
 const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.[tj]sx?$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] },
@@ -11,6 +11,8 @@ module.exports = {
     { ...common, displayName: 'unit', roots: ['<rootDir>/test/unit'] },
     { ...common, displayName: 'infra', roots: ['<rootDir>/test/infra'] },
     { ...common, displayName: 'integration', roots: ['<rootDir>/test/integration'] },
+    // Local mode end to end: real servers on loopback, the CLI, a headless browser.
+    { ...common, displayName: 'local', roots: ['<rootDir>/test/local'] },
     // Reads what the other suites logged (.test-logs/); run after them.
     { ...common, displayName: 'log-scan', roots: ['<rootDir>/test/log-scan'] },
   ],

@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { createSqsClient, regionOfQueueUrl } from '../sqs/queue-ops';
+import { CliError, CliUsageError } from './errors';
+
+/**
+ * Where the CLI works: a deployed stack (queue URLs from flags, CloudFormation outputs or the
+ * `cdk deploy --outputs-file` JSON) or a running local mode (asked at /_local/api/config).
+ */
+
+export const DEFAULT_LOCAL_URL = 'http://127.0.0.1:3000';
+export const DEFAULT_STACK_NAME = 'SignupSync';
+
+export type TargetFlags = Readonly<{
+  queueUrl?: string;
+  dlqUrl?: string;
+  stack?: string;
+  outputsFile?: string;
+  region?: string;
+  local?: string;
+}>;
+
+export type Target = Readonly<{
+  description: string;
+  sqs?: SQSClient;
+  signupQueueUrl?: string;
+  deadLetterQueueUrl?: string;
+  apiUrl?: string;
+  /** Local mode's API secret (send-test's default token). */
+  apiSecret?: string;
+  local: boolean;
+}>;
+
+export type TargetDeps = Readonly<{
+  env: Readonly<Record<string, string | undefined>>;
+  fetch?: typeof fetch;
+  /** CloudFormation outputs of a stack (injected in tests). */
+  stackOutputs?: (stack: string, region: string | undefined) => Promise<Record<string, string>>;
+}>;
+
+type StackOutputs = Readonly<Record<string, string>>;
+
+/** The outputs infra/signup-sync-stack.ts declares. */
+function fromOutputs(outputs: StackOutputs, description: string, flags: TargetFlags, env: TargetDeps['env']): Target {
+  const signupQueueUrl = flags.queueUrl ?? outputs['SignupQueueUrl'];
+  const deadLetterQueueUrl = flags.dlqUrl ?? outputs['DeadLetterQueueUrl'];
+  const region = flags.region ?? regionOfQueueUrl(signupQueueUrl ?? deadLetterQueueUrl ?? '');
+  return {
+    description,
+    sqs: createSqsClient({ ...(region ? { region } : {}), env }),
+    ...(signupQueueUrl ? { signupQueueUrl } : {}),
+    ...(deadLetterQueueUrl ? { deadLetterQueueUrl } : {}),
+    ...(outputs['ApiUrl'] ? { apiUrl: outputs['ApiUrl'] } : {}),
+    local: false,
+  };
+}
+
+/** `cdk deploy --outputs-file out.json` writes `{ "<StackName>": { "<OutputKey>": "<value>" } }`. */
+export function readOutputsFile(file: string, stack: string | undefined): StackOutputs {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new CliError(`Cannot read the outputs file ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw new CliError(`${file} is not a cdk outputs file (expected {"<StackName>": {...}})`);
+  const stacks = parsed as Record<string, unknown>;
+  const names = Object.keys(stacks).filter((name) => typeof stacks[name] === 'object' && stacks[name] !== null);
+  const name = stack ?? (names.length === 1 ? names[0] : names.find((candidate) => candidate === DEFAULT_STACK_NAME));
+  if (!name || !names.includes(name)) {
+    throw new CliError(`${file} has stacks ${names.join(', ') || '(none)'}; name one with --stack`);
+  }
+  const outputs = stacks[name] as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(outputs).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+}
+
+async function cloudFormationOutputs(stack: string, region: string | undefined): Promise<Record<string, string>> {
+  // Loaded only for --stack: the other commands do not pay for it.
+  const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
+  const client = new CloudFormationClient(region ? { region } : {});
+  try {
+    const { Stacks = [] } = await client.send(new DescribeStacksCommand({ StackName: stack }));
+    const outputs = Stacks[0]?.Outputs ?? [];
+    return Object.fromEntries(outputs.filter((output) => output.OutputKey && output.OutputValue).map((output) => [output.OutputKey!, output.OutputValue!]));
+  } catch (error) {
+    throw new CliError(`CloudFormation could not describe stack ${stack}: ${(error as Error).message}`, { cause: error });
+  } finally {
+    client.destroy();
+  }
+}
+
+type LocalConfig = Readonly<{
+  apiUrl: string;
+  region: string;
+  sqs: Readonly<{ kind: string; endpoint?: string }>;
+  signupQueueUrl: string;
+  deadLetterQueueUrl: string;
+  apiSecret: string;
+}>;
+
+async function localTarget(url: string, deps: TargetDeps): Promise<Target> {
+  const base = url.replace(/\/+$/, '');
+  let config: LocalConfig;
+  try {
+    const response = await (deps.fetch ?? fetch)(`${base}/_local/api/config`, { signal: AbortSignal.timeout(3000) });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    config = (await response.json()) as LocalConfig;
+  } catch (error) {
+    throw new CliError(
+      `Local mode is not running at ${base} (${(error as Error).message}). Start it with \`npm start\`, or name the queues: --stack <name>, --outputs-file <file>, or --queue-url/--dlq-url.`,
+      { cause: error },
+    );
+  }
+  return {
+    description: `local mode at ${base}`,
+    sqs: createSqsClient({ ...(config.sqs.endpoint ? { endpoint: config.sqs.endpoint } : {}), region: config.region, env: deps.env }),
+    signupQueueUrl: config.signupQueueUrl,
+    deadLetterQueueUrl: config.deadLetterQueueUrl,
+    apiUrl: config.apiUrl,
+    apiSecret: config.apiSecret,
+    local: true,
+  };
+}
+
+export async function resolveTarget(flags: TargetFlags, deps: TargetDeps): Promise<Target> {
+  const remote = [flags.queueUrl || flags.dlqUrl ? '--queue-url/--dlq-url' : '', flags.outputsFile ? '--outputs-file' : '', flags.stack && !flags.outputsFile ? '--stack' : ''].filter(Boolean);
+  if (flags.local !== undefined && remote.length > 0) throw new CliUsageError(`--local cannot be combined with ${remote.join(', ')}`);
+  if (flags.outputsFile) return fromOutputs(readOutputsFile(flags.outputsFile, flags.stack), `stack outputs in ${flags.outputsFile}`, flags, deps.env);
+  if (flags.stack) {
+    const outputs = await (deps.stackOutputs ?? cloudFormationOutputs)(flags.stack, flags.region);
+    return fromOutputs(outputs, `stack ${flags.stack}`, flags, deps.env);
+  }
+  if (flags.queueUrl || flags.dlqUrl) return fromOutputs({}, 'the given queue URLs', flags, deps.env);
+  return localTarget(flags.local ?? deps.env['SIGNUP_SYNC_LOCAL_URL'] ?? DEFAULT_LOCAL_URL, deps);
+}
+
+export function requireQueue(target: Target, which: 'signup' | 'dead-letter'): { sqs: SQSClient; url: string } {
+  const url = which === 'signup' ? target.signupQueueUrl : target.deadLetterQueueUrl;
+  if (!target.sqs || !url) {
+    throw new CliUsageError(
+      which === 'signup'
+        ? `No signups queue in ${target.description}: pass --queue-url (or --stack / --outputs-file)`
+        : `No dead-letter queue in ${target.description}: pass --dlq-url (or --stack / --outputs-file)`,
+    );
+  }
+  return { sqs: target.sqs, url };
+}

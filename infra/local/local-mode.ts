@@ -1,0 +1,365 @@
+import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { makeIngestHandler } from '../../functions/ingest/make-handler';
+import { makeSyncHandler } from '../../functions/sync/make-handler';
+import { BigCommerceClient, type TokenProvider } from '../../shared/bigcommerce/client';
+import { loadIngestConfig, loadSyncConfig } from '../../shared/config';
+import { CANONICAL_SOURCE_ID, parseSourceSecrets } from '../../shared/ingest/ingest-sources';
+import { createLogger, describeError, type LogFormat, type Logger } from '../../shared/logger';
+import { createEmailHasher } from '../../shared/observability/email-hash';
+import { createSqsDeadLetterQueue, createSqsVisibilityControl } from '../../shared/queue/dead-letter-queue';
+import { createSqsSignupQueue } from '../../shared/queue/signup-queue';
+import type { SourceConfigInput } from '../../shared/sources/source-config';
+import { createAttributeResolver } from '../../shared/sync/attribute-resolver';
+import { createQuotaPacer } from '../../shared/sync/quota-pacer';
+import { startBigCommerceSandbox, type BigCommerceSandbox, type SandboxOptions } from './bigcommerce-sandbox';
+import { createEventSourceMapping, type EventSourceMapping, type InvocationReport, type PollerStats } from './event-source/event-source-mapping';
+import { startLocalServer, type IngestFunction } from './local-server';
+import {
+  configuredSources,
+  deadLetterQueueAttributes,
+  localSourceSecrets,
+  localTimings,
+  readStackConfig,
+  signupQueueAttributes,
+  syncEnvironment,
+  type LocalTimings,
+  type TimingOverrides,
+} from './local-settings';
+import { closeServer } from './net';
+import { listDeadLetters, redriveDeadLetters, type DeadLetter, type RedriveResult } from './operator/dead-letters';
+import { startEmbeddedSqs, EMBEDDED_REGION, type EmbeddedSqs } from './sqs/embedded-sqs';
+import { createSqsClient, queueArn, queueDepth, type QueueDepth } from './sqs/queue-ops';
+import { createOutcomeRecorder, type OutcomeCounts, type RecentOutcome } from './status/outcome-recorder';
+import { createStatusRoutes } from './status/status-routes';
+
+/**
+ * Local mode (design.md "Local mode"): the real ingest and sync handlers on one machine.
+ *
+ *   HTTP (loopback) -> API Gateway v2 event -> ingest handler -> SQS signups queue (+ DLQ)
+ *   event source mapping (pollers) -> sync handler -> BigCommerce sandbox (or real BigCommerce)
+ *
+ * SQS is the embedded local-aws-sqs unless an endpoint is given (AWS_ENDPOINT_URL_SQS: moto, ElasticMQ,
+ * LocalStack, real AWS). Queues get the CDK stack's attributes; settings come from cdk.json.
+ */
+
+/**
+ * The canonical API's local secret (the `api` entry of the sources secret): a Standard Webhooks
+ * `whsec_` key, also accepted as `Authorization: Bearer <it>`. Fixed so the README's curl lines work;
+ * it only ever protects a loopback port. Override with LOCAL_API_SECRET.
+ */
+export const DEFAULT_LOCAL_API_SECRET = `whsec_${Buffer.from('signup-sync local mode, not secret').toString('base64')}`;
+
+/** infra/constructs/signup-ingress.ts gives the ingest function 10 s. */
+export const INGEST_TIMEOUT_MS = 10_000;
+
+export type LocalModeOptions = Readonly<{
+  /** Loopback interface for every server; default 127.0.0.1. */
+  host?: string;
+  /** API and status page port; 0 = random (default). */
+  port?: number;
+  /** Embedded SQS port; 0 = random (default). Ignored with `sqsEndpoint`. */
+  sqsPort?: number;
+  /** Use this SQS endpoint instead of the embedded one (default: AWS_ENDPOINT_URL_SQS). */
+  sqsEndpoint?: string;
+  /** Queue name prefix on a shared endpoint; default LOCAL_QUEUE_PREFIX or `signup-sync-local`. */
+  queuePrefix?: string;
+  /** Options for the in-process BigCommerce sandbox (ignored when real BigCommerce credentials are set). */
+  sandbox?: SandboxOptions;
+  /** Real BigCommerce instead of the sandbox (default: BIGCOMMERCE_STORE_HASH + BIGCOMMERCE_TOKEN). */
+  bigCommerce?: Readonly<{ storeHash: string; token: string; apiUrl?: string }>;
+  /** Timings (tests shorten them); default from cdk.json. */
+  timings?: TimingOverrides;
+  /** cdk.json to read `signupSync` settings from. */
+  cdkJsonPath?: string;
+  /** Sources served under /sources/{id} (default: cdk.json's `sources`, else none). */
+  sources?: readonly SourceConfigInput[];
+  /** Their secrets, by source id (the sources secret's content); default LOCAL_SOURCES_SECRET (JSON). */
+  sourceSecrets?: Readonly<Record<string, string>>;
+  /** The `api` secret for POST /signups; default LOCAL_API_SECRET or DEFAULT_LOCAL_API_SECRET. */
+  apiSecret?: string;
+  log?: Readonly<{ format?: LogFormat; level?: 'debug' | 'info' | 'warn' | 'error'; write?: (line: string) => void }>;
+  /** Sees every sync invocation (tests). */
+  onInvocation?: (report: InvocationReport) => void;
+  env?: Readonly<Record<string, string | undefined>>;
+}>;
+
+export type StatusSnapshot = Readonly<{
+  at: string;
+  mode: Readonly<{ sqs: string; bigCommerce: string }>;
+  urls: Readonly<Record<string, string>>;
+  outcomes: OutcomeCounts;
+  /** `created`: distinct customers the sync created; `inStore`: every customer in the sandbox. */
+  customers: Readonly<{ created: number; inStore?: number }>;
+  queues?: Readonly<{ signups: QueueDepth; deadLetters: QueueDepth }>;
+  bigCommerce: Readonly<{ requests?: number; requestsPerCustomer?: number; rateLimited?: number }>;
+  poller: PollerStats;
+  recent: readonly RecentOutcome[];
+}>;
+
+export type LocalModeConfig = Readonly<{
+  apiUrl: string;
+  statusUrl: string;
+  region: string;
+  sqs: Readonly<{ kind: 'embedded' | 'endpoint'; endpoint?: string }>;
+  signupQueueUrl: string;
+  deadLetterQueueUrl: string;
+  bigCommerce: Readonly<{ kind: 'sandbox' | 'bigcommerce'; apiUrl: string; storeHash: string }>;
+  apiSecret: string;
+  timings: LocalTimings;
+}>;
+
+export type LocalMode = LocalModeConfig &
+  Readonly<{
+    /** The in-process sandbox (undefined with real BigCommerce). */
+    sandbox?: BigCommerceSandbox;
+    sqsClient: SQSClient;
+    status(): Promise<StatusSnapshot>;
+    deadLetters(): Promise<DeadLetter[]>;
+    redrive(): Promise<RedriveResult>;
+    /** Stops the pollers (letting invocations in progress finish), then every server. Idempotent. */
+    stop(): Promise<void>;
+  }>;
+
+/** A static token: locally there is no Secrets Manager. */
+const staticToken = (token: string): TokenProvider => ({ get: async () => token, refresh: async () => token });
+
+/** Runs `fn` after the previous call finished (DLQ peeks and redrives must not see each other's hidden messages). */
+function serialized() {
+  let last: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = last.then(fn, fn);
+    last = next.catch(() => undefined);
+    return next;
+  };
+}
+
+/** CreateQueue is idempotent for equal attributes; a queue left with other settings is named in the error. */
+async function createQueue(sqs: SQSClient, name: string, attributes: Record<string, string>): Promise<string> {
+  try {
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+    if (!QueueUrl) throw new Error(`CreateQueue ${name} returned no URL`);
+    return QueueUrl;
+  } catch (error) {
+    if ((error as Error).name === 'QueueNameExists' || (error as Error).name === 'QueueAlreadyExists') {
+      throw new Error(`Queue ${name} already exists with other attributes (settings changed since it was created): delete it, or set LOCAL_QUEUE_PREFIX`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+async function createQueues(sqs: SQSClient, prefix: string, timings: LocalTimings) {
+  // The DLQ first: the signups queue's redrive policy names its ARN.
+  const deadLetterQueueUrl = await createQueue(sqs, `${prefix}-dlq`, deadLetterQueueAttributes());
+  const deadLetterQueueArn = await queueArn(sqs, deadLetterQueueUrl);
+  const signupQueueUrl = await createQueue(sqs, `${prefix}-signups`, signupQueueAttributes(timings, deadLetterQueueArn));
+  return { signupQueueUrl, signupQueueArn: await queueArn(sqs, signupQueueUrl), deadLetterQueueUrl };
+}
+
+export async function startLocalMode(options: LocalModeOptions = {}): Promise<LocalMode> {
+  const env = options.env ?? process.env;
+  const host = options.host ?? '127.0.0.1';
+  const format = options.log?.format ?? 'json';
+  const makeLogger = (service: string): Logger =>
+    createLogger(service, { format, ...(options.log?.level ? { level: options.log.level } : {}), ...(options.log?.write ? { write: options.log.write } : {}) });
+  const logger = makeLogger('local-mode');
+  const stackConfig = readStackConfig(options.cdkJsonPath);
+  const timings = localTimings(stackConfig, options.timings);
+
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    for (const step of cleanups.splice(0).reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        logger.warn('stopping: a step failed', describeError(error));
+      }
+    }
+  };
+
+  try {
+    // (b) SQS: embedded, or any endpoint through the SDK's standard variable.
+    const sqsEndpoint = options.sqsEndpoint ?? env['AWS_ENDPOINT_URL_SQS'];
+    let embedded: EmbeddedSqs | undefined;
+    if (!sqsEndpoint) {
+      embedded = await startEmbeddedSqs({ host, port: options.sqsPort ?? 0 });
+      cleanups.push(() => embedded!.close());
+    }
+    const region = embedded ? EMBEDDED_REGION : (env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? 'us-east-1');
+    const sqs = createSqsClient({ endpoint: embedded?.endpoint ?? sqsEndpoint, region, env });
+    cleanups.push(async () => sqs.destroy());
+    const queues = await createQueues(sqs, options.queuePrefix ?? env['LOCAL_QUEUE_PREFIX'] ?? 'signup-sync-local', timings);
+
+    // (d) BigCommerce: the sandbox in-process, unless real credentials are given.
+    const real = options.bigCommerce ?? (env['BIGCOMMERCE_STORE_HASH'] && env['BIGCOMMERCE_TOKEN'] ? { storeHash: env['BIGCOMMERCE_STORE_HASH'], token: env['BIGCOMMERCE_TOKEN'], apiUrl: env['BIGCOMMERCE_API_URL'] } : undefined);
+    let sandbox: BigCommerceSandbox | undefined;
+    if (!real) {
+      sandbox = await startBigCommerceSandbox({ host, ...options.sandbox });
+      cleanups.push(() => sandbox!.close());
+    }
+    const bigCommerce = real
+      ? { kind: 'bigcommerce' as const, apiUrl: real.apiUrl ?? 'https://api.bigcommerce.com', storeHash: real.storeHash, token: real.token }
+      : { kind: 'sandbox' as const, apiUrl: sandbox!.url, storeHash: sandbox!.storeHash, token: sandbox!.token };
+
+    // (c) The sync handler, wired like functions/sync/handler.ts but with a static token.
+    const syncConfig = loadSyncConfig(
+      syncEnvironment(stackConfig, {
+        signupQueueUrl: queues.signupQueueUrl,
+        deadLetterQueueUrl: queues.deadLetterQueueUrl,
+        storeHash: bigCommerce.storeHash,
+        apiUrl: bigCommerce.apiUrl,
+        ...(env['LOG_HASH_KEY'] ? { logHashKey: env['LOG_HASH_KEY'] } : {}),
+      }),
+    );
+    const syncLogger = makeLogger('signup-sync');
+    const api = new BigCommerceClient({
+      apiUrl: syncConfig.apiUrl,
+      storeHash: syncConfig.storeHash,
+      timeoutMs: syncConfig.requestTimeoutMs,
+      tokens: staticToken(bigCommerce.token),
+      onTokenRefresh: () => syncLogger.warn('BigCommerce refused the token; re-reading it'),
+    });
+    const recorder = createOutcomeRecorder();
+    const syncHandler = makeSyncHandler({
+      api,
+      pacer: createQuotaPacer(),
+      deadLetters: createSqsDeadLetterQueue(sqs, syncConfig.deadLetterQueueUrl),
+      visibility: createSqsVisibilityControl(sqs, syncConfig.signupQueueUrl),
+      resolveAttributes: createAttributeResolver(api, syncConfig.customer.customFieldMap),
+      logger: syncLogger,
+      hashEmail: createEmailHasher(syncConfig.logHashKey),
+      options: { conflictPolicy: syncConfig.conflictPolicy, customer: syncConfig.customer, requestTimeoutMs: syncConfig.requestTimeoutMs },
+      onOutcomes: recorder.record,
+    });
+
+    // (a) The ingest handler behind the local API Gateway.
+    const apiSecret = options.apiSecret ?? env['LOCAL_API_SECRET'] ?? DEFAULT_LOCAL_API_SECRET;
+    const ingestLogger = makeLogger('signup-ingest');
+    const sourceInputs = options.sources ?? configuredSources(stackConfig);
+    const sourceSecrets = options.sourceSecrets ?? localSourceSecrets(env['LOCAL_SOURCES_SECRET']);
+    let apiUrl = '';
+    const routes = createStatusRoutes({
+      status: () => status(),
+      deadLetters: () => deadLetters(),
+      redrive: () => redrive(),
+      config: () => config(),
+      origin: () => apiUrl,
+    });
+    // PUBLIC_BASE_URL is this server's URL, known once it listens; no request arrives before that.
+    let ingestHandler: ReturnType<typeof makeIngestHandler> | undefined;
+    const ingest: IngestFunction = (event, context) => ingestHandler!(event, context);
+    const createIngest = () => {
+      const ingestConfig = loadIngestConfig({
+        SIGNUP_QUEUE_URL: queues.signupQueueUrl,
+        SOURCES_CONFIG: JSON.stringify(sourceInputs),
+        SOURCES_SECRET: 'local-mode-sources',
+        PUBLIC_BASE_URL: apiUrl,
+      });
+      const secretJson = JSON.stringify({ ...sourceSecrets, [CANONICAL_SOURCE_ID]: apiSecret });
+      const secrets = parseSourceSecrets(secretJson, ingestConfig.sources);
+      if (secrets.problems.length > 0) ingestLogger.error('sources secret: these sources cannot authenticate requests', { problems: secrets.problems });
+      return makeIngestHandler({
+        queue: createSqsSignupQueue(sqs, ingestConfig.signupQueueUrl),
+        sources: ingestConfig.sources,
+        sourceSecrets: async () => secrets,
+        logger: ingestLogger,
+        ...(ingestConfig.publicBaseUrl ? { publicBaseUrl: ingestConfig.publicBaseUrl } : {}),
+      });
+    };
+    // A bad sources configuration stops local mode before anything listens.
+    loadIngestConfig({ SIGNUP_QUEUE_URL: queues.signupQueueUrl, SOURCES_CONFIG: JSON.stringify(sourceInputs), SOURCES_SECRET: 'local-mode-sources' });
+
+    const server = await startLocalServer({ host, port: options.port ?? 0, ingest, ingestTimeoutMs: INGEST_TIMEOUT_MS, region, localRoutes: routes, logger });
+    apiUrl = server.url;
+    ingestHandler = createIngest();
+
+    const mapping: EventSourceMapping = createEventSourceMapping({
+      sqs,
+      queueUrl: queues.signupQueueUrl,
+      queueArn: queues.signupQueueArn,
+      region,
+      handler: syncHandler,
+      functionName: 'signup-sync-local',
+      functionTimeoutMs: timings.syncTimeoutMs,
+      visibilityTimeoutSeconds: timings.visibilityTimeoutSeconds,
+      batchingWindowMs: timings.batchingWindowMs,
+      maxConcurrency: timings.maxConcurrency,
+      // local-aws-sqs answers a long poll only when it has a full batch or the wait is over (AWS answers
+      // as soon as one message is there), so the embedded queue is short-polled instead.
+      longPollSeconds: embedded ? 0 : timings.longPollSeconds,
+      logger: makeLogger('event-source'),
+      ...(options.onInvocation ? { onInvocation: options.onInvocation } : {}),
+    });
+    mapping.start();
+    // Stopping runs these in reverse: the HTTP server stops taking signups, the pollers drain, then
+    // the sandbox and SQS close.
+    cleanups.push(() => mapping.stop());
+    cleanups.push(() => closeServer(server.server));
+
+    const exclusive = serialized();
+    const deadLetters = () => exclusive(() => listDeadLetters(sqs, queues.deadLetterQueueUrl, { max: 100, peekSeconds: 10 }));
+    const redrive = () =>
+      exclusive(async () => {
+        const result = await redriveDeadLetters(sqs, { deadLetterQueueUrl: queues.deadLetterQueueUrl, signupQueueUrl: queues.signupQueueUrl });
+        logger.info('dead letters redriven', { method: result.method, moved: result.moved });
+        return result;
+      });
+
+    const config = (): LocalModeConfig => ({
+      apiUrl,
+      statusUrl: `${apiUrl}/_local/`,
+      region,
+      sqs: embedded ? { kind: 'embedded', endpoint: embedded.endpoint } : { kind: 'endpoint', ...(sqsEndpoint ? { endpoint: sqsEndpoint } : {}) },
+      signupQueueUrl: queues.signupQueueUrl,
+      deadLetterQueueUrl: queues.deadLetterQueueUrl,
+      bigCommerce: { kind: bigCommerce.kind, apiUrl: bigCommerce.apiUrl, storeHash: bigCommerce.storeHash },
+      apiSecret,
+      timings,
+    });
+
+    const status = async (): Promise<StatusSnapshot> => {
+      const outcomes = recorder.counts();
+      let queuesDepth: StatusSnapshot['queues'];
+      try {
+        const depthOptions = { inFlightCountedAsVisible: embedded !== undefined };
+        const [signups, deadLettersDepth] = await Promise.all([queueDepth(sqs, queues.signupQueueUrl, depthOptions), queueDepth(sqs, queues.deadLetterQueueUrl, depthOptions)]);
+        queuesDepth = { signups, deadLetters: deadLettersDepth };
+      } catch (error) {
+        logger.warn('status: GetQueueAttributes failed', describeError(error));
+      }
+      const stats = sandbox?.stats({ logLimit: 0 });
+      const inStore = sandbox?.customers().length;
+      const customers = recorder.customersCreated();
+      return {
+        at: new Date().toISOString(),
+        mode: { sqs: embedded ? 'embedded (local-aws-sqs)' : `endpoint ${sqsEndpoint}`, bigCommerce: sandbox ? 'sandbox' : `store ${bigCommerce.storeHash}` },
+        urls: {
+          api: apiUrl,
+          status: `${apiUrl}/_local/`,
+          ...(sandbox ? { sandbox: sandbox.url, sandboxCustomers: `${sandbox.url}/__sandbox/customers` } : {}),
+        },
+        outcomes,
+        customers: { created: customers, ...(inStore !== undefined ? { inStore } : {}) },
+        ...(queuesDepth ? { queues: queuesDepth } : {}),
+        bigCommerce: stats
+          ? { requests: stats.apiRequests, rateLimited: stats.rateLimited, ...(customers > 0 ? { requestsPerCustomer: stats.apiRequests / customers } : {}) }
+          : {},
+        poller: mapping.stats(),
+        recent: recorder.recent().slice(0, 50),
+      };
+    };
+
+    let stopping: Promise<void> | undefined;
+    return {
+      ...config(),
+      ...(sandbox ? { sandbox } : {}),
+      sqsClient: sqs,
+      status,
+      deadLetters,
+      redrive,
+      stop: () => (stopping ??= cleanup()),
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}

@@ -1,0 +1,120 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { describeError, type Logger } from '../../shared/logger';
+import {
+  fromHttpApiResult,
+  INTERNAL_SERVER_ERROR,
+  PAYLOAD_TOO_LARGE,
+  SERVICE_UNAVAILABLE,
+  toHttpApiEvent,
+  type HttpAnswer,
+} from './http-api-event';
+import { createLambdaContext, FunctionTimeoutError, withTimeout } from './lambda-context';
+
+/**
+ * One loopback HTTP server: `/_local/*` is local mode's own (status page and its JSON), everything else
+ * goes through API Gateway's event conversion to the real ingest handler.
+ */
+
+export const LOCAL_PREFIX = '/_local';
+/** API Gateway HTTP API's payload limit. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+export type IngestFunction = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2 | void | undefined>;
+
+export type LocalRoute = (request: Readonly<{ method: string; path: string; headers: IncomingMessage['headers']; body: Buffer }>) => Promise<HttpAnswer | undefined>;
+
+export type LocalServerOptions = Readonly<{
+  host: string;
+  port: number;
+  ingest: IngestFunction;
+  /** Ingest function timeout (infra/constructs/signup-ingress.ts). */
+  ingestTimeoutMs: number;
+  region: string;
+  localRoutes: LocalRoute;
+  logger: Logger;
+}>;
+
+export type LocalServer = Readonly<{ url: string; port: number; server: Server }>;
+
+class BodyTooLargeError extends Error {
+  constructor() {
+    super('body too large');
+    this.name = 'BodyTooLargeError';
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLargeError();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function send(res: ServerResponse, answer: HttpAnswer, extraHeaders: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  res.writeHead(answer.status, { ...answer.headers, ...extraHeaders, 'content-length': String(answer.body.length) });
+  res.end(answer.body);
+}
+
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const { logger } = options;
+  let port = options.port;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const path = url.split('?')[0]!;
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        send(res, PAYLOAD_TOO_LARGE);
+        req.resume();
+        return;
+      }
+      throw error;
+    }
+    if (path === LOCAL_PREFIX || path.startsWith(`${LOCAL_PREFIX}/`)) {
+      const answer = await options.localRoutes({ method: req.method ?? 'GET', path, headers: req.headers, body });
+      send(res, answer ?? { status: 404, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"message":"Not Found"}') });
+      return;
+    }
+
+    const event = toHttpApiEvent(
+      { method: req.method ?? 'GET', url, rawHeaders: req.rawHeaders, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', protocol: `HTTP/${req.httpVersion}` },
+      { port },
+    );
+    const context = createLambdaContext({ functionName: 'signup-ingest-local', timeoutMs: options.ingestTimeoutMs, region: options.region });
+    let answer: HttpAnswer;
+    try {
+      answer = fromHttpApiResult(await withTimeout(Promise.resolve(options.ingest(event, context)), options.ingestTimeoutMs) ?? undefined);
+    } catch (error) {
+      // What API Gateway answers when the integration fails or times out.
+      logger.error('ingest invocation failed', { requestId: event.requestContext.requestId, ...describeError(error) });
+      answer = error instanceof FunctionTimeoutError ? SERVICE_UNAVAILABLE : INTERNAL_SERVER_ERROR;
+    }
+    send(res, answer, { 'apigw-requestid': event.requestContext.requestId });
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      logger.error('local server error', describeError(error));
+      send(res, INTERNAL_SERVER_ERROR);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  return { url: `http://${options.host}:${port}`, port, server };
+}

@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { DEAD_LETTER_RETENTION, SIGNUP_RETENTION, VISIBILITY_TIMEOUT_FACTOR } from '../constructs/signup-queues';
+import { parseStackConfig, type StackConfig } from '../stack-config';
+
+/**
+ * Local mode runs with the deployment's settings: the `signupSync` context of cdk.json, validated by
+ * the same schema as `cdk synth`, and the queue constants of the CDK construct. Tests may override
+ * the timings.
+ */
+
+export const DEFAULT_CDK_JSON = path.join(__dirname, '../../cdk.json');
+
+/** Local mode needs no store hash from cdk.json (the sandbox has its own), so a missing one is filled in. */
+export function readStackConfig(cdkJsonPath: string = DEFAULT_CDK_JSON): StackConfig {
+  let context: unknown;
+  try {
+    const cdkJson = JSON.parse(readFileSync(cdkJsonPath, 'utf8')) as { context?: { signupSync?: unknown } };
+    context = cdkJson.context?.signupSync;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const raw = typeof context === 'object' && context !== null ? context : {};
+  return parseStackConfig({ storeHash: 'local', ...raw });
+}
+
+export type LocalTimings = Readonly<{
+  /** The sync function's timeout: the Lambda context counts down from it. */
+  syncTimeoutMs: number;
+  /** The signups queue's visibility timeout (whole seconds, as SQS takes it). */
+  visibilityTimeoutSeconds: number;
+  maxReceiveCount: number;
+  maxConcurrency: number;
+  batchingWindowMs: number;
+  /** Longest ReceiveMessage wait of the pollers (the event source mapping long-polls up to 20 s). */
+  longPollSeconds: number;
+}>;
+
+export type TimingOverrides = Partial<LocalTimings>;
+
+export function localTimings(config: StackConfig, overrides: TimingOverrides = {}): LocalTimings {
+  const syncTimeoutMs = overrides.syncTimeoutMs ?? config.syncTimeoutSeconds * 1000;
+  const visibilityTimeoutSeconds = overrides.visibilityTimeoutSeconds ?? Math.ceil(syncTimeoutMs / 1000) * VISIBILITY_TIMEOUT_FACTOR;
+  const timings: LocalTimings = {
+    syncTimeoutMs,
+    visibilityTimeoutSeconds,
+    maxReceiveCount: overrides.maxReceiveCount ?? config.maxReceiveCount,
+    maxConcurrency: overrides.maxConcurrency ?? config.maxConcurrency,
+    batchingWindowMs: overrides.batchingWindowMs ?? config.batchingWindowSeconds * 1000,
+    longPollSeconds: overrides.longPollSeconds ?? 20,
+  };
+  const problems: string[] = [];
+  if (!Number.isInteger(timings.visibilityTimeoutSeconds) || timings.visibilityTimeoutSeconds < 1) problems.push('visibilityTimeoutSeconds must be a whole number of seconds >= 1');
+  if (timings.maxConcurrency < 2) problems.push('maxConcurrency must be >= 2 (as on the event source mapping)');
+  if (timings.batchingWindowMs >= timings.visibilityTimeoutSeconds * 1000) problems.push('batchingWindowMs must be shorter than the visibility timeout');
+  if (timings.syncTimeoutMs <= 0) problems.push('syncTimeoutMs must be > 0');
+  if (!Number.isInteger(timings.maxReceiveCount) || timings.maxReceiveCount < 1) problems.push('maxReceiveCount must be an integer >= 1');
+  if (problems.length > 0) throw new RangeError(`Invalid local mode timings: ${problems.join('; ')}`);
+  return timings;
+}
+
+/** The queues' attributes as the CDK stack sets them (infra/constructs/signup-queues.ts). TLS-only is a queue policy, not an attribute. */
+export function deadLetterQueueAttributes(): Record<string, string> {
+  return {
+    MessageRetentionPeriod: String(DEAD_LETTER_RETENTION.toSeconds()),
+    SqsManagedSseEnabled: 'true',
+  };
+}
+
+export function signupQueueAttributes(timings: Pick<LocalTimings, 'visibilityTimeoutSeconds' | 'maxReceiveCount'>, deadLetterQueueArn: string): Record<string, string> {
+  return {
+    MessageRetentionPeriod: String(SIGNUP_RETENTION.toSeconds()),
+    VisibilityTimeout: String(timings.visibilityTimeoutSeconds),
+    SqsManagedSseEnabled: 'true',
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterQueueArn, maxReceiveCount: timings.maxReceiveCount }),
+  };
+}
+
+/**
+ * The sync function's environment as infra/constructs/customer-sync.ts sets it, so local mode reads
+ * it through the same `loadSyncConfig` as a cold start. The token is not read from Secrets Manager
+ * locally; the secret name is a placeholder.
+ */
+export function syncEnvironment(
+  config: StackConfig,
+  target: Readonly<{ signupQueueUrl: string; deadLetterQueueUrl: string; storeHash: string; apiUrl: string; logHashKey?: string }>,
+): Record<string, string> {
+  return {
+    SIGNUP_QUEUE_URL: target.signupQueueUrl,
+    // The stack generates this key; locally it is LOG_HASH_KEY, or a random one per run.
+    ...(target.logHashKey ? { LOG_HASH_KEY: target.logHashKey } : {}),
+    DEAD_LETTER_QUEUE_URL: target.deadLetterQueueUrl,
+    BIGCOMMERCE_STORE_HASH: target.storeHash,
+    BIGCOMMERCE_TOKEN_SECRET: 'local-mode-static-token',
+    BIGCOMMERCE_API_URL: target.apiUrl,
+    CONFLICT_POLICY: config.conflictPolicy,
+    SEND_WELCOME_EMAIL: String(config.sendWelcomeEmail),
+    FORCE_PASSWORD_RESET: String(config.forcePasswordReset),
+    CUSTOM_FIELD_MAP: JSON.stringify(config.customFieldMap),
+    ...(config.customerChannelIds ? { CUSTOMER_CHANNEL_IDS: config.customerChannelIds.join(',') } : {}),
+    ...(config.customerOriginChannelId !== undefined ? { CUSTOMER_ORIGIN_CHANNEL_ID: String(config.customerOriginChannelId) } : {}),
+    ...(config.customerGroupId !== undefined ? { CUSTOMER_GROUP_ID: String(config.customerGroupId) } : {}),
+  };
+}
+
+/** The configured sources (the stack config's `sources` setting). */
+export function configuredSources(config: StackConfig): unknown[] {
+  return Array.isArray(config.sources) ? config.sources : [];
+}
+
+/**
+ * The sources' secrets for local mode (no Secrets Manager locally): LOCAL_SOURCES_SECRET holds what the
+ * sources secret holds in AWS, a JSON object sourceId -> secret.
+ */
+export function localSourceSecrets(value: string | undefined): Record<string, string> {
+  if (value === undefined || value.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new Error('LOCAL_SOURCES_SECRET must be a JSON object of source id -> secret');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.values(parsed).some((secret) => typeof secret !== 'string')) {
+    throw new Error('LOCAL_SOURCES_SECRET must be a JSON object of source id -> secret (strings)');
+  }
+  return parsed as Record<string, string>;
+}

@@ -1,0 +1,25 @@
+import type { Server } from 'node:http';
+
+/**
+ * Stops accepting connections, lets requests in progress finish for up to `graceMs`, then closes what
+ * is left (keep-alive sockets, long polls), so the process can exit.
+ */
+export async function closeServer(server: Server, graceMs = 2_000): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  timer.unref();
+  await closed;
+  clearTimeout(timer);
+}
+
+/** True for 127.0.0.0/8, ::1 and localhost URLs. */
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    const { hostname } = new URL(url);
+    return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,65 @@
+import type { HttpAnswer } from '../http-api-event';
+import type { LocalRoute } from '../local-server';
+import { LOCAL_PREFIX } from '../local-server';
+import type { DeadLetter, RedriveResult } from '../operator/dead-letters';
+import { STATUS_PAGE_HTML } from './status-page';
+
+/**
+ * Local mode's own routes on the API server:
+ *   GET  /_local/                          the status page (plain HTML, polls the JSON below)
+ *   GET  /_local/api/status                counts, queue depths, recent outcomes
+ *   GET  /_local/api/dead-letters          the DLQ's messages (reasons, no personal data)
+ *   POST /_local/api/dead-letters/redrive  the same redrive as `signup-sync dlq redrive`
+ *   GET  /_local/api/config                endpoints and queue URLs, for the CLI
+ */
+
+export type StatusRoutesDeps = Readonly<{
+  status: () => Promise<unknown>;
+  deadLetters: () => Promise<readonly DeadLetter[]>;
+  redrive: () => Promise<RedriveResult>;
+  config: () => unknown;
+  /** This server's origin, e.g. http://127.0.0.1:3000 (cross-site POSTs are refused). */
+  origin: () => string;
+}>;
+
+const json = (status: number, value: unknown): HttpAnswer => ({
+  status,
+  headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+  body: Buffer.from(JSON.stringify(value)),
+});
+
+export function createStatusRoutes(deps: StatusRoutesDeps): LocalRoute {
+  return async ({ method, path, headers }) => {
+    const route = path.slice(LOCAL_PREFIX.length).replace(/\/+$/, '') || '/';
+    if (route === '/' && method === 'GET') {
+      if (path === LOCAL_PREFIX) return { status: 302, headers: { location: `${LOCAL_PREFIX}/` }, body: Buffer.alloc(0) };
+      return {
+        status: 200,
+        headers: {
+          'content-type': 'text/html; charset=utf-8',
+          'cache-control': 'no-store',
+          'content-security-policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'",
+        },
+        body: Buffer.from(STATUS_PAGE_HTML),
+      };
+    }
+    if (route === '/api/status' && method === 'GET') return json(200, await deps.status());
+    if (route === '/api/config' && method === 'GET') return json(200, deps.config());
+    if (route === '/api/dead-letters' && method === 'GET') return json(200, { deadLetters: await deps.deadLetters() });
+    if (route === '/api/dead-letters/redrive') {
+      if (method !== 'POST') return json(405, { message: 'Use POST' });
+      // A JSON content type forces a CORS preflight (which is never granted), and a foreign Origin is refused:
+      // another web page open in the browser cannot trigger a redrive.
+      const origin = headers['origin'];
+      if (!String(headers['content-type'] ?? '').startsWith('application/json') || (origin !== undefined && origin !== deps.origin())) {
+        return json(403, { message: 'Send POST with Content-Type: application/json from the status page' });
+      }
+      try {
+        return json(200, await deps.redrive());
+      } catch (error) {
+        return json(500, { message: error instanceof Error ? error.message : 'redrive failed' });
+      }
+    }
+    return undefined;
+  };
+}

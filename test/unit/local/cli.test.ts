@@ -1,0 +1,253 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { buildMapping, parseMapFlag, rowToSignupInput, toIsoTime } from '../../../infra/local/cli/csv-mapping';
+import { CliError, CliUsageError } from '../../../infra/local/cli/errors';
+import type { ImportSummary } from '../../../infra/local/cli/import-csv';
+import { formatDeadLetters, parseCommandLine, runCli, type CliIo } from '../../../infra/local/cli/main';
+import { progressLine } from '../../../infra/local/cli/progress';
+import { readOutputsFile, resolveTarget } from '../../../infra/local/cli/targets';
+import { redactEmails } from '../../../infra/local/operator/redact';
+
+/** `signup-sync` command line: argument errors, mapping, targets, output. Nothing here reaches SQS. */
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'signup-cli-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const file = (name: string, content: string) => {
+  const full = path.join(dir, name);
+  writeFileSync(full, content);
+  return full;
+};
+
+/** A recording CliIo; `fetch` fails as when local mode is not running. */
+function io(overrides: Partial<CliIo> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const value: CliIo = {
+    out: (text) => out.push(text),
+    err: (text) => err.push(text),
+    progress: { isTTY: false, write: () => undefined },
+    interactive: false,
+    ask: async () => '',
+    env: {},
+    fetch: async () => {
+      throw new TypeError('fetch failed');
+    },
+    ...overrides,
+  };
+  return { io: value, out, err };
+}
+
+describe('signup-sync arguments', () => {
+  it('prints the usage for --help, help and no arguments', async () => {
+    for (const argv of [['--help'], ['help'], [], ['dlq', 'list', '-h']]) {
+      const { io: cli, out } = io();
+      expect(await runCli(argv, cli)).toBe(0);
+      expect(out.join('\n')).toContain('Usage: signup-sync <command>');
+    }
+  });
+
+  it.each([
+    [['frobnicate'], 'Unknown command "frobnicate"'],
+    [['dlq'], 'dlq needs a command: list, redrive or purge'],
+    [['dlq', 'drop'], 'Unknown dlq command "drop"'],
+    [['dlq', 'list', '--nope'], "Unknown option '--nope'"],
+    [['dlq', 'list', '--rate', '2'], '--rate is not a flag of dlq list'],
+    [['dlq', 'list', 'extra'], 'dlq list takes no arguments'],
+    [['dlq', 'list', '--max', '0'], '--max must be a positive whole number'],
+    [['dlq', 'redrive', '--rate', 'fast'], '--rate must be a positive number, got "fast"'],
+    [['dlq', 'redrive', '--rate'], "Option '--rate <value>' argument missing"],
+    [['dlq', 'redrive', '--method', 'teleport'], '--method must be auto, move-task or copy'],
+    [['dlq', 'purge'], 'pass --yes to confirm when not running in a terminal'],
+    [['dlq', 'list', '--local', 'localhost:3000'], '--local must be a URL'],
+    [['dlq', 'list', '--local', 'http://127.0.0.1:3000', '--queue-url', 'http://127.0.0.1:9324/1/q'], '--local cannot be combined with --queue-url/--dlq-url'],
+    [['import'], 'import needs a file'],
+    [['import', 'a.csv', 'b.csv'], 'import takes one file, got 2'],
+    [['import', 'a.csv', '--map', 'email'], '--map takes field=Column'],
+    [['import', 'a.csv', '--map', 'mail=Email'], '--map: unknown field "mail"'],
+    [['import', 'a.csv', '--from-line', '-3'], "Option '--from-line' argument is ambiguous"],
+    [['import', 'a.csv', '--from-line', 'two'], '--from-line must be a positive whole number'],
+    [['import', 'a.csv', '--source-id', 'Bad Id'], '--source-id must be a slug'],
+    [['import', 'a.csv', '--delimiter', '::'], '--delimiter must be one character (or "tab")'],
+    [['send-test', '--url', 'not a url'], '--url must be a URL'],
+  ])('%j -> exit 2: %s', async (argv, message) => {
+    // Act
+    const { io: cli, err, out } = io();
+    const code = await runCli(argv, cli);
+
+    // Assert
+    expect(code).toBe(2);
+    expect(err.join('\n')).toContain(message);
+    expect(err.join('\n')).toContain('signup-sync --help');
+    expect(out).toEqual([]);
+  });
+
+  it('says how to start local mode when no queues are given and it is not running (exit 1)', async () => {
+    const { io: cli, err } = io();
+    expect(await runCli(['dlq', 'list'], cli)).toBe(1);
+    expect(err.join('\n')).toMatch(/Local mode is not running at http:\/\/127\.0\.0\.1:3000 .*npm start.*--stack <name>, --outputs-file <file>, or --queue-url\/--dlq-url/s);
+  });
+
+  it('finds the command among flags and their values', () => {
+    expect(parseCommandLine(['--local', 'http://127.0.0.1:3000', 'dlq', 'redrive', '--rate', '5'])).toEqual({
+      command: 'dlq redrive',
+      positionals: [],
+      values: { local: 'http://127.0.0.1:3000', rate: '5' },
+    });
+    expect(parseCommandLine(['import', '--map', 'email=E-mail', 'f.csv', '--map', 'custom:Colour=Colour'])).toMatchObject({ command: 'import', positionals: ['f.csv'], values: { map: ['email=E-mail', 'custom:Colour=Colour'] } });
+  });
+
+  it('reads a semicolon-separated file with --delimiter', async () => {
+    const { io: cli, out } = io();
+    expect(await runCli(['import', file('semicolons.csv', 'E-mail;Vorname;Nachname\r\nada@example.com;Ada;King\r\n'), '--delimiter', ';', '--map', 'first_name=Vorname', '--map', 'last_name=Nachname', '--dry-run', '--json'], cli)).toBe(0);
+    expect(JSON.parse(out.join('\n'))).toMatchObject({ accepted: 1, rejected: 0, mapping: { email: 'E-mail', first_name: 'Vorname', last_name: 'Nachname' } });
+  });
+
+  it('refuses an import of a file that is not there (exit 1) or has no email column (exit 2)', async () => {
+    const missing = io();
+    expect(await runCli(['import', path.join(dir, 'missing.csv'), '--dry-run'], missing.io)).toBe(1);
+    expect(missing.err.join()).toContain('Cannot read');
+
+    const noEmail = io();
+    expect(await runCli(['import', file('no-email.csv', 'name,city\r\nAda,London\r\n'), '--dry-run'], noEmail.io)).toBe(2);
+    expect(noEmail.err.join()).toContain('No email column found (columns: "name", "city")');
+  });
+});
+
+describe('CSV column mapping', () => {
+  const MAILCHIMP_HEADER = ['Email Address', 'First Name', 'Last Name', 'Address', 'Phone Number', 'MEMBER_RATING', 'OPTIN_TIME', 'OPTIN_IP', 'CONFIRM_TIME', 'CONFIRM_IP', 'LATITUDE', 'LONGITUDE', 'GMTOFF', 'DSTOFF', 'TIMEZONE', 'CC', 'REGION', 'LAST_CHANGED', 'LEID', 'EUID', 'NOTES', 'TAGS'];
+
+  it('recognises a Mailchimp audience export', () => {
+    // Act
+    const mapping = buildMapping(MAILCHIMP_HEADER);
+
+    // Assert
+    expect(mapping.format).toBe('mailchimp');
+    expect(Object.fromEntries([...mapping.columns].map(([target, column]) => [target, column.header]))).toEqual({
+      email: 'Email Address',
+      first_name: 'First Name',
+      last_name: 'Last Name',
+      phone: 'Phone Number',
+      occurred_at: 'CONFIRM_TIME',
+      event_id: 'EUID',
+      notes: 'NOTES',
+    });
+    expect(mapping.ignored).toContain('MEMBER_RATING');
+  });
+
+  it('recognises generic spellings and lets --map override or unmap them', () => {
+    // Act
+    const mapping = buildMapping(['E-mail', 'firstName', 'Surname', 'Zip', 'City', 'Country Code', 'Street', 'Colour'], [parseMapFlag('custom:Favourite colour=colour'), parseMapFlag('last_name=')]);
+
+    // Assert
+    expect(mapping.format).toBe('generic');
+    expect(Object.fromEntries([...mapping.columns].map(([target, column]) => [target, column.header]))).toEqual({
+      'custom:Favourite colour': 'Colour',
+      email: 'E-mail',
+      first_name: 'firstName',
+      'address.address1': 'Street',
+      'address.city': 'City',
+      'address.postal_code': 'Zip',
+      'address.country_code': 'Country Code',
+    });
+    expect(mapping.ignored).toEqual(['Surname']);
+  });
+
+  it('turns a row into the signup input, leaving empty cells out', () => {
+    const mapping = buildMapping(['email', 'first_name', 'last_name', 'city', 'address1', 'country_code', 'occurred_at', 'company']);
+    expect(rowToSignupInput(['a@example.com', 'Ada', 'Lovelace', 'London', '12 St James', 'GB', '2024-03-01 17:02:11', '  '], mapping)).toEqual({
+      email: 'a@example.com',
+      first_name: 'Ada',
+      last_name: 'Lovelace',
+      occurred_at: '2024-03-01T17:02:11Z',
+      address: { city: 'London', address1: '12 St James', country_code: 'GB' },
+    });
+  });
+
+  it('reads Mailchimp times as UTC and leaves other values alone', () => {
+    expect(toIsoTime('2024-03-01 17:02')).toBe('2024-03-01T17:02:00Z');
+    expect(toIsoTime('2024-03-01T17:02:11+02:00')).toBe('2024-03-01T17:02:11+02:00');
+  });
+
+  it('rejects an unknown column in --map and a column mapped twice', () => {
+    expect(() => buildMapping(['email'], [parseMapFlag('first_name=Vorname')])).toThrow(CliUsageError);
+    expect(() => buildMapping(['email', 'x'], [parseMapFlag('first_name=x'), parseMapFlag('last_name=x')])).toThrow('mapped twice');
+  });
+
+  it('checks a Mailchimp export without sending (--dry-run --json), reporting rejected rows by line and column', async () => {
+    // Arrange
+    const rows = [
+      MAILCHIMP_HEADER.join(','),
+      ['ada@example.com', 'Ada', 'Lovelace', '', '', '2', '2024-01-02 10:11:12', '', '2024-01-02 10:12:00', '', '', '', '', '', '', '', '', '', '11', 'a1b2', '', '"vip"'].join(','),
+      ['not-an-email', 'Bob', 'Builder', ...Array(19).fill('')].join(','),
+      ['carol@example.com', 'Carol', '', ...Array(19).fill('')].join(','),
+    ];
+    const csv = file('mailchimp.csv', `${rows.join('\r\n')}\r\n`);
+    const { io: cli, out } = io();
+
+    // Act
+    const code = await runCli(['import', csv, '--dry-run', '--json'], cli);
+
+    // Assert
+    const summary = JSON.parse(out.join('\n')) as ImportSummary;
+    expect(code).toBe(1);
+    expect(summary).toMatchObject({ format: 'mailchimp', accepted: 1, rejected: 2, dryRun: true, completed: true, firstLine: 2, lastLine: 4 });
+    expect(summary.rejectedRows).toEqual([
+      { line: 3, problems: ['/email (column "Email Address"): Invalid email address'] },
+      { line: 4, problems: ['/last_name (column "Last Name"): Invalid input: expected string, received undefined'] },
+    ]);
+    expect(JSON.stringify(summary)).not.toContain('not-an-email');
+  });
+});
+
+describe('targets', () => {
+  it('reads `cdk deploy --outputs-file` JSON, choosing the stack by name when there are several', () => {
+    // Arrange
+    const outputs = file('outputs.json', JSON.stringify({ SignupSync: { SignupQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/q', DeadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/dlq' }, Other: { X: 'y' } }));
+
+    // Act / Assert
+    expect(readOutputsFile(outputs, 'SignupSync')).toEqual({ SignupQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/q', DeadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/dlq' });
+    expect(readOutputsFile(outputs, undefined)).toHaveProperty('SignupQueueUrl');
+    expect(() => readOutputsFile(outputs, 'Nope')).toThrow(CliError);
+    expect(() => readOutputsFile(file('bad.json', '{'), undefined)).toThrow('Cannot read the outputs file');
+  });
+
+  it('takes the queues from a stack\'s CloudFormation outputs (--stack), in the queue URL\'s region', async () => {
+    // Act
+    const target = await resolveTarget(
+      { stack: 'SignupSync' },
+      { env: {}, stackOutputs: async () => ({ SignupQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/q', DeadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/dlq', ApiUrl: 'https://x.execute-api.eu-west-1.amazonaws.com' }) },
+    );
+
+    // Assert
+    expect(target).toMatchObject({ description: 'stack SignupSync', signupQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/q', deadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/dlq', apiUrl: 'https://x.execute-api.eu-west-1.amazonaws.com', local: false });
+    expect(await target.sqs!.config.region()).toBe('eu-west-1');
+    target.sqs!.destroy();
+  });
+});
+
+describe('operator output', () => {
+  it('lists dead letters without emails unless asked', () => {
+    // Arrange
+    const letters = [{ messageId: 'm-1', reason: 'bigcommerce-rejected', httpStatus: 422, sourceId: 'api', ageSeconds: 4000, detail: redactEmails('Email ada@example.com is invalid'), email: 'ada@example.com' }];
+
+    // Act
+    const plain = formatDeadLetters(letters);
+    const withPii = formatDeadLetters(letters, { showPii: true });
+
+    // Assert
+    expect(plain).toContain('bigcommerce-rejected  422   67m  api');
+    expect(plain).toContain('Email <email> is invalid');
+    expect(plain).not.toContain('ada@example.com');
+    expect(withPii).toContain('ada@example.com');
+    expect(formatDeadLetters([])).toBe('The dead-letter queue is empty.');
+  });
+
+  it('draws a progress line with rate and ETA', () => {
+    expect(progressLine({ bytes: 500, totalBytes: 1000, rows: 2000, accepted: 1990, rejected: 10 }, 4000, 10)).toBe('[#####.....]  50%  2,000 rows, 10 rejected  500 rows/s  ETA 4s');
+  });
+});

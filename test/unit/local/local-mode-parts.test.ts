@@ -1,0 +1,223 @@
+import type { Message } from '@aws-sdk/client-sqs';
+import { deletableIds } from '../../../infra/local/event-source/event-source-mapping';
+import { ReceiveCounter, toSqsRecord } from '../../../infra/local/event-source/sqs-record';
+import { createLambdaContext, FunctionTimeoutError, withTimeout } from '../../../infra/local/lambda-context';
+import { deadLetterQueueAttributes, localSourceSecrets, localTimings, readStackConfig, signupQueueAttributes, syncEnvironment } from '../../../infra/local/local-settings';
+import { describeDeadLetter, resolveRedriveMethod } from '../../../infra/local/operator/dead-letters';
+import { dedupeMessages, isAwsQueueUrl, receiveAttributeParameters, regionOfQueueUrl } from '../../../infra/local/sqs/queue-ops';
+import { createOutcomeRecorder } from '../../../infra/local/status/outcome-recorder';
+import { createStatusRoutes } from '../../../infra/local/status/status-routes';
+import { DEAD_LETTER_RETENTION, SIGNUP_RETENTION, VISIBILITY_TIMEOUT_FACTOR } from '../../../infra/constructs/signup-queues';
+import { loadSyncConfig } from '../../../shared/config';
+
+/** The pieces of local mode that need no server. */
+
+describe('settings from cdk.json and the CDK constructs', () => {
+  it('gives the queues the stack\'s attributes, the visibility timeout derived from the sync timeout', () => {
+    // Arrange
+    const config = readStackConfig();
+    const timings = localTimings(config);
+
+    // Act
+    const attributes = signupQueueAttributes(timings, 'arn:aws:sqs:us-east-1:123456789012:dlq');
+
+    // Assert
+    expect(timings.visibilityTimeoutSeconds).toBe(config.syncTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR);
+    expect(attributes).toEqual({
+      MessageRetentionPeriod: String(SIGNUP_RETENTION.toSeconds()),
+      VisibilityTimeout: String(config.syncTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR),
+      SqsManagedSseEnabled: 'true',
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:123456789012:dlq', maxReceiveCount: config.maxReceiveCount }),
+    });
+    expect(deadLetterQueueAttributes()).toEqual({ MessageRetentionPeriod: String(DEAD_LETTER_RETENTION.toSeconds()), SqsManagedSseEnabled: 'true' });
+    expect(timings).toMatchObject({ maxConcurrency: config.maxConcurrency, batchingWindowMs: config.batchingWindowSeconds * 1000, syncTimeoutMs: config.syncTimeoutSeconds * 1000 });
+  });
+
+  it('reads the local sources secret (LOCAL_SOURCES_SECRET) as a JSON object of strings', () => {
+    expect(localSourceSecrets(undefined)).toEqual({});
+    expect(localSourceSecrets('{"mailchimp-main":"token-0123456789abcdef"}')).toEqual({ 'mailchimp-main': 'token-0123456789abcdef' });
+    expect(() => localSourceSecrets('{"a":1}')).toThrow('LOCAL_SOURCES_SECRET must be a JSON object');
+    expect(() => localSourceSecrets('not json')).toThrow('LOCAL_SOURCES_SECRET must be a JSON object');
+  });
+
+  it('refuses timings the event source mapping would not accept', () => {
+    const config = readStackConfig();
+    expect(() => localTimings(config, { maxConcurrency: 1 })).toThrow('maxConcurrency must be >= 2');
+    expect(() => localTimings(config, { visibilityTimeoutSeconds: 1, batchingWindowMs: 1000 })).toThrow('batchingWindowMs must be shorter than the visibility timeout');
+    expect(() => localTimings(config, { visibilityTimeoutSeconds: 1.5 })).toThrow('whole number');
+  });
+
+  it('builds the sync function\'s environment the way the stack does, and loadSyncConfig accepts it', () => {
+    // Arrange
+    const config = { ...readStackConfig(), customerChannelIds: [1, 2], customerGroupId: 0, sendWelcomeEmail: true };
+
+    // Act
+    const sync = loadSyncConfig(syncEnvironment(config, { signupQueueUrl: 'http://127.0.0.1:9324/1/q', deadLetterQueueUrl: 'http://127.0.0.1:9324/1/dlq', storeHash: 'sandbox', apiUrl: 'http://127.0.0.1:4010/' }));
+
+    // Assert
+    expect(sync).toMatchObject({ storeHash: 'sandbox', apiUrl: 'http://127.0.0.1:4010', conflictPolicy: config.conflictPolicy, customer: { channelIds: [1, 2], customerGroupId: 0, sendWelcomeEmail: true } });
+  });
+});
+
+describe('event source mapping pieces', () => {
+  it.each([
+    [undefined, ['a', 'b']],
+    [{ batchItemFailures: [] }, ['a', 'b']],
+    [{ batchItemFailures: [{ itemIdentifier: 'b' }] }, ['a']],
+    [{ batchItemFailures: [{ itemIdentifier: 'zzz' }] }, undefined],
+    [{ batchItemFailures: [{ itemIdentifier: '' }] }, undefined],
+    [{ batchItemFailures: [{}] }, undefined],
+  ])('response %j -> delete %j', (response, deletable) => {
+    const result = deletableIds(['a', 'b'], response as never);
+    expect(result === undefined ? undefined : [...result]).toEqual(deletable);
+  });
+
+  it('counts receives by message id, preferring the count the endpoint reports', () => {
+    const counter = new ReceiveCounter(2);
+    expect(counter.received('a', undefined, 1).count).toBe(1);
+    expect(counter.received('a', undefined, 2)).toEqual({ count: 2, firstReceivedAt: 1 });
+    expect(counter.received('a', 7, 3).count).toBe(7);
+    counter.received('b', undefined);
+    counter.received('c', undefined);
+    expect(counter.size).toBe(2); // the oldest (a) went first
+    expect(counter.received('a', undefined).count).toBe(1);
+    counter.forget('a');
+    expect(counter.size).toBe(1);
+  });
+
+  it('shapes a received message like Lambda\'s SQS record, binary attributes in base64', () => {
+    // Arrange
+    const message: Message = {
+      MessageId: 'm-1',
+      ReceiptHandle: 'rh',
+      Body: '{}',
+      MD5OfBody: '99914b932bd37a50b983c5e7c90ae93b',
+      MessageAttributes: { Blob: { DataType: 'Binary', BinaryValue: Buffer.from('hi') }, SourceId: { DataType: 'String', StringValue: 'api' } },
+    };
+
+    // Act
+    const record = toSqsRecord(message, { queueArn: 'arn:q', region: 'us-east-1', receiveCount: 3, firstReceivedAt: 10, now: 20 });
+
+    // Assert
+    expect(record).toEqual({
+      messageId: 'm-1',
+      receiptHandle: 'rh',
+      body: '{}',
+      attributes: { ApproximateReceiveCount: '3', SentTimestamp: '20', SenderId: 'AIDAIENQZJOLO23YVJ4VO', ApproximateFirstReceiveTimestamp: '10' },
+      messageAttributes: {
+        Blob: { dataType: 'Binary', binaryValue: 'aGk=', stringListValues: [], binaryListValues: [] },
+        SourceId: { dataType: 'String', stringValue: 'api', stringListValues: [], binaryListValues: [] },
+      },
+      md5OfBody: '99914b932bd37a50b983c5e7c90ae93b',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:q',
+      awsRegion: 'us-east-1',
+    });
+  });
+
+  it('keeps one copy of a message returned twice, with the newest receipt handle', () => {
+    expect(dedupeMessages([{ MessageId: 'a', ReceiptHandle: '1' }, { MessageId: 'b', ReceiptHandle: '2' }, { MessageId: 'a', ReceiptHandle: '3' }])).toEqual([
+      { MessageId: 'a', ReceiptHandle: '3' },
+      { MessageId: 'b', ReceiptHandle: '2' },
+    ]);
+  });
+
+  it('counts the Lambda context down from the function timeout, and times an invocation out', async () => {
+    // Arrange
+    let now = 1_000;
+    const context = createLambdaContext({ functionName: 'f', timeoutMs: 30_000, region: 'eu-west-1', now: () => now });
+
+    // Act
+    now += 12_500;
+
+    // Assert
+    expect(context.getRemainingTimeInMillis()).toBe(17_500);
+    expect(context.invokedFunctionArn).toBe('arn:aws:lambda:eu-west-1:123456789012:function:f');
+    await expect(withTimeout(new Promise(() => undefined), 20)).rejects.toBeInstanceOf(FunctionTimeoutError);
+    await expect(withTimeout(Promise.resolve('done'), 1_000)).resolves.toBe('done');
+  });
+});
+
+describe('SQS endpoints', () => {
+  it('tells AWS queue URLs from emulators and asks emulators for attributes the legacy way too', () => {
+    expect(isAwsQueueUrl('https://sqs.eu-west-1.amazonaws.com/123/q')).toBe(true);
+    expect(isAwsQueueUrl('http://127.0.0.1:9324/123/q')).toBe(false);
+    expect(regionOfQueueUrl('https://sqs.eu-west-1.amazonaws.com/123/q')).toBe('eu-west-1');
+    expect(receiveAttributeParameters('https://sqs.eu-west-1.amazonaws.com/123/q')).not.toHaveProperty('AttributeNames');
+    expect(receiveAttributeParameters('http://127.0.0.1:9324/123/q')).toHaveProperty('AttributeNames', ['All']);
+    expect(resolveRedriveMethod('auto', 'https://sqs.eu-west-1.amazonaws.com/123/dlq')).toBe('move-task');
+    expect(resolveRedriveMethod('auto', 'http://127.0.0.1:9324/123/dlq')).toBe('copy');
+  });
+});
+
+describe('status', () => {
+  it('describes a dead letter by reason, status, age and source, without the email unless asked', () => {
+    // Arrange
+    const message: Message = {
+      MessageId: 'd-1',
+      Body: JSON.stringify({ signup: { email: 'ada@example.com' } }),
+      MessageAttributes: {
+        RejectionCode: { DataType: 'String', StringValue: 'bigcommerce-rejected' },
+        RejectionDetail: { DataType: 'String', StringValue: 'Email ada@example.com is not valid' },
+        RejectionHttpStatus: { DataType: 'Number', StringValue: '422' },
+        RejectedAt: { DataType: 'String', StringValue: '2026-07-29T14:00:00.000Z' },
+        SourceId: { DataType: 'String', StringValue: 'newsletter' },
+      },
+    };
+    const now = Date.parse('2026-07-29T15:00:00.000Z');
+
+    // Act / Assert
+    expect(describeDeadLetter(message, { now })).toEqual({
+      messageId: 'd-1',
+      reason: 'bigcommerce-rejected',
+      detail: 'Email <email> is not valid',
+      httpStatus: 422,
+      sourceId: 'newsletter',
+      since: '2026-07-29T14:00:00.000Z',
+      ageSeconds: 3600,
+    });
+    expect(describeDeadLetter(message, { now, showPii: true })).toMatchObject({ email: 'ada@example.com', detail: 'Email ada@example.com is not valid' });
+    expect(describeDeadLetter({ MessageId: 'd-2', Body: '{}', Attributes: { SentTimestamp: String(now - 5_000) } }, { now })).toMatchObject({ reason: 'max-receives', ageSeconds: 5 });
+  });
+
+  it('records outcomes by status, distinct customers, and recent entries without emails', () => {
+    // Arrange
+    const recorder = createOutcomeRecorder({ now: () => new Date('2026-07-29T14:00:00Z') });
+    const attributes = { SourceId: { DataType: 'String', StringValue: 'api' } };
+
+    // Act
+    recorder.record(
+      new Map([
+        ['m1', { status: 'created', customerId: 7 }],
+        ['m2', { status: 'created', customerId: 7 }],
+        ['m3', { status: 'rejected', rejection: { code: 'bigcommerce-rejected', httpStatus: 422, detail: 'ada@example.com is refused' } }],
+        ['m4', { status: 'deferred', reason: 'rate-limited', retryAfterMs: 1500 }],
+      ] as const),
+      ['m1', 'm2', 'm3', 'm4'].map((messageId) => ({ messageId, receiptHandle: 'rh', body: '{}', attributes })),
+    );
+
+    // Assert
+    expect(recorder.counts()).toEqual({ created: 2, existed: 0, updated: 0, rejected: 1, deferred: 1 });
+    expect(recorder.customersCreated()).toBe(1);
+    expect(recorder.recent()[0]).toEqual({ at: '2026-07-29T14:00:00.000Z', messageId: 'm4', status: 'deferred', sourceId: 'api', reason: 'rate-limited', detail: 'retry in 2 s' });
+    expect(JSON.stringify(recorder.recent())).not.toContain('@');
+  });
+
+  it('serves the page and refuses a redrive that is not a same-origin JSON POST', async () => {
+    // Arrange
+    const redrive = jest.fn(async () => ({ method: 'copy' as const, moved: 2, status: 'COMPLETED' }));
+    const routes = createStatusRoutes({ status: async () => ({}), deadLetters: async () => [], redrive, config: () => ({}), origin: () => 'http://127.0.0.1:3000' });
+    const post = (headers: Record<string, string>) => routes({ method: 'POST', path: '/_local/api/dead-letters/redrive', headers, body: Buffer.from('{}') });
+
+    // Act / Assert
+    expect((await routes({ method: 'GET', path: '/_local/', headers: {}, body: Buffer.alloc(0) }))?.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect((await routes({ method: 'GET', path: '/_local', headers: {}, body: Buffer.alloc(0) }))?.status).toBe(302);
+    expect((await post({ 'content-type': 'application/x-www-form-urlencoded' }))?.status).toBe(403);
+    expect((await post({ 'content-type': 'application/json', origin: 'https://evil.example' }))?.status).toBe(403);
+    expect(redrive).not.toHaveBeenCalled();
+    const ok = await post({ 'content-type': 'application/json', origin: 'http://127.0.0.1:3000' });
+    expect(ok?.status).toBe(200);
+    expect(JSON.parse(ok!.body.toString())).toEqual({ method: 'copy', moved: 2, status: 'COMPLETED' });
+    expect(await routes({ method: 'GET', path: '/_local/nope', headers: {}, body: Buffer.alloc(0) })).toBeUndefined();
+  });
+});
