@@ -40,6 +40,8 @@ const defaultHasher = createEmailHasher(undefined);
 function logDecision(logger: Logger, hashEmail: EmailHasher, messageId: string, outcome: SyncOutcome, message: SignupMessage | undefined, deadLettered: boolean): void {
   const fields = {
     messageId,
+    // The id the ingest answered in its 202 (`ids`), so a sender's signup can be followed to its outcome.
+    signupId: message?.id,
     idempotencyKey: message?.idempotency_key,
     sourceId: message?.source.id,
     emailHash: message ? hashEmail(message.signup.email) : undefined,
