@@ -55,6 +55,8 @@ const syncEnvSchema = z.object({
   BIGCOMMERCE_API_URL: z.url().default('https://api.bigcommerce.com'),
   BIGCOMMERCE_REQUEST_TIMEOUT_MS: positiveInt(10_000),
   TOKEN_CACHE_TTL_SECONDS: positiveInt(300),
+  // The event source's maxConcurrency: how many syncs share the store's quota (the pacer keeps that many - 1 back).
+  SYNC_MAX_CONCURRENCY: positiveInt(2),
   // Key for the email hash in logs; the stack fills it from a generated secret at deploy time.
   LOG_HASH_KEY: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   CONFLICT_POLICY: z.enum(['skip', 'update']).default('skip'),
@@ -84,6 +86,7 @@ export type SyncConfig = Readonly<{
   requestTimeoutMs: number;
   tokenCacheTtlMs: number;
   logHashKey: string | undefined;
+  maxConcurrency: number;
   conflictPolicy: ConflictPolicy;
   customer: CustomerOptions;
 }>;
@@ -128,6 +131,7 @@ export function loadSyncConfig(env: Env = process.env): SyncConfig {
     requestTimeoutMs: parsed.BIGCOMMERCE_REQUEST_TIMEOUT_MS,
     tokenCacheTtlMs: parsed.TOKEN_CACHE_TTL_SECONDS * 1000,
     logHashKey: parsed.LOG_HASH_KEY,
+    maxConcurrency: parsed.SYNC_MAX_CONCURRENCY,
     conflictPolicy: parsed.CONFLICT_POLICY,
     customer: {
       ...(parsed.CUSTOMER_CHANNEL_IDS ? { channelIds: parsed.CUSTOMER_CHANNEL_IDS } : {}),

@@ -13,6 +13,7 @@ import { createSyncMetrics } from '../../shared/observability/sync-metrics';
 import { createSqsDeadLetterQueue, createSqsVisibilityControl } from '../../shared/queue/dead-letter-queue';
 import { createCachedSecret } from '../../shared/secrets/cached-secret';
 import { createAttributeResolver } from '../../shared/sync/attribute-resolver';
+import { createExistingShare } from '../../shared/sync/existing-share';
 import { createQuotaPacer } from '../../shared/sync/quota-pacer';
 import { makeSyncHandler } from './make-handler';
 
@@ -38,7 +39,8 @@ const api = new BigCommerceClient({
 
 export const handler = makeSyncHandler({
   api,
-  pacer: createQuotaPacer(),
+  pacer: createQuotaPacer({ tailReserve: config.maxConcurrency - 1 }),
+  existingShare: createExistingShare(),
   deadLetters: createSqsDeadLetterQueue(sqs, config.deadLetterQueueUrl),
   visibility: createSqsVisibilityControl(sqs, config.signupQueueUrl),
   resolveAttributes: createAttributeResolver(api, config.customer.customFieldMap),

@@ -41,6 +41,7 @@ export class CustomerSync extends Construct {
         // read access and no extra call at cold start; log readers never see it.
         LOG_HASH_KEY: this.logHashKey.secretValue.unsafeUnwrap(),
         DEAD_LETTER_QUEUE_URL: props.deadLetterQueue.queueUrl,
+        SYNC_MAX_CONCURRENCY: String(config.maxConcurrency),
         BIGCOMMERCE_STORE_HASH: config.storeHash,
         BIGCOMMERCE_TOKEN_SECRET: this.tokenSecret.secretArn,
         BIGCOMMERCE_API_URL: config.bigCommerceApiUrl,

@@ -10,6 +10,7 @@ import { createSqsDeadLetterQueue, createSqsVisibilityControl } from '../../shar
 import { createSqsSignupQueue } from '../../shared/queue/signup-queue';
 import type { SourceConfigInput } from '../../shared/sources/source-config';
 import { createAttributeResolver } from '../../shared/sync/attribute-resolver';
+import { createExistingShare } from '../../shared/sync/existing-share';
 import { createQuotaPacer } from '../../shared/sync/quota-pacer';
 import { startBigCommerceSandbox, type BigCommerceSandbox, type SandboxOptions } from './bigcommerce-sandbox';
 import { createEventSourceMapping, type EventSourceMapping, type InvocationReport, type PollerStats } from './event-source/event-source-mapping';
@@ -221,7 +222,9 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     const recorder = createOutcomeRecorder();
     const syncHandler = makeSyncHandler({
       api,
+      // One handler serves every poller here, so they share one pacer (and its view of the quota).
       pacer: createQuotaPacer(),
+      existingShare: createExistingShare(),
       deadLetters: createSqsDeadLetterQueue(sqs, syncConfig.deadLetterQueueUrl),
       visibility: createSqsVisibilityControl(sqs, syncConfig.signupQueueUrl),
       resolveAttributes: createAttributeResolver(api, syncConfig.customer.customFieldMap),

@@ -7,6 +7,7 @@ import type { SignupMessage } from '../signup/signup-schema';
 import { latestCustomerDefaults, mergeSignups, toCustomerCreate, toCustomerUpdate, type AttributeIds, type CustomerOptions } from './customer-mapping';
 import { DeferBatchError } from './errors';
 import type { SyncOutcome } from './outcome';
+import type { ExistingShare } from './existing-share';
 import type { QuotaPacer } from './quota-pacer';
 
 /** The BigCommerce operations the engine needs (BigCommerceClient implements it). */
@@ -38,6 +39,8 @@ export type SyncEngineOptions = Readonly<{
 export type SyncEngineDeps = Readonly<{
   api: CustomerApi;
   pacer: QuotaPacer;
+  /** When many signups already exist, look batches up before POSTing them (see existing-share.ts). */
+  existingShare?: ExistingShare;
   /** Milliseconds the invocation has left (Lambda's getRemainingTimeInMillis). */
   remainingTimeMs: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -120,6 +123,8 @@ class SyncRun {
     const groups = this.group(items);
     try {
       await this.create(groups);
+      const settled = groups.filter((group) => group.outcome && group.outcome.status !== 'rejected');
+      this.deps.existingShare?.observe(settled.filter((group) => group.outcome?.status === 'existed').length, settled.length);
       if (this.options.conflictPolicy === 'update') await this.update(groups.filter((group) => group.outcome?.status === 'existed'));
     } catch (error) {
       if (!(error instanceof DeferBatchError)) throw error;
@@ -152,8 +157,9 @@ class SyncRun {
 
   private async create(all: Group[]): Promise<void> {
     const work: Chunk[] = [];
+    const lookupFirst = this.deps.existingShare?.lookupFirst() ?? false;
     for (let start = 0; start < all.length; start += MAX_CUSTOMERS_PER_REQUEST) {
-      work.push({ groups: all.slice(start, start + MAX_CUSTOMERS_PER_REQUEST), reconcile: false, transientFailures: 0 });
+      work.push({ groups: all.slice(start, start + MAX_CUSTOMERS_PER_REQUEST), reconcile: lookupFirst, transientFailures: 0 });
     }
     while (work.length > 0) {
       const chunk = work.shift()!;

@@ -10,6 +10,7 @@ import { createSqsDeadLetterQueue, createSqsVisibilityControl } from '../../shar
 import { createCachedSecret } from '../../shared/secrets/cached-secret';
 import { createAttributeResolver } from '../../shared/sync/attribute-resolver';
 import { DEFAULT_CUSTOMER_OPTIONS, type CustomFieldMap } from '../../shared/sync/customer-mapping';
+import type { ExistingShare } from '../../shared/sync/existing-share';
 import { createQuotaPacer } from '../../shared/sync/quota-pacer';
 import type { ConflictPolicy } from '../../shared/sync/sync-engine';
 import { aLambdaContext, anSqsEvent } from './events';
@@ -23,6 +24,7 @@ export type HarnessOptions = {
   customFieldMap?: CustomFieldMap;
   /** The token the secret holds; defaults to the sandbox's. */
   secretToken?: () => string;
+  existingShare?: ExistingShare;
 };
 
 /**
@@ -77,6 +79,7 @@ export function syncHarness(sandbox: BigCommerceSandbox, options: HarnessOptions
   const handler = makeSyncHandler({
     api,
     pacer: createQuotaPacer(),
+    ...(options.existingShare ? { existingShare: options.existingShare } : {}),
     deadLetters: createSqsDeadLetterQueue(new SQSClient({ region: 'us-east-1' }), 'https://sqs.test/dlq'),
     visibility: createSqsVisibilityControl(new SQSClient({ region: 'us-east-1' }), 'https://sqs.test/signups'),
     resolveAttributes: createAttributeResolver(api, options.customFieldMap ?? {}),

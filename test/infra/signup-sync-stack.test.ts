@@ -77,6 +77,7 @@ describe('functions', () => {
       BIGCOMMERCE_STORE_HASH: 'yourstorehash',
       BIGCOMMERCE_API_URL: 'https://api.bigcommerce.com',
       CONFLICT_POLICY: 'skip',
+      SYNC_MAX_CONCURRENCY: '2',
       SIGNUP_QUEUE_URL: { Ref: queueId },
       DEAD_LETTER_QUEUE_URL: { Ref: deadLetterId },
     });
