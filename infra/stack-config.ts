@@ -114,3 +114,20 @@ function safeJson(text: string): unknown {
     throw new StackConfigError('signupSync context given on the command line is not valid JSON');
   }
 }
+
+/**
+ * The sync's customer and concurrency settings as its environment variables (shared/config.ts reads
+ * them): one mapping for the stack and for local mode.
+ */
+export function syncSettingsEnvironment(config: StackConfig): Record<string, string> {
+  return {
+    SYNC_MAX_CONCURRENCY: String(config.maxConcurrency),
+    CONFLICT_POLICY: config.conflictPolicy,
+    SEND_WELCOME_EMAIL: String(config.sendWelcomeEmail),
+    FORCE_PASSWORD_RESET: String(config.forcePasswordReset),
+    CUSTOM_FIELD_MAP: JSON.stringify(config.customFieldMap),
+    ...(config.customerChannelIds ? { CUSTOMER_CHANNEL_IDS: config.customerChannelIds.join(',') } : {}),
+    ...(config.customerOriginChannelId !== undefined ? { CUSTOMER_ORIGIN_CHANNEL_ID: String(config.customerOriginChannelId) } : {}),
+    ...(config.customerGroupId !== undefined ? { CUSTOMER_GROUP_ID: String(config.customerGroupId) } : {}),
+  };
+}

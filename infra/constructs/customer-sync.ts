@@ -4,7 +4,7 @@ import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
-import type { StackConfig } from '../stack-config';
+import { syncSettingsEnvironment, type StackConfig } from '../stack-config';
 import { SignupFunction } from './node-function';
 
 export type CustomerSyncProps = Readonly<{
@@ -41,17 +41,10 @@ export class CustomerSync extends Construct {
         // read access and no extra call at cold start; log readers never see it.
         LOG_HASH_KEY: this.logHashKey.secretValue.unsafeUnwrap(),
         DEAD_LETTER_QUEUE_URL: props.deadLetterQueue.queueUrl,
-        SYNC_MAX_CONCURRENCY: String(config.maxConcurrency),
         BIGCOMMERCE_STORE_HASH: config.storeHash,
         BIGCOMMERCE_TOKEN_SECRET: this.tokenSecret.secretArn,
         BIGCOMMERCE_API_URL: config.bigCommerceApiUrl,
-        CONFLICT_POLICY: config.conflictPolicy,
-        SEND_WELCOME_EMAIL: String(config.sendWelcomeEmail),
-        FORCE_PASSWORD_RESET: String(config.forcePasswordReset),
-        CUSTOM_FIELD_MAP: JSON.stringify(config.customFieldMap),
-        ...(config.customerChannelIds ? { CUSTOMER_CHANNEL_IDS: config.customerChannelIds.join(',') } : {}),
-        ...(config.customerOriginChannelId !== undefined ? { CUSTOMER_ORIGIN_CHANNEL_ID: String(config.customerOriginChannelId) } : {}),
-        ...(config.customerGroupId !== undefined ? { CUSTOMER_GROUP_ID: String(config.customerGroupId) } : {}),
+        ...syncSettingsEnvironment(config),
       },
     }).function;
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DEAD_LETTER_RETENTION, SIGNUP_RETENTION, VISIBILITY_TIMEOUT_FACTOR } from '../constructs/signup-queues';
-import { parseStackConfig, type StackConfig } from '../stack-config';
+import { parseStackConfig, syncSettingsEnvironment, type StackConfig } from '../stack-config';
 
 /**
  * Local mode runs with the deployment's settings: the `signupSync` context of cdk.json, validated by
@@ -93,13 +93,7 @@ export function syncEnvironment(
     BIGCOMMERCE_STORE_HASH: target.storeHash,
     BIGCOMMERCE_TOKEN_SECRET: 'local-mode-static-token',
     BIGCOMMERCE_API_URL: target.apiUrl,
-    CONFLICT_POLICY: config.conflictPolicy,
-    SEND_WELCOME_EMAIL: String(config.sendWelcomeEmail),
-    FORCE_PASSWORD_RESET: String(config.forcePasswordReset),
-    CUSTOM_FIELD_MAP: JSON.stringify(config.customFieldMap),
-    ...(config.customerChannelIds ? { CUSTOMER_CHANNEL_IDS: config.customerChannelIds.join(',') } : {}),
-    ...(config.customerOriginChannelId !== undefined ? { CUSTOMER_ORIGIN_CHANNEL_ID: String(config.customerOriginChannelId) } : {}),
-    ...(config.customerGroupId !== undefined ? { CUSTOMER_GROUP_ID: String(config.customerGroupId) } : {}),
+    ...syncSettingsEnvironment(config),
   };
 }
 
