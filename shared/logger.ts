@@ -19,7 +19,9 @@ type Level = keyof typeof LEVELS;
 
 export function describeError(error: unknown): LogFields {
   if (error instanceof Error) {
-    return { errorName: error.name, errorMessage: error.message, ...('retryable' in error ? { retryable: error.retryable } : {}) };
+    // A SyntaxError from JSON.parse quotes the input it choked on: a request body, i.e. personal data.
+    const message = error instanceof SyntaxError ? undefined : error.message;
+    return { errorName: error.name, ...(message !== undefined ? { errorMessage: message } : {}), ...('retryable' in error ? { retryable: error.retryable } : {}) };
   }
   return { errorName: typeof error };
 }
