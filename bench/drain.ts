@@ -7,8 +7,8 @@ import type { DeadLetterQueue, VisibilityControl } from '../shared/queue/dead-le
 import { createAttributeResolver } from '../shared/sync/attribute-resolver';
 import { DEFAULT_CUSTOMER_OPTIONS } from '../shared/sync/customer-mapping';
 import type { SyncOutcome } from '../shared/sync/outcome';
+import { createExistingShare, type ExistingShare } from '../shared/sync/existing-share';
 import { createQuotaPacer, type QuotaPacer } from '../shared/sync/quota-pacer';
-import { createTailReservePacer } from './lib/experimental-pacer';
 import { drainThroughEventSource, type EventSourceStats, type SqsHandler } from './lib/event-source';
 import { MemoryQueue } from './lib/memory-queue';
 import { makePerEventHandler } from './lib/per-event-handler';
@@ -50,10 +50,11 @@ export type DrainSettings = Readonly<{
   mode: DrainMode;
   scenario: Scenario;
   seed: number;
-  /** maxConcurrency of the event source mapping; default the deployed 2. */
+  /**
+   * maxConcurrency of the event source mapping; default the deployed 2. Also what each environment's
+   * pacer is told (SYNC_MAX_CONCURRENCY), as functions/sync/handler.ts builds it: tail reserve = c - 1.
+   */
   concurrency?: number;
-  /** Experiment only: the tail-reserve pacer (bench/lib/experimental-pacer.ts) instead of the deployed one. */
-  pacerTailReserve?: number;
 }>;
 
 type Observation = { at: number; status: number | undefined; left?: number; quota?: number; resetMs?: number; windowMs?: number; durationMs: number };
@@ -95,14 +96,22 @@ export type DrainResult = Readonly<{
   settledTwice: number;
   deadLetters: { count: number; reasons: Record<string, number> };
   eventSource: EventSourceStats;
-  pacing: { waits: number; waitedMs: number };
+  /** Pacer waits summed over environments, and the longest single one (real ms). */
+  pacing: Pacing;
+  /** Batches (engine runs) that looked their emails up before the POST, of all batches (existingShare). */
+  lookupFirst: { batches: number; of: number };
 }>;
+
+type Pacing = { waits: number; waitedMs: number; longestMs: number };
 
 const staticTokens = (token: string): TokenProvider => ({ get: async () => token, refresh: async () => token });
 
-/** The pacer the handler would build, counting how often and how long it asks to wait. */
-function countingPacer(counter: { waits: number; waitedMs: number }, tailReserve: number | undefined): QuotaPacer {
-  const pacer = tailReserve === undefined ? createQuotaPacer() : createTailReservePacer(tailReserve);
+/**
+ * The pacer functions/sync/handler.ts builds (`createQuotaPacer({ tailReserve: config.maxConcurrency - 1 })`),
+ * counting how often and how long it asks to wait.
+ */
+function countingPacer(counter: Pacing, maxConcurrency: number): QuotaPacer {
+  const pacer = createQuotaPacer({ tailReserve: maxConcurrency - 1 });
   return {
     observe: (state) => pacer.observe(state),
     delayMs: () => {
@@ -110,9 +119,25 @@ function countingPacer(counter: { waits: number; waitedMs: number }, tailReserve
       if (delay > 0) {
         counter.waits += 1;
         counter.waitedMs += delay;
+        counter.longestMs = Math.max(counter.longestMs, delay);
       }
       return delay;
     },
+  };
+}
+
+/** The existingShare functions/sync/handler.ts builds (`createExistingShare()`), counting its decisions. */
+function countingExistingShare(counter: { batches: number; of: number }): ExistingShare {
+  const share = createExistingShare();
+  return {
+    observe: (existing, total) => share.observe(existing, total),
+    lookupFirst: () => {
+      const first = share.lookupFirst();
+      counter.of += 1;
+      if (first) counter.batches += 1;
+      return first;
+    },
+    estimate: () => share.estimate(),
   };
 }
 
@@ -165,7 +190,9 @@ export async function runDrain(sandbox: BigCommerceSandbox, settings: DrainSetti
   const observations: Observation[] = [];
   const onResponse: ResponseObserver = (info) =>
     observations.push({ at: performance.now(), status: info.status, durationMs: info.durationMs, ...info.rateLimit });
-  const pacing = { waits: 0, waitedMs: 0 };
+  const pacing: Pacing = { waits: 0, waitedMs: 0, longestMs: 0 };
+  const lookupFirst = { batches: 0, of: 0 };
+  const concurrency = settings.concurrency ?? DEPLOYED.maxConcurrency;
 
   const environment = (): SqsHandler => {
     const api = new BigCommerceClient({
@@ -178,9 +205,11 @@ export async function runDrain(sandbox: BigCommerceSandbox, settings: DrainSetti
     if (mode === 'per-event') {
       return makePerEventHandler({ api, deadLetters, visibility, onOutcome, baseBackoffMs: scaled(DEPLOYED.baseBackoffMs) });
     }
+    // Module-scope state of one Lambda environment, built as functions/sync/handler.ts builds it.
     const handler = makeSyncHandler({
       api,
-      pacer: countingPacer(pacing, settings.pacerTailReserve),
+      pacer: countingPacer(pacing, concurrency),
+      existingShare: countingExistingShare(lookupFirst),
       deadLetters,
       visibility,
       resolveAttributes: createAttributeResolver(api, {}),
@@ -203,7 +232,7 @@ export async function runDrain(sandbox: BigCommerceSandbox, settings: DrainSetti
   const started = performance.now();
   const eventSource = await drainThroughEventSource({
     queue,
-    environments: Array.from({ length: settings.concurrency ?? DEPLOYED.maxConcurrency }, environment),
+    environments: Array.from({ length: concurrency }, environment),
     batchSize: DEPLOYED.batchSize,
     batchingWindowMs: scaled(DEPLOYED.batchingWindowMs),
     functionTimeoutMs: scaled(DEPLOYED.functionTimeoutMs),
@@ -296,5 +325,6 @@ export async function runDrain(sandbox: BigCommerceSandbox, settings: DrainSetti
     deadLetters: { count: dead.size, reasons },
     eventSource,
     pacing,
+    lookupFirst,
   };
 }

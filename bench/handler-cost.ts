@@ -7,6 +7,7 @@ import { parseSourceSecrets } from '../shared/ingest/ingest-sources';
 import { silentLogger } from '../shared/logger';
 import type { SignupMessage } from '../shared/signup/signup-schema';
 import { DEFAULT_CUSTOMER_OPTIONS } from '../shared/sync/customer-mapping';
+import { createExistingShare } from '../shared/sync/existing-share';
 import { createQuotaPacer } from '../shared/sync/quota-pacer';
 import type { CustomerApi } from '../shared/sync/sync-engine';
 import { aContext } from './lib/event-source';
@@ -116,9 +117,11 @@ async function measure(kind: 'ingest' | 'sync', events: number): Promise<Handler
       updateCustomers: async () => ({ data: [], status: 200, rateLimit: undefined }),
       findCustomersByEmail: async () => ({ data: [], status: 200, rateLimit: undefined }),
     };
+    // Built as functions/sync/handler.ts builds them, with the deployed SYNC_MAX_CONCURRENCY (2).
     const handler = makeSyncHandler({
       api,
-      pacer: createQuotaPacer(),
+      pacer: createQuotaPacer({ tailReserve: 2 - 1 }),
+      existingShare: createExistingShare(),
       deadLetters: { send: async () => undefined },
       visibility: { delay: async () => undefined },
       resolveAttributes: async () => new Map(),

@@ -24,8 +24,8 @@ const USAGE = `usage: npm run bench -- [options]
   --runs <n>                fresh Node processes per bundle for the cold-start medians (default 20, min 15)
   --cost-events <n>         events per handler for the warm cost (default 20000)
   --only <parts>            comma list of: drain, baseline, cold, cost (default all)
-  --concurrency <n>         maxConcurrency for the main drain runs (default the deployed 2)
-  --pacer-tail-reserve <k>  experiment: the tail-reserve pacer instead of the deployed one (see bench/lib/experimental-pacer.ts)
+  --concurrency <n>         maxConcurrency for the main drain runs (default the deployed 2); each simulated Lambda's
+                            pacer keeps n - 1 units back, as SYNC_MAX_CONCURRENCY makes the deployed one do
   --out <file>              where to write the report (default docs/benchmarks.md)
   --no-write                print only
   --seed <n>                sandbox and data seed (default 7)`;
@@ -37,7 +37,6 @@ type Args = Readonly<{
   costEvents: number;
   only: ReadonlySet<string>;
   concurrency: number;
-  pacerTailReserve: number | undefined;
   out: string;
   write: boolean;
   seed: number;
@@ -54,7 +53,6 @@ function parseCli(argv: readonly string[]): Args {
       'cost-events': { type: 'string' },
       only: { type: 'string' },
       concurrency: { type: 'string' },
-      'pacer-tail-reserve': { type: 'string' },
       out: { type: 'string' },
       'no-write': { type: 'boolean' },
       seed: { type: 'string' },
@@ -80,7 +78,6 @@ function parseCli(argv: readonly string[]): Args {
     costEvents: number('cost-events', values['cost-events'], 20_000, (value) => Number.isInteger(value) && value >= 1000),
     only: parts,
     concurrency: number('concurrency', values.concurrency, DEPLOYED.maxConcurrency, (value) => Number.isInteger(value) && value >= 1),
-    pacerTailReserve: values['pacer-tail-reserve'] === undefined ? undefined : number('pacer-tail-reserve', values['pacer-tail-reserve'], 0, (value) => Number.isInteger(value) && value >= 0),
     out: path.resolve(ROOT, values.out ?? 'docs/benchmarks.md'),
     write: !values['no-write'],
     seed: number('seed', values.seed, 7, Number.isInteger),
@@ -90,7 +87,7 @@ function parseCli(argv: readonly string[]): Args {
 
 const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
-type DrainRun = DrainResult & { title: string; concurrency: number; pacerTailReserve: number | undefined };
+type DrainRun = DrainResult & { title: string; concurrency: number };
 
 const SCENARIOS = {
   clean: { key: 'clean', label: 'no faults' },
@@ -102,19 +99,10 @@ const SCENARIOS = {
 async function runDrains(args: Args): Promise<DrainRun[]> {
   const sandbox = await startBigCommerceSandbox({ seed: args.seed, rateLimit: { quota: DEPLOYED.quota, windowMs: DEPLOYED.windowMs }, timeScale: args.timeScale });
   const runs: DrainRun[] = [];
-  const run = async (title: string, scenario: Scenario, mode: DrainMode, signups: number, concurrency = args.concurrency, tailReserve = args.pacerTailReserve) => {
+  const run = async (title: string, scenario: Scenario, mode: DrainMode, signups: number, concurrency = args.concurrency) => {
     progress(`drain: ${title} (${signups} signups, ${mode}, maxConcurrency ${concurrency})`);
-    const pacerTailReserve = mode === 'batched' ? tailReserve : undefined;
-    const result = await runDrain(sandbox, {
-      signups,
-      timeScale: args.timeScale,
-      mode,
-      scenario,
-      seed: args.seed,
-      concurrency,
-      ...(pacerTailReserve !== undefined ? { pacerTailReserve } : {}),
-    });
-    runs.push({ ...result, title, concurrency, pacerTailReserve });
+    const result = await runDrain(sandbox, { signups, timeScale: args.timeScale, mode, scenario, seed: args.seed, concurrency });
+    runs.push({ ...result, title, concurrency });
   };
   try {
     const half = Math.max(100, Math.round(args.signups / 2));
@@ -124,8 +112,6 @@ async function runDrains(args: Args): Promise<DrainRun[]> {
       await run('20 % pre-existing customers', SCENARIOS.existing, 'batched', args.signups);
       await run('no faults, 300 ms latency (assumed)', SCENARIOS.latency, 'batched', half);
       await run('no faults, maxConcurrency 5', SCENARIOS.clean, 'batched', half, 5);
-      // Not the deployed pacer: quantifies the change proposed in the findings (bench/lib/experimental-pacer.ts).
-      await run('no faults, maxConcurrency 5, EXPERIMENTAL pacer (tail reserve 4)', SCENARIOS.clean, 'batched', half, 5, 4);
     }
     if (args.only.has('baseline')) {
       await run('no faults', SCENARIOS.clean, 'per-event', Math.max(100, Math.round(args.signups / 10)));
@@ -184,9 +170,7 @@ function drainTable(runs: readonly DrainRun[], args: Args): Table {
     headers: ['run', 'sync', 'signups', 'BC requests', 'req / customer', '429s', 'rate / quota-bound (complete windows)', 'rate / quota-bound (whole drain)', 'enqueue→customer p50 / p99 (≙ production)', 'lost / dup', 'DLQ'],
     rows: runs.map((run) => [
       run.title,
-      run.mode === 'per-event'
-        ? `per-event baseline, c=${run.concurrency}`
-        : `batched (real handler${run.pacerTailReserve !== undefined ? `, tail-reserve pacer k=${run.pacerTailReserve}` : ''}), c=${run.concurrency}`,
+      run.mode === 'per-event' ? `per-event baseline, c=${run.concurrency}` : `batched (real handler), c=${run.concurrency}`,
       String(run.signups),
       String(run.apiRequests),
       fixed(run.requestsPerCustomer, 4),
@@ -198,10 +182,10 @@ function drainTable(runs: readonly DrainRun[], args: Args): Table {
       deadLetterCell(run),
     ]),
     notes: [
-      `quota-bound rate = 10 customers × ${DEPLOYED.quota} requests per ${realWindow / 1000} s real window = ${fixed((10 * DEPLOYED.quota) / (realWindow / 1000), 0)} customers/s; c = maxConcurrency (concurrent Lambda environments, each with its own pacer).`,
+      `quota-bound rate = 10 customers × ${DEPLOYED.quota} requests per ${realWindow / 1000} s real window = ${fixed((10 * DEPLOYED.quota) / (realWindow / 1000), 0)} customers/s; c = maxConcurrency (concurrent Lambda environments).`,
+      'real handler = as functions/sync/handler.ts builds it: each environment has its own pacer, `createQuotaPacer({ tailReserve: c − 1 })`, and its own `createExistingShare()` (module-scope state per Lambda).',
       'complete windows: customers settled from the first quota window start to the last window start ÷ that time; whole drain: all customers ÷ (first receive → last customer), which the final partial window flatters.',
       'req / customer counts every request the sandbox saw (429s included) ÷ messages that ended as a customer (created or existed).',
-      'tail-reserve pacer = an experiment (bench/lib/experimental-pacer.ts), not the deployed shared/sync/quota-pacer.ts; see the findings.',
     ],
   };
 }
@@ -226,7 +210,7 @@ function sideBySideTable(batched: DrainRun, perEvent: DrainRun): Table {
 function windowTable(runs: readonly DrainRun[]): Table {
   return {
     title: 'Where the quota went (batched runs; from the responses\' X-Rate-Limit-* headers)',
-    headers: ['run', 'windows', 'requests by answer', 'unused units in complete windows', 'gaps between windows', 'pacer waits', 'redeliveries', 'handler overruns'],
+    headers: ['run', 'windows', 'requests by answer', 'unused units in complete windows', 'gaps between windows', 'pacer waits (longest ≙ production)', 'lookup-first batches', 'redeliveries', 'handler overruns'],
     rows: runs
       .filter((run) => run.mode === 'batched')
       .map((run) => [
@@ -238,7 +222,8 @@ function windowTable(runs: readonly DrainRun[]): Table {
           .join(', '),
         String(run.unusedInCompleteWindows),
         `${ms(run.gapMsTotal)} total (${pct(run.gapMsTotal / Math.max(1, (run.windows.length - 1) * run.realWindowMs), 2)} of the time)`,
-        `${run.pacing.waits} (${seconds(run.pacing.waitedMs)})`,
+        `${run.pacing.waits} (${seconds(run.pacing.waitedMs)}; longest ${seconds(run.pacing.longestMs)} ≙ ${seconds(run.pacing.longestMs / run.timeScale)})`,
+        `${run.lookupFirst.batches} of ${run.lookupFirst.of}`,
         String(run.eventSource.recordsFailed),
         String(run.eventSource.overruns),
       ]),
@@ -310,15 +295,14 @@ function costTable(cost: Costs): Table {
 
 type Target = { target: string; measured: string; met: string };
 
-/** The no-faults batched run with the CLI's concurrency and pacer (the deployed ones unless overridden). */
+/** The no-faults batched run with the CLI's concurrency (the deployed one unless overridden). */
 const mainCleanRun = (runs: readonly DrainRun[]) => runs.find((run) => run.mode === 'batched' && run.scenario.key === 'clean' && run.title === 'no faults');
 
 function targets(runs: readonly DrainRun[], cold: ColdStart | undefined): Target[] {
   const list: Target[] = [];
   const clean = mainCleanRun(runs);
   if (clean) {
-    const deployed = `maxConcurrency ${clean.concurrency}${clean.pacerTailReserve !== undefined ? ', EXPERIMENTAL pacer' : ''}`;
-    list.push({ target: 'BigCommerce requests per customer under load ≤ 0.101 (no faults)', measured: `${fixed(clean.requestsPerCustomer, 4)} (${deployed})`, met: clean.requestsPerCustomer <= 0.101 ? 'yes' : 'NO' });
+    list.push({ target: 'BigCommerce requests per customer under load ≤ 0.101 (no faults)', measured: `${fixed(clean.requestsPerCustomer, 4)} (maxConcurrency ${clean.concurrency})`, met: clean.requestsPerCustomer <= 0.101 ? 'yes' : 'NO' });
     const fraction = clean.completeWindowFraction;
     list.push({
       target: '≥ 97 % of the quota-bound rate (no faults)',
@@ -350,47 +334,44 @@ function targetTable(list: readonly Target[]): Table {
 function findings(runs: readonly DrainRun[], cold: ColdStart | undefined, args: Args): string[] {
   const out: string[] = [];
   const find = (predicate: (run: DrainRun) => boolean) => runs.find(predicate);
+  const batched = runs.filter((run) => run.mode === 'batched');
   const clean = mainCleanRun(runs);
   const c5 = find((run) => run.title === 'no faults, maxConcurrency 5');
-  const c5x = find((run) => run.mode === 'batched' && run.concurrency === 5 && run.pacerTailReserve !== undefined && run.title.includes('EXPERIMENTAL'));
   const faults = find((run) => run.scenario.key === '5xx');
   const existing = find((run) => run.scenario.key === 'existing');
   const latency = find((run) => run.scenario.key === 'latency');
   const changes = (run: DrainRun) => Math.max(1, run.windows.length - 1);
+  const prod = (run: DrainRun, realMs: number) => seconds(realMs / run.timeScale);
 
-  if (clean && c5) {
+  // Window-change 429s: fixed by the pacer's tail reserve (c - 1); only reported if a clean run shows them again.
+  const cleanWith429 = batched.filter((run) => run.scenario.key === 'clean' && !run.scenario.latencyMs && run.rateLimited > 0);
+  if (cleanWith429.length > 0) {
     out.push(
-      `**429s at quota-window changes grow with maxConcurrency (quota-pacer.ts).** No faults, ${clean.concurrency} environments: 429 answers ${clean.rateLimited} over ` +
-        `${clean.windows.length} quota windows (${fixed(clean.rateLimited / changes(clean), 1)} per window change), ${fixed(clean.requestsPerCustomer, 4)} requests per customer. ` +
-        `With 5 environments: 429 answers ${c5.rateLimited} over ${c5.windows.length} windows (${fixed(c5.rateLimited / changes(c5), 1)} per change), ` +
-        `${fixed(c5.requestsPerCustomer, 4)} requests per customer (${c5.requestsPerCustomer <= 0.101 ? 'still within' : 'above'} the 0.101 target). ` +
-        'Each Lambda environment has its own pacer and only knows the `X-Rate-Limit-Requests-Left` of its own last response. When one ' +
-        'environment spends the last unit and waits for the reset, the others still believe a unit or two is left; the pacer spreads ' +
-        'those over the rest of the window, so each of them sends one request into an empty quota and gets a 429 (about maxConcurrency − 1 ' +
-        'per window). The engine then waits for the reset, so throughput does not suffer (429s spend no quota), but the request count does: ' +
-        'requests per customer ≈ 0.1 × (1 + (c − 1) / 150), above 0.101 from c = 3. ' +
-        (c5x
-          ? `Proposed change: let \`createQuotaPacer\` take a tail reserve of maxConcurrency − 1 (the stack knows maxConcurrency and can pass it ` +
-            `in the sync function's environment) and wait for the reset once the last seen Requests-Left is at or below it. The experimental ` +
-            `pacer in this run (bench/lib/experimental-pacer.ts, k = 4, 5 environments) got 429 answers ${c5x.rateLimited}, ` +
-            `${fixed(c5x.requestsPerCustomer, 4)} requests per customer and ${pct(c5x.completeWindowFraction)} of the quota-bound rate with ` +
-            `${c5x.unusedInCompleteWindows} quota units left unused in complete windows (the other environments, whose last view was higher, spend them).`
-          : ''),
+      `**429s at quota-window changes (quota-pacer.ts).** ` +
+        cleanWith429
+          .map((run) => `${run.title}, ${run.concurrency} environments: ${run.rateLimited} 429 answers over ${run.windows.length} quota windows (${fixed(run.rateLimited / changes(run), 1)} per window change), ${fixed(run.requestsPerCustomer, 4)} requests per customer`)
+          .join('; ') +
+        '. Each environment only sees the `X-Rate-Limit-Requests-Left` of its own last answer; the pacer keeps maxConcurrency − 1 units back ' +
+        'for the others, so window changes should cost no 429 when no other client spends the store\'s quota. Look at the pacer and how ' +
+        'SYNC_MAX_CONCURRENCY reaches it.',
     );
   }
   if (existing) {
-    const posts422 = existing.requestsByOutcome['POST 422'] ?? 0;
     const posts = Object.entries(existing.requestsByOutcome).filter(([key]) => key.startsWith('POST')).reduce((sum, [, count]) => sum + count, 0);
+    const gets = Object.entries(existing.requestsByOutcome).filter(([key]) => key.startsWith('GET')).reduce((sum, [, count]) => sum + count, 0);
+    const posts422 = existing.requestsByOutcome['POST 422'] ?? 0;
     const f = existing.scenario.preexisting ?? 0.2;
-    const share = 1 - (1 - f) ** 10;
+    const postFirst = 1 + 2 * (1 - (1 - f) ** 10);
+    const postFirstBatches = existing.lookupFirst.of - existing.lookupFirst.batches;
     out.push(
-      `**Pre-existing customers cost three requests per batch (sync-engine.ts).** With ${pct(f, 0)} of the emails already customers, ` +
-        `${posts422} of ${posts} POSTs answered 422 "already in use"; each such batch then costs a lookup GET and a second POST of the rest ` +
-        `(the design's rule: after an ambiguous 422, look up before re-sending). Expected 1 + 2 × (1 − ${1 - f}^10) = ${fixed(1 + 2 * share, 2)} requests ` +
-        `per batch of 10; measured ${fixed(existing.requestsPerCustomer * 10, 2)}, so ${fixed(existing.requestsPerCustomer, 3)} requests per customer and ` +
-        `${pct(existing.completeWindowFraction)} of the quota-bound rate. Proposed change: when the recent share of \`existed\` outcomes is above ` +
-        'the break-even (1 − f)^10 = ½, i.e. f ≈ 7 %, look the batch up first (one GET) and POST only the absent emails: 2 requests per batch ' +
-        `whatever f is, so ${times((1 + 2 * share) / 2)} the throughput at ${pct(f, 0)}; below the break-even, keep POST-first. Nothing is POSTed without a lookup, so the no-duplicate rule holds.`,
+      `**Pre-existing customers still cost two requests per batch (existing-share.ts, by design).** With ${pct(f, 0)} of the emails already customers, ` +
+        `${existing.lookupFirst.batches} of ${existing.lookupFirst.of} batches were looked up first (one GET, then one POST of the absent emails): ` +
+        `${gets} GETs and ${posts} POSTs, ${fixed(existing.requestsPerCustomer * 10, 2)} requests per batch of 10, ${fixed(existing.requestsPerCustomer, 4)} requests ` +
+        `per customer and ${pct(existing.completeWindowFraction)} of the quota-bound rate. POST-first would cost 1 + 2 × (1 − ${1 - f}^10) = ${fixed(postFirst, 2)} ` +
+        `requests per batch; lookup-first gets ${times(postFirst / (existing.requestsPerCustomer * 10))} as many customers per request. The ${postFirstBatches} batches sent POST-first are each environment's first few ` +
+        `(${existing.concurrency} environments, each learning its own share from 0 until it passes 7 %); ${posts422} of their POSTs answered 422 ` +
+        `"already in use". Two requests per 10 signups is the floor for a batch that may hold existing customers, so such a backlog drains at about half ` +
+        `the rate of new signups; ${existing.lost} lost, ${existing.duplicated} duplicated.`,
     );
   }
   if (faults) {
@@ -412,8 +393,36 @@ function findings(runs: readonly DrainRun[], cold: ColdStart | undefined, args: 
         `Each environment has one request in flight at a time, so ${latency.concurrency} environments offer at most ${latency.concurrency} × 30 s ÷ 0.3 s = ` +
         `${(latency.concurrency * 30) / 0.3} requests per window against a quota of ${DEPLOYED.quota}, before their own receive, decode and pacing time; on a ` +
         'busy machine the same run has come out anywhere from about 90 % to 99 %. This is a deployment setting, not an engine fault: a third ' +
-        'environment fills the window, at the price of the window-change 429s above unless the pacer change goes in ' +
-        '(`npm run bench -- --only drain --concurrency 3 --pacer-tail-reserve 2 --no-write`).',
+        'environment fills the window' +
+        (c5
+          ? `, and more environments no longer cost 429s at window changes (the pacer keeps maxConcurrency − 1 units back): the ${c5.concurrency}-environment run ` +
+            `here had ${c5.rateLimited} 429 answers, ${fixed(c5.requestsPerCustomer, 4)} requests per customer and ${pct(c5.completeWindowFraction)} of the quota-bound rate`
+          : '') +
+        ', but see the next finding (`npm run bench -- --only drain --concurrency 3 --no-write`).',
+    );
+  }
+  if (batched.length > 0) {
+    const budgetMs = DEPLOYED.functionTimeoutMs - DEPLOYED.reserveMs - DEPLOYED.minRequestMs;
+    const byConcurrency = new Map<number, DrainRun>();
+    for (const run of batched) {
+      const current = byConcurrency.get(run.concurrency);
+      if (!current || run.pacing.longestMs > current.pacing.longestMs) byConcurrency.set(run.concurrency, run);
+    }
+    const longest = [...byConcurrency.entries()].sort((a, b) => a[0] - b[0]);
+    const deferred = batched.reduce((sum, run) => sum + (run.statuses['deferred'] ?? 0), 0);
+    const redelivered = batched.reduce((sum, run) => sum + run.eventSource.recordsFailed, 0);
+    const overruns = batched.reduce((sum, run) => sum + run.eventSource.overruns, 0);
+    out.push(
+      `**A wait for the quota reset can outgrow the sync's time budget as maxConcurrency grows (sync timeout vs quota window).** An invocation can hold a wait ` +
+        `of at most ${DEPLOYED.functionTimeoutMs / 1000} s (function timeout) − ${DEPLOYED.reserveMs / 1000} s (reserveMs) − ${DEPLOYED.minRequestMs / 1000} s (minRequestMs) = ` +
+        `${budgetMs / 1000} s, less than the ${DEPLOYED.windowMs / 1000} s quota window; a longer wait defers the batch (ChangeMessageVisibility to the reset, one more ` +
+        `receive; after ${DEPLOYED.maxReceiveCount} receives the DLQ). Longest single pacer wait measured, in production time: ` +
+        longest.map(([concurrency, run]) => `${prod(run, run.pacing.longestMs)} with ${concurrency} environments (${run.title})`).join(', ') +
+        `. The pacer waits out the rest of the window once its last view of Requests-Left is at or below maxConcurrency − 1, and the more environments ` +
+        `spend the window, the earlier that view comes, so the longest wait grows with maxConcurrency towards the ${budgetMs / 1000} s budget. In these runs: ` +
+        `${deferred} deferred outcomes, ${redelivered} records handed back for redelivery, ${overruns} invocations past the timeout. Not simulated here: ` +
+        'another app spending the store\'s shared quota early in a window, which makes a 429 whose reset wait is close to a whole window and so ' +
+        'above the budget; each such batch costs a receive.',
     );
   }
   if (cold) {
@@ -462,11 +471,13 @@ ${notes.map((note) => `- ${note}`).join('\n')}
 - **Drain runs.** ${args.signups} canonical signup messages (validated by the real schema; names, about half with a phone, a third with
   a company, a quarter with an address) are put on an in-memory SQS queue and drained by a model of the Lambda event source
   mapping: \`maxConcurrency\` pollers (one Lambda execution environment each, so each has its own handler instance, BigCommerce
-  client and quota pacer, as separate Lambdas would), batches of up to ${DEPLOYED.batchSize}, a ${DEPLOYED.batchingWindowMs / 1000} s batching window for partial batches,
+  client, quota pacer and existing-signup share, as separate Lambdas would), batches of up to ${DEPLOYED.batchSize}, a ${DEPLOYED.batchingWindowMs / 1000} s batching window for partial batches,
   visibility timeout ${DEPLOYED.visibilityTimeoutMs / 1000} s (6 × the ${DEPLOYED.functionTimeoutMs / 1000} s function timeout), \`batchItemFailures\` redelivered after the visibility
   timeout or the ChangeMessageVisibility delay the handler asks for, receive counts, and a move to the DLQ after ${DEPLOYED.maxReceiveCount} receives.
   The handler is the real \`makeSyncHandler\` with the real \`BigCommerceClient\` over HTTP to the sandbox
-  (infra/local/bigcommerce-sandbox); the DLQ, visibility and token ports are plain fakes (no SDK).
+  (infra/local/bigcommerce-sandbox), its pacer and existing share built as functions/sync/handler.ts builds them:
+  \`createQuotaPacer({ tailReserve: maxConcurrency - 1 })\` (SYNC_MAX_CONCURRENCY = the run's c) and \`createExistingShare()\`,
+  one of each per environment; the DLQ, visibility and token ports are plain fakes (no SDK).
 - **Time scale.** Every time is multiplied by the time scale (${args.timeScale}): the sandbox's quota window (it reports real
   milliseconds in its headers, so the engine is unchanged), the function timeout and the engine's time budget
   (\`reserveMs\`, \`minRequestMs\`, backoff, request timeout), the visibility timeout and the batching window. So the ratios between
@@ -486,7 +497,9 @@ ${notes.map((note) => `- ${note}`).join('\n')}
   the rejection code) or moved after ${DEPLOYED.maxReceiveCount} receives.
 - **Where the quota went**: windows used, requests by method and answer, quota units left unused in complete windows, time
   between one window's end and the next one's start (nobody sending), how often and how long the pacer held requests back
-  (summed over environments), records reported back for redelivery, and invocations that outlived the function timeout.
+  (summed over environments, and the longest single wait it asked for, also at production scale), batches the engine looked up
+  before POSTing (the existing share's decision, of all batches), records reported back for redelivery, and invocations that
+  outlived the function timeout.
 - **Per-event baseline**: the way connectors and per-record batch processors sync: one POST with one customer per message,
   retried after the headers' wait on 429 and after a backoff on 5xx, "already in use" counted as done (bench/lib/per-event-handler.ts).
   It runs through the same queue model, on the same sandbox after a reset, with 1/10 of the signups (ratios are what matter).
@@ -509,8 +522,7 @@ ${notes.map((note) => `- ${note}`).join('\n')}
 npm ci
 npm run bench                        # everything, writes docs/benchmarks.md (about 3–4 minutes on 2 cores)
 npm run bench -- --only drain,baseline --signups 2000 --no-write   # a quick look
-npm run bench -- --only drain --concurrency 5 --no-write           # the same runs with 5 concurrent Lambdas
-npm run bench -- --only drain --pacer-tail-reserve 1 --no-write    # the experimental pacer (not deployed)
+npm run bench -- --only drain --concurrency 5 --no-write           # the same runs with 5 concurrent Lambdas (tail reserve 4)
 \`\`\`
 `;
 }
