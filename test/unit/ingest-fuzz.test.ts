@@ -14,7 +14,7 @@ import {
   standardWebhookHeaders,
   THANK_YOU_URL,
 } from '../helpers/ingest';
-import { BOUNDARY, DELIVERIES } from './ingest-deliveries';
+import { BOUNDARY, DELIVERIES } from '../helpers/ingest-deliveries';
 
 /**
  * Property: whatever reaches the ingest handler (random and mutated requests on every route, random

@@ -16,7 +16,7 @@ import {
   THANK_YOU_URL,
   type HttpEventOptions,
 } from '../helpers/ingest';
-import { DELIVERIES } from './ingest-deliveries';
+import { DELIVERIES } from '../helpers/ingest-deliveries';
 import { TYPEFORM_FORM_RESPONSE } from './sources/examples';
 
 /** The ingest handler's /sources/{sourceId} routes, end to end in-process, with a fake queue. */

@@ -1,5 +1,5 @@
 import type { SourceKind } from '../../shared/sources/source-config';
-import { SECRETS } from '../helpers/ingest';
+import { SECRETS } from './ingest';
 import {
   ACTIVECAMPAIGN_SUBSCRIBE,
   JOTFORM_RAW_REQUEST,
@@ -9,7 +9,7 @@ import {
   TALLY_FORM_RESPONSE,
   TYPEFORM_FORM_RESPONSE,
   WEBFLOW_FORM_SUBMISSION,
-} from './sources/examples';
+} from '../unit/sources/examples';
 
 /** One documented example delivery per source kind (shared by the ingest handler tests and the fuzz test). */
 
