@@ -44,6 +44,7 @@ export function makeSyncHandler(deps: SyncHandlerDeps) {
         receiptHandle: record.receiptHandle,
         body: record.body,
         attributes: toSdkAttributes(record.messageAttributes),
+        receiveCount: Number(record.attributes.ApproximateReceiveCount) || undefined,
       }));
       const { retry, outcomes, messages } = await processSignupRecords(records, { ...deps, remainingTimeMs: () => context.getRemainingTimeInMillis() }, deps.options);
       deps.onOutcomes?.(outcomes, records, messages);

@@ -14,7 +14,22 @@ export type QueueRecord = Readonly<{
   receiptHandle: string;
   body: string;
   attributes: Readonly<Record<string, MessageAttributeValue>>;
+  /** SQS's ApproximateReceiveCount (1 on the first delivery). */
+  receiveCount?: number;
 }>;
+
+/**
+ * A revoked token or a broken mapping is not the data's fault, and every redelivery spends one of the
+ * queue's maxReceiveCount. Backing off by receive count (1 min, 5 min, 30 min, 2 h, then SQS's 12 h
+ * maximum) gives an operator about 15 hours, instead of 5 visibility timeouts, before the backlog
+ * reaches the DLQ (from where `dlq redrive` brings it back).
+ */
+export const CONFIGURATION_BACKOFF_SECONDS = [60, 300, 1_800, 7_200, 43_200] as const;
+
+function configurationBackoffSeconds(receiveCount: number | undefined): number {
+  const index = Math.min(Math.max(1, receiveCount ?? 1), CONFIGURATION_BACKOFF_SECONDS.length) - 1;
+  return CONFIGURATION_BACKOFF_SECONDS[index]!;
+}
 
 export type ProcessRecordsDeps = SyncEngineDeps &
   Readonly<{
@@ -95,6 +110,9 @@ export async function processSignupRecords(
     if (outcome.status === 'deferred') {
       retry.add(id);
       if (outcome.retryAfterMs !== undefined) delayed.push({ messageId: id, receiptHandle: record.receiptHandle, seconds: outcome.retryAfterMs / 1000 });
+      else if (outcome.reason === 'unauthorized' || outcome.reason === 'configuration') {
+        delayed.push({ messageId: id, receiptHandle: record.receiptHandle, seconds: configurationBackoffSeconds(record.receiveCount) });
+      }
     }
   }
 

@@ -151,6 +151,20 @@ describe('sync handler', () => {
     expect(sqsMock).not.toHaveReceivedCommand(SendMessageBatchCommand);
   });
 
+  it('backs a revoked token off by receive count, so the backlog outlives maxReceiveCount visibility timeouts', async () => {
+    sqsMock.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
+    const { handler } = buildSync(() => ({ status: 401, body: { status: 401, title: 'Unauthorized' } }));
+    const delivery = (receiveCount: number) => {
+      const record = anSqsRecord(aSignupMessage());
+      return { ...record, attributes: { ...record.attributes, ApproximateReceiveCount: String(receiveCount) } };
+    };
+
+    await handler(anSqsEvent([delivery(1), delivery(3), delivery(5), delivery(9)]), aLambdaContext());
+
+    const timeouts = sqsMock.commandCalls(ChangeMessageVisibilityBatchCommand).flatMap((call) => call.args[0].input.Entries!.map((entry) => entry.VisibilityTimeout));
+    expect(timeouts).toEqual([60, 1_800, 43_200, 43_200]);
+  });
+
   it('defers the batch on a 429 it has no time to wait for, keeping the messages invisible until the reset', async () => {
     const { handler } = buildSync(() => ({
       status: 429,
