@@ -28,7 +28,7 @@ import {
 } from './local-settings';
 import { closeServer } from './net';
 import { listDeadLetters, redriveDeadLetters, type DeadLetter, type RedriveResult } from './operator/dead-letters';
-import { startEmbeddedSqs, EMBEDDED_REGION, type EmbeddedSqs } from './sqs/embedded-sqs';
+import { startEmbeddedSqs, EMBEDDED_REGION, type EmbeddedSqs, type QueueOutage } from './sqs/embedded-sqs';
 import { createSqsClient, queueArn, queueDepth, type QueueDepth } from './sqs/queue-ops';
 import { createOutcomeRecorder, type OutcomeCounts, type RecentOutcome } from './status/outcome-recorder';
 import { createStatusRoutes } from './status/status-routes';
@@ -68,6 +68,8 @@ export type LocalModeOptions = Readonly<{
   sandbox?: SandboxOptions;
   /** Real BigCommerce instead of the sandbox (default: BIGCOMMERCE_STORE_HASH + BIGCOMMERCE_TOKEN). */
   bigCommerce?: Readonly<{ storeHash: string; token: string; apiUrl?: string }>;
+  /** The sync's BIGCOMMERCE_REQUEST_TIMEOUT_MS (default 10 s, as deployed); chaos runs shorten it. */
+  bigCommerceRequestTimeoutMs?: number;
   /** Timings (tests shorten them); default from cdk.json. */
   timings?: TimingOverrides;
   /** cdk.json to read `signupSync` settings from. */
@@ -117,12 +119,32 @@ export type LocalMode = LocalModeConfig &
     status(): Promise<StatusSnapshot>;
     deadLetters(): Promise<DeadLetter[]>;
     redrive(): Promise<RedriveResult>;
+    /**
+     * Puts a new BigCommerce token where the sync reads it, as `put-secret-value` does on AWS: the sync
+     * keeps using its cached token until BigCommerce refuses it, then re-reads it once (the client's 401 path).
+     */
+    setBigCommerceToken(token: string): void;
+    /** Makes the embedded SQS fail like an outage (503s) until called with `undefined`; throws with another endpoint. */
+    setQueueOutage(outage: QueueOutage | undefined): void;
     /** Stops the pollers (letting invocations in progress finish), then every server. Idempotent. */
     stop(): Promise<void>;
   }>;
 
-/** A static token: locally there is no Secrets Manager. */
-const staticToken = (token: string): TokenProvider => ({ get: async () => token, refresh: async () => token });
+/**
+ * Locally there is no Secrets Manager: the token lives in memory. Like the cached secret on AWS, `get`
+ * returns the value read last and only `refresh` (after a 401) reads the current one.
+ */
+function localTokenSource(initial: string): TokenProvider & { put(token: string): void } {
+  let stored = initial;
+  let cached = initial;
+  return {
+    get: async () => cached,
+    refresh: async () => (cached = stored),
+    put: (token) => {
+      stored = token;
+    },
+  };
+}
 
 /** Runs `fn` after the previous call finished (DLQ peeks and redrives must not see each other's hidden messages). */
 function serialized() {
@@ -201,22 +223,24 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       ? { kind: 'bigcommerce' as const, apiUrl: real.apiUrl ?? 'https://api.bigcommerce.com', storeHash: real.storeHash, token: real.token }
       : { kind: 'sandbox' as const, apiUrl: sandbox!.url, storeHash: sandbox!.storeHash, token: sandbox!.token };
 
-    // (c) The sync handler, wired like functions/sync/handler.ts but with a static token.
-    const syncConfig = loadSyncConfig(
-      syncEnvironment(stackConfig, {
+    // (c) The sync handler, wired like functions/sync/handler.ts but with an in-memory token.
+    const syncConfig = loadSyncConfig({
+      ...syncEnvironment(stackConfig, {
         signupQueueUrl: queues.signupQueueUrl,
         deadLetterQueueUrl: queues.deadLetterQueueUrl,
         storeHash: bigCommerce.storeHash,
         apiUrl: bigCommerce.apiUrl,
         ...(env['LOG_HASH_KEY'] ? { logHashKey: env['LOG_HASH_KEY'] } : {}),
       }),
-    );
+      ...(options.bigCommerceRequestTimeoutMs !== undefined ? { BIGCOMMERCE_REQUEST_TIMEOUT_MS: String(options.bigCommerceRequestTimeoutMs) } : {}),
+    });
     const syncLogger = makeLogger('signup-sync');
+    const tokenSource = localTokenSource(bigCommerce.token);
     const api = new BigCommerceClient({
       apiUrl: syncConfig.apiUrl,
       storeHash: syncConfig.storeHash,
       timeoutMs: syncConfig.requestTimeoutMs,
-      tokens: staticToken(bigCommerce.token),
+      tokens: tokenSource,
       onTokenRefresh: () => syncLogger.warn('BigCommerce refused the token; re-reading it'),
     });
     const recorder = createOutcomeRecorder();
@@ -356,6 +380,11 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       ...config(),
       ...(sandbox ? { sandbox } : {}),
       sqsClient: sqs,
+      setBigCommerceToken: (token) => tokenSource.put(token),
+      setQueueOutage: (outage) => {
+        if (!embedded) throw new Error('setQueueOutage needs the embedded SQS (AWS_ENDPOINT_URL_SQS is set)');
+        embedded.setOutage(outage);
+      },
       status,
       deadLetters,
       redrive,

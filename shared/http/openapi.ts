@@ -39,6 +39,8 @@ function componentSchemas(): JsonObject {
     components[id] = rest;
   }
   components['SourcePayload'] = {
+    // Every kind's payload is a JSON object (Standard Webhooks also takes an array of canonical signups).
+    type: ['object', 'array'],
     description:
       "The sender's own format (a Typeform, Kit, Tally, Webflow, Shopify, HubSpot or Standard Webhooks JSON payload); see the README section of the source's kind.",
   };

@@ -1,0 +1,88 @@
+import { createPrng, shuffled, type Prng } from '../../infra/local/bigcommerce-sandbox/prng';
+
+/**
+ * What the chaos run sends: N distinct signups (one email each), seeded so a run can be replayed.
+ *
+ * - 3 % are permanently invalid for BigCommerce: their emails match the sandbox's `rejectEmails`, so the
+ *   ingest accepts them and BigCommerce refuses them; they must end in the DLQ, never as customers.
+ * - Most are posted one per request; about 8 % travel in requests of 2–25 (a request over 10 signups is two
+ *   SendMessageBatch calls, so a 503 after the first one leaves duplicates when the sender retries).
+ * - About 2 % of requests are posted twice (a sender that retries after a lost answer; the same event ids):
+ *   half right away, half a few seconds later (another batch, so BigCommerce says "already in use").
+ * - About 1 % of signups skip the API and are sent straight to the signups queue twice (the same message
+ *   body twice: SQS's at-least-once delivery, or an import re-run).
+ */
+
+export const REJECT_EMAIL_PATTERN = /^refuse-/;
+export const INVALID_SHARE = 0.03;
+export const POSTED_TWICE_SHARE = 0.02;
+export const QUEUED_TWICE_SHARE = 0.01;
+/** Share of requests that carry 2–25 signups (13.5 on average: about 8 % of the signups). */
+export const MULTI_SIGNUP_REQUEST_SHARE = 1 / 120;
+
+export type PlannedSignup = Readonly<{
+  index: number;
+  email: string;
+  /** false: BigCommerce refuses it for good (rejectEmails). */
+  valid: boolean;
+  body: Readonly<{ email: string; first_name: string; last_name: string; company?: string; event_id: string }>;
+}>;
+
+export type PlannedRequest = Readonly<{
+  /** 'api': POST /signups; 'queue': straight to the signups queue (one signup). */
+  route: 'api' | 'queue';
+  signups: readonly PlannedSignup[];
+  /** How many times it is sent (2 = a duplicate delivery). */
+  copies: 1 | 2;
+  /** For a second API copy: ms after the first one was accepted (0 = at once, in parallel). */
+  secondCopyDelayMs: number;
+}>;
+
+export type Plan = Readonly<{
+  signups: readonly PlannedSignup[];
+  requests: readonly PlannedRequest[];
+}>;
+
+const FIRST_NAMES = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Radia', 'Tim'];
+
+function signupAt(index: number, valid: boolean, seed: number, random: Prng): PlannedSignup {
+  const email = `${valid ? 'chaos' : 'refuse'}-${seed}-${index}@example.com`;
+  const first = FIRST_NAMES[Math.floor(random() * FIRST_NAMES.length)] ?? 'Ada';
+  return {
+    index,
+    email,
+    valid,
+    body: {
+      email,
+      first_name: first,
+      last_name: `Chaos ${index}`,
+      ...(random() < 0.3 ? { company: `Company ${index % 97}` } : {}),
+      event_id: `chaos-${seed}-${index}`,
+    },
+  };
+}
+
+export function makePlan(count: number, seed: number): Plan {
+  const random = createPrng(seed);
+  const indexes = Array.from({ length: count }, (_, index) => index);
+  const invalid = new Set(shuffled(indexes, random).slice(0, Math.round(count * INVALID_SHARE)));
+  const signups = indexes.map((index) => signupAt(index, !invalid.has(index), seed, random));
+
+  const requests: PlannedRequest[] = [];
+  let position = 0;
+  while (position < signups.length) {
+    const roll = random();
+    // Signups sent straight to the queue are spread through the run.
+    if (roll < QUEUED_TWICE_SHARE) {
+      requests.push({ route: 'queue', signups: [signups[position]!], copies: 2, secondCopyDelayMs: Math.floor(random() * 3000) });
+      position += 1;
+      continue;
+    }
+    const size = random() < MULTI_SIGNUP_REQUEST_SHARE ? 2 + Math.floor(random() * 24) : 1;
+    const chunk = signups.slice(position, position + size);
+    position += chunk.length;
+    const twice = random() < POSTED_TWICE_SHARE;
+    requests.push({ route: 'api', signups: chunk, copies: twice ? 2 : 1, secondCopyDelayMs: twice && random() < 0.5 ? 2000 + Math.floor(random() * 4000) : 0 });
+  }
+  return { signups, requests };
+}

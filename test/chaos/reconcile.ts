@@ -1,0 +1,116 @@
+import type { PlannedSignup } from './plan';
+
+/**
+ * The end-of-run accounting, by email (each planned signup has its own): what the senders had accepted
+ * (202s, or SQS took the message), what BigCommerce holds, and what the dead-letter queue holds.
+ *
+ * - lost: accepted, yet neither a customer nor a dead letter;
+ * - duplicated: more than one customer for one email;
+ * - wrongly rejected: a valid signup with a dead letter (whatever else happened to it);
+ * - wrongly accepted: a signup BigCommerce refuses that became a customer anyway;
+ * - unexpected: a customer or dead letter the run cannot account for (not accepted, or not planned).
+ * Any of these fails the run. Informational: dead letters of one invalid signup beyond the first (one
+ * per accepted copy is correct) and the same SQS message dead-lettered twice (a lost delete).
+ */
+
+export type DeadLetterView = Readonly<{ messageId: string; reason: string; email?: string; originalMessageId?: string }>;
+
+export type Reconciliation = Readonly<{
+  planned: number;
+  plannedInvalid: number;
+  accepted: number;
+  acceptedValid: number;
+  acceptedInvalid: number;
+  notAccepted: number;
+  /** Accepted copies beyond the first (posted twice, queued twice, retried after a partial 503). */
+  extraAcceptedCopies: number;
+  customers: number;
+  deadLetters: number;
+  deadLettersByReason: Readonly<Record<string, number>>;
+  lost: readonly string[];
+  duplicated: readonly string[];
+  wronglyRejected: readonly string[];
+  wronglyAccepted: readonly string[];
+  unexpectedCustomers: readonly string[];
+  unexpectedDeadLetters: readonly string[];
+  extraDeadLetterCopies: number;
+  redundantDeadLetters: number;
+  failed: boolean;
+}>;
+
+export function reconcile(input: Readonly<{
+  signups: readonly PlannedSignup[];
+  acceptedCopies: ReadonlyMap<string, number>;
+  customerEmails: readonly string[];
+  deadLetters: readonly DeadLetterView[];
+}>): Reconciliation {
+  const customersByEmail = new Map<string, number>();
+  for (const email of input.customerEmails) customersByEmail.set(email.toLowerCase(), (customersByEmail.get(email.toLowerCase()) ?? 0) + 1);
+  const deadByEmail = new Map<string, number>();
+  const deadLettersByReason: Record<string, number> = {};
+  const messageSeen = new Map<string, number>();
+  const unexpectedDeadLetters: string[] = [];
+  const planned = new Map(input.signups.map((signup) => [signup.email, signup]));
+  for (const letter of input.deadLetters) {
+    deadLettersByReason[letter.reason] = (deadLettersByReason[letter.reason] ?? 0) + 1;
+    const key = letter.originalMessageId ?? letter.messageId;
+    messageSeen.set(key, (messageSeen.get(key) ?? 0) + 1);
+    const email = letter.email?.toLowerCase();
+    if (email === undefined || !planned.has(email) || !input.acceptedCopies.get(email)) {
+      unexpectedDeadLetters.push(email ?? `(message ${letter.messageId}: no email)`);
+      continue;
+    }
+    deadByEmail.set(email, (deadByEmail.get(email) ?? 0) + 1);
+  }
+
+  const lost: string[] = [];
+  const duplicated: string[] = [];
+  const wronglyRejected: string[] = [];
+  const wronglyAccepted: string[] = [];
+  let accepted = 0;
+  let acceptedValid = 0;
+  let extraAcceptedCopies = 0;
+  let extraDeadLetterCopies = 0;
+  for (const signup of input.signups) {
+    const copies = input.acceptedCopies.get(signup.email) ?? 0;
+    if (copies === 0) continue;
+    accepted += 1;
+    extraAcceptedCopies += copies - 1;
+    const customers = customersByEmail.get(signup.email) ?? 0;
+    const dead = deadByEmail.get(signup.email) ?? 0;
+    if (signup.valid) {
+      acceptedValid += 1;
+      if (dead > 0) wronglyRejected.push(signup.email);
+      else if (customers === 0) lost.push(signup.email);
+    } else {
+      if (customers > 0) wronglyAccepted.push(signup.email);
+      else if (dead === 0) lost.push(signup.email);
+      extraDeadLetterCopies += Math.max(0, dead - 1);
+    }
+    if (customers > 1) duplicated.push(signup.email);
+  }
+  const unexpectedCustomers = [...customersByEmail.keys()].filter((email) => !input.acceptedCopies.get(email));
+  const notAccepted = input.signups.length - accepted;
+  const failures = lost.length + duplicated.length + wronglyRejected.length + wronglyAccepted.length + unexpectedCustomers.length + unexpectedDeadLetters.length + notAccepted;
+  return {
+    planned: input.signups.length,
+    plannedInvalid: input.signups.filter((signup) => !signup.valid).length,
+    accepted,
+    acceptedValid,
+    acceptedInvalid: accepted - acceptedValid,
+    notAccepted,
+    extraAcceptedCopies,
+    customers: input.customerEmails.length,
+    deadLetters: input.deadLetters.length,
+    deadLettersByReason,
+    lost,
+    duplicated,
+    wronglyRejected,
+    wronglyAccepted,
+    unexpectedCustomers,
+    unexpectedDeadLetters,
+    extraDeadLetterCopies,
+    redundantDeadLetters: [...messageSeen.values()].reduce((sum, seen) => sum + seen - 1, 0),
+    failed: failures > 0,
+  };
+}
