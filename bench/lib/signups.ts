@@ -1,18 +1,10 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
+import { createPrng } from '../../infra/local/bigcommerce-sandbox/prng';
 import { signupMessageAttributes } from '../../shared/queue/signup-queue';
 import { signupMessageSchema, type SignupMessage } from '../../shared/signup/signup-schema';
 
-/** mulberry32: a small seeded PRNG so every run enqueues the same signups. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The sandbox's seeded PRNG (mulberry32), so every run enqueues the same signups. */
+export const seededRandom = createPrng;
 
 const FIRST = ['Ada', 'Grace', 'Alan', 'Katherine', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Radia'];
 const LAST = ['Lovelace', 'Hopper', 'Turing', 'Johnson', 'Dijkstra', 'Liskov', 'Knuth', 'Allen', 'Thompson', 'Perlman'];

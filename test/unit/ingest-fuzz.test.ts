@@ -1,3 +1,4 @@
+import { FUZZ_HEADER_NAMES } from '../helpers/fuzz-headers';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as fc from 'fast-check';
 import type { SourceKind } from '../../shared/sources/source-config';
@@ -157,27 +158,7 @@ const body = fc.oneof(
 );
 
 const headerName = fc.oneof(
-  fc.constantFrom(
-    'origin',
-    'referer',
-    'accept',
-    'authorization',
-    'webhook-id',
-    'webhook-timestamp',
-    'webhook-signature',
-    'x-hubspot-signature-v3',
-    'x-hubspot-request-timestamp',
-    'typeform-signature',
-    'x-webflow-signature',
-    'x-webflow-timestamp',
-    'tally-signature',
-    'x-kit-signature',
-    'x-shopify-hmac-sha256',
-    'x-shopify-topic',
-    'access-control-request-method',
-    '__proto__',
-    'constructor',
-  ),
+  fc.constantFrom(...FUZZ_HEADER_NAMES),
   fc.string({ maxLength: 10 }),
 );
 const headerValue = fc.oneof(

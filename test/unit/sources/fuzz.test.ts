@@ -1,3 +1,4 @@
+import { FUZZ_HEADER_NAMES } from '../../helpers/fuzz-headers';
 import * as fc from 'fast-check';
 import { sourceAdapters } from '../../../shared/sources/adapters';
 import { SourceConfigError, SourceError } from '../../../shared/sources/errors';
@@ -90,27 +91,7 @@ const contentType = fc.constantFrom(
 );
 
 const headerName = fc.oneof(
-  fc.constantFrom(
-    'origin',
-    'referer',
-    'accept',
-    'authorization',
-    'webhook-id',
-    'webhook-timestamp',
-    'webhook-signature',
-    'x-hubspot-signature-v3',
-    'x-hubspot-request-timestamp',
-    'x-hubspot-signature',
-    'typeform-signature',
-    'x-webflow-signature',
-    'x-webflow-timestamp',
-    'tally-signature',
-    'x-kit-signature',
-    'x-shopify-hmac-sha256',
-    'x-shopify-topic',
-    'access-control-request-method',
-    'constructor',
-  ),
+  fc.constantFrom(...FUZZ_HEADER_NAMES),
   fc.string({ maxLength: 10 }),
 );
 const headerValue = fc.oneof(fc.string({ maxLength: 60 }), fc.constantFrom('https://www.example.com', 'null', 'v1,abc', 't=1,v1=zz', 'sha256=', 'customers/create', '9999999999999999'));

@@ -1,0 +1,23 @@
+/** Header names the senders sign with or the ingest reads, plus prototype keys: for fuzz tests. */
+export const FUZZ_HEADER_NAMES = [
+  'origin',
+  'referer',
+  'accept',
+  'authorization',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+  'x-hubspot-signature-v3',
+  'x-hubspot-request-timestamp',
+  'typeform-signature',
+  'x-webflow-signature',
+  'x-webflow-timestamp',
+  'tally-signature',
+  'x-kit-signature',
+  'x-shopify-hmac-sha256',
+  'x-shopify-topic',
+  'access-control-request-method',
+  '__proto__',
+  'constructor',
+  'x-hubspot-signature',
+] as const;
