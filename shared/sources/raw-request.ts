@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { rawBodyBytes } from '../http/request-body';
 import type { RawRequest } from './source-adapter';
 
 /**
@@ -20,10 +21,7 @@ export function rawRequestFromHttpApiEvent(
   for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
     if (typeof value === 'string') query[name] = value;
   }
-  const body =
-    event.body === undefined || event.body === null
-      ? Buffer.alloc(0)
-      : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+  const body = rawBodyBytes(event);
   // Behind a custom domain the stage and base path differ from what the sender called: pass the
   // public base URL (scheme, host and any base path) when it is known.
   const base = options.publicBaseUrl?.replace(/\/+$/, '') ?? `https://${event.requestContext.domainName}`;
