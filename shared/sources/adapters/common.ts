@@ -12,11 +12,15 @@ export function expectKind<K extends SourceKind>(source: SourceConfig, kind: K):
   return source as SourceConfigOf<K>;
 }
 
-/** A sender-supplied word (an event type) made safe for a log line: short, no control characters. */
+// Event type names are single-case identifiers (subscribe, form_response, FORM_RESPONSE,
+// customers/create, user.created). Anything else may be a person's data in the wrong field, so it is
+// described, never echoed: the reason is logged.
+const EVENT_TYPE_NAME = /^(?:[a-z0-9_.:/-]{1,60}|[A-Z0-9_.:/-]{1,60})$/;
+
+/** A sender-supplied event type made safe for a log line: echoed only when it looks like one. */
 export function quoted(value: unknown): string {
   if (typeof value !== 'string' || value === '') return '(none)';
-  const cleaned = value.replace(/[^\w.:/ -]/g, '?');
-  return JSON.stringify(cleaned.length > 60 ? `${cleaned.slice(0, 60)}…` : cleaned);
+  return EVENT_TYPE_NAME.test(value) ? JSON.stringify(value) : '(not an event type name)';
 }
 
 export const ignore = (reason: string): AdapterDecision => ({ type: 'ignore', reason });

@@ -51,6 +51,13 @@ describe('mailchimp adapter', () => {
     expect(decision).toEqual({ type: 'ignore', reason: `Mailchimp event type "${type}" is not a signup` });
   });
 
+  it.each(['Ada Lovelace', 'ada@example.com', 'Lovelace'])('does not echo a type that is not an event type name (%s): the reason is logged', (type) => {
+    // Act
+    const decision = decide(post(MAILCHIMP_SUBSCRIBE.replace('type=subscribe', `type=${encodeURIComponent(type)}`)), source, SECRETS.token);
+    // Assert
+    expect(decision).toEqual({ type: 'ignore', reason: 'Mailchimp event type (not an event type name) is not a signup' });
+  });
+
   it('keeps profile updates when configured', () => {
     // Arrange
     const withProfile = makeSource('mailchimp', { includeProfileUpdates: true });
