@@ -13,8 +13,6 @@ import type { SignupSyncStack } from './signup-sync-stack';
 
 export type NagAcknowledgement = Readonly<{ scope: IConstruct; id: string; reason: string }>;
 
-const LAMBDA_BASIC_EXECUTION_ROLE = 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
-
 /** What this stack accepts, and why. */
 export function nagAcknowledgements(stack: SignupSyncStack): NagAcknowledgement[] {
   const functions = [stack.ingress.function, stack.sync.function];
@@ -28,18 +26,12 @@ export function nagAcknowledgements(stack: SignupSyncStack): NagAcknowledgement[
           'It is an AWS-supported LTS runtime; moving to Node 24 is a separate, tested change.',
       },
       {
-        scope: fn,
+        // The function's own role (infra/constructs/node-function.ts), where the tracing grant lands.
+        scope: fn.role ?? fn,
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
           'The only wildcard is the one active X-Ray tracing adds: xray:PutTraceSegments and xray:PutTelemetryRecords, which support no ' +
           'resource-level permissions (AWS X-Ray IAM reference). Every data-plane grant stays on a single resource ARN.',
-      },
-      {
-        scope: fn,
-        id: LAMBDA_BASIC_EXECUTION_ROLE,
-        reason:
-          'AWSLambdaBasicExecutionRole is the AWS-maintained minimal logging policy (logs:CreateLogGroup, CreateLogStream, PutLogEvents) and nothing else; ' +
-          'every data-plane permission (queue, DLQ, secret) is a separate least-privilege grant on a single resource ARN.',
       },
     ]),
     {

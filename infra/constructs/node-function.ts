@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -16,7 +17,8 @@ export type SignupFunctionProps = Readonly<{
 /**
  * Our Lambda defaults in one place: Node 22 on arm64 (cheaper, and matches the tooling here; see
  * toolchain.md), bundled by local esbuild (no Docker), minified with source maps, X-Ray tracing, its own
- * log group.
+ * log group, and its own role that may write to that log group only (instead of the managed
+ * AWSLambdaBasicExecutionRole, which allows every log group in the account).
  */
 export class SignupFunction extends Construct {
   readonly function: NodejsFunction;
@@ -27,7 +29,14 @@ export class SignupFunction extends Construct {
       retention: props.logRetentionDays as RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    const role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.description}: writes its own log group; data-plane grants are added by the stack`,
+    });
+    // logs:CreateLogStream and logs:PutLogEvents on this group; the group exists, so no CreateLogGroup.
+    logGroup.grantWrite(role);
     this.function = new NodejsFunction(this, 'Function', {
+      role,
       entry: props.entry,
       handler: 'handler',
       description: props.description,

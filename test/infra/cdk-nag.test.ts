@@ -75,8 +75,6 @@ describe('cdk-nag AwsSolutions', () => {
     expect(acknowledgements.map((ack) => ack.id).sort()).toEqual(
       [
         'AwsSolutions-APIG4',
-        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
         // X-Ray's two actions, which take no resource ARN (one per function).
         'AwsSolutions-IAM5[Resource::*]',
         'AwsSolutions-IAM5[Resource::*]',

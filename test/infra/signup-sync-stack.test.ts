@@ -97,6 +97,10 @@ describe('functions', () => {
 
 /** Active tracing's grant: X-Ray takes no resource ARN, and these are the only wildcard actions. */
 const X_RAY_ACTIONS = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+
+/** The log group the function writes to (its LoggingConfig). */
+const logGroupOf = (functionId: string): string => template.toJSON().Resources[functionId].Properties.LoggingConfig.LogGroup.Ref;
 
 describe('least privilege', () => {
   it('lets the ingest send to the signups queue and read the sources secret, and nothing else', () => {
@@ -106,7 +110,21 @@ describe('least privilege', () => {
     expect(on({ 'Fn::GetAtt': [queueId, 'Arn'] })).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'].sort());
     expect(on({ Ref: sourcesSecretId })).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
     expect(on('*')).toEqual(X_RAY_ACTIONS);
-    expect(actionsOf(statements)).toHaveLength(7);
+    expect(on({ 'Fn::GetAtt': [logGroupOf(ingestId), 'Arn'] })).toEqual(LOG_ACTIONS);
+    expect(actionsOf(statements)).toHaveLength(9);
+  });
+
+  it("gives each function a role of its own that writes only to the function's log group (no managed policy)", () => {
+    const roles = [ingestId, syncId].map((id) => roleOfFunction(template, id));
+    expect(new Set(roles).size).toBe(2);
+    for (const [index, functionId] of [ingestId, syncId].entries()) {
+      const role = template.toJSON().Resources[roles[index]!].Properties;
+      expect(role.ManagedPolicyArns).toBeUndefined();
+      expect(role.AssumeRolePolicyDocument.Statement).toEqual([expect.objectContaining({ Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' })]);
+      const logStatements = statementsOfRole(template, roles[index]!).filter((statement) => actionsOf([statement]).some((action) => action.startsWith('logs:')));
+      expect(logStatements.map((statement) => statement.Resource)).toEqual([{ 'Fn::GetAtt': [logGroupOf(functionId), 'Arn'] }]);
+    }
+    expect(logGroupOf(ingestId)).not.toBe(logGroupOf(syncId));
   });
 
   it('lets the sync read the token, consume the queue and send to the DLQ only', () => {
@@ -119,8 +137,9 @@ describe('least privilege', () => {
     expect(onQueue).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']));
     expect(onQueue).not.toContain('sqs:SendMessage');
     expect(on('*')).toEqual(X_RAY_ACTIONS);
+    expect(on({ 'Fn::GetAtt': [logGroupOf(syncId), 'Arn'] })).toEqual(LOG_ACTIONS);
     // No other resources at all (the log-hash key is resolved at deploy time, not read at run time).
-    expect(statements.every((statement) => statement.Resource === '*' || [secretId, deadLetterId, queueId].some((id) => JSON.stringify(statement.Resource).includes(id)))).toBe(true);
+    expect(statements.every((statement) => statement.Resource === '*' || [secretId, deadLetterId, queueId, logGroupOf(syncId)].some((id) => JSON.stringify(statement.Resource).includes(id)))).toBe(true);
   });
 
   it('gives no one else the token', () => {
@@ -180,7 +199,7 @@ describe('sources secret', () => {
     byArn.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ SOURCES_SECRET: arn }) } });
     const readers = Object.values(byArn.findResources('AWS::IAM::Policy')).filter((policy) => JSON.stringify(policy).includes(arn));
     expect(readers).toHaveLength(1);
-    expect(JSON.stringify(readers[0])).toContain('IngestFunction');
+    expect(JSON.stringify(readers[0])).toContain('IngressIngestRole');
   });
 });
 
