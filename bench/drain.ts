@@ -9,6 +9,7 @@ import { DEFAULT_CUSTOMER_OPTIONS } from '../shared/sync/customer-mapping';
 import type { SyncOutcome } from '../shared/sync/outcome';
 import { createExistingShare, type ExistingShare } from '../shared/sync/existing-share';
 import { createQuotaPacer, type QuotaPacer } from '../shared/sync/quota-pacer';
+import { DEFERRAL_BACKOFF_SECONDS } from '../shared/sync/redelivery-delay';
 import { drainThroughEventSource, type EventSourceStats, type SqsHandler } from './lib/event-source';
 import { MemoryQueue } from './lib/memory-queue';
 import { makePerEventHandler } from './lib/per-event-handler';
@@ -221,6 +222,7 @@ export async function runDrain(sandbox: BigCommerceSandbox, settings: DrainSetti
         reserveMs: scaled(DEPLOYED.reserveMs),
         minRequestMs: scaled(DEPLOYED.minRequestMs),
         baseBackoffMs: scaled(DEPLOYED.baseBackoffMs),
+        deferralBackoffSeconds: DEFERRAL_BACKOFF_SECONDS.map((seconds) => scaled(seconds * 1000) / 1000),
       },
       onOutcomes: (outcomes) => {
         for (const [id, outcome] of outcomes) onOutcome(id, outcome);

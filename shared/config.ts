@@ -3,6 +3,7 @@ import { parseIngestSources } from './ingest/ingest-sources';
 import { SourceConfigError } from './sources/errors';
 import type { SourceConfig } from './sources/source-config';
 import { customFieldMapSchema, type CustomerOptions } from './sync/customer-mapping';
+import { DEFERRAL_BACKOFF_SECONDS, MAX_VISIBILITY_SECONDS } from './sync/redelivery-delay';
 import type { ConflictPolicy } from './sync/sync-engine';
 
 /**
@@ -24,6 +25,11 @@ const intList = z
   .string()
   .regex(/^\d+(,\d+)*$/, { message: 'must be comma-separated channel ids, e.g. 1,2' })
   .transform((value) => value.split(',').map(Number));
+const secondsList = z
+  .string()
+  .regex(/^\d+(,\d+)*$/, { message: `must be comma-separated whole seconds, e.g. ${DEFERRAL_BACKOFF_SECONDS.join(',')}` })
+  .transform((value) => value.split(',').map(Number))
+  .refine((seconds) => seconds.every((value) => value >= 1 && value <= MAX_VISIBILITY_SECONDS), { message: `each must be 1 to ${MAX_VISIBILITY_SECONDS} (SQS's visibility limit)` });
 const jsonOf = <T extends z.ZodType>(schema: T) =>
   z
     .string()
@@ -66,6 +72,9 @@ const syncEnvSchema = z.object({
   SEND_WELCOME_EMAIL: booleanFlag,
   FORCE_PASSWORD_RESET: booleanFlag,
   CUSTOM_FIELD_MAP: jsonOf(customFieldMapSchema).default({}),
+  // How long a deferred signup stays invisible, by delivery (shared/sync/redelivery-delay.ts); tests and
+  // the chaos run shorten it along with the visibility timeout.
+  DEFERRAL_BACKOFF_SECONDS: secondsList.optional(),
 });
 
 export type IngestConfig = Readonly<{
@@ -89,6 +98,7 @@ export type SyncConfig = Readonly<{
   maxConcurrency: number;
   conflictPolicy: ConflictPolicy;
   customer: CustomerOptions;
+  deferralBackoffSeconds: readonly number[];
 }>;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -133,6 +143,7 @@ export function loadSyncConfig(env: Env = process.env): SyncConfig {
     logHashKey: parsed.LOG_HASH_KEY,
     maxConcurrency: parsed.SYNC_MAX_CONCURRENCY,
     conflictPolicy: parsed.CONFLICT_POLICY,
+    deferralBackoffSeconds: parsed.DEFERRAL_BACKOFF_SECONDS ?? DEFERRAL_BACKOFF_SECONDS,
     customer: {
       ...(parsed.CUSTOMER_CHANNEL_IDS ? { channelIds: parsed.CUSTOMER_CHANNEL_IDS } : {}),
       ...(parsed.CUSTOMER_ORIGIN_CHANNEL_ID !== undefined ? { originChannelId: parsed.CUSTOMER_ORIGIN_CHANNEL_ID } : {}),

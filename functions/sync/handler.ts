@@ -46,7 +46,7 @@ export const handler = makeSyncHandler({
   resolveAttributes: createAttributeResolver(api, config.customer.customFieldMap),
   logger,
   hashEmail: createEmailHasher(config.logHashKey),
-  options: { conflictPolicy: config.conflictPolicy, customer: config.customer, requestTimeoutMs: config.requestTimeoutMs },
+  options: { conflictPolicy: config.conflictPolicy, customer: config.customer, requestTimeoutMs: config.requestTimeoutMs, deferralBackoffSeconds: config.deferralBackoffSeconds },
   onOutcomes: (outcomes, _records, messages) => metrics.onOutcomes(outcomes, messages),
   edge: [captureLambdaHandler(tracer), injectLambdaContext(powertools.logger), logMetrics(powertools.metrics, { captureColdStartMetric: true })],
 });

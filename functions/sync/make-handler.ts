@@ -2,15 +2,14 @@ import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes } from 'aws-lambda';
 import { describeError, type Logger } from '../../shared/logger';
-import { processSignupRecords, type ProcessRecordsDeps, type QueueRecord } from '../../shared/sync/process-signup-records';
+import { processSignupRecords, type ProcessRecordsDeps, type ProcessRecordsOptions, type QueueRecord } from '../../shared/sync/process-signup-records';
 import type { SignupMessage } from '../../shared/signup/signup-schema';
 import type { SyncOutcome } from '../../shared/sync/outcome';
-import type { SyncEngineOptions } from '../../shared/sync/sync-engine';
 
 export type SyncHandlerDeps = Omit<ProcessRecordsDeps, 'remainingTimeMs'> &
   Readonly<{
     logger: Logger;
-    options: Omit<SyncEngineOptions, 'attributeIds'>;
+    options: ProcessRecordsOptions;
     /** Sees every message's outcome (local mode's status page, benchmarks); metrics hook in here too. */
     onOutcomes?: (outcomes: ReadonlyMap<string, SyncOutcome>, records: readonly QueueRecord[], messages: ReadonlyMap<string, SignupMessage>) => void;
     /** Outermost middlewares (Powertools logger context, metrics flush, tracing): their `after` runs last. */

@@ -70,6 +70,8 @@ export type LocalModeOptions = Readonly<{
   bigCommerce?: Readonly<{ storeHash: string; token: string; apiUrl?: string }>;
   /** The sync's BIGCOMMERCE_REQUEST_TIMEOUT_MS (default 10 s, as deployed); chaos runs shorten it. */
   bigCommerceRequestTimeoutMs?: number;
+  /** The sync's DEFERRAL_BACKOFF_SECONDS (default 1 min … 12 h, as deployed); chaos runs shorten it with the visibility timeout. */
+  deferralBackoffSeconds?: readonly number[];
   /** Timings (tests shorten them); default from cdk.json. */
   timings?: TimingOverrides;
   /** cdk.json to read `signupSync` settings from. */
@@ -233,6 +235,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         ...(env['LOG_HASH_KEY'] ? { logHashKey: env['LOG_HASH_KEY'] } : {}),
       }),
       ...(options.bigCommerceRequestTimeoutMs !== undefined ? { BIGCOMMERCE_REQUEST_TIMEOUT_MS: String(options.bigCommerceRequestTimeoutMs) } : {}),
+      ...(options.deferralBackoffSeconds !== undefined ? { DEFERRAL_BACKOFF_SECONDS: options.deferralBackoffSeconds.join(',') } : {}),
     });
     const syncLogger = makeLogger('signup-sync');
     const tokenSource = localTokenSource(bigCommerce.token);
@@ -254,7 +257,12 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       resolveAttributes: createAttributeResolver(api, syncConfig.customer.customFieldMap),
       logger: syncLogger,
       hashEmail: createEmailHasher(syncConfig.logHashKey),
-      options: { conflictPolicy: syncConfig.conflictPolicy, customer: syncConfig.customer, requestTimeoutMs: syncConfig.requestTimeoutMs },
+      options: {
+        conflictPolicy: syncConfig.conflictPolicy,
+        customer: syncConfig.customer,
+        requestTimeoutMs: syncConfig.requestTimeoutMs,
+        deferralBackoffSeconds: syncConfig.deferralBackoffSeconds,
+      },
       onOutcomes: recorder.record,
     });
 

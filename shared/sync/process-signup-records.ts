@@ -6,6 +6,7 @@ import type { DeadLetterQueue, RejectedRecord, VisibilityControl } from '../queu
 import type { AttributeIds } from './customer-mapping';
 import { decodeSignupMessage } from './decode-message';
 import type { SyncOutcome } from './outcome';
+import { redeliveryDelaySeconds } from './redelivery-delay';
 import { syncSignups, type SyncEngineDeps, type SyncEngineOptions, type SyncItem } from './sync-engine';
 
 /** One queue message as the sync sees it, independent of Lambda's event types. */
@@ -17,19 +18,6 @@ export type QueueRecord = Readonly<{
   /** SQS's ApproximateReceiveCount (1 on the first delivery). */
   receiveCount?: number;
 }>;
-
-/**
- * A revoked token or a broken mapping is not the data's fault, and every redelivery spends one of the
- * queue's maxReceiveCount. Backing off by receive count (1 min, 5 min, 30 min, 2 h, then SQS's 12 h
- * maximum) gives an operator about 15 hours, instead of 5 visibility timeouts, before the backlog
- * reaches the DLQ (from where `dlq redrive` brings it back).
- */
-export const CONFIGURATION_BACKOFF_SECONDS = [60, 300, 1_800, 7_200, 43_200] as const;
-
-function configurationBackoffSeconds(receiveCount: number | undefined): number {
-  const index = Math.min(Math.max(1, receiveCount ?? 1), CONFIGURATION_BACKOFF_SECONDS.length) - 1;
-  return CONFIGURATION_BACKOFF_SECONDS[index]!;
-}
 
 export type ProcessRecordsDeps = SyncEngineDeps &
   Readonly<{
@@ -73,11 +61,13 @@ function logDecision(logger: Logger, hashEmail: EmailHasher, messageId: string, 
  * The sync use case: decode -> sync with BigCommerce -> rejected to the DLQ -> deferred back to SQS.
  * A message is only reported done once it is a customer or safely in the DLQ.
  */
-export async function processSignupRecords(
-  records: readonly QueueRecord[],
-  deps: ProcessRecordsDeps,
-  options: Omit<SyncEngineOptions, 'attributeIds'>,
-): Promise<ProcessRecordsResult> {
+export type ProcessRecordsOptions = Omit<SyncEngineOptions, 'attributeIds'> &
+  Readonly<{
+    /** Invisibility of a deferred message by delivery (default DEFERRAL_BACKOFF_SECONDS). */
+    deferralBackoffSeconds?: readonly number[];
+  }>;
+
+export async function processSignupRecords(records: readonly QueueRecord[], deps: ProcessRecordsDeps, options: ProcessRecordsOptions): Promise<ProcessRecordsResult> {
   const { logger } = deps;
   const outcomes = new Map<string, SyncOutcome>();
   const items: SyncItem[] = [];
@@ -109,10 +99,8 @@ export async function processSignupRecords(
     if (outcome.status === 'rejected') rejected.push({ messageId: id, body: record.body, attributes: record.attributes, rejection: outcome.rejection });
     if (outcome.status === 'deferred') {
       retry.add(id);
-      if (outcome.retryAfterMs !== undefined) delayed.push({ messageId: id, receiptHandle: record.receiptHandle, seconds: outcome.retryAfterMs / 1000 });
-      else if (outcome.reason === 'unauthorized' || outcome.reason === 'configuration') {
-        delayed.push({ messageId: id, receiptHandle: record.receiptHandle, seconds: configurationBackoffSeconds(record.receiveCount) });
-      }
+      const seconds = redeliveryDelaySeconds(outcome.reason, record.receiveCount, outcome.retryAfterMs, options.deferralBackoffSeconds);
+      if (seconds !== undefined) delayed.push({ messageId: id, receiptHandle: record.receiptHandle, seconds });
     }
   }
 

@@ -7,6 +7,8 @@ import { queueDepth, type QueueDepth } from '../../infra/local/sqs/queue-ops';
 import { toSignupMessages } from '../../shared/ingest/signup-batch';
 import { createSqsDeadLetterQueue } from '../../shared/queue/dead-letter-queue';
 import { signupSchema } from '../../shared/signup/signup-schema';
+import { DEFERRAL_BACKOFF_SECONDS } from '../../shared/sync/redelivery-delay';
+import { VISIBILITY_TIMEOUT_FACTOR } from '../../infra/constructs/signup-queues';
 import { makePlan, REJECT_EMAIL_PATTERN, type Plan, type PlannedRequest } from './plan';
 import { reconcile, type Reconciliation } from './reconcile';
 import { createSender, type SenderStats } from './sender';
@@ -45,6 +47,13 @@ export type ChaosOptions = Readonly<{
   /** Checks the checker: damage the result on purpose after settling ('lose' | 'duplicate' | 'reject'). */
   sabotage?: 'lose' | 'duplicate' | 'reject';
 }>;
+
+/** The deployed visibility timeout: 6 x the 30 s sync timeout (infra/constructs/signup-queues.ts). */
+const DEPLOYED_VISIBILITY_SECONDS = 30 * VISIBILITY_TIMEOUT_FACTOR;
+
+/** The deployed deferral backoff (1 min … 12 h), shortened in proportion to the visibility timeout. */
+export const chaosDeferralBackoff = (visibilityTimeoutSeconds: number): number[] =>
+  DEFERRAL_BACKOFF_SECONDS.map((seconds) => Math.max(1, Math.round((seconds * visibilityTimeoutSeconds) / DEPLOYED_VISIBILITY_SECONDS)));
 
 export type ChaosReport = Readonly<{
   options: Omit<ChaosOptions, 'progress'>;
@@ -149,6 +158,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       rejectEmails: REJECT_EMAIL_PATTERN,
     },
     bigCommerceRequestTimeoutMs: options.requestTimeoutMs,
+    deferralBackoffSeconds: chaosDeferralBackoff(options.visibilityTimeoutSeconds),
     timings: {
       syncTimeoutMs: options.syncTimeoutMs,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,

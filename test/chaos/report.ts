@@ -1,4 +1,4 @@
-import type { ChaosReport } from './chaos-run';
+import { chaosDeferralBackoff, type ChaosReport } from './chaos-run';
 import { describeSchedule } from './schedule';
 
 const n = (value: number) => value.toLocaleString('en-US');
@@ -49,7 +49,7 @@ export function formatReport(report: ChaosReport): string {
       ? [`NOT exercised        ${report.exercised.filter((item) => item.count <= 0).map((item) => `${item.what}${item.required ? ' [required: fails the run]' : ''}`).join('; ')}`]
       : []),
     '',
-    `Settings: quota 150 / 30 s × ${o.timeScale} (${seconds(30_000 * o.timeScale)} windows), ${o.maxConcurrency} pollers, batching window ${seconds(o.batchingWindowMs)}, sync timeout ${seconds(o.syncTimeoutMs)}, visibility ${o.visibilityTimeoutSeconds} s, BigCommerce request timeout ${seconds(o.requestTimeoutMs)}, DLQ after ${o.maxReceiveCount} receives`,
+    `Settings: quota 150 / 30 s × ${o.timeScale} (${seconds(30_000 * o.timeScale)} windows), ${o.maxConcurrency} pollers, batching window ${seconds(o.batchingWindowMs)}, sync timeout ${seconds(o.syncTimeoutMs)}, visibility ${o.visibilityTimeoutSeconds} s, deferral backoff ${chaosDeferralBackoff(o.visibilityTimeoutSeconds).join('/')} s, BigCommerce request timeout ${seconds(o.requestTimeoutMs)}, DLQ after ${o.maxReceiveCount} receives`,
   ];
   return lines.join('\n');
 }

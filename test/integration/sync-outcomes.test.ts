@@ -90,24 +90,26 @@ describe('SQS -> sync handler -> BigCommerce sandbox, with the event source mapp
   });
 
   it('leaves deferred messages on the queue while BigCommerce answers 503, and creates them on redelivery', async () => {
-    // Arrange: four 503s in a row exhaust the sync's retries within one invocation.
+    // Arrange: four 503s in a row exhaust the sync's retries within one invocation. The deferral backoff
+    // (1 min on a first delivery when deployed) is shortened to 3 s so the redelivery comes within the test.
     const { sandbox } = bed();
     sandbox.setFaults({ script: [503, 503, 503, 503] });
     const deployment = await bed().deploy();
     await bed().ingest(deployment, [aSignup(), aSignup(), aSignup()]);
-    const sync = bed().loadSync(deployment);
+    const sync = bed().loadSync(deployment, { DEFERRAL_BACKOFF_SECONDS: '3,600' });
 
-    // Act: the first delivery (visibility shortened to 4 s for this receive, so the redelivery comes quickly) ...
-    const first = await bed().poll(deployment, sync, { visibilityTimeoutSeconds: 4 });
+    // Act: the first delivery, received with a 60 s visibility timeout: only the sync's
+    // ChangeMessageVisibilityBatch to the 3 s backoff can bring the messages back within the next poll ...
+    const first = await bed().poll(deployment, sync, { visibilityTimeoutSeconds: 60 });
     const afterFirst = { depth: await bed().depth(deployment.signupQueue.url), customers: sandbox.customers().length };
     // ... and the redelivery once BigCommerce is back.
-    const second = await bed().poll(deployment, sync, { waitTimeSeconds: 8 });
+    const second = await bed().poll(deployment, sync, { waitTimeSeconds: 10 });
 
     // Assert
     expect(first.received).toHaveLength(3);
     expect(first.response).toEqual({ batchItemFailures: first.received.map((message) => ({ itemIdentifier: message.MessageId })) });
     expect(first.deleted).toEqual([]);
-    // Still on the queue (in flight until the 4 s pass; visible after, on a slow machine).
+    // Still on the queue (in flight until the 3 s pass; visible after, on a slow machine).
     expect(afterFirst.depth.visible + afterFirst.depth.inFlight).toBe(3);
     expect(afterFirst.customers).toBe(0);
     expect(sandbox.stats().requests['POST 503']).toBe(4);
@@ -154,10 +156,11 @@ describe('SQS -> sync handler -> BigCommerce sandbox, with the event source mapp
     sandbox.setFaults({ rate: 1, kinds: [503] });
     const deployment = await bed().deploy();
     await bed().ingest(deployment, [aSignup({ email: 'doomed@example.com' })]);
-    const sync = bed().loadSync(deployment);
 
     // Act: poll like the event source mapping until the queue has nothing left to deliver. Each receive
-    // hides the message for 1 s only, and each invocation has 3.5 s (the sync defers after one retry).
+    // hides the message for 1 s only (the deferral backoff too), and each invocation has 3.5 s (the sync
+    // defers after one retry).
+    const sync = bed().loadSync(deployment, { DEFERRAL_BACKOFF_SECONDS: '1' });
     const receiveCounts: string[] = [];
     let original: Message | undefined;
     for (let polls = 0; polls < maxReceiveCount + 3; polls += 1) {

@@ -165,6 +165,24 @@ describe('sync handler', () => {
     expect(timeouts).toEqual([60, 1_800, 43_200, 43_200]);
   });
 
+  it('backs a BigCommerce outage off by receive count, so signups ride out hours of 5xx before the DLQ', async () => {
+    sqsMock.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
+    const { handler, bigcommerce } = buildSync(() => ({ status: 503, body: { status: 503, title: 'Service Unavailable' } }));
+    const delivery = (receiveCount: number) => {
+      const record = anSqsRecord(aSignupMessage());
+      return { ...record, attributes: { ...record.attributes, ApproximateReceiveCount: String(receiveCount) } };
+    };
+    const records = [delivery(1), delivery(2), delivery(4)];
+
+    const result = await handler(anSqsEvent(records), aLambdaContext());
+
+    expect(result.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(records.map((record) => record.messageId).sort());
+    expect(bigcommerce.posts().length).toBeGreaterThan(0);
+    expect(sqsMock).not.toHaveReceivedCommand(SendMessageBatchCommand);
+    const timeouts = sqsMock.commandCalls(ChangeMessageVisibilityBatchCommand).flatMap((call) => call.args[0].input.Entries!.map((entry) => [entry.Id, entry.VisibilityTimeout]));
+    expect(Object.fromEntries(timeouts)).toEqual({ [records[0]!.messageId]: 60, [records[1]!.messageId]: 300, [records[2]!.messageId]: 7_200 });
+  });
+
   it('defers the batch on a 429 it has no time to wait for, keeping the messages invisible until the reset', async () => {
     const { handler } = buildSync(() => ({
       status: 429,
