@@ -57,16 +57,16 @@ function logDecision(logger: Logger, hashEmail: EmailHasher, messageId: string, 
   else logger.info('signup decision', fields);
 }
 
-/**
- * The sync use case: decode -> sync with BigCommerce -> rejected to the DLQ -> deferred back to SQS.
- * A message is only reported done once it is a customer or safely in the DLQ.
- */
 export type ProcessRecordsOptions = Omit<SyncEngineOptions, 'attributeIds'> &
   Readonly<{
     /** Invisibility of a deferred message by delivery (default DEFERRAL_BACKOFF_SECONDS). */
     deferralBackoffSeconds?: readonly number[];
   }>;
 
+/**
+ * The sync use case: decode -> sync with BigCommerce -> rejected to the DLQ -> deferred back to SQS.
+ * A message is only reported done once it is a customer or safely in the DLQ.
+ */
 export async function processSignupRecords(records: readonly QueueRecord[], deps: ProcessRecordsDeps, options: ProcessRecordsOptions): Promise<ProcessRecordsResult> {
   const { logger } = deps;
   const outcomes = new Map<string, SyncOutcome>();
