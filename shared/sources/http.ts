@@ -85,7 +85,8 @@ export function bodyText(body: Buffer): string {
 export function parseJsonBody(request: RawRequest): unknown {
   const contentType = requestContentType(request);
   if (contentType && !isJsonMediaType(contentType.mediaType) && contentType.mediaType !== 'text/plain') {
-    throw new SourcePayloadError(`Unsupported content type ${contentType.mediaType}; expected application/json`, {
+    // The message is logged, so it names what is expected, not the sender's header value.
+    throw new SourcePayloadError('Unsupported content type; expected application/json', {
       statusCode: 415,
       field: 'content-type',
     });

@@ -228,13 +228,21 @@ describe('POST /sources/{sourceId}', () => {
     const logger = createLogger('test', { write: (line) => lines.push(line) });
     const ingest = anIngestHandler({ queue: fakeQueue().queue, logger });
 
-    // Act
+    // Act: every delivery, a refused signature, and authentic refusals built around sender-chosen values
+    // (a content type and an event type carrying a name or an email) that a log line must not repeat
     for (const kind of KINDS) await ingest(deliveryEvent(kind));
     await ingest(deliveryEvent('kit', { headers: { 'x-kit-signature': 't=1,v1=00' } }));
+    const refusals = await Promise.all([
+      ingest(deliveryEvent('typeform', { headers: { 'content-type': 'lovelace/ada' } })),
+      ingest(deliveryEvent('mailchimp', { headers: { 'content-type': 'lovelace/ada' } })),
+      ingest(deliveryEvent('mailchimp', { body: DELIVERIES.mailchimp.body.toString().replace('type=subscribe', 'type=ada%40example.com') })),
+    ]);
 
     // Assert
+    expect(refusals.map((response) => response.statusCode)).toEqual([415, 415, 200]);
     const log = lines.join('\n');
     expect(lines.length).toBeGreaterThan(KINDS.length);
+    expect(log.toLowerCase()).not.toContain('lovelace');
     for (const secret of Object.values(SECRETS)) expect(log).not.toContain(secret);
     for (const personal of ['ada@example.com', 'Lovelace', 'api@mailchimp.com', 'laura@example.com', 'kin@example.com', 'Biller', 'Zaphod']) expect(log).not.toContain(personal);
   });

@@ -39,10 +39,11 @@ export function parseFormBody(request: RawRequest): FormField[] {
     return parseUrlEncoded(request.body);
   }
   if (contentType.mediaType === 'multipart/form-data') return parseMultipart(request.body, contentType);
-  throw new SourcePayloadError(
-    `Unsupported content type ${contentType.mediaType}; expected application/x-www-form-urlencoded or multipart/form-data`,
-    { statusCode: 415, field: 'content-type' },
-  );
+  // The message is logged, so it names what is expected, not the sender's header value.
+  throw new SourcePayloadError('Unsupported content type; expected application/x-www-form-urlencoded or multipart/form-data', {
+    statusCode: 415,
+    field: 'content-type',
+  });
 }
 
 /** Looks a form field up by exact name; the first non-empty value wins. */
