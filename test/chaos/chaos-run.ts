@@ -2,6 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { createPrng } from '../../infra/local/bigcommerce-sandbox/prng';
 import type { SandboxStats } from '../../infra/local/bigcommerce-sandbox';
 import { startLocalMode, type LocalMode, type StatusSnapshot } from '../../infra/local/local-mode';
+import { readStackConfig } from '../../infra/local/local-settings';
 import { listDeadLetters } from '../../infra/local/operator/dead-letters';
 import { queueDepth, type QueueDepth } from '../../infra/local/sqs/queue-ops';
 import { toSignupMessages } from '../../shared/ingest/signup-batch';
@@ -48,12 +49,12 @@ export type ChaosOptions = Readonly<{
   sabotage?: 'lose' | 'duplicate' | 'reject';
 }>;
 
-/** The deployed visibility timeout: 6 x the 30 s sync timeout (infra/constructs/signup-queues.ts). */
-const DEPLOYED_VISIBILITY_SECONDS = 30 * VISIBILITY_TIMEOUT_FACTOR;
-
 /** The deployed deferral backoff (1 min … 12 h), shortened in proportion to the visibility timeout. */
-export const chaosDeferralBackoff = (visibilityTimeoutSeconds: number): number[] =>
-  DEFERRAL_BACKOFF_SECONDS.map((seconds) => Math.max(1, Math.round((seconds * visibilityTimeoutSeconds) / DEPLOYED_VISIBILITY_SECONDS)));
+export function chaosDeferralBackoff(visibilityTimeoutSeconds: number): number[] {
+  // The deployed visibility timeout: VISIBILITY_TIMEOUT_FACTOR x cdk.json's sync timeout (infra/constructs/signup-queues.ts).
+  const deployedVisibilitySeconds = readStackConfig().syncTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR;
+  return DEFERRAL_BACKOFF_SECONDS.map((seconds) => Math.max(1, Math.round((seconds * visibilityTimeoutSeconds) / deployedVisibilitySeconds)));
+}
 
 export type ChaosReport = Readonly<{
   options: Omit<ChaosOptions, 'progress'>;
