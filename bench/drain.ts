@@ -15,22 +15,31 @@ import { MemoryQueue } from './lib/memory-queue';
 import { makePerEventHandler } from './lib/per-event-handler';
 import { makeSignupMessages, seededRandom } from './lib/signups';
 import { percentile } from './lib/stats';
+import { VISIBILITY_TIMEOUT_FACTOR } from '../infra/constructs/signup-queues';
+import { readStackConfig } from '../infra/local/local-settings';
+import { DEFAULT_BIGCOMMERCE_REQUEST_TIMEOUT_MS } from '../shared/config';
+import { MAX_CUSTOMERS_PER_REQUEST, SYNC_ENGINE_DEFAULTS } from '../shared/sync/sync-engine';
 
-/** The deployed defaults (infra/stack-config.ts, shared/config.ts, sync-engine.ts), in production ms. */
+const stack = readStackConfig();
+
+/**
+ * The deployed settings, in production ms, read from where the deployment takes them: cdk.json (through
+ * infra/stack-config.ts), the queue construct, shared/config.ts and the engine's defaults. The quota is
+ * BigCommerce's Standard plan.
+ */
 export const DEPLOYED = {
   quota: 150,
   windowMs: 30_000,
-  functionTimeoutMs: 30_000,
-  /** 6 x the function timeout (infra/constructs/signup-queues.ts). */
-  visibilityTimeoutMs: 180_000,
-  batchingWindowMs: 5_000,
-  maxReceiveCount: 5,
-  maxConcurrency: 2,
-  batchSize: 10,
-  requestTimeoutMs: 10_000,
-  reserveMs: 2_000,
-  minRequestMs: 1_000,
-  baseBackoffMs: 200,
+  functionTimeoutMs: stack.syncTimeoutSeconds * 1000,
+  visibilityTimeoutMs: stack.syncTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR * 1000,
+  batchingWindowMs: stack.batchingWindowSeconds * 1000,
+  maxReceiveCount: stack.maxReceiveCount,
+  maxConcurrency: stack.maxConcurrency,
+  batchSize: MAX_CUSTOMERS_PER_REQUEST,
+  requestTimeoutMs: DEFAULT_BIGCOMMERCE_REQUEST_TIMEOUT_MS,
+  reserveMs: SYNC_ENGINE_DEFAULTS.reserveMs,
+  minRequestMs: SYNC_ENGINE_DEFAULTS.minRequestMs,
+  baseBackoffMs: SYNC_ENGINE_DEFAULTS.baseBackoffMs,
 } as const;
 
 export type Scenario = Readonly<{

@@ -390,8 +390,8 @@ function findings(runs: readonly DrainRun[], cold: ColdStart | undefined, args: 
       `**Slower answers leave maxConcurrency ${latency.concurrency} little headroom.** With an assumed 300 ms per request, ${latency.unusedInCompleteWindows} quota units ` +
         `stayed unused in ${Math.max(0, latency.windows.length - 1)} complete windows: ${pct(fraction)} of the quota-bound rate` +
         `${short ? ', below the 97 % target' : ''}, with ${ms(latency.gapMsTotal)} of gaps between windows (a request sent at the reset is admitted one latency later). ` +
-        `Each environment has one request in flight at a time, so ${latency.concurrency} environments offer at most ${latency.concurrency} × 30 s ÷ 0.3 s = ` +
-        `${(latency.concurrency * 30) / 0.3} requests per window against a quota of ${DEPLOYED.quota}, before their own receive, decode and pacing time; on a ` +
+        `Each environment has one request in flight at a time, so ${latency.concurrency} environments offer at most ${latency.concurrency} × ${DEPLOYED.windowMs / 1000} s ÷ 0.3 s = ` +
+        `${(latency.concurrency * DEPLOYED.windowMs) / 300} requests per window against a quota of ${DEPLOYED.quota}, before their own receive, decode and pacing time; on a ` +
         'busy machine the same run has come out anywhere from about 90 % to 99 %. This is a deployment setting, not an engine fault: a third ' +
         'environment fills the window' +
         (c5
@@ -472,7 +472,7 @@ ${notes.map((note) => `- ${note}`).join('\n')}
   a company, a quarter with an address) are put on an in-memory SQS queue and drained by a model of the Lambda event source
   mapping: \`maxConcurrency\` pollers (one Lambda execution environment each, so each has its own handler instance, BigCommerce
   client, quota pacer and existing-signup share, as separate Lambdas would), batches of up to ${DEPLOYED.batchSize}, a ${DEPLOYED.batchingWindowMs / 1000} s batching window for partial batches,
-  visibility timeout ${DEPLOYED.visibilityTimeoutMs / 1000} s (6 × the ${DEPLOYED.functionTimeoutMs / 1000} s function timeout), \`batchItemFailures\` redelivered after the visibility
+  visibility timeout ${DEPLOYED.visibilityTimeoutMs / 1000} s (${DEPLOYED.visibilityTimeoutMs / DEPLOYED.functionTimeoutMs} × the ${DEPLOYED.functionTimeoutMs / 1000} s function timeout), \`batchItemFailures\` redelivered after the visibility
   timeout or the ChangeMessageVisibility delay the handler asks for, receive counts, and a move to the DLQ after ${DEPLOYED.maxReceiveCount} receives.
   The handler is the real \`makeSyncHandler\` with the real \`BigCommerceClient\` over HTTP to the sandbox
   (infra/local/bigcommerce-sandbox), its pacer and existing share built as functions/sync/handler.ts builds them:

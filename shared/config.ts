@@ -18,6 +18,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** BigCommerce answers in well under a second; 10 s leaves room for a slow store without eating the invocation. */
+export const DEFAULT_BIGCOMMERCE_REQUEST_TIMEOUT_MS = 10_000;
+
 const queueUrl = z.url({ message: 'must be an SQS queue URL' });
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const booleanFlag = z.enum(['true', 'false']).default('false').transform((value) => value === 'true');
@@ -59,7 +62,7 @@ const syncEnvSchema = z.object({
   BIGCOMMERCE_STORE_HASH: z.string().regex(/^[a-z0-9]+$/i, { message: 'must be the store hash, e.g. abc123' }),
   BIGCOMMERCE_TOKEN_SECRET: z.string().min(1, { message: 'must be the name or ARN of the token secret' }),
   BIGCOMMERCE_API_URL: z.url().default('https://api.bigcommerce.com'),
-  BIGCOMMERCE_REQUEST_TIMEOUT_MS: positiveInt(10_000),
+  BIGCOMMERCE_REQUEST_TIMEOUT_MS: positiveInt(DEFAULT_BIGCOMMERCE_REQUEST_TIMEOUT_MS),
   TOKEN_CACHE_TTL_SECONDS: positiveInt(300),
   // The event source's maxConcurrency: how many syncs share the store's quota (the pacer keeps that many - 1 back).
   SYNC_MAX_CONCURRENCY: positiveInt(2),

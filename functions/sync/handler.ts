@@ -14,6 +14,7 @@ import { createSqsDeadLetterQueue, createSqsVisibilityControl } from '../../shar
 import { createCachedSecret } from '../../shared/secrets/cached-secret';
 import { createAttributeResolver } from '../../shared/sync/attribute-resolver';
 import { createExistingShare } from '../../shared/sync/existing-share';
+import { processOptionsFrom } from '../../shared/sync/process-signup-records';
 import { createQuotaPacer } from '../../shared/sync/quota-pacer';
 import { makeSyncHandler } from './make-handler';
 
@@ -46,7 +47,7 @@ export const handler = makeSyncHandler({
   resolveAttributes: createAttributeResolver(api, config.customer.customFieldMap),
   logger,
   hashEmail: createEmailHasher(config.logHashKey),
-  options: { conflictPolicy: config.conflictPolicy, customer: config.customer, requestTimeoutMs: config.requestTimeoutMs, deferralBackoffSeconds: config.deferralBackoffSeconds },
+  options: processOptionsFrom(config),
   onOutcomes: (outcomes, _records, messages) => metrics.onOutcomes(outcomes, messages),
   edge: [captureLambdaHandler(tracer), injectLambdaContext(powertools.logger), logMetrics(powertools.metrics, { captureColdStartMetric: true })],
 });

@@ -11,6 +11,7 @@ import { createSqsSignupQueue } from '../../shared/queue/signup-queue';
 import type { SourceConfigInput } from '../../shared/sources/source-config';
 import { createAttributeResolver } from '../../shared/sync/attribute-resolver';
 import { createExistingShare } from '../../shared/sync/existing-share';
+import { processOptionsFrom } from '../../shared/sync/process-signup-records';
 import { createQuotaPacer } from '../../shared/sync/quota-pacer';
 import { startBigCommerceSandbox, type BigCommerceSandbox, type SandboxOptions } from './bigcommerce-sandbox';
 import { createEventSourceMapping, type EventSourceMapping, type InvocationReport, type PollerStats } from './event-source/event-source-mapping';
@@ -257,12 +258,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       resolveAttributes: createAttributeResolver(api, syncConfig.customer.customFieldMap),
       logger: syncLogger,
       hashEmail: createEmailHasher(syncConfig.logHashKey),
-      options: {
-        conflictPolicy: syncConfig.conflictPolicy,
-        customer: syncConfig.customer,
-        requestTimeoutMs: syncConfig.requestTimeoutMs,
-        deferralBackoffSeconds: syncConfig.deferralBackoffSeconds,
-      },
+      options: processOptionsFrom(syncConfig),
       onOutcomes: recorder.record,
     });
 

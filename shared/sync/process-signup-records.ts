@@ -1,4 +1,5 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
+import type { SyncConfig } from '../config';
 import { describeError, type Logger } from '../logger';
 import { createEmailHasher, type EmailHasher } from '../observability/email-hash';
 import type { SignupMessage } from '../signup/signup-schema';
@@ -62,6 +63,16 @@ export type ProcessRecordsOptions = Omit<SyncEngineOptions, 'attributeIds'> &
     /** Invisibility of a deferred message by delivery (default DEFERRAL_BACKOFF_SECONDS). */
     deferralBackoffSeconds?: readonly number[];
   }>;
+
+/** The options the deployed sync (and local mode, which wires it the same way) takes from its configuration. */
+export function processOptionsFrom(config: Pick<SyncConfig, 'conflictPolicy' | 'customer' | 'requestTimeoutMs' | 'deferralBackoffSeconds'>): ProcessRecordsOptions {
+  return {
+    conflictPolicy: config.conflictPolicy,
+    customer: config.customer,
+    requestTimeoutMs: config.requestTimeoutMs,
+    deferralBackoffSeconds: config.deferralBackoffSeconds,
+  };
+}
 
 /**
  * The sync use case: decode -> sync with BigCommerce -> rejected to the DLQ -> deferred back to SQS.

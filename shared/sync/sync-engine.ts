@@ -36,6 +36,9 @@ export type SyncEngineOptions = Readonly<{
   baseBackoffMs?: number;
 }>;
 
+/** The engine's time budget and retry settings when the options leave them out (as the deployed sync does). */
+export const SYNC_ENGINE_DEFAULTS = { reserveMs: 2_000, minRequestMs: 1_000, maxTransientRetries: 3, baseBackoffMs: 200 } as const;
+
 export type SyncEngineDeps = Readonly<{
   api: CustomerApi;
   pacer: QuotaPacer;
@@ -113,10 +116,10 @@ class SyncRun {
   ) {
     this.sleep = deps.sleep ?? defaultSleep;
     this.random = deps.random ?? Math.random;
-    this.reserveMs = options.reserveMs ?? 2_000;
-    this.minRequestMs = options.minRequestMs ?? 1_000;
-    this.maxTransientRetries = options.maxTransientRetries ?? 3;
-    this.baseBackoffMs = options.baseBackoffMs ?? 200;
+    this.reserveMs = options.reserveMs ?? SYNC_ENGINE_DEFAULTS.reserveMs;
+    this.minRequestMs = options.minRequestMs ?? SYNC_ENGINE_DEFAULTS.minRequestMs;
+    this.maxTransientRetries = options.maxTransientRetries ?? SYNC_ENGINE_DEFAULTS.maxTransientRetries;
+    this.baseBackoffMs = options.baseBackoffMs ?? SYNC_ENGINE_DEFAULTS.baseBackoffMs;
   }
 
   async execute(items: readonly SyncItem[]): Promise<Map<string, SyncOutcome>> {

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { readStackConfig } from '../../infra/local/local-settings';
 import { runChaos, type ChaosOptions } from './chaos-run';
 import { formatReport, formatSchedule, passed } from './report';
+import { runScript } from './run-script';
 
 /**
  * `npm run chaos [-- --signups N --seed S …]`: drives N signups (default 10,000) through local mode while
@@ -113,14 +114,4 @@ async function main(): Promise<number> {
   return passed(report) ? 0 : 1;
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runScript(main);

@@ -3,6 +3,7 @@ import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_LOCAL_API_SECRET, startLocalMode } from '../../infra/local/local-mode';
+import { runScript } from './run-script';
 
 /**
  * `npm run test:schemathesis`: property-based API tests of docs/openapi.json against local mode.
@@ -84,14 +85,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runScript(main);

@@ -1,5 +1,6 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { reportedReceiveCount, toSqsRecord } from '../../../infra/local/event-source/sqs-record';
 import { TEST_REGION } from './local-aws';
 
 /**
@@ -37,36 +38,15 @@ export type PollResult = Readonly<{
   error?: unknown;
 }>;
 
-/** A received SQS message as Lambda hands it to the function. */
-export function toSqsRecord(message: Message, queueArn: string): SQSRecord {
-  const system = message.Attributes ?? {};
-  const messageAttributes: SQSMessageAttributes = {};
-  for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
-    messageAttributes[name] = {
-      dataType: value.DataType ?? 'String',
-      ...(value.StringValue !== undefined ? { stringValue: value.StringValue } : {}),
-      ...(value.BinaryValue !== undefined ? { binaryValue: Buffer.from(value.BinaryValue).toString('base64') } : {}),
-      stringListValues: [],
-      binaryListValues: [],
-    };
-  }
-  return {
-    messageId: message.MessageId!,
-    receiptHandle: message.ReceiptHandle!,
-    body: message.Body ?? '',
-    attributes: {
-      ApproximateReceiveCount: system.ApproximateReceiveCount ?? '1',
-      SentTimestamp: system.SentTimestamp ?? '',
-      SenderId: system.SenderId ?? '',
-      ApproximateFirstReceiveTimestamp: system.ApproximateFirstReceiveTimestamp ?? '',
-    },
-    messageAttributes,
-    md5OfBody: message.MD5OfBody ?? '',
-    ...(message.MD5OfMessageAttributes ? { md5OfMessageAttributes: message.MD5OfMessageAttributes } : {}),
-    eventSource: 'aws:sqs',
-    eventSourceARN: queueArn,
-    awsRegion: TEST_REGION,
-  };
+/** A received SQS message as Lambda hands it to the function (local mode's conversion, with moto's own receive count). */
+function toLambdaRecord(message: Message, queueArn: string): SQSRecord {
+  const firstReceivedAt = Number(message.Attributes?.ApproximateFirstReceiveTimestamp);
+  return toSqsRecord(message, {
+    queueArn,
+    region: TEST_REGION,
+    receiveCount: reportedReceiveCount(message) ?? 1,
+    firstReceivedAt: Number.isFinite(firstReceivedAt) ? firstReceivedAt : Date.now(),
+  });
 }
 
 export async function receiveBatch(
@@ -108,7 +88,7 @@ export async function pollOnce(sqs: SQSClient, options: PollOptions): Promise<Po
   const ids = received.map((message) => message.MessageId!);
   let response: SQSBatchResponse | void;
   try {
-    response = await options.handler({ Records: received.map((message) => toSqsRecord(message, options.queueArn)) }, options.context());
+    response = await options.handler({ Records: received.map((message) => toLambdaRecord(message, options.queueArn)) }, options.context());
   } catch (error) {
     return { received, response: undefined, deleted: [], retried: ids, error };
   }
