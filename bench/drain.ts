@@ -1,6 +1,6 @@
 import type { SQSEvent } from 'aws-lambda';
 import { makeSyncHandler } from '../functions/sync/make-handler';
-import type { BigCommerceSandbox, FaultConfig } from '../infra/local/bigcommerce-sandbox';
+import type { BigCommerceSandbox, FaultConfig } from '../local/bigcommerce-sandbox';
 import { BigCommerceClient, type ResponseObserver, type TokenProvider } from '../shared/bigcommerce/client';
 import { silentLogger } from '../shared/logger';
 import type { DeadLetterQueue, VisibilityControl } from '../shared/queue/dead-letter-queue';
@@ -15,8 +15,8 @@ import { MemoryQueue } from './lib/memory-queue';
 import { makePerEventHandler } from './lib/per-event-handler';
 import { makeSignupMessages, seededRandom } from './lib/signups';
 import { percentile } from './lib/stats';
-import { VISIBILITY_TIMEOUT_FACTOR } from '../infra/constructs/signup-queues';
-import { readStackConfig } from '../infra/local/local-settings';
+import { VISIBILITY_TIMEOUT_FACTOR } from '../shared/queue/queue-settings';
+import { readStackConfig } from '../local/local-settings';
 import { DEFAULT_BIGCOMMERCE_REQUEST_TIMEOUT_MS } from '../shared/config';
 import { MAX_CUSTOMERS_PER_REQUEST, SYNC_ENGINE_DEFAULTS } from '../shared/sync/sync-engine';
 
@@ -24,7 +24,7 @@ const stack = readStackConfig();
 
 /**
  * The deployed settings, in production ms, read from where the deployment takes them: cdk.json (through
- * infra/stack-config.ts), the queue construct, shared/config.ts and the engine's defaults. The quota is
+ * shared/deployment/stack-config.ts), the queue construct, shared/config.ts and the engine's defaults. The quota is
  * BigCommerce's Standard plan.
  */
 export const DEPLOYED = {

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startBigCommerceSandbox } from '../infra/local/bigcommerce-sandbox';
+import { startBigCommerceSandbox } from '../local/bigcommerce-sandbox';
 import { bareNodeMaxRssMB, buildBundles, buildHandlerCost, lambdaEnv, measureLoads, type Bundle, type LoadTiming } from './cold-start';
 import { DEPLOYED, runDrain, type DrainMode, type DrainResult, type Scenario } from './drain';
 import type { HandlerCost } from './handler-cost';
@@ -475,7 +475,7 @@ ${notes.map((note) => `- ${note}`).join('\n')}
   visibility timeout ${DEPLOYED.visibilityTimeoutMs / 1000} s (${DEPLOYED.visibilityTimeoutMs / DEPLOYED.functionTimeoutMs} × the ${DEPLOYED.functionTimeoutMs / 1000} s function timeout), \`batchItemFailures\` redelivered after the visibility
   timeout or the ChangeMessageVisibility delay the handler asks for, receive counts, and a move to the DLQ after ${DEPLOYED.maxReceiveCount} receives.
   The handler is the real \`makeSyncHandler\` with the real \`BigCommerceClient\` over HTTP to the sandbox
-  (infra/local/bigcommerce-sandbox), its pacer and existing share built as functions/sync/handler.ts builds them:
+  (local/bigcommerce-sandbox), its pacer and existing share built as functions/sync/handler.ts builds them:
   \`createQuotaPacer({ tailReserve: maxConcurrency - 1 })\` (SYNC_MAX_CONCURRENCY = the run's c) and \`createExistingShare()\`,
   one of each per environment; the DLQ, visibility and token ports are plain fakes (no SDK).
 - **Time scale.** Every time is multiplied by the time scale (${args.timeScale}): the sandbox's quota window (it reports real

@@ -4,7 +4,7 @@ import { CustomerSync } from './constructs/customer-sync';
 import { OperationsMonitoring } from './constructs/operations-monitoring';
 import { SignupIngress } from './constructs/signup-ingress';
 import { SignupQueues } from './constructs/signup-queues';
-import { PLACEHOLDER_STORE_HASH, type StackConfig } from './stack-config';
+import { PLACEHOLDER_STORE_HASH, type StackConfig } from '../shared/deployment/stack-config';
 
 export type SignupSyncStackProps = StackProps & Readonly<{ config: StackConfig }>;
 

@@ -1,5 +1,5 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
-import { createPrng } from '../../infra/local/bigcommerce-sandbox/prng';
+import { createPrng } from '../../local/bigcommerce-sandbox/prng';
 import { signupMessageAttributes } from '../../shared/queue/signup-queue';
 import { signupMessageSchema, type SignupMessage } from '../../shared/signup/signup-schema';
 

@@ -4,7 +4,7 @@ import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
-import { syncSettingsEnvironment, type StackConfig } from '../stack-config';
+import { syncSettingsEnvironment, type StackConfig } from '../../shared/deployment/stack-config';
 import { SignupFunction } from './node-function';
 
 export type CustomerSyncProps = Readonly<{

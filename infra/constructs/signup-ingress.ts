@@ -16,7 +16,7 @@ export type SignupIngressProps = Readonly<{
   queue: IQueue;
   throttle: Readonly<{ rateLimit: number; burstLimit: number }>;
   logRetentionDays: number;
-  /** The configured sources, validated (infra/stack-config.ts); passed to the function as SOURCES_CONFIG. */
+  /** The configured sources, validated (shared/deployment/stack-config.ts); passed to the function as SOURCES_CONFIG. */
   sources: readonly SourceConfigInput[];
   /** Import the sources secret instead of creating it (at most one of the two). */
   sourcesSecretName?: string;

@@ -23,7 +23,7 @@ export const CANONICAL_SOURCE_CONFIG: SourceConfigOf<'standard-webhooks'> = sour
 
 /**
  * `parseSourcesConfig` plus the ingest's own rule (the reserved `api` id). Throws one SourceConfigError
- * listing every problem as `sources[2].thankYouUrl: ...`. Run at synth (infra/stack-config.ts) and at
+ * listing every problem as `sources[2].thankYouUrl: ...`. Run at synth (shared/deployment/stack-config.ts) and at
  * cold start (shared/config.ts).
  */
 export function parseIngestSources(input: unknown): SourceConfig[] {

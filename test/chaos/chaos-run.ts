@@ -1,15 +1,15 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { createPrng } from '../../infra/local/bigcommerce-sandbox/prng';
-import type { SandboxStats } from '../../infra/local/bigcommerce-sandbox';
-import { startLocalMode, type LocalMode, type StatusSnapshot } from '../../infra/local/local-mode';
-import { readStackConfig } from '../../infra/local/local-settings';
-import { listDeadLetters } from '../../infra/local/operator/dead-letters';
-import { queueDepth, type QueueDepth } from '../../infra/local/sqs/queue-ops';
+import { createPrng } from '../../local/bigcommerce-sandbox/prng';
+import type { SandboxStats } from '../../local/bigcommerce-sandbox';
+import { startLocalMode, type LocalMode, type StatusSnapshot } from '../../local/local-mode';
+import { readStackConfig } from '../../local/local-settings';
+import { listDeadLetters } from '../../ops/dead-letters';
+import { queueDepth, type QueueDepth } from '../../ops/queue-ops';
 import { toSignupMessages } from '../../shared/ingest/signup-batch';
 import { createSqsDeadLetterQueue } from '../../shared/queue/dead-letter-queue';
 import { signupSchema } from '../../shared/signup/signup-schema';
 import { DEFERRAL_BACKOFF_SECONDS } from '../../shared/sync/redelivery-delay';
-import { VISIBILITY_TIMEOUT_FACTOR } from '../../infra/constructs/signup-queues';
+import { VISIBILITY_TIMEOUT_FACTOR } from '../../shared/queue/queue-settings';
 import { makePlan, REJECT_EMAIL_PATTERN, type Plan, type PlannedRequest } from './plan';
 import { reconcile, type Reconciliation } from './reconcile';
 import { createSender, type SenderStats } from './sender';
@@ -51,7 +51,7 @@ export type ChaosOptions = Readonly<{
 
 /** The deployed deferral backoff (1 min … 12 h), shortened in proportion to the visibility timeout. */
 export function chaosDeferralBackoff(visibilityTimeoutSeconds: number): number[] {
-  // The deployed visibility timeout: VISIBILITY_TIMEOUT_FACTOR x cdk.json's sync timeout (infra/constructs/signup-queues.ts).
+  // The deployed visibility timeout: VISIBILITY_TIMEOUT_FACTOR x cdk.json's sync timeout (shared/queue/queue-settings.ts).
   const deployedVisibilitySeconds = readStackConfig().syncTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR;
   return DEFERRAL_BACKOFF_SECONDS.map((seconds) => Math.max(1, Math.round((seconds * visibilityTimeoutSeconds) / deployedVisibilitySeconds)));
 }

@@ -1,4 +1,4 @@
-import { createPrng, shuffled, type Prng } from '../../infra/local/bigcommerce-sandbox/prng';
+import { createPrng, shuffled, type Prng } from '../../local/bigcommerce-sandbox/prng';
 
 /**
  * What the chaos run sends: N distinct signups (one email each), seeded so a run can be replayed.

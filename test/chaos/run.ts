@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { readStackConfig } from '../../infra/local/local-settings';
+import { readStackConfig } from '../../local/local-settings';
 import { runChaos, type ChaosOptions } from './chaos-run';
 import { formatReport, formatSchedule, passed } from './report';
 import { runScript } from './run-script';

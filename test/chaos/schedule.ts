@@ -1,5 +1,5 @@
-import type { BigCommerceSandbox, FaultConfig } from '../../infra/local/bigcommerce-sandbox';
-import type { QueueOutage } from '../../infra/local/sqs/embedded-sqs';
+import type { BigCommerceSandbox, FaultConfig } from '../../local/bigcommerce-sandbox';
+import type { QueueOutage } from '../../local/sqs/embedded-sqs';
 import { startQuotaHog, type QuotaHog } from './quota-hog';
 
 /**

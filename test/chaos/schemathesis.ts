@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_LOCAL_API_SECRET, startLocalMode } from '../../infra/local/local-mode';
+import { DEFAULT_LOCAL_API_SECRET, startLocalMode } from '../../local/local-mode';
 import { runScript } from './run-script';
 
 /**

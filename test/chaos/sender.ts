@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { Prng } from '../../infra/local/bigcommerce-sandbox/prng';
+import type { Prng } from '../../local/bigcommerce-sandbox/prng';
 import { toSignupMessages } from '../../shared/ingest/signup-batch';
 import { QueueError } from '../../shared/queue/errors';
 import { createSqsSignupQueue } from '../../shared/queue/signup-queue';

@@ -3,7 +3,7 @@ import { ChangeMessageVisibilityBatchCommand, SendMessageBatchCommand, SQSClient
 import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { makeSyncHandler } from '../../functions/sync/make-handler';
-import type { BigCommerceSandbox } from '../../infra/local/bigcommerce-sandbox';
+import type { BigCommerceSandbox } from '../../local/bigcommerce-sandbox';
 import { BigCommerceClient } from '../../shared/bigcommerce/client';
 import { testLogger } from './log-capture';
 import { createSqsDeadLetterQueue, createSqsVisibilityControl } from '../../shared/queue/dead-letter-queue';

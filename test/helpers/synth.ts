@@ -2,7 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import cdkJson from '../../cdk.json';
 import { SignupSyncStack } from '../../infra/signup-sync-stack';
-import { parseStackConfig } from '../../infra/stack-config';
+import { parseStackConfig } from '../../shared/deployment/stack-config';
 
 /** Synthesizes the stack with cdk.json's context (feature flags included), as `cdk synth` does (toolchain.md #14). */
 export function synthStack(configOverrides: Record<string, unknown> = {}) {

@@ -3,7 +3,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import cdkJson from '../../cdk.json';
 import { acknowledgeNagFindings, nagAcknowledgements } from '../../infra/cdk-nag';
 import { SignupSyncStack } from '../../infra/signup-sync-stack';
-import { parseStackConfig } from '../../infra/stack-config';
+import { parseStackConfig } from '../../shared/deployment/stack-config';
 
 /**
  * The stack as `cdk synth` builds it (cdk.json context and feature flags, toolchain.md #14). Nag checks

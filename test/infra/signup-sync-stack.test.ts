@@ -1,6 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { INGEST_ROUTES, routeKey } from '../../shared/http/routes';
-import { parseStackConfig, StackConfigError } from '../../infra/stack-config';
+import { LOG_RETENTION_DAYS, parseStackConfig, StackConfigError } from '../../shared/deployment/stack-config';
 import { actionsOf, logicalIdOf, roleOfFunction, statementsOfRole, synthStack } from '../helpers/synth';
 
 const TOKEN_SECRET = { SecretString: '{"access_token":""}' };
@@ -60,6 +61,13 @@ describe('queues', () => {
       ComparisonOperator: 'GreaterThanThreshold',
       EvaluationPeriods: 1,
     });
+  });
+});
+
+describe('stack configuration without aws-cdk-lib', () => {
+  it('accepts exactly the log retentions CloudWatch Logs (and aws-cdk-lib) accept', () => {
+    const cdkRetentions = Object.values(RetentionDays).filter((value): value is number => typeof value === 'number');
+    expect([...LOG_RETENTION_DAYS].sort((a, b) => a - b)).toEqual(cdkRetentions.sort((a, b) => a - b));
   });
 });
 

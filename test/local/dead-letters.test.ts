@@ -1,8 +1,8 @@
 import { CreateQueueCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { deadLetterQueueAttributes, signupQueueAttributes } from '../../infra/local/local-settings';
-import { listDeadLetters, purgeDeadLetters, redriveDeadLetters } from '../../infra/local/operator/dead-letters';
-import { startEmbeddedSqs, type EmbeddedSqs } from '../../infra/local/sqs/embedded-sqs';
-import { createSqsClient, queueArn, queueDepth, receiveMessages } from '../../infra/local/sqs/queue-ops';
+import { deadLetterQueueAttributes, signupQueueAttributes } from '../../local/local-settings';
+import { listDeadLetters, purgeDeadLetters, redriveDeadLetters } from '../../ops/dead-letters';
+import { startEmbeddedSqs, type EmbeddedSqs } from '../../local/sqs/embedded-sqs';
+import { createSqsClient, queueArn, queueDepth, receiveMessages } from '../../ops/queue-ops';
 
 jest.setTimeout(30_000);
 

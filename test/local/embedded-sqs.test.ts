@@ -1,12 +1,12 @@
 import { ChangeMessageVisibilityCommand, CreateQueueCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { deadLetterQueueAttributes, signupQueueAttributes } from '../../infra/local/local-settings';
-import { startEmbeddedSqs, type EmbeddedSqs } from '../../infra/local/sqs/embedded-sqs';
-import { createSqsClient, queueArn, receiveMessages } from '../../infra/local/sqs/queue-ops';
+import { deadLetterQueueAttributes, signupQueueAttributes } from '../../local/local-settings';
+import { startEmbeddedSqs, type EmbeddedSqs } from '../../local/sqs/embedded-sqs';
+import { createSqsClient, queueArn, receiveMessages } from '../../ops/queue-ops';
 
 jest.setTimeout(30_000);
 
 /**
- * The embedded emulator's gap fixes (infra/local/sqs/embedded-sqs.ts), against its real HTTP endpoint.
+ * The embedded emulator's gap fixes (local/sqs/embedded-sqs.ts), against its real HTTP endpoint.
  * The receive-count fix reaches into local-aws-sqs's internals, so an emulator upgrade that moves them
  * must fail here rather than silently send deferred signups to the DLQ early.
  */

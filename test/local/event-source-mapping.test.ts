@@ -1,9 +1,9 @@
 import { CreateQueueCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createEventSourceMapping, type EventSourceMapping, type SqsHandler } from '../../infra/local/event-source/event-source-mapping';
-import { deadLetterQueueAttributes, signupQueueAttributes } from '../../infra/local/local-settings';
-import { startEmbeddedSqs, type EmbeddedSqs } from '../../infra/local/sqs/embedded-sqs';
-import { createSqsClient, queueArn, queueDepth, receiveMessages } from '../../infra/local/sqs/queue-ops';
+import { createEventSourceMapping, type EventSourceMapping, type SqsHandler } from '../../local/event-source/event-source-mapping';
+import { deadLetterQueueAttributes, signupQueueAttributes } from '../../local/local-settings';
+import { startEmbeddedSqs, type EmbeddedSqs } from '../../local/sqs/embedded-sqs';
+import { createSqsClient, queueArn, queueDepth, receiveMessages } from '../../ops/queue-ops';
 import { silentLogger } from '../../shared/logger';
 import { waitFor } from './support';
 

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { runCli } from '../../infra/local/cli/main';
-import type { ImportSummary } from '../../infra/local/cli/import-csv';
-import { startLocalMode, type LocalMode } from '../../infra/local/local-mode';
+import { runCli } from '../../ops/main';
+import type { ImportSummary } from '../../ops/import-csv';
+import { startLocalMode, type LocalMode } from '../../local/local-mode';
 import { recordingIo, waitFor } from './support';
 
 jest.setTimeout(90_000);

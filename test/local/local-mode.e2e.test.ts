@@ -1,9 +1,9 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { runCli } from '../../infra/local/cli/main';
-import { startLocalMode, type LocalMode } from '../../infra/local/local-mode';
-import { listDeadLetters } from '../../infra/local/operator/dead-letters';
-import { startEmbeddedSqs } from '../../infra/local/sqs/embedded-sqs';
-import { queueDepth } from '../../infra/local/sqs/queue-ops';
+import { runCli } from '../../ops/main';
+import { startLocalMode, type LocalMode } from '../../local/local-mode';
+import { listDeadLetters } from '../../ops/dead-letters';
+import { startEmbeddedSqs } from '../../local/sqs/embedded-sqs';
+import { queueDepth } from '../../ops/queue-ops';
 import { captureWrite } from '../helpers/log-capture';
 import { inParallel, postSignups, recordingIo, waitFor } from './support';
 

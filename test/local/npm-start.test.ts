@@ -6,7 +6,7 @@ jest.setTimeout(60_000);
 
 /**
  * `npm start` and `npx signup-sync` as processes: what the README promises a developer. (`npm start`
- * runs `tsx infra/local/start.ts`; the same command is spawned here with random ports.)
+ * runs `tsx local/start.ts`; the same command is spawned here with random ports.)
  */
 
 const root = path.join(__dirname, '../..');
@@ -31,7 +31,7 @@ describe('npm start and the signup-sync command', () => {
 
   it('starts local mode, serves the API and the CLI, and stops cleanly on SIGINT', async () => {
     // Arrange: no TTY, so the banner and the logs are JSON lines.
-    app = run(tsx, ['infra/local/start.ts'], { PORT: '0', SQS_PORT: '0', SANDBOX_PORT: '0' });
+    app = run(tsx, ['local/start.ts'], { PORT: '0', SQS_PORT: '0', SANDBOX_PORT: '0' });
     const banner = await waitFor(
       () => {
         const line = app!.stdout().split('\n').find((l) => l.includes('local mode is running'));
@@ -41,7 +41,7 @@ describe('npm start and the signup-sync command', () => {
     );
 
     // Act: the documented commands
-    const sendTest = run('node', ['infra/local/cli/bin.cjs', 'send-test', '--local', banner.apiUrl, '--email', 'ada@example.com']);
+    const sendTest = run('node', ['ops/bin.cjs', 'send-test', '--local', banner.apiUrl, '--email', 'ada@example.com']);
     expect(await sendTest.exit).toBe(0);
     await waitFor(
       async () => {
@@ -51,7 +51,7 @@ describe('npm start and the signup-sync command', () => {
       { timeoutMs: 20_000, what: 'the customer' },
     );
     const page = await fetch(banner.statusUrl);
-    const list = run('node', ['infra/local/cli/bin.cjs', 'dlq', 'list', '--local', banner.apiUrl, '--json']);
+    const list = run('node', ['ops/bin.cjs', 'dlq', 'list', '--local', banner.apiUrl, '--json']);
     const listed = (await list.exit, JSON.parse(list.stdout()) as { deadLetters: unknown[] });
     app.child.kill('SIGINT');
     const code = await app.exit;
@@ -71,7 +71,7 @@ describe('npm start and the signup-sync command', () => {
 
   it('exits with status 2 and a hint on a bad command line', async () => {
     // Act
-    const cli = run('node', ['infra/local/cli/bin.cjs', 'dlq', 'purge', '--yes', '--rate', '2']);
+    const cli = run('node', ['ops/bin.cjs', 'dlq', 'purge', '--yes', '--rate', '2']);
     const code = await cli.exit;
 
     // Assert

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
-import { startLocalMode, type LocalMode } from '../../infra/local/local-mode';
+import { startLocalMode, type LocalMode } from '../../local/local-mode';
 import { postSignups, waitFor } from './support';
 
 jest.setTimeout(60_000);

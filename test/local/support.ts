@@ -1,4 +1,4 @@
-import type { CliIo } from '../../infra/local/cli/main';
+import type { CliIo } from '../../ops/main';
 
 /** Helpers for the local-mode tests (real servers on loopback). */
 

@@ -1,6 +1,6 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { reportedReceiveCount, toSqsRecord } from '../../../infra/local/event-source/sqs-record';
+import { reportedReceiveCount, toSqsRecord } from '../../../local/event-source/sqs-record';
 import { TEST_REGION } from './local-aws';
 
 /**

@@ -1,7 +1,7 @@
 import { App, Stack, Validations, type CfnResource } from 'aws-cdk-lib';
 import cdkJson from '../../../cdk.json';
 import { SignupSyncStack } from '../../../infra/signup-sync-stack';
-import { parseStackConfig } from '../../../infra/stack-config';
+import { parseStackConfig } from '../../../shared/deployment/stack-config';
 
 /**
  * What the integration suite takes from the CDK stack, read from the synthesized template (not copied

@@ -1,7 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetQueueAttributesCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { startBigCommerceSandbox, type BigCommerceSandbox, type SandboxOptions } from '../../../infra/local/bigcommerce-sandbox';
+import { startBigCommerceSandbox, type BigCommerceSandbox, type SandboxOptions } from '../../../local/bigcommerce-sandbox';
 import { CANONICAL_SOURCE_ID } from '../../../shared/ingest/ingest-sources';
 import type { SignupInput } from '../../../shared/signup/signup-schema';
 import { aLambdaContext, anApiEvent } from '../../helpers/events';

@@ -2,12 +2,12 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { CliUsageError, SandboxOptionsError, startBigCommerceSandbox, type BigCommerceSandbox, type SandboxCustomer, type SandboxStats } from '../../../infra/local/bigcommerce-sandbox';
-import { parseCliArgs } from '../../../infra/local/bigcommerce-sandbox/cli';
+import { CliUsageError, SandboxOptionsError, startBigCommerceSandbox, type BigCommerceSandbox, type SandboxCustomer, type SandboxStats } from '../../../local/bigcommerce-sandbox';
+import { parseCliArgs } from '../../../local/bigcommerce-sandbox/cli';
 import { call, control, newCustomer } from './sandbox-http';
 
 const ROOT = resolve(__dirname, '../../..');
-const CLI = resolve(ROOT, 'infra/local/bigcommerce-sandbox/cli.ts');
+const CLI = resolve(ROOT, 'local/bigcommerce-sandbox/cli.ts');
 
 describe('BigCommerce sandbox: control API', () => {
   let sandbox: BigCommerceSandbox;

@@ -1,4 +1,4 @@
-import { startBigCommerceSandbox, type BigCommerceSandbox } from '../../../infra/local/bigcommerce-sandbox';
+import { startBigCommerceSandbox, type BigCommerceSandbox } from '../../../local/bigcommerce-sandbox';
 import { call, newCustomer, validAddress, type CustomerBody, type Pagination, type Problem } from './sandbox-http';
 
 interface Page<T> {

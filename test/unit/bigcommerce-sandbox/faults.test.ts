@@ -1,4 +1,4 @@
-import { startBigCommerceSandbox, type BigCommerceSandbox, type FaultKind } from '../../../infra/local/bigcommerce-sandbox';
+import { startBigCommerceSandbox, type BigCommerceSandbox, type FaultKind } from '../../../local/bigcommerce-sandbox';
 import { call, newCustomer, type CustomerBody, type Problem } from './sandbox-http';
 
 async function postOne(sandbox: BigCommerceSandbox, email: string, signal?: AbortSignal) {

@@ -1,4 +1,4 @@
-import { RateLimiter } from '../../../infra/local/bigcommerce-sandbox/rate-limiter';
+import { RateLimiter } from '../../../local/bigcommerce-sandbox/rate-limiter';
 
 describe('BigCommerce sandbox: RateLimiter (injected clock)', () => {
   it('starts a fixed window at the first request and refreshes it whole once it has passed', () => {

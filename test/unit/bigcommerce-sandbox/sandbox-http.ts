@@ -1,6 +1,6 @@
 // Small fetch helpers for the sandbox tests: real HTTP, no client library, so the tests see exactly
 // what a client on the wire would see.
-import type { BigCommerceSandbox } from '../../../infra/local/bigcommerce-sandbox';
+import type { BigCommerceSandbox } from '../../../local/bigcommerce-sandbox';
 
 export interface HttpResult<T = unknown> {
   status: number;

@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { buildMapping, parseMapFlag, rowToSignupInput, toIsoTime } from '../../../infra/local/cli/csv-mapping';
-import { CliError, CliUsageError } from '../../../infra/local/cli/errors';
-import type { ImportSummary } from '../../../infra/local/cli/import-csv';
-import { formatDeadLetters, parseCommandLine, runCli, type CliIo } from '../../../infra/local/cli/main';
-import { progressLine } from '../../../infra/local/cli/progress';
-import { readOutputsFile, resolveTarget } from '../../../infra/local/cli/targets';
-import { redactEmails } from '../../../infra/local/operator/redact';
+import { buildMapping, parseMapFlag, rowToSignupInput, toIsoTime } from '../../../ops/csv-mapping';
+import { CliError, CliUsageError } from '../../../ops/errors';
+import type { ImportSummary } from '../../../ops/import-csv';
+import { formatDeadLetters, parseCommandLine, runCli, type CliIo } from '../../../ops/main';
+import { progressLine } from '../../../ops/progress';
+import { readOutputsFile, resolveTarget } from '../../../ops/targets';
+import { redactEmails } from '../../../ops/redact';
 
 /** `signup-sync` command line: argument errors, mapping, targets, output. Nothing here reaches SQS. */
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { CsvFieldTooLongError, CsvParser, parseCsv, type CsvRecord } from '../../../infra/local/cli/csv';
+import { CsvFieldTooLongError, CsvParser, parseCsv, type CsvRecord } from '../../../ops/csv';
 
 /** The import's RFC 4180 parser. */
 

@@ -6,7 +6,7 @@ import {
   routeFor,
   toHttpApiEvent,
   type IncomingHttpRequest,
-} from '../../../infra/local/http-api-event';
+} from '../../../local/http-api-event';
 
 /** Local mode's API Gateway HTTP API (payload 2.0) emulation: request -> event, result -> answer. */
 

@@ -1,13 +1,13 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import { deletableIds } from '../../../infra/local/event-source/event-source-mapping';
-import { ReceiveCounter, toSqsRecord } from '../../../infra/local/event-source/sqs-record';
-import { createLambdaContext, FunctionTimeoutError, withTimeout } from '../../../infra/local/lambda-context';
-import { deadLetterQueueAttributes, localSourceSecrets, localTimings, readStackConfig, signupQueueAttributes, syncEnvironment } from '../../../infra/local/local-settings';
-import { describeDeadLetter, resolveRedriveMethod } from '../../../infra/local/operator/dead-letters';
-import { dedupeMessages, isAwsQueueUrl, receiveAttributeParameters, regionOfQueueUrl } from '../../../infra/local/sqs/queue-ops';
-import { createOutcomeRecorder } from '../../../infra/local/status/outcome-recorder';
-import { createStatusRoutes } from '../../../infra/local/status/status-routes';
-import { DEAD_LETTER_RETENTION, SIGNUP_RETENTION, VISIBILITY_TIMEOUT_FACTOR } from '../../../infra/constructs/signup-queues';
+import { deletableIds } from '../../../local/event-source/event-source-mapping';
+import { ReceiveCounter, toSqsRecord } from '../../../local/event-source/sqs-record';
+import { createLambdaContext, FunctionTimeoutError, withTimeout } from '../../../local/lambda-context';
+import { deadLetterQueueAttributes, localSourceSecrets, localTimings, readStackConfig, signupQueueAttributes, syncEnvironment } from '../../../local/local-settings';
+import { describeDeadLetter, resolveRedriveMethod } from '../../../ops/dead-letters';
+import { dedupeMessages, isAwsQueueUrl, receiveAttributeParameters, regionOfQueueUrl } from '../../../ops/queue-ops';
+import { createOutcomeRecorder } from '../../../local/status/outcome-recorder';
+import { createStatusRoutes } from '../../../local/status/status-routes';
+import { DEAD_LETTER_RETENTION_SECONDS, SIGNUP_RETENTION_SECONDS, VISIBILITY_TIMEOUT_FACTOR } from '../../../shared/queue/queue-settings';
 import { loadSyncConfig } from '../../../shared/config';
 
 /** The pieces of local mode that need no server. */
@@ -24,12 +24,12 @@ describe('settings from cdk.json and the CDK constructs', () => {
     // Assert
     expect(timings.visibilityTimeoutSeconds).toBe(config.syncTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR);
     expect(attributes).toEqual({
-      MessageRetentionPeriod: String(SIGNUP_RETENTION.toSeconds()),
+      MessageRetentionPeriod: String(SIGNUP_RETENTION_SECONDS),
       VisibilityTimeout: String(config.syncTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR),
       SqsManagedSseEnabled: 'true',
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:123456789012:dlq', maxReceiveCount: config.maxReceiveCount }),
     });
-    expect(deadLetterQueueAttributes()).toEqual({ MessageRetentionPeriod: String(DEAD_LETTER_RETENTION.toSeconds()), SqsManagedSseEnabled: 'true' });
+    expect(deadLetterQueueAttributes()).toEqual({ MessageRetentionPeriod: String(DEAD_LETTER_RETENTION_SECONDS), SqsManagedSseEnabled: 'true' });
     expect(timings).toMatchObject({ maxConcurrency: config.maxConcurrency, batchingWindowMs: config.batchingWindowSeconds * 1000, syncTimeoutMs: config.syncTimeoutSeconds * 1000 });
   });
 

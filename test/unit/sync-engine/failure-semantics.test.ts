@@ -1,4 +1,4 @@
-import { startBigCommerceSandbox, type BigCommerceSandbox } from '../../../infra/local/bigcommerce-sandbox';
+import { startBigCommerceSandbox, type BigCommerceSandbox } from '../../../local/bigcommerce-sandbox';
 import { anSqsRecord, aSignupMessage } from '../../helpers/events';
 import { duplicatesIn, emailsOf, syncHarness } from '../../helpers/sync-harness';
 

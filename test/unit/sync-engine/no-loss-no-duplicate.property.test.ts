@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { startBigCommerceSandbox, type BigCommerceSandbox, type FaultKind } from '../../../infra/local/bigcommerce-sandbox';
+import { startBigCommerceSandbox, type BigCommerceSandbox, type FaultKind } from '../../../local/bigcommerce-sandbox';
 import { anSqsRecord, aSignupMessage } from '../../helpers/events';
 import { duplicatesIn, emailsOf, syncHarness } from '../../helpers/sync-harness';
 

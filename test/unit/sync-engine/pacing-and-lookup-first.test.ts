@@ -1,4 +1,4 @@
-import { startBigCommerceSandbox, type BigCommerceSandbox } from '../../../infra/local/bigcommerce-sandbox';
+import { startBigCommerceSandbox, type BigCommerceSandbox } from '../../../local/bigcommerce-sandbox';
 import { createExistingShare } from '../../../shared/sync/existing-share';
 import { createQuotaPacer } from '../../../shared/sync/quota-pacer';
 import { anSqsRecord, aSignupMessage } from '../../helpers/events';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { matchIngestRoute, routeKey } from '../../shared/http/routes';
+import { matchIngestRoute, routeKey } from '../shared/http/routes';
 
 /**
  * Plain HTTP <-> API Gateway HTTP API (payload format 2.0), as API Gateway builds the event for a Lambda

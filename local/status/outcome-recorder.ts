@@ -1,6 +1,6 @@
-import type { QueueRecord } from '../../../shared/sync/process-signup-records';
-import type { SyncOutcome, SyncStatus } from '../../../shared/sync/outcome';
-import { redactEmails } from '../operator/redact';
+import type { QueueRecord } from '../../shared/sync/process-signup-records';
+import type { SyncOutcome, SyncStatus } from '../../shared/sync/outcome';
+import { redactEmails } from '../../ops/redact';
 
 /** What the status page shows about one message: ids, status and reason; never an email or a name. */
 export type RecentOutcome = Readonly<{

@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { createSqsSignupQueue } from '../../../shared/queue/signup-queue';
-import { listDeadLetters, purgeDeadLetters, redriveDeadLetters, type DeadLetter, type RedriveMethod } from '../operator/dead-letters';
-import { queueDepth } from '../sqs/queue-ops';
+import { createSqsSignupQueue } from '../shared/queue/signup-queue';
+import { listDeadLetters, purgeDeadLetters, redriveDeadLetters, type DeadLetter, type RedriveMethod } from './dead-letters';
+import { queueDepth } from './queue-ops';
 import { parseMapFlag } from './csv-mapping';
 import { CliError, CliUsageError } from './errors';
 import { formatImportSummary, importCsv } from './import-csv';

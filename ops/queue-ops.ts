@@ -7,7 +7,7 @@ import {
   type Message,
   type ReceiveMessageCommandInput,
 } from '@aws-sdk/client-sqs';
-import { isLoopbackUrl } from '../net';
+import { isLoopbackUrl } from './net';
 
 /** SQS calls shared by the poller, the status page and the operator CLI. */
 

@@ -1,8 +1,8 @@
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { describeError, type Logger } from '../../../shared/logger';
+import { describeError, type Logger } from '../../shared/logger';
 import { createLambdaContext, FunctionTimeoutError, withTimeout } from '../lambda-context';
-import { deleteMessages, receiveMessages } from '../sqs/queue-ops';
+import { deleteMessages, receiveMessages } from '../../ops/queue-ops';
 import { ReceiveCounter, reportedReceiveCount, toSqsRecord } from './sqs-record';
 
 /**

@@ -1,14 +1,16 @@
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as z from 'zod';
-import { parseIngestSources } from '../shared/ingest/ingest-sources';
-import { SourceConfigError } from '../shared/sources/errors';
-import type { SourceConfigInput } from '../shared/sources/source-config';
-import { customFieldMapSchema } from '../shared/sync/customer-mapping';
+import { parseIngestSources } from '../ingest/ingest-sources';
+import { SourceConfigError } from '../sources/errors';
+import type { SourceConfigInput } from '../sources/source-config';
+import { customFieldMapSchema } from '../sync/customer-mapping';
 
 /**
  * Deployment settings, read from the `signupSync` object in cdk.json's context (or `-c signupSync='{…}'`)
  * and validated at synth time so a bad value fails `cdk synth` with a message, not a broken deploy.
  */
+/** The retention periods CloudWatch Logs accepts (9999: never expire); an infra test compares it with aws-cdk-lib RetentionDays. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, 9999] as const;
+
 export const PLACEHOLDER_STORE_HASH = 'yourstorehash';
 
 /**
@@ -57,7 +59,7 @@ export const stackConfigSchema = z
     logRetentionDays: z
       .number()
       .int()
-      .refine((days) => (Object.values(RetentionDays) as unknown[]).includes(days), { message: 'must be a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, …)' })
+      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), { message: 'must be a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, …)' })
       .default(30),
   })
   .refine((config) => !(config.tokenSecretName && config.tokenSecretArn), {

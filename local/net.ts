@@ -13,13 +13,3 @@ export async function closeServer(server: Server, graceMs = 2_000): Promise<void
   await closed;
   clearTimeout(timer);
 }
-
-/** True for 127.0.0.0/8, ::1 and localhost URLs. */
-export function isLoopbackUrl(url: string): boolean {
-  try {
-    const { hostname } = new URL(url);
-    return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
-  } catch {
-    return false;
-  }
-}

@@ -1,18 +1,18 @@
 import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { makeIngestHandler } from '../../functions/ingest/make-handler';
-import { makeSyncHandler } from '../../functions/sync/make-handler';
-import { BigCommerceClient, type TokenProvider } from '../../shared/bigcommerce/client';
-import { loadIngestConfig, loadSyncConfig } from '../../shared/config';
-import { CANONICAL_SOURCE_ID, parseSourceSecrets } from '../../shared/ingest/ingest-sources';
-import { createLogger, describeError, type LogFormat, type Logger } from '../../shared/logger';
-import { createEmailHasher } from '../../shared/observability/email-hash';
-import { createSqsDeadLetterQueue, createSqsVisibilityControl } from '../../shared/queue/dead-letter-queue';
-import { createSqsSignupQueue } from '../../shared/queue/signup-queue';
-import type { SourceConfigInput } from '../../shared/sources/source-config';
-import { createAttributeResolver } from '../../shared/sync/attribute-resolver';
-import { createExistingShare } from '../../shared/sync/existing-share';
-import { processOptionsFrom } from '../../shared/sync/process-signup-records';
-import { createQuotaPacer } from '../../shared/sync/quota-pacer';
+import { makeIngestHandler } from '../functions/ingest/make-handler';
+import { makeSyncHandler } from '../functions/sync/make-handler';
+import { BigCommerceClient, type TokenProvider } from '../shared/bigcommerce/client';
+import { loadIngestConfig, loadSyncConfig } from '../shared/config';
+import { CANONICAL_SOURCE_ID, parseSourceSecrets } from '../shared/ingest/ingest-sources';
+import { createLogger, describeError, type LogFormat, type Logger } from '../shared/logger';
+import { createEmailHasher } from '../shared/observability/email-hash';
+import { createSqsDeadLetterQueue, createSqsVisibilityControl } from '../shared/queue/dead-letter-queue';
+import { createSqsSignupQueue } from '../shared/queue/signup-queue';
+import type { SourceConfigInput } from '../shared/sources/source-config';
+import { createAttributeResolver } from '../shared/sync/attribute-resolver';
+import { createExistingShare } from '../shared/sync/existing-share';
+import { processOptionsFrom } from '../shared/sync/process-signup-records';
+import { createQuotaPacer } from '../shared/sync/quota-pacer';
 import { startBigCommerceSandbox, type BigCommerceSandbox, type SandboxOptions } from './bigcommerce-sandbox';
 import { createEventSourceMapping, type EventSourceMapping, type InvocationReport, type PollerStats } from './event-source/event-source-mapping';
 import { startLocalServer, type IngestFunction } from './local-server';
@@ -28,9 +28,9 @@ import {
   type TimingOverrides,
 } from './local-settings';
 import { closeServer } from './net';
-import { listDeadLetters, redriveDeadLetters, type DeadLetter, type RedriveResult } from './operator/dead-letters';
+import { listDeadLetters, redriveDeadLetters, type DeadLetter, type RedriveResult } from '../ops/dead-letters';
 import { startEmbeddedSqs, EMBEDDED_REGION, type EmbeddedSqs, type QueueOutage } from './sqs/embedded-sqs';
-import { createSqsClient, queueArn, queueDepth, type QueueDepth } from './sqs/queue-ops';
+import { createSqsClient, queueArn, queueDepth, type QueueDepth } from '../ops/queue-ops';
 import { createOutcomeRecorder, type OutcomeCounts, type RecentOutcome } from './status/outcome-recorder';
 import { createStatusRoutes } from './status/status-routes';
 

@@ -4,7 +4,7 @@ import { startBigCommerceSandbox } from './server';
 import type { BigCommerceSandbox, FaultConfig, SandboxOptions } from './types';
 
 // Runs the sandbox as its own process, e.g.
-//   npx tsx infra/local/bigcommerce-sandbox/cli.ts --port 4010 --quota 150 --window-ms 30000 --time-scale 1 \
+//   npx tsx local/bigcommerce-sandbox/cli.ts --port 4010 --quota 150 --window-ms 30000 --time-scale 1 \
 //     --batch-422 partial --fault-rate 0.05 --latency-ms 20 --seed 1
 // A running sandbox is driven through its control API (/__sandbox/*).
 

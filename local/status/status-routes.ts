@@ -1,7 +1,7 @@
 import type { HttpAnswer } from '../http-api-event';
 import type { LocalRoute } from '../local-server';
 import { LOCAL_PREFIX } from '../local-server';
-import type { DeadLetter, RedriveResult } from '../operator/dead-letters';
+import type { DeadLetter, RedriveResult } from '../../ops/dead-letters';
 import { STATUS_PAGE_HTML } from './status-page';
 
 /**

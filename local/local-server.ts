@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { describeError, type Logger } from '../../shared/logger';
+import { describeError, type Logger } from '../shared/logger';
 import {
   fromHttpApiResult,
   INTERNAL_SERVER_ERROR,

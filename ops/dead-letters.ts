@@ -5,8 +5,8 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { sendInBatches } from '../../../shared/queue/send-batches';
-import { deleteMessages, isAwsQueueUrl, queueArn, queueDepth, receiveMessages, releaseMessages } from '../sqs/queue-ops';
+import { sendInBatches } from '../shared/queue/send-batches';
+import { deleteMessages, isAwsQueueUrl, queueArn, queueDepth, receiveMessages, releaseMessages } from './queue-ops';
 import { redactEmails } from './redact';
 
 /**

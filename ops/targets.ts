@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { createSqsClient, regionOfQueueUrl } from '../sqs/queue-ops';
+import { createSqsClient, regionOfQueueUrl } from './queue-ops';
 import { CliError, CliUsageError } from './errors';
 
 /**

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DEAD_LETTER_RETENTION, SIGNUP_RETENTION, VISIBILITY_TIMEOUT_FACTOR } from '../constructs/signup-queues';
-import { parseStackConfig, syncSettingsEnvironment, type StackConfig } from '../stack-config';
+import { DEAD_LETTER_RETENTION_SECONDS, SIGNUP_RETENTION_SECONDS, VISIBILITY_TIMEOUT_FACTOR } from '../shared/queue/queue-settings';
+import { parseStackConfig, syncSettingsEnvironment, type StackConfig } from '../shared/deployment/stack-config';
 
 /**
  * Local mode runs with the deployment's settings: the `signupSync` context of cdk.json, validated by
@@ -59,17 +59,17 @@ export function localTimings(config: StackConfig, overrides: TimingOverrides = {
   return timings;
 }
 
-/** The queues' attributes as the CDK stack sets them (infra/constructs/signup-queues.ts). TLS-only is a queue policy, not an attribute. */
+/** The queues' attributes as the CDK stack sets them (shared/queue/queue-settings.ts). TLS-only is a queue policy, not an attribute. */
 export function deadLetterQueueAttributes(): Record<string, string> {
   return {
-    MessageRetentionPeriod: String(DEAD_LETTER_RETENTION.toSeconds()),
+    MessageRetentionPeriod: String(DEAD_LETTER_RETENTION_SECONDS),
     SqsManagedSseEnabled: 'true',
   };
 }
 
 export function signupQueueAttributes(timings: Pick<LocalTimings, 'visibilityTimeoutSeconds' | 'maxReceiveCount'>, deadLetterQueueArn: string): Record<string, string> {
   return {
-    MessageRetentionPeriod: String(SIGNUP_RETENTION.toSeconds()),
+    MessageRetentionPeriod: String(SIGNUP_RETENTION_SECONDS),
     VisibilityTimeout: String(timings.visibilityTimeoutSeconds),
     SqsManagedSseEnabled: 'true',
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterQueueArn, maxReceiveCount: timings.maxReceiveCount }),

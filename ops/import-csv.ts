@@ -1,9 +1,9 @@
 import { createReadStream, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { toFieldProblems, toSignupMessages } from '../../../shared/ingest/signup-batch';
-import type { SignupQueue } from '../../../shared/queue/signup-queue';
-import { signupSchema, type SignupMessage, type SignupSource } from '../../../shared/signup/signup-schema';
+import { toFieldProblems, toSignupMessages } from '../shared/ingest/signup-batch';
+import type { SignupQueue } from '../shared/queue/signup-queue';
+import { signupSchema, type SignupMessage, type SignupSource } from '../shared/signup/signup-schema';
 import { CsvParser } from './csv';
 import { buildMapping, columnForPath, rowToSignupInput, type ColumnMapping, type MapOverride } from './csv-mapping';
 import { CliError } from './errors';
