@@ -3,13 +3,21 @@ import { Template } from 'aws-cdk-lib/assertions';
 import cdkJson from '../../cdk.json';
 import { SignupSyncStack } from '../../infra/signup-sync-stack';
 import { parseStackConfig } from '../../shared/deployment/stack-config';
+import { withQuietOutput } from './quiet-output';
 
-/** Synthesizes the stack with cdk.json's context (feature flags included), as `cdk synth` does (toolchain.md #14). */
+/**
+ * Synthesizes the stack with cdk.json's context (feature flags included), as `cdk synth` does. What synthesis
+ * prints (bundling lines, the placeholder store hash warning) is held back and returned as `synthOutput`.
+ */
 export function synthStack(configOverrides: Record<string, unknown> = {}) {
   const { signupSync, ...flags } = cdkJson.context;
   const app = new App({ context: flags });
-  const stack = new SignupSyncStack(app, 'SignupSync', { config: parseStackConfig({ ...signupSync, ...configOverrides }) });
-  return { app, stack, template: Template.fromStack(stack) };
+  const config = parseStackConfig({ ...signupSync, ...configOverrides });
+  const { result, output: synthOutput } = withQuietOutput(() => {
+    const stack = new SignupSyncStack(app, 'SignupSync', { config });
+    return { stack, template: Template.fromStack(stack) };
+  });
+  return { app, ...result, synthOutput };
 }
 
 type Resource = { Type: string; Properties: Record<string, unknown> };

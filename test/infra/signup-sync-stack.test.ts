@@ -69,6 +69,13 @@ describe('stack configuration without aws-cdk-lib', () => {
     const cdkRetentions = Object.values(RetentionDays).filter((value): value is number => typeof value === 'number');
     expect([...LOG_RETENTION_DAYS].sort((a, b) => a - b)).toEqual(cdkRetentions.sort((a, b) => a - b));
   });
+
+  it('warns at synth while cdk.json still holds the placeholder store hash, and only then', () => {
+    const placeholder = synthStack();
+    const real = synthStack({ storeHash: 'abc123' });
+    expect(placeholder.synthOutput).toContain('signupSync.storeHash in cdk.json is the placeholder');
+    expect(real.synthOutput).not.toContain('placeholder');
+  });
 });
 
 describe('functions', () => {
