@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
   AlarmStatusWidget,
@@ -18,7 +18,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { Metric, METRICS_NAMESPACE, SERVICE, type MetricName } from '../../shared/observability/metric-names';
 
@@ -47,15 +47,24 @@ export class OperationsMonitoring extends Construct {
     super(scope, id);
     // A customer-managed key: CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key.
     const key = new Key(this, 'AlarmTopicKey', { enableKeyRotation: true, description: 'signup-sync alarm topic' });
-    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     this.topic = new Topic(this, 'AlarmTopic', { displayName: 'signup-sync alarms', masterKey: key, enforceSSL: true });
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+
+    // Alarms get names derived from the stack's, so their ARNs are known before they exist: the topic and key
+    // policies below can name exactly these alarms (a Ref to each alarm would make the key depend on them,
+    // and the alarms already depend on the key through the topic).
+    const stack = Stack.of(this);
+    const alarmNames: string[] = [];
+    const alarmArn = (name: string) => stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 
     const custom = (name: MetricName, service: string, statistic = 'Sum') =>
       new CloudWatchMetric({ namespace: METRICS_NAMESPACE, metricName: name, dimensionsMap: { service }, statistic, period: FIVE_MINUTES });
 
     const alarm = (alarmId: string, description: string, metric: IMetric, threshold: number, evaluationPeriods: number, operator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD) => {
+      const alarmName = `${stack.stackName}-${alarmId}`;
+      alarmNames.push(alarmName);
       const created = new Alarm(this, alarmId, {
+        alarmName,
         alarmDescription: description,
         metric,
         threshold,
@@ -114,6 +123,36 @@ export class OperationsMonitoring extends Construct {
         1,
       ),
     };
+
+    // A topic policy replaces SNS's default one, and enforceSSL wrote a policy holding only the TLS Deny: without
+    // this Allow every alarm action fails ("no resource-based policy allows the SNS:Publish action"), visible
+    // only in each alarm's history. The encrypted topic also needs CloudWatch to use the key. Both grants are
+    // limited to this account's alarms of this stack (confused-deputy conditions).
+    const fromTheseAlarms = {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: { 'aws:SourceArn': alarmNames.map(alarmArn) },
+    };
+    const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowThisStacksAlarmsToPublish',
+        effect: Effect.ALLOW,
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: fromTheseAlarms,
+      }),
+    );
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowThisStacksAlarmsToUseTheTopicKey',
+        effect: Effect.ALLOW,
+        principals: [cloudWatch],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: fromTheseAlarms,
+      }),
+    );
 
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
     const p99 = (name: MetricName) => custom(name, SERVICE.sync, 'p99');

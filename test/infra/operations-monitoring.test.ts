@@ -1,6 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { Metric, METRICS_NAMESPACE, SERVICE } from '../../shared/observability/metric-names';
 import { logicalIdOf, synthStack } from '../helpers/synth';
+import { undeliverableAlarmActions } from './alarm-delivery';
 
 let template: Template;
 let topicId: string;
@@ -19,6 +20,48 @@ function alarmWith(match: Record<string, unknown>): AlarmProps {
 }
 
 const toTopic = [{ Ref: expect.any(String) }];
+
+describe('alarm delivery', () => {
+  type TemplateJson = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+  const copy = (): TemplateJson => JSON.parse(JSON.stringify(template.toJSON())) as TemplateJson;
+
+  it('lets every alarm of the template notify every topic it names (topic policy and key policy walked from the template)', () => {
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm')).length).toBeGreaterThanOrEqual(6);
+    expect(undeliverableAlarmActions(copy())).toEqual([]);
+  });
+
+  it('finds the alarms that could not deliver when the topic policy holds only the TLS Deny (the old template)', () => {
+    const broken = copy();
+    for (const resource of Object.values(broken.Resources)) {
+      if (resource.Type !== 'AWS::SNS::TopicPolicy') continue;
+      const document = resource.Properties['PolicyDocument'] as { Statement: { Effect: string }[] };
+      document.Statement = document.Statement.filter((statement) => statement.Effect === 'Deny');
+    }
+    const problems = undeliverableAlarmActions(broken);
+    expect(problems.length).toBe(2 * Object.keys(template.findResources('AWS::CloudWatch::Alarm')).length);
+    expect(problems[0]).toMatch(/policy does not let CloudWatch publish/);
+  });
+
+  it('finds the alarms that could not deliver when the key policy does not name them', () => {
+    const broken = copy();
+    for (const resource of Object.values(broken.Resources)) {
+      if (resource.Type !== 'AWS::KMS::Key') continue;
+      const document = resource.Properties['KeyPolicy'] as { Statement: { Condition?: { ArnLike?: Record<string, unknown> } }[] };
+      for (const statement of document.Statement) if (statement.Condition?.ArnLike) statement.Condition.ArnLike['aws:SourceArn'] = 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:other-*';
+    }
+    expect(undeliverableAlarmActions(broken).some((problem) => /key .* does not allow CloudWatch kms:Decrypt/.test(problem))).toBe(true);
+  });
+
+  it('grants CloudWatch only for this account and the alarms of this stack', () => {
+    const policy = Object.values(template.findResources('AWS::SNS::TopicPolicy'))[0] as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } };
+    const allow = policy.Properties.PolicyDocument.Statement.find((statement) => statement['Effect'] === 'Allow');
+    expect(allow).toMatchObject({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } });
+  });
+
+  it('subscribes the configured alarm email to the topic', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId } });
+  });
+});
 
 describe('alarms', () => {
   it.each([
