@@ -1,4 +1,4 @@
-// Test tiers by folder (style.md #14). @middy/* is ESM-only, so it is transformed too (toolchain.md #5).
+// Test tiers by folder (docs/architecture.md). @middy/* is ESM-only, so ts-jest transforms it too (CJS jest cannot require it).
 const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.[tj]sx?$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] },
