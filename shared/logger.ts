@@ -1,7 +1,8 @@
 /**
  * A small structured logger: one JSON line per call, with keys that stay for the invocation.
  * Callers pass ids, counts and reasons only; never tokens, emails, names or bodies.
- * (Issue "Observability" swaps this for Powertools Logger behind the same interface.)
+ * The Lambdas log through Powertools Logger behind this interface (shared/observability/powertools.ts);
+ * createLogger serves local mode, the tools and tests.
  */
 export type LogFields = Readonly<Record<string, unknown>>;
 
@@ -21,7 +22,11 @@ export function describeError(error: unknown): LogFields {
   if (error instanceof Error) {
     // A SyntaxError from JSON.parse quotes the input it choked on: a request body, i.e. personal data.
     const message = error instanceof SyntaxError ? undefined : error.message;
-    return { errorName: error.name, ...(message !== undefined ? { errorMessage: message } : {}), ...('retryable' in error ? { retryable: error.retryable } : {}) };
+    return {
+      errorName: error.name,
+      ...(message !== undefined ? { errorMessage: message } : {}),
+      ...('retryable' in error ? { retryable: error.retryable } : {}),
+    };
   }
   return { errorName: typeof error };
 }

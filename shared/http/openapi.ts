@@ -1,15 +1,13 @@
 import * as z from 'zod';
 import packageJson from '../../package.json';
+import { MAX_CANONICAL_BODY_BYTES, MAX_SIGNUPS_PER_REQUEST, MAX_SOURCE_BODY_BYTES } from '../http-input/limits';
+import { PROBLEM_CONTENT_TYPE, problemDocumentSchema } from '../http-input/problem-document';
 import { ingestResultSchema, QUEUE_RETRY_AFTER_SECONDS } from '../ingest/ingest-signups';
 import { CANONICAL_SOURCE_ID } from '../ingest/ingest-sources';
 import { signupSchema } from '../signup/signup-schema';
 import { htmlFormJsonReplySchema } from '../sources/adapters/html-form';
-import { MAX_SIGNUPS_PER_REQUEST } from '../ingest/signup-batch';
-import { MAX_SOURCE_BODY_BYTES } from '../sources/http';
 import { SOURCE_KINDS } from '../sources/source-config';
-import { problemDocumentSchema, PROBLEM_CONTENT_TYPE } from './problem';
-import { MAX_BODY_BYTES } from './request-body';
-import { INGEST_ROUTES, routeKey, type IngestRoute } from './routes';
+import { INGEST_ROUTES, type IngestRoute, routeKey } from './routes';
 
 /**
  * The OpenAPI 3.1 document of the ingest API, generated from the zod schemas the handler validates
@@ -42,7 +40,7 @@ function componentSchemas(): JsonObject {
     // Every kind's payload is a JSON object (Standard Webhooks also takes an array of canonical signups).
     type: ['object', 'array'],
     description:
-      "The sender's own format (a Typeform, Kit, Tally, Webflow, Shopify, HubSpot or Standard Webhooks JSON payload); see the README section of the source's kind.",
+      "The sender's own format (a Typeform, Kit, Tally, Webflow, Shopify, HubSpot or Standard Webhooks JSON payload); see docs/sources.md for the source's kind.",
   };
   components['FormFields'] = {
     type: 'object',
@@ -71,10 +69,10 @@ function componentResponses(): JsonObject {
     ),
     ContentTooLarge: problem(`Body too large, or more than ${MAX_SIGNUPS_PER_REQUEST} signups in one request.`),
     UnsupportedMediaType: problem('A content type this route does not read.'),
-    UnprocessableContent: problem(
-      'A signup failed validation: `errors` lists every failing field as a JSON Pointer, without its value. Nothing was enqueued.',
+    UnprocessableContent: problem('A signup failed validation: `errors` lists every failing field as a JSON Pointer, without its value. Nothing was enqueued.'),
+    InternalError: problem(
+      'An internal or configuration error (for instance a source without a usable secret). Nothing was enqueued; retrying later may succeed.',
     ),
-    InternalError: problem('An internal or configuration error (for instance a source without a usable secret). Nothing was enqueued; retrying later may succeed.'),
     ServiceUnavailable: problem('The queue (or the sources secret) is temporarily unavailable. Nothing was enqueued: retry after `Retry-After` seconds.', {
       'Retry-After': { description: `Seconds to wait (${QUEUE_RETRY_AFTER_SECONDS})`, schema: { type: 'integer', minimum: 1 } },
     }),
@@ -104,8 +102,8 @@ const OPERATIONS: Readonly<Record<string, (route: IngestRoute) => JsonObject>> =
     description:
       `Our canonical format. Authenticated with the \`${CANONICAL_SOURCE_ID}\` entry of the sources secret: a Standard Webhooks signature ` +
       '(`webhook-id`, `webhook-timestamp` within 5 minutes, `webhook-signature: v1,<base64 HMAC-SHA256(key, "id.timestamp.body")>`), or ' +
-      '`Authorization: Bearer <secret>`. A signed request\'s `webhook-id` is the event id (idempotency key) of signups without `event_id`. ' +
-      `The request is accepted or refused as a whole; at most ${MAX_BODY_BYTES} bytes.`,
+      "`Authorization: Bearer <secret>`. A signed request's `webhook-id` is the event id (idempotency key) of signups without `event_id`. " +
+      `The request is accepted or refused as a whole; at most ${MAX_CANONICAL_BODY_BYTES} bytes.`,
     security: [{ standardWebhooks: [] }, { bearerToken: [] }],
     parameters: [
       { name: 'webhook-id', in: 'header', required: false, schema: { type: 'string' }, description: 'Standard Webhooks message id (stable across retries)' },
@@ -216,7 +214,8 @@ export function buildOpenApiDocument(): JsonObject {
   for (const route of INGEST_ROUTES) {
     const operation = OPERATIONS[routeKey(route)];
     if (!operation) throw new Error(`No OpenAPI operation for route ${routeKey(route)}: add one to shared/http/openapi.ts`);
-    const item = (paths[route.path] ??= route.path.includes('{sourceId}') ? { parameters: [sourceIdParameter] } : {});
+    paths[route.path] ??= route.path.includes('{sourceId}') ? { parameters: [sourceIdParameter] } : {};
+    const item = paths[route.path]!;
     item[route.method.toLowerCase()] = operation(route);
   }
   return {
@@ -250,7 +249,11 @@ export function buildOpenApiDocument(): JsonObject {
             'Standard Webhooks v1: `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{raw body}`, keyed with the base64-decoded ' +
             `secret (without its \`whsec_\` prefix) of the \`${CANONICAL_SOURCE_ID}\` entry of the sources secret. Space-separated entries are allowed (rotation).`,
         },
-        bearerToken: { type: 'http', scheme: 'bearer', description: `The \`${CANONICAL_SOURCE_ID}\` entry of the sources secret, as is. No replay protection: prefer signatures.` },
+        bearerToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: `The \`${CANONICAL_SOURCE_ID}\` entry of the sources secret, as is. No replay protection: prefer signatures.`,
+        },
         sourceUrlToken: {
           type: 'apiKey',
           in: 'query',

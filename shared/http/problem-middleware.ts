@@ -1,36 +1,12 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { describeError, type Logger } from '../logger';
-import { SourceAuthError, SourceConfigError, SourceError } from '../sources/errors';
-import { HttpProblemError, toProblemResponse, toRefusal } from './problem';
+import { logRefusal, toProblemResponse } from '../http-input/refusal';
+import type { Logger } from '../logger';
 
 /**
- * Logs why a request was refused: ids, statuses and reasons only. Error messages of our own classes
- * name fields, headers and source ids, never values; an authentication failure's `detail` says what
- * failed (for operators) and is never part of the response.
- */
-export function logRefusal(logger: Logger, error: unknown): void {
-  const { problem, exposed } = toRefusal(error);
-  if (!exposed) {
-    logger.error('request failed', {
-      status: problem.status,
-      ...describeError(error),
-      ...(error instanceof SourceConfigError && error.issues.length > 0 ? { issues: error.issues } : {}),
-    });
-    return;
-  }
-  logger.info('request refused', {
-    status: problem.status,
-    reason: problem.title,
-    ...(error instanceof SourceAuthError ? { authFailure: error.reason, credential: error.credential, detail: error.detail } : {}),
-    ...(error instanceof SourceError && !(error instanceof SourceAuthError) ? { detail: error.message } : {}),
-    ...(error instanceof HttpProblemError && error.cause ? { cause: describeError(error.cause) } : {}),
-  });
-}
-
-/**
- * middy error edge for the HTTP API: every error becomes a problem document here and nowhere else.
- * Internal errors are logged (name and message only) and answered with a generic 500.
+ * middy error edge for the HTTP API: every error becomes a problem document through `toRefusal`
+ * (shared/http-input/refusal.ts) and nowhere else. Internal errors are logged (name and message only)
+ * and answered with a generic 500.
  */
 export function problemResponses(logger: Logger): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
   return {
@@ -41,11 +17,13 @@ export function problemResponses(logger: Logger): middy.MiddlewareObj<APIGateway
   };
 }
 
-/** Keeps the API request id on every log line of the invocation, and nothing from the previous one. */
+/**
+ * Keeps the API request id on every log line of the invocation. The wiring clears the keys between
+ * invocations (functions/ingest/build-handler.ts), so the correlation id Powertools adds stays.
+ */
 export function requestLogKeys(logger: Logger): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
   return {
     before: async (request) => {
-      logger.resetKeys();
       logger.appendKeys({ requestId: request.event.requestContext?.requestId, route: request.event.routeKey });
     },
   };

@@ -1,3 +1,5 @@
+import type { Logger } from '../logger';
+
 /**
  * Every metric the functions emit (CloudWatch embedded metric format), in one place so that the code,
  * the alarms and the dashboard cannot drift apart.
@@ -12,10 +14,14 @@ export const Metric = {
   SignupsAccepted: 'SignupsAccepted', // dims: Source
   SignupsRefused: 'SignupsRefused', // dims: Source, Reason (HTTP status of the refusal)
   QueueUnavailable: 'QueueUnavailable', // ingest answered 503
+  DeliveriesRepeated: 'DeliveriesRepeated', // dims: Source; a retry or replay answered as before, nothing enqueued
+  SignupsUnmappable: 'SignupsUnmappable', // dims: Source; signups of a 2xx delivery sent to the DLQ as `unmappable`
   // sync outcomes, one per message
   CustomersCreated: 'CustomersCreated',
   CustomersExisted: 'CustomersExisted',
   CustomersUpdated: 'CustomersUpdated',
+  // newsletter parts, one per message that has one: dims Outcome (subscribed, resubscribed, unsubscribed, not-subscribed)
+  SubscriberOutcomes: 'SubscriberOutcomes',
   SignupsDeadLettered: 'SignupsDeadLettered', // dims: Reason (rejection code)
   SignupsDeferred: 'SignupsDeferred', // dims: Reason (defer reason)
   // BigCommerce traffic
@@ -32,9 +38,14 @@ export type MetricName = (typeof Metric)[keyof typeof Metric];
 
 export type MetricUnitName = 'Count' | 'Milliseconds' | 'None';
 
-/** Where metrics go: Powertools Metrics in Lambda, a recorder in tests, nothing in local mode. */
+/** Where metrics go: Powertools Metrics in Lambda, a recorder in tests, debug log lines in local mode. */
 export interface MetricsSink {
   add(name: MetricName, unit: MetricUnitName, value: number, dimensions?: Readonly<Record<string, string>>): void;
 }
 
 export const noMetrics: MetricsSink = { add: () => undefined };
+
+/** Each metric as a debug line (local mode: the Lambda's metric names, quiet unless LOG_LEVEL=debug). */
+export function loggedMetrics(logger: Logger): MetricsSink {
+  return { add: (name, unit, value, dimensions) => logger.debug('metric', { metric: name, unit, value, ...(dimensions ? { dimensions } : {}) }) };
+}

@@ -1,5 +1,6 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type middy from '@middy/core';
 import type { Logger } from '../logger';
 import { METRICS_NAMESPACE, type MetricsSink, type MetricUnitName } from './metric-names';
 
@@ -17,8 +18,21 @@ export function powertoolsLogger(logger: PowertoolsLogger): Logger {
   };
 }
 
+/**
+ * Resolves a dotted path such as `requestContext.requestId` for `injectLambdaContext`'s correlationIdPath
+ * (Powertools' own JMESPath search needs @aws-lambda-powertools/jmespath, which the bundles do without).
+ */
+export function dottedPathSearch(expression: string, data: unknown): unknown {
+  let value: unknown = data;
+  for (const key of expression.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
 export function createPowertools(serviceName: string) {
-  const logger = new PowertoolsLogger({ serviceName });
+  const logger = new PowertoolsLogger({ serviceName, correlationIdSearchFn: dottedPathSearch });
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
   return { logger, metrics };
 }
@@ -41,4 +55,12 @@ export function powertoolsMetricsSink(metrics: Metrics, { buffered }: { buffered
       single.addMetric(name, metricUnit, value);
     },
   };
+}
+
+/**
+ * For a logger given in place of Powertools Logger (local mode, tests): keys appended during one
+ * invocation do not leak into the next, as `injectLambdaContext({ resetKeys: true })` does for Powertools.
+ */
+export function resetKeysPerInvocation<TEvent, TResult>(logger: Logger): middy.MiddlewareObj<TEvent, TResult> {
+  return { before: async () => logger.resetKeys() };
 }

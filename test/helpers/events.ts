@@ -1,19 +1,28 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { signupMessageAttributes } from '../../shared/queue/signup-queue';
+import { signupMessageAttributes } from '../../shared/aws/sqs-signup-queue';
 import type { SignupInput, SignupMessage } from '../../shared/signup/signup-schema';
 
 let counter = 0;
-const nextId = (prefix: string) => `${prefix}-${(counter += 1).toString().padStart(6, '0')}`;
+const nextId = (prefix: string) => {
+  counter += 1;
+  return `${prefix}-${counter.toString().padStart(6, '0')}`;
+};
 
 export function aSignup(overrides: Partial<SignupInput> = {}): SignupInput {
-  const n = (counter += 1);
+  counter += 1;
+  const n = counter;
   return { email: `person${n}@example.com`, first_name: 'Ada', last_name: 'Lovelace', ...overrides };
 }
 
 export function anApiEvent(
   body: string | undefined,
-  { contentType = 'application/json', base64 = false, routeKey = 'POST /signups', headers = {} }: { contentType?: string | null; base64?: boolean; routeKey?: string; headers?: Record<string, string> } = {},
+  {
+    contentType = 'application/json',
+    base64 = false,
+    routeKey = 'POST /signups',
+    headers = {},
+  }: { contentType?: string | null; base64?: boolean; routeKey?: string; headers?: Record<string, string> } = {},
 ): APIGatewayProxyEventV2 {
   const [method, rawPath] = routeKey.split(' ') as [string, string];
   return {

@@ -1,5 +1,4 @@
 import type { SourceKind } from '../../shared/sources/source-config';
-import { SECRETS } from './ingest';
 import {
   ACTIVECAMPAIGN_SUBSCRIBE,
   JOTFORM_RAW_REQUEST,
@@ -10,6 +9,7 @@ import {
   TYPEFORM_FORM_RESPONSE,
   WEBFLOW_FORM_SUBMISSION,
 } from '../unit/sources/examples';
+import { SECRETS } from './ingest';
 
 /** One documented example delivery per source kind (shared by the ingest handler tests and the fuzz test). */
 
@@ -42,4 +42,3 @@ export const DELIVERIES: Readonly<Record<SourceKind, Delivery>> = {
   },
   activecampaign: { body: ACTIVECAMPAIGN_SUBSCRIBE, contentType: 'application/x-www-form-urlencoded', query: { token: SECRETS.token } },
 };
-

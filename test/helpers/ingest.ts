@@ -1,14 +1,15 @@
 import { createHmac } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { makeIngestHandler, type IngestHandlerDeps } from '../../functions/ingest/make-handler';
-import { CANONICAL_SOURCE_ID, parseIngestSources, parseSourceSecrets } from '../../shared/ingest/ingest-sources';
-import type { IngestDeps } from '../../shared/ingest/ingest-signups';
-import type { Logger } from '../../shared/logger';
-import { testLogger } from './log-capture';
+import { buildIngestHandler, type IngestHandlerOverrides } from '../../functions/ingest/build-handler';
+import type { IngestConfig } from '../../shared/config/ingest-config';
+import { NO_DELIVERY_LEDGER } from '../../shared/ingest/delivery-ledger';
+import { CANONICAL_SOURCE_ID, parseIngestSources } from '../../shared/ingest/ingest-sources';
+import type { SignupQueue } from '../../shared/ingest/signup-queue';
+import { noMetrics } from '../../shared/observability/metric-names';
 import { QueueUnavailableError } from '../../shared/queue/errors';
-import type { SignupQueue } from '../../shared/queue/signup-queue';
 import type { SourceConfig, SourceConfigInput, SourceKind } from '../../shared/sources/source-config';
 import { aLambdaContext } from './events';
+import { testLogger } from './log-capture';
 
 /** Factories for the ingest handler tests: sources of every kind, their secrets, signed events. */
 
@@ -84,25 +85,56 @@ export function fakeQueue() {
   return { queue, messages, state };
 }
 
-export type IngestTestOptions = Partial<Omit<IngestHandlerDeps, 'sourceSecrets'>> & {
+export type IngestTestOptions = Omit<IngestHandlerOverrides, 'queue' | 'sourcesSecretValue'> & {
   queue: SignupQueue;
+  /** The sources secret's value (default: a secret for every source, sourcesSecretJson). */
   secretJson?: string;
-  sourceSecrets?: IngestDeps['sourceSecrets'];
-  logger?: Logger;
+  sources?: readonly SourceConfig[];
+  publicBaseUrl?: string;
+  /** Custom field names mapped to customer attributes (the ingest's CUSTOM_ATTRIBUTE_FIELDS). */
+  attributeFields?: readonly string[];
+  /** POST /signups accepts a bearer token (default true, as deployed by default). */
+  signupsBearerToken?: boolean;
 };
 
-/** The real handler with test deps; the clock is NOW unless given. */
-export function anIngestHandler({ queue, secretJson, sources = SOURCES, sourceSecrets, logger = testLogger, now = () => NOW, ...rest }: IngestTestOptions) {
-  const json = secretJson ?? sourcesSecretJson(sources);
-  const handler = makeIngestHandler({
-    queue,
+/** The real handler (functions/ingest/build-handler.ts) with test deps; the clock is NOW, metrics dropped, unless given. */
+export function anIngestHandler({
+  queue,
+  secretJson,
+  sources = SOURCES,
+  sourceSecrets,
+  logger = testLogger,
+  metrics = noMetrics,
+  now = () => NOW,
+  publicBaseUrl,
+  attributeFields = [],
+  signupsBearerToken = true,
+  ...rest
+}: IngestTestOptions) {
+  const config: IngestConfig = {
+    signupQueueUrl: 'https://sqs.test/signups',
     sources,
-    sourceSecrets: sourceSecrets ?? (async () => parseSourceSecrets(json, sources)),
+    sourcesSecretId: 'sources',
+    sourcesSecretTtlMs: 300_000,
+    ...(publicBaseUrl ? { publicBaseUrl } : {}),
+    deliveryLedger: { tableName: 'deliveries', retentionSeconds: 72 * 3600, inProgressSeconds: 10 },
+    attributeFields: new Set(attributeFields),
+    signupsBearerToken,
+    // As in a process without POWERTOOLS_TRACE_ENABLED: the Tracer is loaded (outside Lambda it records nothing).
+    powertoolsTracing: true,
+  };
+  const handler = buildIngestHandler(config, {
+    queue,
+    // No ledger unless a test gives one: every delivery is enqueued (test/unit/ingest/ tests the ledger).
+    ledger: NO_DELIVERY_LEDGER,
+    ...(sourceSecrets ? { sourceSecrets } : { sourcesSecretValue: secretJson ?? sourcesSecretJson(sources) }),
     logger,
+    metrics,
     now,
     ...rest,
   });
-  return async (event: APIGatewayProxyEventV2) => (await handler(event, aLambdaContext())) as APIGatewayProxyStructuredResultV2 & { body: string; headers: Record<string, string> };
+  return async (event: APIGatewayProxyEventV2) =>
+    (await handler(event, aLambdaContext())) as APIGatewayProxyStructuredResultV2 & { body: string; headers: Record<string, string> };
 }
 
 const hmac = (key: string | Buffer, encoding: 'base64' | 'hex', ...parts: (string | Buffer)[]): string => {
@@ -114,7 +146,10 @@ const hmac = (key: string | Buffer, encoding: 'base64' | 'hex', ...parts: (strin
 const whsecKey = (secret: string) => Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
 
 /** Standard Webhooks headers for `body` (POST /signups and standard-webhooks sources). */
-export function standardWebhookHeaders(body: string | Buffer, { secret = SECRETS.api, id = 'msg_2kX9', at = NOW }: { secret?: string; id?: string; at?: Date } = {}) {
+export function standardWebhookHeaders(
+  body: string | Buffer,
+  { secret = SECRETS.api, id = 'msg_2kX9', at = NOW }: { secret?: string; id?: string; at?: Date } = {},
+) {
   const seconds = String(Math.floor(at.getTime() / 1000));
   return { 'webhook-id': id, 'webhook-timestamp': seconds, 'webhook-signature': `v1,${hmac(whsecKey(secret), 'base64', `${id}.${seconds}.`, body)}` };
 }
@@ -136,7 +171,11 @@ export function senderHeaders(kind: SourceKind, body: string | Buffer, url = '')
     case 'tally':
       return { 'tally-signature': hmac(SECRETS.signing, 'base64', body) };
     case 'shopify':
-      return { 'x-shopify-hmac-sha256': hmac(SECRETS.signing, 'base64', body), 'x-shopify-topic': 'customers/create', 'x-shopify-webhook-id': 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043' };
+      return {
+        'x-shopify-hmac-sha256': hmac(SECRETS.signing, 'base64', body),
+        'x-shopify-topic': 'customers/create',
+        'x-shopify-webhook-id': 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
+      };
     case 'webflow':
       return { 'x-webflow-timestamp': millis, 'x-webflow-signature': hmac(SECRETS.signing, 'hex', `${millis}:`, body) };
     case 'kit':
@@ -169,7 +208,10 @@ const safeDecode = (segment: string): string => {
 };
 
 /** An API Gateway HTTP API (payload 2.0) event for `path`, with the route key API Gateway would match. */
-export function anHttpEvent(path: string, { method = 'POST', body, headers = {}, query = {}, base64, routeKey }: HttpEventOptions = {}): APIGatewayProxyEventV2 {
+export function anHttpEvent(
+  path: string,
+  { method = 'POST', body, headers = {}, query = {}, base64, routeKey }: HttpEventOptions = {},
+): APIGatewayProxyEventV2 {
   const sourceMatch = /^\/sources\/([^/]+)$/.exec(path);
   const key = routeKey ?? (sourceMatch ? `${method} /sources/{sourceId}` : `${method} ${path}`);
   const bytes = body === undefined ? undefined : typeof body === 'string' ? Buffer.from(body, 'utf8') : body;

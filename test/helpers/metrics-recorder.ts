@@ -7,6 +7,8 @@ export function metricsRecorder() {
   const recorded: RecordedMetric[] = [];
   const sink: MetricsSink = { add: (name, unit, value, dimensions = {}) => void recorded.push({ name, unit, value, dimensions: { ...dimensions } }) };
   const sum = (name: MetricName, dimensions: Record<string, string> = {}) =>
-    recorded.filter((m) => m.name === name && Object.entries(dimensions).every(([key, value]) => m.dimensions[key] === value)).reduce((total, m) => total + m.value, 0);
+    recorded
+      .filter((m) => m.name === name && Object.entries(dimensions).every(([key, value]) => m.dimensions[key] === value))
+      .reduce((total, m) => total + m.value, 0);
   return { sink, recorded, sum };
 }

@@ -14,7 +14,8 @@ export function withQuietOutput<T>(action: () => T): { result: T; output: string
   const methods = ['log', 'info', 'warn', 'error', 'debug'] as const;
   const consoleBefore = methods.map((method) => console[method]);
   const writesBefore = [process.stdout.write, process.stderr.write];
-  for (const method of methods) console[method] = (...args: unknown[]) => hold(args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' '));
+  for (const method of methods)
+    console[method] = (...args: unknown[]) => hold(args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' '));
   for (const stream of [process.stdout, process.stderr]) {
     stream.write = ((chunk: unknown) => {
       hold(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));

@@ -1,19 +1,16 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ChangeMessageVisibilityBatchCommand, SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { makeSyncHandler } from '../../functions/sync/make-handler';
+import { buildSyncHandler } from '../../functions/sync/build-handler';
 import type { BigCommerceSandbox } from '../../local/bigcommerce-sandbox';
-import { BigCommerceClient } from '../../shared/bigcommerce/client';
-import { testLogger } from './log-capture';
-import { createSqsDeadLetterQueue, createSqsVisibilityControl } from '../../shared/queue/dead-letter-queue';
-import { createCachedSecret } from '../../shared/secrets/cached-secret';
-import { createAttributeResolver } from '../../shared/sync/attribute-resolver';
-import { DEFAULT_CUSTOMER_OPTIONS, type CustomFieldMap } from '../../shared/sync/customer-mapping';
+import { loadSyncConfig } from '../../shared/config/sync-config';
+import type { CustomFieldMap } from '../../shared/sync/customer-mapping';
 import type { ExistingShare } from '../../shared/sync/existing-share';
-import { createQuotaPacer } from '../../shared/sync/quota-pacer';
 import type { ConflictPolicy } from '../../shared/sync/sync-engine';
 import { aLambdaContext, anSqsEvent } from './events';
+import { testLogger } from './log-capture';
+import { metricsRecorder } from './metrics-recorder';
 
 export type ExchangeRecord = { method: string; sentAt: number; answeredAt: number; status: number | undefined; resetMs?: number; retryAfterMs?: number };
 
@@ -25,6 +22,8 @@ export type HarnessOptions = {
   /** The token the secret holds; defaults to the sandbox's. */
   secretToken?: () => string;
   existingShare?: ExistingShare;
+  /** SYNC_MAX_CONCURRENCY (default 1: the pacer keeps nothing back). */
+  maxConcurrency?: number;
 };
 
 /**
@@ -69,29 +68,29 @@ export function syncHarness(sandbox: BigCommerceSandbox, options: HarnessOptions
   };
 
   const requestTimeoutMs = options.requestTimeoutMs ?? 2_000;
-  const api = new BigCommerceClient({
-    apiUrl: sandbox.url,
-    storeHash: sandbox.storeHash,
-    timeoutMs: requestTimeoutMs,
-    fetch: recordingFetch,
-    tokens: createCachedSecret({ client: new SecretsManagerClient({ region: 'us-east-1' }), secretId: 'token', ttlMs: 60_000 }),
+  const metrics = metricsRecorder();
+  // The deployed wiring (functions/sync/build-handler.ts) with the sandbox as BigCommerce and a short time budget.
+  const config = loadSyncConfig({
+    SIGNUP_QUEUE_URL: 'https://sqs.test/signups',
+    DEAD_LETTER_QUEUE_URL: 'https://sqs.test/dlq',
+    BIGCOMMERCE_STORE_HASH: sandbox.storeHash,
+    BIGCOMMERCE_TOKEN_SECRET: 'token',
+    BIGCOMMERCE_API_URL: sandbox.url,
+    BIGCOMMERCE_REQUEST_TIMEOUT_MS: String(requestTimeoutMs),
+    TOKEN_CACHE_TTL_SECONDS: '60',
+    // One sync at a time here, so the pacer keeps nothing back for others (tailReserve 0).
+    SYNC_MAX_CONCURRENCY: String(options.maxConcurrency ?? 1),
+    CONFLICT_POLICY: options.conflictPolicy ?? 'skip',
+    CUSTOM_FIELD_MAP: JSON.stringify(options.customFieldMap ?? {}),
   });
-  const handler = makeSyncHandler({
-    api,
-    pacer: createQuotaPacer(),
+  const handler = buildSyncHandler(config, {
+    sqs: new SQSClient({ region: 'us-east-1' }),
+    secretsManager: new SecretsManagerClient({ region: 'us-east-1' }),
+    fetch: recordingFetch,
     ...(options.existingShare ? { existingShare: options.existingShare } : {}),
-    deadLetters: createSqsDeadLetterQueue(new SQSClient({ region: 'us-east-1' }), 'https://sqs.test/dlq'),
-    visibility: createSqsVisibilityControl(new SQSClient({ region: 'us-east-1' }), 'https://sqs.test/signups'),
-    resolveAttributes: createAttributeResolver(api, options.customFieldMap ?? {}),
+    options: { reserveMs: 200, minRequestMs: 100, baseBackoffMs: 5 },
     logger: testLogger,
-    options: {
-      conflictPolicy: options.conflictPolicy ?? 'skip',
-      customer: { ...DEFAULT_CUSTOMER_OPTIONS, customFieldMap: options.customFieldMap ?? {} },
-      requestTimeoutMs,
-      reserveMs: 200,
-      minRequestMs: 100,
-      baseBackoffMs: 5,
-    },
+    metrics: metrics.sink,
   });
 
   /** One invocation, like the event source mapping; returns the ids SQS would deliver again. */
@@ -118,6 +117,7 @@ export function syncHarness(sandbox: BigCommerceSandbox, options: HarnessOptions
     deadLetters,
     visibility,
     exchanges,
+    metrics,
     restore: () => {
       sqsMock.restore();
       secretsMock.restore();
@@ -129,5 +129,9 @@ export const emailsOf = (sandbox: BigCommerceSandbox): string[] => sandbox.custo
 
 export function duplicatesIn(values: readonly string[]): string[] {
   const seen = new Set<string>();
-  return values.filter((value) => (seen.has(value) ? true : (seen.add(value), false)));
+  return values.filter((value) => {
+    if (seen.has(value)) return true;
+    seen.add(value);
+    return false;
+  });
 }

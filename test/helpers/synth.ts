@@ -39,7 +39,7 @@ export function statementsOfRole(template: Template, roleLogicalId: string): { E
 
 export function roleOfFunction(template: Template, functionLogicalId: string): string {
   const fn = template.toJSON().Resources[functionLogicalId] as Resource;
-  return ((fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'])[0];
+  return (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
 }
 
 export const actionsOf = (statements: { Action: string | string[] }[]): string[] => statements.flatMap((statement) => [statement.Action].flat());

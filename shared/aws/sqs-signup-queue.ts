@@ -1,11 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SignupQueue } from '../ingest/signup-queue';
 import type { SignupMessage } from '../signup/signup-schema';
-import { sendInBatches } from './send-batches';
-
-/** The port the ingest use case needs: put validated signups on the queue, all or an error. */
-export interface SignupQueue {
-  enqueue(messages: readonly SignupMessage[]): Promise<void>;
-}
+import { sendInBatches } from './sqs-send-batches';
 
 /** Attributes let operators and the DLQ tools filter without parsing (or exposing) the body. */
 export function signupMessageAttributes(message: SignupMessage) {
@@ -17,6 +13,7 @@ export function signupMessageAttributes(message: SignupMessage) {
   } as const;
 }
 
+/** The SignupQueue port on SQS. */
 export function createSqsSignupQueue(sqs: SQSClient, queueUrl: string): SignupQueue {
   return {
     async enqueue(messages) {

@@ -1,23 +1,9 @@
 import { ChangeMessageVisibilityBatchCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Rejection } from '../sync/decode-message';
-import { sendInBatches } from './send-batches';
+import { redactEmails } from '../observability/redact';
+import type { DeadLetterQueue, RejectedRecord, VisibilityControl } from '../sync/dead-letters';
+import { sendInBatches } from './sqs-send-batches';
 
-export type RejectedRecord = Readonly<{
-  messageId: string;
-  body: string;
-  attributes: Readonly<Record<string, MessageAttributeValue>>;
-  rejection: Rejection;
-}>;
-
-/** Where rejected messages go, with why. Throws if SQS did not take them all (then they are retried). */
-export interface DeadLetterQueue {
-  send(records: readonly RejectedRecord[]): Promise<void>;
-}
-
-/** Lets deferred messages stay invisible until BigCommerce's quota resets instead of the queue default. */
-export interface VisibilityControl {
-  delay(entries: readonly Readonly<{ messageId: string; receiptHandle: string; seconds: number }>[]): Promise<void>;
-}
+/** The sync's DeadLetterQueue and VisibilityControl ports (shared/sync/dead-letters.ts) on SQS. */
 
 /** SQS caps a message attribute value at 256 KiB; a short reason is what an operator needs. */
 const MAX_DETAIL_CHARS = 1000;
@@ -29,7 +15,8 @@ export function rejectionAttributes(record: RejectedRecord, rejectedAt: Date): R
   return {
     ...record.attributes,
     RejectionCode: { DataType: 'String', StringValue: record.rejection.code },
-    RejectionDetail: { DataType: 'String', StringValue: record.rejection.detail.slice(0, MAX_DETAIL_CHARS) || '-' },
+    // BigCommerce's text may quote the email: attributes are read by tools and consoles, so it is masked.
+    RejectionDetail: { DataType: 'String', StringValue: redactEmails(record.rejection.detail).slice(0, MAX_DETAIL_CHARS) || '-' },
     ...(record.rejection.httpStatus ? { RejectionHttpStatus: { DataType: 'Number', StringValue: String(record.rejection.httpStatus) } } : {}),
     OriginalMessageId: { DataType: 'String', StringValue: record.messageId },
     RejectedAt: { DataType: 'String', StringValue: rejectedAt.toISOString() },

@@ -1,10 +1,5 @@
-import {
-  SendMessageBatchCommand,
-  type MessageAttributeValue,
-  type SendMessageBatchRequestEntry,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
-import { QueueRejectedError, QueueUnavailableError } from './errors';
+import { type MessageAttributeValue, SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import { QueueRejectedError, QueueUnavailableError } from '../queue/errors';
 
 /** SQS limits one SendMessageBatch to 10 entries and 256 KiB in total (bodies plus attributes). */
 export const MAX_BATCH_ENTRIES = 10;
@@ -30,8 +25,7 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 const attributeBytes = (attributes: OutgoingMessage['attributes']): number =>
   Object.entries(attributes ?? {}).reduce(
-    (sum, [name, value]) =>
-      sum + Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '') + Buffer.byteLength(value.StringValue ?? ''),
+    (sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '') + Buffer.byteLength(value.StringValue ?? ''),
     0,
   );
 

@@ -1,0 +1,137 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { createDeliveryLedger, dynamoDbPersistenceStore } from '../../shared/aws/dynamodb-delivery-ledger';
+import { checkedSourceSecrets, createSourceSecretsProvider } from '../../shared/aws/sources-secret';
+import { createSqsSignupQueue } from '../../shared/aws/sqs-signup-queue';
+import { createSqsUnmappableDeadLetters } from '../../shared/aws/sqs-unmappable-dead-letters';
+import { createSiteverifyClient } from '../../shared/captcha/siteverify-client';
+import type { CaptchaVerifier } from '../../shared/captcha/verify-captcha';
+import type { IngestConfig } from '../../shared/config/ingest-config';
+import { problemResponses, requestLogKeys } from '../../shared/http/problem-middleware';
+import { type MatchedRoute, matchIngestRoute, routeByKey } from '../../shared/http/routes';
+import { rawRequestFromHttpApiEvent } from '../../shared/http-input/request';
+import type { DeliveryLedger } from '../../shared/ingest/delivery-ledger';
+import { handleIngestRequest } from '../../shared/ingest/ingest-request';
+import type { IngestDeps } from '../../shared/ingest/ingest-signups';
+import type { SourceSecrets } from '../../shared/ingest/ingest-sources';
+import type { SignupQueue } from '../../shared/ingest/signup-queue';
+import type { UnmappableDeadLetters } from '../../shared/ingest/unmappable';
+import type { Logger } from '../../shared/logger';
+import { ingestMetrics } from '../../shared/observability/ingest-metrics';
+import { type MetricsSink, SERVICE } from '../../shared/observability/metric-names';
+import { createPowertools, powertoolsLogger, powertoolsMetricsSink, resetKeysPerInvocation } from '../../shared/observability/powertools';
+import { createTracing } from '../../shared/observability/tracing';
+
+/**
+ * What a caller other than Lambda may replace; everything left out is built from the config exactly as
+ * the deployed function builds it (functions/ingest/handler.ts passes none).
+ */
+export type IngestHandlerOverrides = Readonly<{
+  /** For the signup queue (default: one SDK client, traced). */
+  sqs?: SQSClient;
+  /** The queue itself (tests, benches). */
+  queue?: SignupQueue;
+  /** For the sources secret (default: one SDK client, traced). */
+  secretsManager?: SecretsManagerClient;
+  /** The sources secret's JSON value, instead of reading it from Secrets Manager (local mode, benches). */
+  sourcesSecretValue?: string;
+  /** The parsed sources secret (tests that pin a table or a failure). */
+  sourceSecrets?: () => Promise<SourceSecrets>;
+  /** For the delivery ledger's table (default: one SDK client, traced; local mode: its embedded DynamoDB). */
+  dynamoDb?: DynamoDBClient;
+  /** The delivery ledger itself (tests, benches; NO_DELIVERY_LEDGER enqueues every delivery). */
+  ledger?: DeliveryLedger;
+  /** html-form CAPTCHA checks (default: siteverify over fetch, to each source's provider or its `captcha.verifyUrl`). */
+  captcha?: CaptchaVerifier;
+  /** Where unmappable signups go (default: the DLQ of DEAD_LETTER_QUEUE_URL, when set). */
+  unmappable?: UnmappableDeadLetters;
+  now?: () => Date;
+  newId?: () => string;
+  /** Replaces Powertools Logger (local mode's lines, tests); its keys are reset before each request. */
+  logger?: Logger;
+  /** Replaces Powertools Metrics (local mode, tests); it receives the same metric names. */
+  metrics?: MetricsSink;
+}>;
+
+/** The route API Gateway matched (routeKey and path parameters), else the method and path matched here. */
+function routeOf(event: APIGatewayProxyEventV2): MatchedRoute | undefined {
+  const route = routeByKey(event.routeKey);
+  if (route) {
+    const pathParameters = Object.fromEntries(Object.entries(event.pathParameters ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined));
+    return { route, pathParameters };
+  }
+  return matchIngestRoute(event.requestContext.http.method, event.rawPath);
+}
+
+/**
+ * The one wiring of the ingest function: the queue, the sources secret, the delivery ledger and the Powertools middlewares,
+ * from the validated config; adapts API Gateway HTTP API (payload v2) events to the ingest use case.
+ * Lambda, local mode, the benches and the test helpers all build the handler here. Call once per
+ * process (cold start): the sources secret is read on first use and cached across invocations.
+ */
+export function buildIngestHandler(config: IngestConfig, overrides: IngestHandlerOverrides = {}) {
+  const powertools = createPowertools(SERVICE.ingest);
+  const tracing = createTracing(SERVICE.ingest, { powertools: config.powertoolsTracing });
+  const logger = overrides.logger ?? powertoolsLogger(powertools.logger);
+  const { sources, publicBaseUrl } = config;
+  const givenSecret = overrides.sourcesSecretValue;
+  const checkedOnce = givenSecret === undefined ? undefined : checkedSourceSecrets(givenSecret, sources, logger);
+  // One SQS client for the signup queue and the dead-letter queue, created on first use.
+  let sqsClient: SQSClient | undefined;
+  const sqs = (): SQSClient => (sqsClient ??= overrides.sqs ?? tracing.client(new SQSClient({})));
+  const unmappable = overrides.unmappable ?? (config.deadLetterQueueUrl ? createSqsUnmappableDeadLetters(sqs(), config.deadLetterQueueUrl) : undefined);
+  const deps: IngestDeps = {
+    queue: overrides.queue ?? createSqsSignupQueue(sqs(), config.signupQueueUrl),
+    namelessPolicy: config.namelessPolicy,
+    ...(unmappable ? { unmappable } : {}),
+    sources,
+    sourceSecrets:
+      overrides.sourceSecrets ??
+      (checkedOnce
+        ? async () => checkedOnce
+        : createSourceSecretsProvider({
+            client: overrides.secretsManager ?? tracing.client(new SecretsManagerClient({})),
+            secretId: config.sourcesSecretId,
+            ttlMs: config.sourcesSecretTtlMs,
+            sources,
+            logger,
+          })),
+    logger,
+    ledger:
+      overrides.ledger ??
+      createDeliveryLedger({
+        persistenceStore: dynamoDbPersistenceStore(overrides.dynamoDb ?? tracing.client(new DynamoDBClient({})), config.deliveryLedger.tableName),
+        retentionSeconds: config.deliveryLedger.retentionSeconds,
+        inProgressSeconds: config.deliveryLedger.inProgressSeconds,
+        logger,
+      }),
+    captcha: overrides.captcha ?? createSiteverifyClient(),
+    attributeFields: config.attributeFields,
+    signupsBearerToken: config.signupsBearerToken,
+    ...(overrides.now ? { now: overrides.now } : {}),
+    ...(overrides.newId ? { newId: overrides.newId } : {}),
+  };
+
+  // Outermost first: their `after` runs last, so the metrics see the final answer of both paths.
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+    .use(tracing.middlewares)
+    .use(
+      overrides.logger
+        ? resetKeysPerInvocation(overrides.logger)
+        : injectLambdaContext(powertools.logger, { resetKeys: true, correlationIdPath: 'requestContext.requestId' }),
+    )
+    .use(ingestMetrics(overrides.metrics ?? powertoolsMetricsSink(powertools.metrics, { buffered: false })))
+    .use(requestLogKeys(logger))
+    .use(problemResponses(logger))
+    .handler(async (event) => {
+      const request = rawRequestFromHttpApiEvent(event, publicBaseUrl ? { publicBaseUrl } : {});
+      const reply = await handleIngestRequest(routeOf(event), request, deps);
+      return { statusCode: reply.status, headers: { ...reply.headers }, body: reply.body ?? '' };
+    });
+}
+
+export type IngestHandler = ReturnType<typeof buildIngestHandler>;

@@ -1,0 +1,86 @@
+import * as z from 'zod';
+import { DEFAULT_DELIVERY_RETENTION_SECONDS } from '../ingest/delivery-ledger';
+import { parseIngestSources } from '../ingest/ingest-sources';
+import { DEFAULT_NAMELESS_POLICY, type NamelessPolicy, namelessPolicySchema } from '../signup/nameless-policy';
+import { SourceConfigError } from '../sources/errors';
+import type { SourceConfig } from '../sources/source-config';
+import { type Env, jsonOf, parseEnv, positiveInt, powertoolsTracing, queueUrl } from './env-schema';
+import { ConfigError } from './errors';
+
+/**
+ * The ingest function's environment, validated once at cold start; a bad value fails with a message
+ * naming every bad variable (no silent defaults for required values). The names are the deployed
+ * stack's contract (infra/constructs/), so they do not change.
+ */
+const ingestEnvSchema = z.object({
+  SIGNUP_QUEUE_URL: queueUrl,
+  /** JSON array of source configs (shared/sources/source-config.ts); validated again below. */
+  SOURCES_CONFIG: jsonOf(z.array(z.unknown(), { message: 'must be a JSON array of source configurations' })).default([]),
+  SOURCES_SECRET: z.string({ error: 'must be the name or ARN of the sources secret' }).min(1, { message: 'must be the name or ARN of the sources secret' }),
+  SOURCES_SECRET_CACHE_TTL_SECONDS: positiveInt(300),
+  /** Scheme, host and base path senders call, when API Gateway's own domain is not it (custom domain, local mode). */
+  PUBLIC_BASE_URL: z.url({ message: 'must be an absolute URL such as https://hooks.example.com' }).optional(),
+  /** Where unmappable signups of webhook deliveries go (shared/ingest/unmappable.ts); absent: they are refused with 422. */
+  DEAD_LETTER_QUEUE_URL: queueUrl.optional(),
+  /** JSON { nameless, placeholderNames }: what a signup without names becomes (shared/signup/nameless-policy.ts). */
+  NAMELESS_POLICY: jsonOf(namelessPolicySchema).optional(),
+  /** The delivery ledger's DynamoDB table (infra/constructs/delivery-ledger.ts). */
+  DELIVERY_LEDGER_TABLE: z
+    .string({ error: 'must be the name of the delivery ledger table' })
+    .min(3, { message: 'must be the name of the delivery ledger table' }),
+  DELIVERY_RETENTION_SECONDS: positiveInt(DEFAULT_DELIVERY_RETENTION_SECONDS),
+  /** The ingest function's timeout: how long an unfinished delivery blocks its retries. */
+  DELIVERY_IN_PROGRESS_SECONDS: positiveInt(10),
+  /** JSON array of the custom field names customFieldMap sends to customer attributes (at most 10 per signup). */
+  CUSTOM_ATTRIBUTE_FIELDS: jsonOf(z.array(z.string(), { message: 'must be a JSON array of custom field names' })).default([]),
+  /** `false`: POST /signups accepts Standard Webhooks signatures only, no `Authorization: Bearer`. */
+  SIGNUPS_BEARER_TOKEN: z.enum(['true', 'false'], { message: 'must be true or false' }).default('true'),
+  POWERTOOLS_TRACE_ENABLED: powertoolsTracing,
+});
+
+export type IngestConfig = Readonly<{
+  signupQueueUrl: string;
+  /** The configured sources, defaults applied (POST /signups is not among them). */
+  sources: readonly SourceConfig[];
+  sourcesSecretId: string;
+  sourcesSecretTtlMs: number;
+  publicBaseUrl?: string;
+  deadLetterQueueUrl?: string;
+  namelessPolicy?: NamelessPolicy;
+  /** Where each accepted delivery is recorded before it is enqueued (shared/ingest/delivery-ledger.ts). */
+  deliveryLedger: Readonly<{ tableName: string; retentionSeconds: number; inProgressSeconds: number }>;
+  /** Custom field names that become customer attributes in the sync (shared/ingest/attribute-limit.ts). */
+  attributeFields: ReadonlySet<string>;
+  /** Whether POST /signups also accepts its secret as a bearer token (else signatures only). */
+  signupsBearerToken: boolean;
+  /** Load Powertools Tracer (handler segment and SDK subsegments); off as deployed (shared/observability/tracing.ts). */
+  powertoolsTracing: boolean;
+}>;
+
+export function loadIngestConfig(env: Env = process.env): IngestConfig {
+  const parsed = parseEnv(ingestEnvSchema, env);
+  let sources: SourceConfig[];
+  try {
+    sources = parseIngestSources(parsed.SOURCES_CONFIG);
+  } catch (error) {
+    if (!(error instanceof SourceConfigError)) throw error;
+    throw new ConfigError(`Invalid configuration: SOURCES_CONFIG: ${error.issues.join('; ') || error.message}`, { cause: error });
+  }
+  return {
+    signupQueueUrl: parsed.SIGNUP_QUEUE_URL,
+    sources,
+    sourcesSecretId: parsed.SOURCES_SECRET,
+    sourcesSecretTtlMs: parsed.SOURCES_SECRET_CACHE_TTL_SECONDS * 1000,
+    attributeFields: new Set(parsed.CUSTOM_ATTRIBUTE_FIELDS),
+    signupsBearerToken: parsed.SIGNUPS_BEARER_TOKEN === 'true',
+    deliveryLedger: {
+      tableName: parsed.DELIVERY_LEDGER_TABLE,
+      retentionSeconds: parsed.DELIVERY_RETENTION_SECONDS,
+      inProgressSeconds: parsed.DELIVERY_IN_PROGRESS_SECONDS,
+    },
+    ...(parsed.PUBLIC_BASE_URL ? { publicBaseUrl: parsed.PUBLIC_BASE_URL } : {}),
+    ...(parsed.DEAD_LETTER_QUEUE_URL ? { deadLetterQueueUrl: parsed.DEAD_LETTER_QUEUE_URL } : {}),
+    namelessPolicy: parsed.NAMELESS_POLICY ?? DEFAULT_NAMELESS_POLICY,
+    powertoolsTracing: parsed.POWERTOOLS_TRACE_ENABLED,
+  };
+}

@@ -1,0 +1,104 @@
+import * as z from 'zod';
+import { type CustomerOptions, customFieldMapSchema } from '../sync/customer-mapping';
+import { DEFERRAL_BACKOFF_SECONDS, MAX_VISIBILITY_SECONDS } from '../sync/redelivery-delay';
+import type { ConflictPolicy } from '../sync/sync-engine';
+import { type Env, jsonOf, parseEnv, positiveInt, powertoolsTracing, queueUrl } from './env-schema';
+
+/**
+ * The sync function's environment, validated once at cold start; a bad value fails with a message
+ * naming every bad variable. The names are the deployed stack's contract (infra/constructs/).
+ */
+
+/** BigCommerce answers in well under a second; 10 s leaves room for a slow store without eating the invocation. */
+export const DEFAULT_BIGCOMMERCE_REQUEST_TIMEOUT_MS = 10_000;
+
+const booleanFlag = z
+  .enum(['true', 'false'])
+  .default('false')
+  .transform((value) => value === 'true');
+const intList = z
+  .string()
+  .regex(/^\d+(,\d+)*$/, { message: 'must be comma-separated channel ids, e.g. 1,2' })
+  .transform((value) => value.split(',').map(Number));
+const secondsList = z
+  .string()
+  .regex(/^\d+(,\d+)*$/, { message: `must be comma-separated whole seconds, e.g. ${DEFERRAL_BACKOFF_SECONDS.join(',')}` })
+  .transform((value) => value.split(',').map(Number))
+  .refine((seconds) => seconds.every((value) => value >= 1 && value <= MAX_VISIBILITY_SECONDS), {
+    message: `each must be 1 to ${MAX_VISIBILITY_SECONDS} (SQS's visibility limit)`,
+  });
+
+const syncEnvSchema = z.object({
+  DEAD_LETTER_QUEUE_URL: queueUrl,
+  SIGNUP_QUEUE_URL: queueUrl,
+  BIGCOMMERCE_STORE_HASH: z.string().regex(/^[a-z0-9]+$/i, { message: 'must be the store hash, e.g. abc123' }),
+  BIGCOMMERCE_TOKEN_SECRET: z.string().min(1, { message: 'must be the name or ARN of the token secret' }),
+  BIGCOMMERCE_API_URL: z.url().default('https://api.bigcommerce.com'),
+  BIGCOMMERCE_REQUEST_TIMEOUT_MS: positiveInt(DEFAULT_BIGCOMMERCE_REQUEST_TIMEOUT_MS),
+  TOKEN_CACHE_TTL_SECONDS: positiveInt(300),
+  // The event source's maxConcurrency: how many syncs share the store's quota (the pacer keeps that many - 1 back).
+  SYNC_MAX_CONCURRENCY: positiveInt(2),
+  // Key for the email hash in logs; the stack fills it from a generated secret at deploy time.
+  LOG_HASH_KEY: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+  CONFLICT_POLICY: z.enum(['skip', 'update']).default('skip'),
+  CUSTOMER_CHANNEL_IDS: intList.optional(),
+  CUSTOMER_ORIGIN_CHANNEL_ID: z.coerce.number().int().positive().optional(),
+  CUSTOMER_GROUP_ID: z.coerce.number().int().nonnegative().optional(),
+  SEND_WELCOME_EMAIL: booleanFlag,
+  FORCE_PASSWORD_RESET: booleanFlag,
+  CUSTOM_FIELD_MAP: jsonOf(customFieldMapSchema).default({}),
+  // How long a deferred signup stays invisible, by delivery (shared/sync/redelivery-delay.ts); tests and
+  // the chaos run shorten it along with the visibility timeout.
+  DEFERRAL_BACKOFF_SECONDS: secondsList.optional(),
+  // Write newsletter subscribers (docs/subscribers.md); 'false' = customers only.
+  SYNC_SUBSCRIBERS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  POWERTOOLS_TRACE_ENABLED: powertoolsTracing,
+});
+
+export type SyncConfig = Readonly<{
+  signupQueueUrl: string;
+  deadLetterQueueUrl: string;
+  storeHash: string;
+  tokenSecretId: string;
+  apiUrl: string;
+  requestTimeoutMs: number;
+  tokenCacheTtlMs: number;
+  logHashKey: string | undefined;
+  maxConcurrency: number;
+  conflictPolicy: ConflictPolicy;
+  customer: CustomerOptions;
+  deferralBackoffSeconds: readonly number[];
+  subscribers: boolean;
+  /** Load Powertools Tracer (handler segment and SDK subsegments); off as deployed, where the BigCommerce call is traced alone. */
+  powertoolsTracing: boolean;
+}>;
+
+export function loadSyncConfig(env: Env = process.env): SyncConfig {
+  const parsed = parseEnv(syncEnvSchema, env);
+  return {
+    signupQueueUrl: parsed.SIGNUP_QUEUE_URL,
+    deadLetterQueueUrl: parsed.DEAD_LETTER_QUEUE_URL,
+    storeHash: parsed.BIGCOMMERCE_STORE_HASH,
+    tokenSecretId: parsed.BIGCOMMERCE_TOKEN_SECRET,
+    apiUrl: parsed.BIGCOMMERCE_API_URL.replace(/\/+$/, ''),
+    requestTimeoutMs: parsed.BIGCOMMERCE_REQUEST_TIMEOUT_MS,
+    tokenCacheTtlMs: parsed.TOKEN_CACHE_TTL_SECONDS * 1000,
+    logHashKey: parsed.LOG_HASH_KEY,
+    maxConcurrency: parsed.SYNC_MAX_CONCURRENCY,
+    conflictPolicy: parsed.CONFLICT_POLICY,
+    deferralBackoffSeconds: parsed.DEFERRAL_BACKOFF_SECONDS ?? DEFERRAL_BACKOFF_SECONDS,
+    subscribers: parsed.SYNC_SUBSCRIBERS,
+    powertoolsTracing: parsed.POWERTOOLS_TRACE_ENABLED,
+    customer: {
+      ...(parsed.CUSTOMER_CHANNEL_IDS ? { channelIds: parsed.CUSTOMER_CHANNEL_IDS } : {}),
+      ...(parsed.CUSTOMER_ORIGIN_CHANNEL_ID !== undefined ? { originChannelId: parsed.CUSTOMER_ORIGIN_CHANNEL_ID } : {}),
+      ...(parsed.CUSTOMER_GROUP_ID !== undefined ? { customerGroupId: parsed.CUSTOMER_GROUP_ID } : {}),
+      sendWelcomeEmail: parsed.SEND_WELCOME_EMAIL,
+      forcePasswordReset: parsed.FORCE_PASSWORD_RESET,
+      customFieldMap: parsed.CUSTOM_FIELD_MAP,
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { describeError, type Logger } from '../logger';
+import { HttpProblemError } from './errors';
+import { INTERNAL_ERROR_PROBLEM, PROBLEM_CONTENT_TYPE, type ProblemDocument, UNAUTHORIZED_PROBLEM } from './problem-document';
+
+export type Refusal = Readonly<{ problem: ProblemDocument; headers: Readonly<Record<string, string>>; exposed: boolean }>;
+
+/**
+ * The single place an error becomes an HTTP answer: an exposed HttpProblemError (or subclass) as its
+ * problem document, every 401 as the same UNAUTHORIZED_PROBLEM, anything else a generic 500.
+ */
+export function toRefusal(error: unknown): Refusal {
+  if (!(error instanceof HttpProblemError) || !error.expose) return { problem: INTERNAL_ERROR_PROBLEM, headers: {}, exposed: false };
+  if (error.statusCode === 401) return { problem: UNAUTHORIZED_PROBLEM, headers: {}, exposed: true };
+  return { problem: error.problem, headers: error.headers, exposed: true };
+}
+
+export function problemResponse(problem: ProblemDocument, headers: Readonly<Record<string, string>> = {}): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: problem.status,
+    headers: { ...headers, 'content-type': PROBLEM_CONTENT_TYPE },
+    body: JSON.stringify(problem),
+  };
+}
+
+export function toProblemResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
+  const { problem, headers } = toRefusal(error);
+  return problemResponse(problem, headers);
+}
+
+/**
+ * Logs why a request was refused: ids, statuses and reasons only (each error's `logFields`). An
+ * authentication failure's reason is for operators and never part of the response.
+ */
+export function logRefusal(logger: Logger, error: unknown): void {
+  const { problem, exposed } = toRefusal(error);
+  const fields = error instanceof HttpProblemError ? error.logFields() : {};
+  if (!exposed) {
+    logger.error('request failed', { status: problem.status, ...fields, ...describeError(error) });
+    return;
+  }
+  logger.info('request refused', { status: problem.status, reason: problem.title, ...fields });
+}
