@@ -1,15 +1,16 @@
 import type * as z from 'zod';
 import {
   attributeListSchema,
-  customerListSchema,
-  problemBodySchema,
   type Customer,
   type CustomerAttribute,
   type CustomerCreateInput,
   type CustomerUpdateInput,
+  customerListSchema,
+  problemBodySchema,
 } from './customer';
-import { BigCommerceError, kindForStatus, type BigCommerceProblem } from './errors';
+import { BigCommerceError, type BigCommerceProblem, kindForStatus } from './errors';
 import { parseRateLimit, type RateLimitState } from './rate-limit';
+import { type Subscriber, type SubscriberCreateInput, type SubscriberUpdateInput, subscriberListSchema, subscriberResponseSchema } from './subscriber';
 
 /** Supplies the store API token; `refresh` forces a new read (after a 401 the token may have been rotated). */
 export interface TokenProvider {
@@ -19,7 +20,9 @@ export interface TokenProvider {
 
 export type ApiResult<T> = Readonly<{ data: T; status: number; rateLimit: RateLimitState | undefined }>;
 
-export type ResponseObserver = (info: Readonly<{ method: string; status: number | undefined; kind?: string; rateLimit: RateLimitState | undefined; durationMs: number }>) => void;
+export type ResponseObserver = (
+  info: Readonly<{ method: string; status: number | undefined; kind?: string; rateLimit: RateLimitState | undefined; durationMs: number }>,
+) => void;
 
 export type BigCommerceClientOptions = Readonly<{
   apiUrl: string;
@@ -79,7 +82,10 @@ export class BigCommerceClient {
     const found: Customer[] = [];
     let last: ApiResult<unknown> | undefined;
     for (let start = 0; start < unique.length; start += EMAILS_PER_LOOKUP) {
-      const filter = unique.slice(start, start + EMAILS_PER_LOOKUP).map(encodeURIComponent).join(',');
+      const filter = unique
+        .slice(start, start + EMAILS_PER_LOOKUP)
+        .map(encodeURIComponent)
+        .join(',');
       for (let page = 1; ; page += 1) {
         const result = await this.request('GET', `/customers?email:in=${filter}&limit=${PAGE_LIMIT}&page=${page}`, customerListSchema, undefined, options);
         last = result;
@@ -89,6 +95,38 @@ export class BigCommerceClient {
       }
     }
     return { data: found, status: last?.status ?? 200, rateLimit: last?.rateLimit };
+  }
+
+  /**
+   * POST /v3/customers/subscribers: one subscriber per request (BigCommerce has no batch). 409 = the
+   * email is already a subscriber (kind `conflict`). There is deliberately no delete method: DELETE on
+   * the collection without a filter removes every subscriber of the store.
+   */
+  createSubscriber(subscriber: SubscriberCreateInput, options?: RequestOptions): Promise<ApiResult<Subscriber>> {
+    return this.request('POST', '/customers/subscribers', subscriberResponseSchema, subscriber, options).then((result) => ({
+      ...result,
+      data: result.data.data,
+    }));
+  }
+
+  /** PUT /v3/customers/subscribers/{id} (idempotent). */
+  updateSubscriber(id: number, update: SubscriberUpdateInput, options?: RequestOptions): Promise<ApiResult<Subscriber>> {
+    return this.request('PUT', `/customers/subscribers/${id}`, subscriberResponseSchema, update, options).then((result) => ({
+      ...result,
+      data: result.data.data,
+    }));
+  }
+
+  /** The subscribers with this email (BigCommerce's `email` filter), first page of up to 250. */
+  async findSubscribersByEmail(email: string, options?: RequestOptions): Promise<ApiResult<Subscriber[]>> {
+    const result = await this.request(
+      'GET',
+      `/customers/subscribers?email=${encodeURIComponent(email.toLowerCase())}&limit=${PAGE_LIMIT}`,
+      subscriberListSchema,
+      undefined,
+      options,
+    );
+    return { ...result, data: result.data.data };
   }
 
   async findAttributesByName(names: readonly string[], options?: RequestOptions): Promise<ApiResult<CustomerAttribute[]>> {
@@ -122,7 +160,12 @@ export class BigCommerceClient {
     try {
       return await read();
     } catch (error) {
-      throw new BigCommerceError('unauthorized', `The API token could not be read: ${error instanceof Error ? error.message : 'unknown error'}`, {}, { cause: error });
+      throw new BigCommerceError(
+        'unauthorized',
+        `The API token could not be read: ${error instanceof Error ? error.message : 'unknown error'}`,
+        {},
+        { cause: error },
+      );
     }
   }
 
@@ -178,7 +221,10 @@ export class BigCommerceClient {
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       // A 2xx we cannot read: the write probably happened, so the engine must reconcile before re-sending.
-      throw new BigCommerceError('unexpected', `${method} ${path.split('?')[0]} answered ${response.status} with an unreadable body`, { status: response.status, rateLimit });
+      throw new BigCommerceError('unexpected', `${method} ${path.split('?')[0]} answered ${response.status} with an unreadable body`, {
+        status: response.status,
+        rateLimit,
+      });
     }
     return { data: parsed.data, status: response.status, rateLimit };
   }

@@ -6,6 +6,8 @@ export const customerSchema = z.looseObject({
   email: z.string(),
   channel_ids: z.array(z.number().int()).nullish(),
   origin_channel_id: z.number().int().nullish(),
+  /** When BigCommerce last wrote the customer (the `update` policy's last-writer-wins check, shared/sync/safe-update.ts). */
+  date_modified: z.string().nullish(),
 });
 export type Customer = z.infer<typeof customerSchema>;
 
@@ -42,7 +44,7 @@ export type CustomerAddressInput = Readonly<{
   address_type?: 'residential' | 'commercial';
 }>;
 
-/** Body of one item of POST /v3/customers (fields we send; see reference/bigcommerce.md). */
+/** Body of one item of POST /v3/customers (the fields we send, with BigCommerce's limits in signup-schema.ts). */
 export type CustomerCreateInput = Readonly<{
   email: string;
   first_name: string;
@@ -61,5 +63,25 @@ export type CustomerCreateInput = Readonly<{
   authentication?: Readonly<{ force_password_reset: boolean }>;
 }>;
 
-/** One item of PUT /v3/customers: the id plus the fields to change (no addresses: those have their own endpoint). */
-export type CustomerUpdateInput = Readonly<{ id: number }> & Partial<Omit<CustomerCreateInput, 'addresses' | 'origin_channel_id' | 'trigger_account_created_notification' | 'authentication'>>;
+/**
+ * One item of PUT /v3/customers, as BigCommerce's `customer_Put` schema lists its fields: the id plus the
+ * fields to change. No `attributes` (their values have their own endpoint, PUT /v3/customers/attribute-values),
+ * no addresses (their own endpoint too); `origin_channel_id` and the dates are read-only.
+ */
+export type CustomerUpdateInput = Readonly<{ id: number }> &
+  Partial<
+    Pick<
+      CustomerCreateInput,
+      | 'email'
+      | 'first_name'
+      | 'last_name'
+      | 'company'
+      | 'phone'
+      | 'notes'
+      | 'customer_group_id'
+      | 'channel_ids'
+      | 'form_fields'
+      | 'accepts_product_review_abandoned_cart_emails'
+      | 'authentication'
+    >
+  >;

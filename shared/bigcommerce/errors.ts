@@ -6,8 +6,9 @@ import type { RateLimitState } from './rate-limit';
  * - `unauthorized` (401/403 after one token refresh): configuration, not data.
  * - `server` (5xx), `timeout`, `network`: the write MAY have happened; reconcile before re-sending.
  * - `invalid` (422/400), `too-large` (413): nothing (or, undocumented, part) was written; the data or the batch is at fault.
+ * - `conflict` (409): the record already exists (the Subscribers API's answer for a known email).
  */
-export type BigCommerceErrorKind = 'rate-limited' | 'unauthorized' | 'server' | 'timeout' | 'network' | 'invalid' | 'too-large' | 'unexpected';
+export type BigCommerceErrorKind = 'rate-limited' | 'unauthorized' | 'server' | 'timeout' | 'network' | 'invalid' | 'too-large' | 'conflict' | 'unexpected';
 
 const RETRYABLE: ReadonlySet<BigCommerceErrorKind> = new Set(['rate-limited', 'server', 'timeout', 'network']);
 /** Kinds after which BigCommerce may still have performed the write. */
@@ -44,7 +45,8 @@ export function kindForStatus(status: number): BigCommerceErrorKind {
   if (status === 429) return 'rate-limited';
   if (status === 401 || status === 403) return 'unauthorized';
   if (status === 413) return 'too-large';
-  if (status === 400 || status === 409 || status === 422) return 'invalid';
+  if (status === 409) return 'conflict';
+  if (status === 400 || status === 422) return 'invalid';
   if (status >= 500) return 'server';
   return 'unexpected';
 }

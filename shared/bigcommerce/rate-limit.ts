@@ -1,4 +1,4 @@
-/** BigCommerce's per-store quota as reported on every response (reference/bigcommerce.md, "Rate limits"). */
+/** BigCommerce's per-store quota as reported on every response in X-Rate-Limit-* headers (docs/sync-semantics.md). */
 export type RateLimitState = Readonly<{
   windowMs?: number;
   resetMs?: number;

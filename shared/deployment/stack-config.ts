@@ -1,8 +1,10 @@
 import * as z from 'zod';
 import { parseIngestSources } from '../ingest/ingest-sources';
+import { NAMELESS_POLICIES, placeholderNamesSchema } from '../signup/nameless-policy';
 import { SourceConfigError } from '../sources/errors';
 import type { SourceConfigInput } from '../sources/source-config';
 import { customFieldMapSchema } from '../sync/customer-mapping';
+import { conflictPolicyProblems } from './conflict-policy-rules';
 
 /**
  * Deployment settings, read from the `signupSync` object in cdk.json's context (or `-c signupSync='{…}'`)
@@ -19,6 +21,18 @@ export const PLACEHOLDER_STORE_HASH = 'yourstorehash';
  */
 export const MAX_SOURCES_CONFIG_BYTES = 3_400;
 
+/**
+ * A source route's default throttle: 200 requests a second steady, bursts of 500 (docs/trust.md). The
+ * stage-wide 50/100 of `apiThrottle` stays for POST /signups (up to 100 signups per request) and unknown ids.
+ */
+export const DEFAULT_SOURCE_THROTTLE = { rateLimit: 200, burstLimit: 500 } as const;
+
+const throttleSchema = (fallback: Readonly<{ rateLimit: number; burstLimit: number }>) =>
+  z.strictObject({
+    rateLimit: z.number().positive().max(10_000).default(fallback.rateLimit),
+    burstLimit: z.number().int().positive().max(5_000).default(fallback.burstLimit),
+  });
+
 export const stackConfigSchema = z
   .strictObject({
     storeHash: z.string().regex(/^[a-z0-9]+$/i, { message: 'must be your BigCommerce store hash (letters and digits), e.g. abc123' }),
@@ -33,6 +47,12 @@ export const stackConfigSchema = z
     sendWelcomeEmail: z.boolean().default(false),
     forcePasswordReset: z.boolean().default(false),
     customFieldMap: customFieldMapSchema.default({}),
+    /** Write newsletter subscribers for marketing consent and opt-outs (docs/subscribers.md); false: customers only. */
+    subscribers: z.boolean().default(true),
+    /** What a signup without names becomes, unless its source says otherwise (shared/signup/nameless-policy.ts). */
+    nameless: z.enum(NAMELESS_POLICIES, { error: `must be one of ${NAMELESS_POLICIES.join(', ')}` }).default('subscriber'),
+    /** The names a nameless signup gets under the `placeholder` policy. */
+    placeholderNames: placeholderNamesSchema.optional(),
     /**
      * The signup sources served at /sources/{id} (shared/sources/source-config.ts); each item is
      * validated with parseSourcesConfig below, so a mistake names the source and the field.
@@ -42,11 +62,25 @@ export const stackConfigSchema = z
     sourcesSecretName: z.string().min(1).optional(),
     sourcesSecretArn: z.string().startsWith('arn:', { message: 'must be a full secret ARN' }).optional(),
     syncTimeoutSeconds: z.number().int().min(10).max(900).default(30),
-    /** Receives before a failing message moves to the DLQ (3–5 recommended, style.md #12). */
+    /** Receives before a failing message moves to the DLQ (3–5 is AWS's advice for Lambda consumers). */
     maxReceiveCount: z.number().int().min(1).max(1000).default(5),
     /** Concurrent sync invocations: BigCommerce's quota is per store, so a few are plenty. */
     maxConcurrency: z.number().int().min(2).max(1000).default(2),
     batchingWindowSeconds: z.number().int().min(0).max(300).default(5),
+    /** POST /signups also accepts the `api` secret as `Authorization: Bearer` (no replay protection); false: signatures only. */
+    signupsBearerToken: z.boolean().default(true),
+    /**
+     * How long the ingest remembers a delivery (docs/trust.md): a sender's retry or a replay within it is
+     * answered without being enqueued again. 72 h covers the longest retry schedule (HubSpot workflows, 3 days).
+     */
+    deliveryRetentionHours: z.number().int().min(1).max(720).default(72),
+    /**
+     * Each configured source gets its own routes (/sources/<id>) with this throttle, so one flooded form
+     * cannot starve a webhook (docs/trust.md, "Public forms", explains the figures).
+     */
+    sourceThrottle: throttleSchema(DEFAULT_SOURCE_THROTTLE).default(DEFAULT_SOURCE_THROTTLE),
+    /** Per source id, a throttle other than sourceThrottle (a big campaign form, a quiet webhook). */
+    sourceThrottles: z.record(z.string(), throttleSchema(DEFAULT_SOURCE_THROTTLE)).default({}),
     apiThrottle: z
       .strictObject({ rateLimit: z.number().positive().default(50), burstLimit: z.number().int().positive().default(100) })
       .default({ rateLimit: 50, burstLimit: 100 }),
@@ -59,7 +93,9 @@ export const stackConfigSchema = z
     logRetentionDays: z
       .number()
       .int()
-      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), { message: 'must be a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, …)' })
+      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+        message: 'must be a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, …)',
+      })
       .default(30),
   })
   .refine((config) => !(config.tokenSecretName && config.tokenSecretArn), {
@@ -85,7 +121,8 @@ export function parseStackConfig(raw: unknown): StackConfig {
   const value = typeof raw === 'string' ? safeJson(raw) : raw;
   const result = stackConfigSchema.safeParse(value ?? {});
   const problems = result.success ? [] : result.error.issues.map((issue) => `signupSync.${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  if (result.success) problems.push(...sourcesProblems(result.data.sources));
+  if (result.success) problems.push(...sourcesProblems(result.data.sources), ...publicFormProblems(result.data));
+  if (result.success && problems.length === 0) problems.push(...conflictPolicyProblems(result.data));
   if (!result.success || problems.length > 0) {
     throw new StackConfigError(`Invalid signup-sync configuration in cdk.json context:\n  ${problems.join('\n  ')}`);
   }
@@ -109,6 +146,33 @@ function sourcesProblems(sources: readonly unknown[]): string[] {
     : [];
 }
 
+/**
+ * Public forms (docs/trust.md): a welcome email on a form anyone can post to mails any address a bot
+ * submits, so an html-form source that sends one (its own `customerDefaults.sendWelcomeEmail`, else the
+ * stack's `sendWelcomeEmail`) must have `captcha`. Its form token does not count: it is public in the
+ * page. Also: a throttle override names a configured source.
+ */
+function publicFormProblems(config: z.output<typeof stackConfigSchema>): string[] {
+  const problems: string[] = [];
+  const ids = new Set<string>();
+  config.sources.forEach((raw, index) => {
+    if (typeof raw !== 'object' || raw === null) return;
+    const source = raw as { id?: unknown; kind?: unknown; captcha?: unknown; customerDefaults?: { sendWelcomeEmail?: unknown } };
+    if (typeof source.id === 'string') ids.add(source.id);
+    const welcome = source.customerDefaults?.sendWelcomeEmail ?? config.sendWelcomeEmail;
+    if (source.kind === 'html-form' && welcome === true && source.captcha === undefined) {
+      problems.push(
+        `signupSync.sources[${index}]: sends a welcome email (${source.customerDefaults?.sendWelcomeEmail === true ? 'customerDefaults.sendWelcomeEmail' : 'signupSync.sendWelcomeEmail'}) ` +
+          'from a public form without captcha: a bot could make the store email any address. Add "captcha" (turnstile, hcaptcha or recaptcha-v3), or set customerDefaults.sendWelcomeEmail to false',
+      );
+    }
+  });
+  for (const id of Object.keys(config.sourceThrottles)) {
+    if (!ids.has(id)) problems.push(`signupSync.sourceThrottles.${id}: no configured source has this id`);
+  }
+  return problems;
+}
+
 function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -118,7 +182,7 @@ function safeJson(text: string): unknown {
 }
 
 /**
- * The sync's customer and concurrency settings as its environment variables (shared/config.ts reads
+ * The sync's customer and concurrency settings as its environment variables (shared/config/sync-config.ts reads
  * them): one mapping for the stack and for local mode.
  */
 export function syncSettingsEnvironment(config: StackConfig): Record<string, string> {
@@ -128,8 +192,16 @@ export function syncSettingsEnvironment(config: StackConfig): Record<string, str
     SEND_WELCOME_EMAIL: String(config.sendWelcomeEmail),
     FORCE_PASSWORD_RESET: String(config.forcePasswordReset),
     CUSTOM_FIELD_MAP: JSON.stringify(config.customFieldMap),
+    SYNC_SUBSCRIBERS: String(config.subscribers),
     ...(config.customerChannelIds ? { CUSTOMER_CHANNEL_IDS: config.customerChannelIds.join(',') } : {}),
     ...(config.customerOriginChannelId !== undefined ? { CUSTOMER_ORIGIN_CHANNEL_ID: String(config.customerOriginChannelId) } : {}),
     ...(config.customerGroupId !== undefined ? { CUSTOMER_GROUP_ID: String(config.customerGroupId) } : {}),
+  };
+}
+
+/** The ingest's global signup settings as its environment (shared/config/ingest-config.ts reads them). */
+export function ingestSettingsEnvironment(config: StackConfig): Record<string, string> {
+  return {
+    NAMELESS_POLICY: JSON.stringify({ nameless: config.nameless, ...(config.placeholderNames ? { placeholderNames: config.placeholderNames } : {}) }),
   };
 }

@@ -1,20 +1,32 @@
-import { HttpProblemError } from '../http/problem';
-import type { MatchedRoute } from '../http/routes';
-import type { HttpReply, RawRequest } from '../sources/source-adapter';
-import { ingestCanonicalSignups, type IngestDeps } from './ingest-signups';
+import { HttpProblemError } from '../http-input/errors';
+import type { HttpReply, RawRequest } from '../http-input/request';
+import { DELIVERY_REPEATED_HEADER, type IngestDeps, ingestCanonicalSignups } from './ingest-signups';
 import { ingestFromSource } from './ingest-source';
+
+/**
+ * The route the HTTP edge matched: shared/http/routes.ts's MatchedRoute fits this shape. Declared here,
+ * not imported, so that ingest never depends on the edge (shared/http depends on ingest).
+ */
+export type IngestRouteMatch = Readonly<{
+  route: Readonly<{ target: 'canonical' | 'source' }>;
+  pathParameters: Readonly<Record<string, string>>;
+}>;
 
 /**
  * The ingest use case behind every route of shared/http/routes.ts. Returns the answer for the sender,
  * or throws a refusal (HttpProblemError, SourceError) that the HTTP edge turns into a problem document.
  */
-export async function handleIngestRequest(match: MatchedRoute | undefined, request: RawRequest, deps: IngestDeps): Promise<HttpReply> {
+export async function handleIngestRequest(match: IngestRouteMatch | undefined, request: RawRequest, deps: IngestDeps): Promise<HttpReply> {
   // API Gateway only invokes the function for the routes it has; this is for local mode and tests.
   if (match === undefined) throw new HttpProblemError({ title: 'Not Found', status: 404, detail: 'No such route.' });
   if (match.route.target === 'canonical') {
-    const result = await ingestCanonicalSignups(request, deps);
-    deps.logger.info('signups accepted', { accepted: result.accepted, ids: result.ids });
-    return { status: 202, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result) };
+    const { result, repeat } = await ingestCanonicalSignups(request, deps);
+    if (!repeat) deps.logger.info('signups accepted', { accepted: result.accepted, ids: result.ids });
+    return {
+      status: 202,
+      headers: { 'content-type': 'application/json', ...(repeat ? { [DELIVERY_REPEATED_HEADER]: 'true' } : {}) },
+      body: JSON.stringify(result),
+    };
   }
   return ingestFromSource(request, match.pathParameters['sourceId'], deps);
 }

@@ -1,18 +1,26 @@
-import { logRefusal } from '../http/problem-middleware';
-import { PROBLEM_CONTENT_TYPE, statusTitle, toRefusal, type FieldProblem } from '../http/problem';
-import { signupSchema, type Signup, type SignupSource } from '../signup/signup-schema';
+import { createSiteverifyClient } from '../captcha/siteverify-client';
+import { hostnamesOf, verifyCaptcha } from '../captcha/verify-captcha';
+import { type FieldProblem, PROBLEM_CONTENT_TYPE, statusTitle } from '../http-input/problem-document';
+import { logRefusal, toRefusal } from '../http-input/refusal';
+import type { HttpReply, RawRequest } from '../http-input/request';
+import { DEFAULT_NAMELESS_POLICY, namelessPolicyFor } from '../signup/nameless-policy';
+import { type Signup, type SignupSource, signupSchema } from '../signup/signup-schema';
+import type { SourceSecret } from '../sources/adapters';
 import { adapterFor, decideSource } from '../sources/adapters';
-import { SourceAuthError } from '../sources/errors';
-import type { HttpReply, PresentOutcome, RawRequest, SourceSignup } from '../sources/source-adapter';
+import { SourceAuthError, SourceConfigError } from '../sources/errors';
+import type { PresentOutcome, SourceSignup } from '../sources/source-adapter';
 import type { SourceConfig } from '../sources/source-config';
-import { enqueueOrProblem, loadSourceSecrets, secretOf, type IngestDeps, type IngestResult } from './ingest-signups';
+import { attributeLimitProblems } from './attribute-limit';
+import { deliveryKey, singleEventId } from './delivery-ledger';
+import { DELIVERY_REPEATED_HEADER, enqueueOnce, type IngestDeps, type IngestResult, loadSourceSecrets, secretOf, serviceUnavailable } from './ingest-signups';
 import { toFieldProblems, toSignupMessages, validationProblem } from './signup-batch';
+import { checkSourceSignups, describeProblems, UNMAPPABLE_COUNT_HEADER, type UnmappableLetter, unmappableLetters } from './unmappable';
 
 /**
  * `POST|GET|OPTIONS /sources/{sourceId}`: authenticate -> decode -> adapt (the source's adapter) ->
  * validate (signupSchema) -> enqueue -> answer.
  *
- * Answers, chosen with the senders' retry rules in mind (reference/sources.md):
+ * Answers, chosen with the senders' retry rules in mind (docs/sources.md):
  * - 401 for a missing or bad signature or token, and for an unknown source id (never 404 or 410:
  *   Typeform disables a webhook on 404/410, ActiveCampaign on 410; and probing reveals nothing);
  * - 200 for an authentic event that is not a signup (nothing enqueued);
@@ -69,11 +77,11 @@ type Outcome =
   /** The adapter's own answer (handshake, preflight, honeypot, 405). */
   | { readonly type: 'reply'; readonly reply: HttpReply }
   | { readonly type: 'ignored' }
-  | { readonly type: 'accepted'; readonly ids: readonly string[] };
+  | { readonly type: 'accepted'; readonly ids: readonly string[]; readonly repeat?: boolean; readonly unmappable?: number };
 
 /** The flow up to an outcome, throwing refusals. */
 async function process(request: RawRequest, source: SourceConfig, deps: IngestDeps): Promise<Outcome> {
-  const { queue, logger, now = () => new Date(), newId } = deps;
+  const { logger, now = () => new Date(), newId } = deps;
   const secret = secretOf(await loadSourceSecrets(deps), source.id);
   const receivedAt = now();
   const decision = decideSource(request, { source, secret, now: receivedAt });
@@ -86,18 +94,78 @@ async function process(request: RawRequest, source: SourceConfig, deps: IngestDe
     logger.info('event ignored', { reason: decision.reason });
     return { type: 'ignored' };
   }
-  const signups = validateSourceSignups(decision.signups);
+  // Webhook senders cannot change their data: with a dead-letter queue the good signups go on and the
+  // others become `unmappable` dead letters; html forms keep their 422 (shared/ingest/unmappable.ts).
+  const { good, failed } = withAttributeLimit(
+    checkSourceSignups(decision.signups, namelessPolicyFor(deps.namelessPolicy ?? DEFAULT_NAMELESS_POLICY, source)),
+    deps.attributeFields,
+    decision.signups.length > 1,
+  );
+  if (failed.length > 0 && (adapterFor(source).present || !deps.unmappable)) throw validationProblem(failed.flatMap((failure) => failure.problems));
+  const letters = unmappableLetters(request, source, receivedAt, failed, decision.signups.length);
+  const signups = good.map((item) => item.signup);
   const messages = toSignupMessages(signups, { source: messageSource(source), receivedAt, ...(newId ? { newId } : {}) });
-  await enqueueOrProblem(queue, messages);
-  logger.info('signups accepted', { accepted: messages.length, ids: messages.map((message) => message.id) });
-  return { type: 'accepted', ids: messages.map((message) => message.id) };
+  const key = deliveryKey(source.id, adapterFor(source).deliveryId?.(request) ?? singleEventId(signups), request.body);
+  const captchaCheck = captchaCheckOf(source, secret, decision.captchaToken, deps);
+  const { repeat, receipt } = await enqueueOnce(deps, key, messages, async () => {
+    await captchaCheck?.();
+    if (letters.length > 0) await deadLetterUnmappable(deps, letters);
+  });
+  if (!repeat) logger.info('signups accepted', { accepted: receipt.accepted, ids: receipt.ids });
+  // Counted once: a repeated delivery dead-letters nothing again.
+  return { type: 'accepted', ids: receipt.ids, repeat, ...(!repeat && letters.length > 0 ? { unmappable: letters.length } : {}) };
+}
+
+/**
+ * An html-form source with `captcha`: its provider's check of the posted token (docs/trust.md, "Public
+ * forms"). Run inside the ledger, so a double-clicked form is folded before its single-use token is spent twice.
+ */
+function captchaCheckOf(source: SourceConfig, secret: SourceSecret, token: string | undefined, deps: IngestDeps): (() => Promise<void>) | undefined {
+  if (source.kind !== 'html-form' || source.captcha === undefined) return undefined;
+  const { captcha, allowedOrigins } = source;
+  // checkSourceSecrets refuses an entry without captchaSecret for such a source: this is a wiring bug.
+  if (secret.captchaSecret === undefined) throw new SourceConfigError(`Source ${source.id} has captcha but no captchaSecret`);
+  const check = { config: captcha, secret: secret.captchaSecret, token, hostnames: captcha.hostnames ?? hostnamesOf(allowedOrigins) };
+  return () => verifyCaptcha(deps.captcha ?? createSiteverifyClient(), check);
+}
+
+/** Moves a valid signup with more than 10 attribute-mapped custom fields among the failed ones (shared/ingest/attribute-limit.ts). */
+function withAttributeLimit(
+  checked: ReturnType<typeof checkSourceSignups>,
+  attributeFields: ReadonlySet<string> | undefined,
+  batched: boolean,
+): ReturnType<typeof checkSourceSignups> {
+  if (attributeFields === undefined || attributeFields.size === 0) return checked;
+  const good: typeof checked.good = [];
+  const failed = [...checked.failed];
+  for (const item of checked.good) {
+    const problems = attributeLimitProblems(item.signup, attributeFields, batched ? [item.index] : []);
+    if (problems.length === 0) good.push(item);
+    else failed.push({ index: item.index, candidate: item.signup, problems });
+  }
+  return { good, failed: failed.sort((a, b) => a.index - b.index) };
+}
+
+/** Before the good signups are enqueued (and only once per delivery): the bad ones to the DLQ, or 503. */
+async function deadLetterUnmappable(deps: IngestDeps, letters: readonly UnmappableLetter[]): Promise<void> {
+  try {
+    await deps.unmappable!.send(letters);
+  } catch (error) {
+    throw serviceUnavailable('The dead-letter queue is unavailable; retry later. Nothing was lost on our side.', error);
+  }
+  deps.logger.warn('unmappable signups dead-lettered', {
+    deadLettered: letters.length,
+    problems: describeProblems(letters.flatMap((letter) => letter.problems)).slice(0, 1000),
+  });
 }
 
 /** The default answers (every kind but html-form). */
 function answer(outcome: Outcome): HttpReply {
   if (outcome.type === 'reply') return outcome.reply;
   const result: IngestResult = outcome.type === 'accepted' ? { accepted: outcome.ids.length, ids: [...outcome.ids] } : { accepted: 0, ids: [], ignored: true };
-  return { status: outcome.type === 'accepted' ? 202 : 200, headers: JSON_HEADERS, body: JSON.stringify(result) };
+  const repeated: Record<string, string> = outcome.type === 'accepted' && outcome.repeat === true ? { [DELIVERY_REPEATED_HEADER]: 'true' } : {};
+  const unmappable: Record<string, string> = outcome.type === 'accepted' && outcome.unmappable ? { [UNMAPPABLE_COUNT_HEADER]: String(outcome.unmappable) } : {};
+  return { status: outcome.type === 'accepted' ? 202 : 200, headers: { ...JSON_HEADERS, ...repeated, ...unmappable }, body: JSON.stringify(result) };
 }
 
 /**
@@ -119,6 +187,7 @@ export async function ingestFromSource(request: RawRequest, sourceId: string | u
     const processed = await process(request, source, deps);
     if (processed.type === 'reply') return processed.reply;
     outcome = processed.type === 'accepted' ? { type: 'accepted', count: processed.ids.length } : { type: 'ignored' };
+    if (processed.type === 'accepted' && processed.repeat === true) headers = { [DELIVERY_REPEATED_HEADER]: 'true' };
   } catch (error) {
     logRefusal(logger, error);
     const refusal = toRefusal(error);

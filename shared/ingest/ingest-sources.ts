@@ -1,6 +1,6 @@
-import { checkSourceSecrets } from '../sources/adapters';
+import { checkSourceSecrets, type SourceSecret } from '../sources/adapters';
 import { SourceConfigError } from '../sources/errors';
-import { parseSourcesConfig, sourceConfigSchema, type SourceConfig, type SourceConfigOf } from '../sources/source-config';
+import { parseSourcesConfig, type SourceConfig, type SourceConfigOf, sourceConfigSchema } from '../sources/source-config';
 
 /**
  * The sources the ingest serves, and their secrets.
@@ -9,7 +9,9 @@ import { parseSourcesConfig, sourceConfigSchema, type SourceConfig, type SourceC
  *   `webhook-signature` over the raw body, or `Authorization: Bearer <secret>`. Its secret is the
  *   `api` entry of the sources secret, so `api` is reserved and cannot be a configured source id.
  * - `/sources/{sourceId}` serves each configured source (the stack config's `sources`).
- * - One Secrets Manager secret holds a JSON object `{ "<sourceId>": "<secret>", ... }`.
+ * - One Secrets Manager secret holds a JSON object `{ "<sourceId>": "<secret>", ... }`; an entry may
+ *   list several secrets, newest first, while one rotates (`["new", "old"]`), and an html-form entry
+ *   may carry its CAPTCHA secret (`{ "secret": ..., "captchaSecret": ... }`).
  */
 
 export const CANONICAL_SOURCE_ID = 'api';
@@ -24,7 +26,7 @@ export const CANONICAL_SOURCE_CONFIG: SourceConfigOf<'standard-webhooks'> = sour
 /**
  * `parseSourcesConfig` plus the ingest's own rule (the reserved `api` id). Throws one SourceConfigError
  * listing every problem as `sources[2].thankYouUrl: ...`. Run at synth (shared/deployment/stack-config.ts) and at
- * cold start (shared/config.ts).
+ * cold start (shared/config/ingest-config.ts).
  */
 export function parseIngestSources(input: unknown): SourceConfig[] {
   let sources: SourceConfig[] = [];
@@ -38,7 +40,9 @@ export function parseIngestSources(input: unknown): SourceConfig[] {
   if (Array.isArray(input)) {
     input.forEach((source: unknown, index) => {
       if (typeof source === 'object' && source !== null && (source as { id?: unknown }).id === CANONICAL_SOURCE_ID) {
-        issues.push(`sources[${index}].id: "${CANONICAL_SOURCE_ID}" is reserved for POST /signups (its secret is the "${CANONICAL_SOURCE_ID}" entry of the sources secret)`);
+        issues.push(
+          `sources[${index}].id: "${CANONICAL_SOURCE_ID}" is reserved for POST /signups (its secret is the "${CANONICAL_SOURCE_ID}" entry of the sources secret)`,
+        );
       }
     });
   }
@@ -51,8 +55,8 @@ const indexOf = (issue: string): number => Number(/^sources\[(\d+)\]/.exec(issue
 
 /** What the sources secret yields: the usable secret per source id, and what is wrong with the rest. */
 export type SourceSecrets = Readonly<{
-  /** Source id -> secret ('' for a source that has none and needs none). Absent: unusable. */
-  secrets: ReadonlyMap<string, string>;
+  /** Source id -> its checked entry (secrets newest first; none for a source that needs none). Absent: unusable. */
+  secrets: ReadonlyMap<string, SourceSecret>;
   /** `sourceId: problem` lines, naming ids only, never values (for the logs). */
   problems: readonly string[];
 }>;
@@ -73,12 +77,12 @@ export function parseSourceSecrets(secretString: string | undefined, sources: re
   } catch {
     return { secrets: new Map(), problems: all.map((source) => `${source.id}: the sources secret is not a JSON object of source id -> secret`) };
   }
-  const secrets = new Map<string, string>();
+  const secrets = new Map<string, SourceSecret>();
   const problems: string[] = [];
   for (const source of all) {
     try {
       const checked = checkSourceSecrets([source], table);
-      secrets.set(source.id, checked.get(source.id) ?? '');
+      secrets.set(source.id, checked.get(source.id) ?? { values: [] });
     } catch (error) {
       if (!(error instanceof SourceConfigError)) throw error;
       problems.push(...(error.issues.length > 0 ? error.issues : [`${source.id}: ${error.message}`]));

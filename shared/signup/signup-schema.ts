@@ -2,7 +2,7 @@ import * as z from 'zod';
 
 /**
  * The canonical signup and the queue message that carries it.
- * Limits are BigCommerce's Customers v3 limits (../shared/reference/bigcommerce.md), so that nothing
+ * Limits are BigCommerce's documented Customers v3 limits, so that nothing
  * that passes ingest is later rejected by BigCommerce for length. Unknown keys are refused rather than
  * dropped: a typo such as `firstName` would otherwise lose data silently.
  */
@@ -22,7 +22,13 @@ const trimmedText = (min: number, max: number) => {
  */
 function hasDeliverableShape(email: string): boolean {
   const at = email.lastIndexOf('@');
-  return at <= 64 && email.slice(at + 1).split('.').every((label) => label.length <= 63 && !label.endsWith('-'));
+  return (
+    at <= 64 &&
+    email
+      .slice(at + 1)
+      .split('.')
+      .every((label) => label.length <= 63 && !label.endsWith('-'))
+  );
 }
 
 export const emailSchema = z
@@ -64,23 +70,32 @@ export const customFieldSchema = z.strictObject({
  * What the person agreed to, when the sender says so. Absent means unknown (never "no"): a sender that
  * does not ask must not withdraw a consent given elsewhere.
  * - `marketing`: email marketing / newsletter (BigCommerce keeps it in its separate Subscribers API,
- *   `consents: ["marketing_newsletter"]`; the sync carries it in the message but does not write it yet);
+ *   `consents: ["marketing_newsletter"]`; the sync writes a subscriber when it is true, see docs/subscribers.md);
  * - `abandoned_cart`: product review and abandoned cart emails (the sync sets BigCommerce's
  *   `accepts_product_review_abandoned_cart_emails` on new customers).
  */
 export const consentSchema = z
   .strictObject({
     marketing: z.boolean().optional().meta({ description: 'Email marketing / newsletter' }),
-    abandoned_cart: z.boolean().optional().meta({ description: "Product review and abandoned cart emails (BigCommerce's accepts_product_review_abandoned_cart_emails)" }),
+    abandoned_cart: z
+      .boolean()
+      .optional()
+      .meta({ description: "Product review and abandoned cart emails (BigCommerce's accepts_product_review_abandoned_cart_emails)" }),
   })
   .meta({ description: 'What the person agreed to; an absent flag means unknown, never "no"' });
 export type Consent = z.infer<typeof consentSchema>;
 
+/** The only fields an opt-out carries (an opt-out says nothing about names or addresses). */
+const OPT_OUT_FIELDS: ReadonlySet<string> = new Set(['email', 'opt_out', 'event_id', 'occurred_at']);
+
 export const signupSchema = z
   .strictObject({
     email: emailSchema,
-    first_name: trimmedText(1, 100),
-    last_name: trimmedText(1, 100),
+    // Optional since schema version 2: a newsletter box asks only for an email. What a nameless signup
+    // becomes (a subscriber, a customer with placeholder names, or refused) is the ingest's nameless
+    // policy (shared/signup/signup-policy.ts, docs/subscribers.md).
+    first_name: trimmedText(1, 100).optional(),
+    last_name: trimmedText(1, 100).optional(),
     company: trimmedText(1, 255).optional(),
     phone: trimmedText(1, 50).optional(),
     // BigCommerce documents no limit for notes; this cap keeps one signup far below the SQS message size.
@@ -88,6 +103,10 @@ export const signupSchema = z
     address: addressSchema.optional(),
     custom_fields: z.array(customFieldSchema).max(20).optional(),
     consent: consentSchema.optional(),
+    opt_out: z.literal(true).optional().meta({
+      description:
+        'An unsubscribe: the store stops mailing this email (its newsletter consent is withdrawn). Only email, event_id and occurred_at may accompany it.',
+    }),
     event_id: trimmedText(1, 200)
       .optional()
       .meta({ description: "The sender's id for this event: with the source id it is the idempotency key, so a redelivery carries the same key" }),
@@ -95,6 +114,14 @@ export const signupSchema = z
       .datetime({ offset: true })
       .optional()
       .meta({ description: 'When the signup happened at the sender (not when it was received), ISO 8601' }),
+  })
+  .superRefine((signup, context) => {
+    if (signup.opt_out !== true) return;
+    for (const [key, value] of Object.entries(signup)) {
+      if (value !== undefined && !OPT_OUT_FIELDS.has(key)) {
+        context.addIssue({ code: 'custom', path: [key], message: 'An opt-out carries only email, event_id and occurred_at' });
+      }
+    }
   })
   // BigCommerce requires names on an address; a form rarely asks twice, so they default to the customer's.
   .transform(({ address, ...signup }) => ({
@@ -111,7 +138,12 @@ export type SignupInput = z.input<typeof signupSchema>;
 /** A validated, normalised signup. */
 export type Signup = z.output<typeof signupSchema>;
 
-export const SIGNUP_MESSAGE_SCHEMA_VERSION = 1;
+/**
+ * Version 2 (issue 13): names are optional and a signup may be an opt-out (`opt_out: true`). Every
+ * version 1 message is a valid version 2 message, so the sync decodes both.
+ */
+export const SIGNUP_MESSAGE_SCHEMA_VERSION = 2;
+export const DECODABLE_SCHEMA_VERSIONS = [1, 2] as const;
 
 /**
  * Per-source customer settings (a source's `customerDefaults` in the stack config), carried in each
@@ -133,7 +165,7 @@ export type SignupSource = z.infer<typeof signupSourceSchema>;
 
 /** The body of one SQS message: one signup plus what the sync needs to trace and de-duplicate it. */
 export const signupMessageSchema = z.strictObject({
-  schema_version: z.literal(SIGNUP_MESSAGE_SCHEMA_VERSION),
+  schema_version: z.union(DECODABLE_SCHEMA_VERSIONS.map((version) => z.literal(version))),
   id: z.string().min(1).max(80),
   idempotency_key: z.string().min(1).max(300),
   received_at: z.iso.datetime(),

@@ -1,5 +1,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { SourceAuthError, SourceConfigError, type AuthCredential } from './errors';
+import { headerValue } from '../http-input/request';
+import { type AuthCredential, SourceAuthError, SourceConfigError } from './errors';
+
+export { headerValue };
 
 /**
  * Signature and token primitives shared by the adapters. Everything compares in constant time, and
@@ -27,6 +30,30 @@ export function matchesAny(candidates: readonly Buffer[], expected: Buffer): boo
   return matched;
 }
 
+/**
+ * Secret rotation (docs/sources.md, "Rotating a source secret"): runs `attempt` once per secret of a
+ * source's entry (newest first) and returns the first success. Every secret is tried whichever matches
+ * (no early exit), and each comparison inside is constant-time, so the time taken tells neither which
+ * secret matched nor where it sits in the list. An authentication refusal moves on to the next secret;
+ * any other error (a malformed body, an unusable secret) does not depend on the secret and is thrown.
+ * An empty list runs `attempt` once with '' (a source without a secret).
+ */
+export function withAnySecret<T>(secrets: readonly string[], attempt: (secret: string) => T): T {
+  let success: { value: T } | undefined;
+  let refusal: SourceAuthError | undefined;
+  for (const secret of secrets.length > 0 ? secrets : ['']) {
+    try {
+      const value = attempt(secret);
+      success ??= { value };
+    } catch (error) {
+      if (!(error instanceof SourceAuthError)) throw error;
+      refusal ??= error;
+    }
+  }
+  if (success) return success.value;
+  throw refusal ?? new SourceAuthError('invalid', 'signature', 'no secret matched');
+}
+
 /** HMAC-SHA256 over the concatenation of `parts` (strings are UTF-8). */
 export function hmacSha256(key: string | Buffer, ...parts: readonly (string | Buffer)[]): Buffer {
   const hmac = createHmac('sha256', key);
@@ -51,22 +78,6 @@ export function decodeHexDigest(value: string): Buffer | undefined {
 export function decodeBase64Digest(value: string): Buffer | undefined {
   const trimmed = value.trim();
   return BASE64_DIGEST.test(trimmed) ? Buffer.from(trimmed.replace(/-/g, '+').replace(/_/g, '/'), 'base64') : undefined;
-}
-
-/** Looks a header up by name, case-insensitively; '' and whitespace-only count as absent. */
-export function headerValue(headers: Readonly<Record<string, string>>, name: string): string | undefined {
-  const lower = name.toLowerCase();
-  let value = Object.prototype.hasOwnProperty.call(headers, lower) ? headers[lower] : undefined;
-  if (value === undefined) {
-    for (const key of Object.keys(headers)) {
-      if (key.toLowerCase() === lower) {
-        value = headers[key];
-        break;
-      }
-    }
-  }
-  const trimmed = typeof value === 'string' ? value.trim() : '';
-  return trimmed === '' ? undefined : trimmed;
 }
 
 /** Reads a required signature header or throws 401 "Missing signature". */
@@ -99,10 +110,10 @@ export function requireMatch(candidates: readonly Buffer[], expected: Buffer, de
 
 /**
  * Senders that cannot sign (Mailchimp, ActiveCampaign, Jotform, unsigned Webflow) call a URL that
- * carries a per-source token (sources.md §0). Compared in constant time; 401 when absent or wrong.
+ * carries a per-source token (docs/sources.md). Compared in constant time; 401 when absent or wrong.
  */
 export function requireQueryToken(query: Readonly<Record<string, string>>, param: string, secret: string): void {
-  const token = Object.prototype.hasOwnProperty.call(query, param) ? query[param] : undefined;
+  const token = Object.hasOwn(query, param) ? query[param] : undefined;
   if (typeof token !== 'string' || token === '') throw new SourceAuthError('missing', 'token', `query parameter ${param} absent`);
   if (!safeEqual(token, secret)) throw new SourceAuthError('invalid', 'token', 'token mismatch');
 }
@@ -115,7 +126,7 @@ export function requireBearerToken(headers: Readonly<Record<string, string>>, se
   if (!safeEqual(match[1], secret)) throw new SourceAuthError('invalid', 'token', 'token mismatch');
 }
 
-/** Minimum length of secrets we compare as tokens: unguessable, as sources.md §0 asks. */
+/** Minimum length of secrets we compare as tokens: long enough to be unguessable. */
 export const MIN_TOKEN_LENGTH = 16;
 
 export function checkTokenSecret(secret: string, kind: string): void {

@@ -1,28 +1,25 @@
+import { HttpProblemError, PayloadError } from '../http-input/errors';
+import { statusTitle } from '../http-input/problem-document';
+import type { LogFields } from '../logger';
+
 /**
- * Errors thrown by source adapters and the sources configuration (style.md #5, #6).
+ * Errors thrown by source adapters and the sources configuration: members of the one HTTP error
+ * family (shared/http-input/errors.ts), so each carries the status the ingest answers and whether its
+ * message may be shown to the sender (`expose`). Messages never contain body contents, emails, tokens
+ * or secrets: they name a header, a field or a content type at most.
  *
- * Every class carries the HTTP status the ingest should answer and whether its message may be shown
- * to the sender (`expose`). Messages never contain body contents, emails, tokens or secrets: they
- * name a header, a field or a content type at most.
- *
- * Statuses are chosen with the senders' retry rules in mind (reference/sources.md "Retry-sensitive
- * response codes"): authentication failures are 401, never 404 or 410, because Typeform disables a
- * webhook on 404/410 and ActiveCampaign deactivates one on 410.
+ * Statuses are chosen with the senders' retry rules in mind: authentication
+ * failures are 401, never 404 or 410, because Typeform disables a webhook on 404/410 and
+ * ActiveCampaign deactivates one on 410.
  */
 
 export type SourceErrorOptions = ErrorOptions & { readonly statusCode: number; readonly expose?: boolean };
 
-/** Base class: catch this to handle every error an adapter may throw. */
-export class SourceError extends Error {
-  readonly statusCode: number;
-  /** Whether `message` may be sent to the caller (only for statuses below 500). */
-  readonly expose: boolean;
-
+/** The sources' own errors (authentication, origin, configuration). `message` is the problem's detail. */
+export class SourceError extends HttpProblemError {
   constructor(message: string, { statusCode, expose, ...options }: SourceErrorOptions) {
-    super(message, options);
+    super({ title: statusTitle(statusCode), status: statusCode, detail: message }, { ...options, expose: expose ?? statusCode < 500 });
     this.name = 'SourceError';
-    this.statusCode = statusCode;
-    this.expose = expose ?? statusCode < 500;
   }
 }
 
@@ -46,6 +43,10 @@ export class SourceAuthError extends SourceError {
     this.credential = credential;
     this.detail = detail;
   }
+
+  override logFields(): LogFields {
+    return { authFailure: this.reason, credential: this.credential, detail: this.detail };
+  }
 }
 
 /** 403: the request came from a browser origin that is not on the source's allow-list. */
@@ -57,17 +58,13 @@ export class SourceForbiddenError extends SourceError {
 }
 
 /**
- * 400 (malformed body or field), 413 (too large) or 415 (unsupported content type). `field` names the
- * offending field or header when there is one; the value itself is never included.
+ * A payload an adapter cannot use (its shape, not its encoding: the body's content type, size, UTF-8
+ * and JSON are checked by shared/http-input/body.ts, which throws the parent PayloadError).
  */
-export class SourcePayloadError extends SourceError {
-  readonly field: string | undefined;
-
-  constructor(message: string, options: ErrorOptions & { statusCode?: 400 | 413 | 415; field?: string } = {}) {
-    const { statusCode = 400, field, ...rest } = options;
-    super(message, { ...rest, statusCode, expose: true });
+export class SourcePayloadError extends PayloadError {
+  constructor(message: string, options: ConstructorParameters<typeof PayloadError>[1] = {}) {
+    super(message, options);
     this.name = 'SourcePayloadError';
-    this.field = field;
   }
 }
 
@@ -88,5 +85,9 @@ export class SourceConfigError extends SourceError {
     });
     this.name = 'SourceConfigError';
     this.issues = issues;
+  }
+
+  override logFields(): LogFields {
+    return this.issues.length > 0 ? { issues: this.issues } : {};
   }
 }

@@ -12,7 +12,7 @@ import type { LastNamePolicy, SourceConfig } from './source-config';
  * wins). The source's `fieldMap` (sender key -> target) comes first; defaults fill only the targets
  * the map does not mention, so remapping a target never mixes in the default key.
  *
- * Normalisation (sources.md "How to normalise"): strings are trimmed and inner whitespace collapsed,
+ * Normalisation: strings are trimmed and inner whitespace collapsed,
  * numbers become strings (Webflow sends phones as numbers), empty values count as absent, company and
  * custom fields are truncated to BigCommerce's limits, names and emails are never truncated (the
  * ingest's validation rejects them instead), and an address is kept only when it has everything
@@ -22,17 +22,7 @@ import type { LastNamePolicy, SourceConfig } from './source-config';
 export type FieldLookup = (key: string) => unknown;
 export type FieldDefaults = Readonly<Partial<Record<FieldTarget, readonly string[]>>>;
 
-type AddressField =
-  | 'first_name'
-  | 'last_name'
-  | 'company'
-  | 'address1'
-  | 'address2'
-  | 'city'
-  | 'state_or_province'
-  | 'postal_code'
-  | 'country_code'
-  | 'phone';
+type AddressField = 'first_name' | 'last_name' | 'company' | 'address1' | 'address2' | 'city' | 'state_or_province' | 'postal_code' | 'country_code' | 'phone';
 type TextField = 'email' | 'first_name' | 'last_name' | 'full_name' | 'company' | 'phone' | 'notes';
 type CustomValue = string | number | string[];
 type ConsentField = 'marketing' | 'abandoned_cart';
@@ -184,11 +174,7 @@ function assignAddressObject(draft: SignupDraft, value: Readonly<Record<string, 
 }
 
 /** Applies the source's fieldMap, then the adapter's defaults for the targets the map leaves out. */
-export function mapFields(
-  lookup: FieldLookup,
-  fieldMap: Readonly<Record<string, FieldTarget>> | undefined,
-  defaults: FieldDefaults,
-): SignupDraft {
+export function mapFields(lookup: FieldLookup, fieldMap: Readonly<Record<string, FieldTarget>> | undefined, defaults: FieldDefaults): SignupDraft {
   const draft = emptyDraft();
   const mappedTargets = new Set<string>();
   for (const [key, target] of Object.entries(fieldMap ?? {})) {
@@ -207,7 +193,7 @@ export function mapFields(
 export type Names = Readonly<{ first_name?: string | undefined; last_name?: string | undefined; full_name?: string | undefined }>;
 
 /**
- * The per-source answer to BigCommerce's required last name (sources.md "The last-name gap"):
+ * The per-source answer to BigCommerce's required last name (docs/sources.md, lastNamePolicy):
  * - 'reject': leave it missing, so validation rejects the signup with a reason;
  * - 'split-full-name': split the full name (or a multi-word first name) on the first space:
  *   "Ada Lovelace King" -> first "Ada", last "Lovelace King"; one word stays a missing last name;
@@ -291,7 +277,7 @@ export function jsonPathLookup(root: unknown): FieldLookup {
 
 /** `{ value: x, versions: [...] }` (HubSpot contact API v1) -> x. */
 function unwrapValue(node: unknown): unknown {
-  if (isRecord(node) && Object.prototype.hasOwnProperty.call(node, 'value') && !isRecord(node['value'])) return node['value'];
+  if (isRecord(node) && Object.hasOwn(node, 'value') && !isRecord(node['value'])) return node['value'];
   return node;
 }
 
@@ -308,4 +294,27 @@ export function withLastNamePolicy(candidate: SignupCandidate, policy: LastNameP
   }
   const { last_name: _missing, ...rest } = candidate;
   return { ...rest, ...applyLastNamePolicy({ first_name: typeof first === 'string' ? first : undefined }, policy) };
+}
+
+/**
+ * The sender's event is itself a newsletter subscription (Mailchimp `subscribe`, Kit activation,
+ * ActiveCampaign `subscribe`, Shopify consent `subscribed`): marketing consent, unless the source's
+ * fieldMap already read an explicit answer.
+ */
+export function withMarketingConsent(candidate: SignupCandidate): SignupCandidate {
+  const consent = isRecord(candidate['consent']) ? candidate['consent'] : {};
+  if (consent['marketing'] !== undefined) return candidate;
+  return { ...candidate, consent: { ...consent, marketing: true } };
+}
+
+/**
+ * An unsubscribe at the sender as a canonical opt-out: only the email (as the source's mapping reads
+ * it) and the event id travel; names and the rest are left out (an opt-out carries nothing else).
+ */
+export function toOptOut(candidate: SignupCandidate): SignupCandidate {
+  return {
+    ...(candidate['email'] !== undefined ? { email: candidate['email'] } : {}),
+    opt_out: true,
+    ...(candidate['event_id'] !== undefined ? { event_id: candidate['event_id'] } : {}),
+  };
 }

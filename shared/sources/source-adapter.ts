@@ -1,26 +1,17 @@
+import type { HttpReply, RawRequest } from '../http-input/request';
 import type { SourceConfig, SourceKind } from './source-config';
 
 /**
- * The port between the ingest Lambda and the per-sender adapters (design.md "Sources").
+ * The port between the ingest Lambda and the per-sender adapters (docs/architecture.md, "How to add a source kind").
  *
  * An adapter is a pure function: no I/O, no clock except `context.now`, no environment. It verifies
- * the request on its raw bytes, then turns it into a decision. It throws only SourceError subclasses
- * (shared/sources/errors.ts), each carrying the status to answer.
+ * the request on its raw bytes, then turns it into a decision. It throws only the HTTP error family
+ * (SourceError subclasses of shared/sources/errors.ts, PayloadError of shared/http-input/errors.ts),
+ * each carrying the status to answer.
  */
 
-/** One HTTP request as the sender made it. Built by `rawRequestFromHttpApiEvent` (raw-request.ts). */
-export interface RawRequest {
-  /** Upper-case HTTP method. */
-  readonly method: string;
-  /** Lower-cased names; API Gateway (payload v2) joins repeated headers with ','. */
-  readonly headers: Readonly<Record<string, string>>;
-  /** The exact bytes sent (base64 already decoded). Signatures are verified on these. */
-  readonly body: Buffer;
-  /** Query parameters, decoded; repeated ones joined with ','. */
-  readonly query: Readonly<Record<string, string>>;
-  /** The full external URL of this request, query included (HubSpot signs it). */
-  readonly publicUrl: string;
-}
+/** The request as the sender made it, and a plain answer: the one HTTP input layer's types. */
+export type { HttpReply, RawRequest } from '../http-input/request';
 
 /**
  * A signup candidate in the canonical shape (shared/signup/signup-schema.ts), not yet validated: the
@@ -36,15 +27,12 @@ export interface SourceSignup {
   readonly occurredAt?: string;
 }
 
-export interface HttpReply {
-  readonly status: number;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: string;
-}
-
 export type AdapterDecision =
-  /** Validate and enqueue these; answer 202 (or the adapter's `present` answer). */
-  | { readonly type: 'signups'; readonly signups: readonly SourceSignup[] }
+  /**
+   * Validate and enqueue these; answer 202 (or the adapter's `present` answer). `captchaToken`: what an
+   * html-form with `captcha` posted in its provider's field ('' when absent), which the ingest verifies.
+   */
+  | { readonly type: 'signups'; readonly signups: readonly SourceSignup[]; readonly captchaToken?: string }
   /** Authentic but not a signup (another event type, a test ping): answer 200, enqueue nothing. */
   | { readonly type: 'ignore'; readonly reason: string }
   /** Answer exactly this and enqueue nothing: handshakes, CORS preflight, honeypot, 405. */
@@ -55,6 +43,13 @@ export interface AdapterContext {
   /** This source's entry of the sources secret; '' when the source has none (html-form without token). */
   readonly secret: string;
   readonly now: Date;
+  /**
+   * Set only for a delivery that comes back from our own dead-letter queue (an `unmappable` letter re-run
+   * by `signup-sync dlq redrive`, shared/ingest/unmappable.ts): the ingest authenticated it when it was
+   * received, so the adapter skips its signature or token check (the secret is '' then). The ingest
+   * never sets it.
+   */
+  readonly authenticated?: boolean;
 }
 
 /** What the ingest did with a request, for adapters that shape their own answers (html-form). */
@@ -78,11 +73,19 @@ export interface SourceAdapter {
   /** Whether every source of this kind must have a secret ('optional': html-form's form token). */
   readonly secret: SecretRequirement;
   /**
-   * Throws SourceConfigError if `secret` cannot work for this kind (empty, too short, not whsec_ base64).
+   * Throws SourceConfigError if `secret` cannot work for this kind (empty, too short, not whsec_ base64),
+   * or for this source's settings when given (a HubSpot api-key is a token: at least 16 characters).
    * The message never contains the secret. Run at cold start by `checkSourceSecrets`, and per request.
    */
-  checkSecret(secret: string): void;
+  checkSecret(secret: string, source?: SourceConfig): void;
   decide(request: RawRequest, context: AdapterContext): AdapterDecision;
+  /**
+   * Optional: the sender's id for this delivery when it is not a signup's event id (`webhook-id`,
+   * `X-Shopify-Webhook-Id`), read after `decide` authenticated the request. The ingest records each
+   * delivery under it (shared/ingest/delivery-ledger.ts); without one, a single signup's event id, else
+   * the SHA-256 of the raw body.
+   */
+  deliveryId?(request: RawRequest): string | undefined;
   /**
    * Optional: the adapter answers for itself (html-form: 303 to the allow-listed thank-you or error
    * URL, or JSON with CORS headers for fetch posts). Without it the ingest answers as for any API.

@@ -1,9 +1,11 @@
 import * as z from 'zod';
-import { CANONICAL_FIELDS, isFieldTarget, type FieldTarget } from './canonical-fields';
+import { CAPTCHA_PROVIDERS } from '../captcha/verify-captcha';
+import { NAMELESS_POLICIES, placeholderNamesSchema } from '../signup/nameless-policy';
+import { CANONICAL_FIELDS, type FieldTarget, isFieldTarget } from './canonical-fields';
 import { SourceConfigError } from './errors';
 
 /**
- * The list of configured signup sources, validated at synth and at cold start (style.md #3).
+ * The list of configured signup sources, validated at synth and at cold start (docs/sources.md).
  * Secrets are not here: they live in one Secrets Manager secret (JSON object sourceId -> secret),
  * loaded by the ingest and handed to the adapter as `context.secret`.
  *
@@ -44,11 +46,9 @@ function isSecureUrl(url: URL): boolean {
   return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
 }
 
-const sourceIdSchema = z
-  .string({ error: 'must be a string' })
-  .regex(SLUG, {
-    error: 'must be a URL-safe slug: 1-64 lower-case letters, digits and hyphens, not starting or ending with a hyphen',
-  });
+const sourceIdSchema = z.string({ error: 'must be a string' }).regex(SLUG, {
+  error: 'must be a URL-safe slug: 1-64 lower-case letters, digits and hyphens, not starting or ending with a hyphen',
+});
 
 const secureUrlSchema = z.string({ error: 'must be a string' }).refine(
   (value) => {
@@ -67,7 +67,11 @@ const originSchema = z.string({ error: 'must be a string' }).refine(
 );
 
 const nameSchema = (what: string) =>
-  z.string({ error: 'must be a string' }).trim().min(1, { error: `${what} must not be empty` }).max(200);
+  z
+    .string({ error: 'must be a string' })
+    .trim()
+    .min(1, { error: `${what} must not be empty` })
+    .max(200);
 
 const fieldMapSchema = z
   .record(
@@ -80,14 +84,9 @@ const fieldMapSchema = z
   .transform((map) => map as Readonly<Record<string, FieldTarget>>);
 
 const lastNamePolicySchema = z
-  .union(
-    [
-      z.literal('reject'),
-      z.literal('split-full-name'),
-      z.strictObject({ placeholder: z.string({ error: 'must be a string' }).trim().min(1).max(100) }),
-    ],
-    { error: "must be 'reject', 'split-full-name' or { placeholder: string }" },
-  )
+  .union([z.literal('reject'), z.literal('split-full-name'), z.strictObject({ placeholder: z.string({ error: 'must be a string' }).trim().min(1).max(100) })], {
+    error: "must be 'reject', 'split-full-name' or { placeholder: string }",
+  })
   .default('reject');
 export type LastNamePolicy = z.output<typeof lastNamePolicySchema>;
 
@@ -98,7 +97,7 @@ const customerDefaultsSchema = z.strictObject({
 });
 
 const toleranceSchema = z.int().min(1).max(3600).default(DEFAULT_TOLERANCE_SECONDS);
-/** Query parameter that carries the per-source secret for senders that cannot sign (sources.md §0). */
+/** Query parameter that carries the per-source secret for senders that cannot sign (docs/sources.md). */
 const tokenParamSchema = nameSchema('tokenParam').default('token');
 const idListSchema = z.array(nameSchema('an id')).min(1).max(100);
 
@@ -108,6 +107,9 @@ const base = {
   fieldMap: fieldMapSchema.optional(),
   customerDefaults: customerDefaultsSchema.optional(),
   lastNamePolicy: lastNamePolicySchema,
+  /** What a signup without names becomes for this source (shared/signup/nameless-policy.ts); default: the global setting. */
+  nameless: z.enum(NAMELESS_POLICIES, { error: `must be one of ${NAMELESS_POLICIES.join(', ')}` }).optional(),
+  placeholderNames: placeholderNamesSchema.optional(),
 };
 
 const standardWebhooksSchema = z.strictObject({
@@ -120,6 +122,30 @@ const standardWebhooksSchema = z.strictObject({
   acceptBearerToken: z.boolean().default(false),
 });
 
+const captchaSchema = z
+  .strictObject({
+    provider: z.enum(CAPTCHA_PROVIDERS, { error: `must be one of ${CAPTCHA_PROVIDERS.join(', ')}` }),
+    /**
+     * The hostnames the provider may report the token was solved on; default: the hosts of
+     * allowedOrigins. A token solved on another site (a farm, a copy of the form) is refused.
+     */
+    hostnames: z.array(nameSchema('a hostname')).min(1).max(50).optional(),
+    /** The action the widget is rendered with (Turnstile `data-action`, reCAPTCHA v3 `action`); checked when set. */
+    action: nameSchema('action').optional(),
+    /** reCAPTCHA v3 only: the lowest score (0.0 bot … 1.0 human) accepted. */
+    minScore: z.number().min(0).max(1).default(0.5),
+    /** The provider's siteverify endpoint, when not its public one (local mode and tests use a loopback stand-in). */
+    verifyUrl: secureUrlSchema.optional(),
+    /** How long the ingest waits for siteverify; past it the post is refused (fail closed). */
+    timeoutMs: z.int().min(200).max(8_000).default(3_000),
+  })
+  .refine((captcha) => !(captcha.provider === 'hcaptcha' && captcha.action !== undefined), {
+    error: 'hCaptcha reports no action: leave action out',
+    path: ['action'],
+  });
+
+export type { CaptchaConfig } from '../captcha/verify-captcha';
+
 const htmlFormSchema = z.strictObject({
   ...base,
   kind: z.literal('html-form'),
@@ -128,12 +154,14 @@ const htmlFormSchema = z.strictObject({
   errorUrl: secureUrlSchema,
   /** A hidden input that must arrive empty; filled means a bot, answered as a success and dropped. */
   honeypotField: nameSchema('honeypotField').optional(),
-  /** A hidden input with a client-generated UUID, used as the event id (sources.md §9 "Idempotency"). */
+  /** A hidden input with a client-generated UUID, used as the event id (forms have no event id of their own). */
   submissionIdField: nameSchema('submissionIdField').default('submission_id'),
   /** Form field that carries the form token when the source has a secret. */
   tokenField: nameSchema('tokenField').default('form_token'),
   /** Accept POSTs with neither Origin nor Referer (non-browser clients). Off by default. */
   allowMissingOrigin: z.boolean().default(false),
+  /** Require a CAPTCHA solved on the page, verified server-side (its secret: `captchaSecret` in the source's sources-secret entry). */
+  captcha: captchaSchema.optional(),
 });
 
 const mailchimpSchema = z.strictObject({
@@ -149,13 +177,21 @@ const hubspotAuthSchema = z.discriminatedUnion(
   [
     z.strictObject({
       type: z.literal('signature'),
-      /** v3 is verified when present; v2 (no timestamp, no replay protection) is the fallback. */
-      versions: z.array(z.enum(['v3', 'v2'])).min(1).default(['v3', 'v2']),
+      /**
+       * v3 (signed timestamp, 5-minute window) only, unless this is true: then a request without a v3
+       * signature may carry a v2 one instead. v2 signs no timestamp, so a captured request stays valid
+       * forever (the delivery ledger folds a replay only within its retention) and HubSpot sends v2 beside
+       * v3, so stripping the v3 header from any captured request replays it. Only for a workflow that
+       * sends no v3 signature (docs/sources.md).
+       */
+      allowReplayableV2: z.boolean().default(false),
     }),
     z
       .strictObject({
         type: z.literal('api-key'),
-        header: nameSchema('header').transform((name) => name.toLowerCase()).optional(),
+        header: nameSchema('header')
+          .transform((name) => name.toLowerCase())
+          .optional(),
         queryParam: nameSchema('queryParam').optional(),
       })
       .refine((auth) => (auth.header === undefined) !== (auth.queryParam === undefined), {
@@ -174,7 +210,7 @@ const hubspotSchema = z.strictObject({
    * Without it, the ingest's `publicUrl` for the request is used.
    */
   publicUrl: secureUrlSchema.optional(),
-  auth: hubspotAuthSchema.default({ type: 'signature', versions: ['v3', 'v2'] }),
+  auth: hubspotAuthSchema.default({ type: 'signature', allowReplayableV2: false }),
   toleranceSeconds: toleranceSchema,
 });
 
@@ -207,7 +243,7 @@ const jotformSchema = z.strictObject({
   ...base,
   kind: z.literal('jotform'),
   tokenParam: tokenParamSchema,
-  /** Keep only submissions of these form ids (Jotform does not sign; sources.md §8b). */
+  /** Keep only submissions of these form ids (Jotform does not sign its webhooks). */
   formIds: idListSchema.optional(),
 });
 
@@ -247,10 +283,7 @@ export type SourceConfigInput = z.input<typeof sourceConfigSchema>;
 export type SourceConfigOf<K extends SourceKind> = Extract<SourceConfig, { kind: K }>;
 
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (text, segment) => (typeof segment === 'number' ? `${text}[${segment}]` : `${text}.${String(segment)}`),
-    'sources',
-  );
+  return path.reduce<string>((text, segment) => (typeof segment === 'number' ? `${text}[${segment}]` : `${text}.${String(segment)}`), 'sources');
 }
 
 /**

@@ -23,11 +23,15 @@ export function createAttributeResolver(api: AttributeApi, map: CustomFieldMap):
   let resolved: AttributeIds | undefined;
   return async () => {
     if (resolved) return resolved;
-    if (names.length === 0) return (resolved = new Map());
+    if (names.length === 0) {
+      resolved = new Map();
+      return resolved;
+    }
     const { data } = await api.findAttributesByName(names);
     const ids = new Map(data.map((attribute) => [attribute.name, attribute.id]));
     const missing = names.filter((name) => !ids.has(name));
     if (missing.length > 0) throw new MissingAttributeError(missing);
-    return (resolved = ids);
+    resolved = ids;
+    return ids;
   };
 }

@@ -24,8 +24,7 @@ export const DEFAULT_CUSTOMER_OPTIONS: CustomerOptions = { sendWelcomeEmail: fal
 /** Attribute ids by attribute name, resolved from the store once (see attribute-resolver.ts). */
 export type AttributeIds = ReadonlyMap<string, number>;
 
-const byReceipt = (messages: readonly SignupMessage[]): SignupMessage[] =>
-  [...messages].sort((a, b) => a.received_at.localeCompare(b.received_at));
+const byReceipt = (messages: readonly SignupMessage[]): SignupMessage[] => [...messages].sort((a, b) => a.received_at.localeCompare(b.received_at));
 
 /**
  * Several messages for one email in a batch become one customer. Later signups win field by field,
@@ -33,10 +32,11 @@ const byReceipt = (messages: readonly SignupMessage[]): SignupMessage[] =>
  */
 export function mergeSignups(messages: readonly SignupMessage[]): Signup {
   const ordered = byReceipt(messages);
-  return ordered.reduce<Signup>((merged, message) => {
-    const defined = Object.fromEntries(Object.entries(message.signup).filter(([, value]) => value !== undefined));
-    return { ...merged, ...defined } as Signup;
-  }, ordered[0]!.signup);
+  const merged: Record<string, unknown> = { ...ordered[0]!.signup };
+  for (const message of ordered.slice(1)) {
+    for (const [field, value] of Object.entries(message.signup)) if (value !== undefined) merged[field] = value;
+  }
+  return merged as Signup;
 }
 
 /**
@@ -65,12 +65,10 @@ const fieldText = (value: string | number | readonly string[]): string => (Array
  * rather than dropped: the data reaches the store and the operator can add a mapping later.
  * `defaults` (the message's source customer defaults) win over the global `options`.
  */
-export function toCustomerCreate(
-  signup: Signup,
-  globalOptions: CustomerOptions,
-  attributeIds: AttributeIds,
-  defaults?: CustomerDefaults,
-): CustomerCreateInput {
+export function toCustomerCreate(signup: Signup, globalOptions: CustomerOptions, attributeIds: AttributeIds, defaults?: CustomerDefaults): CustomerCreateInput {
+  const { first_name: firstName, last_name: lastName } = signup;
+  // The engine builds customers only from signups with both names (subscription-plan.ts).
+  if (!firstName || !lastName) throw new Error('A customer needs first_name and last_name');
   const options = withCustomerDefaults(globalOptions, defaults);
   const attributes: { attribute_id: number; attribute_value: string }[] = [];
   const formFields: { name: string; value: string | number | readonly string[] }[] = [];
@@ -91,12 +89,14 @@ export function toCustomerCreate(
   const notes = [signup.notes, ...unmapped].filter((part): part is string => !!part).join('\n') || undefined;
   return {
     email: signup.email,
-    first_name: signup.first_name,
-    last_name: signup.last_name,
+    first_name: firstName,
+    last_name: lastName,
     ...(signup.company ? { company: signup.company } : {}),
     ...(signup.phone ? { phone: signup.phone } : {}),
     ...(notes ? { notes } : {}),
-    ...(signup.address ? { addresses: [signup.address] } : {}),
+    ...(signup.address
+      ? { addresses: [{ ...signup.address, first_name: signup.address.first_name ?? firstName, last_name: signup.address.last_name ?? lastName }] }
+      : {}),
     ...(attributes.length > 0 ? { attributes } : {}),
     ...(formFields.length > 0 ? { form_fields: formFields } : {}),
     ...(options.customerGroupId !== undefined ? { customer_group_id: options.customerGroupId } : {}),
@@ -108,7 +108,11 @@ export function toCustomerCreate(
   };
 }
 
-/** The `update` conflict policy changes names and contact fields; notes and addresses are left alone. */
+/**
+ * The `update` conflict policy changes names, company and phone (docs/sync-semantics.md#conflict-policy).
+ * Never the customer group or channels (a signup must not move a customer into a price list or a
+ * storefront), nor notes, addresses or attribute values (`customer_Put` has no `attributes`).
+ */
 export function toCustomerUpdate(id: number, customer: CustomerCreateInput): CustomerUpdateInput {
   return {
     id,
@@ -116,7 +120,5 @@ export function toCustomerUpdate(id: number, customer: CustomerCreateInput): Cus
     last_name: customer.last_name,
     ...(customer.company ? { company: customer.company } : {}),
     ...(customer.phone ? { phone: customer.phone } : {}),
-    ...(customer.attributes ? { attributes: customer.attributes } : {}),
-    ...(customer.customer_group_id !== undefined ? { customer_group_id: customer.customer_group_id } : {}),
   };
 }

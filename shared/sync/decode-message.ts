@@ -1,7 +1,20 @@
 import { toFieldProblems } from '../ingest/signup-batch';
-import { signupMessageSchema, type SignupMessage } from '../signup/signup-schema';
+import { type SignupMessage, signupMessageSchema } from '../signup/signup-schema';
 
-export type RejectionCode = 'undecodable' | 'invalid-message' | 'bigcommerce-rejected' | 'update-rejected';
+/**
+ * `subscriber-rejected`: BigCommerce refused the newsletter subscriber (422); `nameless`: no names and
+ * no marketing consent, so neither a customer nor a subscriber; `subscribers-disabled`: a
+ * newsletter-only message (nameless subscriber, opt-out) while the sync's `subscribers` setting is off.
+ */
+export type RejectionCode =
+  | 'undecodable'
+  | 'invalid-message'
+  | 'bigcommerce-rejected'
+  | 'update-rejected'
+  | 'subscriber-rejected'
+  | 'nameless'
+  | 'subscribers-disabled'
+  | 'unmappable';
 
 export type Rejection = Readonly<{ code: RejectionCode; httpStatus?: number; detail: string }>;
 
@@ -17,6 +30,14 @@ export function decodeSignupMessage(body: string): DecodeResult {
     json = JSON.parse(body);
   } catch {
     return { ok: false, rejection: { code: 'undecodable', detail: 'The message body is not valid JSON' } };
+  }
+  // An unmappable source delivery (shared/ingest/unmappable.ts) moved here by a blind redrive (an SQS
+  // move task): it keeps its code, so `signup-sync dlq redrive` can still re-run it through the ingest's configuration.
+  if (typeof json === 'object' && json !== null && (json as { kind?: unknown }).kind === 'unmappable-delivery') {
+    return {
+      ok: false,
+      rejection: { code: 'unmappable', detail: 'An unmappable source delivery, not a signup message: re-run it with signup-sync dlq redrive' },
+    };
   }
   const result = signupMessageSchema.safeParse(json);
   if (!result.success) {

@@ -1,14 +1,13 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
-import type { SyncConfig } from '../config';
 import { describeError, type Logger } from '../logger';
 import { createEmailHasher, type EmailHasher } from '../observability/email-hash';
 import type { SignupMessage } from '../signup/signup-schema';
-import type { DeadLetterQueue, RejectedRecord, VisibilityControl } from '../queue/dead-letter-queue';
 import type { AttributeIds } from './customer-mapping';
+import type { DeadLetterQueue, RejectedRecord, VisibilityControl } from './dead-letters';
 import { decodeSignupMessage } from './decode-message';
 import type { SyncOutcome } from './outcome';
 import { redeliveryDelaySeconds } from './redelivery-delay';
-import { syncSignups, type SyncEngineDeps, type SyncEngineOptions, type SyncItem } from './sync-engine';
+import { type SyncEngineDeps, type SyncEngineOptions, type SyncItem, syncSignups } from './sync-engine';
 
 /** One queue message as the sync sees it, independent of Lambda's event types. */
 export type QueueRecord = Readonly<{
@@ -41,7 +40,14 @@ export type ProcessRecordsResult = Readonly<{
 const defaultHasher = createEmailHasher(undefined);
 
 /** One log line per decision: correlation ids, outcome and reason; the email only as a keyed hash. */
-function logDecision(logger: Logger, hashEmail: EmailHasher, messageId: string, outcome: SyncOutcome, message: SignupMessage | undefined, deadLettered: boolean): void {
+function logDecision(
+  logger: Logger,
+  hashEmail: EmailHasher,
+  messageId: string,
+  outcome: SyncOutcome,
+  message: SignupMessage | undefined,
+  deadLettered: boolean,
+): void {
   const fields = {
     messageId,
     // The id the ingest answered in its 202 (`ids`), so a sender's signup can be followed to its outcome.
@@ -64,21 +70,15 @@ export type ProcessRecordsOptions = Omit<SyncEngineOptions, 'attributeIds'> &
     deferralBackoffSeconds?: readonly number[];
   }>;
 
-/** The options the deployed sync (and local mode, which wires it the same way) takes from its configuration. */
-export function processOptionsFrom(config: Pick<SyncConfig, 'conflictPolicy' | 'customer' | 'requestTimeoutMs' | 'deferralBackoffSeconds'>): ProcessRecordsOptions {
-  return {
-    conflictPolicy: config.conflictPolicy,
-    customer: config.customer,
-    requestTimeoutMs: config.requestTimeoutMs,
-    deferralBackoffSeconds: config.deferralBackoffSeconds,
-  };
-}
-
 /**
  * The sync use case: decode -> sync with BigCommerce -> rejected to the DLQ -> deferred back to SQS.
  * A message is only reported done once it is a customer or safely in the DLQ.
  */
-export async function processSignupRecords(records: readonly QueueRecord[], deps: ProcessRecordsDeps, options: ProcessRecordsOptions): Promise<ProcessRecordsResult> {
+export async function processSignupRecords(
+  records: readonly QueueRecord[],
+  deps: ProcessRecordsDeps,
+  options: ProcessRecordsOptions,
+): Promise<ProcessRecordsResult> {
   const { logger } = deps;
   const outcomes = new Map<string, SyncOutcome>();
   const items: SyncItem[] = [];

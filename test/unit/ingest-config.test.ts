@@ -1,8 +1,9 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ConfigError, loadIngestConfig } from '../../shared/config';
+import { createSourceSecretsProvider } from '../../shared/aws/sources-secret';
+import { ConfigError } from '../../shared/config/errors';
+import { loadIngestConfig } from '../../shared/config/ingest-config';
 import { parseIngestSources, parseSourceSecrets } from '../../shared/ingest/ingest-sources';
-import { createSourceSecretsProvider } from '../../shared/ingest/source-secrets-provider';
 import { createLogger } from '../../shared/logger';
 import { SECRETS, SOURCE_INPUTS, SOURCES, sourcesSecretJson } from '../helpers/ingest';
 
@@ -11,6 +12,7 @@ import { SECRETS, SOURCE_INPUTS, SOURCES, sourcesSecretJson } from '../helpers/i
 const ENV = {
   SIGNUP_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/signups',
   SOURCES_SECRET: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:sources-AbCdEf',
+  DELIVERY_LEDGER_TABLE: 'SignupSync-DeliveryLedgerTable',
 };
 
 describe('loadIngestConfig', () => {
@@ -29,9 +31,23 @@ describe('loadIngestConfig', () => {
     expect(() => loadIngestConfig({ SIGNUP_QUEUE_URL: ENV.SIGNUP_QUEUE_URL })).toThrow(/SOURCES_SECRET: must be the name or ARN/);
     expect(() => loadIngestConfig({ ...ENV, SOURCES_CONFIG: '{not json' })).toThrow(/SOURCES_CONFIG: must be valid JSON/);
     expect(() => loadIngestConfig({ ...ENV, SOURCES_CONFIG: '{}' })).toThrow(/SOURCES_CONFIG: must be a JSON array/);
-    const bad = JSON.stringify([{ id: 'api', kind: 'typeform' }, { id: 'form', kind: 'html-form' }]);
+    const bad = JSON.stringify([
+      { id: 'api', kind: 'typeform' },
+      { id: 'form', kind: 'html-form' },
+    ]);
     expect(() => loadIngestConfig({ ...ENV, SOURCES_CONFIG: bad })).toThrow(ConfigError);
     expect(() => loadIngestConfig({ ...ENV, SOURCES_CONFIG: bad })).toThrow(/sources\[0\]\.id: "api" is reserved[\s\S]*sources\[1\]\.allowedOrigins/);
+  });
+
+  it('reads the delivery ledger table, its retention (72 h unless set) and in-progress window, and needs the table', () => {
+    expect(loadIngestConfig(ENV).deliveryLedger).toEqual({ tableName: ENV.DELIVERY_LEDGER_TABLE, retentionSeconds: 72 * 3600, inProgressSeconds: 10 });
+    expect(loadIngestConfig({ ...ENV, DELIVERY_RETENTION_SECONDS: '3600', DELIVERY_IN_PROGRESS_SECONDS: '15' }).deliveryLedger).toMatchObject({
+      retentionSeconds: 3600,
+      inProgressSeconds: 15,
+    });
+    const { DELIVERY_LEDGER_TABLE: _table, ...withoutTable } = ENV;
+    expect(() => loadIngestConfig(withoutTable)).toThrow(/DELIVERY_LEDGER_TABLE: must be the name of the delivery ledger table/);
+    expect(() => loadIngestConfig({ ...ENV, DELIVERY_RETENTION_SECONDS: '0' })).toThrow(/DELIVERY_RETENTION_SECONDS/);
   });
 });
 
@@ -42,7 +58,13 @@ describe('sources secret', () => {
       { id: 'kit', kind: 'kit' },
       { id: 'hooks', kind: 'standard-webhooks' },
       { id: 'chimp', kind: 'mailchimp' },
-      { id: 'form', kind: 'html-form', allowedOrigins: ['https://www.example.com'], thankYouUrl: 'https://www.example.com/t', errorUrl: 'https://www.example.com/e' },
+      {
+        id: 'form',
+        kind: 'html-form',
+        allowedOrigins: ['https://www.example.com'],
+        thankYouUrl: 'https://www.example.com/t',
+        errorUrl: 'https://www.example.com/e',
+      },
     ]);
     const value = JSON.stringify({ api: SECRETS.api, kit: SECRETS.signing, hooks: 'whsec_tooshort', chimp: 42 });
 
@@ -50,8 +72,8 @@ describe('sources secret', () => {
     const { secrets, problems } = parseSourceSecrets(value, sources);
 
     // Assert
-    expect(Object.fromEntries(secrets)).toEqual({ api: SECRETS.api, kit: SECRETS.signing, form: '' });
-    expect(problems).toEqual([expect.stringMatching(/^hooks: /), 'chimp: the secret must be a string']);
+    expect(Object.fromEntries(secrets)).toEqual({ api: { values: [SECRETS.api] }, kit: { values: [SECRETS.signing] }, form: { values: [] } });
+    expect(problems).toEqual([expect.stringMatching(/^hooks: /), expect.stringMatching(/^chimp: the secret must be a string, a list of strings/)]);
     expect(problems.join(' ')).not.toContain('tooshort');
   });
 
@@ -87,7 +109,7 @@ describe('sources secret', () => {
     await provider();
 
     // Assert
-    expect(first.secrets.get('typeform-src')).toBe(SECRETS.signing);
+    expect(first.secrets.get('typeform-src')).toEqual({ values: [SECRETS.signing] });
     expect(first.problems).toEqual(['kit-src: no secret (a kit source needs one)']);
     expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(2);
     expect(lines.filter((line) => line.includes('kit-src'))).toHaveLength(2);

@@ -1,13 +1,13 @@
-import { FUZZ_HEADER_NAMES } from '../helpers/fuzz-headers';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as fc from 'fast-check';
 import type { SourceKind } from '../../shared/sources/source-config';
+import { FUZZ_HEADER_NAMES } from '../helpers/fuzz-headers';
 import {
   anHttpEvent,
   anIngestHandler,
   ERROR_URL,
-  fakeQueue,
   FORM_ORIGIN,
+  fakeQueue,
   publicUrlOf,
   SECRETS,
   senderHeaders,
@@ -88,7 +88,21 @@ const SPECIAL_BODIES: readonly Buffer[] = [
 ];
 
 const formKey = fc.oneof(
-  fc.constantFrom('type', 'email', 'full_name', 'first_name', 'last_name', 'website', 'newsletter', 'formID', 'submissionID', 'rawRequest', 'token', '__proto__', 'constructor'),
+  fc.constantFrom(
+    'type',
+    'email',
+    'full_name',
+    'first_name',
+    'last_name',
+    'website',
+    'newsletter',
+    'formID',
+    'submissionID',
+    'rawRequest',
+    'token',
+    '__proto__',
+    'constructor',
+  ),
   fc.string({ maxLength: 10 }),
   fc
     .tuple(fc.constantFrom('data', 'contact', '__proto__'), fc.array(fc.constantFrom('merges', 'FNAME', 'email', '', '__proto__', 'id'), { maxLength: 3 }))
@@ -101,7 +115,13 @@ const urlencoded = fc
 const multipartBody = fc
   .array(fc.tuple(formKey, formValue, fc.boolean()), { maxLength: 6 })
   .map((parts) =>
-    [...parts.map(([name, value, file]) => `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name.replace(/"/g, '')}"${file ? '; filename="f"' : ''}\r\n\r\n${value}\r\n`), `--${BOUNDARY}--\r\n`].join(''),
+    [
+      ...parts.map(
+        ([name, value, file]) =>
+          `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name.replace(/"/g, '')}"${file ? '; filename="f"' : ''}\r\n\r\n${value}\r\n`,
+      ),
+      `--${BOUNDARY}--\r\n`,
+    ].join(''),
   );
 
 const signupLike = fc.record(
@@ -111,10 +131,22 @@ const signupLike = fc.record(
     last_name: fc.oneof(fc.string({ maxLength: 120 }), fc.constant('Lovelace')),
     company: fc.string({ maxLength: 300 }),
     consent: fc.oneof(fc.record({ marketing: fc.boolean() }), fc.jsonValue({ maxDepth: 1 })),
-    occurred_at: fc.oneof(fc.date({ noInvalidDate: true }).map((date) => date.toISOString()), fc.string({ maxLength: 10 })),
+    occurred_at: fc.oneof(
+      fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
+      fc.string({ maxLength: 10 }),
+    ),
     event_id: fc.string({ maxLength: 250 }),
-    address: fc.record({ address1: fc.string({ maxLength: 10 }), city: fc.string({ maxLength: 10 }), country_code: fc.string({ maxLength: 3 }) }, { requiredKeys: [] }),
-    custom_fields: fc.array(fc.record({ name: fc.string({ maxLength: 5 }), value: fc.oneof(fc.string({ maxLength: 5 }), fc.double(), fc.array(fc.string({ maxLength: 3 }), { maxLength: 3 })) }), { maxLength: 3 }),
+    address: fc.record(
+      { address1: fc.string({ maxLength: 10 }), city: fc.string({ maxLength: 10 }), country_code: fc.string({ maxLength: 3 }) },
+      { requiredKeys: [] },
+    ),
+    custom_fields: fc.array(
+      fc.record({
+        name: fc.string({ maxLength: 5 }),
+        value: fc.oneof(fc.string({ maxLength: 5 }), fc.double(), fc.array(fc.string({ maxLength: 3 }), { maxLength: 3 })),
+      }),
+      { maxLength: 3 },
+    ),
     extra: fc.jsonValue({ maxDepth: 2 }),
   },
   { requiredKeys: [] },
@@ -157,16 +189,27 @@ const body = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...SPECIAL_BODIES) },
 );
 
-const headerName = fc.oneof(
-  fc.constantFrom(...FUZZ_HEADER_NAMES),
-  fc.string({ maxLength: 10 }),
-);
+const headerName = fc.oneof(fc.constantFrom(...FUZZ_HEADER_NAMES), fc.string({ maxLength: 10 }));
 const headerValue = fc.oneof(
   fc.string({ maxLength: 60 }),
-  fc.constantFrom(FORM_ORIGIN, 'null', 'v1,abc', 't=1,v1=zz', 'sha256=', 'customers/create', '9999999999999999', 'application/json', `Bearer ${'x'.repeat(20)}`),
+  fc.constantFrom(
+    FORM_ORIGIN,
+    'null',
+    'v1,abc',
+    't=1,v1=zz',
+    'sha256=',
+    'customers/create',
+    '9999999999999999',
+    'application/json',
+    `Bearer ${'x'.repeat(20)}`,
+  ),
 );
 const randomHeaders = fc.dictionary(headerName, headerValue, { maxKeys: 5 });
-const randomQuery = fc.oneof(fc.constant({}), fc.constant({ token: SECRETS.token }), fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 20 }), { maxKeys: 3 }));
+const randomQuery = fc.oneof(
+  fc.constant({}),
+  fc.constant({ token: SECRETS.token }),
+  fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 20 }), { maxKeys: 3 }),
+);
 /** How the body travels: as text, as base64 (API Gateway's binary), or as base64 that is not. */
 const encoding = fc.constantFrom('text', 'base64', 'base64', 'broken-base64' as const);
 
@@ -276,7 +319,10 @@ const signedRequest = target.chain((t) =>
     .record({
       target: fc.constant(t),
       method: methodFor(t),
-      body: fc.oneof({ weight: 3, arbitrary: body }, { weight: 2, arbitrary: fc.constant(t.kind in DELIVERIES ? Buffer.from(DELIVERIES[t.kind as SourceKind].body) : Buffer.from('{}')) }),
+      body: fc.oneof(
+        { weight: 3, arbitrary: body },
+        { weight: 2, arbitrary: fc.constant(t.kind in DELIVERIES ? Buffer.from(DELIVERIES[t.kind as SourceKind].body) : Buffer.from('{}')) },
+      ),
       contentType: fc.oneof(contentType, fc.constant(t.kind in DELIVERIES ? DELIVERIES[t.kind as SourceKind].contentType : 'application/json')),
       headers: fc.oneof(fc.constant({}), fc.constant({ accept: 'application/json' }), randomHeaders),
       encoding,

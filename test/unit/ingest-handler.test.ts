@@ -2,8 +2,8 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { createSqsSignupQueue } from '../../shared/aws/sqs-signup-queue';
 import { createLogger } from '../../shared/logger';
-import { createSqsSignupQueue } from '../../shared/queue/signup-queue';
 import { anApiEvent, aSignup } from '../helpers/events';
 import { anIngestHandler, NOW, SECRETS, standardWebhookHeaders } from '../helpers/ingest';
 
@@ -16,7 +16,9 @@ type EventOptions = NonNullable<Parameters<typeof anApiEvent>[1]> & { unsigned?:
 function ingest(options: Partial<Parameters<typeof anIngestHandler>[0]> = {}) {
   const handler = anIngestHandler({ queue: createSqsSignupQueue(new SQSClient({ region: 'us-east-1' }), QUEUE_URL), ...options });
   return async (body: string | undefined, { unsigned = false, headers = {}, ...rest }: EventOptions = {}) =>
-    (await handler(anApiEvent(body, { ...rest, headers: { ...(unsigned ? {} : standardWebhookHeaders(body ?? '')), ...headers } }))) as APIGatewayProxyStructuredResultV2 & {
+    (await handler(
+      anApiEvent(body, { ...rest, headers: { ...(unsigned ? {} : standardWebhookHeaders(body ?? '')), ...headers } }),
+    )) as APIGatewayProxyStructuredResultV2 & {
       body: string;
     };
 }
@@ -50,19 +52,23 @@ describe('POST /signups', () => {
 
   it('enqueues a normalised message with schema version, source, receive time, idempotency key and attributes', async () => {
     acceptEverything();
-    const response = await ingest()(JSON.stringify(aSignup({ email: '  Grace@Example.COM ', event_id: 'evt-1', address: { address1: '1 Main St', city: 'Springfield', country_code: 'us' } })));
+    const response = await ingest()(
+      JSON.stringify(
+        aSignup({ email: '  Grace@Example.COM ', event_id: 'evt-1', address: { address1: '1 Main St', city: 'Springfield', country_code: 'us' } }),
+      ),
+    );
     expect(response.statusCode).toBe(202);
     const entry = sqsMock.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries![0]!;
     const message = JSON.parse(entry.MessageBody!);
     expect(message).toMatchObject({
-      schema_version: 1,
+      schema_version: 2,
       idempotency_key: 'api:evt-1',
       source: { id: 'api', kind: 'canonical' },
       signup: { email: 'grace@example.com', address: { country_code: 'US', first_name: 'Ada', last_name: 'Lovelace' } },
     });
     expect(Date.parse(message.received_at)).not.toBeNaN();
     expect(entry.MessageAttributes).toEqual({
-      SchemaVersion: { DataType: 'Number', StringValue: '1' },
+      SchemaVersion: { DataType: 'Number', StringValue: '2' },
       SourceId: { DataType: 'String', StringValue: 'api' },
       SourceKind: { DataType: 'String', StringValue: 'canonical' },
       IdempotencyKey: { DataType: 'String', StringValue: 'api:evt-1' },
@@ -82,7 +88,10 @@ describe('POST /signups', () => {
       call += 1;
       const [first, ...rest] = input.Entries;
       return call === 1
-        ? { Successful: rest.map((entry) => ({ Id: entry.Id, MessageId: 'm', MD5OfMessageBody: 'x' })), Failed: [{ Id: first!.Id, SenderFault: false, Code: 'InternalError' }] }
+        ? {
+            Successful: rest.map((entry) => ({ Id: entry.Id, MessageId: 'm', MD5OfMessageBody: 'x' })),
+            Failed: [{ Id: first!.Id, SenderFault: false, Code: 'InternalError' }],
+          }
         : { Successful: input.Entries.map((entry) => ({ Id: entry.Id, MessageId: 'm', MD5OfMessageBody: 'x' })), Failed: [] };
     });
     const response = await ingest()(JSON.stringify([aSignup(), aSignup(), aSignup()]));
@@ -160,13 +169,18 @@ describe('POST /signups', () => {
 
   it('answers 422 listing every failing field as a JSON Pointer, without echoing personal data', async () => {
     const response = await ingest()(
-      JSON.stringify([aSignup(), { email: 'not-an-email', first_name: '', last_name: 'Hopper-secret-name'.repeat(10), lastName: 'x', address: { city: 'Paris', country_code: 'FRA' } }]),
+      JSON.stringify([
+        aSignup(),
+        { email: 'not-an-email', first_name: '', last_name: 'Hopper-secret-name'.repeat(10), lastName: 'x', address: { city: 'Paris', country_code: 'FRA' } },
+      ]),
     );
     expect(response.statusCode).toBe(422);
     expect(response.headers?.['content-type']).toBe('application/problem+json');
     const problem = JSON.parse(response.body) as { status: number; errors: { path: string; message: string }[] };
     expect(problem.status).toBe(422);
-    expect(problem.errors.map((error) => error.path).sort()).toEqual(['/1', '/1/address/address1', '/1/address/country_code', '/1/email', '/1/first_name', '/1/last_name'].sort());
+    expect(problem.errors.map((error) => error.path).sort()).toEqual(
+      ['/1', '/1/address/address1', '/1/address/country_code', '/1/email', '/1/first_name', '/1/last_name'].sort(),
+    );
     expect(response.body).not.toContain('not-an-email');
     expect(response.body).not.toContain('Hopper-secret-name');
     expect(sqsMock.calls()).toHaveLength(0);
@@ -225,7 +239,7 @@ describe('POST /signups authentication (the "api" entry of the sources secret)',
     expect(response.statusCode).toBe(401);
   });
 
-  it("uses the webhook-id as the event id (idempotency key) of signups that carry none", async () => {
+  it('uses the webhook-id as the event id (idempotency key) of signups that carry none', async () => {
     // Arrange
     acceptEverything();
     const batch = JSON.stringify([aSignup(), aSignup({ event_id: 'own-id' }), aSignup()]);
@@ -236,7 +250,9 @@ describe('POST /signups authentication (the "api" entry of the sources secret)',
 
     // Assert
     expect([single.statusCode, many.statusCode]).toEqual([202, 202]);
-    const keys = sqsMock.commandCalls(SendMessageBatchCommand).flatMap((call) => call.args[0].input.Entries!.map((entry) => JSON.parse(entry.MessageBody!).idempotency_key));
+    const keys = sqsMock
+      .commandCalls(SendMessageBatchCommand)
+      .flatMap((call) => call.args[0].input.Entries!.map((entry) => JSON.parse(entry.MessageBody!).idempotency_key));
     expect(keys).toEqual(['api:msg_single', 'api:msg_batch:0', 'api:own-id', 'api:msg_batch:2']);
   });
 

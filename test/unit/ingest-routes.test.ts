@@ -1,7 +1,7 @@
 import { INGEST_ROUTES, matchIngestRoute, routeByKey, routeKey } from '../../shared/http/routes';
-import { buildCandidate, toConsent } from '../../shared/sources/field-map';
-import { signupSchema } from '../../shared/signup/signup-schema';
 import { parseIngestSources } from '../../shared/ingest/ingest-sources';
+import { signupSchema } from '../../shared/signup/signup-schema';
+import { buildCandidate, toConsent } from '../../shared/sources/field-map';
 
 /** The shared route table (CDK, handler, OpenAPI and local mode read it) and the consent field targets. */
 
@@ -14,11 +14,20 @@ describe('route table', () => {
 
   it('matches a method and raw path as API Gateway does, decoding the source id', () => {
     expect(matchIngestRoute('post', '/signups')?.route.target).toBe('canonical');
-    expect(matchIngestRoute('POST', '/sources/news%2Dletter?token=x')).toMatchObject({ route: { method: 'POST', target: 'source' }, pathParameters: { sourceId: 'news-letter' } });
+    expect(matchIngestRoute('POST', '/sources/news%2Dletter?token=x')).toMatchObject({
+      route: { method: 'POST', target: 'source' },
+      pathParameters: { sourceId: 'news-letter' },
+    });
     expect(matchIngestRoute('OPTIONS', '/sources/form')?.pathParameters).toEqual({ sourceId: 'form' });
     // Not valid percent-encoding: still the source route (the unknown id is then answered 401).
     expect(matchIngestRoute('GET', '/sources/%zz')?.pathParameters).toEqual({ sourceId: '%zz' });
-    for (const [method, path] of [['GET', '/signups'], ['POST', '/sources/'], ['POST', '/sources/a/b'], ['PUT', '/sources/a'], ['POST', '/nowhere']] as const) {
+    for (const [method, path] of [
+      ['GET', '/signups'],
+      ['POST', '/sources/'],
+      ['POST', '/sources/a/b'],
+      ['PUT', '/sources/a'],
+      ['POST', '/nowhere'],
+    ] as const) {
       expect(matchIngestRoute(method, path)).toBeUndefined();
     }
   });

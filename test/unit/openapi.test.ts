@@ -46,7 +46,9 @@ describe('OpenAPI document', () => {
       required: string[];
       additionalProperties: boolean;
     };
-    expect(signup.required.sort()).toEqual(['email', 'first_name', 'last_name']);
+    // Names are optional since schema version 2 (the nameless policy decides: docs/subscribers.md).
+    expect(signup.required.sort()).toEqual(['email']);
+    expect(signup.properties['opt_out']).toMatchObject({ const: true });
     expect(signup.additionalProperties).toBe(false);
     expect(signup.properties['email']).toMatchObject({ format: 'email', maxLength: 250 });
     expect(signup.properties['occurred_at']).toMatchObject({ format: 'date-time' });

@@ -1,4 +1,5 @@
-import { ConfigError, loadSyncConfig } from '../../shared/config';
+import { ConfigError } from '../../shared/config/errors';
+import { loadSyncConfig } from '../../shared/config/sync-config';
 import { DEFERRAL_BACKOFF_SECONDS } from '../../shared/sync/redelivery-delay';
 
 const REQUIRED = {

@@ -2,40 +2,42 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { ChangeMessageVisibilityBatchCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { makeSyncHandler } from '../../functions/sync/make-handler';
-import { BigCommerceClient } from '../../shared/bigcommerce/client';
-import { testLogger } from '../helpers/log-capture';
-import { createSqsDeadLetterQueue, createSqsVisibilityControl } from '../../shared/queue/dead-letter-queue';
-import { createCachedSecret } from '../../shared/secrets/cached-secret';
-import { createAttributeResolver } from '../../shared/sync/attribute-resolver';
-import { DEFAULT_CUSTOMER_OPTIONS } from '../../shared/sync/customer-mapping';
-import { createQuotaPacer } from '../../shared/sync/quota-pacer';
+import { buildSyncHandler } from '../../functions/sync/build-handler';
+import { loadSyncConfig } from '../../shared/config/sync-config';
+import { createQuotaPacer, type QuotaPacer } from '../../shared/sync/quota-pacer';
 import { aLambdaContext, anSqsEvent, anSqsRecord, aSignupMessage } from '../helpers/events';
 import { echoCustomers, fakeFetch, type Responder } from '../helpers/fake-bigcommerce-fetch';
+import { testLogger } from '../helpers/log-capture';
+import { metricsRecorder } from '../helpers/metrics-recorder';
 
 const DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/signups-dlq';
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/signups';
 const sqsMock = mockClient(SQSClient);
 const secretsMock = mockClient(SecretsManagerClient);
 
-function buildSync(responder: Responder = echoCustomers, { secretTtlMs = 300_000, pacer = createQuotaPacer() } = {}) {
+function buildSync(
+  responder: Responder = echoCustomers,
+  { secretTtlSeconds = 300, pacer, now }: { secretTtlSeconds?: number; pacer?: QuotaPacer; now?: () => number } = {},
+) {
   const bigcommerce = fakeFetch(responder);
-  const sqs = new SQSClient({ region: 'us-east-1' });
-  const api = new BigCommerceClient({
-    apiUrl: 'https://api.bigcommerce.test',
-    storeHash: 'abc123',
-    timeoutMs: 5_000,
-    fetch: bigcommerce.fetch,
-    tokens: createCachedSecret({ client: new SecretsManagerClient({ region: 'us-east-1' }), secretId: 'token', ttlMs: secretTtlMs }),
+  const config = loadSyncConfig({
+    SIGNUP_QUEUE_URL: QUEUE_URL,
+    DEAD_LETTER_QUEUE_URL: DLQ_URL,
+    BIGCOMMERCE_STORE_HASH: 'abc123',
+    BIGCOMMERCE_TOKEN_SECRET: 'token',
+    BIGCOMMERCE_API_URL: 'https://api.bigcommerce.test',
+    BIGCOMMERCE_REQUEST_TIMEOUT_MS: '5000',
+    TOKEN_CACHE_TTL_SECONDS: String(secretTtlSeconds),
   });
-  const handler = makeSyncHandler({
-    api,
-    pacer,
-    deadLetters: createSqsDeadLetterQueue(sqs, DLQ_URL),
-    visibility: createSqsVisibilityControl(sqs, QUEUE_URL),
-    resolveAttributes: createAttributeResolver(api, {}),
+  const handler = buildSyncHandler(config, {
+    sqs: new SQSClient({ region: 'us-east-1' }),
+    secretsManager: new SecretsManagerClient({ region: 'us-east-1' }),
+    fetch: bigcommerce.fetch,
+    ...(now ? { now } : {}),
+    createPacer: pacer ? () => pacer : createQuotaPacer,
+    options: { baseBackoffMs: 1 },
     logger: testLogger,
-    options: { conflictPolicy: 'skip', customer: DEFAULT_CUSTOMER_OPTIONS, requestTimeoutMs: 5_000, baseBackoffMs: 1 },
+    metrics: metricsRecorder().sink,
   });
   return { handler, bigcommerce };
 }
@@ -113,16 +115,22 @@ describe('sync handler', () => {
   });
 
   it('reads the token again after the cache TTL', async () => {
-    const { handler } = buildSync(echoCustomers, { secretTtlMs: 1 });
+    let clock = Date.now();
+    const { handler } = buildSync(echoCustomers, { secretTtlSeconds: 1, now: () => clock });
     await handler(anSqsEvent([anSqsRecord(aSignupMessage())]), aLambdaContext());
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    clock += 1_001;
     await handler(anSqsEvent([anSqsRecord(aSignupMessage())]), aLambdaContext());
     expect(secretsMock).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
   });
 
   it('on a 401 re-reads the secret once and retries with the new token', async () => {
-    secretsMock.on(GetSecretValueCommand).resolvesOnce({ SecretString: 'old-token' }).resolves({ SecretString: JSON.stringify({ access_token: 'new-token' }) });
-    const { handler, bigcommerce } = buildSync((request) => (request.token === 'new-token' ? echoCustomers(request) : { status: 401, body: { status: 401, title: 'Unauthorized' } }));
+    secretsMock
+      .on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: 'old-token' })
+      .resolves({ SecretString: JSON.stringify({ access_token: 'new-token' }) });
+    const { handler, bigcommerce } = buildSync((request) =>
+      request.token === 'new-token' ? echoCustomers(request) : { status: 401, body: { status: 401, title: 'Unauthorized' } },
+    );
 
     const result = await handler(anSqsEvent([anSqsRecord(aSignupMessage()), anSqsRecord(aSignupMessage())]), aLambdaContext());
 
@@ -161,7 +169,9 @@ describe('sync handler', () => {
 
     await handler(anSqsEvent([delivery(1), delivery(3), delivery(5), delivery(9)]), aLambdaContext());
 
-    const timeouts = sqsMock.commandCalls(ChangeMessageVisibilityBatchCommand).flatMap((call) => call.args[0].input.Entries!.map((entry) => entry.VisibilityTimeout));
+    const timeouts = sqsMock
+      .commandCalls(ChangeMessageVisibilityBatchCommand)
+      .flatMap((call) => call.args[0].input.Entries!.map((entry) => entry.VisibilityTimeout));
     expect(timeouts).toEqual([60, 1_800, 43_200, 43_200]);
   });
 
@@ -179,7 +189,9 @@ describe('sync handler', () => {
     expect(result.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(records.map((record) => record.messageId).sort());
     expect(bigcommerce.posts().length).toBeGreaterThan(0);
     expect(sqsMock).not.toHaveReceivedCommand(SendMessageBatchCommand);
-    const timeouts = sqsMock.commandCalls(ChangeMessageVisibilityBatchCommand).flatMap((call) => call.args[0].input.Entries!.map((entry) => [entry.Id, entry.VisibilityTimeout]));
+    const timeouts = sqsMock
+      .commandCalls(ChangeMessageVisibilityBatchCommand)
+      .flatMap((call) => call.args[0].input.Entries!.map((entry) => [entry.Id, entry.VisibilityTimeout]));
     expect(Object.fromEntries(timeouts)).toEqual({ [records[0]!.messageId]: 60, [records[1]!.messageId]: 300, [records[2]!.messageId]: 7_200 });
   });
 
@@ -209,7 +221,12 @@ describe('sync handler', () => {
   });
 
   it('reports the whole batch as failed if something unexpected throws', async () => {
-    const brokenPacer = { observe: () => undefined, delayMs: (): number => { throw new TypeError('bug'); } };
+    const brokenPacer = {
+      observe: () => undefined,
+      delayMs: (): number => {
+        throw new TypeError('bug');
+      },
+    };
     const { handler } = buildSync(echoCustomers, { pacer: brokenPacer });
     const records = [anSqsRecord(aSignupMessage()), anSqsRecord(aSignupMessage())];
     const result = await handler(anSqsEvent(records), aLambdaContext());

@@ -1,10 +1,11 @@
+import { checkBatchSize, requestContentType } from '../../http-input/body';
+import { parseMultipart } from '../../http-input/multipart';
+import { type FormField, parseUrlEncoded } from '../../http-input/urlencoded';
 import { SourceConfigError, SourcePayloadError } from '../errors';
 import type { FieldLookup } from '../field-map';
-import { checkBatchSize, isRecord, requestContentType } from '../http';
-import { parseMultipart } from '../multipart';
+import { isRecord } from '../http';
 import type { AdapterDecision, RawRequest, SourceSignup } from '../source-adapter';
 import type { SourceConfig, SourceConfigOf, SourceKind } from '../source-config';
-import { parseUrlEncoded, type FormField } from '../urlencoded';
 
 /** Narrows the source to the adapter's kind; a mismatch is a wiring bug (500, not shown). */
 export function expectKind<K extends SourceKind>(source: SourceConfig, kind: K): SourceConfigOf<K> {
@@ -67,5 +68,4 @@ export function requireRecord(value: unknown, field: string): Readonly<Record<st
 }
 
 /** Case-insensitive, whitespace-insensitive label comparison (Webflow labels, Tally labels). */
-export const sameLabel = (a: string, b: string): boolean =>
-  a.replace(/\s+/g, ' ').trim().toLowerCase() === b.replace(/\s+/g, ' ').trim().toLowerCase();
+export const sameLabel = (a: string, b: string): boolean => a.replace(/\s+/g, ' ').trim().toLowerCase() === b.replace(/\s+/g, ' ').trim().toLowerCase();

@@ -1,14 +1,16 @@
 import * as z from 'zod';
+import { CAPTCHA_TOKEN_FIELDS } from '../../captcha/verify-captcha';
+import { isJsonMediaType, requestContentType } from '../../http-input/body';
 import { headerValue, safeEqual } from '../auth';
 import { SourceAuthError, SourceForbiddenError, SourcePayloadError } from '../errors';
 import { buildCandidate, type FieldDefaults, type FieldLookup } from '../field-map';
-import { checkBodySize, isJsonMediaType, isRecord, methodNotAllowed, ownValue, parseJsonBody, requestContentType } from '../http';
+import { checkBodySize, isRecord, methodNotAllowed, ownValue, parseJsonBody } from '../http';
 import type { AdapterDecision, HttpReply, PresentOutcome, RawRequest, SourceAdapter } from '../source-adapter';
 import type { SourceConfig, SourceConfigOf } from '../source-config';
 import { expectKind, formFieldLookup, parseFormBody } from './common';
 
 /**
- * Plain HTML forms and fetch-based posts (reference/sources.md §9).
+ * Plain HTML forms and fetch-based posts (docs/sources.md).
  *
  * - Native `<form method=post>` (urlencoded or multipart) is answered 303 See Other to the
  *   allow-listed thank-you or error URL (Post/Redirect/Get); nothing from the request picks the URL.
@@ -19,8 +21,9 @@ import { expectKind, formFieldLookup, parseFormBody } from './common';
  * - A filled honeypot field is a bot: answered exactly like a success, with nothing enqueued.
  * - The secret is optional: when set, it is a form token the page must post in `tokenField`. It is
  *   visible in the page, so it only keeps blind bots off the URL; the origin check stays the guard.
- * CAPTCHA verification (Turnstile, reCAPTCHA) needs a call to the vendor, so it is not done in this
- * pure adapter.
+ * - With `captcha`, the widget's token (cf-turnstile-response, h-captcha-response, g-recaptcha-response)
+ *   goes into the decision; the ingest verifies it with the provider (shared/captcha/verify-captcha.ts)
+ *   before anything is enqueued, since that needs a call out of this pure adapter.
  */
 
 const DEFAULTS: FieldDefaults = {
@@ -108,7 +111,10 @@ export const htmlFormJsonReplySchema = z
   .strictObject({
     ok: z.boolean(),
     error: z.string().optional().meta({ description: 'Why the signup was not taken; safe to show to the person' }),
-    issues: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional().meta({ description: 'The fields that failed validation' }),
+    issues: z
+      .array(z.strictObject({ path: z.string(), message: z.string() }))
+      .optional()
+      .meta({ description: 'The fields that failed validation' }),
   })
   .meta({ description: 'The answer of an html-form source to a fetch post that accepts JSON' });
 type HtmlFormJsonReply = z.input<typeof htmlFormJsonReplySchema>;
@@ -140,14 +146,14 @@ export const htmlFormAdapter: SourceAdapter = {
   secret: 'optional',
   // Any form token (or none) works: it is public in the page, not a signing key.
   checkSecret: () => undefined,
-  decide(request, { source: config, secret }) {
+  decide(request, { source: config, secret, authenticated }) {
     const source = expectKind(config, 'html-form');
     if (request.method === 'OPTIONS') return preflight(source, request);
     if (request.method !== 'POST') return methodNotAllowed(['POST', 'OPTIONS']);
     checkOrigin(source, request);
     checkBodySize(request);
     const lookup = bodyLookup(request);
-    if (secret !== '') {
+    if (secret !== '' && !authenticated) {
       const token = lookup(source.tokenField);
       if (typeof token !== 'string' || token === '') throw new SourceAuthError('missing', 'token', `form field ${source.tokenField} absent`);
       if (!safeEqual(token, secret)) throw new SourceAuthError('invalid', 'token', 'form token mismatch');
@@ -157,7 +163,11 @@ export const htmlFormAdapter: SourceAdapter = {
       // Silent success: the bot sees what a person would see.
       return { type: 'reply', ...present({ type: 'accepted', count: 1 }, request, source) };
     }
-    return { type: 'signups', signups: [{ signup: buildCandidate(source, lookup, DEFAULTS, lookup(source.submissionIdField)) }] };
+    const signups = [{ signup: buildCandidate(source, lookup, DEFAULTS, lookup(source.submissionIdField)) }];
+    if (source.captcha === undefined) return { type: 'signups', signups };
+    // Verified by the ingest (a call to the provider); this pure adapter only reads the widget's field.
+    const token = lookup(CAPTCHA_TOKEN_FIELDS[source.captcha.provider]);
+    return { type: 'signups', signups, captchaToken: typeof token === 'string' ? token : '' };
   },
   present,
 };

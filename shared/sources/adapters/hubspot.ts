@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   checkSigningSecret,
   checkTimestamp,
+  checkTokenSecret,
   decodeBase64Digest,
   decodeHexDigest,
   headerValue,
@@ -12,24 +13,25 @@ import {
   safeEqual,
 } from '../auth';
 import { SourceAuthError } from '../errors';
-import { buildCandidate, jsonPathLookup, type FieldDefaults } from '../field-map';
+import { buildCandidate, type FieldDefaults, jsonPathLookup } from '../field-map';
 import { checkBodySize, isRecord, methodNotAllowed, ownValue, parseJsonBody } from '../http';
 import type { RawRequest, SourceAdapter, SourceSignup } from '../source-adapter';
 import type { SourceConfigOf } from '../source-config';
 import { expectKind, signupsOrIgnore } from './common';
 
 /**
- * HubSpot workflow "Send a webhook" action (reference/sources.md §2B, preferred over the Webhooks API).
+ * HubSpot workflow "Send a webhook" action (docs/sources.md; preferred over the Webhooks API, whose events carry only an id).
  *
  * Auth, per the source's `auth`:
  * - 'signature' (the app's client secret): `X-HubSpot-Signature-v3` = base64 HMAC-SHA256 of
  *   method + requestUri + rawBody + timestamp, `X-HubSpot-Request-Timestamp` in ms within ±5 min.
  *   requestUri is the full URL HubSpot called, rebuilt from the configured `publicUrl` (API Gateway's
  *   rawPath differs behind a custom domain) with the request's query, and the characters in HubSpot's
- *   table (%3A %2F %3F %40 %21 %24 %27 %28 %29 %2A %2C %3B) decoded. Which version workflows send is
- *   UNCONFIRMED, so v2 (`X-HubSpot-Signature` = hex SHA-256 of secret + method + URI + body, no
- *   timestamp) is the fallback unless `versions` is ['v3'].
- * - 'api-key': the secret in a header or query parameter of the operator's choosing.
+ *   table (%3A %2F %3F %40 %21 %24 %27 %28 %29 %2A %2C %3B) decoded. Only v3 by default: v2
+ *   (`X-HubSpot-Signature` = hex SHA-256 of secret + method + URI + body) signs no timestamp, so a
+ *   captured request replays forever, and HubSpot sends it beside v3. A source opts in with
+ *   `allowReplayableV2` (then v2 is checked only when no v3 signature is sent).
+ * - 'api-key': the secret (at least 16 characters) in a header or query parameter of the operator's choosing.
  *
  * The body's shape is UNCONFIRMED (it depends on the property option): a contact object with
  * `properties.email.value` (v1 contact API), `properties.email` (v3 CRM object), or flat `email`; an
@@ -60,13 +62,13 @@ export function hubspotRequestUrl(request: RawRequest, publicUrl: string | undef
   return publicUrl.replace(/[?#].*$/, '') + (queryAt >= 0 ? request.publicUrl.slice(queryAt) : '');
 }
 
-function verifySignature(request: RawRequest, source: SourceConfigOf<'hubspot'>, secret: string, now: Date, versions: readonly string[]): void {
+function verifySignature(request: RawRequest, source: SourceConfigOf<'hubspot'>, secret: string, now: Date, allowV2: boolean): void {
   const url = hubspotRequestUrl(request, source.publicUrl);
   const v3 = headerValue(request.headers, 'x-hubspot-signature-v3');
-  if (v3 !== undefined && versions.includes('v3')) {
+  if (v3 !== undefined) {
     const timestamp = requireHeader(request.headers, 'x-hubspot-request-timestamp');
     checkTimestamp(timestamp, 'ms', now, source.toleranceSeconds);
-    const uri = url.replace(V3_DECODED, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16)));
+    const uri = url.replace(V3_DECODED, (percentEscape) => String.fromCharCode(parseInt(percentEscape.slice(1), 16)));
     const expected = hmacSha256(secret, `${request.method}${uri}`, request.body, timestamp);
     const candidate = decodeBase64Digest(v3);
     requireMatch(candidate ? [candidate] : [], expected);
@@ -74,30 +76,41 @@ function verifySignature(request: RawRequest, source: SourceConfigOf<'hubspot'>,
   }
   const v2 = headerValue(request.headers, 'x-hubspot-signature');
   const version = headerValue(request.headers, 'x-hubspot-signature-version')?.toLowerCase();
-  if (v2 !== undefined && versions.includes('v2') && (version === undefined || version === 'v2')) {
+  if (v2 !== undefined && allowV2 && (version === undefined || version === 'v2')) {
     const expected = createHash('sha256').update(`${secret}${request.method}${url}`).update(request.body).digest();
     const candidate = decodeHexDigest(v2);
     requireMatch(candidate ? [candidate] : [], expected);
     return;
   }
-  throw new SourceAuthError('missing', 'signature', 'no HubSpot signature of an accepted version');
+  throw new SourceAuthError(
+    'missing',
+    'signature',
+    allowV2 ? 'no HubSpot v3 or v2 signature' : 'no HubSpot v3 signature (v2 is not accepted: allowReplayableV2 is off)',
+  );
 }
 
 export const hubspotAdapter: SourceAdapter = {
   kind: 'hubspot',
   secret: 'required',
-  checkSecret: (secret) => checkSigningSecret(secret, 'hubspot'),
-  decide(request, { source: config, secret, now }) {
+  checkSecret: (secret, config) => {
+    if (config?.kind === 'hubspot' && config.auth.type === 'api-key') checkTokenSecret(secret, 'hubspot api-key');
+    else checkSigningSecret(secret, 'hubspot');
+  },
+  decide(request, { source: config, secret, now, authenticated }) {
     const source = expectKind(config, 'hubspot');
     if (request.method !== 'POST') return methodNotAllowed(['POST']);
     checkBodySize(request);
-    checkSigningSecret(secret, 'hubspot');
     const { auth } = source;
-    if (auth.type === 'signature') {
-      verifySignature(request, source, secret, now, auth.versions);
+    if (authenticated) {
+      // Authenticated when received (a re-run from our dead-letter queue).
+    } else if (auth.type === 'signature') {
+      checkSigningSecret(secret, 'hubspot');
+      verifySignature(request, source, secret, now, auth.allowReplayableV2);
     } else if (auth.queryParam !== undefined) {
+      checkTokenSecret(secret, 'hubspot api-key');
       requireQueryToken(request.query, auth.queryParam, secret);
     } else {
+      checkTokenSecret(secret, 'hubspot api-key');
       const key = requireHeader(request.headers, auth.header ?? 'authorization', 'token');
       if (!safeEqual(key, secret)) throw new SourceAuthError('invalid', 'token', 'api key mismatch');
     }

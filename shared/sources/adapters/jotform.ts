@@ -1,12 +1,12 @@
 import { checkTokenSecret, requireQueryToken } from '../auth';
 import { SourcePayloadError } from '../errors';
-import { buildCandidate, jsonPathLookup, type FieldDefaults } from '../field-map';
+import { buildCandidate, type FieldDefaults, jsonPathLookup } from '../field-map';
 import { checkBodySize, isRecord, methodNotAllowed } from '../http';
 import type { SourceAdapter } from '../source-adapter';
 import { expectKind, formFieldLookup, ignore, parseFormBody } from './common';
 
 /**
- * Jotform webhooks (reference/sources.md §8b): multipart/form-data (urlencoded also accepted) with
+ * Jotform webhooks (docs/sources.md): multipart/form-data (urlencoded also accepted) with
  * `formID`, `submissionID` and `rawRequest`, a JSON string keyed by question id
  * (`{"q3_name":{"first":"Kin","last":"Lane"},"q4_email":"kin@example.com"}`). No signature was found
  * (UNCONFIRMED that none exists), so the URL carries a per-source token, and `formIds` can restrict
@@ -40,12 +40,14 @@ export const jotformAdapter: SourceAdapter = {
   kind: 'jotform',
   secret: 'required',
   checkSecret: (secret) => checkTokenSecret(secret, 'jotform'),
-  decide(request, { source: config, secret }) {
+  decide(request, { source: config, secret, authenticated }) {
     const source = expectKind(config, 'jotform');
     if (request.method !== 'POST') return methodNotAllowed(['POST']);
     checkBodySize(request);
-    checkTokenSecret(secret, 'jotform');
-    requireQueryToken(request.query, source.tokenParam, secret);
+    if (!authenticated) {
+      checkTokenSecret(secret, 'jotform');
+      requireQueryToken(request.query, source.tokenParam, secret);
+    }
 
     const field = formFieldLookup(parseFormBody(request));
     const formId = field('formID');

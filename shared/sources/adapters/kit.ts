@@ -1,16 +1,17 @@
 import { checkSigningSecret, checkTimestamp, decodeHexDigest, hmacSha256, requireHeader, requireMatch } from '../auth';
 import { SourceAuthError } from '../errors';
-import { buildCandidate, jsonPathLookup, type FieldDefaults } from '../field-map';
+import { buildCandidate, type FieldDefaults, jsonPathLookup, toOptOut, withMarketingConsent } from '../field-map';
 import { checkBodySize, isoTime, isRecord, methodNotAllowed, ownValue, parseJsonBody } from '../http';
 import type { RawRequest, SourceAdapter, SourceSignup } from '../source-adapter';
 import { expectKind, recordsOf, requireRecord, signupsOrIgnore } from './common';
 
 /**
- * Kit (ConvertKit) webhook endpoints (reference/sources.md §6): `X-Kit-Signature: t=<unix s>,v1=<hex>`
+ * Kit (ConvertKit) webhook endpoints (docs/sources.md): `X-Kit-Signature: t=<unix s>,v1=<hex>`
  * with one v1 per valid secret during rotation; v1 = HMAC-SHA256(secret, `${t}.${rawBody}`); ±5 min.
  * The body is `{ delivery_id, events: [...] }` with 1 to 100 events; events whose `type` is in
  * `eventTypes` (default subscriber.activated and subscriber.subscribed_to_form) become signups, each
- * with its own `id` as the event id.
+ * with its own `id` as the event id, and with marketing consent (a Kit subscriber is a newsletter
+ * subscriber). `subscriber.unsubscribed` becomes an opt-out (docs/subscribers.md).
  *
  * fieldMap keys are paths in `data.subscriber` (`first_name`, `fields.surname`). Kit has no last-name
  * field: the defaults try the custom fields `last_name`, `company` and `phone`, and the source's
@@ -24,6 +25,8 @@ const DEFAULTS: FieldDefaults = {
   company: ['fields.company'],
   phone: ['fields.phone'],
 };
+
+const KIT_UNSUBSCRIBED = 'subscriber.unsubscribed';
 
 function verify(request: RawRequest, secret: string, now: Date, toleranceSeconds: number): void {
   const header = requireHeader(request.headers, 'x-kit-signature');
@@ -49,24 +52,28 @@ export const kitAdapter: SourceAdapter = {
   kind: 'kit',
   secret: 'required',
   checkSecret: (secret) => checkSigningSecret(secret, 'kit'),
-  decide(request, { source: config, secret, now }) {
+  decide(request, { source: config, secret, now, authenticated }) {
     const source = expectKind(config, 'kit');
     if (request.method !== 'POST') return methodNotAllowed(['POST']);
     checkBodySize(request);
-    checkSigningSecret(secret, 'kit');
-    verify(request, secret, now, source.toleranceSeconds);
+    if (!authenticated) {
+      checkSigningSecret(secret, 'kit');
+      verify(request, secret, now, source.toleranceSeconds);
+    }
 
     const body = requireRecord(parseJsonBody(request), 'body');
     const signups: SourceSignup[] = [];
     for (const event of recordsOf(ownValue(body, 'events'), 'events')) {
       const type = ownValue(event, 'type');
-      if (typeof type !== 'string' || !source.eventTypes.includes(type)) continue;
+      const optOut = type === KIT_UNSUBSCRIBED;
+      if (typeof type !== 'string' || (!optOut && !source.eventTypes.includes(type))) continue;
       const data = ownValue(event, 'data');
       const subscriber = isRecord(data) ? ownValue(data, 'subscriber') : undefined;
       if (!isRecord(subscriber)) continue;
       const occurredAt = isoTime(ownValue(event, 'created'));
+      const candidate = buildCandidate(source, jsonPathLookup(subscriber), DEFAULTS, ownValue(event, 'id'));
       signups.push({
-        signup: buildCandidate(source, jsonPathLookup(subscriber), DEFAULTS, ownValue(event, 'id')),
+        signup: optOut ? toOptOut(candidate) : withMarketingConsent(candidate),
         ...(occurredAt ? { occurredAt } : {}),
       });
     }

@@ -1,23 +1,25 @@
+import { type FormTree, formValueAt, nestFormFields, splitBracketName } from '../../http-input/urlencoded';
 import { checkTokenSecret, requireQueryToken } from '../auth';
-import { buildCandidate, hashEventId, type FieldDefaults, type FieldLookup } from '../field-map';
+import { buildCandidate, type FieldDefaults, type FieldLookup, hashEventId, toOptOut, withMarketingConsent } from '../field-map';
 import { checkBodySize, methodNotAllowed } from '../http';
 import type { SourceAdapter } from '../source-adapter';
-import { formValueAt, nestFormFields, splitBracketName, type FormTree } from '../urlencoded';
 import { expectKind, ignore, parseFormBody, quoted } from './common';
 
 /**
- * Mailchimp audience webhooks (reference/sources.md §1): urlencoded with bracketed keys
+ * Mailchimp audience webhooks (docs/sources.md): urlencoded with bracketed keys
  * (`data[merges][FNAME]`), unsigned, so the URL carries a per-source token compared in constant time.
  *
  * - Saving the webhook sends a GET that must get a 200: answered without the token (the guide and
  *   hookdeck say not to require it). An empty-body POST (a 2nd source's version of the check) gets a
  *   200 and is not processed.
- * - `type=subscribe` is kept; `profile` only with `includeProfileUpdates`; the rest is ignored.
+ * - `type=subscribe` is kept as a signup with marketing consent (the event is a subscription);
+ *   `profile` only with `includeProfileUpdates` (consent unchanged); `unsubscribe` and `cleaned` (the
+ *   address bounced) become opt-outs (docs/subscribers.md); the rest is ignored.
  * - fieldMap keys are merge tags (`FNAME`), looked up under data[merges]; a key with brackets
  *   (`data[ip_opt]`) is a path from the top. The defaults are Mailchimp's default tags. How the
  *   ADDRESS merge field is encoded is UNCONFIRMED: an object `data[merges][ADDRESS][addr1]...` (as a
  *   2nd source shows) is mapped; a single-line string is not.
- * - There is no event id: the id is a hash of type + list_id + data[id] + fired_at (sources.md).
+ * - There is no event id: the id is a hash of type + list_id + data[id] + fired_at.
  *   fired_at has no time zone (UNCONFIRMED), so it is not turned into `occurredAt`.
  */
 
@@ -44,7 +46,7 @@ export const mailchimpAdapter: SourceAdapter = {
   kind: 'mailchimp',
   secret: 'required',
   checkSecret: (secret) => checkTokenSecret(secret, 'mailchimp'),
-  decide(request, { source: config, secret }) {
+  decide(request, { source: config, secret, authenticated }) {
     const source = expectKind(config, 'mailchimp');
     if (request.method === 'GET' || request.method === 'HEAD') {
       return { type: 'reply', status: 200, headers: { 'content-type': 'text/plain' }, body: 'OK' };
@@ -52,18 +54,22 @@ export const mailchimpAdapter: SourceAdapter = {
     if (request.method !== 'POST') return methodNotAllowed(['GET', 'POST']);
     checkBodySize(request);
     if (request.body.toString('latin1').trim() === '') return ignore('empty POST (Mailchimp URL check)');
-    checkTokenSecret(secret, 'mailchimp');
-    requireQueryToken(request.query, source.tokenParam, secret);
+    if (!authenticated) {
+      checkTokenSecret(secret, 'mailchimp');
+      requireQueryToken(request.query, source.tokenParam, secret);
+    }
 
     const tree = nestFormFields(parseFormBody(request));
     const type = text(tree, 'type');
-    if (type !== 'subscribe' && !(type === 'profile' && source.includeProfileUpdates)) {
+    const optOut = type === 'unsubscribe' || type === 'cleaned';
+    if (type !== 'subscribe' && !optOut && !(type === 'profile' && source.includeProfileUpdates)) {
       return ignore(`Mailchimp event type ${quoted(type)} is not a signup`);
     }
     const memberId = text(tree, 'data', 'id');
     const firedAt = text(tree, 'fired_at');
-    const eventId =
-      memberId !== '' || firedAt !== '' ? hashEventId('mailchimp', type, text(tree, 'data', 'list_id'), memberId, firedAt) : undefined;
-    return { type: 'signups', signups: [{ signup: buildCandidate(source, mergeLookup(tree), DEFAULTS, eventId) }] };
+    const eventId = memberId !== '' || firedAt !== '' ? hashEventId('mailchimp', type, text(tree, 'data', 'list_id'), memberId, firedAt) : undefined;
+    const candidate = buildCandidate(source, mergeLookup(tree), DEFAULTS, eventId);
+    const signup = optOut ? toOptOut(candidate) : type === 'subscribe' ? withMarketingConsent(candidate) : candidate;
+    return { type: 'signups', signups: [{ signup }] };
   },
 };

@@ -1,19 +1,34 @@
 import { checkSigningSecret, decodeBase64Digest, headerValue, hmacSha256, requireHeader, requireMatch } from '../auth';
-import { buildCandidate, jsonPathLookup, type FieldDefaults, type FieldLookup } from '../field-map';
+import { buildCandidate, type FieldDefaults, type FieldLookup, jsonPathLookup, toEventId, withMarketingConsent } from '../field-map';
 import { checkBodySize, isoTime, isRecord, methodNotAllowed, ownValue, parseJsonBody, stringValue } from '../http';
 import type { SourceAdapter } from '../source-adapter';
 import { expectKind, ignore, quoted, requireRecord } from './common';
 
 /**
- * Shopify `customers/create` webhooks (reference/sources.md §11): `X-Shopify-Hmac-Sha256` = base64
- * HMAC-SHA256(app client secret, raw body), no timestamp. Other topics (`X-Shopify-Topic`) are
- * ignored, and so is a customer without an email (Shopify allows phone-only customers; refusing it
- * would only make Shopify retry). The event id is `X-Shopify-Event-Id` (one per event), else
- * `X-Shopify-Webhook-Id` (stable across retries, 2nd source).
+ * Shopify customer webhooks (docs/sources.md): `X-Shopify-Hmac-Sha256` = base64
+ * HMAC-SHA256(app client secret, raw body), no timestamp. Topics (`X-Shopify-Topic`):
+ * - `customers/create`: a signup; `email_marketing_consent.state: "subscribed"` (when the payload still
+ *   carries it) is marketing consent. A storefront newsletter box creates a customer with null names:
+ *   the nameless policy decides what that becomes (docs/subscribers.md);
+ * - `customers/update` and `customers_email_marketing_consent/update`: only the newsletter consent is
+ *   read: `subscribed` -> a newsletter subscription (email only), `unsubscribed` -> an opt-out, any other
+ *   state is ignored (a profile edit does not create or change a customer).
+ * Other topics are ignored, and so is a customer without an email (Shopify allows phone-only
+ * customers; refusing it would only make Shopify retry). The event id is `X-Shopify-Event-Id` (one per
+ * event), else `X-Shopify-Webhook-Id` (stable across retries, 2nd source).
  *
  * fieldMap keys are dot paths in the customer (`note`, `tags`); `@address.<key>` reads the default
- * address (else the first of `addresses`). Since API 2025-01 consent is not in this payload.
+ * address (else the first of `addresses`).
  */
+
+const CONSENT_TOPICS: ReadonlySet<string> = new Set(['customers/update', 'customers_email_marketing_consent/update']);
+
+/** `email_marketing_consent.state`, lower-cased (webhooks send `subscribed`, `unsubscribed`, `not_subscribed`, `pending`). */
+function marketingState(customer: Readonly<Record<string, unknown>>): string | undefined {
+  const consent = ownValue(customer, 'email_marketing_consent');
+  const state = isRecord(consent) ? stringValue(ownValue(consent, 'state')) : undefined;
+  return state?.toLowerCase();
+}
 
 const address = (key: string): string[] => [`@address.${key}`];
 const DEFAULTS: FieldDefaults = {
@@ -46,23 +61,46 @@ export const shopifyAdapter: SourceAdapter = {
   kind: 'shopify',
   secret: 'required',
   checkSecret: (secret) => checkSigningSecret(secret, 'shopify'),
-  decide(request, { source: config, secret }) {
+  // The same on every retry of a delivery (docs/sources.md).
+  deliveryId: (request) => headerValue(request.headers, 'x-shopify-webhook-id'),
+  decide(request, { source: config, secret, authenticated }) {
     const source = expectKind(config, 'shopify');
     if (request.method !== 'POST') return methodNotAllowed(['POST']);
     checkBodySize(request);
-    checkSigningSecret(secret, 'shopify');
-    const digest = decodeBase64Digest(requireHeader(request.headers, 'x-shopify-hmac-sha256'));
-    requireMatch(digest ? [digest] : [], hmacSha256(secret, request.body));
+    if (!authenticated) {
+      checkSigningSecret(secret, 'shopify');
+      const digest = decodeBase64Digest(requireHeader(request.headers, 'x-shopify-hmac-sha256'));
+      requireMatch(digest ? [digest] : [], hmacSha256(secret, request.body));
+    }
 
     const topic = headerValue(request.headers, 'x-shopify-topic');
-    if (topic !== 'customers/create') return ignore(`Shopify topic ${quoted(topic)} is not customers/create`);
+    if (topic !== 'customers/create' && !(topic !== undefined && CONSENT_TOPICS.has(topic))) {
+      return ignore(`Shopify topic ${quoted(topic)} is not customers/create or a consent update`);
+    }
     const customer = requireRecord(parseJsonBody(request), 'body');
-    if (stringValue(ownValue(customer, 'email')) === undefined) return ignore('the Shopify customer has no email');
+    // The consent topic names the address `email_address`; the customer topics `email`.
+    const email = stringValue(ownValue(customer, 'email')) ?? stringValue(ownValue(customer, 'email_address'));
+    if (email === undefined) return ignore('the Shopify customer has no email');
     const eventId = headerValue(request.headers, 'x-shopify-event-id') ?? headerValue(request.headers, 'x-shopify-webhook-id');
-    const occurredAt = isoTime(headerValue(request.headers, 'x-shopify-triggered-at') ?? ownValue(customer, 'created_at'));
-    return {
-      type: 'signups',
-      signups: [{ signup: buildCandidate(source, customerLookup(customer), DEFAULTS, eventId), ...(occurredAt ? { occurredAt } : {}) }],
-    };
+    const state = marketingState(customer);
+    if (topic === 'customers/create') {
+      const occurredAt = isoTime(headerValue(request.headers, 'x-shopify-triggered-at') ?? ownValue(customer, 'created_at'));
+      const candidate = buildCandidate(source, customerLookup(customer), DEFAULTS, eventId);
+      return {
+        type: 'signups',
+        signups: [{ signup: state === 'subscribed' ? withMarketingConsent(candidate) : candidate, ...(occurredAt ? { occurredAt } : {}) }],
+      };
+    }
+    if (state !== 'subscribed' && state !== 'unsubscribed')
+      return ignore(`Shopify ${quoted(topic)} without a subscribed or unsubscribed email marketing state`);
+    const consent = ownValue(customer, 'email_marketing_consent');
+    const occurredAt = isoTime(
+      headerValue(request.headers, 'x-shopify-triggered-at') ??
+        (isRecord(consent) ? ownValue(consent, 'consent_updated_at') : undefined) ??
+        ownValue(customer, 'updated_at'),
+    );
+    const id = toEventId(eventId);
+    const signup = state === 'unsubscribed' ? { email, opt_out: true } : { email, consent: { marketing: true } };
+    return { type: 'signups', signups: [{ signup: { ...signup, ...(id ? { event_id: id } : {}) }, ...(occurredAt ? { occurredAt } : {}) }] };
   },
 };

@@ -1,12 +1,13 @@
+import { checkBatchSize } from '../../http-input/body';
 import { checkTimestamp, decodeBase64Digest, headerValue, hmacSha256, requireBearerToken, requireMatch } from '../auth';
 import { SourceAuthError, SourceConfigError, SourcePayloadError } from '../errors';
 import { toEventId, withLastNamePolicy } from '../field-map';
-import { checkBatchSize, checkBodySize, isoTime, isRecord, methodNotAllowed, ownValue, parseJsonBody } from '../http';
+import { checkBodySize, isoTime, isRecord, methodNotAllowed, ownValue, parseJsonBody } from '../http';
 import type { RawRequest, SourceAdapter, SourceSignup } from '../source-adapter';
 import { expectKind, ignore, quoted } from './common';
 
 /**
- * Standard Webhooks v1 (reference/sources.md §10; spec standard-webhooks/spec/standard-webhooks.md):
+ * Standard Webhooks v1 (docs/sources.md; the spec is github.com/standard-webhooks/standard-webhooks):
  * HMAC-SHA256 over `${webhook-id}.${webhook-timestamp}.${rawBody}` keyed with the base64-decoded part
  * of a `whsec_` secret, sent as space-separated `v1,<base64>` entries (several during rotation), with
  * the timestamp in unix seconds within ±5 minutes (the reference library's tolerance, both ways).
@@ -73,15 +74,20 @@ export const standardWebhooksAdapter: SourceAdapter = {
   checkSecret: (secret) => {
     standardWebhooksKey(secret);
   },
-  decide(request, { source: config, secret, now }) {
+  // Stable across the sender's retries: the spec asks receivers to dedupe on it.
+  deliveryId: (request) => header(request, 'id'),
+  decide(request, { source: config, secret, now, authenticated }) {
     const source = expectKind(config, 'standard-webhooks');
     if (request.method !== 'POST') return methodNotAllowed(['POST']);
     checkBodySize(request);
-    const { webhookId } = authenticateStandardWebhook(request, secret, {
-      now,
-      toleranceSeconds: source.toleranceSeconds,
-      acceptBearerToken: source.acceptBearerToken,
-    });
+    // A re-run from our dead-letter queue: a signed delivery's id is its webhook-id (a bearer one has none).
+    const { webhookId } = authenticated
+      ? { webhookId: header(request, 'signature') === undefined ? undefined : header(request, 'id') }
+      : authenticateStandardWebhook(request, secret, {
+          now,
+          toleranceSeconds: source.toleranceSeconds,
+          acceptBearerToken: source.acceptBearerToken,
+        });
 
     const body = parseJsonBody(request);
     let items: unknown = body;
@@ -101,7 +107,8 @@ export const standardWebhooksAdapter: SourceAdapter = {
           field: Array.isArray(items) ? `[${index}]` : 'body',
         });
       }
-      const candidate = withLastNamePolicy(item, source.lastNamePolicy);
+      // An opt-out carries no names, so the last-name policy must not add one.
+      const candidate = item['opt_out'] === true ? item : withLastNamePolicy(item, source.lastNamePolicy);
       const signup =
         candidate['event_id'] === undefined && webhookId !== undefined
           ? { ...candidate, event_id: toEventId(list.length === 1 ? webhookId : `${webhookId}:${index}`) }

@@ -5,7 +5,7 @@ import type { SourceAdapter } from '../source-adapter';
 import { expectKind, ignore, quoted, requireRecord, sameLabel } from './common';
 
 /**
- * Tally webhooks (reference/sources.md §8a): `Tally-Signature` = base64 HMAC-SHA256(secret, raw body)
+ * Tally webhooks (docs/sources.md): `Tally-Signature` = base64 HMAC-SHA256(secret, raw body)
  * per a 2nd source (Tally's own page only says "a SHA-256 hash of the payload"), no timestamp. The
  * encoding is UNCONFIRMED, so a hex digest of the same HMAC is accepted too: both need the secret.
  * Only `eventType: FORM_RESPONSE` is a signup.
@@ -55,14 +55,16 @@ export const tallyAdapter: SourceAdapter = {
   kind: 'tally',
   secret: 'required',
   checkSecret: (secret) => checkSigningSecret(secret, 'tally'),
-  decide(request, { source: config, secret }) {
+  decide(request, { source: config, secret, authenticated }) {
     const source = expectKind(config, 'tally');
     if (request.method !== 'POST') return methodNotAllowed(['POST']);
     checkBodySize(request);
-    checkSigningSecret(secret, 'tally');
-    const signature = requireHeader(request.headers, 'tally-signature');
-    const candidates = [decodeBase64Digest(signature), decodeHexDigest(signature)].filter((digest): digest is Buffer => digest !== undefined);
-    requireMatch(candidates, hmacSha256(secret, request.body));
+    if (!authenticated) {
+      checkSigningSecret(secret, 'tally');
+      const signature = requireHeader(request.headers, 'tally-signature');
+      const candidates = [decodeBase64Digest(signature), decodeHexDigest(signature)].filter((digest): digest is Buffer => digest !== undefined);
+      requireMatch(candidates, hmacSha256(secret, request.body));
+    }
 
     const body = requireRecord(parseJsonBody(request), 'body');
     const eventType = ownValue(body, 'eventType');

@@ -5,7 +5,7 @@ import type { SourceAdapter } from '../source-adapter';
 import { expectKind, ignore, quoted, requireRecord } from './common';
 
 /**
- * Typeform webhooks (reference/sources.md §3): `Typeform-Signature: sha256=<base64 HMAC-SHA256(secret,
+ * Typeform webhooks (docs/sources.md): `Typeform-Signature: sha256=<base64 HMAC-SHA256(secret,
  * raw body)>`, no timestamp (so no replay window; `event_id` dedupes). Only
  * `event_type: form_response` is a signup (`form_response_partial` and others are ignored).
  *
@@ -51,14 +51,16 @@ export const typeformAdapter: SourceAdapter = {
   kind: 'typeform',
   secret: 'required',
   checkSecret: (secret) => checkSigningSecret(secret, 'typeform'),
-  decide(request, { source: config, secret }) {
+  decide(request, { source: config, secret, authenticated }) {
     const source = expectKind(config, 'typeform');
     if (request.method !== 'POST') return methodNotAllowed(['POST']);
     checkBodySize(request);
-    checkSigningSecret(secret, 'typeform');
-    const signature = requireHeader(request.headers, 'typeform-signature');
-    const digest = signature.startsWith('sha256=') ? decodeBase64Digest(signature.slice('sha256='.length)) : undefined;
-    requireMatch(digest ? [digest] : [], hmacSha256(secret, request.body));
+    if (!authenticated) {
+      checkSigningSecret(secret, 'typeform');
+      const signature = requireHeader(request.headers, 'typeform-signature');
+      const digest = signature.startsWith('sha256=') ? decodeBase64Digest(signature.slice('sha256='.length)) : undefined;
+      requireMatch(digest ? [digest] : [], hmacSha256(secret, request.body));
+    }
 
     const body = requireRecord(parseJsonBody(request), 'body');
     const eventType = ownValue(body, 'event_type');

@@ -5,7 +5,7 @@ import type { SourceAdapter } from '../source-adapter';
 import { expectKind, ignore, quoted, requireRecord, sameLabel } from './common';
 
 /**
- * Webflow `form_submission` webhooks (reference/sources.md §7).
+ * Webflow `form_submission` webhooks (docs/sources.md).
  *
  * Auth 'signature' (OAuth app or per-webhook secret): `x-webflow-signature` = hex HMAC-SHA256 of
  * `${x-webflow-timestamp}:${rawBody}`, the timestamp in milliseconds within ±5 minutes. Webhooks made
@@ -37,9 +37,7 @@ function labelLookup(data: Readonly<Record<string, unknown>>, schema: unknown): 
   };
   return (key) => {
     if (key === '@schema-email') {
-      const field = (Array.isArray(schema) ? schema : []).find(
-        (entry) => isRecord(entry) && /email/i.test(String(ownValue(entry, 'fieldType') ?? '')),
-      );
+      const field = (Array.isArray(schema) ? schema : []).find((entry) => isRecord(entry) && /email/i.test(String(ownValue(entry, 'fieldType') ?? '')));
       const name = isRecord(field) ? ownValue(field, 'fieldName') : undefined;
       return typeof name === 'string' ? byLabel(name) : undefined;
     }
@@ -52,11 +50,13 @@ export const webflowAdapter: SourceAdapter = {
   kind: 'webflow',
   secret: 'required',
   checkSecret: (secret) => checkSigningSecret(secret, 'webflow'),
-  decide(request, { source: config, secret, now }) {
+  decide(request, { source: config, secret, now, authenticated }) {
     const source = expectKind(config, 'webflow');
     if (request.method !== 'POST') return methodNotAllowed(['POST']);
     checkBodySize(request);
-    if (source.auth === 'url-token') {
+    if (authenticated) {
+      // Authenticated when received (a re-run from our dead-letter queue).
+    } else if (source.auth === 'url-token') {
       checkTokenSecret(secret, 'webflow');
       requireQueryToken(request.query, source.tokenParam, secret);
     } else {

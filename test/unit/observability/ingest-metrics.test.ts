@@ -1,6 +1,7 @@
+import { parseIngestSources } from '../../../shared/ingest/ingest-sources';
 import { Metric } from '../../../shared/observability/metric-names';
 import { anApiEvent, aSignup } from '../../helpers/events';
-import { anIngestHandler, fakeQueue, standardWebhookHeaders } from '../../helpers/ingest';
+import { anHttpEvent, anIngestHandler, fakeQueue, SECRETS, senderHeaders, standardWebhookHeaders } from '../../helpers/ingest';
 import { metricsRecorder } from '../../helpers/metrics-recorder';
 
 function setup() {
@@ -27,6 +28,41 @@ describe('ingest metrics', () => {
       { Source: 'api', Reason: '422' },
       { Source: 'unverified', Reason: '401' },
     ]);
+  });
+
+  it('counts the signups of a 2xx delivery that went to the dead-letter queue as unmappable, per source', async () => {
+    // Arrange: a Kit delivery of two subscribers, one without an address the source maps.
+    const recorder = metricsRecorder();
+    const sources = parseIngestSources([{ id: 'kit-news', kind: 'kit' }]);
+    const subscriber = (id: string, email: string | null) => ({
+      id,
+      type: 'subscriber.activated',
+      data: { subscriber: { id: 1, first_name: 'Ada', email_address: email } },
+    });
+    const body = JSON.stringify({ delivery_id: 1, events: [subscriber('e1', 'ada@example.com'), subscriber('e2', null)] });
+    const handler = anIngestHandler({
+      queue: fakeQueue().queue,
+      sources,
+      secretJson: JSON.stringify({ api: SECRETS.api, 'kit-news': SECRETS.signing }),
+      unmappable: { send: async () => undefined },
+      metrics: recorder.sink,
+    });
+
+    // Act
+    const response = await handler(anHttpEvent('/sources/kit-news', { body, headers: { 'content-type': 'application/json', ...senderHeaders('kit', body) } }));
+
+    // Assert
+    expect(response.statusCode).toBe(202);
+    expect(recorder.sum(Metric.SignupsAccepted, { Source: 'kit-news' })).toBe(1);
+    expect(recorder.recorded.filter((m) => m.name === Metric.SignupsUnmappable)).toEqual([
+      expect.objectContaining({ value: 1, dimensions: { Source: 'kit-news' } }),
+    ]);
+  });
+
+  it('counts no unmappable signups when a delivery has none', async () => {
+    const { post, sum } = setup();
+    expect((await post(JSON.stringify([aSignup()]))).statusCode).toBe(202);
+    expect(sum(Metric.SignupsUnmappable)).toBe(0);
   });
 
   it('counts 503s when SQS is unavailable', async () => {

@@ -1,8 +1,8 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Metric, METRICS_NAMESPACE, SERVICE } from '../../../shared/observability/metric-names';
+import { METRICS_NAMESPACE, Metric, SERVICE } from '../../../shared/observability/metric-names';
 import { powertoolsMetricsSink } from '../../../shared/observability/powertools';
-import { createSyncMetrics } from '../../../shared/observability/sync-metrics';
 import type { SyncOutcome } from '../../../shared/sync/outcome';
+import { createSyncMetrics } from '../../../shared/sync/sync-metrics';
 import { metricsRecorder } from '../../helpers/metrics-recorder';
 
 const received = (ms: number) => ({ received_at: new Date(Date.parse('2026-11-27T07:00:00.000Z') - ms).toISOString() });
@@ -28,7 +28,15 @@ describe('sync metrics', () => {
     metrics.onResponse({ method: 'POST', status: 200, rateLimit: undefined, durationMs: 5 });
     metrics.onResponse({ method: 'POST', status: 429, rateLimit: undefined, durationMs: 5 });
     metrics.onResponse({ method: 'POST', status: undefined, kind: 'timeout', rateLimit: undefined, durationMs: 5 });
-    metrics.onOutcomes(outcomes, new Map([['a', received(1500)], ['b', received(500)], ['c', received(100)], ['d', received(100)]]));
+    metrics.onOutcomes(
+      outcomes,
+      new Map([
+        ['a', received(1500)],
+        ['b', received(500)],
+        ['c', received(100)],
+        ['d', received(100)],
+      ]),
+    );
     // Assert
     expect(sum(Metric.CustomersCreated)).toBe(2);
     expect(sum(Metric.CustomersExisted)).toBe(1);
@@ -41,7 +49,12 @@ describe('sync metrics', () => {
     expect(sum(Metric.BigCommerceRateLimited)).toBe(1);
     expect(sum(Metric.BatchSize)).toBe(7);
     expect(recorded.find((m) => m.name === Metric.RequestsPerCustomer)?.value).toBeCloseTo(5 / 4);
-    expect(recorded.filter((m) => m.name === Metric.ReceiptToCustomer).map((m) => m.value).sort((x, y) => x - y)).toEqual([100, 100, 500, 1500]);
+    expect(
+      recorded
+        .filter((m) => m.name === Metric.ReceiptToCustomer)
+        .map((m) => m.value)
+        .sort((x, y) => x - y),
+    ).toEqual([100, 100, 500, 1500]);
     expect(recorded.find((m) => m.name === Metric.ReceiptToCustomer)?.unit).toBe('Milliseconds');
   });
 
@@ -76,7 +89,12 @@ describe('Powertools metrics sink', () => {
     lines
       .flatMap((chunk) => chunk.split('\n'))
       .filter((line) => line.includes('"_aws"'))
-      .map((line) => JSON.parse(line) as { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] } } & Record<string, unknown>);
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
+          } & Record<string, unknown>,
+      );
 
   it('writes EMF documents in our namespace with the service and the given dimensions', () => {
     const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE.sync });

@@ -1,9 +1,9 @@
 /**
- * The senders' documented example payloads, copied from ../shared/reference/sources.md. Where the
- * reference elides a value with "…", a plausible value is filled in and marked `filled in`.
+ * The senders' documented example payloads, copied from their docs (or a cited 2nd source). Where a
+ * sender's doc elides a value with "…", a plausible value is filled in and marked `filled in`.
  */
 
-/** sources.md §1, values from Mailchimp's guide, urlencoded as Mailchimp posts them. */
+/** Mailchimp: values from Mailchimp's guide, urlencoded as Mailchimp posts them. */
 export const MAILCHIMP_SUBSCRIBE = [
   'type=subscribe',
   'fired_at=2009-03-26+21%3A35%3A57',
@@ -19,7 +19,7 @@ export const MAILCHIMP_SUBSCRIBE = [
   'data%5Bip_signup%5D=10.20.10.30',
 ].join('&');
 
-/** sources.md §3, Typeform's trimmed official example ("…" title filled in). */
+/** Typeform's trimmed official example ("…" title filled in). */
 export const TYPEFORM_FORM_RESPONSE = {
   event_id: 'LtWXD3crgy',
   event_type: 'form_response',
@@ -38,7 +38,7 @@ export const TYPEFORM_FORM_RESPONSE = {
   },
 };
 
-/** sources.md §7, Webflow's example (fieldElementId, submittedAt, formId filled in). */
+/** Webflow's example (fieldElementId, submittedAt, formId filled in). */
 export const WEBFLOW_FORM_SUBMISSION = {
   triggerType: 'form_submission',
   payload: {
@@ -51,7 +51,7 @@ export const WEBFLOW_FORM_SUBMISSION = {
   },
 };
 
-/** sources.md §8a, Tally's shape (2nd source; "…" ids filled in). */
+/** Tally's shape (2nd source; "…" ids filled in). */
 export const TALLY_FORM_RESPONSE = {
   eventId: 'a4cb511e-d513-4fa5-baee-b815d718dfd1',
   eventType: 'FORM_RESPONSE',
@@ -71,7 +71,7 @@ export const TALLY_FORM_RESPONSE = {
   },
 };
 
-/** sources.md §6, Kit's delivery-format example (created_at filled in). */
+/** Kit's delivery-format example (created_at filled in). */
 export const KIT_DELIVERY = {
   delivery_id: 123456,
   events: [
@@ -93,17 +93,17 @@ export const KIT_DELIVERY = {
   ],
 };
 
-/** sources.md §8b, Jotform's rawRequest example. */
+/** Jotform's rawRequest example. */
 export const JOTFORM_RAW_REQUEST = { q3_name: { first: 'Kin', last: 'Lane' }, q4_email: 'kin@example.com' };
 
-/** sources.md §5, ActiveCampaign example (2nd source; the phone "…" filled in). */
+/** ActiveCampaign example (2nd source; the phone "…" filled in). */
 export const ACTIVECAMPAIGN_SUBSCRIBE = 'type=subscribe&contact[id]=1024&contact[email]=ana@example.com&contact[first_name]=Ana&contact[phone]=%2B15550100';
 
-/** sources.md §2A, HubSpot's official v1 validation example body (a Webhooks API event). */
+/** HubSpot's official v1 validation example body (a Webhooks API event). */
 export const HUBSPOT_WEBHOOKS_API_EVENT =
   '[{"eventId":1,"subscriptionId":12345,"portalId":62515,"occurredAt":1564113600000,"subscriptionType":"contact.creation","attemptNumber":0,"objectId":123,"changeSource":"CRM","changeFlag":"NEW","appId":54321}]';
 
-/** sources.md §11: the customer fields Shopify sends (values made up). */
+/** The customer fields Shopify sends (values made up). */
 export const SHOPIFY_CUSTOMER = {
   id: 706405506930370000,
   email: 'bob@biller.com',

@@ -1,5 +1,5 @@
-import { applyLastNamePolicy, buildCandidate, jsonPathLookup, mapFields, toCandidate, toEventId, withLastNamePolicy } from '../../../shared/sources/field-map';
 import { signupSchema } from '../../../shared/signup/signup-schema';
+import { applyLastNamePolicy, buildCandidate, jsonPathLookup, mapFields, toCandidate, toEventId, withLastNamePolicy } from '../../../shared/sources/field-map';
 
 describe('applyLastNamePolicy', () => {
   it("'reject' leaves a missing last name missing", () => {
@@ -78,7 +78,10 @@ describe('toCandidate / buildCandidate', () => {
     const payload = { mail: 'ada@example.com', first: 'Ada', last: 'Lovelace', co: 'x'.repeat(300), plan: ['a', 'b'], size: 3 };
     // Act
     const candidate = buildCandidate(
-      { fieldMap: { mail: 'email', first: 'first_name', last: 'last_name', co: 'company', plan: 'custom:Plan', size: 'custom:Size' }, lastNamePolicy: 'reject' },
+      {
+        fieldMap: { mail: 'email', first: 'first_name', last: 'last_name', co: 'company', plan: 'custom:Plan', size: 'custom:Size' },
+        lastNamePolicy: 'reject',
+      },
       jsonPathLookup(payload),
       {},
       'evt-1',
@@ -100,7 +103,11 @@ describe('toCandidate / buildCandidate', () => {
 
   it('keeps a complete address and drops an incomplete one (customer kept)', () => {
     // Arrange
-    const complete = mapFields(jsonPathLookup({ a: { addr1: '1 Main St', city: 'Springfield', state: 'Illinois', zip: '62701', country: 'us' } }), { a: 'address' }, {});
+    const complete = mapFields(
+      jsonPathLookup({ a: { addr1: '1 Main St', city: 'Springfield', state: 'Illinois', zip: '62701', country: 'us' } }),
+      { a: 'address' },
+      {},
+    );
     const noCountryCode = mapFields(jsonPathLookup({ a: { addr1: '1 Main St', city: 'Springfield', country: 'United States' } }), { a: 'address' }, {});
     // Act
     const kept = toCandidate(complete, 'reject');

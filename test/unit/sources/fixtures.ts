@@ -1,9 +1,9 @@
 import { createHash, createHmac } from 'node:crypto';
 import { decideSource } from '../../../shared/sources/adapters';
 import type { AdapterDecision, RawRequest, SourceSignup } from '../../../shared/sources/source-adapter';
-import { sourceConfigSchema, type SourceConfig, type SourceConfigInput, type SourceKind } from '../../../shared/sources/source-config';
+import { type SourceConfig, type SourceConfigInput, type SourceKind, sourceConfigSchema } from '../../../shared/sources/source-config';
 
-/** Factories and signers for the source adapter tests (style.md #14: factories in one place). */
+/** Factories and signers for the source adapter tests (factories in one place). */
 
 export const NOW = new Date('2026-07-29T14:32:10.000Z');
 export const NOW_SECONDS = Math.floor(NOW.getTime() / 1000);
@@ -42,17 +42,17 @@ export const json = (value: unknown): string => JSON.stringify(value);
 
 export const hmacBase64 = (key: string | Buffer, ...parts: (string | Buffer)[]): string => {
   const hmac = createHmac('sha256', key);
-  parts.forEach((part) => hmac.update(part));
+  for (const part of parts) hmac.update(part);
   return hmac.digest('base64');
 };
 export const hmacHex = (key: string | Buffer, ...parts: (string | Buffer)[]): string => {
   const hmac = createHmac('sha256', key);
-  parts.forEach((part) => hmac.update(part));
+  for (const part of parts) hmac.update(part);
   return hmac.digest('hex');
 };
 export const sha256HexOf = (...parts: (string | Buffer)[]): string => {
   const hash = createHash('sha256');
-  parts.forEach((part) => hash.update(part));
+  for (const part of parts) hash.update(part);
   return hash.digest('hex');
 };
 

@@ -1,9 +1,10 @@
-import { FUZZ_HEADER_NAMES } from '../../helpers/fuzz-headers';
 import * as fc from 'fast-check';
+import { HttpProblemError } from '../../../shared/http-input/errors';
 import { sourceAdapters } from '../../../shared/sources/adapters';
-import { SourceConfigError, SourceError } from '../../../shared/sources/errors';
+import { SourceConfigError } from '../../../shared/sources/errors';
 import type { AdapterDecision, RawRequest } from '../../../shared/sources/source-adapter';
 import { SOURCE_KINDS, type SourceKind } from '../../../shared/sources/source-config';
+import { FUZZ_HEADER_NAMES } from '../../helpers/fuzz-headers';
 import { authQuery, makeSource, NOW, secretFor, signatureHeaders } from './fixtures';
 
 /**
@@ -34,11 +35,18 @@ const sources = Object.fromEntries(
 const formKey = fc.oneof(
   fc.constantFrom('type', 'email', 'name', 'website', 'formID', 'submissionID', 'rawRequest', 'token', 'form_token', '__proto__', 'constructor'),
   fc.string({ maxLength: 12 }),
-  fc.tuple(fc.constantFrom('data', 'contact', '__proto__'), fc.array(fc.constantFrom('merges', 'FNAME', 'email', '', '__proto__', 'ADDRESS', 'id'), { maxLength: 4 })).map(
-    ([head, rest]) => `${head}${rest.map((segment) => `[${segment}]`).join('')}`,
-  ),
+  fc
+    .tuple(
+      fc.constantFrom('data', 'contact', '__proto__'),
+      fc.array(fc.constantFrom('merges', 'FNAME', 'email', '', '__proto__', 'ADDRESS', 'id'), { maxLength: 4 }),
+    )
+    .map(([head, rest]) => `${head}${rest.map((segment) => `[${segment}]`).join('')}`),
 );
-const formValue = fc.oneof(fc.string({ maxLength: 20 }), fc.jsonValue({ maxDepth: 2 }).map((value) => JSON.stringify(value)), fc.constantFrom('subscribe', 'profile', '%', '%zz', '+'));
+const formValue = fc.oneof(
+  fc.string({ maxLength: 20 }),
+  fc.jsonValue({ maxDepth: 2 }).map((value) => JSON.stringify(value)),
+  fc.constantFrom('subscribe', 'profile', '%', '%zz', '+'),
+);
 
 const urlencodedBody = fc
   .array(fc.tuple(formKey, formValue, fc.boolean()), { maxLength: 12 })
@@ -47,23 +55,46 @@ const urlencodedBody = fc
 const multipartBody = fc
   .array(fc.tuple(formKey, formValue, fc.boolean()), { maxLength: 6 })
   .chain((parts) =>
-    fc.constantFrom('\r\n', '\n').map((eol) =>
-      [
-        ...parts.map(([name, value, file]) =>
-          [`--${BOUNDARY}`, `Content-Disposition: form-data; name="${name.replace(/"/g, '')}"${file ? '; filename="f.bin"' : ''}`, '', value].join(eol),
-        ),
-        `--${BOUNDARY}--`,
-      ].join(eol),
-    ),
+    fc
+      .constantFrom('\r\n', '\n')
+      .map((eol) =>
+        [
+          ...parts.map(([name, value, file]) =>
+            [`--${BOUNDARY}`, `Content-Disposition: form-data; name="${name.replace(/"/g, '')}"${file ? '; filename="f.bin"' : ''}`, '', value].join(eol),
+          ),
+          `--${BOUNDARY}--`,
+        ].join(eol),
+      ),
   );
 
 const jsonish = fc.jsonValue({ maxDepth: 4 });
 const payloadLike = fc.oneof(
   jsonish,
-  fc.record({ event_type: fc.constantFrom('form_response', 'x'), event_id: jsonish, form_response: fc.record({ answers: fc.array(jsonish), hidden: jsonish, submitted_at: jsonish }) }),
-  fc.record({ triggerType: fc.constantFrom('form_submission', undefined), payload: fc.record({ data: jsonish, schema: jsonish, formId: jsonish, name: jsonish }) }),
-  fc.record({ eventType: fc.constant('FORM_RESPONSE'), eventId: jsonish, data: fc.record({ fields: fc.array(fc.record({ key: jsonish, label: jsonish, type: jsonish, value: jsonish, options: jsonish })) }) }),
-  fc.record({ delivery_id: jsonish, events: fc.array(fc.record({ id: jsonish, type: fc.constantFrom('subscriber.created', 'subscriber.activated'), created: jsonish, data: fc.record({ subscriber: jsonish }) })) }),
+  fc.record({
+    event_type: fc.constantFrom('form_response', 'x'),
+    event_id: jsonish,
+    form_response: fc.record({ answers: fc.array(jsonish), hidden: jsonish, submitted_at: jsonish }),
+  }),
+  fc.record({
+    triggerType: fc.constantFrom('form_submission', undefined),
+    payload: fc.record({ data: jsonish, schema: jsonish, formId: jsonish, name: jsonish }),
+  }),
+  fc.record({
+    eventType: fc.constant('FORM_RESPONSE'),
+    eventId: jsonish,
+    data: fc.record({ fields: fc.array(fc.record({ key: jsonish, label: jsonish, type: jsonish, value: jsonish, options: jsonish })) }),
+  }),
+  fc.record({
+    delivery_id: jsonish,
+    events: fc.array(
+      fc.record({
+        id: jsonish,
+        type: fc.constantFrom('subscriber.created', 'subscriber.activated'),
+        created: jsonish,
+        data: fc.record({ subscriber: jsonish }),
+      }),
+    ),
+  }),
   fc.record({ type: fc.string(), timestamp: jsonish, data: jsonish }),
   fc.array(fc.record({ email: jsonish, first_name: jsonish, last_name: jsonish, properties: jsonish, subscriptionType: fc.option(jsonish) })),
   fc.record({ email: jsonish, default_address: jsonish, addresses: jsonish, first_name: jsonish }),
@@ -90,26 +121,27 @@ const contentType = fc.constantFrom(
   ';;;',
 );
 
-const headerName = fc.oneof(
-  fc.constantFrom(...FUZZ_HEADER_NAMES),
-  fc.string({ maxLength: 10 }),
+const headerName = fc.oneof(fc.constantFrom(...FUZZ_HEADER_NAMES), fc.string({ maxLength: 10 }));
+const headerValue = fc.oneof(
+  fc.string({ maxLength: 60 }),
+  fc.constantFrom('https://www.example.com', 'null', 'v1,abc', 't=1,v1=zz', 'sha256=', 'customers/create', '9999999999999999'),
 );
-const headerValue = fc.oneof(fc.string({ maxLength: 60 }), fc.constantFrom('https://www.example.com', 'null', 'v1,abc', 't=1,v1=zz', 'sha256=', 'customers/create', '9999999999999999'));
 
 const method = fc.oneof(fc.constantFrom('POST', 'GET', 'OPTIONS', 'HEAD', 'PUT', 'DELETE'), fc.string({ maxLength: 6 }));
 const query = fc.oneof(fc.constant(authQuery), fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 20 }), { maxKeys: 3 }));
 
-function outcome(kind: SourceKind, request: RawRequest): AdapterDecision | SourceError {
+function outcome(kind: SourceKind, request: RawRequest): AdapterDecision | HttpProblemError {
   try {
     return sourceAdapters[kind].decide(request, { source: sources[kind], secret: secretFor(kind), now: NOW });
   } catch (error) {
-    if (error instanceof SourceError) return error;
+    // The one error family: SourceError subclasses and the input layer's PayloadError.
+    if (error instanceof HttpProblemError) return error;
     throw error;
   }
 }
 
-function expectTypedOutcome(result: AdapterDecision | SourceError): void {
-  if (result instanceof SourceError) {
+function expectTypedOutcome(result: AdapterDecision | HttpProblemError): void {
+  if (result instanceof HttpProblemError) {
     expect(result).not.toBeInstanceOf(SourceConfigError);
     expect(result.statusCode).toBeGreaterThanOrEqual(400);
     expect(result.statusCode).toBeLessThan(500);
@@ -122,7 +154,7 @@ function expectTypedOutcome(result: AdapterDecision | SourceError): void {
 }
 
 describe.each(SOURCE_KINDS)('%s adapter under random input', (kind) => {
-  it('throws nothing but typed 4xx source errors for arbitrary requests', () => {
+  it('throws nothing but typed 4xx HTTP problem errors for arbitrary requests', () => {
     fc.assert(
       fc.property(method, fc.dictionary(headerName, headerValue, { maxKeys: 6 }), body, query, (verb, headers, bytes, params) => {
         expectTypedOutcome(outcome(kind, { method: verb, headers, body: bytes, query: params, publicUrl: 'https://hooks.example.com/sources/test' }));
@@ -131,7 +163,7 @@ describe.each(SOURCE_KINDS)('%s adapter under random input', (kind) => {
     );
   });
 
-  it('throws nothing but typed 4xx source errors for authentic requests with arbitrary bodies', () => {
+  it('throws nothing but typed 4xx HTTP problem errors for authentic requests with arbitrary bodies', () => {
     fc.assert(
       fc.property(typedBody, contentType, fc.boolean(), fc.boolean(), ([bytes, naturalType], otherType, natural, wantsJson) => {
         const type = natural ? naturalType : otherType;
@@ -147,4 +179,3 @@ describe.each(SOURCE_KINDS)('%s adapter under random input', (kind) => {
     );
   });
 });
-

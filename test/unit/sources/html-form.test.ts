@@ -1,6 +1,6 @@
+import { signupSchema } from '../../../shared/signup/signup-schema';
 import { htmlFormAdapter } from '../../../shared/sources/adapters/html-form';
 import { SourceAuthError, SourceForbiddenError } from '../../../shared/sources/errors';
-import { signupSchema } from '../../../shared/signup/signup-schema';
 import { decide, makeRequest, makeSource, signupsOf } from './fixtures';
 
 const ORIGIN = 'https://www.example.com';
@@ -58,7 +58,14 @@ describe('html-form adapter', () => {
       decide(makeRequest({ body: multipart, headers: { origin: ORIGIN, 'content-type': 'multipart/form-data; boundary=f0rm' } }), source, ''),
     );
     const fromJson = signupsOf(
-      decide(makeRequest({ body: '{"email":"ada@example.com","first_name":"Ada","last_name":"L"}', headers: { origin: ORIGIN, 'content-type': 'application/json' } }), source, ''),
+      decide(
+        makeRequest({
+          body: '{"email":"ada@example.com","first_name":"Ada","last_name":"L"}',
+          headers: { origin: ORIGIN, 'content-type': 'application/json' },
+        }),
+        source,
+        '',
+      ),
     );
     // Assert
     expect(fromMultipart[0]?.signup).toEqual({ email: 'ada@example.com', first_name: 'Ada' });

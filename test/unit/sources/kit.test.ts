@@ -18,7 +18,14 @@ describe('kit adapter', () => {
     const [first] = signupsOf(decide(signed(json(KIT_DELIVERY)), source, SECRETS.signing));
     // Assert
     expect(first).toEqual({
-      signup: { email: 'ada@example.com', first_name: 'Ada', last_name: '(Kit)', company: 'Kit', event_id: '9c2e1f3a-6b7d-4e8f-a1b2-c3d4e5f60718' },
+      signup: {
+        email: 'ada@example.com',
+        first_name: 'Ada',
+        last_name: '(Kit)',
+        company: 'Kit',
+        consent: { marketing: true },
+        event_id: '9c2e1f3a-6b7d-4e8f-a1b2-c3d4e5f60718',
+      },
       occurredAt: '2026-07-29T14:32:10.000Z',
     });
     expect(signupSchema.safeParse(first?.signup).success).toBe(true);
@@ -31,7 +38,7 @@ describe('kit adapter', () => {
     expect(decision).toEqual({ type: 'ignore', reason: 'no Kit event of a configured type' });
   });
 
-  it('keeps the signups of a batch and drops unsubscribes, bounces and complaints', () => {
+  it('keeps the signups of a batch (with consent), turns unsubscribes into opt-outs and drops bounces and complaints', () => {
     // Arrange
     const source = makeSource('kit', { lastNamePolicy: 'split-full-name' });
     const body = {
@@ -47,10 +54,12 @@ describe('kit adapter', () => {
     // Act
     const signups = signupsOf(decide(signed(json(body)), source, SECRETS.signing));
     // Assert
-    expect(signups.map(({ signup }) => [signup['email'], signup['event_id'], signup['last_name']])).toEqual([
-      ['a@example.com', 'e1', 'Lovelace'],
-      ['c@example.com', 'e3', 'Lovelace'],
+    expect(signups.map(({ signup }) => signup)).toEqual([
+      { email: 'a@example.com', first_name: 'Ada', last_name: 'Lovelace', consent: { marketing: true }, event_id: 'e1' },
+      { email: 'b@example.com', opt_out: true, event_id: 'e2' },
+      { email: 'c@example.com', first_name: 'Ada', last_name: 'Lovelace', consent: { marketing: true }, event_id: 'e3' },
     ]);
+    expect(signups.every(({ signup }) => signupSchema.safeParse(signup).success)).toBe(true);
   });
 
   it('accepts one valid v1 among several during secret rotation', () => {
@@ -58,7 +67,11 @@ describe('kit adapter', () => {
     const body = json(KIT_DELIVERY);
     const header = `t=${NOW_SECONDS},v1=${hmacHex('old-secret', `${NOW_SECONDS}.`, body)},v1=${hmacHex(SECRETS.signing, `${NOW_SECONDS}.`, body)}`;
     // Act
-    const decision = decide(makeRequest({ body, headers: { 'x-kit-signature': header } }), makeSource('kit', { eventTypes: ['subscriber.created'] }), SECRETS.signing);
+    const decision = decide(
+      makeRequest({ body, headers: { 'x-kit-signature': header } }),
+      makeSource('kit', { eventTypes: ['subscriber.created'] }),
+      SECRETS.signing,
+    );
     // Assert
     expect(decision.type).toBe('signups');
   });
@@ -67,9 +80,9 @@ describe('kit adapter', () => {
     // Arrange
     const body = json(KIT_DELIVERY);
     // Act / Assert
-    expect(() => decide(makeRequest({ body, headers: { 'x-kit-signature': `v1=${hmacHex(SECRETS.signing, body)}` } }), makeSource('kit'), SECRETS.signing)).toThrow(
-      'Invalid signature',
-    );
+    expect(() =>
+      decide(makeRequest({ body, headers: { 'x-kit-signature': `v1=${hmacHex(SECRETS.signing, body)}` } }), makeSource('kit'), SECRETS.signing),
+    ).toThrow('Invalid signature');
     expect(() => decide(signed(json({ delivery_id: 1, events: {} })), makeSource('kit'), SECRETS.signing)).toThrow(
       expect.objectContaining({ statusCode: 400, field: 'events' }),
     );

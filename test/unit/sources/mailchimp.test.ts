@@ -7,7 +7,7 @@ const form = { 'content-type': 'application/x-www-form-urlencoded' };
 const post = (body: string, query: Record<string, string> = authQuery) => makeRequest({ body, headers: form, query });
 
 describe('mailchimp adapter', () => {
-  it("maps the guide's subscribe example to a canonical signup that validates", () => {
+  it("maps the guide's subscribe example to a canonical signup with marketing consent that validates", () => {
     // Act
     const [first] = signupsOf(decide(post(MAILCHIMP_SUBSCRIBE), source, SECRETS.token));
     // Assert
@@ -15,6 +15,7 @@ describe('mailchimp adapter', () => {
       email: 'api@mailchimp.com',
       first_name: 'Mailchimp',
       last_name: 'API',
+      consent: { marketing: true },
       event_id: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
     });
     expect(signupSchema.safeParse(first?.signup).success).toBe(true);
@@ -44,7 +45,15 @@ describe('mailchimp adapter', () => {
     expect(decision).toEqual({ type: 'ignore', reason: 'empty POST (Mailchimp URL check)' });
   });
 
-  it.each(['unsubscribe', 'profile', 'upemail', 'cleaned', 'campaign'])('ignores %s events by default', (type) => {
+  it.each(['unsubscribe', 'cleaned'])('turns %s into an opt-out with only the email and the event id', (type) => {
+    // Act
+    const [first] = signupsOf(decide(post(MAILCHIMP_SUBSCRIBE.replace('type=subscribe', `type=${type}`)), source, SECRETS.token));
+    // Assert
+    expect(first?.signup).toEqual({ email: 'api@mailchimp.com', opt_out: true, event_id: expect.stringMatching(/^sha256:/) });
+    expect(signupSchema.safeParse(first?.signup).success).toBe(true);
+  });
+
+  it.each(['profile', 'upemail', 'campaign'])('ignores %s events by default', (type) => {
     // Act
     const decision = decide(post(MAILCHIMP_SUBSCRIBE.replace('type=subscribe', `type=${type}`)), source, SECRETS.token);
     // Assert
@@ -91,6 +100,7 @@ describe('mailchimp adapter', () => {
       last_name: 'Lovelace',
       address: { address1: '12 St James Sq', city: 'London', postal_code: 'SW1Y 4JH', country_code: 'GB' },
       custom_fields: [{ name: 'Opt-in IP', value: '10.20.10.30' }],
+      consent: { marketing: true },
     });
     expect(signupSchema.safeParse(first?.signup).success).toBe(true);
   });

@@ -10,7 +10,14 @@ describe('shopify adapter', () => {
   it('maps a customers/create customer with its default address, and it validates', () => {
     // Act
     const [first] = signupsOf(
-      decide(signed(json(SHOPIFY_CUSTOMER), { 'x-shopify-event-id': '98880550-7158-44d4-b7cd-2c97c8a091b5', 'x-shopify-webhook-id': 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043' }), source, SECRETS.signing),
+      decide(
+        signed(json(SHOPIFY_CUSTOMER), {
+          'x-shopify-event-id': '98880550-7158-44d4-b7cd-2c97c8a091b5',
+          'x-shopify-webhook-id': 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
+        }),
+        source,
+        SECRETS.signing,
+      ),
     );
     // Assert
     expect(first).toEqual({
@@ -48,12 +55,52 @@ describe('shopify adapter', () => {
     expect(first?.signup).toMatchObject({ event_id: 'b54557e4', address: { city: 'Ottawa' } });
   });
 
+  it('reads email_marketing_consent.state "subscribed" on customers/create as marketing consent, names null or not', () => {
+    // Arrange: a storefront newsletter box creates a customer without names.
+    const newsletter = {
+      ...SHOPIFY_CUSTOMER,
+      first_name: null,
+      last_name: null,
+      default_address: null,
+      email_marketing_consent: { state: 'subscribed', opt_in_level: 'single_opt_in' },
+    };
+    // Act
+    const [first] = signupsOf(decide(signed(json(newsletter), { 'x-shopify-event-id': 'ev-1' }), source, SECRETS.signing));
+    const [notSubscribed] = signupsOf(
+      decide(signed(json({ ...SHOPIFY_CUSTOMER, email_marketing_consent: { state: 'not_subscribed' } })), source, SECRETS.signing),
+    );
+    // Assert
+    expect(first?.signup).toEqual({ email: 'bob@biller.com', phone: '+13125551212', consent: { marketing: true }, event_id: 'ev-1' });
+    expect(signupSchema.safeParse(first?.signup).success).toBe(true);
+    expect(notSubscribed?.signup['consent']).toBeUndefined();
+  });
+
+  it.each(['customers/update', 'customers_email_marketing_consent/update'])(
+    'turns a %s to "unsubscribed" into an opt-out and to "subscribed" into a subscription',
+    (topic) => {
+      // Arrange
+      const payload = (state: string) =>
+        topic === 'customers/update'
+          ? { ...SHOPIFY_CUSTOMER, email_marketing_consent: { state, consent_updated_at: '2026-07-30T10:00:00Z' } }
+          : { customer_id: 1, email_address: 'bob@biller.com', email_marketing_consent: { state, consent_updated_at: '2026-07-30T10:00:00Z' } };
+      const headers = { 'x-shopify-topic': topic, 'x-shopify-event-id': 'ev-2' };
+      // Act
+      const [optOut] = signupsOf(decide(signed(json(payload('unsubscribed')), headers), source, SECRETS.signing));
+      const [subscribe] = signupsOf(decide(signed(json(payload('subscribed')), headers), source, SECRETS.signing));
+      const pending = decide(signed(json(payload('pending')), headers), source, SECRETS.signing);
+      // Assert
+      expect(optOut).toEqual({ signup: { email: 'bob@biller.com', opt_out: true, event_id: 'ev-2' }, occurredAt: '2026-07-30T10:00:00.000Z' });
+      expect(subscribe?.signup).toEqual({ email: 'bob@biller.com', consent: { marketing: true }, event_id: 'ev-2' });
+      expect(pending.type).toBe('ignore');
+    },
+  );
+
   it('ignores other topics and customers without an email', () => {
     // Act
-    const otherTopic = decide(signed(json(SHOPIFY_CUSTOMER), { 'x-shopify-topic': 'customers/update' }), source, SECRETS.signing);
+    const otherTopic = decide(signed(json(SHOPIFY_CUSTOMER), { 'x-shopify-topic': 'orders/create' }), source, SECRETS.signing);
     const phoneOnly = decide(signed(json({ ...SHOPIFY_CUSTOMER, email: null })), source, SECRETS.signing);
     // Assert
-    expect(otherTopic).toEqual({ type: 'ignore', reason: 'Shopify topic "customers/update" is not customers/create' });
+    expect(otherTopic).toEqual({ type: 'ignore', reason: 'Shopify topic "orders/create" is not customers/create or a consent update' });
     expect(phoneOnly).toEqual({ type: 'ignore', reason: 'the Shopify customer has no email' });
   });
 });

@@ -33,7 +33,7 @@ describe('parseSourcesConfig', () => {
     // Assert
     expect(html).toMatchObject({ lastNamePolicy: 'reject', submissionIdField: 'submission_id', tokenField: 'form_token', allowMissingOrigin: false });
     expect(mailchimp).toMatchObject({ tokenParam: 'token', includeProfileUpdates: false, fieldMap: { FIRSTNAME: 'first_name' } });
-    expect(hubspot).toMatchObject({ auth: { type: 'signature', versions: ['v3', 'v2'] }, toleranceSeconds: 300 });
+    expect(hubspot).toMatchObject({ auth: { type: 'signature', allowReplayableV2: false }, toleranceSeconds: 300 });
     expect(kit).toMatchObject({ eventTypes: ['subscriber.activated', 'subscriber.subscribed_to_form'], lastNamePolicy: { placeholder: '-' } });
   });
 
@@ -54,8 +54,16 @@ describe('parseSourcesConfig', () => {
     ['an id that is not a slug', [{ ...form, id: 'Newsletter Form' }], 'sources[0].id: must be a URL-safe slug'],
     ['an unknown fieldMap target', [{ ...form, fieldMap: { surname: 'lastname' } }], 'sources[0].fieldMap.surname: must be one of email'],
     ['a misspelt option', [{ ...form, honeypot: 'website' }], 'sources[0]: Unrecognized key: "honeypot"'],
-    ['a bad last-name policy', [{ ...form, lastNamePolicy: 'guess' }], "sources[0].lastNamePolicy: must be 'reject', 'split-full-name' or { placeholder: string }"],
-    ['an api-key auth with both places', [{ id: 'hs', kind: 'hubspot', auth: { type: 'api-key', header: 'x-key', queryParam: 'key' } }], 'sources[0].auth: set exactly one of header or queryParam'],
+    [
+      'a bad last-name policy',
+      [{ ...form, lastNamePolicy: 'guess' }],
+      "sources[0].lastNamePolicy: must be 'reject', 'split-full-name' or { placeholder: string }",
+    ],
+    [
+      'an api-key auth with both places',
+      [{ id: 'hs', kind: 'hubspot', auth: { type: 'api-key', header: 'x-key', queryParam: 'key' } }],
+      'sources[0].auth: set exactly one of header or queryParam',
+    ],
     ['a form without origins', [{ ...form, allowedOrigins: [] }], 'sources[0].allowedOrigins: list at least one origin'],
   ])('reports %s readably', (_label, input, expected) => {
     // Act
@@ -66,27 +74,32 @@ describe('parseSourcesConfig', () => {
 
   it('lists every problem in one error, as a 500 that is not exposed', () => {
     // Act
-    const act = () => parseSourcesConfig([{ ...form, thankYouUrl: 'ftp://x' }, { id: 'x', kind: 'nope' }]);
+    const act = () =>
+      parseSourcesConfig([
+        { ...form, thankYouUrl: 'ftp://x' },
+        { id: 'x', kind: 'nope' },
+      ]);
     // Assert
     expect(act).toThrow(SourceConfigError);
-    expect(act).toThrow(expect.objectContaining({ statusCode: 500, expose: false, issues: expect.arrayContaining([expect.stringMatching(/^sources\[0\]/), expect.stringMatching(/^sources\[1\]/)]) }));
+    expect(act).toThrow(
+      expect.objectContaining({
+        statusCode: 500,
+        expose: false,
+        issues: expect.arrayContaining([expect.stringMatching(/^sources\[0\]/), expect.stringMatching(/^sources\[1\]/)]),
+      }),
+    );
   });
 });
 
 describe('checkSourceSecrets', () => {
-  const sources = parseSourcesConfig([
-    form,
-    { id: 'sw', kind: 'standard-webhooks' },
-    { id: 'mc', kind: 'mailchimp' },
-    { id: 'tf', kind: 'typeform' },
-  ]);
+  const sources = parseSourcesConfig([form, { id: 'sw', kind: 'standard-webhooks' }, { id: 'mc', kind: 'mailchimp' }, { id: 'tf', kind: 'typeform' }]);
 
-  it('returns the secret per source, with "" for an html form without a token', () => {
+  it('returns the secrets per source, none for an html form without a token', () => {
     // Act
     const secrets = checkSourceSecrets(sources, { sw: SECRETS.standardWebhooks, mc: SECRETS.token, tf: SECRETS.signing });
     // Assert
-    expect(secrets.get('newsletter-form')).toBe('');
-    expect(secrets.get('mc')).toBe(SECRETS.token);
+    expect(secrets.get('newsletter-form')).toEqual({ values: [] });
+    expect(secrets.get('mc')).toEqual({ values: [SECRETS.token] });
   });
 
   it('lists every missing or unusable secret without revealing values', () => {
@@ -103,7 +116,7 @@ describe('checkSourceSecrets', () => {
       expect(issues).toEqual([
         'sw: A standard-webhooks secret must be whsec_ followed by the base64 of 24 to 64 bytes',
         'mc: The secret of a mailchimp source must be at least 16 characters',
-        'tf: the secret must be a string',
+        'tf: the secret must be a string, a list of strings (newest first), or { "secret": ..., "captchaSecret": "..." }',
       ]);
       expect(message).not.toContain('short-token');
       expect(message).not.toContain('tooshort');

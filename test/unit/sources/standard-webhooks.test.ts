@@ -1,5 +1,6 @@
-import { SourceConfigError, SourcePayloadError } from '../../../shared/sources/errors';
+import { PayloadError } from '../../../shared/http-input/errors';
 import { signupSchema } from '../../../shared/signup/signup-schema';
+import { SourceConfigError } from '../../../shared/sources/errors';
 import { decide, hmacBase64, json, makeRequest, makeSource, SECRETS, signatureHeaders, signupsOf } from './fixtures';
 
 const source = makeSource('standard-webhooks');
@@ -10,7 +11,7 @@ function signed(body: string, headers: Record<string, string> = {}) {
 }
 
 describe('standard-webhooks adapter', () => {
-  it("verifies the Standard Webhooks / Svix documented example signature", () => {
+  it('verifies the Standard Webhooks / Svix documented example signature', () => {
     // Arrange: the example from Svix's docs (docs.svix.com, "verifying payloads"), which the
     // standard-webhooks libraries share: secret, msg id, timestamp, payload and v1 signature.
     const request = makeRequest({
@@ -31,7 +32,11 @@ describe('standard-webhooks adapter', () => {
     // Arrange
     const request = makeRequest({
       body: '{"test": 2432232314}',
-      headers: { 'svix-id': 'msg_p5jXN8AQM9LWM0D4loKWxJek', 'svix-timestamp': '1614265330', 'svix-signature': 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=' },
+      headers: {
+        'svix-id': 'msg_p5jXN8AQM9LWM0D4loKWxJek',
+        'svix-timestamp': '1614265330',
+        'svix-signature': 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
+      },
     });
     // Act
     const decision = decide(request, source, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', new Date(1614265330 * 1000));
@@ -102,7 +107,8 @@ describe('standard-webhooks adapter', () => {
     expect(() => decide(signed(json([ada, 'x'])), source, SECRETS.standardWebhooks)).toThrow(
       expect.objectContaining({ name: 'SourcePayloadError', statusCode: 400, field: '[1]' }),
     );
-    expect(() => decide(signed('{not json'), source, SECRETS.standardWebhooks)).toThrow(SourcePayloadError);
+    // Bad JSON is found by the shared input layer (shared/http-input/body.ts), hence its PayloadError.
+    expect(() => decide(signed('{not json'), source, SECRETS.standardWebhooks)).toThrow(PayloadError);
     expect(() => decide(signed('<x/>', { 'content-type': 'application/xml' }), source, SECRETS.standardWebhooks)).toThrow(
       expect.objectContaining({ statusCode: 415 }),
     );

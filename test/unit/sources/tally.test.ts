@@ -36,7 +36,16 @@ describe('tally adapter', () => {
         fields: [
           ...TALLY_FORM_RESPONSE.data.fields,
           { key: 'question_last', label: 'Surname', type: 'INPUT_TEXT', value: 'Smith' },
-          { key: 'question_plan', label: 'Plan', type: 'DROPDOWN', value: ['opt-2'], options: [{ id: 'opt-1', text: 'Free' }, { id: 'opt-2', text: 'Pro' }] },
+          {
+            key: 'question_plan',
+            label: 'Plan',
+            type: 'DROPDOWN',
+            value: ['opt-2'],
+            options: [
+              { id: 'opt-1', text: 'Free' },
+              { id: 'opt-2', text: 'Pro' },
+            ],
+          },
         ],
       },
     };

@@ -7,7 +7,10 @@ const signed = (body: string) => makeRequest({ body, headers: { 'content-type': 
 describe('typeform adapter', () => {
   it('maps the official example: email by answer type, names by ref, event_id and submitted_at', () => {
     // Arrange
-    const source = makeSource('typeform', { fieldMap: { readable_ref_short_text: 'first_name', 'hidden.user_id': 'custom:User id' }, lastNamePolicy: { placeholder: '-' } });
+    const source = makeSource('typeform', {
+      fieldMap: { readable_ref_short_text: 'first_name', 'hidden.user_id': 'custom:User id' },
+      lastNamePolicy: { placeholder: '-' },
+    });
     // Act
     const [first] = signupsOf(decide(signed(json(TYPEFORM_FORM_RESPONSE)), source, SECRETS.signing));
     // Assert

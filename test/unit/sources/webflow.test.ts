@@ -32,7 +32,13 @@ describe('webflow adapter', () => {
     // Act
     const [first] = signupsOf(decide(signed(json(body)), mapped, SECRETS.signing));
     // Assert
-    expect(first?.signup).toEqual({ email: 'ada@example.com', first_name: 'Ada', last_name: 'Lovelace', company: 'Engines', event_id: '6321a2b4c5d6e7f8a9b0c1d2' });
+    expect(first?.signup).toEqual({
+      email: 'ada@example.com',
+      first_name: 'Ada',
+      last_name: 'Lovelace',
+      company: 'Engines',
+      event_id: '6321a2b4c5d6e7f8a9b0c1d2',
+    });
   });
 
   it('ignores other triggers and forms outside formNames', () => {

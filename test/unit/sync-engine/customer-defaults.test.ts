@@ -2,9 +2,9 @@ import type { ApiResult } from '../../../shared/bigcommerce/client';
 import type { Customer, CustomerCreateInput } from '../../../shared/bigcommerce/customer';
 import { BigCommerceError } from '../../../shared/bigcommerce/errors';
 import type { SignupMessage } from '../../../shared/signup/signup-schema';
-import { DEFAULT_CUSTOMER_OPTIONS, toCustomerCreate, type CustomerOptions } from '../../../shared/sync/customer-mapping';
+import { type CustomerOptions, DEFAULT_CUSTOMER_OPTIONS, toCustomerCreate } from '../../../shared/sync/customer-mapping';
 import { createQuotaPacer } from '../../../shared/sync/quota-pacer';
-import { syncSignups, type CustomerApi } from '../../../shared/sync/sync-engine';
+import { type CustomerApi, type SubscriberApi, syncSignups } from '../../../shared/sync/sync-engine';
 import { aSignupMessage } from '../../helpers/events';
 
 /** Per-source customer defaults carried in the message win over the sync's global customer options. */
@@ -16,10 +16,16 @@ function recordingApi(existing: Customer[] = []) {
   const created: CustomerCreateInput[][] = [];
   let nextId = 100;
   const ok = <T>(data: T): ApiResult<T> => ({ data, status: 200, rateLimit: undefined });
-  const api: CustomerApi = {
+  const unused = async (): Promise<never> => {
+    throw new Error('these signups carry no marketing consent: no subscriber request expected');
+  };
+  const api: CustomerApi & SubscriberApi = {
+    createSubscriber: unused,
+    updateSubscriber: unused,
+    findSubscribersByEmail: unused,
     createCustomers: async (customers) => {
       created.push([...customers]);
-      return ok(customers.map((customer) => ({ id: (nextId += 1), email: customer.email, channel_ids: customer.channel_ids ? [...customer.channel_ids] : null })));
+      return ok(customers.map((customer) => ({ id: ++nextId, email: customer.email, channel_ids: customer.channel_ids ? [...customer.channel_ids] : null })));
     },
     updateCustomers: async (customers) => ok(customers.map((customer) => ({ id: customer.id, email: 'x@example.com' }))),
     findCustomersByEmail: async (emails) => ok(existing.filter((customer) => emails.includes(customer.email))),
@@ -27,7 +33,7 @@ function recordingApi(existing: Customer[] = []) {
   return { api, created };
 }
 
-const sync = (messages: SignupMessage[], api: CustomerApi) =>
+const sync = (messages: SignupMessage[], api: CustomerApi & SubscriberApi) =>
   syncSignups(
     messages.map((message) => ({ id: message.id, message })),
     { api, pacer: createQuotaPacer(), remainingTimeMs: () => 30_000 },
@@ -51,7 +57,10 @@ describe('source customer defaults', () => {
   it('creates each customer with its own source defaults, and the global ones for messages without', async () => {
     // Arrange
     const { api, created } = recordingApi();
-    const fromForm = aSignupMessage({ email: 'form@example.com' }, { source: { id: 'shop-form', kind: 'html-form', customer_defaults: { channel_ids: [7], customer_group_id: 9, send_welcome_email: true } } });
+    const fromForm = aSignupMessage(
+      { email: 'form@example.com' },
+      { source: { id: 'shop-form', kind: 'html-form', customer_defaults: { channel_ids: [7], customer_group_id: 9, send_welcome_email: true } } },
+    );
     const fromApi = aSignupMessage({ email: 'api@example.com' });
 
     // Act
@@ -89,8 +98,11 @@ describe('source customer defaults', () => {
     // Arrange: the email exists in channel 1 (the global channel), the source creates in channel 7.
     const { api, created } = recordingApi([{ id: 55, email: 'seen@example.com', channel_ids: [1] }]);
     const lookups = jest.spyOn(api, 'findCustomersByEmail');
-    const fromSource = aSignupMessage({ email: 'seen@example.com' }, { source: { id: 'shop-form', kind: 'html-form', customer_defaults: { channel_ids: [7] } } });
-    const failing: CustomerApi = {
+    const fromSource = aSignupMessage(
+      { email: 'seen@example.com' },
+      { source: { id: 'shop-form', kind: 'html-form', customer_defaults: { channel_ids: [7] } } },
+    );
+    const failing: CustomerApi & SubscriberApi = {
       ...api,
       // First POST fails with a 500: the engine must look up before re-sending.
       createCustomers: jest

@@ -1,4 +1,4 @@
-import { startBigCommerceSandbox, type BigCommerceSandbox } from '../../../local/bigcommerce-sandbox';
+import { type BigCommerceSandbox, startBigCommerceSandbox } from '../../../local/bigcommerce-sandbox';
 import { anSqsRecord, aSignupMessage } from '../../helpers/events';
 import { duplicatesIn, emailsOf, syncHarness } from '../../helpers/sync-harness';
 
@@ -94,7 +94,12 @@ describe('413', () => {
 
     expect(emailsOf(sandbox).sort()).toEqual(records.map(emailOf).sort());
     expect(harness.exchanges.map((exchange) => exchange.status)).toEqual([413, 200, 200]);
-    expect(sandbox.stats().log.filter((entry) => entry.status === 200).map((entry) => entry.items)).toEqual([5, 5]);
+    expect(
+      sandbox
+        .stats()
+        .log.filter((entry) => entry.status === 200)
+        .map((entry) => entry.items),
+    ).toEqual([5, 5]);
   });
 
   it('rejects a single customer BigCommerce finds too large on its own', async () => {
@@ -248,7 +253,10 @@ describe('401 / 403', () => {
 describe('conflict policy update', () => {
   it('updates existing customers with one batch PUT', async () => {
     const records = batch(6);
-    sandbox.seedCustomers(records.slice(0, 4).map((record) => ({ email: emailOf(record), first_name: 'Old', last_name: 'Name' })));
+    // Last changed before the signups happened, so they win (test/unit/sync-engine/safe-updates.test.ts).
+    sandbox.seedCustomers(
+      records.slice(0, 4).map((record) => ({ email: emailOf(record), first_name: 'Old', last_name: 'Name', date_modified: '2020-01-01T00:00:00Z' })),
+    );
     harness = syncHarness(sandbox, { conflictPolicy: 'update' });
 
     expect(await harness.invoke(records)).toEqual([]);
@@ -263,7 +271,15 @@ describe('custom fields', () => {
   it('maps a named custom field to the attribute id, looked up once', async () => {
     const [attribute] = sandbox.seedAttributes([{ name: 'favourite_colour', type: 'string' }]);
     harness = syncHarness(sandbox, { customFieldMap: { 'Favourite colour': { attribute: 'favourite_colour' } } });
-    const withField = () => anSqsRecord(aSignupMessage({ custom_fields: [{ name: 'Favourite colour', value: 'green' }, { name: 'Unmapped', value: 'kept in notes' }] }));
+    const withField = () =>
+      anSqsRecord(
+        aSignupMessage({
+          custom_fields: [
+            { name: 'Favourite colour', value: 'green' },
+            { name: 'Unmapped', value: 'kept in notes' },
+          ],
+        }),
+      );
 
     expect(await harness.invoke([withField(), withField()])).toEqual([]);
     expect(await harness.invoke([withField()])).toEqual([]);

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { startBigCommerceSandbox, type BigCommerceSandbox, type FaultKind } from '../../../local/bigcommerce-sandbox';
+import { type BigCommerceSandbox, type FaultKind, startBigCommerceSandbox } from '../../../local/bigcommerce-sandbox';
 import { anSqsRecord, aSignupMessage } from '../../helpers/events';
 import { duplicatesIn, emailsOf, syncHarness } from '../../helpers/sync-harness';
 
@@ -43,14 +43,18 @@ it('every message ends exactly once as a customer or a DLQ entry, and no email i
       const records = kinds.map((kind, index) => {
         const email = `${kind === 'refused' ? 'refused' : 'p'}${run}-${index}@example.com`;
         if (kind === 'invalid') return { kind, email, record: anSqsRecord(index % 2 === 0 ? '{"not":"a signup"}' : 'garbage') };
-        if (kind === 'same-email-as-previous' && index > 0) return { kind, email: `p${run}-${index - 1}@example.com`, record: anSqsRecord(aSignupMessage({ email: `p${run}-${index - 1}@example.com` })) };
+        if (kind === 'same-email-as-previous' && index > 0)
+          return { kind, email: `p${run}-${index - 1}@example.com`, record: anSqsRecord(aSignupMessage({ email: `p${run}-${index - 1}@example.com` })) };
         return { kind: kind === 'same-email-as-previous' ? ('new' as const) : kind, email, record: anSqsRecord(aSignupMessage({ email })) };
       });
       sandbox.seedCustomers(records.filter((r) => r.kind === 'existing').map((r) => ({ email: r.email, first_name: 'Old', last_name: 'Customer' })));
 
       try {
         // Act
-        const { unsettled } = await harness.settle(records.map((r) => r.record), 20);
+        const { unsettled } = await harness.settle(
+          records.map((r) => r.record),
+          20,
+        );
 
         // Assert
         expect(unsettled).toEqual([]);

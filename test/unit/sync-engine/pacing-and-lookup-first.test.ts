@@ -1,4 +1,4 @@
-import { startBigCommerceSandbox, type BigCommerceSandbox } from '../../../local/bigcommerce-sandbox';
+import { type BigCommerceSandbox, startBigCommerceSandbox } from '../../../local/bigcommerce-sandbox';
 import { createExistingShare } from '../../../shared/sync/existing-share';
 import { createQuotaPacer } from '../../../shared/sync/quota-pacer';
 import { anSqsRecord, aSignupMessage } from '../../helpers/events';
@@ -61,7 +61,10 @@ describe('lookup-first against the sandbox', () => {
     for (let i = 0; i < 30; i += 1) existingShare.observe(2, 10);
     const harness = syncHarness(sandbox, { existingShare });
     const records = Array.from({ length: 10 }, (_, i) => anSqsRecord(aSignupMessage({ email: `lf-${i}@example.com` })));
-    sandbox.seedCustomers([{ email: 'lf-3@example.com', first_name: 'Old', last_name: 'Customer' }, { email: 'lf-7@example.com', first_name: 'Old', last_name: 'Customer' }]);
+    sandbox.seedCustomers([
+      { email: 'lf-3@example.com', first_name: 'Old', last_name: 'Customer' },
+      { email: 'lf-7@example.com', first_name: 'Old', last_name: 'Customer' },
+    ]);
     try {
       expect(await harness.invoke(records)).toEqual([]);
       expect(harness.exchanges.map((exchange) => `${exchange.method} ${exchange.status}`)).toEqual(['GET 200', 'POST 200']);

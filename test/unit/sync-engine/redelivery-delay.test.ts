@@ -1,13 +1,16 @@
 import { DEFERRAL_BACKOFF_SECONDS, redeliveryDelaySeconds } from '../../../shared/sync/redelivery-delay';
 
 describe('redeliveryDelaySeconds', () => {
-  it.each(['unauthorized', 'configuration', 'bigcommerce-unavailable'] as const)('backs %s off by receive count: 1 min, 5 min, 30 min, 2 h, then 12 h', (reason) => {
-    // Act
-    const delays = [1, 2, 3, 4, 5, 6, 40].map((receiveCount) => redeliveryDelaySeconds(reason, receiveCount));
+  it.each(['unauthorized', 'configuration', 'bigcommerce-unavailable'] as const)(
+    'backs %s off by receive count: 1 min, 5 min, 30 min, 2 h, then 12 h',
+    (reason) => {
+      // Act
+      const delays = [1, 2, 3, 4, 5, 6, 40].map((receiveCount) => redeliveryDelaySeconds(reason, receiveCount));
 
-    // Assert
-    expect(delays).toEqual([60, 300, 1_800, 7_200, 43_200, 43_200, 43_200]);
-  });
+      // Assert
+      expect(delays).toEqual([60, 300, 1_800, 7_200, 43_200, 43_200, 43_200]);
+    },
+  );
 
   it('treats a missing receive count as the first delivery', () => {
     expect(redeliveryDelaySeconds('bigcommerce-unavailable', undefined)).toBe(60);

@@ -1,0 +1,17 @@
+/** Errors of the ingest use case's own ports. `retryable` tells the edge whether the sender should try again. */
+
+/**
+ * The delivery is being enqueued by another attempt right now (or one crashed less than the in-progress
+ * window ago). Answered 503 + Retry-After: when the sender retries, the delivery is either completed
+ * (answered as a repeat) or free again (enqueued).
+ */
+export class DeliveryInProgressError extends Error {
+  readonly retryable = true;
+  constructor(
+    readonly retryAfterSeconds: number,
+    options?: ErrorOptions,
+  ) {
+    super('The same delivery is being processed by another request; retry later', options);
+    this.name = 'DeliveryInProgressError';
+  }
+}

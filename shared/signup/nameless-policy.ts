@@ -1,0 +1,68 @@
+import * as z from 'zod';
+import type { Signup } from './signup-schema';
+
+/**
+ * What a signup without both names becomes (docs/subscribers.md, "What a signup becomes"). BigCommerce
+ * customers need a first and a last name; newsletter subscribers need only an email.
+ *
+ * | names   | marketing consent | `subscriber` (default)  | `placeholder`                 | `reject`  |
+ * |---------|-------------------|-------------------------|-------------------------------|-----------|
+ * | both    | any               | customer (+ subscriber when consenting) | same          | same      |
+ * | missing | given             | subscriber only         | customer with placeholder names (+ subscriber) | refused |
+ * | missing | not given         | refused                 | customer with placeholder names | refused |
+ *
+ * Applied by the ingest after validation, globally (NAMELESS_POLICY) or per source (`nameless`,
+ * `placeholderNames` in its config). Opt-outs carry no names and pass untouched.
+ */
+export const NAMELESS_POLICIES = ['subscriber', 'placeholder', 'reject'] as const;
+export type NamelessMode = (typeof NAMELESS_POLICIES)[number];
+
+const placeholderName = z.string({ error: 'must be a string' }).trim().min(1).max(100);
+export const placeholderNamesSchema = z.strictObject({ first_name: placeholderName, last_name: placeholderName });
+export type PlaceholderNames = z.infer<typeof placeholderNamesSchema>;
+
+export const namelessPolicySchema = z.strictObject({
+  nameless: z.enum(NAMELESS_POLICIES, { error: `must be one of ${NAMELESS_POLICIES.join(', ')}` }).default('subscriber'),
+  placeholderNames: placeholderNamesSchema.default({ first_name: 'Newsletter', last_name: 'Subscriber' }),
+});
+export type NamelessPolicy = z.output<typeof namelessPolicySchema>;
+export const DEFAULT_NAMELESS_POLICY: NamelessPolicy = namelessPolicySchema.parse({});
+
+/** A source's overrides over the global policy, field by field. */
+export function namelessPolicyFor(
+  global: NamelessPolicy,
+  source: Readonly<{ nameless?: NamelessMode | undefined; placeholderNames?: PlaceholderNames | undefined }> | undefined,
+): NamelessPolicy {
+  return {
+    nameless: source?.nameless ?? global.nameless,
+    placeholderNames: source?.placeholderNames ?? global.placeholderNames,
+  };
+}
+
+export type NamelessProblem = Readonly<{ path: readonly string[]; message: string }>;
+export type NamelessDecision = Readonly<{ ok: true; signup: Signup }> | Readonly<{ ok: false; problems: readonly NamelessProblem[] }>;
+
+export function applyNamelessPolicy(signup: Signup, policy: NamelessPolicy): NamelessDecision {
+  if (signup.opt_out === true || (signup.first_name && signup.last_name)) return { ok: true, signup };
+  const missing = (['first_name', 'last_name'] as const).filter((field) => !signup[field]);
+  const consenting = signup.consent?.marketing === true;
+  if (policy.nameless === 'placeholder') {
+    const filled = {
+      ...signup,
+      first_name: signup.first_name ?? policy.placeholderNames.first_name,
+      last_name: signup.last_name ?? policy.placeholderNames.last_name,
+    };
+    // An address takes the customer's names when it has none (signup-schema.ts does the same).
+    const address = filled.address && {
+      ...filled.address,
+      first_name: filled.address.first_name ?? filled.first_name,
+      last_name: filled.address.last_name ?? filled.last_name,
+    };
+    return { ok: true, signup: { ...filled, address } };
+  }
+  if (consenting && policy.nameless === 'subscriber') return { ok: true, signup };
+  const message = consenting
+    ? 'Required: this source does not accept signups without names (nameless policy "reject")'
+    : 'Required unless marketing consent is given: without names a signup can only become a newsletter subscriber';
+  return { ok: false, problems: missing.map((field) => ({ path: [field], message })) };
+}
