@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
+import { parseStackConfig, StackConfigError } from '../shared/deployment/stack-config';
 import { acknowledgeNagFindings, addNagChecks } from './cdk-nag';
 import { SignupSyncStack } from './signup-sync-stack';
-import { parseStackConfig, StackConfigError } from '../shared/deployment/stack-config';
 
 const app = new App();
 try {

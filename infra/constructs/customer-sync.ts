@@ -1,10 +1,10 @@
+import * as path from 'node:path';
 import { Duration, RemovalPolicy, SecretValue } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import * as path from 'node:path';
-import { syncSettingsEnvironment, type StackConfig } from '../../shared/deployment/stack-config';
+import { type StackConfig, syncSettingsEnvironment } from '../../shared/deployment/stack-config';
 import { SignupFunction } from './node-function';
 
 export type CustomerSyncProps = Readonly<{

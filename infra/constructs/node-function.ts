@@ -1,9 +1,10 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { FUNCTION_BUNDLING, FUNCTION_ENVIRONMENT } from './function-bundling';
 
 export type SignupFunctionProps = Readonly<{
   entry: string;
@@ -16,9 +17,9 @@ export type SignupFunctionProps = Readonly<{
 
 /**
  * Our Lambda defaults in one place: Node 22 on arm64 (cheaper per ms than x86_64), bundled by local
- * esbuild (no Docker), minified with source maps, X-Ray tracing, its own log group, and its own
- * role that may write to that log group only (instead of the managed
- * AWSLambdaBasicExecutionRole, which allows every log group in the account).
+ * esbuild (no Docker) as function-bundling.ts says (bench/cold-start.ts measures those same settings),
+ * X-Ray active tracing, its own log group, and its own role that may write to that log group only
+ * (instead of the managed AWSLambdaBasicExecutionRole, which allows every log group in the account).
  */
 export class SignupFunction extends Construct {
   readonly function: NodejsFunction;
@@ -45,16 +46,19 @@ export class SignupFunction extends Construct {
       timeout: props.timeout,
       memorySize: props.memorySize ?? 256,
       logGroup,
-      // Powertools Tracer sends the handler and AWS SDK calls to X-Ray.
+      // Lambda records each invocation in X-Ray; the BigCommerce call is a subsegment (function-bundling.ts).
       tracing: Tracing.ACTIVE,
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      // NODE_OPTIONS=--enable-source-maps: frames name the .ts file and line (test/infra/source-maps.test.ts);
+      // POWERTOOLS_TRACE_ENABLED=false: the Tracer stays unloaded (function-bundling.ts).
+      environment: { ...FUNCTION_ENVIRONMENT, ...props.environment },
       bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
+        minify: FUNCTION_BUNDLING.minify,
+        sourceMap: FUNCTION_BUNDLING.sourceMap,
+        sourcesContent: FUNCTION_BUNDLING.sourcesContent,
+        target: FUNCTION_BUNDLING.target,
         format: OutputFormat.CJS,
-        // The Lambda runtime ships the AWS SDK v3; bundling it would add ~500 kB without a faster load.
-        externalModules: ['@aws-sdk/*'],
+        bundleAwsSDK: FUNCTION_BUNDLING.bundleAwsSdk,
+        ...(FUNCTION_BUNDLING.bundleAwsSdk ? { mainFields: [...FUNCTION_BUNDLING.mainFields] } : {}),
         forceDockerBundling: false,
         // esbuild's size table and timing on every synth are noise; warnings and errors still print.
         logLevel: LogLevel.WARNING,

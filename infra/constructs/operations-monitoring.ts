@@ -2,25 +2,25 @@ import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
   AlarmStatusWidget,
+  Metric as CloudWatchMetric,
   ComparisonOperator,
   Dashboard,
   GraphWidget,
-  MathExpression,
-  Metric as CloudWatchMetric,
-  SingleValueWidget,
-  TreatMissingData,
   type IAlarm,
   type IMetric,
+  MathExpression,
+  SingleValueWidget,
+  TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { Metric, METRICS_NAMESPACE, SERVICE, type MetricName } from '../../shared/observability/metric-names';
+import { METRICS_NAMESPACE, Metric, type MetricName, SERVICE } from '../../shared/observability/metric-names';
 
 export type OperationsMonitoringProps = Readonly<{
   queue: IQueue;
@@ -55,12 +55,20 @@ export class OperationsMonitoring extends Construct {
     // and the alarms already depend on the key through the topic).
     const stack = Stack.of(this);
     const alarmNames: string[] = [];
-    const alarmArn = (name: string) => stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const alarmArn = (name: string) =>
+      stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 
     const custom = (name: MetricName, service: string, statistic = 'Sum') =>
       new CloudWatchMetric({ namespace: METRICS_NAMESPACE, metricName: name, dimensionsMap: { service }, statistic, period: FIVE_MINUTES });
 
-    const alarm = (alarmId: string, description: string, metric: IMetric, threshold: number, evaluationPeriods: number, operator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD) => {
+    const alarm = (
+      alarmId: string,
+      description: string,
+      metric: IMetric,
+      threshold: number,
+      evaluationPeriods: number,
+      operator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    ) => {
       const alarmName = `${stack.stackName}-${alarmId}`;
       alarmNames.push(alarmName);
       const created = new Alarm(this, alarmId, {
@@ -156,15 +164,27 @@ export class OperationsMonitoring extends Construct {
 
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
     const p99 = (name: MetricName) => custom(name, SERVICE.sync, 'p99');
-    this.dashboard.addWidgets(
-      new AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms) as IAlarm[], width: 24, height: 3 }),
-    );
+    this.dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms) as IAlarm[], width: 24, height: 3 }));
     this.dashboard.addWidgets(
       new GraphWidget({
         title: 'Signups in (ingest)',
         left: [
-          new MathExpression({ label: 'accepted', expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service,Source} MetricName="${Metric.SignupsAccepted}"', 'Sum', 300))`, period: FIVE_MINUTES }),
-          new MathExpression({ label: 'refused', expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service,Source,Reason} MetricName="${Metric.SignupsRefused}"', 'Sum', 300))`, period: FIVE_MINUTES }),
+          new MathExpression({
+            label: 'accepted',
+            expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service,Source} MetricName="${Metric.SignupsAccepted}"', 'Sum', 300))`,
+            period: FIVE_MINUTES,
+          }),
+          new MathExpression({
+            label: 'refused',
+            expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service,Source,Reason} MetricName="${Metric.SignupsRefused}"', 'Sum', 300))`,
+            period: FIVE_MINUTES,
+          }),
+          // Answered 2xx but dead-lettered as `unmappable`; the DLQ alarm already fires on them (docs/operations.md).
+          new MathExpression({
+            label: 'unmappable',
+            expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service,Source} MetricName="${Metric.SignupsUnmappable}"', 'Sum', 300))`,
+            period: FIVE_MINUTES,
+          }),
           custom(Metric.QueueUnavailable, SERVICE.ingest),
         ],
         width: 8,
@@ -173,22 +193,44 @@ export class OperationsMonitoring extends Construct {
         title: 'Outcomes (sync)',
         left: [custom(Metric.CustomersCreated, SERVICE.sync), custom(Metric.CustomersExisted, SERVICE.sync), custom(Metric.CustomersUpdated, SERVICE.sync)],
         right: [
-          new MathExpression({ label: 'dead-lettered', expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service,Reason} MetricName="${Metric.SignupsDeadLettered}"', 'Sum', 300))`, period: FIVE_MINUTES }),
-          new MathExpression({ label: 'deferred', expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service,Reason} MetricName="${Metric.SignupsDeferred}"', 'Sum', 300))`, period: FIVE_MINUTES }),
+          new MathExpression({
+            label: 'dead-lettered',
+            expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service,Reason} MetricName="${Metric.SignupsDeadLettered}"', 'Sum', 300))`,
+            period: FIVE_MINUTES,
+          }),
+          new MathExpression({
+            label: 'deferred',
+            expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service,Reason} MetricName="${Metric.SignupsDeferred}"', 'Sum', 300))`,
+            period: FIVE_MINUTES,
+          }),
         ],
         width: 8,
       }),
       new GraphWidget({
         title: 'BigCommerce requests',
-        left: [new MathExpression({ label: 'by method and status', expression: `SEARCH('{${METRICS_NAMESPACE},service,Method,Status} MetricName="${Metric.BigCommerceRequests}"', 'Sum', 300)`, period: FIVE_MINUTES })],
-        right: [custom(Metric.BigCommerceRateLimited, SERVICE.sync), custom(Metric.BigCommerceAuthFailures, SERVICE.sync), custom(Metric.TokenRefreshes, SERVICE.sync)],
+        left: [
+          new MathExpression({
+            label: 'by method and status',
+            expression: `SEARCH('{${METRICS_NAMESPACE},service,Method,Status} MetricName="${Metric.BigCommerceRequests}"', 'Sum', 300)`,
+            period: FIVE_MINUTES,
+          }),
+        ],
+        right: [
+          custom(Metric.BigCommerceRateLimited, SERVICE.sync),
+          custom(Metric.BigCommerceAuthFailures, SERVICE.sync),
+          custom(Metric.TokenRefreshes, SERVICE.sync),
+        ],
         width: 8,
       }),
     );
     this.dashboard.addWidgets(
       new SingleValueWidget({ title: 'Requests per customer (floor 0.1)', metrics: [custom(Metric.RequestsPerCustomer, SERVICE.sync, 'Average')], width: 6 }),
       new GraphWidget({ title: 'Batch size', left: [custom(Metric.BatchSize, SERVICE.sync, 'Average')], width: 6 }),
-      new GraphWidget({ title: 'Receipt to customer (ms)', left: [custom(Metric.ReceiptToCustomer, SERVICE.sync, 'p50'), p99(Metric.ReceiptToCustomer)], width: 6 }),
+      new GraphWidget({
+        title: 'Receipt to customer (ms)',
+        left: [custom(Metric.ReceiptToCustomer, SERVICE.sync, 'p50'), p99(Metric.ReceiptToCustomer)],
+        width: 6,
+      }),
       new GraphWidget({
         title: 'Queues',
         left: [
@@ -203,7 +245,10 @@ export class OperationsMonitoring extends Construct {
       new GraphWidget({
         title: 'Functions',
         left: [props.ingestFunction.metricErrors({ label: 'ingest errors' }), props.syncFunction.metricErrors({ label: 'sync errors' })],
-        right: [props.ingestFunction.metricDuration({ statistic: 'p99', label: 'ingest p99 ms' }), props.syncFunction.metricDuration({ statistic: 'p99', label: 'sync p99 ms' })],
+        right: [
+          props.ingestFunction.metricDuration({ statistic: 'p99', label: 'ingest p99 ms' }),
+          props.syncFunction.metricDuration({ statistic: 'p99', label: 'sync p99 ms' }),
+        ],
         width: 24,
       }),
     );

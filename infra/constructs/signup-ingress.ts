@@ -1,23 +1,41 @@
+import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { type CfnStage, HttpApi, HttpMethod, type HttpRoute, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import * as path from 'node:path';
-import { INGEST_ROUTES } from '../../shared/http/routes';
+import { INGEST_ROUTES, SOURCE_PATH } from '../../shared/http/routes';
 import { CANONICAL_SOURCE_ID } from '../../shared/ingest/ingest-sources';
 import type { SourceConfigInput } from '../../shared/sources/source-config';
+import type { DeliveryLedger } from './delivery-ledger';
 import { SignupFunction } from './node-function';
+
+/** The ingest function's timeout; a delivery's in-progress record blocks its retries no longer than this. */
+const INGEST_TIMEOUT = Duration.seconds(10);
 
 export type SignupIngressProps = Readonly<{
   queue: IQueue;
+  /** Unmappable signups of webhook deliveries go here (shared/ingest/unmappable.ts): the ingest may send to it. */
+  deadLetterQueue: IQueue;
+  /** The global signup settings as environment variables (shared/deployment/stack-config.ts ingestSettingsEnvironment). */
+  settingsEnvironment: Readonly<Record<string, string>>;
   throttle: Readonly<{ rateLimit: number; burstLimit: number }>;
+  /** Per configured source id, the throttle of its own routes (/sources/<id>). */
+  sourceThrottles: Readonly<Record<string, Readonly<{ rateLimit: number; burstLimit: number }>>>;
   logRetentionDays: number;
   /** The configured sources, validated (shared/deployment/stack-config.ts); passed to the function as SOURCES_CONFIG. */
   sources: readonly SourceConfigInput[];
+  /** Where the ingest records each delivery before enqueueing it; only the ingest may use it. */
+  deliveryLedger: DeliveryLedger;
+  /** How long a delivery is remembered (cdk.json deliveryRetentionHours). */
+  deliveryRetentionSeconds: number;
+  /** Custom field names customFieldMap sends to customer attributes (at most 10 per signup, checked at ingest). */
+  customAttributeFields: readonly string[];
+  /** POST /signups also accepts a bearer token (cdk.json signupsBearerToken). */
+  signupsBearerToken: boolean;
   /** Import the sources secret instead of creating it (at most one of the two). */
   sourcesSecretName?: string;
   sourcesSecretArn?: string;
@@ -40,15 +58,24 @@ export class SignupIngress extends Construct {
     this.function = new SignupFunction(this, 'Ingest', {
       entry: path.join(__dirname, '../../functions/ingest/handler.ts'),
       description: 'signup-sync ingest: authenticates, validates and enqueues signups',
-      timeout: Duration.seconds(10),
+      timeout: INGEST_TIMEOUT,
       logRetentionDays: props.logRetentionDays,
       environment: {
         SIGNUP_QUEUE_URL: props.queue.queueUrl,
+        DEAD_LETTER_QUEUE_URL: props.deadLetterQueue.queueUrl,
+        ...props.settingsEnvironment,
         SOURCES_CONFIG: JSON.stringify(props.sources),
         SOURCES_SECRET: this.sourcesSecret.secretArn,
+        DELIVERY_LEDGER_TABLE: props.deliveryLedger.table.tableName,
+        DELIVERY_RETENTION_SECONDS: String(props.deliveryRetentionSeconds),
+        DELIVERY_IN_PROGRESS_SECONDS: String(INGEST_TIMEOUT.toSeconds()),
+        CUSTOM_ATTRIBUTE_FIELDS: JSON.stringify(props.customAttributeFields),
+        SIGNUPS_BEARER_TOKEN: String(props.signupsBearerToken),
       },
     }).function;
     props.queue.grantSendMessages(this.function);
+    props.deadLetterQueue.grantSendMessages(this.function);
+    props.deliveryLedger.grantLedgerUse(this.function);
     this.sourcesSecret.grantRead(this.function);
 
     this.api = new HttpApi(this, 'Api', { description: 'signup-sync ingest API', createDefaultStage: false });
@@ -56,6 +83,18 @@ export class SignupIngress extends Construct {
     const integration = new HttpLambdaIntegration('IngestIntegration', this.function);
     for (const route of INGEST_ROUTES) {
       this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });
+    }
+    // Each configured source also gets routes of its own (a literal path wins over {sourceId} in API
+    // Gateway), so it gets a throttle of its own: one flooded form cannot use up a webhook's requests.
+    // The function matches them by path (shared/http/routes.ts matchIngestRoute).
+    const sourceRoutes: Record<string, Readonly<{ rateLimit: number; burstLimit: number }>> = {};
+    const sourceRouteConstructs: HttpRoute[] = [];
+    for (const [sourceId, throttle] of Object.entries(props.sourceThrottles)) {
+      for (const route of INGEST_ROUTES.filter((candidate) => candidate.path === SOURCE_PATH)) {
+        const path = `/sources/${sourceId}`;
+        sourceRouteConstructs.push(...this.api.addRoutes({ path, methods: [HttpMethod[route.method]], integration }));
+        sourceRoutes[`${route.method} ${path}`] = throttle;
+      }
     }
 
     const accessLogs = new LogGroup(this, 'AccessLogs', {
@@ -83,6 +122,14 @@ export class SignupIngress extends Construct {
         ),
       },
     });
+    if (sourceRouteConstructs.length > 0) {
+      // HttpStage has no per-route settings; the route keys must exist before the stage names them.
+      const stage = this.stage.node.defaultChild as CfnStage;
+      stage.routeSettings = Object.fromEntries(
+        Object.entries(sourceRoutes).map(([key, throttle]) => [key, { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit }]),
+      );
+      for (const route of sourceRouteConstructs) stage.node.addDependency(route);
+    }
   }
 
   private resolveSourcesSecret(props: SignupIngressProps): ISecret {

@@ -8,7 +8,13 @@ type Json = unknown;
 type Resource = { Type: string; Properties?: Record<string, Json> };
 type Statement = { Effect: string; Principal?: Json; Action: string | string[]; Resource?: Json; Condition?: Record<string, Record<string, Json>> };
 
-const PSEUDO: Record<string, string> = { 'AWS::StackName': 'SignupSync', 'AWS::AccountId': '123456789012', 'AWS::Region': 'us-east-1', 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com' };
+const PSEUDO: Record<string, string> = {
+  'AWS::StackName': 'SignupSync',
+  'AWS::AccountId': '123456789012',
+  'AWS::Region': 'us-east-1',
+  'AWS::Partition': 'aws',
+  'AWS::URLSuffix': 'amazonaws.com',
+};
 
 function resolve(value: Json, resources: Record<string, Resource>): Json {
   if (Array.isArray(value)) return value.map((item) => resolve(item, resources));
@@ -33,13 +39,23 @@ const list = (value: Json): Json[] => (value === undefined ? [] : Array.isArray(
 
 function actionAllows(statement: Statement, wanted: string): boolean {
   return list(statement.Action).some((action) => {
-    const pattern = new RegExp(`^${String(action).replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
+    const pattern = new RegExp(
+      `^${String(action)
+        .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')}$`,
+      'i',
+    );
     return pattern.test(wanted);
   });
 }
 
 function globMatches(pattern: string, value: string): boolean {
-  return new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(value);
+  return new RegExp(
+    `^${pattern
+      .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  ).test(value);
 }
 
 /** Whether every condition of the statement holds for a request from this alarm (operators used here only). */
@@ -64,9 +80,11 @@ function conditionsHold(statement: Statement, context: Record<string, string>): 
 }
 
 function allowsCloudWatch(statements: Statement[], action: string, resource: string, context: Record<string, string>): boolean {
-  const fromCloudWatch = (statement: Statement) => list((statement.Principal as { Service?: Json } | undefined)?.Service).includes('cloudwatch.amazonaws.com') || statement.Principal === '*';
+  const fromCloudWatch = (statement: Statement) =>
+    list((statement.Principal as { Service?: Json } | undefined)?.Service).includes('cloudwatch.amazonaws.com') || statement.Principal === '*';
   const covers = (statement: Statement) => list(statement.Resource).some((pattern) => globMatches(String(pattern), resource));
-  const applies = (statement: Statement) => fromCloudWatch(statement) && actionAllows(statement, action) && covers(statement) && conditionsHold(statement, context);
+  const applies = (statement: Statement) =>
+    fromCloudWatch(statement) && actionAllows(statement, action) && covers(statement) && conditionsHold(statement, context);
   if (statements.some((statement) => statement.Effect === 'Deny' && applies(statement))) return false;
   return statements.some((statement) => statement.Effect === 'Allow' && applies(statement));
 }
@@ -96,10 +114,16 @@ export function undeliverableAlarmActions(templateJson: { Resources: Record<stri
         continue;
       }
       const topicArn = `ref:${topicId}`;
-      const policies = Object.values(resources).filter((resource) => resource.Type === 'AWS::SNS::TopicPolicy' && list(resource.Properties?.['Topics']).some((ref) => (ref as { Ref?: string }).Ref === topicId));
-      const statements = policies.flatMap((policy) => (resolve((policy.Properties?.['PolicyDocument'] as { Statement: Json }).Statement, resources) as Statement[]));
+      const policies = Object.values(resources).filter(
+        (resource) =>
+          resource.Type === 'AWS::SNS::TopicPolicy' && list(resource.Properties?.['Topics']).some((ref) => (ref as { Ref?: string }).Ref === topicId),
+      );
+      const statements = policies.flatMap(
+        (policy) => resolve((policy.Properties?.['PolicyDocument'] as { Statement: Json } | undefined)?.Statement ?? [], resources) as Statement[],
+      );
       // With no topic policy SNS's default lets only the owner account publish, which excludes CloudWatch.
-      if (!allowsCloudWatch(statements, 'sns:Publish', topicArn, context)) problems.push(`${alarmId}: topic ${topicId}'s policy does not let CloudWatch publish for this alarm`);
+      if (!allowsCloudWatch(statements, 'sns:Publish', topicArn, context))
+        problems.push(`${alarmId}: topic ${topicId}'s policy does not let CloudWatch publish for this alarm`);
       const keyRef = topic.Properties?.['KmsMasterKeyId'];
       if (keyRef === undefined) continue;
       const keyId = (keyRef as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt']?.[0];
@@ -108,7 +132,7 @@ export function undeliverableAlarmActions(templateJson: { Resources: Record<stri
         problems.push(`${alarmId}: topic ${topicId} is encrypted with a key outside this stack (or the AWS-managed key), which CloudWatch cannot use`);
         continue;
       }
-      const keyStatements = resolve((key.Properties?.['KeyPolicy'] as { Statement: Json }).Statement, resources) as Statement[];
+      const keyStatements = resolve((key.Properties?.['KeyPolicy'] as { Statement: Json } | undefined)?.Statement ?? [], resources) as Statement[];
       for (const kmsAction of ['kms:Decrypt', 'kms:GenerateDataKey']) {
         if (!allowsCloudWatch(keyStatements, kmsAction, `getatt:${keyId}.Arn`, context) && !allowsCloudWatch(keyStatements, kmsAction, '*', context)) {
           problems.push(`${alarmId}: key ${keyId}'s policy does not allow CloudWatch ${kmsAction} for this alarm`);

@@ -6,7 +6,7 @@ import { SignupSyncStack } from '../../infra/signup-sync-stack';
 import { parseStackConfig } from '../../shared/deployment/stack-config';
 
 /**
- * The stack as `cdk synth` builds it (cdk.json context and feature flags, toolchain.md #14). Nag checks
+ * The stack as `cdk synth` builds it (cdk.json context and feature flags: a bare `new App()` ignores cdk.json). Nag checks
  * the construct tree, not the bundles, so esbuild is skipped (the CDK's own `bundling-stacks` switch).
  */
 function buildStack(configOverrides: Record<string, unknown> = {}) {
@@ -55,7 +55,12 @@ describe('cdk-nag AwsSolutions', () => {
 
     // Assert: every acknowledgement still matches a real finding under its construct (none is stale or
     // broader than needed), and every finding is covered by one.
-    const raw = report.violations.flatMap((violation) => violation.violatingResources.map((resource) => ({ rule: violation.ruleName, path: resource.constructPath ?? `(logical id ${resource.resourceLogicalId ?? '?'})` })));
+    const raw = report.violations.flatMap((violation) =>
+      violation.violatingResources.map((resource) => ({
+        rule: violation.ruleName,
+        path: resource.constructPath ?? `(logical id ${resource.resourceLogicalId ?? '?'})`,
+      })),
+    );
     const under = (path: string, scopePath: string) => path === scopePath || path.startsWith(`${scopePath}/`);
     const stale = acknowledgements.filter((ack) => !raw.some((finding) => finding.rule === ack.id && under(finding.path, ack.scope.node.path)));
     const uncovered = raw.filter((finding) => !acknowledgements.some((ack) => finding.rule === ack.id && under(finding.path, ack.scope.node.path)));
@@ -75,6 +80,8 @@ describe('cdk-nag AwsSolutions', () => {
     expect(acknowledgements.map((ack) => ack.id).sort()).toEqual(
       [
         'AwsSolutions-APIG4',
+        // The delivery ledger needs no point-in-time recovery (infra/constructs/delivery-ledger.ts).
+        'AwsSolutions-DDB3',
         // X-Ray's two actions, which take no resource ARN (one per function).
         'AwsSolutions-IAM5[Resource::*]',
         'AwsSolutions-IAM5[Resource::*]',

@@ -4,7 +4,7 @@
 #   bash test/infra/check-template.sh
 #
 # 1. `cdk synth --quiet` with no AWS credentials, config or metadata service, and no CLI telemetry,
-#    notices or version check (toolchain.md "CDK CLI and the network"). The stack is env-agnostic, so
+#    notices or version check (cdk.json sets notices and cli-telemetry off; CDK_DISABLE_VERSION_CHECK). The stack is env-agnostic, so
 #    nothing is looked up. cdk-nag runs inside the synth (infra/app.ts): an unacknowledged finding
 #    fails this step.
 # 2. cfn-lint (pinned in test/integration/python-tools.txt, installed into .venv) on every stack

@@ -1,5 +1,5 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { Metric, METRICS_NAMESPACE, SERVICE } from '../../shared/observability/metric-names';
+import { METRICS_NAMESPACE, Metric, SERVICE } from '../../shared/observability/metric-names';
 import { logicalIdOf, synthStack } from '../helpers/synth';
 import { undeliverableAlarmActions } from './alarm-delivery';
 
@@ -47,15 +47,22 @@ describe('alarm delivery', () => {
     for (const resource of Object.values(broken.Resources)) {
       if (resource.Type !== 'AWS::KMS::Key') continue;
       const document = resource.Properties['KeyPolicy'] as { Statement: { Condition?: { ArnLike?: Record<string, unknown> } }[] };
-      for (const statement of document.Statement) if (statement.Condition?.ArnLike) statement.Condition.ArnLike['aws:SourceArn'] = 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:other-*';
+      for (const statement of document.Statement)
+        if (statement.Condition?.ArnLike) statement.Condition.ArnLike['aws:SourceArn'] = 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:other-*';
     }
     expect(undeliverableAlarmActions(broken).some((problem) => /key .* does not allow CloudWatch kms:Decrypt/.test(problem))).toBe(true);
   });
 
   it('grants CloudWatch only for this account and the alarms of this stack', () => {
-    const policy = Object.values(template.findResources('AWS::SNS::TopicPolicy'))[0] as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } };
+    const policy = Object.values(template.findResources('AWS::SNS::TopicPolicy'))[0] as {
+      Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } };
+    };
     const allow = policy.Properties.PolicyDocument.Statement.find((statement) => statement['Effect'] === 'Allow');
-    expect(allow).toMatchObject({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } });
+    expect(allow).toMatchObject({
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+    });
   });
 
   it('subscribes the configured alarm email to the topic', () => {
@@ -68,9 +75,27 @@ describe('alarms', () => {
     ['DLQ not empty', { MetricName: 'ApproximateNumberOfMessagesVisible', Namespace: 'AWS/SQS' }, 0, 'GreaterThanThreshold', 1],
     ['oldest signup older than 15 minutes', { MetricName: 'ApproximateAgeOfOldestMessage', Namespace: 'AWS/SQS' }, 900, 'GreaterThanThreshold', 1],
     ['sync errors', { MetricName: 'Errors', Namespace: 'AWS/Lambda' }, 1, 'GreaterThanOrEqualToThreshold', 1],
-    ['sustained 401/403', { MetricName: Metric.BigCommerceAuthFailures, Namespace: METRICS_NAMESPACE, Dimensions: [{ Name: 'service', Value: SERVICE.sync }] }, 1, 'GreaterThanOrEqualToThreshold', 3],
-    ['sustained 429', { MetricName: Metric.BigCommerceRateLimited, Namespace: METRICS_NAMESPACE, Dimensions: [{ Name: 'service', Value: SERVICE.sync }] }, 10, 'GreaterThanOrEqualToThreshold', 3],
-    ['ingest 503s', { MetricName: Metric.QueueUnavailable, Namespace: METRICS_NAMESPACE, Dimensions: [{ Name: 'service', Value: SERVICE.ingest }] }, 1, 'GreaterThanOrEqualToThreshold', 1],
+    [
+      'sustained 401/403',
+      { MetricName: Metric.BigCommerceAuthFailures, Namespace: METRICS_NAMESPACE, Dimensions: [{ Name: 'service', Value: SERVICE.sync }] },
+      1,
+      'GreaterThanOrEqualToThreshold',
+      3,
+    ],
+    [
+      'sustained 429',
+      { MetricName: Metric.BigCommerceRateLimited, Namespace: METRICS_NAMESPACE, Dimensions: [{ Name: 'service', Value: SERVICE.sync }] },
+      10,
+      'GreaterThanOrEqualToThreshold',
+      3,
+    ],
+    [
+      'ingest 503s',
+      { MetricName: Metric.QueueUnavailable, Namespace: METRICS_NAMESPACE, Dimensions: [{ Name: 'service', Value: SERVICE.ingest }] },
+      1,
+      'GreaterThanOrEqualToThreshold',
+      1,
+    ],
   ])('%s: watches the right metric with its threshold and notifies the topic', (_name, metric, threshold, operator, periods) => {
     const alarm = alarmWith(metric);
     expect(alarm).toMatchObject({ Threshold: threshold, ComparisonOperator: operator, EvaluationPeriods: periods, TreatMissingData: 'notBreaching' });
@@ -82,8 +107,12 @@ describe('alarms', () => {
   it('points the DLQ and age alarms at the right queues', () => {
     const deadLetterId = logicalIdOf(template, 'AWS::SQS::Queue', { MessageRetentionPeriod: 1_209_600 });
     const queueId = logicalIdOf(template, 'AWS::SQS::Queue', { RedrivePolicy: Match.anyValue() });
-    expect(alarmWith({ MetricName: 'ApproximateNumberOfMessagesVisible' })['Dimensions']).toEqual([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [deadLetterId, 'QueueName'] } }]);
-    expect(alarmWith({ MetricName: 'ApproximateAgeOfOldestMessage' })['Dimensions']).toEqual([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }]);
+    expect(alarmWith({ MetricName: 'ApproximateNumberOfMessagesVisible' })['Dimensions']).toEqual([
+      { Name: 'QueueName', Value: { 'Fn::GetAtt': [deadLetterId, 'QueueName'] } },
+    ]);
+    expect(alarmWith({ MetricName: 'ApproximateAgeOfOldestMessage' })['Dimensions']).toEqual([
+      { Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } },
+    ]);
   });
 
   it('takes the age threshold and the 429 threshold from the configuration', () => {
@@ -100,7 +129,9 @@ describe('alarm topic', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]) },
+      KeyPolicy: {
+        Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]),
+      },
     });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
@@ -113,10 +144,35 @@ describe('dashboard', () => {
   it('shows the alarms and the key metrics', () => {
     const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0] as { Properties: { DashboardBody: unknown } };
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
-    for (const title of ['Alarms', 'Signups in (ingest)', 'Outcomes (sync)', 'BigCommerce requests', 'Requests per customer', 'Batch size', 'Receipt to customer', 'Queues', 'Functions']) {
+    for (const title of [
+      'Alarms',
+      'Signups in (ingest)',
+      'Outcomes (sync)',
+      'BigCommerce requests',
+      'Requests per customer',
+      'Batch size',
+      'Receipt to customer',
+      'Queues',
+      'Functions',
+    ]) {
       expect(body).toContain(title);
     }
-    for (const metric of [Metric.SignupsAccepted, Metric.SignupsRefused, Metric.CustomersCreated, Metric.CustomersExisted, Metric.CustomersUpdated, Metric.SignupsDeadLettered, Metric.SignupsDeferred, Metric.BigCommerceRequests, Metric.BigCommerceRateLimited, Metric.RequestsPerCustomer, Metric.BatchSize, Metric.ReceiptToCustomer, Metric.TokenRefreshes]) {
+    for (const metric of [
+      Metric.SignupsAccepted,
+      Metric.SignupsRefused,
+      Metric.SignupsUnmappable,
+      Metric.CustomersCreated,
+      Metric.CustomersExisted,
+      Metric.CustomersUpdated,
+      Metric.SignupsDeadLettered,
+      Metric.SignupsDeferred,
+      Metric.BigCommerceRequests,
+      Metric.BigCommerceRateLimited,
+      Metric.RequestsPerCustomer,
+      Metric.BatchSize,
+      Metric.ReceiptToCustomer,
+      Metric.TokenRefreshes,
+    ]) {
       expect(body).toContain(metric);
     }
   });
@@ -131,7 +187,9 @@ describe('functions', () => {
 
   it('hands the sync its log-hash key as a deploy-time secret reference, not a value', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ LOG_HASH_KEY: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('^\\{\\{resolve:secretsmanager:')])] } }) },
+      Environment: {
+        Variables: Match.objectLike({ LOG_HASH_KEY: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('^\\{\\{resolve:secretsmanager:')])] } }),
+      },
     });
   });
 });

@@ -1,7 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { INGEST_ROUTES, routeKey } from '../../shared/http/routes';
 import { LOG_RETENTION_DAYS, parseStackConfig, StackConfigError } from '../../shared/deployment/stack-config';
+import { INGEST_ROUTES, routeKey } from '../../shared/http/routes';
 import { actionsOf, logicalIdOf, roleOfFunction, statementsOfRole, synthStack } from '../helpers/synth';
 
 const TOKEN_SECRET = { SecretString: '{"access_token":""}' };
@@ -17,8 +17,10 @@ beforeAll(() => {
   template = synthStack().template;
   deadLetterId = logicalIdOf(template, 'AWS::SQS::Queue', { MessageRetentionPeriod: 1_209_600 });
   queueId = logicalIdOf(template, 'AWS::SQS::Queue', { RedrivePolicy: Match.anyValue() });
-  ingestId = logicalIdOf(template, 'AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ SIGNUP_QUEUE_URL: Match.anyValue(), DEAD_LETTER_QUEUE_URL: Match.absent() }) } });
-  syncId = logicalIdOf(template, 'AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ DEAD_LETTER_QUEUE_URL: Match.anyValue() }) } });
+  ingestId = logicalIdOf(template, 'AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ SIGNUP_QUEUE_URL: Match.anyValue(), SOURCES_CONFIG: Match.anyValue() }) },
+  });
+  syncId = logicalIdOf(template, 'AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ BIGCOMMERCE_TOKEN_SECRET: Match.anyValue() }) } });
 });
 
 describe('queues', () => {
@@ -28,7 +30,9 @@ describe('queues', () => {
     }
     const policies = template.findResources('AWS::SQS::QueuePolicy');
     const denied = Object.values(policies).flatMap((policy) =>
-      (policy as { Properties: { Queues: { Ref: string }[]; PolicyDocument: { Statement: { Effect: string; Condition?: unknown }[] } } }).Properties.PolicyDocument.Statement.filter(
+      (
+        policy as { Properties: { Queues: { Ref: string }[]; PolicyDocument: { Statement: { Effect: string; Condition?: unknown }[] } } }
+      ).Properties.PolicyDocument.Statement.filter(
         (statement) => statement.Effect === 'Deny' && JSON.stringify(statement.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }),
       ).length > 0
         ? (policy as { Properties: { Queues: { Ref: string }[] } }).Properties.Queues.map((queue) => queue.Ref)
@@ -86,6 +90,12 @@ describe('functions', () => {
     expect(fn.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
   });
 
+  it.each([['ingest'], ['sync']])('traces %s with Lambda active tracing and leaves Powertools Tracer unloaded', (which) => {
+    const fn = template.toJSON().Resources[which === 'ingest' ? ingestId : syncId].Properties;
+    expect(fn.TracingConfig).toEqual({ Mode: 'Active' });
+    expect(fn.Environment.Variables.POWERTOOLS_TRACE_ENABLED).toBe('false');
+  });
+
   it('configures the sync from cdk.json context', () => {
     const variables = template.toJSON().Resources[syncId].Properties.Environment.Variables;
     expect(variables).toMatchObject({
@@ -96,6 +106,18 @@ describe('functions', () => {
       SIGNUP_QUEUE_URL: { Ref: queueId },
       DEAD_LETTER_QUEUE_URL: { Ref: deadLetterId },
     });
+  });
+
+  it('gives the ingest the DLQ for unmappable signups and the nameless policy, and the sync the subscribers switch', () => {
+    const ingest = template.toJSON().Resources[ingestId].Properties.Environment.Variables;
+    const sync = template.toJSON().Resources[syncId].Properties.Environment.Variables;
+    expect(ingest).toMatchObject({ SIGNUP_QUEUE_URL: { Ref: queueId }, DEAD_LETTER_QUEUE_URL: { Ref: deadLetterId } });
+    expect(JSON.parse(ingest.NAMELESS_POLICY)).toEqual({ nameless: 'subscriber' });
+    expect(sync.SYNC_SUBSCRIBERS).toBe('true');
+  });
+
+  it('names the ingest function in the output IngestFunctionName, whose configuration `dlq redrive` reads', () => {
+    template.hasOutput('IngestFunctionName', { Value: { Ref: ingestId } });
   });
 
   it('feeds the sync from the queue in batches of 10 with a window, partial batch responses and a concurrency cap', () => {
@@ -118,15 +140,19 @@ const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const logGroupOf = (functionId: string): string => template.toJSON().Resources[functionId].Properties.LoggingConfig.LogGroup.Ref;
 
 describe('least privilege', () => {
-  it('lets the ingest send to the signups queue and read the sources secret, and nothing else', () => {
+  it('lets the ingest send to the signups queue and the DLQ (unmappable signups), read the sources secret and use the delivery ledger, and nothing else', () => {
     const statements = statementsOfRole(template, roleOfFunction(template, ingestId));
     const sourcesSecretId = logicalIdOf(template, 'AWS::SecretsManager::Secret', SOURCES_SECRET);
-    const on = (resource: unknown) => actionsOf(statements.filter((statement) => JSON.stringify(statement.Resource) === JSON.stringify(resource))).sort();
+    // CDK merges the two queues' identical grants into one statement with both ARNs.
+    const on = (resource: unknown) =>
+      actionsOf(statements.filter((statement) => [statement.Resource].flat().some((item) => JSON.stringify(item) === JSON.stringify(resource)))).sort();
     expect(on({ 'Fn::GetAtt': [queueId, 'Arn'] })).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'].sort());
+    expect(on({ 'Fn::GetAtt': [deadLetterId, 'Arn'] })).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'].sort());
     expect(on({ Ref: sourcesSecretId })).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
     expect(on('*')).toEqual(X_RAY_ACTIONS);
     expect(on({ 'Fn::GetAtt': [logGroupOf(ingestId), 'Arn'] })).toEqual(LOG_ACTIONS);
-    expect(actionsOf(statements)).toHaveLength(9);
+    // + the delivery ledger's four item calls (test/infra/delivery-ledger.test.ts).
+    expect(actionsOf(statements)).toHaveLength(9 + 4);
   });
 
   it("gives each function a role of its own that writes only to the function's log group (no managed policy)", () => {
@@ -135,8 +161,12 @@ describe('least privilege', () => {
     for (const [index, functionId] of [ingestId, syncId].entries()) {
       const role = template.toJSON().Resources[roles[index]!].Properties;
       expect(role.ManagedPolicyArns).toBeUndefined();
-      expect(role.AssumeRolePolicyDocument.Statement).toEqual([expect.objectContaining({ Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' })]);
-      const logStatements = statementsOfRole(template, roles[index]!).filter((statement) => actionsOf([statement]).some((action) => action.startsWith('logs:')));
+      expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+        expect.objectContaining({ Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }),
+      ]);
+      const logStatements = statementsOfRole(template, roles[index]!).filter((statement) =>
+        actionsOf([statement]).some((action) => action.startsWith('logs:')),
+      );
       expect(logStatements.map((statement) => statement.Resource)).toEqual([{ 'Fn::GetAtt': [logGroupOf(functionId), 'Arn'] }]);
     }
     expect(logGroupOf(ingestId)).not.toBe(logGroupOf(syncId));
@@ -154,7 +184,12 @@ describe('least privilege', () => {
     expect(on('*')).toEqual(X_RAY_ACTIONS);
     expect(on({ 'Fn::GetAtt': [logGroupOf(syncId), 'Arn'] })).toEqual(LOG_ACTIONS);
     // No other resources at all (the log-hash key is resolved at deploy time, not read at run time).
-    expect(statements.every((statement) => statement.Resource === '*' || [secretId, deadLetterId, queueId, logGroupOf(syncId)].some((id) => JSON.stringify(statement.Resource).includes(id)))).toBe(true);
+    expect(
+      statements.every(
+        (statement) =>
+          statement.Resource === '*' || [secretId, deadLetterId, queueId, logGroupOf(syncId)].some((id) => JSON.stringify(statement.Resource).includes(id)),
+      ),
+    ).toBe(true);
   });
 
   it('gives no one else the token', () => {
@@ -242,7 +277,9 @@ describe('HTTP API', () => {
   });
 
   it('throttles the stage and writes access logs without paths or query strings', () => {
-    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0] as { Properties: { DefaultRouteSettings: unknown; AccessLogSettings: { Format: string } } };
+    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0] as {
+      Properties: { DefaultRouteSettings: unknown; AccessLogSettings: { Format: string } };
+    };
     expect(stage.Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
     const format = JSON.parse(stage.Properties.AccessLogSettings.Format) as Record<string, string>;
     expect(format.requestId).toBe('$context.requestId');
@@ -251,7 +288,13 @@ describe('HTTP API', () => {
 });
 
 describe('sources configuration', () => {
-  const form = { id: 'newsletter', kind: 'html-form', allowedOrigins: ['https://www.example.com'], thankYouUrl: 'https://www.example.com/thanks', errorUrl: 'https://www.example.com/oops' };
+  const form = {
+    id: 'newsletter',
+    kind: 'html-form',
+    allowedOrigins: ['https://www.example.com'],
+    thankYouUrl: 'https://www.example.com/thanks',
+    errorUrl: 'https://www.example.com/oops',
+  };
 
   it('passes the validated sources to the ingest as SOURCES_CONFIG', () => {
     const sources = [form, { id: 'kit', kind: 'kit', lastNamePolicy: { placeholder: '-' } }];
@@ -261,7 +304,11 @@ describe('sources configuration', () => {
   });
 
   it('refuses bad sources at synth, naming each source and field', () => {
-    const bad = [{ ...form, thankYouUrl: 'http://www.example.com/thanks' }, { id: 'Bad Id', kind: 'typeform' }, { id: 'x', kind: 'nope' }];
+    const bad = [
+      { ...form, thankYouUrl: 'http://www.example.com/thanks' },
+      { id: 'Bad Id', kind: 'typeform' },
+      { id: 'x', kind: 'nope' },
+    ];
     let message = '';
     try {
       parseStackConfig({ storeHash: 'abc', sources: bad });
@@ -277,7 +324,11 @@ describe('sources configuration', () => {
 
   it('reserves the id "api" for POST /signups, and refuses a list too big for a Lambda environment variable', () => {
     expect(() => parseStackConfig({ storeHash: 'abc', sources: [{ id: 'api', kind: 'typeform' }] })).toThrow(/sources\[0\]\.id: "api" is reserved/);
-    const many = Array.from({ length: 40 }, (_, index) => ({ id: `typeform-${index}`, kind: 'typeform', fieldMap: { first_name_ref: 'first_name', last_name_ref: 'last_name' } }));
+    const many = Array.from({ length: 40 }, (_, index) => ({
+      id: `typeform-${index}`,
+      kind: 'typeform',
+      fieldMap: { first_name_ref: 'first_name', last_name_ref: 'last_name' },
+    }));
     expect(() => parseStackConfig({ storeHash: 'abc', sources: many })).toThrow(/signupSync\.sources: takes \d+ bytes .* SOURCES_CONFIG/);
     expect(() => parseStackConfig({ storeHash: 'abc', sourcesSecretName: 'a', sourcesSecretArn: 'arn:x' })).toThrow(/not both/);
   });
@@ -286,7 +337,9 @@ describe('sources configuration', () => {
 describe('configuration', () => {
   it('refuses bad settings at synth with a message naming each field', () => {
     expect(() => parseStackConfig({ storeHash: 'not a hash!', maxConcurrency: 1 })).toThrow(StackConfigError);
-    expect(() => parseStackConfig({ storeHash: 'not a hash!', maxConcurrency: 1 })).toThrow(/signupSync\.storeHash: .*store hash[\s\S]*signupSync\.maxConcurrency/);
+    expect(() => parseStackConfig({ storeHash: 'not a hash!', maxConcurrency: 1 })).toThrow(
+      /signupSync\.storeHash: .*store hash[\s\S]*signupSync\.maxConcurrency/,
+    );
     expect(() => parseStackConfig({ storeHash: 'abc', tokenSecretName: 'a', tokenSecretArn: 'arn:x' })).toThrow(/not both/);
     expect(() => parseStackConfig({})).toThrow(/signupSync\.storeHash/);
   });

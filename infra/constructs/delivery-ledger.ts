@@ -1,0 +1,33 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { LEDGER_TABLE_KEY, LEDGER_TTL_ATTRIBUTE } from '../../shared/aws/dynamodb-delivery-ledger';
+
+/**
+ * The ingest's delivery ledger (docs/trust.md): one DynamoDB item per accepted delivery, so a sender's
+ * retry or a replay within the retention is answered without being enqueued again
+ * (shared/aws/dynamodb-delivery-ledger.ts). On-demand (a few writes per signup, idle most of the time),
+ * KMS-encrypted, expired by TTL. Only the ingest function gets a grant, and only the four item calls
+ * Powertools Idempotency makes.
+ */
+export class DeliveryLedger extends Construct {
+  readonly table: Table;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: LEDGER_TABLE_KEY, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: LEDGER_TTL_ATTRIBUTE,
+      encryption: TableEncryption.AWS_MANAGED,
+      // Records live 72 h by default; a new stack starting with an empty ledger loses nothing.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+  }
+
+  /** GetItem, PutItem (conditional), UpdateItem and DeleteItem on this table: what the ledger does. */
+  grantLedgerUse(grantee: IGrantable): void {
+    this.table.grant(grantee, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * How every Lambda is bundled, as plain data (no aws-cdk-lib import) so bench/cold-start.ts builds its
+ * bundles with exactly these settings and the floor it compares them with alike. node-function.ts turns
+ * them into NodejsFunction's bundling options; docs/benchmarks.md gives the measurements behind each.
+ */
+export const FUNCTION_BUNDLING = {
+  target: 'node22',
+  minify: true,
+  /** A source map beside the bundle, so stack traces name the TypeScript file and line. */
+  sourceMap: true,
+  /**
+   * Mappings only, no copy of every source inside the map: Node reads and parses the whole map at load
+   * when source maps are enabled, and the copies are most of its bytes (file and line need only mappings).
+   */
+  sourcesContent: false,
+  /**
+   * The AWS SDK v3 clients are bundled (tree-shaken, minified, the pinned version the tests ran) rather
+   * than taken from the runtime's copy, whose version moves under us.
+   */
+  bundleAwsSdk: true,
+  /** ES builds first, so esbuild can tree-shake the SDK and Powertools (their CJS builds cannot be). */
+  mainFields: ['module', 'main'],
+} as const;
+
+/** Node flags for every function (NODE_OPTIONS). */
+export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
+
+/**
+ * Every function's environment besides its own variables. Powertools Tracer stays unloaded
+ * (shared/observability/tracing.ts): Lambda's active tracing records each invocation, and the sync sends
+ * one subsegment per BigCommerce call itself. 'true' brings back the SDK calls' subsegments at the cost
+ * of loading the Tracer and the X-Ray SDK at every cold start.
+ */
+export const FUNCTION_ENVIRONMENT: Readonly<Record<string, string>> = {
+  NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
+  POWERTOOLS_TRACE_ENABLED: 'false',
+};
