@@ -1,41 +1,46 @@
 import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { makeIngestHandler } from '../functions/ingest/make-handler';
-import { makeSyncHandler } from '../functions/sync/make-handler';
-import { BigCommerceClient, type TokenProvider } from '../shared/bigcommerce/client';
-import { loadIngestConfig, loadSyncConfig } from '../shared/config';
-import { CANONICAL_SOURCE_ID, parseSourceSecrets } from '../shared/ingest/ingest-sources';
+import { buildIngestHandler, type IngestHandler } from '../functions/ingest/build-handler';
+import { buildSyncHandler, type SyncHandlerOverrides } from '../functions/sync/build-handler';
+import { listDeadLetters, type RedriveResult, redriveDeadLetters } from '../ops/dead-letters';
+import { captchaSecretProblems } from '../ops/doctor/captcha-secret-check';
+import type { LocalDoctorInfo } from '../ops/doctor/types';
+import { createSqsClient, type QueueDepth, queueArn, queueDepth } from '../ops/queue-ops';
+import type { IngestSetup } from '../ops/unmappable-redrive';
+import { checkedSourceSecrets } from '../shared/aws/sources-secret';
+import type { TokenProvider } from '../shared/bigcommerce/client';
+import { loadIngestConfig } from '../shared/config/ingest-config';
+import { loadSyncConfig } from '../shared/config/sync-config';
+import { ingestSettingsEnvironment } from '../shared/deployment/stack-config';
+import { attributeFieldsOf } from '../shared/ingest/attribute-limit';
+import { CANONICAL_SOURCE_ID } from '../shared/ingest/ingest-sources';
 import { createLogger, describeError, type LogFormat, type Logger } from '../shared/logger';
-import { createEmailHasher } from '../shared/observability/email-hash';
-import { createSqsDeadLetterQueue, createSqsVisibilityControl } from '../shared/queue/dead-letter-queue';
-import { createSqsSignupQueue } from '../shared/queue/signup-queue';
-import type { SourceConfigInput } from '../shared/sources/source-config';
-import { createAttributeResolver } from '../shared/sync/attribute-resolver';
-import { createExistingShare } from '../shared/sync/existing-share';
-import { processOptionsFrom } from '../shared/sync/process-signup-records';
-import { createQuotaPacer } from '../shared/sync/quota-pacer';
-import { startBigCommerceSandbox, type BigCommerceSandbox, type SandboxOptions } from './bigcommerce-sandbox';
+import { loggedMetrics } from '../shared/observability/metric-names';
+import { parseSourcesConfig, type SourceConfigInput } from '../shared/sources/source-config';
+import { type BigCommerceSandbox, type SandboxOptions, startBigCommerceSandbox } from './bigcommerce-sandbox';
+import { type SiteverifyStandIn, startSiteverifyStandIn } from './captcha/siteverify-stand-in';
+import { startEmbeddedDynamoDb } from './delivery-ledger/embedded-dynamodb';
+import { createFormRoutes } from './demo/form-page';
 import { createEventSourceMapping, type EventSourceMapping, type InvocationReport, type PollerStats } from './event-source/event-source-mapping';
-import { startLocalServer, type IngestFunction } from './local-server';
+import { type IngestFunction, startLocalServer } from './local-server';
 import {
   configuredSources,
   deadLetterQueueAttributes,
+  type LocalTimings,
   localSourceSecrets,
   localTimings,
   readStackConfig,
   signupQueueAttributes,
   syncEnvironment,
-  type LocalTimings,
   type TimingOverrides,
 } from './local-settings';
 import { closeServer } from './net';
-import { listDeadLetters, redriveDeadLetters, type DeadLetter, type RedriveResult } from '../ops/dead-letters';
-import { startEmbeddedSqs, EMBEDDED_REGION, type EmbeddedSqs, type QueueOutage } from './sqs/embedded-sqs';
-import { createSqsClient, queueArn, queueDepth, type QueueDepth } from '../ops/queue-ops';
-import { createOutcomeRecorder, type OutcomeCounts, type RecentOutcome } from './status/outcome-recorder';
+import { EMBEDDED_REGION, type EmbeddedSqs, type QueueOutage, startEmbeddedSqs } from './sqs/embedded-sqs';
+import { createOutcomeRecorder, type OutcomeCounts, type RecentOutcome, type RefusalCount } from './status/outcome-recorder';
+import type { DeadLetterView } from './status/status-page';
 import { createStatusRoutes } from './status/status-routes';
 
 /**
- * Local mode (design.md "Local mode"): the real ingest and sync handlers on one machine.
+ * Local mode (docs/local-mode.md): the real ingest and sync handlers on one machine.
  *
  *   HTTP (loopback) -> API Gateway v2 event -> ingest handler -> SQS signups queue (+ DLQ)
  *   event source mapping (pollers) -> sync handler -> BigCommerce sandbox (or real BigCommerce)
@@ -46,7 +51,7 @@ import { createStatusRoutes } from './status/status-routes';
 
 /**
  * The canonical API's local secret (the `api` entry of the sources secret): a Standard Webhooks
- * `whsec_` key, also accepted as `Authorization: Bearer <it>`. Fixed so the README's curl lines work;
+ * `whsec_` key, also accepted as `Authorization: Bearer <it>`. Fixed so the curl lines of docs/local-mode.md work;
  * it only ever protects a loopback port. Override with LOCAL_API_SECRET.
  */
 export const DEFAULT_LOCAL_API_SECRET = `whsec_${Buffer.from('signup-sync local mode, not secret').toString('base64')}`;
@@ -77,17 +82,25 @@ export type LocalModeOptions = Readonly<{
   timings?: TimingOverrides;
   /** cdk.json to read `signupSync` settings from. */
   cdkJsonPath?: string;
-  /** Sources served under /sources/{id} (default: cdk.json's `sources`, else none). */
-  sources?: readonly SourceConfigInput[];
+  /**
+   * Sources served under /sources/{id} (default: cdk.json's `sources`, else none); a function gets
+   * this server's origin (for html-form origins and redirects), e.g. local/demo/demo-sources.ts.
+   */
+  sources?: readonly SourceConfigInput[] | ((origin: string, local: LocalEndpoints) => readonly SourceConfigInput[]);
   /** Their secrets, by source id (the sources secret's content); default LOCAL_SOURCES_SECRET (JSON). */
-  sourceSecrets?: Readonly<Record<string, string>>;
+  sourceSecrets?: Readonly<Record<string, unknown>>;
   /** The `api` secret for POST /signups; default LOCAL_API_SECRET or DEFAULT_LOCAL_API_SECRET. */
   apiSecret?: string;
   log?: Readonly<{ format?: LogFormat; level?: 'debug' | 'info' | 'warn' | 'error'; write?: (line: string) => void }>;
   /** Sees every sync invocation (tests). */
   onInvocation?: (report: InvocationReport) => void;
+  /** Replaces parts of the sync's wiring (tests observe the pacer settings and the metrics through it). */
+  syncOverrides?: Pick<SyncHandlerOverrides, 'createPacer' | 'metrics'>;
   env?: Readonly<Record<string, string | undefined>>;
 }>;
+
+/** Loopback stand-ins a source configuration may point at (an html-form's `captcha.verifyUrl`). */
+export type LocalEndpoints = Readonly<{ captchaVerifyUrl: string }>;
 
 export type StatusSnapshot = Readonly<{
   at: string;
@@ -100,6 +113,8 @@ export type StatusSnapshot = Readonly<{
   bigCommerce: Readonly<{ requests?: number; requestsPerCustomer?: number; rateLimited?: number }>;
   poller: PollerStats;
   recent: readonly RecentOutcome[];
+  /** Requests the API refused (4xx/5xx, and html-form posts sent to their error page), by source and status. */
+  refusals: readonly RefusalCount[];
 }>;
 
 export type LocalModeConfig = Readonly<{
@@ -112,6 +127,8 @@ export type LocalModeConfig = Readonly<{
   bigCommerce: Readonly<{ kind: 'sandbox' | 'bigcommerce'; apiUrl: string; storeHash: string }>;
   apiSecret: string;
   timings: LocalTimings;
+  /** The ingest's sources and nameless policy (no secrets): `dlq redrive` re-runs unmappable dead letters with them. */
+  ingest: IngestSetup;
 }>;
 
 export type LocalMode = LocalModeConfig &
@@ -120,13 +137,16 @@ export type LocalMode = LocalModeConfig &
     sandbox?: BigCommerceSandbox;
     sqsClient: SQSClient;
     status(): Promise<StatusSnapshot>;
-    deadLetters(): Promise<DeadLetter[]>;
+    /** The DLQ's messages, each with the signup id its outcome row shows (when this run saw it). */
+    deadLetters(): Promise<DeadLetterView[]>;
     redrive(): Promise<RedriveResult>;
     /**
      * Puts a new BigCommerce token where the sync reads it, as `put-secret-value` does on AWS: the sync
      * keeps using its cached token until BigCommerce refuses it, then re-reads it once (the client's 401 path).
      */
     setBigCommerceToken(token: string): void;
+    /** The loopback CAPTCHA siteverify stand-in (`setAnswer('fail')` makes the next checks fail). */
+    captcha: SiteverifyStandIn;
     /** Makes the embedded SQS fail like an outage (503s) until called with `undefined`; throws with another endpoint. */
     setQueueOutage(outage: QueueOutage | undefined): void;
     /** Stops the pollers (letting invocations in progress finish), then every server. Idempotent. */
@@ -167,7 +187,9 @@ async function createQueue(sqs: SQSClient, name: string, attributes: Record<stri
     return QueueUrl;
   } catch (error) {
     if ((error as Error).name === 'QueueNameExists' || (error as Error).name === 'QueueAlreadyExists') {
-      throw new Error(`Queue ${name} already exists with other attributes (settings changed since it was created): delete it, or set LOCAL_QUEUE_PREFIX`, { cause: error });
+      throw new Error(`Queue ${name} already exists with other attributes (settings changed since it was created): delete it, or set LOCAL_QUEUE_PREFIX`, {
+        cause: error,
+      });
     }
     throw error;
   }
@@ -214,9 +236,16 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     const sqs = createSqsClient({ endpoint: embedded?.endpoint ?? sqsEndpoint, region, env });
     cleanups.push(async () => sqs.destroy());
     const queues = await createQueues(sqs, options.queuePrefix ?? env['LOCAL_QUEUE_PREFIX'] ?? 'signup-sync-local', timings);
+    // The ingest's delivery ledger: the same DynamoDB adapter as in Lambda, on an embedded DynamoDB.
+    const ledgerStore = await startEmbeddedDynamoDb({ host, region });
+    cleanups.push(() => ledgerStore.close());
 
     // (d) BigCommerce: the sandbox in-process, unless real credentials are given.
-    const real = options.bigCommerce ?? (env['BIGCOMMERCE_STORE_HASH'] && env['BIGCOMMERCE_TOKEN'] ? { storeHash: env['BIGCOMMERCE_STORE_HASH'], token: env['BIGCOMMERCE_TOKEN'], apiUrl: env['BIGCOMMERCE_API_URL'] } : undefined);
+    const real =
+      options.bigCommerce ??
+      (env['BIGCOMMERCE_STORE_HASH'] && env['BIGCOMMERCE_TOKEN']
+        ? { storeHash: env['BIGCOMMERCE_STORE_HASH'], token: env['BIGCOMMERCE_TOKEN'], apiUrl: env['BIGCOMMERCE_API_URL'] }
+        : undefined);
     let sandbox: BigCommerceSandbox | undefined;
     if (!real) {
       sandbox = await startBigCommerceSandbox({ host, ...options.sandbox });
@@ -226,7 +255,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       ? { kind: 'bigcommerce' as const, apiUrl: real.apiUrl ?? 'https://api.bigcommerce.com', storeHash: real.storeHash, token: real.token }
       : { kind: 'sandbox' as const, apiUrl: sandbox!.url, storeHash: sandbox!.storeHash, token: sandbox!.token };
 
-    // (c) The sync handler, wired like functions/sync/handler.ts but with an in-memory token.
+    // (c) The sync handler, built by functions/sync/build-handler.ts as in Lambda, with an in-memory token.
     const syncConfig = loadSyncConfig({
       ...syncEnvironment(stackConfig, {
         signupQueueUrl: queues.signupQueueUrl,
@@ -237,71 +266,114 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       }),
       ...(options.bigCommerceRequestTimeoutMs !== undefined ? { BIGCOMMERCE_REQUEST_TIMEOUT_MS: String(options.bigCommerceRequestTimeoutMs) } : {}),
       ...(options.deferralBackoffSeconds !== undefined ? { DEFERRAL_BACKOFF_SECONDS: options.deferralBackoffSeconds.join(',') } : {}),
+      // As many pollers as the event source runs here share the quota, so the pacer keeps that many - 1 back.
+      SYNC_MAX_CONCURRENCY: String(timings.maxConcurrency),
     });
     const syncLogger = makeLogger('signup-sync');
     const tokenSource = localTokenSource(bigCommerce.token);
-    const api = new BigCommerceClient({
-      apiUrl: syncConfig.apiUrl,
-      storeHash: syncConfig.storeHash,
-      timeoutMs: syncConfig.requestTimeoutMs,
-      tokens: tokenSource,
-      onTokenRefresh: () => syncLogger.warn('BigCommerce refused the token; re-reading it'),
-    });
     const recorder = createOutcomeRecorder();
-    const syncHandler = makeSyncHandler({
-      api,
-      // One handler serves every poller here, so they share one pacer (and its view of the quota).
-      pacer: createQuotaPacer(),
-      existingShare: createExistingShare(),
-      deadLetters: createSqsDeadLetterQueue(sqs, syncConfig.deadLetterQueueUrl),
-      visibility: createSqsVisibilityControl(sqs, syncConfig.signupQueueUrl),
-      resolveAttributes: createAttributeResolver(api, syncConfig.customer.customFieldMap),
+    // One handler serves every poller here, as one warm Lambda environment would (one pacer, one token).
+    const syncHandler = buildSyncHandler(syncConfig, {
+      sqs,
+      tokens: tokenSource,
       logger: syncLogger,
-      hashEmail: createEmailHasher(syncConfig.logHashKey),
-      options: processOptionsFrom(syncConfig),
+      // The Lambda's metric names as debug lines: quiet by default, visible with LOG_LEVEL=debug.
+      metrics: loggedMetrics(syncLogger),
+      ...options.syncOverrides,
       onOutcomes: recorder.record,
     });
 
     // (a) The ingest handler behind the local API Gateway.
     const apiSecret = options.apiSecret ?? env['LOCAL_API_SECRET'] ?? DEFAULT_LOCAL_API_SECRET;
     const ingestLogger = makeLogger('signup-ingest');
-    const sourceInputs = options.sources ?? configuredSources(stackConfig);
+    // CAPTCHA checks of html-form sources go to this loopback siteverify stand-in (local/captcha/siteverify-stand-in.ts).
+    const captchaStandIn = await startSiteverifyStandIn({ host });
+    cleanups.push(() => captchaStandIn.close());
+    const localEndpoints: LocalEndpoints = { captchaVerifyUrl: captchaStandIn.url };
+    const sourcesFor = (origin: string) =>
+      typeof options.sources === 'function' ? options.sources(origin, localEndpoints) : (options.sources ?? configuredSources(stackConfig));
     const sourceSecrets = options.sourceSecrets ?? localSourceSecrets(env['LOCAL_SOURCES_SECRET']);
     let apiUrl = '';
+    let sourceSecretProblems: readonly string[] = [];
+    const doctorInfo = (): LocalDoctorInfo => ({
+      bigCommerce: { kind: bigCommerce.kind, apiUrl: bigCommerce.apiUrl, storeHash: bigCommerce.storeHash },
+      settings: {
+        ...(stackConfig.customerChannelIds ? { customerChannelIds: stackConfig.customerChannelIds } : {}),
+        ...(stackConfig.customerOriginChannelId !== undefined ? { customerOriginChannelId: stackConfig.customerOriginChannelId } : {}),
+        ...(stackConfig.customerGroupId !== undefined ? { customerGroupId: stackConfig.customerGroupId } : {}),
+        customFieldMap: stackConfig.customFieldMap,
+        maxConcurrency: timings.maxConcurrency,
+        maxReceiveCount: timings.maxReceiveCount,
+        sources: sourcesFor(apiUrl) as LocalDoctorInfo['settings']['sources'],
+      },
+      sourceSecretProblems,
+      embeddedSqs: embedded !== undefined,
+      // Checked here, where the secrets are; the doctor gets ids and problems only.
+      captchaSecretProblems: captchaSecretProblems(parseSourcesConfig(sourcesFor(apiUrl)), JSON.stringify(sourceSecrets)),
+      deliveryLedger: { endpoint: ledgerStore.endpoint, tableName: ledgerStore.tableName, region },
+    });
     const routes = createStatusRoutes({
       status: () => status(),
       deadLetters: () => deadLetters(),
       redrive: () => redrive(),
       config: () => config(),
+      doctor: () => doctorInfo(),
       origin: () => apiUrl,
     });
     // PUBLIC_BASE_URL is this server's URL, known once it listens; no request arrives before that.
-    let ingestHandler: ReturnType<typeof makeIngestHandler> | undefined;
+    let ingestHandler: IngestHandler | undefined;
     const ingest: IngestFunction = (event, context) => ingestHandler!(event, context);
     const createIngest = () => {
       const ingestConfig = loadIngestConfig({
         SIGNUP_QUEUE_URL: queues.signupQueueUrl,
-        SOURCES_CONFIG: JSON.stringify(sourceInputs),
+        SOURCES_CONFIG: JSON.stringify(sourcesFor(apiUrl)),
         SOURCES_SECRET: 'local-mode-sources',
         PUBLIC_BASE_URL: apiUrl,
+        // As the stack sets them: unmappable signups to the DLQ, the global nameless policy.
+        DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
+        ...ingestSettingsEnvironment(stackConfig),
+        DELIVERY_LEDGER_TABLE: ledgerStore.tableName,
+        DELIVERY_IN_PROGRESS_SECONDS: String(INGEST_TIMEOUT_MS / 1000),
+        CUSTOM_ATTRIBUTE_FIELDS: JSON.stringify(attributeFieldsOf(stackConfig.customFieldMap)),
+        SIGNUPS_BEARER_TOKEN: String(stackConfig.signupsBearerToken),
       });
-      const secretJson = JSON.stringify({ ...sourceSecrets, [CANONICAL_SOURCE_ID]: apiSecret });
-      const secrets = parseSourceSecrets(secretJson, ingestConfig.sources);
-      if (secrets.problems.length > 0) ingestLogger.error('sources secret: these sources cannot authenticate requests', { problems: secrets.problems });
-      return makeIngestHandler({
-        queue: createSqsSignupQueue(sqs, ingestConfig.signupQueueUrl),
-        sources: ingestConfig.sources,
+      // What the sources secret holds in AWS, checked (and its problems logged) as the Lambda checks it.
+      const secrets = checkedSourceSecrets(JSON.stringify({ ...sourceSecrets, [CANONICAL_SOURCE_ID]: apiSecret }), ingestConfig.sources, ingestLogger);
+      sourceSecretProblems = secrets.problems;
+      return buildIngestHandler(ingestConfig, {
+        sqs,
+        dynamoDb: ledgerStore.client,
         sourceSecrets: async () => secrets,
         logger: ingestLogger,
-        ...(ingestConfig.publicBaseUrl ? { publicBaseUrl: ingestConfig.publicBaseUrl } : {}),
+        metrics: loggedMetrics(ingestLogger),
       });
     };
     // A bad sources configuration stops local mode before anything listens.
-    loadIngestConfig({ SIGNUP_QUEUE_URL: queues.signupQueueUrl, SOURCES_CONFIG: JSON.stringify(sourceInputs), SOURCES_SECRET: 'local-mode-sources' });
+    loadIngestConfig({
+      SIGNUP_QUEUE_URL: queues.signupQueueUrl,
+      SOURCES_CONFIG: JSON.stringify(sourcesFor(`http://${host}:${options.port ?? 0}`)),
+      SOURCES_SECRET: 'local-mode-sources',
+      DELIVERY_LEDGER_TABLE: ledgerStore.tableName,
+    });
 
-    const server = await startLocalServer({ host, port: options.port ?? 0, ingest, ingestTimeoutMs: INGEST_TIMEOUT_MS, region, localRoutes: routes, logger });
+    const formRoutes = createFormRoutes();
+    // An html-form source answers a refusal with a 303 to its error page: counted as the refusal it is.
+    let formErrorUrls = new Set<string>();
+    const server = await startLocalServer({
+      host,
+      port: options.port ?? 0,
+      ingest,
+      ingestTimeoutMs: INGEST_TIMEOUT_MS,
+      region,
+      localRoutes: async (request) => (await routes(request)) ?? formRoutes(request),
+      logger,
+      onAnswer: ({ sourceId, status, location }) => {
+        if (status >= 400 || (location !== undefined && formErrorUrls.has(location))) recorder.refused(sourceId ?? 'other paths', status);
+      },
+    });
     apiUrl = server.url;
     ingestHandler = createIngest();
+    formErrorUrls = new Set(parseSourcesConfig(sourcesFor(apiUrl)).flatMap((source) => (source.kind === 'html-form' ? [source.errorUrl] : [])));
 
     const mapping: EventSourceMapping = createEventSourceMapping({
       sqs,
@@ -327,10 +399,19 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     cleanups.push(() => closeServer(server.server));
 
     const exclusive = serialized();
-    const deadLetters = () => exclusive(() => listDeadLetters(sqs, queues.deadLetterQueueUrl, { max: 100, peekSeconds: 10 }));
+    // The sync sends a rejected message to the DLQ as a new message naming the original one: the recorder knows its signup id.
+    const deadLetters = async (): Promise<DeadLetterView[]> =>
+      (await exclusive(() => listDeadLetters(sqs, queues.deadLetterQueueUrl, { max: 100, peekSeconds: 10 }))).map((deadLetter) => {
+        const signupId = recorder.signupIdOf(deadLetter.originalMessageId ?? deadLetter.messageId);
+        return signupId ? { ...deadLetter, signupId } : deadLetter;
+      });
     const redrive = () =>
       exclusive(async () => {
-        const result = await redriveDeadLetters(sqs, { deadLetterQueueUrl: queues.deadLetterQueueUrl, signupQueueUrl: queues.signupQueueUrl });
+        const result = await redriveDeadLetters(sqs, {
+          deadLetterQueueUrl: queues.deadLetterQueueUrl,
+          signupQueueUrl: queues.signupQueueUrl,
+          ingestSetup: async () => ingestSetup(),
+        });
         logger.info('dead letters redriven', { method: result.method, moved: result.moved });
         return result;
       });
@@ -345,6 +426,12 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       bigCommerce: { kind: bigCommerce.kind, apiUrl: bigCommerce.apiUrl, storeHash: bigCommerce.storeHash },
       apiSecret,
       timings,
+      ingest: ingestSetup(),
+    });
+    // The ingest's configuration as it is now, for re-running `unmappable` dead letters (ops/unmappable-redrive.ts).
+    const ingestSetup = (): IngestSetup => ({
+      sources: sourcesFor(apiUrl),
+      namelessPolicy: JSON.parse(ingestSettingsEnvironment(stackConfig).NAMELESS_POLICY ?? '{}'),
     });
 
     const status = async (): Promise<StatusSnapshot> => {
@@ -352,7 +439,10 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       let queuesDepth: StatusSnapshot['queues'];
       try {
         const depthOptions = { inFlightCountedAsVisible: embedded !== undefined };
-        const [signups, deadLettersDepth] = await Promise.all([queueDepth(sqs, queues.signupQueueUrl, depthOptions), queueDepth(sqs, queues.deadLetterQueueUrl, depthOptions)]);
+        const [signups, deadLettersDepth] = await Promise.all([
+          queueDepth(sqs, queues.signupQueueUrl, depthOptions),
+          queueDepth(sqs, queues.deadLetterQueueUrl, depthOptions),
+        ]);
         queuesDepth = { signups, deadLetters: deadLettersDepth };
       } catch (error) {
         logger.warn('status: GetQueueAttributes failed', describeError(error));
@@ -376,6 +466,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
           : {},
         poller: mapping.stats(),
         recent: recorder.recent().slice(0, 50),
+        refusals: recorder.refusals(),
       };
     };
 
@@ -384,6 +475,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       ...config(),
       ...(sandbox ? { sandbox } : {}),
       sqsClient: sqs,
+      captcha: captchaStandIn,
       setBigCommerceToken: (token) => tokenSource.put(token),
       setQueueOutage: (outage) => {
         if (!embedded) throw new Error('setQueueOutage needs the embedded SQS (AWS_ENDPOINT_URL_SQS is set)');

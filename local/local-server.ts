@@ -2,15 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { describeError, type Logger } from '../shared/logger';
-import {
-  fromHttpApiResult,
-  INTERNAL_SERVER_ERROR,
-  PAYLOAD_TOO_LARGE,
-  SERVICE_UNAVAILABLE,
-  toHttpApiEvent,
-  type HttpAnswer,
-} from './http-api-event';
+import { fromHttpApiResult, type HttpAnswer, INTERNAL_SERVER_ERROR, PAYLOAD_TOO_LARGE, routeFor, SERVICE_UNAVAILABLE, toHttpApiEvent } from './http-api-event';
 import { createLambdaContext, FunctionTimeoutError, withTimeout } from './lambda-context';
+import { readBody } from './read-body';
 
 /**
  * One loopback HTTP server: `/_local/*` is local mode's own (status page and its JSON), everything else
@@ -21,9 +15,11 @@ export const LOCAL_PREFIX = '/_local';
 /** API Gateway HTTP API's payload limit. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-export type IngestFunction = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2 | void | undefined>;
+export type IngestFunction = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2 | undefined | undefined>;
 
-export type LocalRoute = (request: Readonly<{ method: string; path: string; headers: IncomingMessage['headers']; body: Buffer }>) => Promise<HttpAnswer | undefined>;
+export type LocalRoute = (
+  request: Readonly<{ method: string; path: string; headers: IncomingMessage['headers']; body: Buffer }>,
+) => Promise<HttpAnswer | undefined>;
 
 export type LocalServerOptions = Readonly<{
   host: string;
@@ -34,27 +30,20 @@ export type LocalServerOptions = Readonly<{
   region: string;
   localRoutes: LocalRoute;
   logger: Logger;
+  /** Sees every answer of the API (not of /_local): the status page counts refusals from it. */
+  onAnswer?: (answer: ApiAnswer) => void;
 }>;
 
+/** What the API answered: the source (`api` for POST /signups, undefined for other paths), status and Location. */
+export type ApiAnswer = Readonly<{ sourceId?: string; status: number; location?: string }>;
+
+/** The source a request was for, from the route API Gateway matched (the event's, or `routeFor`'s). */
+function sourceOf(route: Readonly<{ routeKey: string; pathParameters?: Readonly<Record<string, string | undefined>> }>): { sourceId?: string } {
+  const sourceId = route.pathParameters?.['sourceId'] ?? (route.routeKey.endsWith(' /signups') ? 'api' : undefined);
+  return sourceId !== undefined ? { sourceId } : {};
+}
+
 export type LocalServer = Readonly<{ url: string; port: number; server: Server }>;
-
-class BodyTooLargeError extends Error {
-  constructor() {
-    super('body too large');
-    this.name = 'BodyTooLargeError';
-  }
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLargeError();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
 
 function send(res: ServerResponse, answer: HttpAnswer, extraHeaders: Record<string, string> = {}): void {
   if (res.headersSent) return;
@@ -69,17 +58,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
     const path = url.split('?')[0]!;
-    let body: Buffer;
-    try {
-      body = await readBody(req);
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) {
-        send(res, PAYLOAD_TOO_LARGE);
-        req.resume();
-        return;
-      }
-      throw error;
+    const read = await readBody(req, MAX_BODY_BYTES);
+    if (!read.ok) {
+      if (read.reason === 'aborted') return;
+      if (!(path === LOCAL_PREFIX || path.startsWith(`${LOCAL_PREFIX}/`)))
+        options.onAnswer?.({ ...sourceOf(routeFor(req.method ?? 'POST', path)), status: PAYLOAD_TOO_LARGE.status });
+      send(res, PAYLOAD_TOO_LARGE);
+      return;
     }
+    const body = read.bytes;
     if (path === LOCAL_PREFIX || path.startsWith(`${LOCAL_PREFIX}/`)) {
       const answer = await options.localRoutes({ method: req.method ?? 'GET', path, headers: req.headers, body });
       send(res, answer ?? { status: 404, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"message":"Not Found"}') });
@@ -87,18 +74,27 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     }
 
     const event = toHttpApiEvent(
-      { method: req.method ?? 'GET', url, rawHeaders: req.rawHeaders, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', protocol: `HTTP/${req.httpVersion}` },
+      {
+        method: req.method ?? 'GET',
+        url,
+        rawHeaders: req.rawHeaders,
+        body,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        protocol: `HTTP/${req.httpVersion}`,
+      },
       { port },
     );
     const context = createLambdaContext({ functionName: 'signup-ingest-local', timeoutMs: options.ingestTimeoutMs, region: options.region });
     let answer: HttpAnswer;
     try {
-      answer = fromHttpApiResult(await withTimeout(Promise.resolve(options.ingest(event, context)), options.ingestTimeoutMs) ?? undefined);
+      answer = fromHttpApiResult((await withTimeout(Promise.resolve(options.ingest(event, context)), options.ingestTimeoutMs)) ?? undefined);
     } catch (error) {
       // What API Gateway answers when the integration fails or times out.
       logger.error('ingest invocation failed', { requestId: event.requestContext.requestId, ...describeError(error) });
       answer = error instanceof FunctionTimeoutError ? SERVICE_UNAVAILABLE : INTERNAL_SERVER_ERROR;
     }
+    const location = answer.headers['location'];
+    options.onAnswer?.({ ...sourceOf(event), status: answer.status, ...(typeof location === 'string' ? { location } : {}) });
     send(res, answer, { 'apigw-requestid': event.requestContext.requestId });
   }
 

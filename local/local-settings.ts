@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { parseStackConfig, type StackConfig, syncSettingsEnvironment } from '../shared/deployment/stack-config';
 import { DEAD_LETTER_RETENTION_SECONDS, SIGNUP_RETENTION_SECONDS, VISIBILITY_TIMEOUT_FACTOR } from '../shared/queue/queue-settings';
-import { parseStackConfig, syncSettingsEnvironment, type StackConfig } from '../shared/deployment/stack-config';
 
 /**
  * Local mode runs with the deployment's settings: the `signupSync` context of cdk.json, validated by
@@ -9,7 +9,7 @@ import { parseStackConfig, syncSettingsEnvironment, type StackConfig } from '../
  * the timings.
  */
 
-export const DEFAULT_CDK_JSON = path.join(__dirname, '../../cdk.json');
+export const DEFAULT_CDK_JSON = path.join(__dirname, '../cdk.json');
 
 /** Local mode needs no store hash from cdk.json (the sandbox has its own), so a missing one is filled in. */
 export function readStackConfig(cdkJsonPath: string = DEFAULT_CDK_JSON): StackConfig {
@@ -50,7 +50,8 @@ export function localTimings(config: StackConfig, overrides: TimingOverrides = {
     longPollSeconds: overrides.longPollSeconds ?? 20,
   };
   const problems: string[] = [];
-  if (!Number.isInteger(timings.visibilityTimeoutSeconds) || timings.visibilityTimeoutSeconds < 1) problems.push('visibilityTimeoutSeconds must be a whole number of seconds >= 1');
+  if (!Number.isInteger(timings.visibilityTimeoutSeconds) || timings.visibilityTimeoutSeconds < 1)
+    problems.push('visibilityTimeoutSeconds must be a whole number of seconds >= 1');
   if (timings.maxConcurrency < 2) problems.push('maxConcurrency must be >= 2 (as on the event source mapping)');
   if (timings.batchingWindowMs >= timings.visibilityTimeoutSeconds * 1000) problems.push('batchingWindowMs must be shorter than the visibility timeout');
   if (timings.syncTimeoutMs <= 0) problems.push('syncTimeoutMs must be > 0');
@@ -67,7 +68,10 @@ export function deadLetterQueueAttributes(): Record<string, string> {
   };
 }
 
-export function signupQueueAttributes(timings: Pick<LocalTimings, 'visibilityTimeoutSeconds' | 'maxReceiveCount'>, deadLetterQueueArn: string): Record<string, string> {
+export function signupQueueAttributes(
+  timings: Pick<LocalTimings, 'visibilityTimeoutSeconds' | 'maxReceiveCount'>,
+  deadLetterQueueArn: string,
+): Record<string, string> {
   return {
     MessageRetentionPeriod: String(SIGNUP_RETENTION_SECONDS),
     VisibilityTimeout: String(timings.visibilityTimeoutSeconds),
@@ -106,7 +110,7 @@ export function configuredSources(config: StackConfig): unknown[] {
  * The sources' secrets for local mode (no Secrets Manager locally): LOCAL_SOURCES_SECRET holds what the
  * sources secret holds in AWS, a JSON object sourceId -> secret.
  */
-export function localSourceSecrets(value: string | undefined): Record<string, string> {
+export function localSourceSecrets(value: string | undefined): Record<string, unknown> {
   if (value === undefined || value.trim() === '') return {};
   let parsed: unknown;
   try {
@@ -114,8 +118,10 @@ export function localSourceSecrets(value: string | undefined): Record<string, st
   } catch {
     throw new Error('LOCAL_SOURCES_SECRET must be a JSON object of source id -> secret');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.values(parsed).some((secret) => typeof secret !== 'string')) {
+  // Each entry as in the sources secret (docs/sources.md): a string, a list while rotating, or an object with captchaSecret.
+  const isEntry = (entry: unknown) => typeof entry === 'string' || Array.isArray(entry) || (typeof entry === 'object' && entry !== null);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !Object.values(parsed).every(isEntry)) {
     throw new Error('LOCAL_SOURCES_SECRET must be a JSON object of source id -> secret (strings)');
   }
-  return parsed as Record<string, string>;
+  return parsed as Record<string, unknown>;
 }

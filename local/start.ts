@@ -1,13 +1,20 @@
-import { startLocalMode, type LocalMode } from './local-mode';
+import { DEMO_SOURCES_NOTE, demoSourceSecrets, demoSources } from './demo/demo-sources';
+import { loadExamples, pasteLine, type SourceExample } from './demo/examples';
+import { FORM_PATH } from './demo/form-page';
+import { type LocalMode, type LocalModeOptions, startLocalMode } from './local-mode';
+import { localSourceSecrets } from './local-settings';
 
 /**
- * `npm start`: local mode on loopback with fixed ports (so the README's commands work), logs readable
- * on a terminal and JSON otherwise. Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
+ * `npm start`: local mode on loopback with fixed ports (so the commands in docs/ work), logs readable
+ * on a terminal and JSON otherwise. SIGINT (Ctrl-C), SIGTERM or SIGHUP stops it cleanly: the pollers
+ * finish the batch in hand, then every port is closed and the process exits.
  *
  *   PORT (3000)          API and status page
  *   SQS_PORT (9324)      embedded SQS (unless AWS_ENDPOINT_URL_SQS points elsewhere)
  *   SANDBOX_PORT (4010)  BigCommerce sandbox (unless BIGCOMMERCE_STORE_HASH and BIGCOMMERCE_TOKEN are set)
  *   LOCAL_API_SECRET     the bearer token / Standard Webhooks secret of POST /signups
+ *   LOCAL_SOURCES        `demo` (default): one demo source per sender kind (local/demo/demo-sources.ts);
+ *                        `cdk`: the sources configured in cdk.json, with LOCAL_SOURCES_SECRET
  *   LOCAL_SOURCES_SECRET JSON object sourceId -> secret for the sources configured in cdk.json
  *   LOCAL_QUEUE_PREFIX   queue names on a shared SQS endpoint (default signup-sync-local)
  */
@@ -20,13 +27,33 @@ function port(name: string, fallback: number): number {
   return parsed;
 }
 
-export function banner(mode: LocalMode): string {
+/** The sources local mode serves: the demo list unless LOCAL_SOURCES=cdk. */
+export function sourcesOption(env: Readonly<Record<string, string | undefined>>): Pick<LocalModeOptions, 'sources' | 'sourceSecrets'> & { demo: boolean } {
+  const choice = env['LOCAL_SOURCES'] ?? 'demo';
+  if (choice === 'cdk') return { demo: false, sourceSecrets: localSourceSecrets(env['LOCAL_SOURCES_SECRET']) };
+  if (choice !== 'demo') throw new Error(`LOCAL_SOURCES must be "demo" or "cdk", got "${choice}"`);
+  return { demo: true, sources: demoSources, sourceSecrets: demoSourceSecrets() };
+}
+
+/** Paste-ready lines per example for this run (its URL, its API token). */
+export function exampleLines(
+  mode: Pick<LocalMode, 'apiUrl' | 'apiSecret'>,
+  examples: readonly SourceExample[] = loadExamples(),
+): { kind: string; sourceId: string; example: string }[] {
+  return examples.map((example) => {
+    const current = example.auth.scheme === 'bearer' ? { ...example, auth: { ...example.auth, secret: mode.apiSecret } } : example;
+    return { kind: example.kind, sourceId: example.sourceId, example: pasteLine(current, mode.apiUrl) };
+  });
+}
+
+export function banner(mode: LocalMode, options: Readonly<{ demo: boolean }> = { demo: true }): string {
   const t = mode.timings;
   const lines = [
     'signup-sync local mode is running',
     `  API            ${mode.apiUrl}   POST /signups · POST|GET|OPTIONS /sources/{sourceId}`,
     `  API token      Authorization: Bearer ${mode.apiSecret}`,
     `  status page    ${mode.statusUrl}`,
+    `  signup form    ${mode.apiUrl}${FORM_PATH}`,
     `  SQS            ${mode.sqs.kind === 'embedded' ? `${mode.sqs.endpoint} (embedded local-aws-sqs, in memory)` : `${mode.sqs.endpoint ?? 'AWS'} (AWS_ENDPOINT_URL_SQS)`}`,
     `    signups      ${mode.signupQueueUrl}`,
     `    dead letters ${mode.deadLetterQueueUrl}`,
@@ -35,22 +62,51 @@ export function banner(mode: LocalMode): string {
       : `  BigCommerce    store ${mode.bigCommerce.storeHash} at ${mode.bigCommerce.apiUrl}`,
     `  event source   batch 10, window ${t.batchingWindowMs / 1000} s, ${t.maxConcurrency} pollers, sync timeout ${t.syncTimeoutMs / 1000} s, visibility ${t.visibilityTimeoutSeconds} s, DLQ after ${t.maxReceiveCount} receives (cdk.json)`,
     '',
-    'Try: npx signup-sync send-test        Stop: Ctrl-C',
-    '',
   ];
+  if (options.demo) {
+    lines.push(`Demo sources, one per sender kind (${DEMO_SOURCES_NOTE}). Paste one:`);
+    for (const { kind, sourceId, example } of exampleLines(mode)) lines.push(`  # ${kind} (${sourceId})`, `  ${example}`);
+    lines.push('');
+  } else {
+    lines.push('Sources: cdk.json (LOCAL_SOURCES=cdk), secrets from LOCAL_SOURCES_SECRET.', '');
+  }
+  lines.push(`Try: npx signup-sync send-test        Stop: Ctrl-C (or SIGTERM)`, '');
   return lines.join('\n');
 }
+
+/** The start line without a terminal: one JSON object, the API token and the examples included. */
+export function startLine(mode: LocalMode, options: Readonly<{ demo: boolean }> = { demo: true }): string {
+  return JSON.stringify({
+    message: 'local mode is running',
+    apiUrl: mode.apiUrl,
+    apiToken: mode.apiSecret,
+    statusUrl: mode.statusUrl,
+    formUrl: `${mode.apiUrl}${FORM_PATH}`,
+    signupQueueUrl: mode.signupQueueUrl,
+    deadLetterQueueUrl: mode.deadLetterQueueUrl,
+    sandboxUrl: mode.sandbox?.url,
+    sources: options.demo ? 'demo' : 'cdk.json',
+    ...(options.demo ? { examples: exampleLines(mode) } : {}),
+  });
+}
+
+/** What npm, a supervisor (SIGTERM), a closed terminal (SIGHUP) or Ctrl-C (SIGINT) send. */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 async function main(): Promise<void> {
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   const tty = process.stdout.isTTY === true;
   let mode: LocalMode;
+  let demo = true;
   try {
+    const { demo: isDemo, ...sources } = sourcesOption(process.env);
+    demo = isDemo;
     mode = await startLocalMode({
       port: port('PORT', 3000),
       sqsPort: port('SQS_PORT', 9324),
       sandbox: { port: port('SANDBOX_PORT', 4010) },
       log: { format: tty ? 'pretty' : 'json' },
+      ...sources,
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -62,8 +118,11 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  process.stdout.write(tty ? banner(mode) : `${JSON.stringify({ message: 'local mode is running', apiUrl: mode.apiUrl, statusUrl: mode.statusUrl, signupQueueUrl: mode.signupQueueUrl, deadLetterQueueUrl: mode.deadLetterQueueUrl, sandboxUrl: mode.sandbox?.url })}\n`);
+  process.stdout.write(tty ? banner(mode, { demo }) : `${startLine(mode, { demo })}\n`);
 
+  // One handler for every way a supervisor or a terminal asks a process to stop. `npm start` runs
+  // `exec node …` (package.json): npm forwards SIGINT/SIGTERM to its script's shell, which is this
+  // process then (a shell in between would swallow them, and tsx would be one process more).
   let signals = 0;
   const stop = (signal: NodeJS.Signals) => {
     signals += 1;
@@ -73,15 +132,18 @@ async function main(): Promise<void> {
     }
     process.stderr.write(`\nlocal mode: ${signal}, stopping (pollers finish their batch; Ctrl-C again to force)\n`);
     mode.stop().then(
-      () => process.stderr.write('local mode: stopped\n'),
+      () => {
+        process.stderr.write('local mode: stopped\n');
+        // Nothing is left to wait for: exit now rather than on the last idle socket's timer.
+        process.exit(process.exitCode ?? 0);
+      },
       (error: unknown) => {
         process.stderr.write(`local mode: stop failed: ${String(error)}\n`);
-        process.exitCode = 1;
+        process.exit(1);
       },
     );
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  for (const signal of STOP_SIGNALS) process.on(signal, stop);
 }
 
 if (require.main === module) {

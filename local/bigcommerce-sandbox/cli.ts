@@ -1,5 +1,7 @@
-import { parseArgs } from 'node:util';
-import { CliUsageError, SandboxOptionsError } from './errors';
+import { type Command, Option } from 'commander';
+import { choiceOption, createCommand, numberOption, parseCommandLineSync, repeatable } from '../../ops/command-line';
+import { CliUsageError } from '../../ops/errors';
+import { SandboxOptionsError } from './errors';
 import { startBigCommerceSandbox } from './server';
 import type { BigCommerceSandbox, FaultConfig, SandboxOptions } from './types';
 
@@ -10,132 +12,102 @@ import type { BigCommerceSandbox, FaultConfig, SandboxOptions } from './types';
 
 export const CLI_DEFAULT_PORT = 4010;
 
-export const USAGE = `Usage: bigcommerce-sandbox [flags]
+type Flags = Readonly<{
+  host?: string;
+  port: number;
+  storeHash?: string;
+  token?: string[];
+  readOnlyToken?: string[];
+  quota?: number;
+  windowMs?: number;
+  /** false with --no-rate-limit. */
+  rateLimit: boolean;
+  timeScale?: number;
+  batch422?: 'atomic' | 'partial';
+  vague422?: boolean;
+  shuffleResponses?: boolean;
+  rejectEmails?: RegExp;
+  faultRate?: number;
+  faultKinds?: string[];
+  faultMethods?: string[];
+  latencyMs?: number;
+  channels?: number[];
+  seed?: number;
+}>;
 
-  --host <addr>              interface to listen on (default 127.0.0.1)
-  --port <n>                 port, 0 = random (default ${CLI_DEFAULT_PORT})
-  --store-hash <hash>        store hash in /stores/{hash}/v3 (default sandbox)
-  --token <t>                accepted X-Auth-Token, repeatable (default sandbox-token)
-  --read-only-token <t>      token without the modify scope (403 on writes), repeatable
-  --quota <n>                requests per window (default 150)
-  --window-ms <ms>           quota window (default 30000)
-  --no-rate-limit            no quota and no X-Rate-Limit-* headers
-  --time-scale <x>           real window = window-ms * x (default 1)
-  --batch-422 <mode>         atomic | partial (default atomic)
-  --vague-422                422 errors never name the failing item
-  --shuffle-responses        200 data not in request order
-  --reject-emails <regex>    emails refused with a 422 (case-insensitive)
-  --fault-rate <0..1>        probability of a fault per write request
-  --fault-kinds <list>       comma list of 500,502,503,504,429,413,hang,reset,revoked-401,created-then-500
-  --fault-methods <list>     comma list of GET,POST,PUT (default POST,PUT)
-  --latency-ms <ms>          added before every API answer
-  --channels <list>          comma list of channel ids (default 1)
-  --seed <n>                 PRNG seed for faults and shuffles
-  --help                     this text
-`;
+const list = (value: string): string[] =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 
-function number(flag: string, value: string | undefined, check: { integer?: boolean; min?: number; max?: number } = {}): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new CliUsageError(`--${flag} must be a number, got "${value}"`);
-  if (check.integer === true && !Number.isInteger(n)) throw new CliUsageError(`--${flag} must be an integer, got "${value}"`);
-  if (check.min !== undefined && n < check.min) throw new CliUsageError(`--${flag} must be >= ${check.min}, got ${value}`);
-  if (check.max !== undefined && n > check.max) throw new CliUsageError(`--${flag} must be <= ${check.max}, got ${value}`);
-  return n;
+function sandboxCommand(): Command {
+  return createCommand('bigcommerce-sandbox')
+    .usage('[flags]')
+    .description('A BigCommerce Customers v3 test double on loopback; drive a running one through its control API (/__sandbox/*).')
+    .option('--host <addr>', 'interface to listen on (default 127.0.0.1)')
+    .option('--port <n>', 'port, 0 = random', numberOption('port', { integer: true, min: 0, max: 65535 }), CLI_DEFAULT_PORT)
+    .option('--store-hash <hash>', 'store hash in /stores/{hash}/v3 (default sandbox)')
+    .option('--token <t>', 'accepted X-Auth-Token, repeatable (default sandbox-token)', repeatable)
+    .option('--read-only-token <t>', 'token without the modify scope (403 on writes), repeatable', repeatable)
+    .option('--quota <n>', 'requests per window (default 150)', numberOption('quota', { integer: true, min: 1 }))
+    .option('--window-ms <ms>', 'quota window (default 30000)', numberOption('window-ms', { min: 1 }))
+    .addOption(new Option('--no-rate-limit', 'no quota and no X-Rate-Limit-* headers').conflicts(['quota', 'windowMs']))
+    .option('--time-scale <x>', 'real window = window-ms * x (default 1)', numberOption('time-scale', { above: 0 }))
+    .option('--batch-422 <mode>', 'atomic | partial (default atomic)', choiceOption('batch-422', ['atomic', 'partial'] as const))
+    .option('--vague-422', '422 errors never name the failing item')
+    .option('--shuffle-responses', '200 data not in request order')
+    .option('--reject-emails <regex>', 'emails refused with a 422 (case-insensitive)', (value: string) => {
+      try {
+        return new RegExp(value, 'i');
+      } catch (error) {
+        throw new CliUsageError(`--reject-emails is not a valid regular expression: ${(error as Error).message}`);
+      }
+    })
+    .option('--fault-rate <0..1>', 'probability of a fault per write request', numberOption('fault-rate', { min: 0, max: 1 }))
+    .option('--fault-kinds <list>', 'comma list of 500,502,503,504,429,413,hang,reset,revoked-401,created-then-500', list)
+    .option('--fault-methods <list>', 'comma list of GET,POST,PUT (default POST,PUT)', list)
+    .option('--latency-ms <ms>', 'added before every API answer', numberOption('latency-ms', { min: 0 }))
+    .option('--channels <list>', 'comma list of channel ids (default 1)', (value: string) =>
+      list(value).map((id) => numberOption('channels', { integer: true, min: 1 })(id)),
+    )
+    .option('--seed <n>', 'PRNG seed for faults and shuffles', numberOption('seed', { integer: true }));
 }
 
-function list(value: string | undefined): string[] | undefined {
-  return value?.split(',').map((item) => item.trim()).filter((item) => item !== '');
+/** The --help text. */
+export function usage(): string {
+  return sandboxCommand().helpInformation().trimEnd();
 }
 
 /** Turns argv (without node and the script) into sandbox options; throws CliUsageError on a bad flag. */
 export function parseCliArgs(argv: readonly string[]): SandboxOptions | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        host: { type: 'string' },
-        port: { type: 'string' },
-        'store-hash': { type: 'string' },
-        token: { type: 'string', multiple: true },
-        'read-only-token': { type: 'string', multiple: true },
-        quota: { type: 'string' },
-        'window-ms': { type: 'string' },
-        'no-rate-limit': { type: 'boolean' },
-        'time-scale': { type: 'string' },
-        'batch-422': { type: 'string' },
-        'vague-422': { type: 'boolean' },
-        'shuffle-responses': { type: 'boolean' },
-        'reject-emails': { type: 'string' },
-        'fault-rate': { type: 'string' },
-        'fault-kinds': { type: 'string' },
-        'fault-methods': { type: 'string' },
-        'latency-ms': { type: 'string' },
-        channels: { type: 'string' },
-        seed: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    // parseArgs names the flag in its message ("Unknown option '--x'", "Option '--port <value>' argument missing").
-    throw new CliUsageError((error as Error).message, { cause: error });
-  }
-  if (values.help === true) return 'help';
+  const command = sandboxCommand();
+  if (parseCommandLineSync(command, argv) === 'help') return 'help';
+  const flags = command.opts<Flags>();
 
-  const options: SandboxOptions = { port: number('port', values.port, { integer: true, min: 0, max: 65535 }) ?? CLI_DEFAULT_PORT };
-  if (values.host !== undefined) options.host = values.host;
-  if (values['store-hash'] !== undefined) options.storeHash = values['store-hash'];
-  if (values.token !== undefined) options.tokens = values.token;
-  if (values['read-only-token'] !== undefined) options.readOnlyTokens = values['read-only-token'];
-
-  const quota = number('quota', values.quota, { integer: true, min: 1 });
-  const windowMs = number('window-ms', values['window-ms'], { min: 1 });
-  if (values['no-rate-limit'] === true) {
-    if (quota !== undefined || windowMs !== undefined) throw new CliUsageError('--no-rate-limit cannot be combined with --quota or --window-ms');
-    options.rateLimit = false;
-  } else if (quota !== undefined || windowMs !== undefined) {
-    options.rateLimit = { quota: quota ?? 150, windowMs: windowMs ?? 30_000 };
-  }
-  const timeScale = number('time-scale', values['time-scale']);
-  if (timeScale !== undefined) {
-    if (timeScale <= 0) throw new CliUsageError(`--time-scale must be > 0, got ${timeScale}`);
-    options.timeScale = timeScale;
-  }
-
-  const batch422 = values['batch-422'];
-  if (batch422 !== undefined) {
-    if (batch422 !== 'atomic' && batch422 !== 'partial') throw new CliUsageError(`--batch-422 must be atomic or partial, got "${batch422}"`);
-    options.batch422 = batch422;
-  }
-  if (values['vague-422'] === true) options.vague422 = true;
-  if (values['shuffle-responses'] === true) options.shuffleResponses = true;
-  if (values['reject-emails'] !== undefined) {
-    try {
-      options.rejectEmails = new RegExp(values['reject-emails'], 'i');
-    } catch (error) {
-      throw new CliUsageError(`--reject-emails is not a valid regular expression: ${(error as Error).message}`);
-    }
-  }
+  const options: SandboxOptions = { port: flags.port };
+  if (flags.host !== undefined) options.host = flags.host;
+  if (flags.storeHash !== undefined) options.storeHash = flags.storeHash;
+  if (flags.token !== undefined) options.tokens = flags.token;
+  if (flags.readOnlyToken !== undefined) options.readOnlyTokens = flags.readOnlyToken;
+  if (!flags.rateLimit) options.rateLimit = false;
+  else if (flags.quota !== undefined || flags.windowMs !== undefined) options.rateLimit = { quota: flags.quota ?? 150, windowMs: flags.windowMs ?? 30_000 };
+  if (flags.timeScale !== undefined) options.timeScale = flags.timeScale;
+  if (flags.batch422 !== undefined) options.batch422 = flags.batch422;
+  if (flags.vague422 === true) options.vague422 = true;
+  if (flags.shuffleResponses === true) options.shuffleResponses = true;
+  if (flags.rejectEmails !== undefined) options.rejectEmails = flags.rejectEmails;
 
   const faults: FaultConfig = {};
-  const rate = number('fault-rate', values['fault-rate'], { min: 0, max: 1 });
-  if (rate !== undefined) faults.rate = rate;
-  const latencyMs = number('latency-ms', values['latency-ms'], { min: 0 });
-  if (latencyMs !== undefined) faults.latencyMs = latencyMs;
-  const kinds = list(values['fault-kinds']);
+  if (flags.faultRate !== undefined) faults.rate = flags.faultRate;
+  if (flags.latencyMs !== undefined) faults.latencyMs = flags.latencyMs;
   // Kinds and methods are checked by the options schema, which names the bad entry.
-  if (kinds !== undefined) faults.kinds = kinds.map((kind) => (/^\d+$/.test(kind) ? Number(kind) : kind)) as FaultConfig['kinds'];
-  const methods = list(values['fault-methods']);
-  if (methods !== undefined) faults.methods = methods.map((m) => m.toUpperCase()) as FaultConfig['methods'];
+  if (flags.faultKinds !== undefined) faults.kinds = flags.faultKinds.map((kind) => (/^\d+$/.test(kind) ? Number(kind) : kind)) as FaultConfig['kinds'];
+  if (flags.faultMethods !== undefined) faults.methods = flags.faultMethods.map((method) => method.toUpperCase()) as FaultConfig['methods'];
   if (Object.keys(faults).length > 0) options.faults = faults;
 
-  const channels = list(values.channels);
-  if (channels !== undefined) options.channels = channels.map((c) => number('channels', c, { integer: true, min: 1 }) as number);
-  const seed = number('seed', values.seed, { integer: true });
-  if (seed !== undefined) options.seed = seed;
+  if (flags.channels !== undefined) options.channels = flags.channels;
+  if (flags.seed !== undefined) options.seed = flags.seed;
   return options;
 }
 
@@ -148,7 +120,7 @@ export interface CliIo {
 export async function runCli(argv: readonly string[], io: CliIo): Promise<BigCommerceSandbox | null> {
   const options = parseCliArgs(argv);
   if (options === 'help') {
-    io.out(USAGE);
+    io.out(usage());
     return null;
   }
   const sandbox = await startBigCommerceSandbox(options);

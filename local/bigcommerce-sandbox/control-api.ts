@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as z from 'zod';
 import { SandboxOptionsError, SandboxSeedError } from './errors';
-import { json, parseJson, readBody, writeResponse, type ApiResponse } from './http';
-import { faultConfigSchema, rateLimitSchema, type BigCommerceSandbox, type MutableSandboxOptions, type SandboxCustomer } from './types';
+import { type ApiResponse, json, parseJson, readBody, writeResponse } from './http';
+import { type BigCommerceSandbox, faultConfigSchema, type MutableSandboxOptions, rateLimitSchema, type SandboxCustomer, storeSetupSchema } from './types';
 
 // `/__sandbox/*`: no auth, not rate-limited, not counted in stats, so other processes (CLI users, the
 // local-mode status page, benchmarks) can drive a sandbox they did not start. Loopback use only.
@@ -17,7 +17,10 @@ const optionsBodySchema = z.strictObject({
   rateLimit: z.union([rateLimitSchema, z.literal(false)]).optional(),
   timeScale: z.number().positive().optional(),
   rejectEmails: z.string().min(1).nullable().optional(),
-  rejectEmailsFlags: z.string().regex(/^[imsu]*$/, 'only i, m, s, u').optional(),
+  rejectEmailsFlags: z
+    .string()
+    .regex(/^[imsu]*$/, 'only i, m, s, u')
+    .optional(),
 });
 
 const tokensBodySchema = z.strictObject({
@@ -77,6 +80,8 @@ const GET_ROUTES: Record<string, ControlHandler> = {
   health: (s) => json(200, { ok: true, url: s.url, storeHash: s.storeHash }),
   customers: (s) => json(200, { data: s.customers() }),
   attributes: (s) => json(200, { data: s.attributes() }),
+  // The sandbox's own test token, for tools pointed at a local mode they did not start (signup-sync doctor).
+  token: (s) => json(200, { token: s.token }),
   stats: (s, _body, query) => {
     const log = query.get('log');
     if (log !== null && !/^\d+$/.test(log)) return badRequest('log must be a non-negative integer');
@@ -113,18 +118,19 @@ const POST_ROUTES: Record<string, ControlHandler> = {
     if (!parsed.ok) return parsed.response;
     return json(200, { data: s.seedAttributes(parsed.value) });
   },
+  store: (s, body) => {
+    const parsed = parseWith(storeSetupSchema, body);
+    if (!parsed.ok) return parsed.response;
+    s.setStore(parsed.value);
+    return json(200, { ok: true });
+  },
   reset: (s) => {
     s.reset();
     return json(200, { ok: true });
   },
 };
 
-export async function handleControlRequest(
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  sandbox: BigCommerceSandbox,
-): Promise<void> {
+export async function handleControlRequest(req: IncomingMessage, res: ServerResponse, url: URL, sandbox: BigCommerceSandbox): Promise<void> {
   const name = url.pathname.replace(/^\/__sandbox\/?/, '').replace(/\/$/, '');
   const method = req.method ?? 'GET';
   // hasOwn: a name such as "toString" must not reach Object.prototype.
@@ -132,7 +138,10 @@ export async function handleControlRequest(
   const handler = Object.hasOwn(routes, name) ? routes[name] : undefined;
   if (handler === undefined) {
     const known = Object.hasOwn(GET_ROUTES, name) || Object.hasOwn(POST_ROUTES, name);
-    writeResponse(res, known ? json(405, { error: `${method} not allowed on /__sandbox/${name}` }) : json(404, { error: `unknown control route /__sandbox/${name}` }));
+    writeResponse(
+      res,
+      known ? json(405, { error: `${method} not allowed on /__sandbox/${name}` }) : json(404, { error: `unknown control route /__sandbox/${name}` }),
+    );
     return;
   }
   let body: unknown;

@@ -1,16 +1,16 @@
-import { json, problem, type ApiResponse } from './http';
-import { shuffled, type Prng } from './prng';
-import { emailsClash, MAX_ATTRIBUTES_PER_STORE, type CustomerPatch, type CustomerStore, type EmailScope, type NewCustomer } from './store';
+import { type ApiResponse, json, problem } from './http';
+import { type Prng, shuffled } from './prng';
+import { type CustomerPatch, type CustomerStore, type EmailScope, emailsClash, MAX_ATTRIBUTES_PER_STORE, type NewCustomer } from './store';
 import type { SandboxAttribute, SandboxCustomer } from './types';
 import {
+  type AttributeCreateInput,
   checkBatchShape,
+  type FieldErrors,
   MAX_BATCH_ITEMS,
+  type ValidationContext,
   validateAttributeItem,
   validateCreateItem,
   validateUpdateItem,
-  type AttributeCreateInput,
-  type FieldErrors,
-  type ValidationContext,
 } from './validation';
 
 /** Settings the endpoints read on every request (they can change at run time). */
@@ -246,7 +246,7 @@ export class CustomersApi {
     // Field errors first: BigCommerce validates the JSON before it tries to insert anything.
     if (settings.vague422) return problem(422, 'Create customers failed.', { '.customer_create': 'Error creating customers' });
     if (hasErrors(fieldErrors)) return problem(422, 'Create customers failed.', fieldErrors);
-    // BigCommerce's captured text names only the first clashing email (reference/bigcommerce.md).
+    // BigCommerce's captured answer names only the first clashing email.
     return problem(422, 'Create customers failed.', { '.customer_create': `Error creating customers: email ${clash ?? ''} already in use` });
   }
 

@@ -1,5 +1,5 @@
 // Errors of the sandbox itself (bad options, impossible seed data), not HTTP answers to API clients.
-// `name` is set literally so it survives minification (style.md #5).
+// `name` is set literally so it survives minification.
 
 /** Options or control-API input that the sandbox cannot run with. */
 export class SandboxOptionsError extends Error {
@@ -17,13 +17,5 @@ export class SandboxSeedError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'SandboxSeedError';
-  }
-}
-
-/** A bad command-line flag; the CLI prints the message and exits with status 2. */
-export class CliUsageError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'CliUsageError';
   }
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody as readBodyBytes } from '../read-body';
 
 export const PROBLEM_TYPE = 'https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes';
 
@@ -9,13 +10,8 @@ export interface ApiResponse {
   headers?: Record<string, string>;
 }
 
-/** BigCommerce's error body: `{ status, title, type, errors }` (reference/bigcommerce.md, 422 shape). */
-export function problem(
-  status: number,
-  title: string,
-  errors: Record<string, string> = {},
-  headers?: Record<string, string>,
-): ApiResponse {
+/** BigCommerce's error body: `{ status, title, type, errors }`, as its documented 422 answers have it. */
+export function problem(status: number, title: string, errors: Record<string, string> = {}, headers?: Record<string, string>): ApiResponse {
   return { status, body: { status, title, type: PROBLEM_TYPE, errors }, ...(headers ? { headers } : {}) };
 }
 
@@ -25,21 +21,10 @@ export function json(status: number, body: unknown): ApiResponse {
 
 export type BodyResult = { ok: true; text: string } | { ok: false; reason: 'too-large' | 'aborted' };
 
-/** Reads the whole body, refusing more than `maxBytes` (the rest is drained so the answer still reaches the client). */
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) tooLarge = true;
-      if (!tooLarge) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(tooLarge ? { ok: false, reason: 'too-large' } : { ok: true, text: Buffer.concat(chunks).toString('utf8') }));
-    req.on('error', () => resolve({ ok: false, reason: 'aborted' }));
-    req.on('aborted', () => resolve({ ok: false, reason: 'aborted' }));
-  });
+/** Reads the whole body as UTF-8 text, refusing more than `maxBytes` (local/read-body.ts). */
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
+  const read = await readBodyBytes(req, maxBytes);
+  return read.ok ? { ok: true, text: read.bytes.toString('utf8') } : read;
 }
 
 export type JsonResult = { ok: true; value: unknown } | { ok: false };

@@ -1,11 +1,13 @@
 // BigCommerce Customers v3 sandbox: a real HTTP server for tests, local mode and benchmarks
-// (design.md "BigCommerce sandbox"). Everything a caller needs is exported from here.
-export { startBigCommerceSandbox, formatRetryAfter } from './server';
-export { CliUsageError, SandboxOptionsError, SandboxSeedError } from './errors';
-export { FAULT_KINDS } from './types';
+// (local/bigcommerce-sandbox/README.md). Everything a caller needs is exported from here.
+
+export { SandboxOptionsError, SandboxSeedError } from './errors';
+export { formatRetryAfter, startBigCommerceSandbox } from './server';
+export type { SandboxSubscriber, SandboxSubscriberConsent } from './subscribers-api';
 export type {
   AttributeType,
   BigCommerceSandbox,
+  ChannelStatus,
   FaultConfig,
   FaultKind,
   FaultMethod,
@@ -20,4 +22,7 @@ export type {
   SandboxLogEntry,
   SandboxOptions,
   SandboxStats,
+  ScopeArea,
+  StoreSetup,
 } from './types';
+export { FAULT_KINDS } from './types';

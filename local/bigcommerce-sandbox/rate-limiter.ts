@@ -14,7 +14,7 @@ export type Admission = { allowed: true; state: QuotaState } | { allowed: false;
 
 /**
  * BigCommerce's per-store quota: a fixed window that starts at the first request after the previous
- * window expired and refreshes whole (reference/bigcommerce.md "Rate limits"). Times are real ms:
+ * window expired and refreshes whole (docs/sync-semantics.md, "Quota pacing"). Times are real ms:
  * the configured window is multiplied by `timeScale`, so headers stay truthful for an unmodified client.
  */
 export class RateLimiter {

@@ -1,44 +1,52 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type * as z from 'zod';
 import { handleControlRequest } from './control-api';
 import { CustomersApi, type EndpointResult, type EndpointSettings } from './customers-api';
 import { SandboxOptionsError, SandboxSeedError } from './errors';
 import { FaultInjector } from './faults';
-import { parseJson, problem, readBody, writeResponse, type ApiResponse } from './http';
+import { type ApiResponse, parseJson, problem, readBody, writeResponse } from './http';
 import { createPrng, type Prng } from './prng';
-import { RateLimiter, type QuotaState } from './rate-limiter';
+import { type QuotaState, RateLimiter } from './rate-limiter';
 import { StatsRecorder } from './stats';
 import { CustomerStore, MAX_ATTRIBUTES_PER_STORE } from './store';
+import { StoreSettingsApi } from './store-settings-api';
+import { matchSubscribersPath, type SandboxSubscriber, SUBSCRIBER_METHODS, SubscribersApi } from './subscribers-api';
 import {
-  faultConfigSchema,
-  sandboxOptionsSchema,
   type BigCommerceSandbox,
   type FaultConfig,
   type FaultKind,
+  faultConfigSchema,
   type MutableSandboxOptions,
   type RateLimitConfig,
   type SandboxAttribute,
   type SandboxCustomer,
   type SandboxOptions,
   type SandboxStats,
+  type ScopeArea,
+  type StoreSetup,
+  sandboxOptionsSchema,
+  storeSetupSchema,
 } from './types';
-import type * as z from 'zod';
 
 const DEFAULTS = {
   host: '127.0.0.1',
   port: 0,
   storeHash: 'sandbox',
   tokens: ['sandbox-token'],
-  rateLimit: { quota: 150, windowMs: 30_000 }, // Standard plan (reference/bigcommerce.md "Rate limits")
+  rateLimit: { quota: 150, windowMs: 30_000 }, // Standard and Plus plans: 150 requests per 30 s
   timeScale: 1,
   channels: [1],
 } as const;
 
 const MAX_BODY_BYTES = 1024 * 1024;
-const API_PATH = /^\/stores\/([^/]+)\/v3(\/.*)?$/;
-const WRITE_METHODS = new Set(['POST', 'PUT']);
+const API_PATH = /^\/stores\/([^/]+)\/(v2|v3)(\/.*)?$/;
+const WRITE_METHODS = new Set(['POST', 'PUT', 'DELETE']);
+/** BigCommerce's documented limit of concurrent PUT /v3/customers requests (per store). */
+export const MAX_CONCURRENT_CUSTOMER_PUTS = 3;
+const CUSTOMERS_COLLECTION = /^\/stores\/[^/]+\/v3\/customers\/?$/;
 
-type Route = 'customers' | 'attributes';
+type Route = 'customers' | 'attributes' | 'subscribers';
 const ROUTES: Record<string, { route: Route; methods: readonly string[] }> = {
   '/customers': { route: 'customers', methods: ['GET', 'POST', 'PUT'] },
   '/customers/attributes': { route: 'attributes', methods: ['GET', 'POST'] },
@@ -112,11 +120,15 @@ class SandboxServer implements BigCommerceSandbox {
   private readonly store = new CustomerStore();
   private readonly statsRecorder = new StatsRecorder();
   private readonly api: CustomersApi;
+  private readonly subscribersApi: SubscribersApi;
+  private storeSetup: StoreSetup;
+  private readonly storeApi: StoreSettingsApi;
   private readonly server: Server;
   // Requests left unanswered on purpose ('hang') and pending latency timers: close() ends both.
   private readonly hanging = new Set<ServerResponse>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closing: Promise<void> | null = null;
+  private customerPutsInFlight = 0;
 
   constructor(private readonly options: SandboxOptions) {
     this.storeHash = options.storeHash ?? DEFAULTS.storeHash;
@@ -138,7 +150,17 @@ class SandboxServer implements BigCommerceSandbox {
     this.faults = new FaultInjector(this.seed);
     this.faults.configure(options.faults ?? {});
     this.shuffleRandom = this.newShuffleRandom();
-    this.api = new CustomersApi(this.store, () => this.settings, () => this.shuffleRandom);
+    this.api = new CustomersApi(
+      this.store,
+      () => this.settings,
+      () => this.shuffleRandom,
+    );
+    this.subscribersApi = new SubscribersApi(() => this.channels);
+    this.storeSetup = options.store ?? {};
+    this.storeApi = new StoreSettingsApi(
+      () => this.channels,
+      () => this.storeSetup,
+    );
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         // A sandbox bug must be loud, not look like a BigCommerce 500 the client would retry.
@@ -189,6 +211,18 @@ class SandboxServer implements BigCommerceSandbox {
     });
   }
 
+  subscribers(): SandboxSubscriber[] {
+    return this.subscribersApi.all();
+  }
+
+  seedSubscribers(subscribers: Partial<SandboxSubscriber>[]): SandboxSubscriber[] {
+    return this.subscribersApi.seed(subscribers);
+  }
+
+  unfilteredSubscriberDeletes(): number {
+    return this.subscribersApi.unfilteredDeleteCount;
+  }
+
   setFaults(faults: FaultConfig): void {
     this.faults.configure(parseFaultConfig(faults));
   }
@@ -198,6 +232,12 @@ class SandboxServer implements BigCommerceSandbox {
     if (!parsed.success) throw new SandboxOptionsError('Invalid tokens', describeIssues(parsed.error));
     this.tokens = [...tokens];
     if (readOnlyTokens !== undefined) this.readOnlyTokens = new Set(readOnlyTokens);
+  }
+
+  setStore(setup: StoreSetup): void {
+    const parsed = storeSetupSchema.safeParse(setup);
+    if (!parsed.success) throw new SandboxOptionsError('Invalid store setup', describeIssues(parsed.error));
+    this.storeSetup = { ...this.storeSetup, ...parsed.data };
   }
 
   setOptions(options: MutableSandboxOptions): void {
@@ -224,6 +264,7 @@ class SandboxServer implements BigCommerceSandbox {
 
   reset(): void {
     this.store.clear();
+    this.subscribersApi.clear();
     this.statsRecorder.clear();
     this.faults.configure({});
     this.limiter?.reset();
@@ -241,6 +282,10 @@ class SandboxServer implements BigCommerceSandbox {
       this.server.closeAllConnections();
     });
     return this.closing;
+  }
+
+  private denied(scope: ScopeArea): boolean {
+    return this.storeSetup.deniedScopes?.includes(scope) ?? false;
   }
 
   private newShuffleRandom(): Prng {
@@ -265,8 +310,21 @@ class SandboxServer implements BigCommerceSandbox {
       return;
     }
     const method = req.method ?? 'GET';
-    const log = (status: number, items = 0, fault?: FaultKind) =>
-      this.statsRecorder.record({ method, path: url.pathname, status, items, fault });
+    const log = (status: number, items = 0, fault?: FaultKind) => this.statsRecorder.record({ method, path: url.pathname, status, items, fault });
+
+    if (method === 'PUT' && CUSTOMERS_COLLECTION.test(url.pathname)) {
+      // The limit is documented, BigCommerce's answer beyond it is not: the sandbox reads it as its usual
+      // 429 without quota headers (load, not quota), and counts a PUT in flight until its answer is gone.
+      if (this.customerPutsInFlight >= MAX_CONCURRENT_CUSTOMER_PUTS) {
+        writeResponse(res, problem(429, `Too many concurrent requests: at most ${MAX_CONCURRENT_CUSTOMER_PUTS} PUT /customers at a time`));
+        log(429);
+        return;
+      }
+      this.customerPutsInFlight += 1;
+      res.once('close', () => {
+        this.customerPutsInFlight -= 1;
+      });
+    }
 
     const latency = this.faults.latencyMs;
     if (latency > 0) await this.delay(latency);
@@ -283,6 +341,12 @@ class SandboxServer implements BigCommerceSandbox {
     const token = req.headers['x-auth-token'];
     const tokenValue = Array.isArray(token) ? token[0] : token;
     const readOnly = tokenValue !== undefined && this.readOnlyTokens.has(tokenValue);
+    if (tokenValue !== undefined && this.storeSetup.foreignTokens?.includes(tokenValue)) {
+      // A valid token of another store: refused as forbidden, spending nothing of this store's quota.
+      writeResponse(res, problem(403, "You don't have a required scope to access the endpoint"));
+      log(403);
+      return;
+    }
     if (tokenValue === undefined || (!this.tokens.includes(tokenValue) && !readOnly)) {
       // Unauthenticated calls do not spend the store's quota (else anyone could exhaust it).
       this.answer(res, problem(401, 'Authentication information is missing or invalid'), this.limiter?.peek());
@@ -298,8 +362,26 @@ class SandboxServer implements BigCommerceSandbox {
     }
     const quota = admission?.state;
 
-    const path = match[2] ?? '/';
-    const route = ROUTES[path.endsWith('/') && path.length > 1 ? path.slice(0, -1) : path];
+    const version = match[2] as 'v2' | 'v3';
+    const path = match[3] ?? '/';
+    const storeRoute = this.storeApi.route(version, method, path);
+    if (storeRoute !== undefined) {
+      if (this.denied(storeRoute.scope)) {
+        this.answer(res, problem(403, "You don't have a required scope to access the endpoint"), quota);
+        log(403);
+        return;
+      }
+      const outcome = storeRoute.run();
+      this.answer(res, outcome.response, quota);
+      log(outcome.response.status, outcome.items);
+      return;
+    }
+    const subscribersRoute = version === 'v3' ? matchSubscribersPath(path) : undefined;
+    const route = subscribersRoute
+      ? { route: 'subscribers' as const, methods: subscribersRoute.id === undefined ? SUBSCRIBER_METHODS.collection : SUBSCRIBER_METHODS.item }
+      : version === 'v3'
+        ? ROUTES[path.endsWith('/') && path.length > 1 ? path.slice(0, -1) : path]
+        : undefined;
     if (route === undefined) {
       this.answer(res, problem(404, 'The requested resource was not found'), quota);
       log(404);
@@ -310,7 +392,9 @@ class SandboxServer implements BigCommerceSandbox {
       log(405);
       return;
     }
-    if (readOnly && WRITE_METHODS.has(method)) {
+    const write = WRITE_METHODS.has(method);
+    const scope: ScopeArea = write ? (route.route === 'subscribers' ? 'subscribers-write' : 'customers-write') : 'customers-read';
+    if ((readOnly && write) || this.denied(scope)) {
       this.answer(res, problem(403, "You don't have a required scope to access the endpoint"), quota);
       log(403);
       return;
@@ -363,11 +447,11 @@ class SandboxServer implements BigCommerceSandbox {
         break;
     }
 
-    const outcome = await this.runEndpoint(req, method, route.route, url.searchParams);
+    const outcome = await this.runEndpoint(req, method, route.route, url.searchParams, path);
     this.statsRecorder.addCreated(outcome.created);
     this.statsRecorder.addUpdated(outcome.updated);
     if (fault === 'created-then-500') {
-      // The write happened in full; only the answer is lost (reference/bigcommerce.md: check before re-sending).
+      // The write happened in full; only the answer is lost (so a client must look up before re-sending).
       this.answer(res, problem(500, SERVER_ERROR_TITLES[500] as string), quota);
       log(500, outcome.items, fault);
       return;
@@ -376,7 +460,9 @@ class SandboxServer implements BigCommerceSandbox {
     log(outcome.response.status, outcome.items);
   }
 
-  private async runEndpoint(req: IncomingMessage, method: string, route: Route, query: URLSearchParams): Promise<EndpointResult> {
+  private async runEndpoint(req: IncomingMessage, method: string, route: Route, query: URLSearchParams, path: string): Promise<EndpointResult> {
+    const subscribersRoute = route === 'subscribers' ? matchSubscribersPath(path) : undefined;
+    if (subscribersRoute && (method === 'GET' || method === 'DELETE')) return this.subscribersApi.handle(method, subscribersRoute, query, undefined);
     if (method === 'GET') return route === 'customers' ? this.api.listCustomers(query) : this.api.listAttributes(query);
     const contentType = req.headers['content-type'] ?? '';
     if (!/^application\/json\s*(;|$)/i.test(contentType)) {
@@ -391,6 +477,7 @@ class SandboxServer implements BigCommerceSandbox {
     if (!parsed.ok) {
       return { response: problem(422, 'JSON data is missing or invalid', { body: 'error.json.invalid' }), items: 0, created: 0, updated: 0 };
     }
+    if (subscribersRoute) return this.subscribersApi.handle(method, subscribersRoute, query, parsed.value);
     if (route === 'attributes') return this.api.createAttributes(parsed.value);
     return method === 'POST' ? this.api.createCustomers(parsed.value) : this.api.updateCustomers(parsed.value);
   }
@@ -411,4 +498,3 @@ export async function startBigCommerceSandbox(options: SandboxOptions = {}): Pro
   await sandbox.listen();
   return sandbox;
 }
-

@@ -1,11 +1,5 @@
 import { SandboxSeedError } from './errors';
-import type {
-  AttributeType,
-  SandboxAddress,
-  SandboxAttribute,
-  SandboxAttributeValue,
-  SandboxCustomer,
-} from './types';
+import type { AttributeType, SandboxAddress, SandboxAttribute, SandboxAttributeValue, SandboxCustomer } from './types';
 
 export type NewAddress = Omit<SandboxAddress, 'id' | 'customer_id'>;
 export type NewAttributeValue = Pick<SandboxAttributeValue, 'attribute_id' | 'attribute_value'>;
@@ -31,7 +25,7 @@ export function timestamp(date = new Date()): string {
 
 /**
  * Email uniqueness is per channel, case-insensitive; a customer without channel_ids has global access
- * and therefore clashes with the same email on every channel (reference/bigcommerce.md "Create").
+ * and therefore clashes with the same email on every channel (BigCommerce's documented uniqueness rule).
  */
 export function emailsClash(a: EmailScope, b: EmailScope): boolean {
   if (a.email.toLowerCase() !== b.email.toLowerCase()) return false;

@@ -1,6 +1,7 @@
 import * as z from 'zod';
+import type { SandboxSubscriber } from './subscribers-api';
 
-// Option and fault schemas are the single source of the public option types (style.md #8): the same
+// Option and fault schemas are the single source of the public option types (zod, types by z.infer): the same
 // schemas validate `startBigCommerceSandbox(options)` and the JSON posted to the control API.
 
 export const FAULT_KINDS = [
@@ -46,13 +47,48 @@ export type RateLimitConfig = z.infer<typeof rateLimitSchema>;
 
 const tokenSchema = z.string().min(1);
 
+/**
+ * What a token can be refused for, to play a token created without a scope: BigCommerce answers 403
+ * when "permissions do not allow the operation" (its API status codes page). Customer reads cover
+ * attributes, settings and customer groups; customer writes cover attributes; channel reads need the
+ * separate Channel Settings scope.
+ */
+export const SCOPE_AREAS = ['customers-read', 'customers-write', 'subscribers-write', 'channels-read'] as const;
+export type ScopeArea = (typeof SCOPE_AREAS)[number];
+
+/** Channel statuses as the Channels v3 API lists them. */
+export const CHANNEL_STATUSES = ['prelaunch', 'active', 'inactive', 'connected', 'disconnected', 'archived', 'deleted', 'terminated'] as const;
+export type ChannelStatus = (typeof CHANNEL_STATUSES)[number];
+
+const channelIdKey = z.string().regex(/^[1-9]\d*$/, 'a channel id');
+
+/** Store configuration beyond customers: what `signup-sync doctor` reads. Every field merges into the current setup. */
+export const storeSetupSchema = z.strictObject({
+  /** Status per channel id (a configured channel not listed is `active`). */
+  channelStatuses: z.record(channelIdKey, z.enum(CHANNEL_STATUSES)).optional(),
+  /** Customer groups (v2 API); default none. */
+  customerGroups: z.array(z.strictObject({ id: z.int().positive(), name: z.string().min(1).max(255) })).optional(),
+  /** `allow_global_logins` per channel id; null = no override (inherited). Default: true on channel 1 only. */
+  allowGlobalLogins: z.record(channelIdKey, z.boolean().nullable()).optional(),
+  /** Store-wide `customer_group_settings.default_customer_group_id`; default 0. */
+  defaultCustomerGroupId: z.int().nonnegative().optional(),
+  /** Scopes every token lacks: 403 on the matching requests. */
+  deniedScopes: z.array(z.enum(SCOPE_AREAS)).optional(),
+  /** Tokens of another store: 403 on every request (the status codes page: "are the endpoint and store hash correct?"). */
+  foreignTokens: z.array(z.string().min(1)).optional(),
+});
+export type StoreSetup = z.infer<typeof storeSetupSchema>;
+
 export const sandboxOptionsSchema = z.object({
   /** Interface to listen on; default '127.0.0.1'. */
   host: z.string().min(1).optional(),
   /** Default 0 = a random free port. */
   port: z.int().min(0).max(65535).optional(),
   /** Default 'sandbox'. */
-  storeHash: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" or "-" only').optional(),
+  storeHash: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" or "-" only')
+    .optional(),
   /** Accepted X-Auth-Token values; default ['sandbox-token']. */
   tokens: z.array(tokenSchema).min(1).optional(),
   /** Valid tokens lacking the modify scope: 403 on POST/PUT. */
@@ -74,12 +110,12 @@ export const sandboxOptionsSchema = z.object({
   channels: z.array(z.int().positive()).min(1).optional(),
   /** PRNG seed for the fault rate and shuffles. */
   seed: z.int().optional(),
+  /** Channels' statuses, customer groups, customer settings, missing scopes (store-settings-api.ts). */
+  store: storeSetupSchema.optional(),
 });
 export type SandboxOptions = z.infer<typeof sandboxOptionsSchema>;
 
-export type MutableSandboxOptions = Partial<
-  Pick<SandboxOptions, 'batch422' | 'vague422' | 'rejectEmails' | 'rateLimit' | 'timeScale' | 'shuffleResponses'>
->;
+export type MutableSandboxOptions = Partial<Pick<SandboxOptions, 'batch422' | 'vague422' | 'rejectEmails' | 'rateLimit' | 'timeScale' | 'shuffleResponses'>>;
 
 /** A form field value as BigCommerce accepts it. */
 export type FormFieldValue = string | number | string[];
@@ -193,11 +229,18 @@ export interface BigCommerceSandbox {
   readonly token: string;
   customers(): SandboxCustomer[];
   seedCustomers(customers: Partial<SandboxCustomer>[]): SandboxCustomer[];
+  /** Newsletter subscribers (local/bigcommerce-sandbox/subscribers-api.ts). */
+  subscribers(): SandboxSubscriber[];
+  seedSubscribers(subscribers: Partial<SandboxSubscriber>[]): SandboxSubscriber[];
+  /** How many DELETE /v3/customers/subscribers without a filter arrived (refused; any is a caller bug). */
+  unfilteredSubscriberDeletes(): number;
   attributes(): SandboxAttribute[];
   seedAttributes(attributes: Array<Pick<SandboxAttribute, 'name' | 'type'>>): SandboxAttribute[];
   setFaults(faults: FaultConfig): void;
   setTokens(tokens: string[], readOnlyTokens?: string[]): void;
   setOptions(options: MutableSandboxOptions): void;
+  /** Merges into the store setup (channels, groups, settings, denied scopes, foreign tokens). */
+  setStore(setup: StoreSetup): void;
   /** `logLimit`: only the last n log entries (0 = none); default the whole capped log. */
   stats(options?: { logLimit?: number }): SandboxStats;
   reset(): void;

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { CustomerPatch, NewCustomer } from './store';
 import type { AttributeType } from './types';
 
-// BigCommerce's field limits (reference/bigcommerce.md "Create"). The exact 422 texts for bad fields are not
+// BigCommerce's documented field limits for creating customers. The exact 422 texts for bad fields are not
 // documented; the one documented shape error is "error.path.missing" (a Play JSON code), so shape problems
 // use Play's codes ("error.expected.jsstring", ...) and limits get short readable messages. Keys are
 // "<index>.<path>" like BigCommerce's "0.id".
@@ -90,9 +90,7 @@ const customerCreateSchema = z.object({
   customer_group_id: z.int().min(0).nullish(),
   addresses: z.array(addressSchema).max(10).nullish(),
   attributes: z.array(attributeValueSchema).max(10).nullish(),
-  authentication: z
-    .object({ force_password_reset: z.boolean().nullish(), new_password: z.string().min(1).nullish() })
-    .nullish(),
+  authentication: z.object({ force_password_reset: z.boolean().nullish(), new_password: z.string().min(1).nullish() }).nullish(),
   accepts_product_review_abandoned_cart_emails: z.boolean().nullish(),
   store_credit_amounts: z.array(z.object({ amount: z.number().min(0) })).nullish(),
   origin_channel_id: z.int().nullish(),
@@ -103,10 +101,11 @@ const customerCreateSchema = z.object({
 });
 
 // PUT: every field optional, `id` required. Read-only fields (origin_channel_id, date_*,
-// registration_ip_address) and addresses (their own endpoint in BigCommerce) are not in the schema,
-// so zod strips them: they are ignored, as BigCommerce documents for the read-only ones.
+// registration_ip_address), addresses and attributes are not in the schema (`customer_Put` lists neither;
+// addresses and attribute values have their own endpoints), so zod strips them: they are ignored. For
+// attributes BigCommerce documents only that their values "can not be updated" this way, not a 422.
 const customerUpdateSchema = customerCreateSchema
-  .omit({ origin_channel_id: true, registration_ip_address: true, addresses: true, trigger_account_created_notification: true })
+  .omit({ origin_channel_id: true, registration_ip_address: true, addresses: true, attributes: true, trigger_account_created_notification: true })
   .partial()
   .extend({ id: z.int() });
 
@@ -266,7 +265,6 @@ export function validateUpdateItem(
     patch.authentication = { force_password_reset: v.authentication.force_password_reset };
   }
   if (v.form_fields != null) patch.form_fields = v.form_fields;
-  if (v.attributes != null) patch.attributes = v.attributes;
   return { ok: true, value: { id, patch } };
 }
 

@@ -1,8 +1,8 @@
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { deleteMessages, receiveMessages } from '../../ops/queue-ops';
 import { describeError, type Logger } from '../../shared/logger';
 import { createLambdaContext, FunctionTimeoutError, withTimeout } from '../lambda-context';
-import { deleteMessages, receiveMessages } from '../../ops/queue-ops';
 import { ReceiveCounter, reportedReceiveCount, toSqsRecord } from './sqs-record';
 
 /**
@@ -18,7 +18,7 @@ import { ReceiveCounter, reportedReceiveCount, toSqsRecord } from './sqs-record'
  *   `maxReceiveCount` receives. The queue does that, not the poller.
  */
 
-export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void | undefined>;
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined | undefined>;
 
 export type InvocationReport = Readonly<{
   records: readonly SQSRecord[];
@@ -82,7 +82,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 const isAbort = (error: unknown) => error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
 
 /** Which messages the response lets the poller delete; undefined = the whole batch failed. */
-export function deletableIds(ids: readonly string[], response: SQSBatchResponse | void | undefined | null): Set<string> | undefined {
+export function deletableIds(ids: readonly string[], response: SQSBatchResponse | undefined | undefined | null): Set<string> | undefined {
   const failures = response && typeof response === 'object' && Array.isArray(response.batchItemFailures) ? response.batchItemFailures : [];
   const known = new Set(ids);
   if (failures.some((failure) => typeof failure?.itemIdentifier !== 'string' || !known.has(failure.itemIdentifier))) return undefined;
@@ -102,7 +102,10 @@ export function createEventSourceMapping(options: EventSourceMappingOptions): Ev
   let running = false;
 
   async function gather(signal: AbortSignal): Promise<Message[]> {
-    const first = await receiveMessages(sqs, queueUrl, { max: batchSize, waitTimeSeconds: longPollSeconds, abortSignal: signal });
+    // Only a long poll is cut short on stop: a short poll's answer may already carry messages SQS has
+    // marked in flight, and dropping it would strand them (with the embedded SQS, lose them at exit).
+    const abortable = (waitSeconds: number) => (waitSeconds > 0 ? { abortSignal: signal } : {});
+    const first = await receiveMessages(sqs, queueUrl, { max: batchSize, waitTimeSeconds: longPollSeconds, ...abortable(longPollSeconds) });
     if (first.length === 0) {
       if (longPollSeconds === 0) await sleep(options.idlePollMs ?? 100, signal);
       return [];
@@ -113,7 +116,7 @@ export function createEventSourceMapping(options: EventSourceMappingOptions): Ev
       while (batch.size < batchSize && Date.now() < deadline && !signal.aborted) {
         const remaining = deadline - Date.now();
         const wait = Math.min(longPollSeconds, Math.floor(remaining / 1000));
-        const more = await receiveMessages(sqs, queueUrl, { max: batchSize - batch.size, waitTimeSeconds: wait, abortSignal: signal });
+        const more = await receiveMessages(sqs, queueUrl, { max: batchSize - batch.size, waitTimeSeconds: wait, ...abortable(wait) });
         for (const message of more) {
           const held = batch.get(message.MessageId!);
           batch.set(message.MessageId!, held ? { ...held, ReceiptHandle: message.ReceiptHandle } : message);
@@ -139,7 +142,7 @@ export function createEventSourceMapping(options: EventSourceMappingOptions): Ev
     stats.records += records.length;
     stats.running += 1;
     const started = Date.now();
-    let response: SQSBatchResponse | void | undefined;
+    let response: SQSBatchResponse | undefined | undefined;
     let error: unknown;
     try {
       response = await withTimeout(options.handler({ Records: records }, context), options.functionTimeoutMs);
@@ -153,7 +156,11 @@ export function createEventSourceMapping(options: EventSourceMappingOptions): Ev
     if (error !== undefined) {
       stats.failedInvocations += 1;
       if (error instanceof FunctionTimeoutError) stats.timeouts += 1;
-      logger.error('sync invocation failed; the batch will be delivered again', { requestId: context.awsRequestId, records: ids.length, ...describeError(error) });
+      logger.error('sync invocation failed; the batch will be delivered again', {
+        requestId: context.awsRequestId,
+        records: ids.length,
+        ...describeError(error),
+      });
     } else if (deletable === undefined) {
       stats.failedInvocations += 1;
       logger.error('batchItemFailures names a message not in the batch; the whole batch will be delivered again', { requestId: context.awsRequestId });

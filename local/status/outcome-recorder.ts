@@ -1,10 +1,13 @@
-import type { QueueRecord } from '../../shared/sync/process-signup-records';
-import type { SyncOutcome, SyncStatus } from '../../shared/sync/outcome';
 import { redactEmails } from '../../ops/redact';
+import type { SyncOutcome, SyncStatus } from '../../shared/sync/outcome';
+import type { QueueRecord } from '../../shared/sync/process-signup-records';
 
 /** What the status page shows about one message: ids, status and reason; never an email or a name. */
 export type RecentOutcome = Readonly<{
   at: string;
+  /** The signup's id in the message: the id the ingest's 202 answered (`ids`). */
+  signupId?: string;
+  /** The signups queue's message id. */
   messageId: string;
   status: SyncStatus;
   sourceId?: string;
@@ -15,17 +18,39 @@ export type RecentOutcome = Readonly<{
   httpStatus?: number;
 }>;
 
-export type OutcomeCounts = Readonly<Record<SyncStatus, number>>;
+/** Messages by outcome: the customer statuses always, any other status once it occurred. */
+export type OutcomeCounts = Readonly<Record<'created' | 'existed' | 'updated' | 'rejected' | 'deferred', number> & Partial<Record<SyncStatus, number>>>;
+
+/** Requests the API refused, by source (`api` for POST /signups) and HTTP status. */
+export type RefusalCount = Readonly<{ sourceId: string; status: number; count: number }>;
 
 export type OutcomeRecorder = Readonly<{
   /** Pass as the sync handler's `onOutcomes`. */
   record: (outcomes: ReadonlyMap<string, SyncOutcome>, records: readonly QueueRecord[]) => void;
-  /** Messages by outcome (two messages merged into one customer count twice). */
+  /** Messages by outcome (two messages merged into one customer count twice; a customer's newsletter part also counts under its status). */
   counts: () => OutcomeCounts;
   /** Distinct customers created. */
   customersCreated: () => number;
   recent: () => RecentOutcome[];
+  /** Counts one refused request (local/local-server.ts reports every answer). */
+  refused: (sourceId: string, status: number) => void;
+  refusals: () => RefusalCount[];
+  /** The signup id of a signups-queue message this recorder has seen (to match a dead letter to its outcome). */
+  signupIdOf: (messageId: string) => string | undefined;
 }>;
+
+const MAX_REFUSAL_KEYS = 100;
+
+/** The `id` of a signup message body (shared/ingest/signup-batch.ts), without keeping anything else of it. */
+function signupIdIn(body: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    const id = typeof parsed === 'object' && parsed !== null ? (parsed as { id?: unknown }).id : undefined;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function describe(outcome: SyncOutcome): Pick<RecentOutcome, 'customerId' | 'reason' | 'detail' | 'httpStatus'> {
   switch (outcome.status) {
@@ -42,27 +67,60 @@ function describe(outcome: SyncOutcome): Pick<RecentOutcome, 'customerId' | 'rea
       };
     case 'deferred':
       return { reason: outcome.reason, ...(outcome.retryAfterMs !== undefined ? { detail: `retry in ${Math.ceil(outcome.retryAfterMs / 1000)} s` } : {}) };
+    default:
+      // Statuses without a customer or a reason (a newsletter-only message): the status says it all.
+      return {};
   }
 }
 
 export function createOutcomeRecorder({ keep = 100, now = () => new Date() }: Readonly<{ keep?: number; now?: () => Date }> = {}): OutcomeRecorder {
-  const counts: Record<SyncStatus, number> = { created: 0, existed: 0, updated: 0, rejected: 0, deferred: 0 };
+  // The statuses the page shows start at 0; any other status the sync reports is counted from its first outcome.
+  const counts: Record<'created' | 'existed' | 'updated' | 'rejected' | 'deferred', number> & Partial<Record<SyncStatus, number>> = {
+    created: 0,
+    existed: 0,
+    updated: 0,
+    rejected: 0,
+    deferred: 0,
+  };
   let recent: RecentOutcome[] = [];
   const created = new Set<number>();
+  const refusals = new Map<string, RefusalCount>();
+  // messageId -> signup id, bounded like `recent` (insertion order is age order).
+  const signupIds = new Map<string, string>();
   return {
     record(outcomes, records) {
       const byId = new Map(records.map((record) => [record.messageId, record]));
       const at = now().toISOString();
       for (const [messageId, outcome] of outcomes) {
-        counts[outcome.status] += 1;
+        counts[outcome.status] = (counts[outcome.status] ?? 0) + 1;
+        // A customer's newsletter part counts under its own status too (subscribed, resubscribed, …).
+        const part = 'subscriber' in outcome ? outcome.subscriber : undefined;
+        if (part) counts[part.status] = (counts[part.status] ?? 0) + 1;
         if (outcome.status === 'created') created.add(outcome.customerId);
-        const sourceId = byId.get(messageId)?.attributes['SourceId']?.StringValue;
-        recent.push({ at, messageId, status: outcome.status, ...(sourceId ? { sourceId } : {}), ...describe(outcome) });
+        const record = byId.get(messageId);
+        const sourceId = record?.attributes['SourceId']?.StringValue;
+        const signupId = record ? signupIdIn(record.body) : undefined;
+        if (signupId) {
+          signupIds.delete(messageId);
+          signupIds.set(messageId, signupId);
+          if (signupIds.size > keep * 10) signupIds.delete(signupIds.keys().next().value!);
+        }
+        recent.push({ at, ...(signupId ? { signupId } : {}), messageId, status: outcome.status, ...(sourceId ? { sourceId } : {}), ...describe(outcome) });
       }
       if (recent.length > keep * 2) recent = recent.slice(-keep);
     },
     counts: () => ({ ...counts }),
     customersCreated: () => created.size,
     recent: () => recent.slice(-keep).reverse(),
+    refused(requestedSourceId, status) {
+      // The source id comes from the request path: a flood of made-up ids must not grow this map without bound.
+      let sourceId = requestedSourceId.slice(0, 64);
+      if (!refusals.has(`${sourceId} ${status}`) && refusals.size >= MAX_REFUSAL_KEYS) sourceId = 'other sources';
+      const key = `${sourceId} ${status}`;
+      const current = refusals.get(key);
+      refusals.set(key, { sourceId, status, count: (current?.count ?? 0) + 1 });
+    },
+    refusals: () => [...refusals.values()].sort((a, b) => a.sourceId.localeCompare(b.sourceId) || a.status - b.status),
+    signupIdOf: (messageId) => signupIds.get(messageId),
   };
 }

@@ -1,9 +1,91 @@
+import type { DeadLetter } from '../../ops/dead-letters';
+import type { QueueDepth } from '../../ops/queue-ops';
+import type { OutcomeCounts, RecentOutcome, RefusalCount } from './outcome-recorder';
+
 /**
- * The status page: plain HTML and a little JS polling /_local/api/status and
- * /_local/api/dead-letters. Everything shown is ids, counts and reasons; values are set with
- * textContent, never parsed as HTML.
+ * The status page. The server renders it with the numbers in it (a page read before or without its
+ * script shows them); a little JS then polls /_local/api/status and /_local/api/dead-letters and
+ * re-fills the same elements. Everything shown is ids, counts and reasons; the server escapes every
+ * value and the script sets them with textContent, never as HTML.
  */
-export const STATUS_PAGE_HTML = `<!doctype html>
+
+/** What the page shows (local-mode.ts's StatusSnapshot has these fields). */
+export type StatusView = Readonly<{
+  at: string;
+  mode: Readonly<{ sqs: string; bigCommerce: string }>;
+  urls: Readonly<Record<string, string>>;
+  outcomes: OutcomeCounts;
+  customers: Readonly<{ created: number; inStore?: number }>;
+  queues?: Readonly<{ signups: QueueDepth; deadLetters: QueueDepth }>;
+  bigCommerce: Readonly<{ requests?: number; requestsPerCustomer?: number }>;
+  recent: readonly RecentOutcome[];
+  refusals: readonly RefusalCount[];
+}>;
+
+/** A dead letter with the id of the signup it carries (the id its outcome row shows). */
+export type DeadLetterView = DeadLetter & Readonly<{ signupId?: string }>;
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export const escapeHtml = (value: unknown): string =>
+  (value === undefined || value === null ? '' : String(value)).replace(/[&<>"']/g, (char) => ESCAPES[char]!);
+
+/** HH:MM:SS UTC, the same on the server and in the script. */
+const clock = (iso: string): string => new Date(iso).toISOString().slice(11, 19);
+
+function age(seconds: number | undefined): string {
+  if (seconds === undefined) return '';
+  if (seconds < 90) return `${seconds} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 129600) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86400)} d`;
+}
+
+const row = (cells: readonly (readonly [unknown, string?])[]): string =>
+  `<tr>${cells.map(([value, className]) => `<td${className ? ` class="${className}"` : ''}>${escapeHtml(value)}</td>`).join('')}</tr>`;
+const emptyRow = (columns: number, text: string): string => `<tr><td colspan="${columns}" class="muted">${escapeHtml(text)}</td></tr>`;
+
+/** Newsletter parts: subscribed (incl. resubscribed) / unsubscribed (incl. opt-outs with no subscriber). */
+function newsletterText(outcomes: OutcomeCounts): string {
+  const subscribed = (outcomes.subscribed ?? 0) + (outcomes.resubscribed ?? 0);
+  const unsubscribed = (outcomes.unsubscribed ?? 0) + (outcomes['not-subscribed'] ?? 0);
+  return `${subscribed} / ${unsubscribed}`;
+}
+
+function cards(s: StatusView) {
+  const dlq = s.queues ? s.queues.deadLetters.visible + s.queues.deadLetters.inFlight : undefined;
+  const bc = s.bigCommerce;
+  return {
+    created: String(s.customers.created),
+    existed: String(s.outcomes.existed + s.outcomes.updated),
+    inStore: s.customers.inStore === undefined ? 'n/a' : String(s.customers.inStore),
+    rejected: String(s.outcomes.rejected),
+    deferred: String(s.outcomes.deferred),
+    newsletter: newsletterText(s.outcomes),
+    queue: s.queues ? `${s.queues.signups.visible} / ${s.queues.signups.inFlight}` : 'unavailable',
+    dlq: dlq === undefined ? 'unavailable' : String(dlq),
+    dlqCount: dlq ?? 0,
+    refused: String(s.refusals.reduce((sum, refusal) => sum + refusal.count, 0)),
+    requests: bc.requests === undefined ? 'n/a' : `${bc.requests}${bc.requestsPerCustomer === undefined ? '' : ` (${bc.requestsPerCustomer.toFixed(3)})`}`,
+  };
+}
+
+const recentRow = (o: RecentOutcome): string =>
+  row([
+    [clock(o.at)],
+    [o.status, `status-${o.status}`],
+    [o.customerId],
+    [[o.reason, o.httpStatus, o.detail].filter((x) => x !== undefined).join(' · ')],
+    [o.sourceId],
+    [o.signupId, 'id'],
+  ]);
+const deadLetterRow = (d: DeadLetterView): string => row([[d.reason], [d.httpStatus], [age(d.ageSeconds)], [d.sourceId], [d.detail], [d.signupId, 'id']]);
+const refusalRow = (r: RefusalCount): string => row([[r.sourceId], [r.status], [r.count]]);
+
+export function renderStatusPage(s: StatusView, deadLetters: readonly DeadLetterView[] = []): string {
+  const c = cards(s);
+  const card = (id: string, value: string, label: string, bad = false) =>
+    `<div class="card${bad ? ' bad' : ''}" id="${id}-card"><div class="value" id="${id}" data-testid="${id}">${escapeHtml(value)}</div><div class="label">${label}</div></div>`;
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -35,44 +117,55 @@ export const STATUS_PAGE_HTML = `<!doctype html>
 </head>
 <body>
 <h1>signup-sync · local mode</h1>
-<div class="muted"><span id="mode">connecting…</span> · <span id="updated"></span></div>
+<div class="muted"><span id="mode">${escapeHtml(`SQS: ${s.mode.sqs} · BigCommerce: ${s.mode.bigCommerce}`)}</span> · <span id="updated">updated ${clock(s.at)} UTC</span></div>
 
 <div class="cards">
-  <div class="card"><div class="value" id="created" data-testid="created">–</div><div class="label">customers created</div></div>
-  <div class="card"><div class="value" id="existed" data-testid="existed">–</div><div class="label">signups for existing customers</div></div>
-  <div class="card"><div class="value" id="in-store" data-testid="in-store">–</div><div class="label">customers in the store</div></div>
-  <div class="card" id="rejected-card"><div class="value" id="rejected" data-testid="rejected">–</div><div class="label">rejected (to the DLQ)</div></div>
-  <div class="card"><div class="value" id="deferred" data-testid="deferred">–</div><div class="label">deferred (retried)</div></div>
-  <div class="card"><div class="value" id="queue" data-testid="queue">–</div><div class="label">signups queue: waiting / in flight</div></div>
-  <div class="card" id="dlq-card"><div class="value" id="dlq" data-testid="dlq">–</div><div class="label">dead-letter queue</div></div>
-  <div class="card"><div class="value" id="bc-requests" data-testid="bc-requests">–</div><div class="label">BigCommerce requests (per customer)</div></div>
+  ${card('created', c.created, 'customers created')}
+  ${card('existed', c.existed, 'signups for existing customers')}
+  ${card('in-store', c.inStore, 'customers in the store')}
+  ${card('rejected', c.rejected, 'rejected (to the DLQ)', s.outcomes.rejected > 0)}
+  ${card('deferred', c.deferred, 'deferred (retried)')}
+  ${card('newsletter', c.newsletter, 'newsletter: subscribed / unsubscribed')}
+  ${card('queue', c.queue, 'signups queue: waiting / in flight')}
+  ${card('dlq', c.dlq, 'dead-letter queue', c.dlqCount > 0)}
+  ${card('refused', c.refused, 'requests refused', c.refused !== '0')}
+  ${card('bc-requests', c.requests, 'BigCommerce requests (per customer)')}
 </div>
 
 <h2>Dead letters</h2>
 <div class="row">
-  <button id="redrive" data-testid="redrive" disabled>Redrive to the signups queue</button>
+  <button id="redrive" data-testid="redrive"${c.dlqCount === 0 ? ' disabled' : ''}>Redrive to the signups queue</button>
   <span id="redrive-result" data-testid="redrive-result" class="muted"></span>
 </div>
 <p class="muted">Fix the cause first (the reason says what BigCommerce refused), then redrive. Same as <code>npx signup-sync dlq redrive</code>.</p>
 <table>
-  <thead><tr><th>reason</th><th>HTTP</th><th>age</th><th>source</th><th>detail</th><th>message id</th></tr></thead>
-  <tbody id="dead-letters" data-testid="dead-letters"><tr><td colspan="6" class="muted">none</td></tr></tbody>
+  <thead><tr><th>reason</th><th>HTTP</th><th>age</th><th>source</th><th>detail</th><th>signup id</th></tr></thead>
+  <tbody id="dead-letters" data-testid="dead-letters">${deadLetters.length === 0 ? emptyRow(6, 'none') : deadLetters.map(deadLetterRow).join('')}</tbody>
 </table>
 
 <h2>Recent outcomes</h2>
+<p class="muted">The signup id is the id the API answered with (<code>ids</code> of the 202).</p>
 <table>
-  <thead><tr><th>time</th><th>status</th><th>customer</th><th>reason</th><th>source</th><th>message id</th></tr></thead>
-  <tbody id="recent" data-testid="recent"><tr><td colspan="6" class="muted">nothing synced yet</td></tr></tbody>
+  <thead><tr><th>time (UTC)</th><th>status</th><th>customer</th><th>reason</th><th>source</th><th>signup id</th></tr></thead>
+  <tbody id="recent" data-testid="recent">${s.recent.length === 0 ? emptyRow(6, 'nothing synced yet') : s.recent.map(recentRow).join('')}</tbody>
 </table>
 
-<p class="muted" id="links"></p>
+<h2>Refused requests</h2>
+<p class="muted">By source (<code>api</code> is POST /signups) and the status answered; 303 is a form post sent to its error page.</p>
+<table>
+  <thead><tr><th>source</th><th>HTTP status</th><th>requests</th></tr></thead>
+  <tbody id="refusals" data-testid="refusals">${s.refusals.length === 0 ? emptyRow(3, 'none') : s.refusals.map(refusalRow).join('')}</tbody>
+</table>
+
+<p class="muted" id="links">${s.urls['sandboxCustomers'] ? `BigCommerce sandbox: <a href="${escapeHtml(s.urls['sandboxCustomers'])}">${escapeHtml(s.urls['sandboxCustomers'])}</a> · ` : ''}<a href="./form">demo signup form</a></p>
 
 <script>
 (function () {
   var api = './api/';
-  var lastDlq = -1;
+  var lastDlq = ${c.dlqCount};
   var $ = function (id) { return document.getElementById(id); };
   var text = function (id, value) { $(id).textContent = value; };
+  var clock = function (iso) { return new Date(iso).toISOString().slice(11, 19); };
   function cell(row, value, className) {
     var td = document.createElement('td');
     td.textContent = value === undefined || value === null ? '' : String(value);
@@ -98,13 +191,18 @@ export const STATUS_PAGE_HTML = `<!doctype html>
   }
   function renderStatus(s) {
     text('mode', 'SQS: ' + s.mode.sqs + ' · BigCommerce: ' + s.mode.bigCommerce);
-    text('updated', 'updated ' + new Date(s.at).toLocaleTimeString());
+    text('updated', 'updated ' + clock(s.at) + ' UTC');
     text('created', s.customers.created);
     text('existed', s.outcomes.existed + s.outcomes.updated);
     text('in-store', s.customers.inStore === undefined ? 'n/a' : s.customers.inStore);
     text('rejected', s.outcomes.rejected);
     text('deferred', s.outcomes.deferred);
+    var o = s.outcomes;
+    text('newsletter', ((o.subscribed || 0) + (o.resubscribed || 0)) + ' / ' + ((o.unsubscribed || 0) + (o['not-subscribed'] || 0)));
     $('rejected-card').className = 'card' + (s.outcomes.rejected > 0 ? ' bad' : '');
+    var refused = s.refusals.reduce(function (sum, r) { return sum + r.count; }, 0);
+    text('refused', refused);
+    $('refused-card').className = 'card' + (refused > 0 ? ' bad' : '');
     if (s.queues) {
       text('queue', s.queues.signups.visible + ' / ' + s.queues.signups.inFlight);
       var dlq = s.queues.deadLetters.visible + s.queues.deadLetters.inFlight;
@@ -119,19 +217,15 @@ export const STATUS_PAGE_HTML = `<!doctype html>
     text('bc-requests', bc.requests === undefined ? 'n/a' : bc.requests + (bc.requestsPerCustomer === undefined ? '' : ' (' + bc.requestsPerCustomer.toFixed(3) + ')'));
     var rows = fill($('recent'), s.recent, 6, 'nothing synced yet');
     s.recent.forEach(function (o, i) {
-      cell(rows[i], new Date(o.at).toLocaleTimeString());
+      cell(rows[i], clock(o.at));
       cell(rows[i], o.status, 'status-' + o.status);
       cell(rows[i], o.customerId);
       cell(rows[i], [o.reason, o.httpStatus, o.detail].filter(function (x) { return x !== undefined; }).join(' · '));
       cell(rows[i], o.sourceId);
-      cell(rows[i], o.messageId, 'id');
+      cell(rows[i], o.signupId, 'id');
     });
-    var links = $('links');
-    if (s.urls.sandboxCustomers && !links.firstChild) {
-      links.appendChild(document.createTextNode('BigCommerce sandbox: '));
-      var a = document.createElement('a'); a.href = s.urls.sandboxCustomers; a.textContent = s.urls.sandboxCustomers;
-      links.appendChild(a);
-    }
+    var refusalRows = fill($('refusals'), s.refusals, 3, 'none');
+    s.refusals.forEach(function (r, i) { cell(refusalRows[i], r.sourceId); cell(refusalRows[i], r.status); cell(refusalRows[i], r.count); });
   }
   function loadDeadLetters() {
     fetch(api + 'dead-letters').then(function (r) { return r.json(); }).then(function (body) {
@@ -139,7 +233,7 @@ export const STATUS_PAGE_HTML = `<!doctype html>
       var rows = fill($('dead-letters'), list, 6, 'none');
       list.forEach(function (d, i) {
         cell(rows[i], d.reason); cell(rows[i], d.httpStatus); cell(rows[i], age(d.ageSeconds));
-        cell(rows[i], d.sourceId); cell(rows[i], d.detail); cell(rows[i], d.messageId, 'id');
+        cell(rows[i], d.sourceId); cell(rows[i], d.detail); cell(rows[i], d.signupId, 'id');
       });
     }).catch(function () {});
   }
@@ -161,10 +255,11 @@ export const STATUS_PAGE_HTML = `<!doctype html>
       .catch(function () { text('mode', 'local mode is not answering (stopped?)'); })
       .then(function () { setTimeout(tick, 1000); });
   }
-  tick();
+  setTimeout(tick, 1000);
   setInterval(function () { if (lastDlq > 0) loadDeadLetters(); }, 5000);
 })();
 </script>
 </body>
 </html>
 `;
+}

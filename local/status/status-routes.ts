@@ -1,23 +1,27 @@
+import type { RedriveResult } from '../../ops/dead-letters';
 import type { HttpAnswer } from '../http-api-event';
 import type { LocalRoute } from '../local-server';
 import { LOCAL_PREFIX } from '../local-server';
-import type { DeadLetter, RedriveResult } from '../../ops/dead-letters';
-import { STATUS_PAGE_HTML } from './status-page';
+import { type DeadLetterView, renderStatusPage, type StatusView } from './status-page';
 
 /**
  * Local mode's own routes on the API server:
- *   GET  /_local/                          the status page (plain HTML, polls the JSON below)
+ *   GET  /_local/                          the status page (rendered with the numbers, then polls the JSON below)
  *   GET  /_local/api/status                counts, queue depths, recent outcomes
  *   GET  /_local/api/dead-letters          the DLQ's messages (reasons, no personal data)
  *   POST /_local/api/dead-letters/redrive  the same redrive as `signup-sync dlq redrive`
  *   GET  /_local/api/config                endpoints and queue URLs, for the CLI
+ *   GET  /_local/api/doctor                settings, source- and CAPTCHA-secret problems and the delivery ledger's
+ *                                          loopback endpoint, for `signup-sync doctor`
  */
 
 export type StatusRoutesDeps = Readonly<{
-  status: () => Promise<unknown>;
-  deadLetters: () => Promise<readonly DeadLetter[]>;
+  status: () => Promise<StatusView>;
+  deadLetters: () => Promise<readonly DeadLetterView[]>;
   redrive: () => Promise<RedriveResult>;
   config: () => unknown;
+  /** What `signup-sync doctor` checks (ops/doctor/types.ts LocalDoctorInfo: no token or secret values). */
+  doctor?: () => unknown;
   /** This server's origin, e.g. http://127.0.0.1:3000 (cross-site POSTs are refused). */
   origin: () => string;
 }>;
@@ -28,9 +32,23 @@ const json = (status: number, value: unknown): HttpAnswer => ({
   body: Buffer.from(JSON.stringify(value)),
 });
 
+/** The path without trailing slashes (a loop: a `/\/+$/` regex backtracks quadratically on many slashes). */
+export function trimTrailingSlashes(path: string): string {
+  let end = path.length;
+  while (end > 0 && path.charCodeAt(end - 1) === 47 /* '/' */) end -= 1;
+  return path.slice(0, end);
+}
+
+/** The page with the numbers in it; the dead letters are read only when the DLQ holds some. */
+async function renderedPage(deps: StatusRoutesDeps): Promise<string> {
+  const status = await deps.status();
+  const dlq = status.queues ? status.queues.deadLetters.visible + status.queues.deadLetters.inFlight : 0;
+  return renderStatusPage(status, dlq > 0 ? await deps.deadLetters() : []);
+}
+
 export function createStatusRoutes(deps: StatusRoutesDeps): LocalRoute {
   return async ({ method, path, headers }) => {
-    const route = path.slice(LOCAL_PREFIX.length).replace(/\/+$/, '') || '/';
+    const route = trimTrailingSlashes(path.slice(LOCAL_PREFIX.length)) || '/';
     if (route === '/' && method === 'GET') {
       if (path === LOCAL_PREFIX) return { status: 302, headers: { location: `${LOCAL_PREFIX}/` }, body: Buffer.alloc(0) };
       return {
@@ -38,13 +56,15 @@ export function createStatusRoutes(deps: StatusRoutesDeps): LocalRoute {
         headers: {
           'content-type': 'text/html; charset=utf-8',
           'cache-control': 'no-store',
-          'content-security-policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'",
+          'content-security-policy':
+            "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'",
         },
-        body: Buffer.from(STATUS_PAGE_HTML),
+        body: Buffer.from(await renderedPage(deps)),
       };
     }
     if (route === '/api/status' && method === 'GET') return json(200, await deps.status());
     if (route === '/api/config' && method === 'GET') return json(200, deps.config());
+    if (route === '/api/doctor' && method === 'GET' && deps.doctor) return json(200, deps.doctor());
     if (route === '/api/dead-letters' && method === 'GET') return json(200, { deadLetters: await deps.deadLetters() });
     if (route === '/api/dead-letters/redrive') {
       if (method !== 'POST') return json(405, { message: 'Use POST' });

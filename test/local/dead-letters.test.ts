@@ -1,7 +1,7 @@
 import { CreateQueueCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { deadLetterQueueAttributes, signupQueueAttributes } from '../../local/local-settings';
+import { type EmbeddedSqs, startEmbeddedSqs } from '../../local/sqs/embedded-sqs';
 import { listDeadLetters, purgeDeadLetters, redriveDeadLetters } from '../../ops/dead-letters';
-import { startEmbeddedSqs, type EmbeddedSqs } from '../../local/sqs/embedded-sqs';
 import { createSqsClient, queueArn, queueDepth, receiveMessages } from '../../ops/queue-ops';
 
 jest.setTimeout(30_000);
@@ -25,7 +25,14 @@ afterAll(async () => {
 async function queuesWithDeadLetters(count: number) {
   counter += 1;
   const dlq = (await sqs.send(new CreateQueueCommand({ QueueName: `dl-${counter}-dlq`, Attributes: deadLetterQueueAttributes() }))).QueueUrl!;
-  const queue = (await sqs.send(new CreateQueueCommand({ QueueName: `dl-${counter}`, Attributes: signupQueueAttributes({ visibilityTimeoutSeconds: 30, maxReceiveCount: 5 }, await queueArn(sqs, dlq)) }))).QueueUrl!;
+  const queue = (
+    await sqs.send(
+      new CreateQueueCommand({
+        QueueName: `dl-${counter}`,
+        Attributes: signupQueueAttributes({ visibilityTimeoutSeconds: 30, maxReceiveCount: 5 }, await queueArn(sqs, dlq)),
+      }),
+    )
+  ).QueueUrl!;
   for (let start = 0; start < count; start += 10) {
     await sqs.send(
       new SendMessageBatchCommand({
@@ -62,7 +69,12 @@ describe('dead-letter tools', () => {
 
     // Assert
     expect(letters).toHaveLength(25);
-    expect(letters[0]).toMatchObject({ reason: 'bigcommerce-rejected', httpStatus: 422, sourceId: 'newsletter', detail: '0.email: error.email.rejected (<email>)' });
+    expect(letters[0]).toMatchObject({
+      reason: 'bigcommerce-rejected',
+      httpStatus: 422,
+      sourceId: 'newsletter',
+      detail: '0.email: error.email.rejected (<email>)',
+    });
     expect(letters[0]!.ageSeconds).toBeGreaterThanOrEqual(59);
     expect(JSON.stringify(letters)).not.toContain('@example.com');
     expect(await queueDepth(sqs, dlq, { inFlightCountedAsVisible: true })).toMatchObject({ visible: 25, inFlight: 0 });
@@ -75,7 +87,13 @@ describe('dead-letter tools', () => {
 
     // Act
     const started = Date.now();
-    const result = await redriveDeadLetters(sqs, { deadLetterQueueUrl: dlq, signupQueueUrl: queue, method: 'copy', rate: 10, onProgress: (moved) => progress.push(moved) });
+    const result = await redriveDeadLetters(sqs, {
+      deadLetterQueueUrl: dlq,
+      signupQueueUrl: queue,
+      method: 'copy',
+      rate: 10,
+      onProgress: (moved) => progress.push(moved),
+    });
     const elapsed = Date.now() - started;
 
     // Assert

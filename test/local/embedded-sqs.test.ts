@@ -1,6 +1,6 @@
 import { ChangeMessageVisibilityCommand, CreateQueueCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { deadLetterQueueAttributes, signupQueueAttributes } from '../../local/local-settings';
-import { startEmbeddedSqs, type EmbeddedSqs } from '../../local/sqs/embedded-sqs';
+import { type EmbeddedSqs, startEmbeddedSqs } from '../../local/sqs/embedded-sqs';
 import { createSqsClient, queueArn, receiveMessages } from '../../ops/queue-ops';
 
 jest.setTimeout(30_000);
@@ -28,7 +28,14 @@ afterAll(async () => {
 async function queueWithDlq(maxReceiveCount: number) {
   counter += 1;
   const dlq = (await sqs.send(new CreateQueueCommand({ QueueName: `gap-${counter}-dlq`, Attributes: deadLetterQueueAttributes() }))).QueueUrl!;
-  const queue = (await sqs.send(new CreateQueueCommand({ QueueName: `gap-${counter}`, Attributes: signupQueueAttributes({ visibilityTimeoutSeconds: 30, maxReceiveCount }, await queueArn(sqs, dlq)) }))).QueueUrl!;
+  const queue = (
+    await sqs.send(
+      new CreateQueueCommand({
+        QueueName: `gap-${counter}`,
+        Attributes: signupQueueAttributes({ visibilityTimeoutSeconds: 30, maxReceiveCount }, await queueArn(sqs, dlq)),
+      }),
+    )
+  ).QueueUrl!;
   return { queue, dlq };
 }
 

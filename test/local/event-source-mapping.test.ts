@@ -2,7 +2,7 @@ import { CreateQueueCommand, SendMessageBatchCommand, type SQSClient } from '@aw
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createEventSourceMapping, type EventSourceMapping, type SqsHandler } from '../../local/event-source/event-source-mapping';
 import { deadLetterQueueAttributes, signupQueueAttributes } from '../../local/local-settings';
-import { startEmbeddedSqs, type EmbeddedSqs } from '../../local/sqs/embedded-sqs';
+import { type EmbeddedSqs, startEmbeddedSqs } from '../../local/sqs/embedded-sqs';
 import { createSqsClient, queueArn, queueDepth, receiveMessages } from '../../ops/queue-ops';
 import { silentLogger } from '../../shared/logger';
 import { waitFor } from './support';
@@ -34,7 +34,9 @@ async function queues({ visibilityTimeoutSeconds = 1, maxReceiveCount = 5 } = {}
   queueCounter += 1;
   const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `esm-${queueCounter}-dlq`, Attributes: deadLetterQueueAttributes() }));
   const dlqArn = await queueArn(sqs, dlq.QueueUrl!);
-  const queue = await sqs.send(new CreateQueueCommand({ QueueName: `esm-${queueCounter}`, Attributes: signupQueueAttributes({ visibilityTimeoutSeconds, maxReceiveCount }, dlqArn) }));
+  const queue = await sqs.send(
+    new CreateQueueCommand({ QueueName: `esm-${queueCounter}`, Attributes: signupQueueAttributes({ visibilityTimeoutSeconds, maxReceiveCount }, dlqArn) }),
+  );
   return { queueUrl: queue.QueueUrl!, queueArn: await queueArn(sqs, queue.QueueUrl!), dlqUrl: dlq.QueueUrl! };
 }
 
@@ -109,7 +111,10 @@ describe('event source mapping (embedded SQS)', () => {
     // Arrange
     const target = await queues({ visibilityTimeoutSeconds: 10 });
     const { handler, seen } = recording(undefined, 300);
-    await send(target.queueUrl, Array.from({ length: 25 }, (_, i) => `body-${i}`));
+    await send(
+      target.queueUrl,
+      Array.from({ length: 25 }, (_, i) => `body-${i}`),
+    );
 
     // Act
     start(target, handler, { visibilityTimeoutSeconds: 10 });
@@ -130,7 +135,11 @@ describe('event source mapping (embedded SQS)', () => {
       eventSource: 'aws:sqs',
       eventSourceARN: target.queueArn,
       awsRegion: 'us-east-1',
-      attributes: { ApproximateReceiveCount: '1', SentTimestamp: expect.stringMatching(/^\d+$/), ApproximateFirstReceiveTimestamp: expect.stringMatching(/^\d+$/) },
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: expect.stringMatching(/^\d+$/),
+        ApproximateFirstReceiveTimestamp: expect.stringMatching(/^\d+$/),
+      },
       messageAttributes: {
         SourceId: { dataType: 'String', stringValue: 'api', stringListValues: [], binaryListValues: [] },
         SchemaVersion: { dataType: 'Number', stringValue: '1', stringListValues: [], binaryListValues: [] },
@@ -144,30 +153,38 @@ describe('event source mapping (embedded SQS)', () => {
   it.each([
     ['reports receive counts', false],
     ['reports no receive counts (the poller counts them itself)', true],
-  ])('leaves batchItemFailures on the queue: they come back after the visibility timeout with a higher receive count; endpoint %s', async (_, stripAttributes) => {
-    // Arrange
-    const target = await queues({ visibilityTimeoutSeconds: 1 });
-    const client = stripAttributes ? withoutSystemAttributes() : sqs;
-    await send(target.queueUrl, ['ok-1', 'fails-twice', 'ok-2']);
-    const failures = new Map<string, number>();
-    const { handler, seen } = recording((event) => ({
-      batchItemFailures: event.Records.filter((r) => r.body === 'fails-twice' && (failures.set(r.messageId, (failures.get(r.messageId) ?? 0) + 1).get(r.messageId) ?? 0) <= 2).map((r) => ({ itemIdentifier: r.messageId })),
-    }));
+  ])(
+    'leaves batchItemFailures on the queue: they come back after the visibility timeout with a higher receive count; endpoint %s',
+    async (_, stripAttributes) => {
+      // Arrange
+      const target = await queues({ visibilityTimeoutSeconds: 1 });
+      const client = stripAttributes ? withoutSystemAttributes() : sqs;
+      await send(target.queueUrl, ['ok-1', 'fails-twice', 'ok-2']);
+      const failures = new Map<string, number>();
+      const { handler, seen } = recording((event) => ({
+        batchItemFailures: event.Records.filter(
+          (r) => r.body === 'fails-twice' && (failures.set(r.messageId, (failures.get(r.messageId) ?? 0) + 1).get(r.messageId) ?? 0) <= 2,
+        ).map((r) => ({ itemIdentifier: r.messageId })),
+      }));
 
-    // Act
-    start(target, handler, { sqs: client });
-    await waitFor(() => seen.flatMap((s) => s.event.Records).filter((r) => r.body === 'fails-twice').length === 3, { what: 'three deliveries', timeoutMs: 15_000 });
-    await waitFor(async () => {
-      const d = await queueDepth(sqs, target.queueUrl, { inFlightCountedAsVisible: true });
-      return d.visible + d.inFlight === 0;
-    });
+      // Act
+      start(target, handler, { sqs: client });
+      await waitFor(() => seen.flatMap((s) => s.event.Records).filter((r) => r.body === 'fails-twice').length === 3, {
+        what: 'three deliveries',
+        timeoutMs: 15_000,
+      });
+      await waitFor(async () => {
+        const d = await queueDepth(sqs, target.queueUrl, { inFlightCountedAsVisible: true });
+        return d.visible + d.inFlight === 0;
+      });
 
-    // Assert
-    const deliveries = seen.flatMap((s) => s.event.Records);
-    expect(deliveries.filter((r) => r.body === 'fails-twice').map((r) => r.attributes.ApproximateReceiveCount)).toEqual(['1', '2', '3']);
-    expect(deliveries.filter((r) => r.body.startsWith('ok-'))).toHaveLength(2);
-    if (client !== sqs) client.destroy();
-  });
+      // Assert
+      const deliveries = seen.flatMap((s) => s.event.Records);
+      expect(deliveries.filter((r) => r.body === 'fails-twice').map((r) => r.attributes.ApproximateReceiveCount)).toEqual(['1', '2', '3']);
+      expect(deliveries.filter((r) => r.body.startsWith('ok-'))).toHaveLength(2);
+      if (client !== sqs) client.destroy();
+    },
+  );
 
   it('lets the queue move a message to the DLQ after maxReceiveCount receives (redrive policy)', async () => {
     // Arrange
@@ -177,10 +194,13 @@ describe('event source mapping (embedded SQS)', () => {
 
     // Act
     start(target, handler);
-    const moved = await waitFor(async () => {
-      const messages = await receiveMessages(sqs, target.dlqUrl, { visibilityTimeoutSeconds: 0 });
-      return messages.length > 0 ? messages : undefined;
-    }, { what: 'the message in the DLQ', timeoutMs: 15_000 });
+    const moved = await waitFor(
+      async () => {
+        const messages = await receiveMessages(sqs, target.dlqUrl, { visibilityTimeoutSeconds: 0 });
+        return messages.length > 0 ? messages : undefined;
+      },
+      { what: 'the message in the DLQ', timeoutMs: 15_000 },
+    );
 
     // Assert
     expect(moved.map((m) => m.Body)).toEqual(['always-fails']);
@@ -191,7 +211,7 @@ describe('event source mapping (embedded SQS)', () => {
     // Arrange
     const target = await queues({ visibilityTimeoutSeconds: 1 });
     await send(target.queueUrl, ['a', 'b']);
-    const { handler, seen } = recording(async (event, call) => {
+    const { handler, seen } = recording(async (_event, call) => {
       if (call === 1) throw new Error('boom');
       if (call === 2) await new Promise((resolve) => setTimeout(resolve, 1_500)); // past the 1 s timeout below
       if (call === 3) return { batchItemFailures: [{ itemIdentifier: 'not-in-this-batch' }] };
@@ -200,10 +220,13 @@ describe('event source mapping (embedded SQS)', () => {
 
     // Act
     const mapping = start(target, handler, { functionTimeoutMs: 1_000, batchingWindowMs: 300, maxConcurrency: 2 });
-    await waitFor(async () => {
-      const d = await queueDepth(sqs, target.queueUrl, { inFlightCountedAsVisible: true });
-      return seen.length >= 4 && d.visible + d.inFlight === 0;
-    }, { what: 'the fourth invocation to succeed', timeoutMs: 20_000 });
+    await waitFor(
+      async () => {
+        const d = await queueDepth(sqs, target.queueUrl, { inFlightCountedAsVisible: true });
+        return seen.length >= 4 && d.visible + d.inFlight === 0;
+      },
+      { what: 'the fourth invocation to succeed', timeoutMs: 20_000 },
+    );
 
     // Assert
     const stats = mapping.stats();

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { runCli } from '../../ops/main';
+import { type LocalMode, startLocalMode } from '../../local/local-mode';
 import type { ImportSummary } from '../../ops/import-csv';
-import { startLocalMode, type LocalMode } from '../../local/local-mode';
+import { runCli } from '../../ops/main';
 import { recordingIo, waitFor } from './support';
 
 jest.setTimeout(90_000);
@@ -31,8 +31,8 @@ function generateCsv(dir: string): Generated {
       lines.push(`not-an-email-${i},Ada,Lovelace,,`);
       rejectedLines.set(line, '/email (column "Email Address")');
     } else if (i % 1249 === 600) {
-      lines.push(`${email},Ada,,,`);
-      rejectedLines.set(line, '/last_name (column "Last Name")');
+      lines.push(`${email},${'A'.repeat(101)},Lovelace,,`);
+      rejectedLines.set(line, '/first_name (column "First Name")');
     } else if (i === 4321) {
       lines.push(`${email},Ada,Lovelace`);
       rejectedLines.set(line, 'malformed CSV');

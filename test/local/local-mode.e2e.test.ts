@@ -1,8 +1,8 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { runCli } from '../../ops/main';
-import { startLocalMode, type LocalMode } from '../../local/local-mode';
-import { listDeadLetters } from '../../ops/dead-letters';
+import { type LocalMode, startLocalMode } from '../../local/local-mode';
 import { startEmbeddedSqs } from '../../local/sqs/embedded-sqs';
+import { listDeadLetters } from '../../ops/dead-letters';
+import { runCli } from '../../ops/main';
 import { queueDepth } from '../../ops/queue-ops';
 import { captureWrite } from '../helpers/log-capture';
 import { inParallel, postSignups, recordingIo, waitFor } from './support';
@@ -23,8 +23,13 @@ type Case = { kind: 'new' | 'duplicate' | 'invalid' | 'rejected'; body: Record<s
 function signups(): Case[] {
   const cases: Case[] = [];
   for (let i = 0; i < 250; i += 1) {
-    if (i % 20 === 7) cases.push({ kind: 'invalid', body: i % 40 === 7 ? { email: `person${i}@example.com`, first_name: 'No last name' } : { email: 'not-an-email', first_name: 'A', last_name: 'B' } });
-    else if ([60, 130, 200].includes(i)) cases.push({ kind: 'rejected', body: { email: `refused-${i}@example.com`, first_name: 'Refused', last_name: `Number ${i}` } });
+    if (i % 20 === 7)
+      cases.push({
+        kind: 'invalid',
+        body: i % 40 === 7 ? { email: `person${i}@example.com`, first_name: 'No last name' } : { email: 'not-an-email', first_name: 'A', last_name: 'B' },
+      });
+    else if ([60, 130, 200].includes(i))
+      cases.push({ kind: 'rejected', body: { email: `refused-${i}@example.com`, first_name: 'Refused', last_name: `Number ${i}` } });
     else if (i % 25 === 4) cases.push({ kind: 'duplicate', body: { email: `person${i - 1}@example.com`, first_name: 'Double', last_name: 'Submit' } });
     else cases.push({ kind: 'new', body: { email: `person${i}@example.com`, first_name: 'Person', last_name: `Number ${i}`, company: 'Example Ltd' } });
   }
@@ -63,11 +68,16 @@ describe('local mode', () => {
     const answers = await inParallel(cases, 8, (c) => postSignups(mode.apiUrl, mode.apiSecret, c.body));
 
     // Assert: ingest answers
-    cases.forEach((c, index) => expect({ kind: c.kind, status: answers[index]!.status }).toEqual({ kind: c.kind, status: c.kind === 'invalid' ? 422 : 202 }));
+    cases.forEach((c, index) => {
+      expect({ kind: c.kind, status: answers[index]!.status }).toEqual({ kind: c.kind, status: c.kind === 'invalid' ? 422 : 202 });
+    });
     const sandbox = mode.sandbox!;
     await waitFor(
       async () => {
-        const [queue, dlq] = await Promise.all([queueDepth(mode.sqsClient, mode.signupQueueUrl, { inFlightCountedAsVisible: true }), queueDepth(mode.sqsClient, mode.deadLetterQueueUrl, { inFlightCountedAsVisible: true })]);
+        const [queue, dlq] = await Promise.all([
+          queueDepth(mode.sqsClient, mode.signupQueueUrl, { inFlightCountedAsVisible: true }),
+          queueDepth(mode.sqsClient, mode.deadLetterQueueUrl, { inFlightCountedAsVisible: true }),
+        ]);
         return queue.visible + queue.inFlight === 0 && dlq.visible === expectRejected.length && sandbox.customers().length === expectNew.length;
       },
       { timeoutMs: 60_000, intervalMs: 200, what: 'every signup to settle' },
@@ -152,15 +162,24 @@ describe('local mode with another SQS endpoint (AWS_ENDPOINT_URL_SQS)', () => {
     });
     try {
       // Act
-      const answer = await postSignups(mode.apiUrl, mode.apiSecret, [1, 2, 3].map((i) => ({ email: `elsewhere${i}@example.com`, first_name: 'Else', last_name: 'Where' })));
+      const answer = await postSignups(
+        mode.apiUrl,
+        mode.apiSecret,
+        [1, 2, 3].map((i) => ({ email: `elsewhere${i}@example.com`, first_name: 'Else', last_name: 'Where' })),
+      );
       await waitFor(() => mode.sandbox!.customers().length === 3, { what: 'three customers' });
 
       // Assert
       expect(answer.status).toBe(202);
       expect(mode.sqs).toEqual({ kind: 'endpoint', endpoint: external.endpoint });
       expect(mode.signupQueueUrl.startsWith(external.endpoint)).toBe(true);
-      const { Attributes } = await mode.sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: mode.signupQueueUrl, AttributeNames: ['RedrivePolicy', 'VisibilityTimeout'] }));
-      expect(JSON.parse(Attributes!.RedrivePolicy!)).toMatchObject({ maxReceiveCount: mode.timings.maxReceiveCount, deadLetterTargetArn: expect.stringContaining('elsewhere-dlq') });
+      const { Attributes } = await mode.sqsClient.send(
+        new GetQueueAttributesCommand({ QueueUrl: mode.signupQueueUrl, AttributeNames: ['RedrivePolicy', 'VisibilityTimeout'] }),
+      );
+      expect(JSON.parse(Attributes!.RedrivePolicy!)).toMatchObject({
+        maxReceiveCount: mode.timings.maxReceiveCount,
+        deadLetterTargetArn: expect.stringContaining('elsewhere-dlq'),
+      });
       expect(Attributes!.VisibilityTimeout).toBe('20');
     } finally {
       await mode.stop();
@@ -175,7 +194,14 @@ describe('local mode serving configured sources (/sources/{sourceId})', () => {
     const mailchimpToken = 'mailchimp-url-token-0123456789';
     const mode = await startLocalMode({
       sources: [
-        { id: 'newsletter', kind: 'html-form', allowedOrigins: ['http://localhost:8080'], thankYouUrl: 'http://localhost:8080/thanks', errorUrl: 'http://localhost:8080/oops', lastNamePolicy: 'split-full-name' },
+        {
+          id: 'newsletter',
+          kind: 'html-form',
+          allowedOrigins: ['http://localhost:8080'],
+          thankYouUrl: 'http://localhost:8080/thanks',
+          errorUrl: 'http://localhost:8080/oops',
+          lastNamePolicy: 'split-full-name',
+        },
         { id: 'mailchimp-main', kind: 'mailchimp' },
       ],
       env: { LOCAL_SOURCES_SECRET: JSON.stringify({ 'mailchimp-main': mailchimpToken }) },
@@ -196,7 +222,11 @@ describe('local mode serving configured sources (/sources/{sourceId})', () => {
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: 'type=subscribe&fired_at=2009-03-26+21%3A35%3A57&data%5Bid%5D=8a25ff1d98&data%5Blist_id%5D=a6b5da1054&data%5Bemail%5D=chimp%40example.com&data%5Bmerges%5D%5BFNAME%5D=Mail&data%5Bmerges%5D%5BLNAME%5D=Chimp',
       });
-      const wrongToken = await fetch(`${mode.apiUrl}/sources/mailchimp-main?token=wrong-token-0000000000`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'type=subscribe' });
+      const wrongToken = await fetch(`${mode.apiUrl}/sources/mailchimp-main?token=wrong-token-0000000000`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'type=subscribe',
+      });
       await waitFor(() => mode.sandbox!.customers().length === 2, { what: 'two customers' });
 
       // Assert
@@ -204,7 +234,12 @@ describe('local mode serving configured sources (/sources/{sourceId})', () => {
       expect(handshake.status).toBe(200);
       expect(webhook.status).toBe(202);
       expect(wrongToken.status).toBe(401);
-      expect(mode.sandbox!.customers().map((customer) => [customer.email, customer.first_name, customer.last_name]).sort()).toEqual([
+      expect(
+        mode
+          .sandbox!.customers()
+          .map((customer) => [customer.email, customer.first_name, customer.last_name])
+          .sort(),
+      ).toEqual([
         ['chimp@example.com', 'Mail', 'Chimp'],
         ['form@example.com', 'Form', 'Filler'],
       ]);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
-import { startLocalMode, type LocalMode } from '../../local/local-mode';
+import { type Browser, chromium } from 'playwright-core';
+import { type LocalMode, startLocalMode } from '../../local/local-mode';
 import { postSignups, waitFor } from './support';
 
 jest.setTimeout(60_000);
@@ -41,7 +41,9 @@ describe('status page', () => {
       { email: 'refused-1@example.com', first_name: 'Refused', last_name: 'One' },
       { email: 'refused-2@example.com', first_name: 'Refused', last_name: 'Two' },
     ];
-    expect((await postSignups(mode.apiUrl, mode.apiSecret, bodies)).status).toBe(202);
+    const accepted = await postSignups(mode.apiUrl, mode.apiSecret, bodies);
+    expect(accepted.status).toBe(202);
+    const ids = (accepted.body as { ids: string[] }).ids;
     await waitFor(async () => (await mode.status()).queues?.deadLetters.visible === 2, { what: 'two dead letters' });
     const page = await browser.newPage();
 
@@ -55,12 +57,24 @@ describe('status page', () => {
     await waitFor(async () => (await text('created')) === '10', { what: 'the created count' });
     expect(await text('dlq')).toBe('2');
     expect(await text('in-store')).toBe('10');
-    const deadLetters = await waitFor(async () => {
-      const current = await rows();
-      return current.length === 2 && current[0]!.includes('bigcommerce') ? current : undefined;
-    }, { what: 'the dead letters table' });
+    const deadLetters = await waitFor(
+      async () => {
+        const current = await rows();
+        return current.length === 2 && current[0]!.includes('bigcommerce') ? current : undefined;
+      },
+      { what: 'the dead letters table' },
+    );
     for (const row of deadLetters) expect(row.split('\t').slice(0, 2)).toEqual(['bigcommerce-rejected', '422']);
     expect(await text('recent')).toContain('rejected');
+    // Each outcome row shows the id the 202 answered; a dead letter shows the id of its rejected outcome.
+    const recentRows = (await page.locator('[data-testid=recent] tr').allInnerTexts()).map((row) => row.split('\t'));
+    expect(recentRows.map((row) => row[5]).sort()).toEqual([...ids].sort());
+    const rejectedIds = recentRows
+      .filter((row) => row[1] === 'rejected')
+      .map((row) => row[5])
+      .sort();
+    expect(rejectedIds).toEqual([ids[10], ids[11]].sort());
+    expect(deadLetters.map((row) => row.split('\t')[5]).sort()).toEqual(rejectedIds);
     expect(await page.content()).not.toContain('@example.com');
 
     // Act: fix the cause, then press the button
@@ -72,5 +86,35 @@ describe('status page', () => {
     await waitFor(async () => (await text('dlq')) === '0' && (await text('created')) === '12', { what: 'the redriven customers', timeoutMs: 20_000 });
     expect(mode.sandbox!.customers().map((customer) => customer.email)).toEqual(expect.arrayContaining(['refused-1@example.com', 'refused-2@example.com']));
     await waitFor(async () => (await rows()).join() === 'none', { what: 'an empty dead letters table' });
+  });
+
+  it("paints the numbers from the server: read without running the page's script", async () => {
+    // Arrange: four refused requests (a wrong token, an invalid signup, a text body, 11 MB) on top of the first test's traffic
+    expect((await postSignups(mode.apiUrl, 'not-the-token', { email: 'nobody@example.com' })).status).toBe(401);
+    expect((await postSignups(mode.apiUrl, mode.apiSecret, { email: 'not an email', first_name: 'A', last_name: 'B' })).status).toBe(422);
+    const post = (headers: Record<string, string>, body: string | Buffer) =>
+      fetch(`${mode.apiUrl}/signups`, { method: 'POST', headers: { authorization: `Bearer ${mode.apiSecret}`, ...headers }, body });
+    expect((await post({ 'content-type': 'text/plain' }, 'hello')).status).toBe(415);
+    expect((await post({ 'content-type': 'application/json' }, Buffer.alloc(11 * 1024 * 1024, 32))).status).toBe(413);
+    const status = await mode.status();
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+
+    // Act: the first paint, with no script run
+    await page.goto(mode.statusUrl, { waitUntil: 'commit' });
+    await page.waitForLoadState('domcontentloaded');
+    const text = (testId: string) => page.locator(`[data-testid=${testId}]`).innerText();
+    const screenshot = await page.screenshot();
+
+    // Assert
+    expect(screenshot.length).toBeGreaterThan(0);
+    expect(await text('created')).toBe(String(status.customers.created));
+    expect(await text('created')).not.toBe('–');
+    expect(await text('in-store')).toBe(String(status.customers.inStore));
+    expect(await text('refused')).toBe('4');
+    expect(await page.locator('[data-testid=refusals] tr').allInnerTexts()).toEqual(['api\t401\t1', 'api\t413\t1', 'api\t415\t1', 'api\t422\t1']);
+    expect((await page.locator('[data-testid=recent] tr').allInnerTexts()).length).toBe(status.recent.length);
+    expect(await page.locator('#mode').innerText()).toBe('SQS: embedded (local-aws-sqs) · BigCommerce: sandbox');
+    await context.close();
   });
 });

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { formatRetryAfter, startBigCommerceSandbox, type BigCommerceSandbox } from '../../../local/bigcommerce-sandbox';
+import { type BigCommerceSandbox, formatRetryAfter, startBigCommerceSandbox } from '../../../local/bigcommerce-sandbox';
 import { call, newCustomer, type Problem } from './sandbox-http';
 
 function quotaOf(headers: Headers) {

@@ -2,8 +2,15 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { CliUsageError, SandboxOptionsError, startBigCommerceSandbox, type BigCommerceSandbox, type SandboxCustomer, type SandboxStats } from '../../../local/bigcommerce-sandbox';
-import { parseCliArgs } from '../../../local/bigcommerce-sandbox/cli';
+import {
+  type BigCommerceSandbox,
+  type SandboxCustomer,
+  SandboxOptionsError,
+  type SandboxStats,
+  startBigCommerceSandbox,
+} from '../../../local/bigcommerce-sandbox';
+import { parseCliArgs, runCli } from '../../../local/bigcommerce-sandbox/cli';
+import { CliUsageError } from '../../../ops/errors';
 import { call, control, newCustomer } from './sandbox-http';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -67,7 +74,9 @@ describe('BigCommerce sandbox: control API', () => {
   it('sets options, with rejectEmails as a regex source', async () => {
     // Act
     const set = await control(sandbox, 'POST', 'options', { rejectEmails: '^spam@', batch422: 'partial' });
-    const response = await call(sandbox, 'POST', '/customers', { body: [newCustomer({ email: 'spam@example.com' }), newCustomer({ email: 'ham@example.com' })] });
+    const response = await call(sandbox, 'POST', '/customers', {
+      body: [newCustomer({ email: 'spam@example.com' }), newCustomer({ email: 'ham@example.com' })],
+    });
     const badPattern = await control(sandbox, 'POST', 'options', { rejectEmails: '(' });
     const unknownOption = await control(sandbox, 'POST', 'options', { colour: 'blue' });
 
@@ -152,9 +161,35 @@ describe('BigCommerce sandbox: CLI', () => {
   it('maps flags to sandbox options', () => {
     // Act
     const options = parseCliArgs([
-      '--port', '4010', '--quota', '150', '--window-ms', '30000', '--time-scale', '0.5', '--batch-422', 'partial',
-      '--fault-rate', '0.05', '--fault-kinds', '500,hang,created-then-500', '--fault-methods', 'post,put', '--latency-ms', '20',
-      '--seed', '1', '--token', 'a', '--token', 'b', '--channels', '1,2', '--vague-422', '--reject-emails', '@spam\\.',
+      '--port',
+      '4010',
+      '--quota',
+      '150',
+      '--window-ms',
+      '30000',
+      '--time-scale',
+      '0.5',
+      '--batch-422',
+      'partial',
+      '--fault-rate',
+      '0.05',
+      '--fault-kinds',
+      '500,hang,created-then-500',
+      '--fault-methods',
+      'post,put',
+      '--latency-ms',
+      '20',
+      '--seed',
+      '1',
+      '--token',
+      'a',
+      '--token',
+      'b',
+      '--channels',
+      '1,2',
+      '--vague-422',
+      '--reject-emails',
+      '@spam\\.',
     ]);
 
     // Assert
@@ -173,19 +208,38 @@ describe('BigCommerce sandbox: CLI', () => {
   });
 
   it.each([
-    [['--port', 'abc'], /--port must be a number/],
-    [['--port', '70000'], /--port must be <= 65535/],
-    [['--quota', '1.5'], /--quota must be an integer/],
-    [['--fault-rate', '2'], /--fault-rate must be <= 1/],
-    [['--batch-422', 'some'], /--batch-422 must be atomic or partial/],
-    [['--time-scale', '0'], /--time-scale must be > 0/],
-    [['--no-rate-limit', '--quota', '5'], /cannot be combined/],
-    [['--reject-emails', '('], /not a valid regular expression/],
-    [['--bogus'], /Unknown option '--bogus'/],
+    [['--port', 'abc'], /--port must be a whole number from 0 to 65535, got "abc"/],
+    [['--port', '70000'], /--port must be a whole number from 0 to 65535, got "70000"/],
+    [['--quota', '1.5'], /--quota must be a whole number >= 1, got "1.5"/],
+    [['--fault-rate', '2'], /--fault-rate must be a number from 0 to 1, got "2"/],
+    [['--batch-422', 'some'], /--batch-422 must be atomic or partial, got "some"/],
+    [['--time-scale', '0'], /--time-scale must be a number > 0, got "0"/],
+    [['--channels', '1,x'], /--channels must be a whole number >= 1, got "x"/],
+    [['--no-rate-limit', '--quota', '5'], /option '--no-rate-limit' cannot be used with option '--quota <n>'/],
+    [['--reject-emails', '('], /--reject-emails is not a valid regular expression/],
+    [['--bogus'], /unknown option '--bogus'/],
+    [['--port'], /option '--port <n>' argument missing/],
+    [['extra'], /too many arguments/],
   ])('rejects %j with a clear message', (argv, message) => {
     // Act / Assert
     expect(() => parseCliArgs(argv)).toThrow(CliUsageError);
     expect(() => parseCliArgs(argv)).toThrow(message);
+  });
+
+  it('defaults to port 4010 and prints the flags for --help', async () => {
+    // Arrange
+    const out: string[] = [];
+
+    // Act
+    const started = await runCli(['--help'], { out: (line) => out.push(line), err: () => undefined });
+
+    // Assert
+    expect(parseCliArgs([])).toEqual({ port: 4010 });
+    expect(parseCliArgs(['--no-rate-limit'])).toEqual({ port: 4010, rateLimit: false });
+    expect(started).toBeNull();
+    expect(out.join('\n')).toMatch(/^Usage: bigcommerce-sandbox \[flags\]/);
+    expect(out.join('\n')).toMatch(/--port <n> +port, 0 = random \(default: 4010\)/);
+    expect(out.join('\n')).toContain('--fault-kinds <list>');
   });
 
   it('runs as a process: prints url, store hash and token, serves, and stops on SIGTERM', async () => {

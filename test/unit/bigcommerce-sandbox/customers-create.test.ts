@@ -1,5 +1,5 @@
-import { startBigCommerceSandbox, type BigCommerceSandbox } from '../../../local/bigcommerce-sandbox';
-import { call, newCustomer, validAddress, type CustomerBody, type Problem } from './sandbox-http';
+import { type BigCommerceSandbox, startBigCommerceSandbox } from '../../../local/bigcommerce-sandbox';
+import { type CustomerBody, call, newCustomer, type Problem, validAddress } from './sandbox-http';
 
 describe('BigCommerce sandbox: POST /customers', () => {
   let sandbox: BigCommerceSandbox;
@@ -115,14 +115,23 @@ describe('BigCommerce sandbox: POST /customers', () => {
     { name: 'more than 10 addresses', overrides: { addresses: Array.from({ length: 11 }, () => validAddress()) }, key: '1.addresses' },
     { name: 'address first_name over 255', overrides: { addresses: [validAddress({ first_name: long(256) })] }, key: '1.addresses.0.first_name' },
     { name: 'address last_name empty', overrides: { addresses: [validAddress({ last_name: '' })] }, key: '1.addresses.0.last_name' },
-    { name: 'address1 missing', overrides: { addresses: [validAddress({ address1: undefined })] }, key: '1.addresses.0.address1', message: 'error.path.missing' },
+    {
+      name: 'address1 missing',
+      overrides: { addresses: [validAddress({ address1: undefined })] },
+      key: '1.addresses.0.address1',
+      message: 'error.path.missing',
+    },
     { name: 'city over 100', overrides: { addresses: [validAddress({ city: long(101) })] }, key: '1.addresses.0.city' },
     { name: 'country_code of 3 letters', overrides: { addresses: [validAddress({ country_code: 'USA' })] }, key: '1.addresses.0.country_code' },
     { name: 'country_code with a digit', overrides: { addresses: [validAddress({ country_code: 'U1' })] }, key: '1.addresses.0.country_code' },
     { name: 'state over 100', overrides: { addresses: [validAddress({ state_or_province: long(101) })] }, key: '1.addresses.0.state_or_province' },
     { name: 'postal_code over 30', overrides: { addresses: [validAddress({ postal_code: long(31) })] }, key: '1.addresses.0.postal_code' },
     { name: 'address_type unknown', overrides: { addresses: [validAddress({ address_type: 'home' })] }, key: '1.addresses.0.address_type' },
-    { name: 'more than 10 attributes', overrides: { attributes: Array.from({ length: 11 }, () => ({ attribute_id: 1, attribute_value: 'x' })) }, key: '1.attributes' },
+    {
+      name: 'more than 10 attributes',
+      overrides: { attributes: Array.from({ length: 11 }, () => ({ attribute_id: 1, attribute_value: 'x' })) },
+      key: '1.attributes',
+    },
     { name: 'attribute unknown', overrides: { attributes: [{ attribute_id: 999, attribute_value: 'x' }] }, key: '1.attributes.0.attribute_id' },
     { name: 'attribute_value over 255', overrides: { attributes: [{ attribute_id: 1, attribute_value: long(256) }] }, key: '1.attributes.0.attribute_value' },
     { name: 'attribute_value not a number', overrides: { attributes: [{ attribute_id: 2, attribute_value: 'lots' }] }, key: '1.attributes.0.attribute_value' },
@@ -179,7 +188,7 @@ describe('BigCommerce sandbox: POST /customers', () => {
     expect(response.body.data[0]?.form_fields).toEqual([{ name: 'interests', value: ['a', 'b'] }]);
   });
 
-  it('answers a duplicate email with BigCommerce\'s exact text, naming only the first clash', async () => {
+  it("answers a duplicate email with BigCommerce's exact text, naming only the first clash", async () => {
     // Arrange
     sandbox.seedCustomers([{ email: 'bobby.bob@example.com' }, { email: 'second@example.com' }]);
 
@@ -214,7 +223,9 @@ describe('BigCommerce sandbox: POST /customers', () => {
     sandbox.seedCustomers([{ email: 'multi@example.com', channel_ids: [1] }, { email: 'global@example.com' }]);
 
     // Act
-    const otherChannel = await call(sandbox, 'POST', '/customers', { body: [newCustomer({ email: 'multi@example.com', channel_ids: [2], origin_channel_id: 2 })] });
+    const otherChannel = await call(sandbox, 'POST', '/customers', {
+      body: [newCustomer({ email: 'multi@example.com', channel_ids: [2], origin_channel_id: 2 })],
+    });
     const sameChannel = await call<Problem>(sandbox, 'POST', '/customers', { body: [newCustomer({ email: 'multi@example.com', channel_ids: [1, 3] })] });
     const globalNew = await call<Problem>(sandbox, 'POST', '/customers', { body: [newCustomer({ email: 'multi@example.com' })] });
     const againstGlobal = await call<Problem>(sandbox, 'POST', '/customers', { body: [newCustomer({ email: 'global@example.com', channel_ids: [3] })] });
@@ -225,7 +236,12 @@ describe('BigCommerce sandbox: POST /customers', () => {
     expect(sameChannel.body.errors['.customer_create']).toContain('multi@example.com already in use');
     expect(globalNew.status).toBe(422);
     expect(againstGlobal.status).toBe(422);
-    expect(sandbox.customers().filter((c) => c.email === 'multi@example.com').map((c) => c.channel_ids)).toEqual([[1], [2]]);
+    expect(
+      sandbox
+        .customers()
+        .filter((c) => c.email === 'multi@example.com')
+        .map((c) => c.channel_ids),
+    ).toEqual([[1], [2]]);
   });
 
   it('atomic mode: a batch with one bad item creates nothing', async () => {

@@ -1,5 +1,5 @@
-import { startBigCommerceSandbox, type BigCommerceSandbox } from '../../../local/bigcommerce-sandbox';
-import { call, newCustomer, validAddress, type CustomerBody, type Pagination, type Problem } from './sandbox-http';
+import { type BigCommerceSandbox, startBigCommerceSandbox } from '../../../local/bigcommerce-sandbox';
+import { type CustomerBody, call, newCustomer, type Pagination, type Problem, validAddress } from './sandbox-http';
 
 interface Page<T> {
   data: T[];

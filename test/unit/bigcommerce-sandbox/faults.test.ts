@@ -1,5 +1,5 @@
-import { startBigCommerceSandbox, type BigCommerceSandbox, type FaultKind } from '../../../local/bigcommerce-sandbox';
-import { call, newCustomer, type CustomerBody, type Problem } from './sandbox-http';
+import { type BigCommerceSandbox, type FaultKind, startBigCommerceSandbox } from '../../../local/bigcommerce-sandbox';
+import { type CustomerBody, call, newCustomer, type Problem } from './sandbox-http';
 
 async function postOne(sandbox: BigCommerceSandbox, email: string, signal?: AbortSignal) {
   return call<Problem>(sandbox, 'POST', '/customers', { body: [newCustomer({ email })], ...(signal ? { signal } : {}) });

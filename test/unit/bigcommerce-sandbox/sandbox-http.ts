@@ -49,12 +49,7 @@ export interface CallOptions {
   storeHash?: string;
 }
 
-export async function call<T = unknown>(
-  sandbox: BigCommerceSandbox,
-  method: string,
-  path: string,
-  options: CallOptions = {},
-): Promise<HttpResult<T>> {
+export async function call<T = unknown>(sandbox: BigCommerceSandbox, method: string, path: string, options: CallOptions = {}): Promise<HttpResult<T>> {
   const token = options.token === undefined ? sandbox.token : options.token;
   const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
   if (token !== null) headers['X-Auth-Token'] = token;

@@ -4,10 +4,10 @@ import * as path from 'node:path';
 import { buildMapping, parseMapFlag, rowToSignupInput, toIsoTime } from '../../../ops/csv-mapping';
 import { CliError, CliUsageError } from '../../../ops/errors';
 import type { ImportSummary } from '../../../ops/import-csv';
-import { formatDeadLetters, parseCommandLine, runCli, type CliIo } from '../../../ops/main';
-import { progressLine } from '../../../ops/progress';
-import { readOutputsFile, resolveTarget } from '../../../ops/targets';
+import { type CliIo, formatDeadLetters, runCli } from '../../../ops/main';
+import { createProgress } from '../../../ops/progress';
 import { redactEmails } from '../../../ops/redact';
+import { readOutputsFile, resolveTarget } from '../../../ops/targets';
 
 /** `signup-sync` command line: argument errors, mapping, targets, output. Nothing here reaches SQS. */
 
@@ -43,37 +43,58 @@ function io(overrides: Partial<CliIo> = {}) {
 }
 
 describe('signup-sync arguments', () => {
-  it('prints the usage for --help, help and no arguments', async () => {
-    for (const argv of [['--help'], ['help'], [], ['dlq', 'list', '-h']]) {
-      const { io: cli, out } = io();
+  it('prints the usage, every command with its flags, for --help, help and no arguments', async () => {
+    for (const argv of [['--help'], ['help'], [], ['-h']]) {
+      const { io: cli, out, err } = io();
       expect(await runCli(argv, cli)).toBe(0);
-      expect(out.join('\n')).toContain('Usage: signup-sync <command>');
+      const usage = out.join('\n');
+      expect(usage).toContain('Usage: signup-sync <command> [flags]');
+      for (const line of [
+        /^ {2}dlq redrive /m,
+        /^ {6}--rate <n> /m,
+        /^ {2}import <file\.csv> /m,
+        /^ {6}--from-line <n> /m,
+        /^ {2}--local <url> /m,
+        /Exit status: 0 done, 1 failed or rows rejected, 2 bad command line, 130 interrupted/,
+      ]) {
+        expect(usage).toMatch(line);
+      }
+      expect(err).toEqual([]);
     }
   });
 
+  it("prints one command's flags and the shared ones for <command> --help", async () => {
+    const { io: cli, out } = io();
+    expect(await runCli(['dlq', 'list', '-h'], cli)).toBe(0);
+    expect(out.join('\n')).toMatch(/^Usage: signup-sync dlq list .*--max <n> +at most n messages \(default: 1000\).*--queue-url <url>/s);
+  });
+
   it.each([
-    [['frobnicate'], 'Unknown command "frobnicate"'],
+    [['frobnicate'], "unknown command 'frobnicate'"],
     [['dlq'], 'dlq needs a command: list, redrive or purge'],
     [['dlq', 'drop'], 'Unknown dlq command "drop"'],
-    [['dlq', 'list', '--nope'], "Unknown option '--nope'"],
-    [['dlq', 'list', '--rate', '2'], '--rate is not a flag of dlq list'],
-    [['dlq', 'list', 'extra'], 'dlq list takes no arguments'],
-    [['dlq', 'list', '--max', '0'], '--max must be a positive whole number'],
-    [['dlq', 'redrive', '--rate', 'fast'], '--rate must be a positive number, got "fast"'],
-    [['dlq', 'redrive', '--rate'], "Option '--rate <value>' argument missing"],
-    [['dlq', 'redrive', '--method', 'teleport'], '--method must be auto, move-task or copy'],
+    [['dlq', 'list', '--nope'], "unknown option '--nope'"],
+    [['dlq', 'list', '--rate', '2'], "unknown option '--rate'"],
+    [['dlq', 'list', 'extra'], "too many arguments for 'list'"],
+    [['dlq', 'list', '--max', '0'], '--max must be a whole number > 0, got "0"'],
+    [['dlq', 'list', '--max', '2.5'], '--max must be a whole number > 0, got "2.5"'],
+    [['dlq', 'redrive', '--rate', 'fast'], '--rate must be a number > 0, got "fast"'],
+    [['dlq', 'redrive', '--rate'], "option '--rate <n>' argument missing"],
+    [['dlq', 'redrive', '--method', 'teleport'], '--method must be auto, move-task or copy, got "teleport"'],
     [['dlq', 'purge'], 'pass --yes to confirm when not running in a terminal'],
     [['dlq', 'list', '--local', 'localhost:3000'], '--local must be a URL'],
     [['dlq', 'list', '--local', 'http://127.0.0.1:3000', '--queue-url', 'http://127.0.0.1:9324/1/q'], '--local cannot be combined with --queue-url/--dlq-url'],
-    [['import'], 'import needs a file'],
-    [['import', 'a.csv', 'b.csv'], 'import takes one file, got 2'],
+    [['import'], "missing required argument 'file.csv'"],
+    [['import', 'a.csv', 'b.csv'], "too many arguments for 'import'. Expected 1 argument but got 2"],
     [['import', 'a.csv', '--map', 'email'], '--map takes field=Column'],
     [['import', 'a.csv', '--map', 'mail=Email'], '--map: unknown field "mail"'],
-    [['import', 'a.csv', '--from-line', '-3'], "Option '--from-line' argument is ambiguous"],
-    [['import', 'a.csv', '--from-line', 'two'], '--from-line must be a positive whole number'],
+    [['import', 'a.csv', '--from-line', '-3'], '--from-line must be a whole number > 0, got "-3"'],
+    [['import', 'a.csv', '--from-line', 'two'], '--from-line must be a whole number > 0, got "two"'],
     [['import', 'a.csv', '--source-id', 'Bad Id'], '--source-id must be a slug'],
     [['import', 'a.csv', '--delimiter', '::'], '--delimiter must be one character (or "tab")'],
+    [['import', 'a.csv', '--delimiter', '"'], '--delimiter must be one character (or "tab"), got """'],
     [['send-test', '--url', 'not a url'], '--url must be a URL'],
+    [['--queue-url', 'sqs/queue', 'dlq', 'list'], '--queue-url must be a URL, got "sqs/queue"'],
   ])('%j -> exit 2: %s', async (argv, message) => {
     // Act
     const { io: cli, err, out } = io();
@@ -89,21 +110,64 @@ describe('signup-sync arguments', () => {
   it('says how to start local mode when no queues are given and it is not running (exit 1)', async () => {
     const { io: cli, err } = io();
     expect(await runCli(['dlq', 'list'], cli)).toBe(1);
-    expect(err.join('\n')).toMatch(/Local mode is not running at http:\/\/127\.0\.0\.1:3000 .*npm start.*--stack <name>, --outputs-file <file>, or --queue-url\/--dlq-url/s);
+    expect(err.join('\n')).toMatch(
+      /Local mode is not running at http:\/\/127\.0\.0\.1:3000 .*npm start.*--stack <name>, --outputs-file <file>, or --queue-url\/--dlq-url/s,
+    );
   });
 
-  it('finds the command among flags and their values', () => {
-    expect(parseCommandLine(['--local', 'http://127.0.0.1:3000', 'dlq', 'redrive', '--rate', '5'])).toEqual({
-      command: 'dlq redrive',
-      positionals: [],
-      values: { local: 'http://127.0.0.1:3000', rate: '5' },
+  it('takes the where-flags before or after the command, and flags before the file', async () => {
+    // Arrange: record which local mode is asked for its queues
+    const asked: string[] = [];
+    const before = io({
+      fetch: async (url) => {
+        asked.push(String(url));
+        throw new TypeError('fetch failed');
+      },
     });
-    expect(parseCommandLine(['import', '--map', 'email=E-mail', 'f.csv', '--map', 'custom:Colour=Colour'])).toMatchObject({ command: 'import', positionals: ['f.csv'], values: { map: ['email=E-mail', 'custom:Colour=Colour'] } });
+    const after = io();
+
+    // Act
+    const code = await runCli(['--local', 'http://127.0.0.1:3999', 'dlq', 'redrive', '--rate', '5'], before.io);
+    const mapped = await runCli(
+      [
+        'import',
+        '--map',
+        'email=E-mail',
+        '--map',
+        'first_name=Vorname',
+        file('flags-first.csv', 'E-mail,Vorname,Surname\r\nada@example.com,Ada,King\r\n'),
+        '--dry-run',
+        '--json',
+      ],
+      after.io,
+    );
+
+    // Assert
+    expect(code).toBe(1);
+    expect(asked).toEqual(['http://127.0.0.1:3999/_local/api/config']);
+    expect(mapped).toBe(0);
+    expect(JSON.parse(after.out.join('\n'))).toMatchObject({ accepted: 1, mapping: { email: 'E-mail', first_name: 'Vorname' } });
   });
 
   it('reads a semicolon-separated file with --delimiter', async () => {
     const { io: cli, out } = io();
-    expect(await runCli(['import', file('semicolons.csv', 'E-mail;Vorname;Nachname\r\nada@example.com;Ada;King\r\n'), '--delimiter', ';', '--map', 'first_name=Vorname', '--map', 'last_name=Nachname', '--dry-run', '--json'], cli)).toBe(0);
+    expect(
+      await runCli(
+        [
+          'import',
+          file('semicolons.csv', 'E-mail;Vorname;Nachname\r\nada@example.com;Ada;King\r\n'),
+          '--delimiter',
+          ';',
+          '--map',
+          'first_name=Vorname',
+          '--map',
+          'last_name=Nachname',
+          '--dry-run',
+          '--json',
+        ],
+        cli,
+      ),
+    ).toBe(0);
     expect(JSON.parse(out.join('\n'))).toMatchObject({ accepted: 1, rejected: 0, mapping: { email: 'E-mail', first_name: 'Vorname', last_name: 'Nachname' } });
   });
 
@@ -119,7 +183,30 @@ describe('signup-sync arguments', () => {
 });
 
 describe('CSV column mapping', () => {
-  const MAILCHIMP_HEADER = ['Email Address', 'First Name', 'Last Name', 'Address', 'Phone Number', 'MEMBER_RATING', 'OPTIN_TIME', 'OPTIN_IP', 'CONFIRM_TIME', 'CONFIRM_IP', 'LATITUDE', 'LONGITUDE', 'GMTOFF', 'DSTOFF', 'TIMEZONE', 'CC', 'REGION', 'LAST_CHANGED', 'LEID', 'EUID', 'NOTES', 'TAGS'];
+  const MAILCHIMP_HEADER = [
+    'Email Address',
+    'First Name',
+    'Last Name',
+    'Address',
+    'Phone Number',
+    'MEMBER_RATING',
+    'OPTIN_TIME',
+    'OPTIN_IP',
+    'CONFIRM_TIME',
+    'CONFIRM_IP',
+    'LATITUDE',
+    'LONGITUDE',
+    'GMTOFF',
+    'DSTOFF',
+    'TIMEZONE',
+    'CC',
+    'REGION',
+    'LAST_CHANGED',
+    'LEID',
+    'EUID',
+    'NOTES',
+    'TAGS',
+  ];
 
   it('recognises a Mailchimp audience export', () => {
     // Act
@@ -141,7 +228,10 @@ describe('CSV column mapping', () => {
 
   it('recognises generic spellings and lets --map override or unmap them', () => {
     // Act
-    const mapping = buildMapping(['E-mail', 'firstName', 'Surname', 'Zip', 'City', 'Country Code', 'Street', 'Colour'], [parseMapFlag('custom:Favourite colour=colour'), parseMapFlag('last_name=')]);
+    const mapping = buildMapping(
+      ['E-mail', 'firstName', 'Surname', 'Zip', 'City', 'Country Code', 'Street', 'Colour'],
+      [parseMapFlag('custom:Favourite colour=colour'), parseMapFlag('last_name=')],
+    );
 
     // Assert
     expect(mapping.format).toBe('generic');
@@ -182,9 +272,32 @@ describe('CSV column mapping', () => {
     // Arrange
     const rows = [
       MAILCHIMP_HEADER.join(','),
-      ['ada@example.com', 'Ada', 'Lovelace', '', '', '2', '2024-01-02 10:11:12', '', '2024-01-02 10:12:00', '', '', '', '', '', '', '', '', '', '11', 'a1b2', '', '"vip"'].join(','),
+      [
+        'ada@example.com',
+        'Ada',
+        'Lovelace',
+        '',
+        '',
+        '2',
+        '2024-01-02 10:11:12',
+        '',
+        '2024-01-02 10:12:00',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '11',
+        'a1b2',
+        '',
+        '"vip"',
+      ].join(','),
       ['not-an-email', 'Bob', 'Builder', ...Array(19).fill('')].join(','),
-      ['carol@example.com', 'Carol', '', ...Array(19).fill('')].join(','),
+      ['carol@example.com', 'C'.repeat(101), 'Cole', ...Array(19).fill('')].join(','),
     ];
     const csv = file('mailchimp.csv', `${rows.join('\r\n')}\r\n`);
     const { io: cli, out } = io();
@@ -198,7 +311,7 @@ describe('CSV column mapping', () => {
     expect(summary).toMatchObject({ format: 'mailchimp', accepted: 1, rejected: 2, dryRun: true, completed: true, firstLine: 2, lastLine: 4 });
     expect(summary.rejectedRows).toEqual([
       { line: 3, problems: ['/email (column "Email Address"): Invalid email address'] },
-      { line: 4, problems: ['/last_name (column "Last Name"): Invalid input: expected string, received undefined'] },
+      { line: 4, problems: ['/first_name (column "First Name"): Too big: expected string to have <=100 characters'] },
     ]);
     expect(JSON.stringify(summary)).not.toContain('not-an-email');
   });
@@ -207,24 +320,46 @@ describe('CSV column mapping', () => {
 describe('targets', () => {
   it('reads `cdk deploy --outputs-file` JSON, choosing the stack by name when there are several', () => {
     // Arrange
-    const outputs = file('outputs.json', JSON.stringify({ SignupSync: { SignupQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/q', DeadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/dlq' }, Other: { X: 'y' } }));
+    const outputs = file(
+      'outputs.json',
+      JSON.stringify({
+        SignupSync: { SignupQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/q', DeadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/dlq' },
+        Other: { X: 'y' },
+      }),
+    );
 
     // Act / Assert
-    expect(readOutputsFile(outputs, 'SignupSync')).toEqual({ SignupQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/q', DeadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/dlq' });
+    expect(readOutputsFile(outputs, 'SignupSync')).toEqual({
+      SignupQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/q',
+      DeadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/dlq',
+    });
     expect(readOutputsFile(outputs, undefined)).toHaveProperty('SignupQueueUrl');
     expect(() => readOutputsFile(outputs, 'Nope')).toThrow(CliError);
     expect(() => readOutputsFile(file('bad.json', '{'), undefined)).toThrow('Cannot read the outputs file');
   });
 
-  it('takes the queues from a stack\'s CloudFormation outputs (--stack), in the queue URL\'s region', async () => {
+  it("takes the queues from a stack's CloudFormation outputs (--stack), in the queue URL's region", async () => {
     // Act
     const target = await resolveTarget(
       { stack: 'SignupSync' },
-      { env: {}, stackOutputs: async () => ({ SignupQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/q', DeadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/dlq', ApiUrl: 'https://x.execute-api.eu-west-1.amazonaws.com' }) },
+      {
+        env: {},
+        stackOutputs: async () => ({
+          SignupQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/q',
+          DeadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/dlq',
+          ApiUrl: 'https://x.execute-api.eu-west-1.amazonaws.com',
+        }),
+      },
     );
 
     // Assert
-    expect(target).toMatchObject({ description: 'stack SignupSync', signupQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/q', deadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/dlq', apiUrl: 'https://x.execute-api.eu-west-1.amazonaws.com', local: false });
+    expect(target).toMatchObject({
+      description: 'stack SignupSync',
+      signupQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/q',
+      deadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/dlq',
+      apiUrl: 'https://x.execute-api.eu-west-1.amazonaws.com',
+      local: false,
+    });
     expect(await target.sqs!.config.region()).toBe('eu-west-1');
     target.sqs!.destroy();
   });
@@ -233,7 +368,17 @@ describe('targets', () => {
 describe('operator output', () => {
   it('lists dead letters without emails unless asked', () => {
     // Arrange
-    const letters = [{ messageId: 'm-1', reason: 'bigcommerce-rejected', httpStatus: 422, sourceId: 'api', ageSeconds: 4000, detail: redactEmails('Email ada@example.com is invalid'), email: 'ada@example.com' }];
+    const letters = [
+      {
+        messageId: 'm-1',
+        reason: 'bigcommerce-rejected',
+        httpStatus: 422,
+        sourceId: 'api',
+        ageSeconds: 4000,
+        detail: redactEmails('Email ada@example.com is invalid'),
+        email: 'ada@example.com',
+      },
+    ];
 
     // Act
     const plain = formatDeadLetters(letters);
@@ -247,7 +392,36 @@ describe('operator output', () => {
     expect(formatDeadLetters([])).toBe('The dead-letter queue is empty.');
   });
 
-  it('draws a progress line with rate and ETA', () => {
-    expect(progressLine({ bytes: 500, totalBytes: 1000, rows: 2000, accepted: 1990, rejected: 10 }, 4000, 10)).toBe('[#####.....]  50%  2,000 rows, 10 rejected  500 rows/s  ETA 4s');
+  it('prints plain progress lines with rows and rate when stderr is not a terminal', () => {
+    // Arrange
+    const written: string[] = [];
+    let clock = 0;
+    const progress = createProgress({ isTTY: false, write: (text) => written.push(text) }, { now: () => clock });
+
+    // Act
+    clock = 4000;
+    progress.update({ bytes: 500, totalBytes: 1000, rows: 2000, accepted: 1990, rejected: 10 });
+    progress.done({ bytes: 1000, totalBytes: 1000, rows: 4000, accepted: 3990, rejected: 10 });
+
+    // Assert
+    expect(written.join('')).toMatch(
+      /^import: 50% {2}2,000 rows, 10 rejected {2}500 rows\/s {2}ETA \S+\nimport: 100% {2}4,000 rows, 10 rejected {2}1,000 rows\/s {2}ETA 0s\n$/,
+    );
+  });
+
+  it('draws a bar on a terminal and clears it before the summary', () => {
+    // Arrange
+    const written: string[] = [];
+    const progress = createProgress({ isTTY: true, columns: 100, write: (text) => written.push(text) });
+
+    // Act
+    progress.update({ bytes: 250, totalBytes: 1000, rows: 10, accepted: 10, rejected: 0 });
+    progress.done({ bytes: 1000, totalBytes: 1000, rows: 40, accepted: 40, rejected: 0 });
+
+    // Assert
+    const text = written.join('');
+    expect(text).toContain('[#####...............] 25%  10 rows, 0 rejected');
+    expect(text.endsWith('\x1b[2K')).toBe(true); // the line is cleared
+    expect(text).not.toContain('\n');
   });
 });

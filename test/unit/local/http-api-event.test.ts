@@ -1,11 +1,11 @@
 import {
   fromHttpApiResult,
+  type IncomingHttpRequest,
   joinHeaders,
   queryParameters,
   requestTime,
   routeFor,
   toHttpApiEvent,
-  type IncomingHttpRequest,
 } from '../../../local/http-api-event';
 
 /** Local mode's API Gateway HTTP API (payload 2.0) emulation: request -> event, result -> answer. */
@@ -44,7 +44,13 @@ describe('toHttpApiEvent', () => {
         timeEpoch: NOW.getTime(),
       },
     });
-    expect(event.headers).toMatchObject({ host: '127.0.0.1:3000', 'content-type': 'application/json', 'x-forwarded-for': '127.0.0.1', 'x-forwarded-proto': 'http', 'x-forwarded-port': '3000' });
+    expect(event.headers).toMatchObject({
+      host: '127.0.0.1:3000',
+      'content-type': 'application/json',
+      'x-forwarded-for': '127.0.0.1',
+      'x-forwarded-proto': 'http',
+      'x-forwarded-port': '3000',
+    });
     expect(event.headers['x-amzn-trace-id']).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/);
     expect(event.pathParameters).toBeUndefined();
     expect(event.queryStringParameters).toBeUndefined();
@@ -120,14 +126,24 @@ describe('toHttpApiEvent', () => {
 describe('fromHttpApiResult', () => {
   it('uses a structured result as given, with cookies as Set-Cookie and a base64 body decoded', () => {
     // Act
-    const answer = fromHttpApiResult({ statusCode: 303, headers: { Location: '/thanks' }, cookies: ['a=1', 'b=2'], body: Buffer.from('bytes').toString('base64'), isBase64Encoded: true });
+    const answer = fromHttpApiResult({
+      statusCode: 303,
+      headers: { Location: '/thanks' },
+      cookies: ['a=1', 'b=2'],
+      body: Buffer.from('bytes').toString('base64'),
+      isBase64Encoded: true,
+    });
 
     // Assert
     expect(answer).toEqual({ status: 303, headers: { location: '/thanks', 'set-cookie': ['a=1', 'b=2'] }, body: Buffer.from('bytes') });
   });
 
   it('turns anything else into 200 JSON, as payload 2.0 does', () => {
-    expect(fromHttpApiResult({ ok: true } as never)).toEqual({ status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"ok":true}') });
+    expect(fromHttpApiResult({ ok: true } as never)).toEqual({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from('{"ok":true}'),
+    });
     expect(fromHttpApiResult('plain')).toMatchObject({ status: 200, body: Buffer.from('plain') });
     expect(fromHttpApiResult(undefined).status).toBe(200);
   });

@@ -2,18 +2,26 @@ import type { Message } from '@aws-sdk/client-sqs';
 import { deletableIds } from '../../../local/event-source/event-source-mapping';
 import { ReceiveCounter, toSqsRecord } from '../../../local/event-source/sqs-record';
 import { createLambdaContext, FunctionTimeoutError, withTimeout } from '../../../local/lambda-context';
-import { deadLetterQueueAttributes, localSourceSecrets, localTimings, readStackConfig, signupQueueAttributes, syncEnvironment } from '../../../local/local-settings';
+import {
+  deadLetterQueueAttributes,
+  localSourceSecrets,
+  localTimings,
+  readStackConfig,
+  signupQueueAttributes,
+  syncEnvironment,
+} from '../../../local/local-settings';
+import { createOutcomeRecorder } from '../../../local/status/outcome-recorder';
+import type { StatusView } from '../../../local/status/status-page';
+import { createStatusRoutes, trimTrailingSlashes } from '../../../local/status/status-routes';
 import { describeDeadLetter, resolveRedriveMethod } from '../../../ops/dead-letters';
 import { dedupeMessages, isAwsQueueUrl, receiveAttributeParameters, regionOfQueueUrl } from '../../../ops/queue-ops';
-import { createOutcomeRecorder } from '../../../local/status/outcome-recorder';
-import { createStatusRoutes } from '../../../local/status/status-routes';
+import { loadSyncConfig } from '../../../shared/config/sync-config';
 import { DEAD_LETTER_RETENTION_SECONDS, SIGNUP_RETENTION_SECONDS, VISIBILITY_TIMEOUT_FACTOR } from '../../../shared/queue/queue-settings';
-import { loadSyncConfig } from '../../../shared/config';
 
 /** The pieces of local mode that need no server. */
 
 describe('settings from cdk.json and the CDK constructs', () => {
-  it('gives the queues the stack\'s attributes, the visibility timeout derived from the sync timeout', () => {
+  it("gives the queues the stack's attributes, the visibility timeout derived from the sync timeout", () => {
     // Arrange
     const config = readStackConfig();
     const timings = localTimings(config);
@@ -30,7 +38,11 @@ describe('settings from cdk.json and the CDK constructs', () => {
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:123456789012:dlq', maxReceiveCount: config.maxReceiveCount }),
     });
     expect(deadLetterQueueAttributes()).toEqual({ MessageRetentionPeriod: String(DEAD_LETTER_RETENTION_SECONDS), SqsManagedSseEnabled: 'true' });
-    expect(timings).toMatchObject({ maxConcurrency: config.maxConcurrency, batchingWindowMs: config.batchingWindowSeconds * 1000, syncTimeoutMs: config.syncTimeoutSeconds * 1000 });
+    expect(timings).toMatchObject({
+      maxConcurrency: config.maxConcurrency,
+      batchingWindowMs: config.batchingWindowSeconds * 1000,
+      syncTimeoutMs: config.syncTimeoutSeconds * 1000,
+    });
   });
 
   it('reads the local sources secret (LOCAL_SOURCES_SECRET) as a JSON object of strings', () => {
@@ -43,19 +55,33 @@ describe('settings from cdk.json and the CDK constructs', () => {
   it('refuses timings the event source mapping would not accept', () => {
     const config = readStackConfig();
     expect(() => localTimings(config, { maxConcurrency: 1 })).toThrow('maxConcurrency must be >= 2');
-    expect(() => localTimings(config, { visibilityTimeoutSeconds: 1, batchingWindowMs: 1000 })).toThrow('batchingWindowMs must be shorter than the visibility timeout');
+    expect(() => localTimings(config, { visibilityTimeoutSeconds: 1, batchingWindowMs: 1000 })).toThrow(
+      'batchingWindowMs must be shorter than the visibility timeout',
+    );
     expect(() => localTimings(config, { visibilityTimeoutSeconds: 1.5 })).toThrow('whole number');
   });
 
-  it('builds the sync function\'s environment the way the stack does, and loadSyncConfig accepts it', () => {
+  it("builds the sync function's environment the way the stack does, and loadSyncConfig accepts it", () => {
     // Arrange
     const config = { ...readStackConfig(), customerChannelIds: [1, 2], customerGroupId: 0, sendWelcomeEmail: true };
 
     // Act
-    const sync = loadSyncConfig(syncEnvironment(config, { signupQueueUrl: 'http://127.0.0.1:9324/1/q', deadLetterQueueUrl: 'http://127.0.0.1:9324/1/dlq', storeHash: 'sandbox', apiUrl: 'http://127.0.0.1:4010/' }));
+    const sync = loadSyncConfig(
+      syncEnvironment(config, {
+        signupQueueUrl: 'http://127.0.0.1:9324/1/q',
+        deadLetterQueueUrl: 'http://127.0.0.1:9324/1/dlq',
+        storeHash: 'sandbox',
+        apiUrl: 'http://127.0.0.1:4010/',
+      }),
+    );
 
     // Assert
-    expect(sync).toMatchObject({ storeHash: 'sandbox', apiUrl: 'http://127.0.0.1:4010', conflictPolicy: config.conflictPolicy, customer: { channelIds: [1, 2], customerGroupId: 0, sendWelcomeEmail: true } });
+    expect(sync).toMatchObject({
+      storeHash: 'sandbox',
+      apiUrl: 'http://127.0.0.1:4010',
+      conflictPolicy: config.conflictPolicy,
+      customer: { channelIds: [1, 2], customerGroupId: 0, sendWelcomeEmail: true },
+    });
   });
 });
 
@@ -85,7 +111,7 @@ describe('event source mapping pieces', () => {
     expect(counter.size).toBe(1);
   });
 
-  it('shapes a received message like Lambda\'s SQS record, binary attributes in base64', () => {
+  it("shapes a received message like Lambda's SQS record, binary attributes in base64", () => {
     // Arrange
     const message: Message = {
       MessageId: 'm-1',
@@ -116,7 +142,13 @@ describe('event source mapping pieces', () => {
   });
 
   it('keeps one copy of a message returned twice, with the newest receipt handle', () => {
-    expect(dedupeMessages([{ MessageId: 'a', ReceiptHandle: '1' }, { MessageId: 'b', ReceiptHandle: '2' }, { MessageId: 'a', ReceiptHandle: '3' }])).toEqual([
+    expect(
+      dedupeMessages([
+        { MessageId: 'a', ReceiptHandle: '1' },
+        { MessageId: 'b', ReceiptHandle: '2' },
+        { MessageId: 'a', ReceiptHandle: '3' },
+      ]),
+    ).toEqual([
       { MessageId: 'a', ReceiptHandle: '3' },
       { MessageId: 'b', ReceiptHandle: '2' },
     ]);
@@ -177,7 +209,10 @@ describe('status', () => {
       ageSeconds: 3600,
     });
     expect(describeDeadLetter(message, { now, showPii: true })).toMatchObject({ email: 'ada@example.com', detail: 'Email ada@example.com is not valid' });
-    expect(describeDeadLetter({ MessageId: 'd-2', Body: '{}', Attributes: { SentTimestamp: String(now - 5_000) } }, { now })).toMatchObject({ reason: 'max-receives', ageSeconds: 5 });
+    expect(describeDeadLetter({ MessageId: 'd-2', Body: '{}', Attributes: { SentTimestamp: String(now - 5_000) } }, { now })).toMatchObject({
+      reason: 'max-receives',
+      ageSeconds: 5,
+    });
   });
 
   it('records outcomes by status, distinct customers, and recent entries without emails', () => {
@@ -193,20 +228,126 @@ describe('status', () => {
         ['m3', { status: 'rejected', rejection: { code: 'bigcommerce-rejected', httpStatus: 422, detail: 'ada@example.com is refused' } }],
         ['m4', { status: 'deferred', reason: 'rate-limited', retryAfterMs: 1500 }],
       ] as const),
-      ['m1', 'm2', 'm3', 'm4'].map((messageId) => ({ messageId, receiptHandle: 'rh', body: '{}', attributes })),
+      ['m1', 'm2', 'm3', 'm4'].map((messageId) => ({
+        messageId,
+        receiptHandle: 'rh',
+        body: JSON.stringify({ id: `signup-${messageId}`, signup: { email: 'ada@example.com' } }),
+        attributes,
+      })),
     );
+    recorder.refused('api', 401);
+    recorder.refused('demo-typeform', 401);
+    recorder.refused('api', 401);
+    recorder.refused('api', 422);
 
     // Assert
     expect(recorder.counts()).toEqual({ created: 2, existed: 0, updated: 0, rejected: 1, deferred: 1 });
     expect(recorder.customersCreated()).toBe(1);
-    expect(recorder.recent()[0]).toEqual({ at: '2026-07-29T14:00:00.000Z', messageId: 'm4', status: 'deferred', sourceId: 'api', reason: 'rate-limited', detail: 'retry in 2 s' });
+    expect(recorder.recent()[0]).toEqual({
+      at: '2026-07-29T14:00:00.000Z',
+      signupId: 'signup-m4',
+      messageId: 'm4',
+      status: 'deferred',
+      sourceId: 'api',
+      reason: 'rate-limited',
+      detail: 'retry in 2 s',
+    });
+    expect(recorder.signupIdOf('m3')).toBe('signup-m3');
+    expect(recorder.signupIdOf('unknown')).toBeUndefined();
+    expect(recorder.refusals()).toEqual([
+      { sourceId: 'api', status: 401, count: 2 },
+      { sourceId: 'api', status: 422, count: 1 },
+      { sourceId: 'demo-typeform', status: 401, count: 1 },
+    ]);
     expect(JSON.stringify(recorder.recent())).not.toContain('@');
   });
+
+  it('trims trailing slashes in linear time', () => {
+    // Arrange: a path that makes /\/+$/ backtrack quadratically
+    const hostile = `/api${'/'.repeat(100_000)}x`;
+
+    // Act
+    const started = Date.now();
+    const trimmed = trimTrailingSlashes(hostile);
+
+    // Assert
+    expect(Date.now() - started).toBeLessThan(100);
+    expect(trimmed).toBe(hostile);
+    expect(trimTrailingSlashes('/api/status///')).toBe('/api/status');
+    expect(trimTrailingSlashes('///')).toBe('');
+    expect(trimTrailingSlashes('')).toBe('');
+  });
+
+  it('renders the status page with the numbers in it, escaping every value', async () => {
+    // Arrange
+    const view: StatusView = {
+      at: '2026-07-29T14:00:00.000Z',
+      mode: { sqs: 'embedded (local-aws-sqs)', bigCommerce: 'sandbox' },
+      urls: { sandboxCustomers: 'http://127.0.0.1:4010/__sandbox/customers' },
+      outcomes: { created: 3, existed: 1, updated: 1, rejected: 1, deferred: 0 },
+      customers: { created: 3, inStore: 4 },
+      queues: { signups: { visible: 0, inFlight: 2, delayed: 0 }, deadLetters: { visible: 1, inFlight: 0, delayed: 0 } },
+      bigCommerce: { requests: 2, requestsPerCustomer: 0.5 },
+      recent: [
+        {
+          at: '2026-07-29T14:00:00.000Z',
+          signupId: 'id-<b>1</b>',
+          messageId: 'm1',
+          status: 'rejected',
+          sourceId: 'api',
+          reason: 'bigcommerce-rejected',
+          httpStatus: 422,
+        },
+      ],
+      refusals: [{ sourceId: 'demo-typeform', status: 401, count: 3 }],
+    };
+    const deadLetters = jest.fn(async () => [{ messageId: 'd1', reason: 'bigcommerce-rejected', httpStatus: 422, signupId: 'id-<b>1</b>' }]);
+    const routes = createStatusRoutes({ status: async () => view, deadLetters, redrive: jest.fn(), config: () => ({}), origin: () => 'http://127.0.0.1:3000' });
+
+    // Act
+    const html = (await routes({ method: 'GET', path: '/_local/', headers: {}, body: Buffer.alloc(0) }))!.body.toString();
+
+    // Assert
+    const value = (id: string) => new RegExp(`data-testid="${id}">([^<]*)<`).exec(html)?.[1];
+    expect([
+      value('created'),
+      value('existed'),
+      value('in-store'),
+      value('rejected'),
+      value('queue'),
+      value('dlq'),
+      value('refused'),
+      value('bc-requests'),
+    ]).toEqual(['3', '2', '4', '1', '0 / 2', '1', '3', '2 (0.500)']);
+    expect(html).toContain('SQS: embedded (local-aws-sqs) · BigCommerce: sandbox');
+    expect(html).not.toContain('connecting');
+    // The outcome row and the dead-letter row show the same signup id, escaped.
+    expect(html.split('id-&lt;b&gt;1&lt;/b&gt;')).toHaveLength(3);
+    expect(html).not.toContain('<b>1</b>');
+    expect(html).toContain('<td>demo-typeform</td><td>401</td><td>3</td>');
+  });
+
+  const emptyView: StatusView = {
+    at: '2026-07-29T14:00:00.000Z',
+    mode: { sqs: 'embedded', bigCommerce: 'sandbox' },
+    urls: {},
+    outcomes: { created: 0, existed: 0, updated: 0, rejected: 0, deferred: 0 },
+    customers: { created: 0 },
+    bigCommerce: {},
+    recent: [],
+    refusals: [],
+  };
 
   it('serves the page and refuses a redrive that is not a same-origin JSON POST', async () => {
     // Arrange
     const redrive = jest.fn(async () => ({ method: 'copy' as const, moved: 2, status: 'COMPLETED' }));
-    const routes = createStatusRoutes({ status: async () => ({}), deadLetters: async () => [], redrive, config: () => ({}), origin: () => 'http://127.0.0.1:3000' });
+    const routes = createStatusRoutes({
+      status: async () => emptyView,
+      deadLetters: async () => [],
+      redrive,
+      config: () => ({}),
+      origin: () => 'http://127.0.0.1:3000',
+    });
     const post = (headers: Record<string, string>) => routes({ method: 'POST', path: '/_local/api/dead-letters/redrive', headers, body: Buffer.from('{}') });
 
     // Act / Assert

@@ -1,0 +1,100 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { closeServer } from '../net';
+
+/**
+ * A loopback stand-in for a CAPTCHA provider's siteverify endpoint (Turnstile, hCaptcha and reCAPTCHA
+ * answer alike), for local mode and tests: there is no internet here, and a html-form source's
+ * `captcha.verifyUrl` points at this instead. It answers as the providers do: `success`, `hostname`,
+ * `error-codes`, plus `action` and `score` when set; a token is good once (a second check answers
+ * `timeout-or-duplicate`, as Turnstile does); a missing secret or token is `missing-input-*`.
+ *
+ * `setAnswer` picks the outcome of the next checks: 'pass', 'fail' (invalid-input-response), 'error'
+ * (HTTP 500) or 'hang' (no answer, to exercise the ingest's timeout).
+ */
+export type SiteverifyAnswerMode = 'pass' | 'fail' | 'error' | 'hang';
+
+export type SiteverifyStandIn = Readonly<{
+  url: string;
+  setAnswer(mode: SiteverifyAnswerMode, fields?: Readonly<{ hostname?: string; action?: string; score?: number }>): void;
+  /** Every check received: the secret and token as posted (tests assert what the ingest sent). */
+  checks(): readonly Readonly<{ secret: string; token: string }>[];
+  close(): Promise<void>;
+}>;
+
+async function formOf(req: IncomingMessage): Promise<URLSearchParams> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+export async function startSiteverifyStandIn({
+  host = '127.0.0.1',
+  hostname = host,
+}: Readonly<{ host?: string; hostname?: string }> = {}): Promise<SiteverifyStandIn> {
+  let mode: SiteverifyAnswerMode = 'pass';
+  let fields: Readonly<{ hostname?: string; action?: string; score?: number }> = {};
+  const seen = new Set<string>();
+  const checks: { secret: string; token: string }[] = [];
+  const hanging = new Set<ServerResponse>();
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const form = await formOf(req);
+      const secret = form.get('secret') ?? '';
+      const token = form.get('response') ?? '';
+      checks.push({ secret, token });
+      if (mode === 'hang') {
+        hanging.add(res);
+        res.once('close', () => hanging.delete(res));
+        return;
+      }
+      if (mode === 'error') {
+        res.writeHead(500, { 'content-type': 'text/plain' }).end('stand-in: internal error');
+        return;
+      }
+      const errorCodes =
+        secret === ''
+          ? ['missing-input-secret']
+          : token === ''
+            ? ['missing-input-response']
+            : seen.has(token)
+              ? ['timeout-or-duplicate']
+              : mode === 'fail'
+                ? ['invalid-input-response']
+                : [];
+      if (token !== '') seen.add(token);
+      const success = errorCodes.length === 0;
+      const body = {
+        success,
+        'error-codes': errorCodes,
+        ...(success
+          ? {
+              challenge_ts: new Date().toISOString(),
+              hostname: fields.hostname ?? hostname,
+              ...(fields.action !== undefined ? { action: fields.action } : {}),
+              ...(fields.score !== undefined ? { score: fields.score } : {}),
+            }
+          : {}),
+      };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${port}/siteverify`,
+    setAnswer: (next, nextFields = {}) => {
+      mode = next;
+      fields = nextFields;
+    },
+    checks: () => [...checks],
+    close: async () => {
+      for (const res of hanging) res.destroy();
+      await closeServer(server, 200);
+    },
+  };
+}

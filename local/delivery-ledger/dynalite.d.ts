@@ -1,0 +1,8 @@
+/** dynalite 4 ships no types: the part local mode uses (docs: its readme). */
+declare module 'dynalite' {
+  import type { Server } from 'node:http';
+
+  type DynaliteOptions = Readonly<{ createTableMs?: number; deleteTableMs?: number; updateTableMs?: number; maxItemSizeKb?: number; path?: string }>;
+  function dynalite(options?: DynaliteOptions): Server;
+  export = dynalite;
+}

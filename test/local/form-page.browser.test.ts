@@ -1,0 +1,80 @@
+import { existsSync } from 'node:fs';
+import { type Browser, chromium } from 'playwright-core';
+import { demoSourceSecrets, demoSources } from '../../local/demo/demo-sources';
+import { type LocalMode, startLocalMode } from '../../local/local-mode';
+import { waitFor } from './support';
+
+jest.setTimeout(60_000);
+
+/**
+ * The demo signup form local mode serves at /_local/form, used in a real browser (Debian's chromium
+ * driven by playwright-core; test/local/ensure-chromium.sh installs it): a plain form post to the
+ * html-form demo source, its 303 to the thank-you page, and the customer in the sandbox.
+ */
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+describe('demo signup form', () => {
+  let mode: LocalMode;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: run test/local/ensure-chromium.sh (or set CHROMIUM_PATH)`);
+    [mode, browser] = await Promise.all([
+      startLocalMode({
+        sources: demoSources,
+        sourceSecrets: demoSourceSecrets(),
+        timings: { batchingWindowMs: 100, visibilityTimeoutSeconds: 20, syncTimeoutMs: 10_000 },
+        log: { write: () => undefined },
+      }),
+      // Chromium refuses to run as root with its sandbox (CI containers run as root).
+      chromium.launch({ executablePath: CHROMIUM, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] }),
+    ]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await mode?.stop();
+  });
+
+  it('submits, follows the 303 to the thank-you page, and the customer reaches the sandbox', async () => {
+    // Arrange
+    const page = await browser.newPage();
+    const redirects: number[] = [];
+    page.on('response', (response) => {
+      if (response.url().includes('/sources/demo-html-form')) redirects.push(response.status());
+    });
+    await page.goto(`${mode.apiUrl}/_local/form`);
+
+    // Act
+    await page.locator('#email').fill('form.visitor@example.com');
+    await page.locator('#first_name').fill('Form');
+    await page.locator('#last_name').fill('Visitor');
+    await Promise.all([page.waitForURL(`${mode.apiUrl}/_local/form/thanks`), page.locator('button[type=submit]').click()]);
+
+    // Assert
+    expect(redirects).toEqual([303]);
+    expect(await page.locator('[data-testid=thanks]').innerText()).toBe('Thank you for signing up');
+    const customer = await waitFor(() => mode.sandbox!.customers().find((c) => c.email === 'form.visitor@example.com'), {
+      what: 'the customer in the sandbox',
+    });
+    expect(customer).toMatchObject({ first_name: 'Form', last_name: 'Visitor' });
+    expect((await mode.status()).refusals).toEqual([]);
+  });
+
+  it('lands on the error page when the signup is refused, and counts the refusal', async () => {
+    // Arrange: an address the browser accepts but the signup schema does not
+    const page = await browser.newPage();
+    await page.goto(`${mode.apiUrl}/_local/form`);
+
+    // Act
+    await page.locator('#email').fill('a@b');
+    await page.locator('#first_name').fill('No');
+    await page.locator('#last_name').fill('Domain');
+    await Promise.all([page.waitForURL(`${mode.apiUrl}/_local/form/error`), page.locator('button[type=submit]').click()]);
+
+    // Assert
+    expect(await page.locator('[data-testid=form-error]').innerText()).toBe('Your signup could not be saved');
+    expect((await mode.status()).refusals).toEqual([{ sourceId: 'demo-html-form', status: 303, count: 1 }]);
+  });
+});
