@@ -7,7 +7,19 @@ import { CliUsageError } from './errors';
  */
 
 export const SIMPLE_TARGETS = ['email', 'first_name', 'last_name', 'company', 'phone', 'notes', 'event_id', 'occurred_at'] as const;
-export const ADDRESS_FIELDS = ['first_name', 'last_name', 'company', 'address1', 'address2', 'city', 'state_or_province', 'postal_code', 'country_code', 'phone', 'address_type'] as const;
+export const ADDRESS_FIELDS = [
+  'first_name',
+  'last_name',
+  'company',
+  'address1',
+  'address2',
+  'city',
+  'state_or_province',
+  'postal_code',
+  'country_code',
+  'phone',
+  'address_type',
+] as const;
 
 /** `email`, `address.city`, `custom:Favourite colour`, … */
 export type Target = string;
@@ -102,7 +114,8 @@ export function buildMapping(headers: readonly string[], overrides: readonly Map
     overridden.add(target);
     if (column === '') continue;
     const index = findColumn(headers, column);
-    if (index === -1) throw new CliUsageError(`--map ${target}=${column}: the file has no column "${column}" (columns: ${headers.map((h) => `"${h.trim()}"`).join(', ')})`);
+    if (index === -1)
+      throw new CliUsageError(`--map ${target}=${column}: the file has no column "${column}" (columns: ${headers.map((h) => `"${h.trim()}"`).join(', ')})`);
     if (used.has(index)) throw new CliUsageError(`--map: column "${column}" is mapped twice`);
     take(target, index);
   }
@@ -121,7 +134,10 @@ export function buildMapping(headers: readonly string[], overrides: readonly Map
   if (!columns.has('email')) {
     throw new CliUsageError(`No email column found (columns: ${headers.map((h) => `"${h.trim()}"`).join(', ')}). Name it with --map "email=<Column>".`);
   }
-  const ignored = headers.filter((_, index) => !used.has(index)).map((header) => header.trim()).filter((header) => header !== '');
+  const ignored = headers
+    .filter((_, index) => !used.has(index))
+    .map((header) => header.trim())
+    .filter((header) => header !== '');
   return { format, columns, ignored, headerCount: headers.length };
 }
 

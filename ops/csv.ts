@@ -1,214 +1,148 @@
+import { type Parser, parse } from 'csv-parse';
+import { CliError } from './errors';
+
 /**
- * A streaming RFC 4180 CSV parser: quoted fields, "" as an escaped quote, CRLF (and LF, and a lone
- * CR) line breaks, line breaks inside quoted fields, a UTF-8 byte order mark. Text is pushed in
- * chunks of any size (a CRLF or a "" may be split between chunks); complete records come out with the
- * physical line they start on, so errors and `--from-line` refer to what an editor shows.
+ * The import's CSV reader: csv-parse, fed the file chunk by chunk, with the physical line each record
+ * starts on (what an editor shows, and what `--from-line` takes).
  *
- * Lenient where real exports are sloppy: a quote inside an unquoted field is kept as a character.
- * Strict where data would be lost: text after a closing quote, and a quote never closed, make the
- * record carry an `error` (the caller reports it; parsing continues with the next record).
+ * csv-parse reads quoted fields, "" escapes, line breaks inside quotes and a UTF-8 byte order mark.
+ * Options: CRLF, LF and a lone CR all end a record (exports mix them); blank lines are no record; a
+ * quote inside an unquoted field, or text after a closing quote, is kept as written (`relax_quotes`);
+ * a row's field count is checked by the import, which names the line (`relax_column_count`).
+ * csv-parse's own `info.lines` counts a CRLF inside a quoted field twice, so lines are counted here
+ * from the byte offset each record ends at.
  */
 
 export type CsvRecord = Readonly<{
   fields: string[];
   /** 1-based physical line the record starts on. */
   line: number;
+  /** Set when the record could not be read (a quote never closed); `fields` is then empty. */
   error?: string;
 }>;
 
-export class CsvFieldTooLongError extends Error {
-  constructor(readonly line: number, limit: number) {
-    super(`A field starting on line ${line} is longer than ${limit} characters; is a quote left open?`);
-    this.name = 'CsvFieldTooLongError';
-  }
-}
-
-const State = {
-  FieldStart: 0,
-  Unquoted: 1,
-  Quoted: 2,
-  /** Inside a quoted field, just after a quote: an escaped quote, or the end of the field. */
-  QuoteInQuoted: 3,
-  /** After a closing quote followed by other text (an error), up to the next delimiter. */
-  AfterGarbage: 4,
-} as const;
-type State = (typeof State)[keyof typeof State];
-
-export type CsvParserOptions = Readonly<{
+export type CsvReaderOptions = Readonly<{
   delimiter?: string;
-  /** Longest field accepted, so an unclosed quote cannot take the whole file into memory. */
-  maxFieldChars?: number;
+  /** Longest record accepted, in bytes, so an unclosed quote cannot take the whole file into memory. */
+  maxRecordBytes?: number;
 }>;
 
-export class CsvParser {
-  private readonly delimiter: string;
-  private readonly maxFieldChars: number;
-  private state: State = State.FieldStart;
-  /** The last character of the previous chunk (a CRLF may be split between chunks). */
-  private lastChar: string | undefined;
-  private field = '';
-  private fields: string[] = [];
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** Counts physical lines over the bytes fed so far; keeps only the bytes not yet scanned. */
+class LineCounter {
+  private pending: Buffer[] = [];
+  /** Line of the next byte to scan. */
   private line = 1;
-  private recordLine = 1;
-  private quoteLine = 1;
-  private error: string | undefined;
-  private started = false;
-  /** The previous chunk ended with CR: an LF at the start of this one belongs to it. */
-  private skipLf = false;
-  private recordHasContent = false;
+  private afterCr = false;
 
-  constructor({ delimiter = ',', maxFieldChars = 1024 * 1024 }: CsvParserOptions = {}) {
-    if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\r' || delimiter === '\n') throw new RangeError('The delimiter must be one character other than a quote or a line break');
-    this.delimiter = delimiter;
-    this.maxFieldChars = maxFieldChars;
+  feed(chunk: Buffer): void {
+    if (chunk.length > 0) this.pending.push(chunk);
   }
 
-  /** Parses a chunk; returns the records it completed. */
-  push(chunk: string): CsvRecord[] {
-    const records: CsvRecord[] = [];
-    let text = chunk;
-    if (!this.started && text.length > 0) {
-      this.started = true;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    }
-    const length = text.length;
-    for (let i = 0; i < length; i += 1) {
-      const char = text[i]!;
-      if (this.skipLf) {
-        this.skipLf = false;
-        if (char === '\n') continue;
-      }
-      switch (this.state) {
-        case State.FieldStart:
-          if (char === '"') {
-            this.state = State.Quoted;
-            this.quoteLine = this.line;
-            this.recordHasContent = true;
-          } else if (char === this.delimiter) {
-            this.endField();
-            this.recordHasContent = true;
-          } else if (char === '\r' || char === '\n') {
-            this.endRecord(records, char);
-          } else {
-            this.state = State.Unquoted;
-            this.recordHasContent = true;
-            // Take the run of plain characters at once.
-            const end = this.plainRunEnd(text, i);
-            this.append(text.slice(i, end));
-            i = end - 1;
-          }
-          break;
-        case State.Unquoted:
-        case State.AfterGarbage:
-          if (char === this.delimiter) this.endField();
-          else if (char === '\r' || char === '\n') this.endRecord(records, char);
-          else {
-            const end = this.plainRunEnd(text, i);
-            this.append(text.slice(i, end));
-            i = end - 1;
-          }
-          break;
-        case State.Quoted: {
-          if (char === '"') {
-            this.state = State.QuoteInQuoted;
-            break;
-          }
-          // Everything up to the next quote is content, line breaks included.
-          let end = text.indexOf('"', i);
-          if (end === -1) end = length;
-          const run = text.slice(i, end);
-          this.countLines(run, i > 0 ? text[i - 1] : this.lastChar);
-          this.append(run);
-          i = end - 1;
-          break;
+  /**
+   * Scans `bytes` further bytes (one record and the blank lines before it); returns the line of its
+   * first byte that is not a line break, i.e. the line the record starts on.
+   */
+  advance(bytes: number): number {
+    let startLine: number | undefined;
+    let left = bytes;
+    while (left > 0 && this.pending.length > 0) {
+      const chunk = this.pending[0]!;
+      const take = Math.min(left, chunk.length);
+      for (let i = 0; i < take; i += 1) {
+        const byte = chunk[i];
+        if (byte === CR) {
+          this.line += 1;
+          this.afterCr = true;
+        } else if (byte === LF) {
+          if (!this.afterCr) this.line += 1;
+          this.afterCr = false;
+        } else {
+          startLine ??= this.line;
+          this.afterCr = false;
         }
-        case State.QuoteInQuoted:
-          if (char === '"') {
-            this.append('"');
-            this.state = State.Quoted;
-          } else if (char === this.delimiter) {
-            this.endField();
-          } else if (char === '\r' || char === '\n') {
-            this.endRecord(records, char);
-          } else {
-            this.error ??= `unexpected text after a closing quote on line ${this.line}`;
-            this.append(char);
-            this.state = State.AfterGarbage;
-          }
-          break;
       }
+      left -= take;
+      if (take === chunk.length) this.pending.shift();
+      else this.pending[0] = chunk.subarray(take);
     }
-    if (length > 0) this.lastChar = text[length - 1];
-    return records;
-  }
-
-  /** Ends the input; returns the last record, if any. */
-  end(): CsvRecord[] {
-    const records: CsvRecord[] = [];
-    if (this.state === State.Quoted) this.error ??= `a quoted field opened on line ${this.quoteLine} is never closed`;
-    if (this.recordHasContent || this.fields.length > 0 || this.field !== '') this.emit(records);
-    this.reset();
-    return records;
-  }
-
-  private plainRunEnd(text: string, from: number): number {
-    let end = from;
-    while (end < text.length) {
-      const c = text[end];
-      if (c === this.delimiter || c === '\r' || c === '\n') break;
-      end += 1;
-    }
-    return end;
-  }
-
-  /** Line breaks inside a quoted field still count as physical lines (CRLF once). */
-  private countLines(run: string, before: string | undefined): void {
-    for (let j = 0; j < run.length; j += 1) {
-      const c = run[j];
-      if (c === '\n') {
-        if ((j > 0 ? run[j - 1] : before) !== '\r') this.line += 1;
-      } else if (c === '\r') {
-        this.line += 1;
-      }
-    }
-  }
-
-  private append(text: string): void {
-    this.field += text;
-    if (this.field.length > this.maxFieldChars) throw new CsvFieldTooLongError(this.recordLine, this.maxFieldChars);
-  }
-
-  private endField(): void {
-    this.fields.push(this.field);
-    this.field = '';
-    this.state = State.FieldStart;
-  }
-
-  private endRecord(records: CsvRecord[], lineBreak: string): void {
-    // A blank line is no record.
-    if (this.recordHasContent || this.fields.length > 0 || this.field !== '') this.emit(records);
-    this.reset();
-    this.line += 1;
-    this.recordLine = this.line;
-    if (lineBreak === '\r') this.skipLf = true;
-  }
-
-  private emit(records: CsvRecord[]): void {
-    this.fields.push(this.field);
-    records.push({ fields: this.fields, line: this.recordLine, ...(this.error ? { error: this.error } : {}) });
-  }
-
-  private reset(): void {
-    this.fields = [];
-    this.field = '';
-    this.state = State.FieldStart;
-    this.error = undefined;
-    this.recordHasContent = false;
+    return startLine ?? this.line;
   }
 }
 
-/** Parses a whole string (tests, small inputs). */
-export function parseCsv(text: string, options?: CsvParserOptions): CsvRecord[] {
-  const parser = new CsvParser(options);
-  return [...parser.push(text), ...parser.end()];
+export class CsvReader {
+  private readonly parser: Parser;
+  private readonly lines = new LineCounter();
+  private readonly maxRecordBytes: number;
+  private records: CsvRecord[] = [];
+  /** Byte offset after the last record handed out. */
+  private consumed = 0;
+  private fed = 0;
+  private failed = false;
+
+  constructor({ delimiter = ',', maxRecordBytes = 1024 * 1024 }: CsvReaderOptions = {}) {
+    if (delimiter.length !== 1 || /["\r\n]/.test(delimiter)) throw new RangeError('The delimiter must be one character other than a quote or a line break');
+    this.maxRecordBytes = maxRecordBytes;
+    this.parser = parse({
+      bom: true,
+      delimiter,
+      record_delimiter: ['\r\n', '\n', '\r'],
+      skip_empty_lines: true,
+      relax_quotes: true,
+      relax_column_count: true,
+      max_record_size: maxRecordBytes,
+      // Records are taken here, synchronously, as each chunk is written; none reach the stream's
+      // readable side, so a parse error at the end cannot discard records already read.
+      on_record: (record: string[]) => {
+        // `info.bytes` is the offset just after this record (its line break included).
+        const { bytes } = this.parser.info;
+        this.records.push({ fields: record, line: this.lines.advance(bytes - this.consumed) });
+        this.consumed = bytes;
+        return null;
+      },
+    });
+    // Errors are read from `parser.errored` after each write; the listener keeps them from being thrown.
+    this.parser.on('error', () => undefined);
+  }
+
+  /** Parses a chunk of the file; returns the records it completed. */
+  push(chunk: Buffer | string): CsvRecord[] {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    this.fed += bytes.length;
+    this.lines.feed(bytes);
+    this.parser.write(bytes);
+    return this.take();
+  }
+
+  /** Ends the input; returns the last records, if any. */
+  end(): CsvRecord[] {
+    this.parser.end();
+    return this.take();
+  }
+
+  private take(): CsvRecord[] {
+    const records = this.records;
+    this.records = [];
+    const error = this.parser.errored as (Error & { code?: string }) | null;
+    if (error && !this.failed) {
+      this.failed = true;
+      // The record the error is about starts after the last one read.
+      const line = this.lines.advance(this.fed - this.consumed);
+      this.consumed = this.fed;
+      if (error.code === 'CSV_MAX_RECORD_SIZE')
+        throw new CliError(`The record starting on line ${line} is longer than ${this.maxRecordBytes} bytes; is a quote left open?`, { cause: error });
+      if (error.code === 'CSV_QUOTE_NOT_CLOSED')
+        records.push({ fields: [], line, error: 'a quoted field is never closed (the rest of the file would be in it)' });
+      else throw error;
+    }
+    return records;
+  }
+}
+
+/** Parses a whole text (tests, small inputs). */
+export function parseCsv(text: string, options?: CsvReaderOptions): CsvRecord[] {
+  const reader = new CsvReader(options);
+  return [...reader.push(text), ...reader.end()];
 }

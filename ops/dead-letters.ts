@@ -1,18 +1,13 @@
-import {
-  ListMessageMoveTasksCommand,
-  PurgeQueueCommand,
-  StartMessageMoveTaskCommand,
-  type Message,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
-import { sendInBatches } from '../shared/queue/send-batches';
+import { ListMessageMoveTasksCommand, type Message, PurgeQueueCommand, type SQSClient, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
+import { sendInBatches } from '../shared/aws/sqs-send-batches';
 import { deleteMessages, isAwsQueueUrl, queueArn, queueDepth, receiveMessages, releaseMessages } from './queue-ops';
 import { redactEmails } from './redact';
+import { type IngestSetup, isUnmappable, redriveUnmappable, type UnmappableRedriveResult } from './unmappable-redrive';
 
 /**
  * Dead-letter queue tools shared by the CLI (`signup-sync dlq …`) and local mode's status page.
  * A dead letter carries its original body untouched plus the sync's Rejection* attributes
- * (shared/queue/dead-letter-queue.ts); one moved by the redrive policy (maxReceiveCount) has none.
+ * (shared/aws/sqs-dead-letter-queue.ts); one moved by the redrive policy (maxReceiveCount) has none.
  */
 
 export type DeadLetter = Readonly<{
@@ -63,7 +58,9 @@ export function describeDeadLetter(message: Message, { showPii = false, now = Da
     ...(Number.isInteger(httpStatus) && httpStatus > 0 ? { httpStatus } : {}),
     ...(attribute(message, 'SourceId') ? { sourceId: attribute(message, 'SourceId') } : {}),
     ...(attribute(message, 'SourceKind') ? { sourceKind: attribute(message, 'SourceKind') } : {}),
-    ...(sinceMs !== undefined && Number.isFinite(sinceMs) ? { since: new Date(sinceMs).toISOString(), ageSeconds: Math.max(0, Math.round((now - sinceMs) / 1000)) } : {}),
+    ...(sinceMs !== undefined && Number.isFinite(sinceMs)
+      ? { since: new Date(sinceMs).toISOString(), ageSeconds: Math.max(0, Math.round((now - sinceMs) / 1000)) }
+      : {}),
     ...(attribute(message, 'OriginalMessageId') ? { originalMessageId: attribute(message, 'OriginalMessageId') } : {}),
     ...(email ? { email } : {}),
   };
@@ -80,14 +77,22 @@ export type ListOptions = Readonly<{
  * Reads up to `max` dead letters without removing them: receive with a short visibility timeout,
  * then make every one visible again. (SQS has no peek; the AWS console does the same.)
  */
-export async function listDeadLetters(sqs: SQSClient, deadLetterQueueUrl: string, { max = 1000, showPii = false, peekSeconds = 30 }: ListOptions = {}): Promise<DeadLetter[]> {
+export async function listDeadLetters(
+  sqs: SQSClient,
+  deadLetterQueueUrl: string,
+  { max = 1000, showPii = false, peekSeconds = 30 }: ListOptions = {},
+): Promise<DeadLetter[]> {
   const seen = new Map<string, Message>();
   const aws = isAwsQueueUrl(deadLetterQueueUrl);
   let emptyReceives = 0;
   try {
     // AWS short polls sample a subset of servers: a miss is only believed twice, with a 1 s wait.
     while (seen.size < max && emptyReceives < 2) {
-      const batch = await receiveMessages(sqs, deadLetterQueueUrl, { max: Math.min(10, max - seen.size), visibilityTimeoutSeconds: peekSeconds, waitTimeSeconds: aws ? 1 : 0 });
+      const batch = await receiveMessages(sqs, deadLetterQueueUrl, {
+        max: Math.min(10, max - seen.size),
+        visibilityTimeoutSeconds: peekSeconds,
+        waitTimeSeconds: aws ? 1 : 0,
+      });
       const fresh = batch.filter((message) => !seen.has(message.MessageId!));
       for (const message of batch) seen.set(message.MessageId!, message);
       emptyReceives = fresh.length === 0 ? emptyReceives + 1 : 0;
@@ -115,9 +120,23 @@ export type RedriveOptions = Readonly<{
   /** ms between ListMessageMoveTasks polls. */
   pollMs?: number;
   signal?: AbortSignal;
+  /**
+   * The ingest's configuration now: `unmappable` dead letters are re-run through it first, whatever the
+   * method (ops/unmappable-redrive.ts). Without it they stay in the DLQ (counted in `notRerun`).
+   */
+  ingestSetup?: () => Promise<IngestSetup>;
 }>;
 
-export type RedriveResult = Readonly<{ method: 'move-task' | 'copy'; moved: number; status: string; failureReason?: string }>;
+export type RedriveResult = Readonly<{
+  method: 'move-task' | 'copy';
+  moved: number;
+  status: string;
+  failureReason?: string;
+  /** Set when the DLQ held `unmappable` letters. */
+  unmappable?: UnmappableRedriveResult;
+  /** A move task was asked for (or `auto` on AWS) but unmappable letters remained: copied instead, leaving them. */
+  moveTaskAvoided?: boolean;
+}>;
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -129,11 +148,25 @@ export function resolveRedriveMethod(method: RedriveMethod, deadLetterQueueUrl: 
 /** Moves dead letters back to the signups queue, bodies and message attributes unchanged. */
 export async function redriveDeadLetters(sqs: SQSClient, options: RedriveOptions): Promise<RedriveResult> {
   if (options.rate !== undefined && !(options.rate > 0)) throw new DeadLetterToolError('The rate must be a positive number of messages per second');
-  const method = resolveRedriveMethod(options.method ?? 'auto', options.deadLetterQueueUrl);
-  return method === 'move-task' ? moveTask(sqs, options) : copyBack(sqs, options);
+  const wanted = resolveRedriveMethod(options.method ?? 'auto', options.deadLetterQueueUrl);
+  // Unmappable letters are always re-run (never moved as they are), whatever the method; the method is
+  // for the other letters.
+  const unmappable = await redriveUnmappable(sqs, {
+    deadLetterQueueUrl: options.deadLetterQueueUrl,
+    signupQueueUrl: options.signupQueueUrl,
+    ...(options.ingestSetup ? { setup: await options.ingestSetup() } : {}),
+  });
+  // A move task moves every message of the DLQ: it would carry the unmappable letters that remain to the
+  // signups queue as they are, where the sync cannot read them. The copy leaves them.
+  const moveTaskAvoided = wanted === 'move-task' && unmappable.stillUnmappable + unmappable.notRerun > 0;
+  const result = wanted === 'move-task' && !moveTaskAvoided ? await moveTask(sqs, options) : await copyBack(sqs, options);
+  const sawUnmappable = unmappable.rerun + unmappable.notRerun > 0;
+  return { ...result, ...(sawUnmappable ? { unmappable } : {}), ...(moveTaskAvoided ? { moveTaskAvoided } : {}) };
 }
 
-async function moveTask(sqs: SQSClient, options: RedriveOptions): Promise<RedriveResult> {
+type MoveResult = Omit<RedriveResult, 'unmappable' | 'moveTaskAvoided'>;
+
+async function moveTask(sqs: SQSClient, options: RedriveOptions): Promise<MoveResult> {
   const sleep = options.sleep ?? defaultSleep;
   const [sourceArn, destinationArn] = await Promise.all([queueArn(sqs, options.deadLetterQueueUrl), queueArn(sqs, options.signupQueueUrl)]);
   await sqs.send(
@@ -150,13 +183,13 @@ async function moveTask(sqs: SQSClient, options: RedriveOptions): Promise<Redriv
     const task = Results[0];
     const moved = task?.ApproximateNumberOfMessagesMoved ?? 0;
     options.onProgress?.(moved, task?.ApproximateNumberOfMessagesToMove);
-    if (!task || task.Status !== 'RUNNING' || options.signal?.aborted) {
+    if (task?.Status !== 'RUNNING' || options.signal?.aborted) {
       return { method: 'move-task', moved, status: task?.Status ?? 'UNKNOWN', ...(task?.FailureReason ? { failureReason: task.FailureReason } : {}) };
     }
   }
 }
 
-async function copyBack(sqs: SQSClient, options: RedriveOptions): Promise<RedriveResult> {
+async function copyBack(sqs: SQSClient, options: RedriveOptions): Promise<MoveResult> {
   const sleep = options.sleep ?? defaultSleep;
   const depth = await queueDepth(sqs, options.deadLetterQueueUrl);
   // An emulator may count in-flight messages too: an upper bound is all this needs.
@@ -164,29 +197,43 @@ async function copyBack(sqs: SQSClient, options: RedriveOptions): Promise<Redriv
   const started = Date.now();
   let moved = 0;
   let emptyReceives = 0;
+  // Unmappable letters are not signup messages: they stay (hidden until the end) for a re-run.
+  const skipped: Message[] = [];
   const aws = isAwsQueueUrl(options.deadLetterQueueUrl);
-  while (moved < total && emptyReceives < 2 && !options.signal?.aborted) {
-    const batch = await receiveMessages(sqs, options.deadLetterQueueUrl, { max: Math.min(10, total - moved), visibilityTimeoutSeconds: 60, waitTimeSeconds: aws ? 1 : 0 });
-    if (batch.length === 0) {
-      emptyReceives += 1;
-      continue;
+  try {
+    while (moved + skipped.length < total && emptyReceives < 2 && !options.signal?.aborted) {
+      const received = await receiveMessages(sqs, options.deadLetterQueueUrl, {
+        max: Math.min(10, total - moved - skipped.length),
+        visibilityTimeoutSeconds: 60,
+        waitTimeSeconds: aws ? 1 : 0,
+      });
+      skipped.push(...received.filter(isUnmappable));
+      const batch = received.filter((message) => !isUnmappable(message));
+      if (received.length === 0) {
+        emptyReceives += 1;
+        continue;
+      }
+      emptyReceives = 0;
+      if (batch.length === 0) continue;
+      if (options.rate !== undefined) {
+        // Never faster than `rate`: this batch may start once the previous ones' time is used up.
+        const due = started + (moved / options.rate) * 1000;
+        if (due > Date.now()) await sleep(due - Date.now());
+      }
+      // Send first, then delete: an interruption in between duplicates a message (the sync looks
+      // customers up before creating them), it never loses one.
+      await sendInBatches(
+        batch.map((message, index) => ({ id: String(index), body: message.Body ?? '', attributes: message.MessageAttributes ?? {} })),
+        { sqs, queueUrl: options.signupQueueUrl },
+      );
+      const notDeleted = await deleteMessages(sqs, options.deadLetterQueueUrl, batch);
+      if (notDeleted.length > 0)
+        throw new DeadLetterToolError(`SQS did not delete ${notDeleted.length} redriven message(s) from the DLQ; they are now in both queues`);
+      moved += batch.length;
+      options.onProgress?.(moved, total);
     }
-    emptyReceives = 0;
-    if (options.rate !== undefined) {
-      // Never faster than `rate`: this batch may start once the previous ones' time is used up.
-      const due = started + (moved / options.rate) * 1000;
-      if (due > Date.now()) await sleep(due - Date.now());
-    }
-    // Send first, then delete: an interruption in between duplicates a message (the sync looks
-    // customers up before creating them), it never loses one.
-    await sendInBatches(
-      batch.map((message, index) => ({ id: String(index), body: message.Body ?? '', attributes: message.MessageAttributes ?? {} })),
-      { sqs, queueUrl: options.signupQueueUrl },
-    );
-    const notDeleted = await deleteMessages(sqs, options.deadLetterQueueUrl, batch);
-    if (notDeleted.length > 0) throw new DeadLetterToolError(`SQS did not delete ${notDeleted.length} redriven message(s) from the DLQ; they are now in both queues`);
-    moved += batch.length;
-    options.onProgress?.(moved, total);
+  } finally {
+    await releaseMessages(sqs, options.deadLetterQueueUrl, skipped);
   }
   return { method: 'copy', moved, status: options.signal?.aborted ? 'CANCELLED' : 'COMPLETED' };
 }

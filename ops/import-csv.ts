@@ -1,12 +1,11 @@
 import { createReadStream, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { toFieldProblems, toSignupMessages } from '../shared/ingest/signup-batch';
-import type { SignupQueue } from '../shared/queue/signup-queue';
-import { signupSchema, type SignupMessage, type SignupSource } from '../shared/signup/signup-schema';
-import { CsvParser } from './csv';
-import { buildMapping, columnForPath, rowToSignupInput, type ColumnMapping, type MapOverride } from './csv-mapping';
-import { CliError } from './errors';
+import type { SignupQueue } from '../shared/ingest/signup-queue';
+import { type SignupMessage, type SignupSource, signupSchema } from '../shared/signup/signup-schema';
+import { CsvReader } from './csv';
+import { buildMapping, type ColumnMapping, columnForPath, type MapOverride, rowToSignupInput } from './csv-mapping';
+import { CliError, CliUsageError } from './errors';
 import { createProgress, type ProgressSink } from './progress';
 
 /**
@@ -62,7 +61,13 @@ const SOURCE_KIND = 'csv-import';
 
 /** A short, stable tag of the file for event ids: `members_export_2024.csv` -> `members_export_2024`. */
 export function fileTag(file: string): string {
-  return path.basename(file).replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100) || 'import';
+  return (
+    path
+      .basename(file)
+      .replace(/\.[^.]*$/, '')
+      .replace(/[^A-Za-z0-9._-]/g, '_')
+      .slice(0, 100) || 'import'
+  );
 }
 
 export async function importCsv(options: ImportOptions): Promise<ImportSummary> {
@@ -83,8 +88,7 @@ export async function importCsv(options: ImportOptions): Promise<ImportSummary> 
     throw new CliError(`Cannot read ${options.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
   }
 
-  const parser = new CsvParser(options.delimiter ? { delimiter: options.delimiter } : {});
-  const decoder = new StringDecoder('utf8');
+  const reader = new CsvReader(options.delimiter ? { delimiter: options.delimiter } : {});
   const progress = options.progress ? createProgress(options.progress) : undefined;
   let mapping: ColumnMapping | undefined;
   let bytes = 0;
@@ -163,13 +167,12 @@ export async function importCsv(options: ImportOptions): Promise<ImportSummary> 
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       bytes += chunk.length;
-      for (const record of parser.push(decoder.write(chunk))) await handle(record.fields, record.line, record.error);
+      for (const record of reader.push(chunk)) await handle(record.fields, record.line, record.error);
       progress?.update(state());
       if (options.signal?.aborted) break;
     }
     if (!options.signal?.aborted) {
-      for (const record of parser.push(decoder.end())) await handle(record.fields, record.line, record.error);
-      for (const record of parser.end()) await handle(record.fields, record.line, record.error);
+      for (const record of reader.end()) await handle(record.fields, record.line, record.error);
       const firstPending = pending[0]?.line;
       try {
         await flush();
@@ -183,12 +186,11 @@ export async function importCsv(options: ImportOptions): Promise<ImportSummary> 
       pending = [];
     }
   } catch (error) {
-    if (error instanceof CliError || (error as Error).name === 'CliUsageError' || (error as Error).name === 'CsvFieldTooLongError') throw error;
+    if (error instanceof CliError || error instanceof CliUsageError) throw error;
     failure = `${(error as Error).name}: ${(error as Error).message}`;
   } finally {
     stream.destroy();
-    progress?.update(state(), true);
-    progress?.done();
+    progress?.done(state());
   }
   if (!mapping) throw new CliError(`${options.file} is empty: a header row is needed`);
 
@@ -219,14 +221,18 @@ export function formatImportSummary(summary: ImportSummary, { maxRows = 50 }: Re
   const n = (value: number) => value.toLocaleString('en-US');
   const lines = [
     `${summary.dryRun ? 'Checked' : 'Imported'} ${summary.file} (${summary.format === 'mailchimp' ? 'Mailchimp audience export' : 'CSV'}) in ${(summary.durationMs / 1000).toFixed(1)} s`,
-    `  columns: ${Object.entries(summary.mapping).map(([target, header]) => `${target} <- "${header}"`).join(', ')}`,
+    `  columns: ${Object.entries(summary.mapping)
+      .map(([target, header]) => `${target} <- "${header}"`)
+      .join(', ')}`,
   ];
   if (summary.ignoredColumns.length > 0) lines.push(`  ignored columns: ${summary.ignoredColumns.map((header) => `"${header}"`).join(', ')}`);
-  if (summary.firstLine !== undefined) lines.push(`  lines ${summary.firstLine}–${summary.lastLine}${summary.skipped > 0 ? ` (${n(summary.skipped)} earlier rows skipped by --from-line)` : ''}`);
+  if (summary.firstLine !== undefined)
+    lines.push(`  lines ${summary.firstLine}–${summary.lastLine}${summary.skipped > 0 ? ` (${n(summary.skipped)} earlier rows skipped by --from-line)` : ''}`);
   lines.push(`  accepted: ${n(summary.accepted)}${summary.dryRun ? ' (dry run: nothing sent)' : ' (queued for BigCommerce)'}`);
   lines.push(`  rejected: ${n(summary.rejected)}`);
   for (const row of summary.rejectedRows.slice(0, maxRows)) lines.push(`    line ${row.line}: ${row.problems.join('; ')}`);
-  if (summary.rejected > Math.min(maxRows, summary.rejectedRows.length)) lines.push(`    … ${n(summary.rejected - Math.min(maxRows, summary.rejectedRows.length))} more (use --json for every row)`);
+  if (summary.rejected > Math.min(maxRows, summary.rejectedRows.length))
+    lines.push(`    … ${n(summary.rejected - Math.min(maxRows, summary.rejectedRows.length))} more (use --json for every row)`);
   if (summary.failure) lines.push(`  stopped: ${summary.failure}`);
   if (summary.resumeFromLine !== undefined) lines.push(`  not finished: run again with --from-line ${summary.resumeFromLine} to continue where it stopped`);
   return lines.join('\n');

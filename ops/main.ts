@@ -1,53 +1,16 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { createSqsSignupQueue } from '../shared/queue/signup-queue';
-import { listDeadLetters, purgeDeadLetters, redriveDeadLetters, type DeadLetter, type RedriveMethod } from './dead-letters';
-import { queueDepth } from './queue-ops';
-import { parseMapFlag } from './csv-mapping';
+import { type Command, Help } from 'commander';
+import { createSqsSignupQueue } from '../shared/aws/sqs-signup-queue';
+import type { SignupQueue } from '../shared/ingest/signup-queue';
+import { choiceOption, createCommand, numberOption, parseCommandLine } from './command-line';
+import { type MapOverride, parseMapFlag } from './csv-mapping';
+import { type DeadLetter, listDeadLetters, purgeDeadLetters, type RedriveMethod, redriveDeadLetters } from './dead-letters';
+import { runDoctor, TOKEN_ENV } from './doctor';
 import { CliError, CliUsageError } from './errors';
 import { formatImportSummary, importCsv } from './import-csv';
 import type { ProgressSink } from './progress';
+import { queueDepth } from './queue-ops';
 import { sendTestSignup } from './send-test';
 import { requireQueue, resolveTarget, type Target, type TargetDeps, type TargetFlags } from './targets';
-
-export const USAGE = `Usage: signup-sync <command> [flags]
-
-Commands
-  dlq list                  dead letters: reason, HTTP status, age, source (no personal data)
-      --json                  print JSON
-      --show-pii              include each signup's email address
-      --max <n>               at most n messages (default 1000)
-  dlq redrive               move dead letters back to the signups queue (fix the cause first)
-      --rate <n>              at most n messages per second
-      --method <m>            auto | move-task | copy (auto: StartMessageMoveTask on AWS,
-                              receive -> send -> delete on emulators)
-      --max <n>               move at most n messages (copy)
-  dlq purge                 delete every dead letter (asks first)
-      --yes                   do not ask (needed when not run from a terminal)
-  import <file.csv>         backfill signups from a CSV file through the signups queue
-      --map <field=Column>    take a field from this column (repeatable); fields: email, first_name,
-                              last_name, company, phone, notes, event_id, occurred_at,
-                              address.<field>, custom:<Name>. "--map field=" ignores a column
-      --delimiter <c>         field separator: , (default), ; or tab
-      --from-line <n>         start at line n (resume an interrupted import)
-      --source-id <id>        source id on the messages (default import)
-      --dry-run               validate only; send nothing
-      --json                  print the summary as JSON (every rejected row)
-  send-test                 post one example signup to the API and show the answer
-      --url <url>             API base URL (default: local mode's, or the stack's ApiUrl)
-      --token <token>         bearer token: the "api" entry of the sources secret (default SIGNUP_SYNC_TOKEN,
-                            or local mode's)
-      --email <email>         default test+<time>@example.com
-
-Where (dlq, import, send-test)
-  --local <url>             a running \`npm start\` (default SIGNUP_SYNC_LOCAL_URL or http://127.0.0.1:3000;
-                            used when nothing else is given)
-  --stack <name>            a deployed stack's outputs (CloudFormation; --region <r>)
-  --outputs-file <file>     the JSON written by \`cdk deploy --outputs-file <file>\` (with --stack if it has several)
-  --queue-url <url>         the signups queue; --dlq-url <url> the dead-letter queue
-AWS credentials and region come from the usual environment (AWS_PROFILE, AWS_REGION, …).
-
-Exit status: 0 done, 1 failed or rows rejected, 2 bad command line, 130 interrupted.
-`;
 
 export type CliIo = Readonly<{
   out: (text: string) => void;
@@ -63,80 +26,54 @@ export type CliIo = Readonly<{
   stackOutputs?: TargetDeps['stackOutputs'];
 }>;
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+/** The options every command that talks to a deployment takes (declared once, on the program). */
+type WhereFlags = Readonly<{ local?: string; stack?: string; outputsFile?: string; queueUrl?: string; dlqUrl?: string; region?: string }>;
 
-const TARGET_OPTIONS: Options = {
-  local: { type: 'string' },
-  stack: { type: 'string' },
-  'outputs-file': { type: 'string' },
-  'queue-url': { type: 'string' },
-  'dlq-url': { type: 'string' },
-  region: { type: 'string' },
-};
-
-const COMMAND_OPTIONS: Readonly<Record<string, Options>> = {
-  'dlq list': { json: { type: 'boolean' }, 'show-pii': { type: 'boolean' }, max: { type: 'string' } },
-  'dlq redrive': { rate: { type: 'string' }, method: { type: 'string' }, max: { type: 'string' } },
-  'dlq purge': { yes: { type: 'boolean', short: 'y' } },
-  import: { map: { type: 'string', multiple: true }, delimiter: { type: 'string' }, 'from-line': { type: 'string' }, 'source-id': { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } },
-  'send-test': { url: { type: 'string' }, token: { type: 'string' }, email: { type: 'string' } },
-};
-
-type Values = Record<string, string | boolean | string[] | undefined>;
-
-function positiveNumber(flag: string, value: string | undefined, { integer = false }: { integer?: boolean } = {}): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new CliUsageError(`--${flag} must be a positive ${integer ? 'whole ' : ''}number, got "${value}"`);
-  }
-  return n;
-}
-
-const ALL_OPTIONS: Options = Object.assign({}, TARGET_OPTIONS, ...Object.values(COMMAND_OPTIONS), { help: { type: 'boolean', short: 'h' } });
-
-/** Splits argv into the command, its positionals and its flags; unknown or misplaced flags are usage errors. */
-export function parseCommandLine(argv: readonly string[]): { command: string; positionals: string[]; values: Values } | 'help' {
-  let parsed: { values: Values; positionals: string[] };
-  try {
-    parsed = parseArgs({ args: [...argv], options: ALL_OPTIONS, allowPositionals: true, strict: true }) as { values: Values; positionals: string[] };
-  } catch (error) {
-    // parseArgs names the flag: "Unknown option '--x'", "Option '--rate <value>' argument missing".
-    throw new CliUsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''), { cause: error });
-  }
-  const { values, positionals } = parsed;
-  if (values['help'] === true || positionals.length === 0 || positionals[0] === 'help') return 'help';
-  const first = positionals[0]!;
-  const command = first === 'dlq' ? `dlq ${positionals[1] ?? ''}`.trim() : first;
-  const options = COMMAND_OPTIONS[command];
-  if (!options) {
-    if (first === 'dlq') throw new CliUsageError(positionals[1] ? `Unknown dlq command "${positionals[1]}": use dlq list, dlq redrive or dlq purge` : 'dlq needs a command: list, redrive or purge');
-    throw new CliUsageError(`Unknown command "${first}"`);
-  }
-  for (const name of Object.keys(values)) {
-    if (!(name in options) && !(name in TARGET_OPTIONS)) throw new CliUsageError(`--${name} is not a flag of ${command}`);
-  }
-  return { command, positionals: positionals.slice(command.split(' ').length), values };
-}
-
-function targetFlags(values: Values): TargetFlags {
-  const flag = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
-  const flags: TargetFlags = {
-    ...(flag('queue-url') ? { queueUrl: flag('queue-url') } : {}),
-    ...(flag('dlq-url') ? { dlqUrl: flag('dlq-url') } : {}),
-    ...(flag('stack') ? { stack: flag('stack') } : {}),
-    ...(flag('outputs-file') ? { outputsFile: flag('outputs-file') } : {}),
-    ...(flag('region') ? { region: flag('region') } : {}),
-    ...(flag('local') ? { local: flag('local') } : {}),
+const urlOption =
+  (flag: string) =>
+  (value: string): string => {
+    if (!/^https?:\/\/[^\s/]+\S*$/.test(value)) throw new CliUsageError(`--${flag} must be a URL, got "${value}"`);
+    return value;
   };
-  for (const [name, value] of [['queue-url', flags.queueUrl], ['dlq-url', flags.dlqUrl], ['local', flags.local]] as const) {
-    if (value !== undefined && !/^https?:\/\/[^\s/]+/.test(value)) throw new CliUsageError(`--${name} must be a URL, got "${value}"`);
-  }
-  return flags;
+
+const delimiterOption = (value: string): string => {
+  const delimiter = value === 'tab' || value === '\\t' ? '\t' : value;
+  if (delimiter.length !== 1 || /["\r\n]/.test(delimiter)) throw new CliUsageError(`--delimiter must be one character (or "tab"), got "${value}"`);
+  return delimiter;
+};
+
+const sourceIdOption = (value: string): string => {
+  if (!/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/.test(value)) throw new CliUsageError('--source-id must be a slug: lower-case letters, digits and hyphens');
+  return value;
+};
+
+const positiveWhole = (flag: string) => numberOption(flag, { integer: true, above: 0 });
+
+function targetFlags(where: WhereFlags): TargetFlags {
+  return {
+    ...(where.queueUrl ? { queueUrl: where.queueUrl } : {}),
+    ...(where.dlqUrl ? { dlqUrl: where.dlqUrl } : {}),
+    ...(where.stack ? { stack: where.stack } : {}),
+    ...(where.outputsFile ? { outputsFile: where.outputsFile } : {}),
+    ...(where.region ? { region: where.region } : {}),
+    ...(where.local ? { local: where.local } : {}),
+  };
+}
+
+function targetDeps(io: CliIo): TargetDeps {
+  return { env: io.env, ...(io.fetch ? { fetch: io.fetch } : {}), ...(io.stackOutputs ? { stackOutputs: io.stackOutputs } : {}) };
 }
 
 const age = (seconds: number | undefined) =>
-  seconds === undefined ? '?' : seconds < 90 ? `${seconds}s` : seconds < 5400 ? `${Math.round(seconds / 60)}m` : seconds < 129_600 ? `${Math.round(seconds / 3600)}h` : `${Math.round(seconds / 86_400)}d`;
+  seconds === undefined
+    ? '?'
+    : seconds < 90
+      ? `${seconds}s`
+      : seconds < 5400
+        ? `${Math.round(seconds / 60)}m`
+        : seconds < 129_600
+          ? `${Math.round(seconds / 3600)}h`
+          : `${Math.round(seconds / 86_400)}d`;
 
 export function formatDeadLetters(letters: readonly DeadLetter[], { showPii = false }: { showPii?: boolean } = {}): string {
   if (letters.length === 0) return 'The dead-letter queue is empty.';
@@ -154,26 +91,25 @@ export function formatDeadLetters(letters: readonly DeadLetter[], { showPii = fa
   const line = (cells: readonly string[]) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ');
   const byReason = new Map<string, number>();
   for (const letter of letters) byReason.set(letter.reason, (byReason.get(letter.reason) ?? 0) + 1);
-  return [line(header), ...rows.map(line), '', `${letters.length} dead letter(s): ${[...byReason].map(([reason, count]) => `${count} ${reason}`).join(', ')}`].join('\n');
+  return [
+    line(header),
+    ...rows.map(line),
+    '',
+    `${letters.length} dead letter(s): ${[...byReason].map(([reason, count]) => `${count} ${reason}`).join(', ')}`,
+  ].join('\n');
 }
 
-async function dlqList(values: Values, max: number, target: Target, io: CliIo): Promise<number> {
+type ListFlags = Readonly<{ json?: boolean; showPii?: boolean; max: number }>;
+
+async function dlqList(flags: ListFlags, target: Target, io: CliIo): Promise<number> {
   const { sqs, url } = requireQueue(target, 'dead-letter');
-  const showPii = values['show-pii'] === true;
-  const letters = await listDeadLetters(sqs, url, { max, showPii });
-  io.out(values['json'] === true ? JSON.stringify({ queueUrl: url, deadLetters: letters }, null, 2) : formatDeadLetters(letters, { showPii }));
+  const showPii = flags.showPii === true;
+  const letters = await listDeadLetters(sqs, url, { max: flags.max, showPii });
+  io.out(flags.json === true ? JSON.stringify({ queueUrl: url, deadLetters: letters }, null, 2) : formatDeadLetters(letters, { showPii }));
   return 0;
 }
 
 type RedriveFlags = Readonly<{ method: RedriveMethod; rate?: number; max?: number }>;
-
-function redriveFlags(values: Values): RedriveFlags {
-  const method = (values['method'] as string | undefined) ?? 'auto';
-  if (!['auto', 'move-task', 'copy'].includes(method)) throw new CliUsageError(`--method must be auto, move-task or copy, got "${method}"`);
-  const rate = positiveNumber('rate', values['rate'] as string | undefined);
-  const max = positiveNumber('max', values['max'] as string | undefined, { integer: true });
-  return { method: method as RedriveMethod, ...(rate !== undefined ? { rate } : {}), ...(max !== undefined ? { max } : {}) };
-}
 
 async function dlqRedrive(flags: RedriveFlags, target: Target, io: CliIo): Promise<number> {
   const dlq = requireQueue(target, 'dead-letter');
@@ -182,8 +118,12 @@ async function dlqRedrive(flags: RedriveFlags, target: Target, io: CliIo): Promi
   const result = await redriveDeadLetters(dlq.sqs, {
     deadLetterQueueUrl: dlq.url,
     signupQueueUrl: queue.url,
-    ...flags,
+    method: flags.method,
+    ...(flags.rate !== undefined ? { rate: flags.rate } : {}),
+    ...(flags.max !== undefined ? { max: flags.max } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
+    // `unmappable` letters are re-run through the ingest's current configuration (ops/unmappable-redrive.ts).
+    ...(target.ingestSetup ? { ingestSetup: target.ingestSetup } : {}),
     onProgress: (moved, total) => {
       if (moved === lastReported) return;
       lastReported = moved;
@@ -195,14 +135,29 @@ async function dlqRedrive(flags: RedriveFlags, target: Target, io: CliIo): Promi
     io.err(`Redrive failed after ${result.moved} message(s) (${how}): ${result.failureReason ?? 'no reason given'}`);
     return 1;
   }
+  const { rerun = 0, recovered = 0, stillUnmappable = 0, notRerun = 0, reasons = [] } = result.unmappable ?? {};
+  if (rerun > 0) {
+    io.out(
+      `Re-ran ${rerun} unmappable dead letter(s) through the ingest's current configuration: ${recovered} recovered (queued), ${stillUnmappable} still unmappable.`,
+    );
+    // Reasons name sources and field paths only, never values.
+    for (const reason of reasons) io.err(`  still unmappable: ${reason}`);
+  }
+  if (notRerun > 0) {
+    io.err(
+      `${notRerun} unmappable dead letter(s) left in the DLQ: the ingest's configuration is not known here (use --stack or --outputs-file of a stack with the output IngestFunctionName, or local mode).`,
+    );
+  }
+  if (result.moveTaskAvoided)
+    io.err('Unmappable dead letters remain, which a move task would carry to the signups queue as they are: the other letters were copied instead.');
   io.out(`Moved ${result.moved} message(s) from the dead-letter queue to the signups queue (${how}; ${result.status.toLowerCase()}).`);
   if (result.status === 'RUNNING') io.out('The move task keeps running in SQS; check it with `aws sqs list-message-move-tasks`.');
   return result.status === 'CANCELLED' ? 130 : 0;
 }
 
-async function dlqPurge(values: Values, target: Target, io: CliIo): Promise<number> {
+async function dlqPurge(yes: boolean, target: Target, io: CliIo): Promise<number> {
   const { sqs, url } = requireQueue(target, 'dead-letter');
-  if (values['yes'] !== true) {
+  if (!yes) {
     const depth = await queueDepth(sqs, url, { inFlightCountedAsVisible: target.local });
     const answer = await io.ask(`Delete all ${depth.visible + depth.inFlight} message(s) in ${url}? They cannot be recovered. Type "purge" to confirm: `);
     if (answer.trim().toLowerCase() !== 'purge') {
@@ -215,74 +170,217 @@ async function dlqPurge(values: Values, target: Target, io: CliIo): Promise<numb
   return 0;
 }
 
-async function runImport(values: Values, positionals: string[], io: CliIo): Promise<number> {
-  const file = positionals[0];
-  if (!file) throw new CliUsageError('import needs a file: signup-sync import <file.csv>');
-  if (positionals.length > 1) throw new CliUsageError(`import takes one file, got ${positionals.length}`);
-  const overrides = ((values['map'] as string[] | undefined) ?? []).map(parseMapFlag);
-  const fromLine = positiveNumber('from-line', values['from-line'] as string | undefined, { integer: true });
-  const sourceId = values['source-id'] as string | undefined;
-  if (sourceId !== undefined && !/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/.test(sourceId)) throw new CliUsageError('--source-id must be a slug: lower-case letters, digits and hyphens');
-  const delimiterFlag = values['delimiter'] as string | undefined;
-  const delimiter = delimiterFlag === 'tab' || delimiterFlag === '\\t' ? '\t' : delimiterFlag;
-  if (delimiter !== undefined && (delimiter.length !== 1 || /["\r\n]/.test(delimiter))) throw new CliUsageError(`--delimiter must be one character (or "tab"), got "${delimiterFlag}"`);
-  const dryRun = values['dry-run'] === true;
-  const json = values['json'] === true;
-  let queue;
+type ImportFlags = Readonly<{ map?: MapOverride[]; delimiter?: string; fromLine?: number; sourceId: string; dryRun?: boolean; json?: boolean }>;
+
+async function runImport(file: string, flags: ImportFlags, where: WhereFlags, io: CliIo): Promise<number> {
+  const dryRun = flags.dryRun === true;
+  let queue: SignupQueue | undefined;
   if (!dryRun) {
-    const target = await resolveTarget(targetFlags(values), { env: io.env, ...(io.fetch ? { fetch: io.fetch } : {}), ...(io.stackOutputs ? { stackOutputs: io.stackOutputs } : {}) });
+    const target = await resolveTarget(targetFlags(where), targetDeps(io));
     const { sqs, url } = requireQueue(target, 'signup');
     queue = createSqsSignupQueue(sqs, url);
     io.err(`import: sending to ${url} (${target.description})`);
   }
   const summary = await importCsv({
     file,
-    overrides,
-    ...(fromLine !== undefined ? { fromLine } : {}),
-    ...(sourceId !== undefined ? { sourceId } : {}),
-    ...(delimiter !== undefined ? { delimiter } : {}),
+    overrides: flags.map ?? [],
+    ...(flags.fromLine !== undefined ? { fromLine: flags.fromLine } : {}),
+    sourceId: flags.sourceId,
+    ...(flags.delimiter !== undefined ? { delimiter: flags.delimiter } : {}),
     ...(queue ? { queue } : {}),
     dryRun,
     progress: io.progress,
     ...(io.signal ? { signal: io.signal } : {}),
   });
-  io.out(json ? JSON.stringify(summary, null, 2) : formatImportSummary(summary));
+  io.out(flags.json === true ? JSON.stringify(summary, null, 2) : formatImportSummary(summary));
   if (!summary.completed) return io.signal?.aborted ? 130 : 1;
   return summary.rejected > 0 ? 1 : 0;
 }
 
+type SendTestFlags = Readonly<{ url?: string; token?: string; email?: string }>;
+
+async function runSendTest(flags: SendTestFlags, where: WhereFlags, io: CliIo): Promise<number> {
+  const token = flags.token ?? io.env['SIGNUP_SYNC_TOKEN'];
+  // The URL (and the local token) come from the target only when not given.
+  const target = flags.url && token ? undefined : await resolveTarget(targetFlags(where), targetDeps(io));
+  return sendTestSignup({
+    url: flags.url ?? target?.apiUrl,
+    token: token ?? target?.apiSecret,
+    email: flags.email,
+    io,
+    ...(io.fetch ? { fetch: io.fetch } : {}),
+  });
+}
+
+const EPILOGUE = `AWS credentials and region come from the usual environment (AWS_PROFILE, AWS_REGION, …).
+
+Exit status: 0 done, 1 failed or rows rejected, 2 bad command line, 130 interrupted.`;
+
+/** Every command with its own flags, then the shared ones: the whole CLI on one screen. */
+function formatOverview(program: Command, helper: Help): string {
+  type Item = Readonly<{ term: string; description: string }>;
+  const ownOptions = (command: Command): Item[] =>
+    helper
+      .visibleOptions(command)
+      .filter((option) => option.long !== '--help')
+      .map((option) => ({ term: helper.optionTerm(option), description: helper.optionDescription(option) }));
+  const commands: Item[] = [];
+  const visit = (command: Command, path: string) => {
+    const subcommands = helper.visibleCommands(command).filter((sub) => sub.name() !== 'help');
+    for (const sub of subcommands) visit(sub, `${path} ${sub.name()}`.trim());
+    if (subcommands.length > 0) return;
+    const args = helper.visibleArguments(command).map((argument) => (argument.required ? `<${argument.name()}>` : `[${argument.name()}]`));
+    commands.push({ term: [path, ...args].join(' '), description: command.description() });
+    for (const option of ownOptions(command)) commands.push({ term: `    ${option.term}`, description: option.description });
+  };
+  visit(program, '');
+  const where = ownOptions(program);
+  const width = Math.max(...[...commands, ...where].map((item) => item.term.length));
+  const format = (items: Item[]) => items.map((item) => helper.formatItem(item.term, width, item.description, helper));
+  return [
+    `Usage: ${helper.commandUsage(program)}`,
+    '',
+    program.description(),
+    '',
+    'Commands',
+    ...format(commands),
+    '',
+    'Where (dlq, import, send-test, doctor; default: local mode)',
+    ...format(where),
+    '',
+    EPILOGUE,
+    '',
+  ].join('\n');
+}
+
+/**
+ * The `signup-sync` program. Flags are checked while parsing, before anything is contacted; each action
+ * reports its exit status through `done`.
+ */
+export function buildProgram(io: CliIo, done: (status: number) => void): Command {
+  const program = createCommand('signup-sync', io)
+    .usage('<command> [flags]')
+    .description('Operate signup-sync: a preflight check, dead letters, CSV backfills and a test signup, against a deployed stack or a running `npm start`.')
+    .option(
+      '--local <url>',
+      'a running `npm start` (default SIGNUP_SYNC_LOCAL_URL or http://127.0.0.1:3000; used when nothing else is given)',
+      urlOption('local'),
+    )
+    .option('--stack <name>', "a deployed stack's outputs (CloudFormation; with --region <r>)")
+    .option('--outputs-file <file>', 'the JSON written by `cdk deploy --outputs-file <file>` (with --stack if it has several)')
+    .option('--queue-url <url>', 'the signups queue', urlOption('queue-url'))
+    .option('--dlq-url <url>', 'the dead-letter queue', urlOption('dlq-url'))
+    .option('--region <r>', 'AWS region of --stack (default: the environment, or the queue URL)');
+  program.configureHelp({
+    ...program.configureHelp(),
+    formatHelp: (command, helper) => (command === program ? formatOverview(program, helper) : Help.prototype.formatHelp.call(helper, command, helper)),
+  });
+  const where = () => program.opts<WhereFlags>();
+  const deps = () => targetDeps(io);
+
+  const dlq = program.command('dlq').description('dead letters: list, redrive, purge').usage('<list|redrive|purge> [flags]');
+  dlq
+    .command('list')
+    .description('dead letters: reason, HTTP status, age, source (no personal data)')
+    .option('--json', 'print JSON')
+    .option('--show-pii', "include each signup's email address")
+    .option('--max <n>', 'at most n messages', positiveWhole('max'), 1000)
+    .action(async (flags: ListFlags) => done(await dlqList(flags, await resolveTarget(targetFlags(where()), deps()), io)));
+  dlq
+    .command('redrive')
+    .description(
+      "move dead letters back to the signups queue (fix the cause first); `unmappable` letters are re-run through the ingest's current source configuration instead, whatever the method",
+    )
+    .option('--rate <n>', 'at most n messages per second', numberOption('rate', { above: 0 }))
+    .option(
+      '--method <m>',
+      'auto | move-task | copy, for the letters other than `unmappable` (auto: StartMessageMoveTask on AWS, receive -> send -> delete on emulators; copy while unmappable letters remain, which a move task would carry back as they are)',
+      choiceOption<RedriveMethod>('method', ['auto', 'move-task', 'copy']),
+      'auto',
+    )
+    .option('--max <n>', 'move at most n messages (copy)', positiveWhole('max'))
+    .action(async (flags: RedriveFlags) => done(await dlqRedrive(flags, await resolveTarget(targetFlags(where()), deps()), io)));
+  dlq
+    .command('purge')
+    .description('delete every dead letter (asks first)')
+    .option('-y, --yes', 'do not ask (needed when not run from a terminal)')
+    .action(async ({ yes = false }: { yes?: boolean }) => {
+      if (!yes && !io.interactive) throw new CliUsageError('dlq purge deletes every dead letter: pass --yes to confirm when not running in a terminal');
+      done(await dlqPurge(yes, await resolveTarget(targetFlags(where()), deps()), io));
+    });
+  // Set after the subcommands, which would otherwise inherit the excess arguments.
+  dlq.allowExcessArguments().action((_options: unknown, command: Command) => {
+    const name = command.args[0];
+    throw new CliUsageError(name ? `Unknown dlq command "${name}": use dlq list, dlq redrive or dlq purge` : 'dlq needs a command: list, redrive or purge');
+  });
+  program
+    .command('import')
+    .description('backfill signups from a CSV file through the signups queue')
+    .argument('<file.csv>', 'the CSV file (UTF-8; a byte order mark is fine)')
+    .option(
+      '--map <field=Column>',
+      'take a field from this column (repeatable); fields: email, first_name, last_name, company, phone, notes, event_id, occurred_at, address.<field>, custom:<Name>. "--map field=" ignores a column',
+      (value: string, previous: MapOverride[] | undefined) => [...(previous ?? []), parseMapFlag(value)],
+    )
+    .option('--delimiter <c>', 'field separator: , (default), ; or tab', delimiterOption)
+    .option('--from-line <n>', 'start at line n (resume an interrupted import)', positiveWhole('from-line'))
+    .option('--source-id <id>', 'source id on the messages', sourceIdOption, 'import')
+    .option('--dry-run', 'validate only; send nothing')
+    .option('--json', 'print the summary as JSON (every rejected row)')
+    .action(async (file: string, flags: ImportFlags) => done(await runImport(file, flags, where(), io)));
+  program
+    .command('send-test')
+    .description('post one example signup to the API and show the answer')
+    .option('--url <url>', "API base URL (default: local mode's, or the stack's ApiUrl)", (value: string) => {
+      if (!/^https?:\/\/\S+$/.test(value)) throw new CliUsageError(`--url must be a URL, got "${value}"`);
+      return value;
+    })
+    .option('--token <token>', 'bearer token: the "api" entry of the sources secret (default SIGNUP_SYNC_TOKEN, or local mode\'s)')
+    .option('--email <email>', 'default test+<time>@example.com')
+    .action(async (flags: SendTestFlags) => done(await runSendTest(flags, where(), io)));
+  program
+    .command('doctor')
+    .description(
+      'preflight: check BigCommerce (token, scopes, channels, groups, attributes, quota) and AWS (queues, secrets, alarms, delivery ledger) before the first signup; writes nothing',
+    )
+    .option('--store-hash <hash>', `check this store, with its token read from ${TOKEN_ENV} (never from the command line)`, (value: string) => {
+      if (!/^[a-z0-9]+$/i.test(value)) throw new CliUsageError(`--store-hash must be a store hash (letters and digits), got "${value}"`);
+      return value;
+    })
+    .option('--cdk-json <file>', "cdk.json holding the deployment's settings (default: this repository's)")
+    .option('--json', 'print the checks as JSON')
+    .action(async (flags: Readonly<{ storeHash?: string; cdkJson?: string; json?: boolean }>) =>
+      done(
+        await runDoctor(
+          {
+            ...targetFlags(where()),
+            ...(flags.storeHash ? { storeHash: flags.storeHash } : {}),
+            ...(flags.cdkJson ? { cdkJson: flags.cdkJson } : {}),
+            json: flags.json === true,
+          },
+          {
+            out: io.out,
+            err: io.err,
+            env: io.env,
+            ...(io.signal ? { signal: io.signal } : {}),
+            ...(io.fetch ? { fetch: io.fetch } : {}),
+            ...(io.stackOutputs ? { stackOutputs: io.stackOutputs } : {}),
+          },
+        ),
+      ),
+    );
+  return program;
+}
+
 /** Runs one command; returns the exit status. Errors are printed here, never thrown. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let status = 0;
   try {
-    const parsed = parseCommandLine(argv);
-    if (parsed === 'help') {
-      io.out(USAGE);
-      return 0;
-    }
-    const { command, positionals, values } = parsed;
-    if (command !== 'import' && positionals.length > 0) throw new CliUsageError(`${command} takes no arguments, got "${positionals.join(' ')}"`);
-    if (command === 'import') return await runImport(values, positionals, io);
-    const flags = targetFlags(values);
-    const deps: TargetDeps = { env: io.env, ...(io.fetch ? { fetch: io.fetch } : {}), ...(io.stackOutputs ? { stackOutputs: io.stackOutputs } : {}) };
-    if (command === 'send-test') {
-      const url = values['url'] as string | undefined;
-      if (url !== undefined && !/^https?:\/\/\S+$/.test(url)) throw new CliUsageError(`--url must be a URL, got "${url}"`);
-      const token = (values['token'] as string | undefined) ?? io.env['SIGNUP_SYNC_TOKEN'];
-      // The URL (and the local token) come from the target only when not given.
-      const target = url && token ? undefined : await resolveTarget(flags, deps);
-      return await sendTestSignup({ url: url ?? target?.apiUrl, token: token ?? target?.apiSecret, email: values['email'] as string | undefined, io, ...(io.fetch ? { fetch: io.fetch } : {}) });
-    }
-    // Flags are checked before anything is contacted.
-    if (command === 'dlq list') {
-      const max = positiveNumber('max', values['max'] as string | undefined, { integer: true }) ?? 1000;
-      return await dlqList(values, max, await resolveTarget(flags, deps), io);
-    }
-    if (command === 'dlq redrive') {
-      const redrive = redriveFlags(values);
-      return await dlqRedrive(redrive, await resolveTarget(flags, deps), io);
-    }
-    if (values['yes'] !== true && !io.interactive) throw new CliUsageError('dlq purge deletes every dead letter: pass --yes to confirm when not running in a terminal');
-    return await dlqPurge(values, await resolveTarget(flags, deps), io);
+    const program = buildProgram(io, (code) => {
+      status = code;
+    });
+    // No command: the overview, as for --help.
+    return (await parseCommandLine(program, argv.length === 0 ? ['--help'] : argv)) === 'help' ? 0 : status;
   } catch (error) {
     if (error instanceof CliUsageError) {
       io.err(`signup-sync: ${error.message}\nRun \`signup-sync --help\` for the commands and flags.`);

@@ -1,54 +1,57 @@
+import { SingleBar } from 'cli-progress';
+
 /**
- * Import progress: on a terminal one line redrawn in place (bar, rows, rate, ETA); otherwise a plain
- * line every few seconds, so CI logs stay readable.
+ * Import progress on stderr (stdout stays clean for --json), drawn by cli-progress: on a terminal a
+ * bar redrawn in place and cleared at the end; otherwise a plain line every few seconds, so CI logs
+ * stay readable. The bar starts with the first update, i.e. after the first chunk of the file.
  */
+
+/** Where the progress goes: process.stderr, or a recording stand-in in tests. */
 export type ProgressSink = Readonly<{ isTTY: boolean; write: (text: string) => void; columns?: number }>;
 
 export type ProgressState = Readonly<{ bytes: number; totalBytes: number; rows: number; accepted: number; rejected: number }>;
 
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
+export type Progress = Readonly<{ update: (state: ProgressState) => void; done: (state: ProgressState) => void }>;
 
 const number = (n: number) => n.toLocaleString('en-US');
 
-export function progressLine(state: ProgressState, elapsedMs: number, width = 20): string {
-  const fraction = state.totalBytes > 0 ? Math.min(1, state.bytes / state.totalBytes) : 0;
-  const seconds = elapsedMs / 1000;
-  const rate = seconds > 0 ? state.rows / seconds : 0;
-  const eta = fraction > 0 && fraction < 1 ? (seconds / fraction) * (1 - fraction) : fraction >= 1 ? 0 : Number.POSITIVE_INFINITY;
-  const filled = Math.round(fraction * width);
-  const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
-  return `${bar} ${String(Math.floor(fraction * 100)).padStart(3)}%  ${number(state.rows)} rows, ${number(state.rejected)} rejected  ${number(Math.round(rate))} rows/s  ETA ${formatDuration(eta)}`;
-}
-
-export function createProgress(sink: ProgressSink, { now = Date.now, ttyIntervalMs = 100, plainIntervalMs = 2000 }: Readonly<{ now?: () => number; ttyIntervalMs?: number; plainIntervalMs?: number }> = {}) {
+export function createProgress(
+  sink: ProgressSink,
+  { plainIntervalMs = 2000, now = Date.now }: Readonly<{ plainIntervalMs?: number; now?: () => number }> = {},
+): Progress {
+  const counts = '{rows} rows, {rejected} rejected  {rate} rows/s  ETA {eta_formatted}';
+  const bar = new SingleBar({
+    // cli-progress writes to a stream with isTTY/columns/write; the sink is that much of one.
+    stream: sink as unknown as NodeJS.WritableStream,
+    format: sink.isTTY ? `[{bar}] {percentage}%  ${counts}` : `import: {percentage}%  ${counts}`,
+    barsize: 20,
+    barCompleteChar: '#',
+    barIncompleteChar: '.',
+    noTTYOutput: true,
+    notTTYSchedule: plainIntervalMs,
+    clearOnComplete: true,
+  });
   const started = now();
-  let last = 0;
-  let drawn = false;
+  let running = false;
+  const payload = (state: ProgressState) => {
+    const seconds = (now() - started) / 1000;
+    return { rows: number(state.rows), rejected: number(state.rejected), rate: number(seconds > 0 ? Math.round(state.rows / seconds) : 0) };
+  };
   return {
-    /** `force` redraws a terminal line at once (the final state); plain output stays periodic. */
-    update(state: ProgressState, force = false): void {
-      const at = now();
-      if (!(force && sink.isTTY) && at - last < (sink.isTTY ? ttyIntervalMs : plainIntervalMs)) return;
-      last = at;
-      const line = progressLine(state, at - started);
-      if (sink.isTTY) {
-        // A pseudo-terminal may report 0 columns.
-        const max = (sink.columns && sink.columns > 20 ? sink.columns : 120) - 1;
-        sink.write(`\r\x1b[2K${line.length > max ? line.slice(0, max) : line}`);
-        drawn = true;
+    update(state) {
+      if (!running) {
+        running = true;
+        bar.start(state.totalBytes, state.bytes, payload(state));
       } else {
-        sink.write(`import: ${line}\n`);
+        bar.update(state.bytes, payload(state));
       }
     },
-    /** Clears the redrawn line (before the summary). */
-    done(): void {
-      if (sink.isTTY && drawn) sink.write('\r\x1b[2K');
+    /** Draws the final state (a plain line) or clears the bar (terminal), before the summary. */
+    done(state) {
+      if (!running) return;
+      running = false;
+      bar.update(state.bytes, payload(state));
+      bar.stop();
     },
   };
 }

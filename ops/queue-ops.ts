@@ -2,10 +2,10 @@ import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
   type Message,
+  ReceiveMessageCommand,
   type ReceiveMessageCommandInput,
+  SQSClient,
 } from '@aws-sdk/client-sqs';
 import { isLoopbackUrl } from './net';
 
@@ -24,7 +24,9 @@ export function isAwsQueueUrl(queueUrl: string): boolean {
  * The ReceiveMessage parameters asking for every attribute. Emulators also get the legacy
  * `AttributeNames` (local-aws-sqs reads only that one); AWS gets the current parameter alone.
  */
-export function receiveAttributeParameters(queueUrl: string): Pick<ReceiveMessageCommandInput, 'MessageAttributeNames' | 'MessageSystemAttributeNames' | 'AttributeNames'> {
+export function receiveAttributeParameters(
+  queueUrl: string,
+): Pick<ReceiveMessageCommandInput, 'MessageAttributeNames' | 'MessageSystemAttributeNames' | 'AttributeNames'> {
   return {
     MessageAttributeNames: ['All'],
     MessageSystemAttributeNames: ['All'],
@@ -40,7 +42,11 @@ export type ReceiveOptions = Readonly<{
 }>;
 
 /** One ReceiveMessage, de-duplicated by MessageId (an emulator can return one message twice; the last receipt handle wins). */
-export async function receiveMessages(sqs: SQSClient, queueUrl: string, { max = 10, waitTimeSeconds = 0, visibilityTimeoutSeconds, abortSignal }: ReceiveOptions = {}): Promise<Message[]> {
+export async function receiveMessages(
+  sqs: SQSClient,
+  queueUrl: string,
+  { max = 10, waitTimeSeconds = 0, visibilityTimeoutSeconds, abortSignal }: ReceiveOptions = {},
+): Promise<Message[]> {
   const { Messages = [] } = await sqs.send(
     new ReceiveMessageCommand({
       QueueUrl: queueUrl,
@@ -70,7 +76,10 @@ export async function deleteMessages(sqs: SQSClient, queueUrl: string, messages:
   for (let start = 0; start < messages.length; start += 10) {
     const chunk = messages.slice(start, start + 10);
     const result = await sqs.send(
-      new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })) }),
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })),
+      }),
     );
     for (const failure of result.Failed ?? []) failed.push(chunk[Number(failure.Id)]?.MessageId ?? '?');
   }
@@ -96,7 +105,11 @@ export type QueueDepth = Readonly<{ visible: number; inFlight: number; delayed: 
  * Messages waiting, being processed and delayed. local-aws-sqs counts in-flight messages in
  * ApproximateNumberOfMessages, so for it (`inFlightCountedAsVisible`) they are subtracted.
  */
-export async function queueDepth(sqs: SQSClient, queueUrl: string, { inFlightCountedAsVisible = false }: Readonly<{ inFlightCountedAsVisible?: boolean }> = {}): Promise<QueueDepth> {
+export async function queueDepth(
+  sqs: SQSClient,
+  queueUrl: string,
+  { inFlightCountedAsVisible = false }: Readonly<{ inFlightCountedAsVisible?: boolean }> = {},
+): Promise<QueueDepth> {
   const { Attributes = {} } = await sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,
@@ -118,7 +131,9 @@ export async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string
 /** The region in an AWS queue URL (https://sqs.eu-west-1.amazonaws.com/…), if it is one. */
 export function regionOfQueueUrl(queueUrl: string): string | undefined {
   try {
-    return /^sqs\.([a-z0-9-]+)\.amazonaws\.com/.exec(new URL(queueUrl).hostname)?.[1] ?? /^([a-z0-9-]+)\.queue\.amazonaws\.com/.exec(new URL(queueUrl).hostname)?.[1];
+    return (
+      /^sqs\.([a-z0-9-]+)\.amazonaws\.com/.exec(new URL(queueUrl).hostname)?.[1] ?? /^([a-z0-9-]+)\.queue\.amazonaws\.com/.exec(new URL(queueUrl).hostname)?.[1]
+    );
   } catch {
     return undefined;
   }

@@ -1,9 +1,6 @@
 /**
  * Operator output never shows personal data unless asked (`--show-pii`). Reasons come from
- * BigCommerce and may quote an email address; those are masked.
+ * BigCommerce and may quote an email address; those are masked (the one rule, shared with the sync's
+ * DLQ attributes: shared/observability/redact.ts).
  */
-const EMAIL = /[^\s@"'<>(),;:]+@[^\s@"'<>(),;:]+\.[^\s@"'<>(),;:]+/g;
-
-export function redactEmails(text: string): string {
-  return text.replace(EMAIL, '<email>');
-}
+export { redactEmails } from '../shared/observability/redact';

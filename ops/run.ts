@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import { runCli, type CliIo } from './main';
+import { type CliIo, runCli } from './main';
 
 /** The process around runCli: real streams, a confirmation prompt on a terminal, Ctrl-C as a cancel signal. */
 export function main(argv: readonly string[] = process.argv.slice(2)): void {

@@ -39,7 +39,9 @@ export async function sendTestSignup({ url, token, email, io, fetch: fetchFn = f
       signal: AbortSignal.timeout(15_000),
     });
   } catch (error) {
-    io.err(`send-test: POST ${endpoint} failed: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`);
+    io.err(
+      `send-test: POST ${endpoint} failed: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`,
+    );
     return 1;
   }
   const body = await response.text();

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { createSqsClient, regionOfQueueUrl } from './queue-ops';
 import { CliError, CliUsageError } from './errors';
+import type { FunctionEnvironmentReader } from './ingest-function-setup';
+import { createSqsClient, regionOfQueueUrl } from './queue-ops';
+import type { IngestSetup } from './unmappable-redrive';
 
 /**
  * Where the CLI works: a deployed stack (queue URLs from flags, CloudFormation outputs or the
@@ -28,6 +30,13 @@ export type Target = Readonly<{
   apiUrl?: string;
   /** Local mode's API secret (send-test's default token). */
   apiSecret?: string;
+  /**
+   * The ingest's configuration now, to re-run `unmappable` dead letters on `dlq redrive`: local mode serves
+   * it; a stack's is read from the function its output IngestFunctionName names (ops/ingest-function-setup.ts).
+   */
+  ingestSetup?: () => Promise<IngestSetup>;
+  /** The stack's CloudFormation outputs, when the target came from them (`signup-sync doctor` reads more of them). */
+  outputs?: Readonly<Record<string, string>>;
   local: boolean;
 }>;
 
@@ -36,21 +45,35 @@ export type TargetDeps = Readonly<{
   fetch?: typeof fetch;
   /** CloudFormation outputs of a stack (injected in tests). */
   stackOutputs?: (stack: string, region: string | undefined) => Promise<Record<string, string>>;
+  /** A Lambda function's environment (injected in tests; default: lambda:GetFunctionConfiguration). */
+  functionEnvironment?: (region: string | undefined) => FunctionEnvironmentReader;
 }>;
 
 type StackOutputs = Readonly<Record<string, string>>;
 
 /** The outputs infra/signup-sync-stack.ts declares. */
-function fromOutputs(outputs: StackOutputs, description: string, flags: TargetFlags, env: TargetDeps['env']): Target {
+function fromOutputs(outputs: StackOutputs, description: string, flags: TargetFlags, deps: TargetDeps): Target {
+  const { env } = deps;
   const signupQueueUrl = flags.queueUrl ?? outputs['SignupQueueUrl'];
   const deadLetterQueueUrl = flags.dlqUrl ?? outputs['DeadLetterQueueUrl'];
   const region = flags.region ?? regionOfQueueUrl(signupQueueUrl ?? deadLetterQueueUrl ?? '');
+  const ingestFunctionName = outputs['IngestFunctionName'];
   return {
     description,
     sqs: createSqsClient({ ...(region ? { region } : {}), env }),
     ...(signupQueueUrl ? { signupQueueUrl } : {}),
     ...(deadLetterQueueUrl ? { deadLetterQueueUrl } : {}),
     ...(outputs['ApiUrl'] ? { apiUrl: outputs['ApiUrl'] } : {}),
+    ...(ingestFunctionName
+      ? {
+          ingestSetup: async () => {
+            // Loaded only by a redrive: the other commands do not pay for the Lambda client.
+            const { deployedIngestSetup } = await import('./ingest-function-setup');
+            return deployedIngestSetup((deps.functionEnvironment ?? lambdaEnvironment)(region), ingestFunctionName);
+          },
+        }
+      : {}),
+    outputs,
     local: false,
   };
 }
@@ -72,6 +95,20 @@ export function readOutputsFile(file: string, stack: string | undefined): StackO
   }
   const outputs = stacks[name] as Record<string, unknown>;
   return Object.fromEntries(Object.entries(outputs).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+}
+
+/** Reads a function's environment with GetFunctionConfiguration; the client is loaded only when a redrive needs it. */
+function lambdaEnvironment(region: string | undefined): FunctionEnvironmentReader {
+  return async (functionName) => {
+    const [{ LambdaClient }, { lambdaFunctionEnvironment }] = await Promise.all([import('@aws-sdk/client-lambda'), import('./ingest-function-setup')]);
+    // Credentials and endpoint come from the usual environment (AWS_PROFILE, AWS_ENDPOINT_URL, …).
+    const client = new LambdaClient(region ? { region } : {});
+    try {
+      return await lambdaFunctionEnvironment(client)(functionName);
+    } finally {
+      client.destroy();
+    }
+  };
 }
 
 async function cloudFormationOutputs(stack: string, region: string | undefined): Promise<Record<string, string>> {
@@ -96,6 +133,8 @@ type LocalConfig = Readonly<{
   signupQueueUrl: string;
   deadLetterQueueUrl: string;
   apiSecret: string;
+  /** Local mode's ingest configuration (absent from older local modes). */
+  ingest?: IngestSetup;
 }>;
 
 async function localTarget(url: string, deps: TargetDeps): Promise<Target> {
@@ -118,19 +157,24 @@ async function localTarget(url: string, deps: TargetDeps): Promise<Target> {
     deadLetterQueueUrl: config.deadLetterQueueUrl,
     apiUrl: config.apiUrl,
     apiSecret: config.apiSecret,
+    ...(config.ingest ? { ingestSetup: async () => config.ingest! } : {}),
     local: true,
   };
 }
 
 export async function resolveTarget(flags: TargetFlags, deps: TargetDeps): Promise<Target> {
-  const remote = [flags.queueUrl || flags.dlqUrl ? '--queue-url/--dlq-url' : '', flags.outputsFile ? '--outputs-file' : '', flags.stack && !flags.outputsFile ? '--stack' : ''].filter(Boolean);
+  const remote = [
+    flags.queueUrl || flags.dlqUrl ? '--queue-url/--dlq-url' : '',
+    flags.outputsFile ? '--outputs-file' : '',
+    flags.stack && !flags.outputsFile ? '--stack' : '',
+  ].filter(Boolean);
   if (flags.local !== undefined && remote.length > 0) throw new CliUsageError(`--local cannot be combined with ${remote.join(', ')}`);
-  if (flags.outputsFile) return fromOutputs(readOutputsFile(flags.outputsFile, flags.stack), `stack outputs in ${flags.outputsFile}`, flags, deps.env);
+  if (flags.outputsFile) return fromOutputs(readOutputsFile(flags.outputsFile, flags.stack), `stack outputs in ${flags.outputsFile}`, flags, deps);
   if (flags.stack) {
     const outputs = await (deps.stackOutputs ?? cloudFormationOutputs)(flags.stack, flags.region);
-    return fromOutputs(outputs, `stack ${flags.stack}`, flags, deps.env);
+    return fromOutputs(outputs, `stack ${flags.stack}`, flags, deps);
   }
-  if (flags.queueUrl || flags.dlqUrl) return fromOutputs({}, 'the given queue URLs', flags, deps.env);
+  if (flags.queueUrl || flags.dlqUrl) return fromOutputs({}, 'the given queue URLs', flags, deps);
   return localTarget(flags.local ?? deps.env['SIGNUP_SYNC_LOCAL_URL'] ?? DEFAULT_LOCAL_URL, deps);
 }
 

@@ -1,19 +1,19 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { createPrng } from '../../local/bigcommerce-sandbox/prng';
 import type { SandboxStats } from '../../local/bigcommerce-sandbox';
-import { startLocalMode, type LocalMode, type StatusSnapshot } from '../../local/local-mode';
+import { createPrng } from '../../local/bigcommerce-sandbox/prng';
+import { type LocalMode, type StatusSnapshot, startLocalMode } from '../../local/local-mode';
 import { readStackConfig } from '../../local/local-settings';
 import { listDeadLetters } from '../../ops/dead-letters';
-import { queueDepth, type QueueDepth } from '../../ops/queue-ops';
+import { type QueueDepth, queueDepth } from '../../ops/queue-ops';
+import { createSqsDeadLetterQueue } from '../../shared/aws/sqs-dead-letter-queue';
 import { toSignupMessages } from '../../shared/ingest/signup-batch';
-import { createSqsDeadLetterQueue } from '../../shared/queue/dead-letter-queue';
+import { VISIBILITY_TIMEOUT_FACTOR } from '../../shared/queue/queue-settings';
 import { signupSchema } from '../../shared/signup/signup-schema';
 import { DEFERRAL_BACKOFF_SECONDS } from '../../shared/sync/redelivery-delay';
-import { VISIBILITY_TIMEOUT_FACTOR } from '../../shared/queue/queue-settings';
-import { makePlan, REJECT_EMAIL_PATTERN, type Plan, type PlannedRequest } from './plan';
-import { reconcile, type Reconciliation } from './reconcile';
+import { makePlan, type Plan, type PlannedRequest, REJECT_EMAIL_PATTERN } from './plan';
+import { type Reconciliation, reconcile } from './reconcile';
+import { type ChaosControls, healAll, type ScheduleState, STEPS } from './schedule';
 import { createSender, type SenderStats } from './sender';
-import { healAll, STEPS, type ChaosControls, type ScheduleState } from './schedule';
 
 /**
  * One chaos run against local mode: the real ingest over loopback HTTP, the embedded SQS, the event
@@ -188,6 +188,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   try {
     // Senders: each request starts at its place in the traffic phase, at most maxInFlight requests at once.
     const acceptedCopies = new Map<string, number>();
+    const acceptedOptOuts = new Set<string>();
     const sender = createSender({
       apiUrl: mode.apiUrl,
       apiSecret: mode.apiSecret,
@@ -195,7 +196,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       signupQueueUrl: mode.signupQueueUrl,
       random,
       onAccepted: (request: PlannedRequest) => {
-        for (const signup of request.signups) acceptedCopies.set(signup.email, (acceptedCopies.get(signup.email) ?? 0) + 1);
+        if (request.optOut) for (const signup of request.signups) acceptedOptOuts.add(signup.email);
+        else for (const signup of request.signups) acceptedCopies.set(signup.email, (acceptedCopies.get(signup.email) ?? 0) + 1);
       },
       onGaveUp: (request, copy, why) => progress(`a sender gave up on ${request.signups.length} signup(s) (copy ${copy}): ${why}`),
     });
@@ -228,9 +230,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     const inFlight = new Set<Promise<void>>();
     const later: Promise<unknown>[] = [];
+    // A person unsubscribes once their subscription took effect (docs/subscribers.md: opt-outs win).
+    const optOutTasks: Promise<unknown>[] = [];
+    const subscribedNow = (email: string) =>
+      sandbox.subscribers().some((subscriber) => subscriber.email === email && subscriber.consents.includes('marketing_newsletter'));
+    const unsubscribeLater = async (request: PlannedRequest) => {
+      for (const signup of request.signups.filter((candidate) => candidate.optOut && acceptedCopies.has(candidate.email))) {
+        const deadline = Date.now() + options.settleTimeoutMs;
+        while (!subscribedNow(signup.email) && Date.now() < deadline) await sleep(250);
+        await sender.send({ route: 'api', signups: [signup], copies: 1, secondCopyDelayMs: 0, optOut: true }, later);
+      }
+    };
     let sentSignups = 0;
     // --sabotage lose: the first single valid API signup is "accepted" without being sent.
-    const phantom = options.sabotage === 'lose' ? plan.requests.find((request) => request.route === 'api' && request.copies === 1 && request.signups.length === 1 && request.signups[0]!.valid) : undefined;
+    const phantom =
+      options.sabotage === 'lose'
+        ? plan.requests.find((request) => request.route === 'api' && request.copies === 1 && request.signups.length === 1 && request.signups[0]!.valid)
+        : undefined;
     for (const request of plan.requests) {
       const dueAt = started + (sentSignups / plan.signups.length) * options.durationMs;
       sentSignups += request.signups.length;
@@ -244,8 +260,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
       const task: Promise<void> = sender.send(request, later).finally(() => inFlight.delete(task));
       inFlight.add(task);
+      if (request.signups.some((signup) => signup.optOut)) optOutTasks.push(task.then(() => unsubscribeLater(request)));
     }
     await Promise.all(inFlight);
+    await Promise.all(later);
+    await Promise.all(optOutTasks);
     await Promise.all(later);
     // The schedule runs to its end even when the senders finish early.
     while (Date.now() - started < options.durationMs) {
@@ -256,7 +275,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await runDueSteps();
     await healAll(controls, state);
     const trafficMs = Date.now() - started;
-    progress(`${(trafficMs / 1000).toFixed(1)} s: traffic phase over (${acceptedCopies.size} signups accepted); faults healed, waiting for the queue to settle`);
+    progress(
+      `${(trafficMs / 1000).toFixed(1)} s: traffic phase over (${acceptedCopies.size} signups accepted); faults healed, waiting for the queue to settle`,
+    );
 
     const settleStarted = Date.now();
     const { settled, depth } = await settle(mode, options.settleTimeoutMs, progress);
@@ -270,6 +291,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       signups: plan.signups,
       acceptedCopies,
       customerEmails,
+      subscribers: sandbox.subscribers().map((subscriber) => ({ email: subscriber.email, consents: subscriber.consents })),
+      acceptedOptOuts,
       deadLetters: letters.map((letter) => ({
         messageId: letter.messageId,
         reason: letter.reason,
@@ -309,6 +332,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       { what: 'ingest 503 (queue unavailable)', count: sender.stats.answers['503'] ?? 0, required: true },
       { what: 'poller receive errors (queue outage)', count: status.poller.receiveErrors, required: false },
       { what: 'duplicate deliveries', count: reconciliation.extraAcceptedCopies, required: true },
+      { what: 'newsletter subscriptions (consent, email-only)', count: reconciliation.subscribers, required: true },
+      { what: 'opt-outs', count: reconciliation.optOuts, required: true },
       { what: 'records BigCommerce refuses, dead-lettered', count: reconciliation.deadLettersByReason['bigcommerce-rejected'] ?? 0, required: true },
     ];
 
@@ -362,7 +387,12 @@ async function sabotageAfterSettling(kind: NonNullable<ChaosOptions['sabotage']>
   if (kind === 'reject') {
     const [message] = toSignupMessages([signupSchema.parse(victim.body)], { source: { id: 'api', kind: 'canonical' }, receivedAt: new Date() });
     await createSqsDeadLetterQueue(mode.sqsClient, mode.deadLetterQueueUrl).send([
-      { messageId: 'sabotage', body: JSON.stringify(message), attributes: {}, rejection: { code: 'bigcommerce-rejected', httpStatus: 422, detail: 'sabotage' } },
+      {
+        messageId: 'sabotage',
+        body: JSON.stringify(message),
+        attributes: {},
+        rejection: { code: 'bigcommerce-rejected', httpStatus: 422, detail: 'sabotage' },
+      },
     ]);
   }
 }

@@ -1,4 +1,4 @@
-import { createPrng, shuffled, type Prng } from '../../local/bigcommerce-sandbox/prng';
+import { createPrng, type Prng, shuffled } from '../../local/bigcommerce-sandbox/prng';
 
 /**
  * What the chaos run sends: N distinct signups (one email each), seeded so a run can be replayed.
@@ -11,6 +11,9 @@ import { createPrng, shuffled, type Prng } from '../../local/bigcommerce-sandbox
  *   half right away, half a few seconds later (another batch, so BigCommerce says "already in use").
  * - About 1 % of signups skip the API and are sent straight to the signups queue twice (the same message
  *   body twice: SQS's at-least-once delivery, or an import re-run).
+ * - Newsletter traffic (docs/subscribers.md): 20 % of the valid signups give marketing consent (a customer
+ *   and a subscriber), 10 % are email-only with consent (a subscriber, no customer); 30 % of those
+ *   consenting later unsubscribe (an opt-out, sent once their subscriber exists, as a person would).
  */
 
 export const REJECT_EMAIL_PATTERN = /^refuse-/;
@@ -19,13 +22,22 @@ export const POSTED_TWICE_SHARE = 0.02;
 export const QUEUED_TWICE_SHARE = 0.01;
 /** Share of requests that carry 2–25 signups (13.5 on average: about 8 % of the signups). */
 export const MULTI_SIGNUP_REQUEST_SHARE = 1 / 120;
+export const CONSENTING_SHARE = 0.2;
+export const NAMELESS_SHARE = 0.1;
+export const OPT_OUT_SHARE = 0.3;
+
+/** What a signup asks of the newsletter: nothing, consent with names, or consent with an email only. */
+export type Newsletter = 'none' | 'consent' | 'nameless';
 
 export type PlannedSignup = Readonly<{
   index: number;
   email: string;
   /** false: BigCommerce refuses it for good (rejectEmails). */
   valid: boolean;
-  body: Readonly<{ email: string; first_name: string; last_name: string; company?: string; event_id: string }>;
+  newsletter: Newsletter;
+  /** The person unsubscribes later (only consenting signups). */
+  optOut: boolean;
+  body: Readonly<{ email: string; first_name?: string; last_name?: string; company?: string; consent?: { marketing: true }; event_id: string }>;
 }>;
 
 export type PlannedRequest = Readonly<{
@@ -36,6 +48,8 @@ export type PlannedRequest = Readonly<{
   copies: 1 | 2;
   /** For a second API copy: ms after the first one was accepted (0 = at once, in parallel). */
   secondCopyDelayMs: number;
+  /** The signups' opt-outs (optOutBody) instead of the signups themselves. */
+  optOut?: true;
 }>;
 
 export type Plan = Readonly<{
@@ -48,19 +62,29 @@ const FIRST_NAMES = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Fra
 function signupAt(index: number, valid: boolean, seed: number, random: Prng): PlannedSignup {
   const email = `${valid ? 'chaos' : 'refuse'}-${seed}-${index}@example.com`;
   const first = FIRST_NAMES[Math.floor(random() * FIRST_NAMES.length)] ?? 'Ada';
+  const company = random() < 0.3;
+  // Refused records stay customers-only: the sandbox refuses them as customers, not as subscribers.
+  const roll = valid ? random() : 1;
+  const newsletter: Newsletter = roll < NAMELESS_SHARE ? 'nameless' : roll < NAMELESS_SHARE + CONSENTING_SHARE ? 'consent' : 'none';
+  const optOut = newsletter !== 'none' && random() < OPT_OUT_SHARE;
   return {
     index,
     email,
     valid,
+    newsletter,
+    optOut,
     body: {
       email,
-      first_name: first,
-      last_name: `Chaos ${index}`,
-      ...(random() < 0.3 ? { company: `Company ${index % 97}` } : {}),
+      ...(newsletter === 'nameless' ? {} : { first_name: first, last_name: `Chaos ${index}` }),
+      ...(company && newsletter !== 'nameless' ? { company: `Company ${index % 97}` } : {}),
+      ...(newsletter !== 'none' ? { consent: { marketing: true as const } } : {}),
       event_id: `chaos-${seed}-${index}`,
     },
   };
 }
+
+/** The opt-out a person sends later: email only, its own event id. */
+export const optOutBody = (signup: PlannedSignup) => ({ email: signup.email, opt_out: true as const, event_id: `${signup.body.event_id}-optout` });
 
 export function makePlan(count: number, seed: number): Plan {
   const random = createPrng(seed);

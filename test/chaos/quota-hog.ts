@@ -17,7 +17,10 @@ export function startQuotaHog(options: Readonly<{ apiBase: string; token: () => 
   const inFlight = new Set<Promise<void>>();
   const fire = () => {
     stats.requests += 1;
-    const request = fetch(`${options.apiBase}/customers?limit=1`, { headers: { 'x-auth-token': options.token(), accept: 'application/json' }, signal: AbortSignal.timeout(5_000) })
+    const request = fetch(`${options.apiBase}/customers?limit=1`, {
+      headers: { 'x-auth-token': options.token(), accept: 'application/json' },
+      signal: AbortSignal.timeout(5_000),
+    })
       .then(async (response) => {
         await response.arrayBuffer();
         if (response.status === 200) stats.ok += 1;
@@ -32,9 +35,12 @@ export function startQuotaHog(options: Readonly<{ apiBase: string; token: () => 
   };
   // setInterval cannot go below 1 ms; a faster pace fires several requests per tick.
   const perTick = Math.max(1, Math.ceil(1 / intervalMs));
-  const timer = setInterval(() => {
-    for (let i = 0; i < perTick; i += 1) fire();
-  }, Math.max(1, intervalMs * perTick));
+  const timer = setInterval(
+    () => {
+      for (let i = 0; i < perTick; i += 1) fire();
+    },
+    Math.max(1, intervalMs * perTick),
+  );
   return {
     stats,
     async stop() {

@@ -8,12 +8,16 @@ import type { PlannedSignup } from './plan';
  * - duplicated: more than one customer for one email;
  * - wrongly rejected: a valid signup with a dead letter (whatever else happened to it);
  * - wrongly accepted: a signup BigCommerce refuses that became a customer anyway;
- * - unexpected: a customer or dead letter the run cannot account for (not accepted, or not planned).
+ * - unexpected: a customer, subscriber or dead letter the run cannot account for (not accepted, or not planned).
+ * Newsletter (docs/subscribers.md): an email-only signup is lost without a subscriber (it never becomes a
+ * customer); a consenting signup must end subscribed, or unsubscribed once its opt-out was accepted
+ * (`wrong newsletter state` otherwise); more than one subscriber for an email is a duplicate.
  * Any of these fails the run. Informational: dead letters of one invalid signup beyond the first (one
  * per accepted copy is correct) and the same SQS message dead-lettered twice (a lost delete).
  */
 
 export type DeadLetterView = Readonly<{ messageId: string; reason: string; email?: string; originalMessageId?: string }>;
+export type SubscriberView = Readonly<{ email: string; consents: readonly string[] }>;
 
 export type Reconciliation = Readonly<{
   planned: number;
@@ -25,10 +29,17 @@ export type Reconciliation = Readonly<{
   /** Accepted copies beyond the first (posted twice, queued twice, retried after a partial 503). */
   extraAcceptedCopies: number;
   customers: number;
+  subscribers: number;
+  /** Accepted opt-outs, and the subscribers left with marketing consent. */
+  optOuts: number;
+  subscribed: number;
   deadLetters: number;
   deadLettersByReason: Readonly<Record<string, number>>;
   lost: readonly string[];
   duplicated: readonly string[];
+  duplicatedSubscribers: readonly string[];
+  wrongNewsletterState: readonly string[];
+  unexpectedSubscribers: readonly string[];
   wronglyRejected: readonly string[];
   wronglyAccepted: readonly string[];
   unexpectedCustomers: readonly string[];
@@ -38,12 +49,22 @@ export type Reconciliation = Readonly<{
   failed: boolean;
 }>;
 
-export function reconcile(input: Readonly<{
-  signups: readonly PlannedSignup[];
-  acceptedCopies: ReadonlyMap<string, number>;
-  customerEmails: readonly string[];
-  deadLetters: readonly DeadLetterView[];
-}>): Reconciliation {
+export function reconcile(
+  input: Readonly<{
+    signups: readonly PlannedSignup[];
+    acceptedCopies: ReadonlyMap<string, number>;
+    customerEmails: readonly string[];
+    subscribers?: readonly SubscriberView[];
+    acceptedOptOuts?: ReadonlySet<string>;
+    deadLetters: readonly DeadLetterView[];
+  }>,
+): Reconciliation {
+  const subscribersByEmail = new Map<string, SubscriberView[]>();
+  for (const subscriber of input.subscribers ?? []) {
+    const email = subscriber.email.toLowerCase();
+    subscribersByEmail.set(email, [...(subscribersByEmail.get(email) ?? []), subscriber]);
+  }
+  const optOuts = input.acceptedOptOuts ?? new Set<string>();
   const customersByEmail = new Map<string, number>();
   for (const email of input.customerEmails) customersByEmail.set(email.toLowerCase(), (customersByEmail.get(email.toLowerCase()) ?? 0) + 1);
   const deadByEmail = new Map<string, number>();
@@ -71,6 +92,7 @@ export function reconcile(input: Readonly<{
   let acceptedValid = 0;
   let extraAcceptedCopies = 0;
   let extraDeadLetterCopies = 0;
+  const wrongNewsletterState: string[] = [];
   for (const signup of input.signups) {
     const copies = input.acceptedCopies.get(signup.email) ?? 0;
     if (copies === 0) continue;
@@ -78,10 +100,16 @@ export function reconcile(input: Readonly<{
     extraAcceptedCopies += copies - 1;
     const customers = customersByEmail.get(signup.email) ?? 0;
     const dead = deadByEmail.get(signup.email) ?? 0;
+    const own = subscribersByEmail.get(signup.email) ?? [];
+    const subscribed = own.some((subscriber) => subscriber.consents.includes('marketing_newsletter'));
     if (signup.valid) {
       acceptedValid += 1;
+      const newsletter = signup.newsletter ?? 'none';
       if (dead > 0) wronglyRejected.push(signup.email);
-      else if (customers === 0) lost.push(signup.email);
+      else if (newsletter !== 'nameless' && customers === 0) lost.push(signup.email);
+      else if (newsletter !== 'none' && own.length === 0 && !optOuts.has(signup.email)) lost.push(signup.email);
+      else if (newsletter !== 'none' && subscribed === optOuts.has(signup.email)) wrongNewsletterState.push(signup.email);
+      if (newsletter === 'nameless' && customers > 0) wronglyAccepted.push(signup.email);
     } else {
       if (customers > 0) wronglyAccepted.push(signup.email);
       else if (dead === 0) lost.push(signup.email);
@@ -90,8 +118,20 @@ export function reconcile(input: Readonly<{
     if (customers > 1) duplicated.push(signup.email);
   }
   const unexpectedCustomers = [...customersByEmail.keys()].filter((email) => !input.acceptedCopies.get(email));
+  const duplicatedSubscribers = [...subscribersByEmail].filter(([, list]) => list.length > 1).map(([email]) => email);
+  const unexpectedSubscribers = [...subscribersByEmail.keys()].filter((email) => !input.acceptedCopies.get(email));
   const notAccepted = input.signups.length - accepted;
-  const failures = lost.length + duplicated.length + wronglyRejected.length + wronglyAccepted.length + unexpectedCustomers.length + unexpectedDeadLetters.length + notAccepted;
+  const failures =
+    lost.length +
+    duplicated.length +
+    duplicatedSubscribers.length +
+    wrongNewsletterState.length +
+    unexpectedSubscribers.length +
+    wronglyRejected.length +
+    wronglyAccepted.length +
+    unexpectedCustomers.length +
+    unexpectedDeadLetters.length +
+    notAccepted;
   return {
     planned: input.signups.length,
     plannedInvalid: input.signups.filter((signup) => !signup.valid).length,
@@ -101,10 +141,16 @@ export function reconcile(input: Readonly<{
     notAccepted,
     extraAcceptedCopies,
     customers: input.customerEmails.length,
+    subscribers: input.subscribers?.length ?? 0,
+    optOuts: optOuts.size,
+    subscribed: (input.subscribers ?? []).filter((subscriber) => subscriber.consents.includes('marketing_newsletter')).length,
     deadLetters: input.deadLetters.length,
     deadLettersByReason,
     lost,
     duplicated,
+    duplicatedSubscribers,
+    wrongNewsletterState,
+    unexpectedSubscribers,
     wronglyRejected,
     wronglyAccepted,
     unexpectedCustomers,

@@ -1,4 +1,4 @@
-import { chaosDeferralBackoff, type ChaosReport } from './chaos-run';
+import { type ChaosReport, chaosDeferralBackoff } from './chaos-run';
 import { describeSchedule } from './schedule';
 
 const n = (value: number) => value.toLocaleString('en-US');
@@ -21,16 +21,18 @@ export function formatReport(report: ChaosReport): string {
     '',
     'Reconciliation (accepted signups vs BigCommerce customers vs dead letters)',
     `  lost                ${n(r.lost.length)}${sample(r.lost)}`,
-    `  duplicated          ${n(r.duplicated.length)}${sample(r.duplicated)}`,
+    `  duplicated          ${n(r.duplicated.length)} customers, ${n(r.duplicatedSubscribers.length)} subscribers${sample([...r.duplicated, ...r.duplicatedSubscribers])}`,
+    `  wrong newsletter    ${n(r.wrongNewsletterState.length)} (subscribed after an accepted opt-out, or not subscribed without one)${sample(r.wrongNewsletterState)}`,
     `  wrongly rejected    ${n(r.wronglyRejected.length)}${sample(r.wronglyRejected)}`,
     `  wrongly accepted    ${n(r.wronglyAccepted.length)}${sample(r.wronglyAccepted)}`,
-    `  unexpected          ${n(r.unexpectedCustomers.length)} customers, ${n(r.unexpectedDeadLetters.length)} dead letters${sample([...r.unexpectedCustomers, ...r.unexpectedDeadLetters])}`,
+    `  unexpected          ${n(r.unexpectedCustomers.length)} customers, ${n(r.unexpectedSubscribers.length)} subscribers, ${n(r.unexpectedDeadLetters.length)} dead letters${sample([...r.unexpectedCustomers, ...r.unexpectedSubscribers, ...r.unexpectedDeadLetters])}`,
     `  not accepted        ${n(r.notAccepted)} (senders gave up)`,
     `  accepted            ${n(r.accepted)} signups (${n(r.acceptedValid)} valid, ${n(r.acceptedInvalid)} that BigCommerce refuses), plus ${n(r.extraAcceptedCopies)} duplicate deliveries`,
     `  customers           ${n(r.customers)}`,
+    `  subscribers         ${n(r.subscribers)} (${n(r.subscribed)} with marketing consent; ${n(r.optOuts)} opt-outs accepted)`,
     `  dead letters        ${n(r.deadLetters)} (${list(r.deadLettersByReason)}); ${n(r.extraDeadLetterCopies)} are extra copies of a refused signup delivered twice; ${n(r.redundantDeadLetters)} redundant (one message dead-lettered twice)`,
     '',
-    'BigCommerce (the sync\'s requests)',
+    "BigCommerce (the sync's requests)",
     `  requests            ${n(bc.requests)} = ${bc.requestsPerCustomer.toFixed(3)} per customer`,
     `  429 answers         ${n(bc.rateLimited)} (another app on the store: ${n(bc.otherApp.requests)} requests, ${n(bc.otherApp.rateLimited)} of them 429)`,
     `  answers             ${list(bc.byStatus)}`,
@@ -42,11 +44,25 @@ export function formatReport(report: ChaosReport): string {
     `  sync outcomes       ${list(report.sync.outcomes)}; deferred messages by reason: ${list(report.logs.deferredByReason)}`,
     `  pollers             ${report.sync.poller.invocations} invocations, ${report.sync.poller.failedInvocations} failed (${report.sync.poller.timeouts} timeouts), ${report.sync.poller.receiveErrors} receive errors`,
     `  deliveries          ${n(report.sync.messagesDelivered)} messages; per message ${list(report.sync.deliveriesHistogram)} (max ${report.sync.maxDeliveries}; DLQ after ${o.maxReceiveCount})`,
-    `  warnings logged     ${n(report.logs.warnOrError)}: ${Object.entries(report.logs.byMessage).sort((a, b) => b[1] - a[1]).slice(0, 6).map(([message, count]) => `${message} (${n(count)})`).join('; ') || 'none'}`,
+    `  warnings logged     ${n(report.logs.warnOrError)}: ${
+      Object.entries(report.logs.byMessage)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 6)
+        .map(([message, count]) => `${message} (${n(count)})`)
+        .join('; ') || 'none'
+    }`,
     '',
-    `Scenarios exercised  ${report.exercised.filter((item) => item.count > 0).map((item) => `${item.what} (${n(item.count)})`).join('; ')}`,
+    `Scenarios exercised  ${report.exercised
+      .filter((item) => item.count > 0)
+      .map((item) => `${item.what} (${n(item.count)})`)
+      .join('; ')}`,
     ...(report.exercised.some((item) => item.count <= 0)
-      ? [`NOT exercised        ${report.exercised.filter((item) => item.count <= 0).map((item) => `${item.what}${item.required ? ' [required: fails the run]' : ''}`).join('; ')}`]
+      ? [
+          `NOT exercised        ${report.exercised
+            .filter((item) => item.count <= 0)
+            .map((item) => `${item.what}${item.required ? ' [required: fails the run]' : ''}`)
+            .join('; ')}`,
+        ]
       : []),
     '',
     `Settings: quota 150 / 30 s × ${o.timeScale} (${seconds(30_000 * o.timeScale)} windows), ${o.maxConcurrency} pollers, batching window ${seconds(o.batchingWindowMs)}, sync timeout ${seconds(o.syncTimeoutMs)}, visibility ${o.visibilityTimeoutSeconds} s, deferral backoff ${chaosDeferralBackoff(o.visibilityTimeoutSeconds).join('/')} s, BigCommerce request timeout ${seconds(o.requestTimeoutMs)}, DLQ after ${o.maxReceiveCount} receives`,

@@ -1,8 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import { readStackConfig } from '../../local/local-settings';
-import { runChaos, type ChaosOptions } from './chaos-run';
+import { choiceOption, createCommand, numberOption, parseCommandLineSync } from '../../ops/command-line';
+import { CliUsageError } from '../../ops/errors';
+import { type ChaosOptions, runChaos } from './chaos-run';
 import { formatReport, formatSchedule, passed } from './report';
 import { runScript } from './run-script';
 
@@ -14,66 +16,62 @@ import { runScript } from './run-script';
  * docs/chaos.md describes the scenarios and the last full run.
  */
 
-const USAGE = `Usage: npm run chaos -- [options]
+type Flags = Readonly<{
+  signups: number;
+  seed: number;
+  duration?: number;
+  timeScale: number;
+  maxReceiveCount?: number;
+  settleTimeout: number;
+  json?: string;
+  log?: string;
+  sabotage?: 'lose' | 'duplicate' | 'reject';
+  quiet?: boolean;
+}>;
 
-  --signups N            signups to send (default 10000; at least 100)
-  --seed S               seed for the signups, the senders and the sandbox's faults (default 1)
-  --duration SECONDS     traffic phase the signups are spread over (default max(60, N / 110))
-  --time-scale X         BigCommerce's 150 / 30 s quota window is scaled by X (default 0.2: 150 / 6 s)
-  --max-receive-count K  deliveries before the DLQ (default: cdk.json's maxReceiveCount, 5)
-  --settle-timeout SECONDS  how long to wait for the queue to empty after the traffic (default 300)
-  --json FILE            also write the full report as JSON
-  --log FILE             keep local mode's warnings and errors (JSON lines)
-  --sabotage KIND        damage the result on purpose (lose | duplicate | reject) to see the check fail
-  --quiet                no progress lines
-`;
-
-class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
+function chaosCommand(): Command {
+  return createCommand('npm run chaos --')
+    .usage('[options]')
+    .description('Drives signups through local mode while BigCommerce, the token and the queue break, then reconciles (docs/chaos.md).')
+    .option('--signups <n>', 'signups to send (at least 100)', numberOption('signups', { integer: true, min: 100 }), 10_000)
+    .option('--seed <s>', "seed for the signups, the senders and the sandbox's faults", numberOption('seed', { integer: true, min: 0 }), 1)
+    .option('--duration <seconds>', 'traffic phase the signups are spread over (default max(60, N / 110))', numberOption('duration', { min: 10 }))
+    .option('--time-scale <x>', "BigCommerce's 150 / 30 s quota window is scaled by x (0.2: 150 / 6 s)", numberOption('time-scale', { min: 0.001 }), 0.2)
+    .option(
+      '--max-receive-count <k>',
+      "deliveries before the DLQ (default: cdk.json's maxReceiveCount)",
+      numberOption('max-receive-count', { integer: true, min: 1 }),
+    )
+    .option('--settle-timeout <seconds>', 'how long to wait for the queue to empty after the traffic', numberOption('settle-timeout', { min: 10 }), 300)
+    .option('--json <file>', 'also write the full report as JSON')
+    .option('--log <file>', "keep local mode's warnings and errors (JSON lines)")
+    .option(
+      '--sabotage <kind>',
+      'damage the result on purpose (lose | duplicate | reject) to see the check fail',
+      choiceOption('sabotage', ['lose', 'duplicate', 'reject'] as const),
+    )
+    .option('--quiet', 'no progress lines');
 }
 
-function number(value: string | undefined, name: string, { min, integer = false }: { min: number; integer?: boolean }): number | undefined {
-  if (value === undefined) return undefined;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < min || (integer && !Number.isInteger(parsed))) throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got "${value}"`);
-  return parsed;
+/** The --help text. */
+export function usage(): string {
+  return chaosCommand().helpInformation();
 }
 
+/** Turns argv into the run's options; throws CliUsageError on a bad flag. */
 export function parseOptions(argv: readonly string[]): (ChaosOptions & { json?: string; quiet: boolean }) | 'help' {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      signups: { type: 'string' },
-      seed: { type: 'string' },
-      duration: { type: 'string' },
-      'time-scale': { type: 'string' },
-      'max-receive-count': { type: 'string' },
-      'settle-timeout': { type: 'string' },
-      json: { type: 'string' },
-      log: { type: 'string' },
-      sabotage: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help) return 'help';
-  const signups = number(values.signups, 'signups', { min: 100, integer: true }) ?? 10_000;
-  const sabotage = values.sabotage;
-  if (sabotage !== undefined && sabotage !== 'lose' && sabotage !== 'duplicate' && sabotage !== 'reject') throw new UsageError('--sabotage must be lose, duplicate or reject');
+  const command = chaosCommand();
+  if (parseCommandLineSync(command, argv) === 'help') return 'help';
+  const flags = command.opts<Flags>();
   const stack = readStackConfig();
   return {
-    signups,
-    seed: number(values.seed, 'seed', { min: 0, integer: true }) ?? 1,
-    durationMs: (number(values.duration, 'duration', { min: 10 }) ?? Math.max(60, signups / 110)) * 1000,
-    timeScale: number(values['time-scale'], 'time-scale', { min: 0.001 }) ?? 0.2,
-    maxReceiveCount: number(values['max-receive-count'], 'max-receive-count', { min: 1, integer: true }) ?? stack.maxReceiveCount,
+    signups: flags.signups,
+    seed: flags.seed,
+    durationMs: (flags.duration ?? Math.max(60, flags.signups / 110)) * 1000,
+    timeScale: flags.timeScale,
+    maxReceiveCount: flags.maxReceiveCount ?? stack.maxReceiveCount,
     maxInFlight: 256,
-    settleTimeoutMs: (number(values['settle-timeout'], 'settle-timeout', { min: 10 }) ?? 300) * 1000,
+    settleTimeoutMs: flags.settleTimeout * 1000,
     // The deployed 30 s sync timeout, 180 s visibility and 10 s BigCommerce timeout, shortened so that
     // redeliveries happen within the run; the proportions stay (visibility > window + timeout).
     syncTimeoutMs: 10_000,
@@ -81,10 +79,10 @@ export function parseOptions(argv: readonly string[]): (ChaosOptions & { json?: 
     batchingWindowMs: 1_000,
     requestTimeoutMs: 2_000,
     maxConcurrency: stack.maxConcurrency,
-    ...(values.log ? { logFile: values.log } : {}),
-    ...(sabotage ? { sabotage } : {}),
-    ...(values.json ? { json: values.json } : {}),
-    quiet: values.quiet ?? false,
+    ...(flags.log ? { logFile: flags.log } : {}),
+    ...(flags.sabotage ? { sabotage: flags.sabotage } : {}),
+    ...(flags.json ? { json: flags.json } : {}),
+    quiet: flags.quiet === true,
   };
 }
 
@@ -94,11 +92,12 @@ async function main(): Promise<number> {
   try {
     options = parseOptions(process.argv.slice(2));
   } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    if (!(error instanceof CliUsageError)) throw error;
+    process.stderr.write(`chaos: ${error.message}\n\n${usage()}`);
     return 2;
   }
   if (options === 'help') {
-    process.stdout.write(USAGE);
+    process.stdout.write(usage());
     return 0;
   }
   const { json, quiet, ...chaos } = options;

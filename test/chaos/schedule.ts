@@ -1,6 +1,6 @@
 import type { BigCommerceSandbox, FaultConfig } from '../../local/bigcommerce-sandbox';
 import type { QueueOutage } from '../../local/sqs/embedded-sqs';
-import { startQuotaHog, type QuotaHog } from './quota-hog';
+import { type QuotaHog, startQuotaHog } from './quota-hog';
 
 /**
  * The chaos schedule: what goes wrong when, as fractions of the traffic phase (the time over which the
@@ -38,10 +38,25 @@ export const WINDOWS: readonly Window[] = [
   { from: 0.3, to: 0.38, name: 'timeouts and resets', what: '10 % of requests hang (the client times out at 2 s) or are reset (TCP RST)' },
   { from: 0.4, to: 0.48, name: 'created, answered 500', what: '25 % of POST/PUT are written, then answered 500' },
   { from: 0.5, to: 0.75, name: '422 partial', what: 'a 422 writes the valid items of the batch and names the bad one' },
-  { from: 0.52, to: 0.57, name: 'token revoked, then rotated', what: 'BigCommerce stops accepting the token; at 57 % the new one is put where the sync reads it' },
-  { from: 0.62, to: 0.67, name: 'queue send outage', what: 'SQS SendMessage/SendMessageBatch answer 503: the ingest answers 503, senders retry; DLQ sends fail too' },
+  {
+    from: 0.52,
+    to: 0.57,
+    name: 'token revoked, then rotated',
+    what: 'BigCommerce stops accepting the token; at 57 % the new one is put where the sync reads it',
+  },
+  {
+    from: 0.62,
+    to: 0.67,
+    name: 'queue send outage',
+    what: 'SQS SendMessage/SendMessageBatch answer 503: the ingest answers 503, senders retry; DLQ sends fail too',
+  },
   { from: 0.67, to: 0.7, name: 'queue outage', what: 'every SQS action answers 503 (receives, deletes, visibility changes too)' },
-  { from: 0.72, to: 0.85, name: 'mixed faults', what: '15 % of requests: 500, 503, 504, hang, reset, created-then-500 or a one-off 401 (the token re-read once)' },
+  {
+    from: 0.72,
+    to: 0.85,
+    name: 'mixed faults',
+    what: '15 % of requests: 500, 503, 504, hang, reset, created-then-500 or a one-off 401 (the token re-read once)',
+  },
   { from: 0.75, to: 1, name: '422 partial, vague', what: 'a 422 writes the valid items and does not name the bad one' },
   { from: 0.85, to: 1, name: 'tail', what: 'no faults; then the run waits for the queue to settle' },
 ];
@@ -59,7 +74,13 @@ const steps: Step[] = [
     at: 0.16,
     name: 'another app asks for twice the quota',
     run: (controls, state) => {
-      state.hog = startQuotaHog({ apiBase: controls.apiBase, token: () => controls.sandbox.token, quota: controls.quota, realWindowMs: controls.realWindowMs, share: 2 });
+      state.hog = startQuotaHog({
+        apiBase: controls.apiBase,
+        token: () => controls.sandbox.token,
+        quota: controls.quota,
+        realWindowMs: controls.realWindowMs,
+        share: 2,
+      });
     },
   },
   {

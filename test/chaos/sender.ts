@@ -1,13 +1,13 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Prng } from '../../local/bigcommerce-sandbox/prng';
+import { createSqsSignupQueue } from '../../shared/aws/sqs-signup-queue';
 import { toSignupMessages } from '../../shared/ingest/signup-batch';
 import { QueueError } from '../../shared/queue/errors';
-import { createSqsSignupQueue } from '../../shared/queue/signup-queue';
 import { signupSchema } from '../../shared/signup/signup-schema';
-import type { PlannedRequest } from './plan';
+import { optOutBody, type PlannedRequest } from './plan';
 
 /**
- * The senders of the chaos run: a form backend or marketing platform that retries, as the README asks,
+ * The senders of the chaos run: a form backend or marketing platform that retries, as docs/sources.md asks,
  * on 5xx, 429 and network errors with exponential backoff (capped by Retry-After), and never on 4xx.
  * The 'queue' route stands for SQS's at-least-once delivery: one message body sent to the queue twice.
  */
@@ -60,8 +60,20 @@ export function createSender(options: SenderOptions) {
     return exponential / 2 + options.random() * (exponential / 2);
   };
 
+  // What a request says, stamped with when it happened at its first send; every copy and retry repeats it.
+  const requestBodies = new WeakMap<PlannedRequest, Record<string, unknown>[]>();
+  const bodiesOf = (request: PlannedRequest) => {
+    let bodies = requestBodies.get(request);
+    if (!bodies) {
+      const occurred_at = new Date().toISOString();
+      bodies = request.signups.map((signup) => ({ ...(request.optOut ? optOutBody(signup) : signup.body), occurred_at }));
+      requestBodies.set(request, bodies);
+    }
+    return bodies;
+  };
+
   async function post(request: PlannedRequest): Promise<string | undefined> {
-    const bodies = request.signups.map((signup) => signup.body);
+    const bodies = bodiesOf(request);
     const body = JSON.stringify(bodies.length === 1 ? bodies[0] : bodies);
     for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
       stats.attempts += 1;
@@ -125,7 +137,7 @@ export function createSender(options: SenderOptions) {
   /** Sends every copy of a request; a delayed second copy is sent in the background (`pending`). */
   async function send(request: PlannedRequest, pending: Promise<unknown>[]): Promise<void> {
     if (request.route === 'queue') {
-      const signup = signupSchema.parse(request.signups[0]!.body);
+      const signup = signupSchema.parse(bodiesOf(request)[0]);
       const [message] = toSignupMessages([signup], { source: { id: 'chaos-import', kind: 'csv-import' }, receivedAt: new Date() });
       queuedMessages.set(request, message!);
     }

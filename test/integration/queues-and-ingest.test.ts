@@ -1,6 +1,6 @@
 import { DeleteQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { signupMessageSchema } from '../../shared/signup/signup-schema';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { signupMessageSchema } from '../../shared/signup/signup-schema';
 import { aLambdaContext, anApiEvent, aSignup } from '../helpers/events';
 import { redrivePolicyOf } from './support/stack-model';
 import { useTestbed } from './support/testbed';
@@ -32,7 +32,10 @@ describe('queues created from the synthesized stack', () => {
     expect(queue.VisibilityTimeout).toBe(String(model.signupQueue.properties.VisibilityTimeout));
     expect(queue.MessageRetentionPeriod).toBe(String(model.signupQueue.properties.MessageRetentionPeriod));
     expect(queue.SqsManagedSseEnabled).toBe('true');
-    expect(JSON.parse(queue.RedrivePolicy ?? 'null')).toEqual({ deadLetterTargetArn: deployment.deadLetterQueue.arn, maxReceiveCount: stackPolicy.maxReceiveCount });
+    expect(JSON.parse(queue.RedrivePolicy ?? 'null')).toEqual({
+      deadLetterTargetArn: deployment.deadLetterQueue.arn,
+      maxReceiveCount: stackPolicy.maxReceiveCount,
+    });
     expect(deadLetter.MessageRetentionPeriod).toBe(String(model.deadLetterQueue.properties.MessageRetentionPeriod));
     expect(deadLetter.SqsManagedSseEnabled).toBe('true');
     expect(deadLetter.RedrivePolicy).toBeUndefined();
@@ -70,7 +73,7 @@ describe('ingest handler -> SQS', () => {
     for (const [index, message] of messages.entries()) {
       const body = bodies[index]!;
       expect(message.MessageAttributes).toEqual({
-        SchemaVersion: { DataType: 'Number', StringValue: '1' },
+        SchemaVersion: { DataType: 'Number', StringValue: '2' },
         SourceId: { DataType: 'String', StringValue: 'api' },
         SourceKind: { DataType: 'String', StringValue: 'canonical' },
         IdempotencyKey: { DataType: 'String', StringValue: body.idempotency_key },
@@ -84,7 +87,7 @@ describe('ingest handler -> SQS', () => {
     expect(await bed().depth(deployment.signupQueue.url)).toEqual({ visible: 0, inFlight: 12 });
   });
 
-  it('refuses POST /signups without the key from the stack\'s sources secret, and enqueues nothing', async () => {
+  it("refuses POST /signups without the key from the stack's sources secret, and enqueues nothing", async () => {
     // Arrange
     const deployment = await bed().deploy();
     const ingest = bed().loadIngest(deployment);

@@ -1,5 +1,5 @@
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { StartMessageMoveTaskCommand, type Message } from '@aws-sdk/client-sqs';
+import { type Message, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
 import { aSignup } from '../helpers/events';
 import { receiveBatch } from './support/event-source-mapping';
 import { moveDeadLetters } from './support/redrive';
@@ -117,7 +117,12 @@ describe('DLQ redrive', () => {
     expect(redriven.received[0]?.Body).toBe(dead.Body);
     expect(redriven.received[0]?.MessageAttributes).toEqual(dead.MessageAttributes);
     expect(redriven.response).toEqual({ batchItemFailures: [] });
-    expect(sandbox.customers().map((customer) => customer.email).sort()).toEqual(['fine@example.com', 'refused@example.com']);
+    expect(
+      sandbox
+        .customers()
+        .map((customer) => customer.email)
+        .sort(),
+    ).toEqual(['fine@example.com', 'refused@example.com']);
     expect(await bed().depth(deployment.signupQueue.url)).toEqual({ visible: 0, inFlight: 0 });
     expect(await bed().depth(deployment.deadLetterQueue.url)).toEqual({ visible: 0, inFlight: 0 });
   });

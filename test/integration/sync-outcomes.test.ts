@@ -1,4 +1,4 @@
-import { SendMessageCommand, type Message, type MessageAttributeValue } from '@aws-sdk/client-sqs';
+import { type Message, type MessageAttributeValue, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { aSignup } from '../helpers/events';
 import { receiveBatch } from './support/event-source-mapping';
 import { redrivePolicyOf } from './support/stack-model';
@@ -46,7 +46,12 @@ describe('SQS -> sync handler -> BigCommerce sandbox, with the event source mapp
     expect(poll.deleted).toHaveLength(4);
     expect(await bed().depth(deployment.signupQueue.url)).toEqual({ visible: 0, inFlight: 0 });
     // One customer per email (the duplicate merged), none for the refused one.
-    expect(sandbox.customers().map((customer) => customer.email).sort()).toEqual(['ada@example.com', 'grace@example.com']);
+    expect(
+      sandbox
+        .customers()
+        .map((customer) => customer.email)
+        .sort(),
+    ).toEqual(['ada@example.com', 'grace@example.com']);
     expect(sandbox.stats().customersCreated).toBe(2);
     // The refused signup is in the DLQ: original body untouched, original attributes kept, the reason beside them.
     const original = byEmail(poll.received, 'refused@example.com')!;

@@ -1,4 +1,4 @@
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { reportedReceiveCount, toSqsRecord } from '../../../local/event-source/sqs-record';
 import { TEST_REGION } from './local-aws';
@@ -9,10 +9,10 @@ import { TEST_REGION } from './local-aws';
  * function did not report in batchItemFailures. A thrown error, or a batchItemFailures entry that is
  * empty or names a message not in the batch, fails the whole batch (nothing is deleted). Without
  * ReportBatchItemFailures on the mapping, the response is ignored and a successful invocation deletes
- * the whole batch (the pitfall style.md warns about), so the tests see what the stack really does.
+ * the whole batch (an easy mistake to ship), so the tests see what the stack really does.
  */
 
-export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 
 export type PollOptions = Readonly<{
   queueUrl: string;
@@ -30,7 +30,7 @@ export type PollOptions = Readonly<{
 
 export type PollResult = Readonly<{
   received: readonly Message[];
-  response: SQSBatchResponse | void | undefined;
+  response: SQSBatchResponse | undefined | undefined;
   /** Ids of the messages deleted after the invocation. */
   deleted: readonly string[];
   /** Ids left on the queue for redelivery. */
@@ -71,7 +71,10 @@ export async function deleteMessages(sqs: SQSClient, queueUrl: string, messages:
   for (let start = 0; start < messages.length; start += 10) {
     const chunk = messages.slice(start, start + 10);
     const result = await sqs.send(
-      new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })) }),
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })),
+      }),
     );
     if (result.Failed?.length) throw new Error(`DeleteMessageBatch failed: ${JSON.stringify(result.Failed)}`);
   }
@@ -86,7 +89,7 @@ export async function pollOnce(sqs: SQSClient, options: PollOptions): Promise<Po
   if (received.length === 0) return { received, response: undefined, deleted: [], retried: [] };
 
   const ids = received.map((message) => message.MessageId!);
-  let response: SQSBatchResponse | void;
+  let response: SQSBatchResponse | undefined;
   try {
     response = await options.handler({ Records: received.map((message) => toLambdaRecord(message, options.queueArn)) }, options.context());
   } catch (error) {

@@ -1,6 +1,7 @@
+import { randomInt } from 'node:crypto';
+import { CreateTableCommand, type DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { randomInt } from 'node:crypto';
 import type { ResourceModel, StackModel } from './stack-model';
 
 /**
@@ -13,6 +14,7 @@ export const TEST_REGION = 'us-east-1';
 const LOCAL_AWS_ENV = (endpoint: string): Record<string, string | undefined> => ({
   AWS_ENDPOINT_URL_SQS: endpoint,
   AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
+  AWS_ENDPOINT_URL_DYNAMODB: endpoint,
   AWS_REGION: TEST_REGION,
   AWS_DEFAULT_REGION: TEST_REGION,
   AWS_ACCESS_KEY_ID: 'testing',
@@ -64,12 +66,16 @@ export type DeployedQueue = Readonly<{ logicalId: string; name: string; url: str
 
 export type DeployedSecret = Readonly<{ logicalId: string; arn: string; value: string }>;
 
+export type DeployedTable = Readonly<{ logicalId: string; name: string; arn: string }>;
+
 export type Deployment = Readonly<{
   signupQueue: DeployedQueue;
   deadLetterQueue: DeployedQueue;
   tokenSecretArn: string;
   /** Every secret the template creates, by logical id, with the value it was created with. */
   secrets: Readonly<Record<string, DeployedSecret>>;
+  /** Every DynamoDB table the template creates (the delivery ledger), by logical id. */
+  tables: Readonly<Record<string, DeployedTable>>;
   /** The functions' environment with every intrinsic resolved to the emulator's URLs and ARNs. */
   ingestEnv: Readonly<Record<string, string>>;
   syncEnv: Readonly<Record<string, string>>;
@@ -102,7 +108,9 @@ function queueAttributes(queue: ResourceModel, resolve: (value: unknown) => stri
     if (property === 'Tags') continue;
     const translate = QUEUE_ATTRIBUTES[property];
     if (!translate) {
-      throw new Error(`The stack sets AWS::SQS::Queue ${queue.logicalId}.${property}, which test/integration/support/local-aws.ts does not translate to a queue attribute`);
+      throw new Error(
+        `The stack sets AWS::SQS::Queue ${queue.logicalId}.${property}, which test/integration/support/local-aws.ts does not translate to a queue attribute`,
+      );
     }
     attributes[property] = translate(value, resolve);
   }
@@ -119,7 +127,8 @@ const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
 function secretValueOf(secret: ResourceModel): string {
   const { SecretString, GenerateSecretString, ...rest } = secret.properties as { SecretString?: unknown; GenerateSecretString?: Record<string, unknown> };
   const unknown = Object.keys(rest).filter((property) => !['Description', 'Name', 'Tags', 'KmsKeyId'].includes(property));
-  if (unknown.length > 0) throw new Error(`The stack sets ${secret.logicalId}.${unknown.join(', ')}, which test/integration/support/local-aws.ts does not emulate`);
+  if (unknown.length > 0)
+    throw new Error(`The stack sets ${secret.logicalId}.${unknown.join(', ')}, which test/integration/support/local-aws.ts does not emulate`);
   if (typeof SecretString === 'string') return SecretString;
   if (!GenerateSecretString) throw new Error(`${secret.logicalId} has neither SecretString nor GenerateSecretString`);
   const length = Number(GenerateSecretString.PasswordLength ?? 32);
@@ -127,6 +136,32 @@ function secretValueOf(secret: ResourceModel): string {
   const key = GenerateSecretString.GenerateStringKey;
   if (typeof key !== 'string') return generated;
   return JSON.stringify({ ...(JSON.parse(String(GenerateSecretString.SecretStringTemplate ?? '{}')) as object), [key]: generated });
+}
+
+/**
+ * An AWS::DynamoDB::Table as the template declares it: keys, billing, TTL. Server-side encryption is
+ * always on in DynamoDB (moto does not model the key choice). Another property fails the suite.
+ */
+async function createTable(dynamodb: DynamoDBClient, name: string, table: ResourceModel): Promise<DeployedTable> {
+  const {
+    KeySchema,
+    AttributeDefinitions,
+    BillingMode,
+    TimeToLiveSpecification,
+    SSESpecification: _encryption,
+    ...rest
+  } = table.properties as Record<string, never>;
+  const unknown = Object.keys(rest).filter((property) => property !== 'Tags');
+  if (unknown.length > 0)
+    throw new Error(`The stack sets ${table.logicalId}.${unknown.join(', ')}, which test/integration/support/local-aws.ts does not emulate`);
+  const { TableDescription } = await dynamodb.send(new CreateTableCommand({ TableName: name, KeySchema, AttributeDefinitions, BillingMode }));
+  const ttl = TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
+  if (ttl?.AttributeName)
+    await dynamodb.send(
+      new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: ttl.Enabled ?? true } }),
+    );
+  if (!TableDescription?.TableArn) throw new Error(`CreateTable ${name} returned no ARN`);
+  return { logicalId: table.logicalId, name, arn: TableDescription.TableArn };
 }
 
 async function createQueue(sqs: SQSClient, name: string, logicalId: string, attributes: Record<string, string>): Promise<DeployedQueue> {
@@ -138,12 +173,12 @@ async function createQueue(sqs: SQSClient, name: string, logicalId: string, attr
 
 /**
  * Creates the stack's DLQ and signups queue (DLQ first: the redrive policy names its ARN) with the
- * template's properties, and every secret the template creates: the BigCommerce token secret holding
+ * template's properties, its DynamoDB tables, and every secret the template creates: the BigCommerce token secret holding
  * `token` as `{"access_token": …}`, the others with the value CloudFormation would give them.
  * `prefix` keeps each test's resources apart.
  */
 export async function deployStackResources(
-  clients: Readonly<{ sqs: SQSClient; secrets: SecretsManagerClient }>,
+  clients: Readonly<{ sqs: SQSClient; secrets: SecretsManagerClient; dynamodb: DynamoDBClient }>,
   model: StackModel,
   { prefix, token, queueOverrides = {} }: Readonly<{ prefix: string; token: string; queueOverrides?: Readonly<Record<string, string>> }>,
 ): Promise<Deployment> {
@@ -158,6 +193,15 @@ export async function deployStackResources(
   });
   physical.set(signupQueue.logicalId, { ref: signupQueue.url, arn: signupQueue.arn });
 
+  const tables: Record<string, DeployedTable> = {};
+  for (const [logicalId, resource] of Object.entries(model.resources)) {
+    if (resource.Type !== 'AWS::DynamoDB::Table') continue;
+    const table = await createTable(clients.dynamodb, `${prefix}-${logicalId}`, { logicalId, type: resource.Type, properties: resource.Properties ?? {} });
+    // A table's Ref is its name.
+    physical.set(logicalId, { ref: table.name, arn: table.arn });
+    tables[logicalId] = table;
+  }
+
   const secrets: Record<string, DeployedSecret> = {};
   for (const secret of model.secrets) {
     const value = secret.logicalId === model.tokenSecret?.logicalId ? JSON.stringify({ access_token: token }) : secretValueOf(secret);
@@ -170,7 +214,9 @@ export async function deployStackResources(
   let tokenSecretArn = model.tokenSecret ? secrets[model.tokenSecret.logicalId]?.arn : undefined;
   if (!tokenSecretArn) {
     // An imported token secret (tokenSecretName/Arn in the config): create one under a name of our own.
-    const { ARN } = await clients.secrets.send(new CreateSecretCommand({ Name: `${prefix}/bigcommerce-token`, SecretString: JSON.stringify({ access_token: token }) }));
+    const { ARN } = await clients.secrets.send(
+      new CreateSecretCommand({ Name: `${prefix}/bigcommerce-token`, SecretString: JSON.stringify({ access_token: token }) }),
+    );
     tokenSecretArn = ARN!;
   }
 
@@ -189,6 +235,7 @@ export async function deployStackResources(
     deadLetterQueue,
     tokenSecretArn,
     secrets,
+    tables,
     ingestEnv: environment(model.ingest.environment),
     syncEnv: environment(model.sync.environment),
   };

@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { sendInBatches } from '../../../shared/queue/send-batches';
+import { sendInBatches } from '../../../shared/aws/sqs-send-batches';
 import { deleteMessages, receiveBatch } from './event-source-mapping';
 
 /**

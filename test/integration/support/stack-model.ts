@@ -1,4 +1,4 @@
-import { App, Stack, Validations, type CfnResource } from 'aws-cdk-lib';
+import { App, type CfnResource, type Stack, Validations } from 'aws-cdk-lib';
 import cdkJson from '../../../cdk.json';
 import { SignupSyncStack } from '../../../infra/signup-sync-stack';
 import { parseStackConfig } from '../../../shared/deployment/stack-config';

@@ -1,14 +1,15 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetQueueAttributesCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, type Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { startBigCommerceSandbox, type BigCommerceSandbox, type SandboxOptions } from '../../../local/bigcommerce-sandbox';
+import { type BigCommerceSandbox, type SandboxOptions, startBigCommerceSandbox } from '../../../local/bigcommerce-sandbox';
 import { CANONICAL_SOURCE_ID } from '../../../shared/ingest/ingest-sources';
 import type { SignupInput } from '../../../shared/signup/signup-schema';
 import { aLambdaContext, anApiEvent } from '../../helpers/events';
-import { pollOnce, receiveBatch, type PollResult, type SqsHandler } from './event-source-mapping';
-import { deployStackResources, setEnv, TEST_REGION, useLocalAws, type Deployment } from './local-aws';
-import { startMotoServer, type MotoServer } from './moto-server';
-import { synthesizeStackModel, type StackModel } from './stack-model';
+import { type PollResult, pollOnce, receiveBatch, type SqsHandler } from './event-source-mapping';
+import { type Deployment, deployStackResources, setEnv, TEST_REGION, useLocalAws } from './local-aws';
+import { type MotoServer, startMotoServer } from './moto-server';
+import { type StackModel, synthesizeStackModel } from './stack-model';
 
 /**
  * Everything one integration test file needs: moto (SQS + Secrets Manager), the stack's resources
@@ -24,6 +25,7 @@ export type Testbed = Readonly<{
   sandbox: BigCommerceSandbox;
   sqs: SQSClient;
   secrets: SecretsManagerClient;
+  dynamodb: DynamoDBClient;
   /** Creates a fresh copy of the stack's queues and secret (names prefixed per test). */
   deploy(options?: Readonly<{ token?: string; queueOverrides?: Readonly<Record<string, string>> }>): Promise<Deployment>;
   /** Loads functions/ingest/handler.ts as a cold start would, with the stack's environment. */
@@ -32,7 +34,11 @@ export type Testbed = Readonly<{
   loadSync(deployment: Deployment, envOverrides?: Readonly<Record<string, string>>): SqsHandler;
   ingest(deployment: Deployment, signups: readonly SignupInput[], handler?: IngestHandler): Promise<APIGatewayProxyStructuredResultV2>;
   /** One event source mapping poll of the signups queue into `handler`. */
-  poll(deployment: Deployment, handler: SqsHandler, options?: Readonly<{ remainingMs?: number; visibilityTimeoutSeconds?: number; waitTimeSeconds?: number }>): Promise<PollResult>;
+  poll(
+    deployment: Deployment,
+    handler: SqsHandler,
+    options?: Readonly<{ remainingMs?: number; visibilityTimeoutSeconds?: number; waitTimeSeconds?: number }>,
+  ): Promise<PollResult>;
   /** Receives until the queue answers empty (messages stay in flight for `visibilityTimeoutSeconds`). */
   drain(queueUrl: string, options?: Readonly<{ visibilityTimeoutSeconds?: number }>): Promise<Message[]>;
   depth(queueUrl: string): Promise<Readonly<{ visible: number; inFlight: number }>>;
@@ -78,6 +84,7 @@ export async function startTestbed({ sandbox: sandboxOptions = {} }: Readonly<{ 
   const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
   const sqs = new SQSClient({ endpoint: moto.endpoint, region: TEST_REGION, credentials });
   const secrets = new SecretsManagerClient({ endpoint: moto.endpoint, region: TEST_REGION, credentials });
+  const dynamodb = new DynamoDBClient({ endpoint: moto.endpoint, region: TEST_REGION, credentials });
   const initialToken = sandbox.token;
   const restoreHandlerEnv: (() => void)[] = [];
   let deployments = 0;
@@ -93,13 +100,17 @@ export async function startTestbed({ sandbox: sandboxOptions = {} }: Readonly<{ 
     sandbox,
     sqs,
     secrets,
+    dynamodb,
     deploy: async ({ token = sandbox.token, queueOverrides } = {}) => {
       deployments += 1;
       const prefix = `it-${process.pid}-${deployments}-${Date.now().toString(36)}`;
-      return deployStackResources({ sqs, secrets }, model, { prefix, token, ...(queueOverrides ? { queueOverrides } : {}) });
+      return deployStackResources({ sqs, secrets, dynamodb }, model, { prefix, token, ...(queueOverrides ? { queueOverrides } : {}) });
     },
     loadIngest: (deployment) =>
-      loadWithEnv(deployment.ingestEnv, () => (require('../../../functions/ingest/handler') as typeof import('../../../functions/ingest/handler')).handler as unknown as IngestHandler),
+      loadWithEnv(
+        deployment.ingestEnv,
+        () => (require('../../../functions/ingest/handler') as typeof import('../../../functions/ingest/handler')).handler as unknown as IngestHandler,
+      ),
     loadSync: (deployment, envOverrides = {}) =>
       loadWithEnv(
         // BigCommerce itself is the one thing replaced: the sandbox stands in for api.bigcommerce.com.
@@ -145,6 +156,7 @@ export async function startTestbed({ sandbox: sandboxOptions = {} }: Readonly<{ 
     stop: async () => {
       sqs.destroy();
       secrets.destroy();
+      dynamodb.destroy();
       for (const restore of restoreHandlerEnv.reverse()) restore();
       restoreEnv();
       await Promise.allSettled([sandbox.close(), moto.stop()]);

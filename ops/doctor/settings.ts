@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseStackConfig, type StackConfig } from '../../shared/deployment/stack-config';
+import { CUSTOM_FIELD_PREFIX } from '../../shared/sources/canonical-fields';
+import { CliError } from '../errors';
+import type { DoctorSettings } from './types';
+
+/** The cdk.json `cdk deploy` reads (the repository's). */
+export const DEFAULT_CDK_JSON = path.join(__dirname, '../../cdk.json');
+
+export function readDeploymentSettings(cdkJsonPath: string = DEFAULT_CDK_JSON): StackConfig {
+  let raw: unknown;
+  try {
+    raw = (JSON.parse(readFileSync(cdkJsonPath, 'utf8')) as { context?: { signupSync?: unknown } }).context?.signupSync;
+  } catch (error) {
+    throw new CliError(`Cannot read the deployment settings in ${cdkJsonPath}: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    return parseStackConfig(raw);
+  } catch (error) {
+    throw new CliError((error as Error).message, { cause: error });
+  }
+}
+
+export function doctorSettings(config: StackConfig): DoctorSettings {
+  return {
+    ...(config.customerChannelIds ? { customerChannelIds: config.customerChannelIds } : {}),
+    ...(config.customerOriginChannelId !== undefined ? { customerOriginChannelId: config.customerOriginChannelId } : {}),
+    ...(config.customerGroupId !== undefined ? { customerGroupId: config.customerGroupId } : {}),
+    customFieldMap: config.customFieldMap,
+    maxConcurrency: config.maxConcurrency,
+    maxReceiveCount: config.maxReceiveCount,
+    sources: config.sources,
+  };
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** What the checks need of each configured source, read defensively (the stack validated it at synth). */
+export type SourceFacts = Readonly<{ id: string; customNames: readonly string[]; channelIds: readonly number[]; customerGroupId?: number }>;
+
+export function sourceFacts(settings: DoctorSettings): SourceFacts[] {
+  return settings.sources.filter(isRecord).map((source) => {
+    const fieldMap = isRecord(source['fieldMap']) ? Object.values(source['fieldMap']) : [];
+    const defaults = isRecord(source['customerDefaults']) ? source['customerDefaults'] : {};
+    const channelIds = Array.isArray(defaults['channelIds']) ? defaults['channelIds'].filter((id): id is number => Number.isInteger(id)) : [];
+    const group = defaults['customerGroupId'];
+    return {
+      id: String(source['id'] ?? '?'),
+      customNames: fieldMap
+        .filter((target): target is string => typeof target === 'string' && target.startsWith(CUSTOM_FIELD_PREFIX))
+        .map((target) => target.slice(CUSTOM_FIELD_PREFIX.length)),
+      channelIds,
+      ...(typeof group === 'number' ? { customerGroupId: group } : {}),
+    };
+  });
+}
+
+/** Every channel id the sync may send: the global ones and each source's defaults, each once, sorted. */
+export function configuredChannelIds(settings: DoctorSettings): number[] {
+  const ids = [
+    ...(settings.customerChannelIds ?? []),
+    ...(settings.customerOriginChannelId !== undefined ? [settings.customerOriginChannelId] : []),
+    ...sourceFacts(settings).flatMap((source) => source.channelIds),
+  ];
+  return [...new Set(ids)].sort((a, b) => a - b);
+}
+
+/** Every customer group id the sync may send; 0 means "no group" and is left out. */
+export function configuredCustomerGroupIds(settings: DoctorSettings): number[] {
+  const ids = [settings.customerGroupId, ...sourceFacts(settings).map((source) => source.customerGroupId)].filter(
+    (id): id is number => id !== undefined && id > 0,
+  );
+  return [...new Set(ids)].sort((a, b) => a - b);
+}
