@@ -21,6 +21,38 @@ type JsonObject = { [key: string]: Json | undefined };
 
 const ref = (kind: 'schemas' | 'responses' | 'parameters', name: string): JsonObject => ({ $ref: `#/components/${kind}/${name}` });
 
+const OPT_OUT_PROPERTIES = ['email', 'opt_out', 'event_id', 'occurred_at'] as const;
+
+/**
+ * The signup schema refuses an opt-out that carries anything but email, event_id and occurred_at (a
+ * refinement JSON Schema cannot see), so the document states it as two shapes: a signup, or an opt-out.
+ * A signup without both names is accepted only with marketing consent under the default nameless policy.
+ */
+function splitOptOut(signup: JsonObject): JsonObject {
+  const properties = signup['properties'] as JsonObject;
+  const { opt_out: optOut, ...details } = properties;
+  return {
+    SignupDetails: {
+      ...signup,
+      properties: details,
+      // The default nameless policy ("subscriber", shared/signup/nameless-policy.ts): without both names a
+      // signup must consent to marketing, since it can only become a newsletter subscriber.
+      anyOf: [
+        { required: ['first_name', 'last_name'] },
+        { required: ['consent'], properties: { consent: { type: 'object', required: ['marketing'], properties: { marketing: { const: true } } } } },
+      ],
+    },
+    OptOut: {
+      type: 'object',
+      description: 'An unsubscribe: the store stops mailing this email (its newsletter consent is withdrawn).',
+      properties: Object.fromEntries(OPT_OUT_PROPERTIES.map((name) => [name, name === 'opt_out' ? optOut : properties[name]])),
+      required: ['email', 'opt_out'],
+      additionalProperties: false,
+    },
+    Signup: { anyOf: [ref('schemas', 'SignupDetails'), ref('schemas', 'OptOut')] },
+  };
+}
+
 /** Named schemas, generated together so that they refer to each other by $ref. */
 function componentSchemas(): JsonObject {
   const registry = z.registry<{ id: string }>();
@@ -36,6 +68,7 @@ function componentSchemas(): JsonObject {
     const { $schema: _dialect, $id: _id, ...rest } = schema as JsonObject;
     components[id] = rest;
   }
+  Object.assign(components, splitOptOut(components['Signup'] as JsonObject));
   components['SourcePayload'] = {
     // Every kind's payload is a JSON object (Standard Webhooks also takes an array of canonical signups).
     type: ['object', 'array'],

@@ -41,14 +41,27 @@ describe('OpenAPI document', () => {
   });
 
   it('takes the signup schema from zod, with the limits and the new fields', () => {
-    const signup = (buildOpenApiDocument() as unknown as Document).components.schemas['Signup'] as {
-      properties: Record<string, { maxLength?: number; format?: string; properties?: Record<string, unknown> }>;
+    type ObjectSchema = {
+      properties: Record<string, { maxLength?: number; format?: string; const?: unknown; properties?: Record<string, unknown> }>;
       required: string[];
       additionalProperties: boolean;
     };
+    const { schemas } = (buildOpenApiDocument() as unknown as Document).components;
+    const signup = schemas['SignupDetails'] as ObjectSchema;
+    const optOut = schemas['OptOut'] as ObjectSchema;
+    // A signup is either the details or an opt-out, which carries nothing else (the schema's refinement).
+    expect(schemas['Signup']).toEqual({ anyOf: [{ $ref: '#/components/schemas/SignupDetails' }, { $ref: '#/components/schemas/OptOut' }] });
+    expect(Object.keys(optOut.properties).sort()).toEqual(['email', 'event_id', 'occurred_at', 'opt_out']);
+    expect(optOut.properties['opt_out']).toMatchObject({ const: true });
+    expect(optOut.required.sort()).toEqual(['email', 'opt_out']);
+    expect(optOut.additionalProperties).toBe(false);
     // Names are optional since schema version 2 (the nameless policy decides: docs/subscribers.md).
     expect(signup.required.sort()).toEqual(['email']);
-    expect(signup.properties['opt_out']).toMatchObject({ const: true });
+    expect((signup as unknown as { anyOf: unknown[] }).anyOf).toEqual([
+      { required: ['first_name', 'last_name'] },
+      expect.objectContaining({ required: ['consent'] }),
+    ]);
+    expect(signup.properties['opt_out']).toBeUndefined();
     expect(signup.additionalProperties).toBe(false);
     expect(signup.properties['email']).toMatchObject({ format: 'email', maxLength: 250 });
     expect(signup.properties['occurred_at']).toMatchObject({ format: 'date-time' });
