@@ -1,39 +1,68 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build, type BuildOptions } from 'esbuild';
+import { type BuildOptions, build, type Plugin } from 'esbuild';
+import { FUNCTION_BUNDLING, FUNCTION_ENVIRONMENT, FUNCTION_NODE_OPTIONS } from '../infra/constructs/function-bundling';
+import { createPrng, shuffled } from '../local/bigcommerce-sandbox/prng';
 import { median } from './lib/stats';
 
 /**
- * Lambda bundles built exactly as infra/constructs/node-function.ts deploys them (NodejsFunction's
- * esbuild flags: --bundle --platform=node --target=node22 --format=cjs --minify --sourcemap
- * --external:@aws-sdk/*), and their module load time in fresh Node processes.
+ * Cold start of the Lambda bundles against an honest floor. Every bundle is built with the esbuild options
+ * infra/constructs/function-bundling.ts gives NodejsFunction (the floor too, so SDK inside or outside
+ * alike), then loaded in whole fresh Node processes, interleaved in a seeded random order per round; the
+ * figure that counts is the process's CPU time (process.cpuUsage() at exit: bootstrap + require()).
  */
 
 const ROOT = path.resolve(__dirname, '..');
 
-/** The NodejsFunction bundling of node-function.ts, as esbuild options. */
-export const DEPLOYED_BUNDLING: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  target: 'node22',
-  format: 'cjs',
-  minify: true,
-  sourcemap: true,
-  external: ['@aws-sdk/*'],
-  logLevel: 'warning',
+/** What may differ between two deployments of the same code: one lever each. */
+export type BuildSettings = Readonly<{
+  /** Bundle the AWS SDK v3 clients into the function (tree-shaken, minified) or load the runtime's copy. */
+  sdk: 'bundled' | 'external';
+  /** Source map beside the bundle: with the sources inlined (`sourcesContent`), without, or no map at all. */
+  map: 'with-sources' | 'mappings-only' | 'none';
+  /** NODE_OPTIONS=--enable-source-maps in the function's environment. */
+  enableSourceMaps: boolean;
+}>;
+
+/** The esbuild options NodejsFunction derives from our bundling settings (see function-bundling.ts). */
+export function esbuildOptions(settings: BuildSettings): BuildOptions {
+  return {
+    bundle: true,
+    platform: 'node',
+    target: FUNCTION_BUNDLING.target,
+    format: 'cjs',
+    minify: FUNCTION_BUNDLING.minify,
+    ...(settings.map === 'none' ? {} : { sourcemap: true, sourcesContent: settings.map === 'with-sources' }),
+    // Bundled: `module` first lets esbuild tree-shake the SDK's ES build (part of that lever); external:
+    // esbuild's default for node, as main deployed before.
+    ...(settings.sdk === 'external' ? { external: ['@aws-sdk/*'] } : { mainFields: [...FUNCTION_BUNDLING.mainFields] }),
+    logLevel: 'warning',
+  };
+}
+
+/** As infra/constructs/node-function.ts deploys today. */
+export const DEPLOYED_SETTINGS: BuildSettings = {
+  sdk: FUNCTION_BUNDLING.bundleAwsSdk ? 'bundled' : 'external',
+  map: !FUNCTION_BUNDLING.sourceMap ? 'none' : FUNCTION_BUNDLING.sourcesContent ? 'with-sources' : 'mappings-only',
+  enableSourceMaps: FUNCTION_NODE_OPTIONS.includes('--enable-source-maps'),
 };
 
+export type HandlerKey = 'ingest' | 'sync';
+export type BundleKey = HandlerKey | `floor-${HandlerKey}` | `probe-${string}` | `${HandlerKey}-${string}`;
+
 export type Bundle = Readonly<{
-  key: string;
-  label: string;
+  key: BundleKey;
+  settingsKey: string;
   file: string;
   bytes: number;
   gzipBytes: number;
   mapBytes: number;
   /** Bytes in the minified output by package (node_modules/<pkg>) or project folder, largest first. */
   composition: readonly Readonly<{ name: string; bytes: number }>[];
+  /** The AWS SDK client packages the handler (and so its floor) constructs. */
+  clients: readonly string[];
 }>;
 
 function packageOf(input: string): string {
@@ -43,49 +72,204 @@ function packageOf(input: string): string {
   return parts.length > 2 ? `${parts[0]}/${parts[1]}` : input;
 }
 
-/** What the ingest must load anyway: the SQS client, constructed. */
-const SDK_ONLY_SOURCE = `const { SQSClient } = require('@aws-sdk/client-sqs');\nconst sqs = new SQSClient({});\nexports.handler = async () => sqs;\n`;
-/** Both SDK clients the handlers construct at cold start (the ingest reads the sources secret too). */
-const TWO_CLIENTS_SOURCE = `const { SQSClient } = require('@aws-sdk/client-sqs');\nconst { SecretsManagerClient } = require('@aws-sdk/client-secrets-manager');\nconst clients = [new SQSClient({}), new SecretsManagerClient({})];\nexports.handler = async () => clients;\n`;
+/** The client class each AWS SDK client package exports (add a line when a handler constructs another client). */
+const CLIENT_CLASSES: Readonly<Record<string, string>> = {
+  '@aws-sdk/client-sqs': 'SQSClient',
+  '@aws-sdk/client-secrets-manager': 'SecretsManagerClient',
+  '@aws-sdk/client-dynamodb': 'DynamoDBClient',
+};
 
-export async function buildBundles(dir: string): Promise<Bundle[]> {
-  const sdkEntry = path.join(dir, 'sdk-only-entry.js');
-  writeFileSync(sdkEntry, SDK_ONLY_SOURCE);
-  const twoClientsEntry = path.join(dir, 'two-clients-entry.js');
-  writeFileSync(twoClientsEntry, TWO_CLIENTS_SOURCE);
-  const entries = [
-    { key: 'sdk', label: 'SQS client only (require + new SQSClient)', entry: sdkEntry },
-    { key: 'sdk2', label: 'SQS + Secrets Manager clients', entry: twoClientsEntry },
-    { key: 'ingest', label: 'ingest handler', entry: path.join(ROOT, 'functions/ingest/handler.ts') },
-    { key: 'sync', label: 'sync handler', entry: path.join(ROOT, 'functions/sync/handler.ts') },
-  ];
-  const bundles: Bundle[] = [];
-  for (const { key, label, entry } of entries) {
-    const outdir = path.join(dir, key);
-    mkdirSync(outdir, { recursive: true });
-    const file = path.join(outdir, 'index.js');
-    // metafile only describes the output; it does not change it.
-    const result = await build({ ...DEPLOYED_BUNDLING, entryPoints: [entry], outfile: file, absWorkingDir: ROOT, metafile: true });
-    const code = readFileSync(file);
-    const byPackage = new Map<string, number>();
-    for (const output of Object.values(result.metafile.outputs)) {
-      for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) byPackage.set(packageOf(input), (byPackage.get(packageOf(input)) ?? 0) + bytesInOutput);
+/**
+ * The floor of a handler: only the AWS SDK clients it constructs, constructed. Which clients those are is
+ * read from the handler's own bundle (the @aws-sdk/client-* packages our code imports), so a new client in a
+ * handler raises its floor too.
+ */
+export function floorSource(clientPackages: readonly string[], extraModules: readonly string[] = []): string {
+  const lines = clientPackages.map((pkg, index) => {
+    const name = CLIENT_CLASSES[pkg];
+    if (!name) throw new Error(`bench/cold-start.ts: no client class known for ${pkg}; add it to CLIENT_CLASSES`);
+    return { imports: `import { ${name} as Client${index} } from '${pkg}';`, construct: `new Client${index}({})` };
+  });
+  // A probe (floor + modules): each module's namespace is kept alive by the handler, so nothing of it is
+  // tree-shaken and its top level (schema construction included) runs at load, as in the handler.
+  const extras = extraModules.map((specifier, index) => ({ imports: `import * as extra${index} from '${specifier}';`, keep: `extra${index}` }));
+  return (
+    `${[...lines, ...extras].map((line) => line.imports).join('\n')}\nconst clients = [${lines.map((line) => line.construct).join(', ')}];\n` +
+    `export const handler = async () => [clients.length${extras.map((extra) => `, ${extra.keep}`).join('')}];\n`
+  );
+}
+
+export const settingsKey = (settings: BuildSettings) => `${settings.sdk}-${settings.map}`;
+
+export const ENTRIES: Readonly<Record<HandlerKey, string>> = {
+  ingest: path.join(ROOT, 'functions/ingest/handler.ts'),
+  sync: path.join(ROOT, 'functions/sync/handler.ts'),
+};
+
+type Metafile = Readonly<{
+  inputs: Record<string, { imports: { path: string; original?: string; external?: boolean }[] }>;
+  outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
+}>;
+
+/** The @aws-sdk/client-* packages imported by our own code (not by node_modules) in a build. */
+function clientPackagesOf(metafile: Metafile): string[] {
+  const found = new Set<string>();
+  for (const [input, { imports }] of Object.entries(metafile.inputs)) {
+    if (input.includes('node_modules/')) continue;
+    for (const imported of imports) {
+      const specifier = imported.original ?? imported.path;
+      if (/^@aws-sdk\/client-[a-z0-9-]+$/.test(specifier)) found.add(specifier);
     }
-    const composition = [...byPackage.entries()].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
-    bundles.push({ key, label, file, bytes: code.length, gzipBytes: gzipSync(code).length, mapBytes: statSync(`${file}.map`).size, composition });
+  }
+  return [...found].sort();
+}
+
+async function buildOne(
+  options: BuildOptions,
+  outdir: string,
+  key: BundleKey,
+  settings: BuildSettings,
+  plugins: Plugin[],
+): Promise<{ bundle: Bundle; metafile: Metafile }> {
+  mkdirSync(outdir, { recursive: true });
+  const file = path.join(outdir, 'index.js');
+  // metafile only describes the output; it does not change it.
+  const result = await build({ ...esbuildOptions(settings), ...options, outfile: file, absWorkingDir: ROOT, metafile: true, plugins });
+  const metafile = result.metafile as Metafile;
+  const code = readFileSync(file);
+  const byPackage = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs))
+      byPackage.set(packageOf(input), (byPackage.get(packageOf(input)) ?? 0) + bytesInOutput);
+  }
+  const composition = [...byPackage.entries()].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
+  const mapBytes = settings.map === 'none' ? 0 : statSync(`${file}.map`).size;
+  return {
+    bundle: { key, settingsKey: settingsKey(settings), file, bytes: code.length, gzipBytes: gzipSync(code).length, mapBytes, composition, clients: [] },
+    metafile,
+  };
+}
+
+/** Builds both handlers and each one's floor with one set of build settings, into dir/<settings>/<bundle>/index.js. */
+export async function buildBundles(dir: string, settings: BuildSettings, plugins: Plugin[] = []): Promise<Bundle[]> {
+  const key = settingsKey(settings);
+  const bundles: Bundle[] = [];
+  for (const handler of ['ingest', 'sync'] as const) {
+    const built = await buildOne({ entryPoints: [ENTRIES[handler]] }, path.join(dir, key, handler), handler, settings, plugins);
+    const clients = clientPackagesOf(built.metafile);
+    // The floor is built from stdin, resolved from the repo root like the handlers.
+    const floor = await buildOne(
+      { stdin: { contents: floorSource(clients), resolveDir: ROOT, sourcefile: `floor-${handler}.ts`, loader: 'ts' } },
+      path.join(dir, key, `floor-${handler}`),
+      `floor-${handler}`,
+      settings,
+      plugins,
+    );
+    bundles.push({ ...built.bundle, clients }, { ...floor.bundle, clients });
   }
   return bundles;
+}
+
+/**
+ * A probe: the floor of a handler plus some modules, built with the same settings, so (probe − floor) is what
+ * loading those modules costs on top of the SDK clients (zod and the product's schemas: bench/cold-report.ts).
+ */
+export async function buildProbe(dir: string, settings: BuildSettings, key: string, clients: readonly string[], modules: readonly string[]): Promise<Bundle> {
+  const built = await buildOne(
+    { stdin: { contents: floorSource(clients, modules), resolveDir: ROOT, sourcefile: `probe-${key}.ts`, loader: 'ts' } },
+    path.join(dir, settingsKey(settings), `probe-${key}`),
+    `probe-${key}`,
+    settings,
+    [],
+  );
+  return { ...built.bundle, clients };
+}
+
+/** One handler built with extra esbuild plugins (a variant of the handler for one lever), into dir/<settings>/<handler>-<variant>/. */
+export async function buildHandlerVariant(dir: string, settings: BuildSettings, handler: HandlerKey, variant: string, plugins: Plugin[]): Promise<Bundle> {
+  const built = await buildOne(
+    { entryPoints: [ENTRIES[handler]] },
+    path.join(dir, settingsKey(settings), `${handler}-${variant}`),
+    `${handler}-${variant}`,
+    settings,
+    plugins,
+  );
+  return { ...built.bundle, clients: clientPackagesOf(built.metafile) };
+}
+
+/** The adapters registry (shared/sources/adapters/index.ts) and the kind -> module it imports. */
+const ADAPTERS_INDEX = /[\\/]shared[\\/]sources[\\/]adapters[\\/]index\.ts$/;
+
+/**
+ * An esbuild plugin that bundles the adapters registry with only the adapter modules of `kinds`: the others'
+ * imports become `undefined` (the registry's shape, and so the rest of the bundle, stays as it is). It answers
+ * "what would loading only the configured kinds' adapters save", whatever way that is then done in the product.
+ */
+export function adaptersOnlyPlugin(kinds: readonly string[]): Plugin {
+  return {
+    name: 'adapters-only',
+    setup(pluginBuild) {
+      pluginBuild.onLoad({ filter: ADAPTERS_INDEX }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        let dropped = 0;
+        const contents = source.replace(/^import \{ (\w+) \} from '\.\/([\w-]+)';$/gm, (line, name: string, module: string) => {
+          if (kinds.includes(module)) return line;
+          dropped += 1;
+          return `const ${name} = undefined as never;`;
+        });
+        if (dropped === 0) throw new Error('bench/cold-start.ts adaptersOnlyPlugin: no adapter import found in shared/sources/adapters/index.ts');
+        return { contents, loader: 'ts' };
+      });
+    },
+  };
+}
+
+/**
+ * The same registry with each adapter module `require`d on first use of its kind (a getter per kind): esbuild
+ * then keeps those modules in lazily initialised wrappers, still parsed at load but evaluated only when a
+ * configured source uses the kind. The product-side way of doing it, measured before it is done.
+ */
+export function adaptersLazyPlugin(): Plugin {
+  return {
+    name: 'adapters-lazy',
+    setup(pluginBuild) {
+      pluginBuild.onLoad({ filter: ADAPTERS_INDEX }, (args) => {
+        const modules = new Map<string, string>();
+        let contents = readFileSync(args.path, 'utf8').replace(/^import \{ (\w+) \} from '\.\/([\w-]+)';$/gm, (_line, name: string, module: string) => {
+          modules.set(name, module);
+          return '';
+        });
+        for (const [name, module] of modules) {
+          const entry = new RegExp(`^(\\s+)('?[\\w-]+'?): ${name},$`, 'm');
+          if (!entry.test(contents)) throw new Error(`bench/cold-start.ts adaptersLazyPlugin: no registry entry for ${name}`);
+          contents = contents.replace(
+            entry,
+            (_line, indent: string, kind: string) => `${indent}get ${kind}() { return (require('./${module}') as typeof import('./${module}')).${name}; },`,
+          );
+        }
+        if (modules.size === 0) throw new Error('bench/cold-start.ts adaptersLazyPlugin: no adapter import found in shared/sources/adapters/index.ts');
+        return { contents, loader: 'ts' };
+      });
+    },
+  };
 }
 
 /** The handler-cost script as a plain-Node bundle (no tsx in the measured process). */
 export async function buildHandlerCost(dir: string): Promise<string> {
   const file = path.join(dir, 'handler-cost.js');
-  await build({ ...DEPLOYED_BUNDLING, minify: false, sourcemap: false, target: 'node20', entryPoints: [path.join(ROOT, 'bench/handler-cost.ts')], outfile: file, absWorkingDir: ROOT });
+  await build({
+    ...esbuildOptions({ sdk: 'external', map: 'none', enableSourceMaps: false }),
+    minify: false,
+    target: 'node20',
+    entryPoints: [path.join(ROOT, 'bench/handler-cost.ts')],
+    outfile: file,
+    absWorkingDir: ROOT,
+  });
   return file;
 }
 
-/** Dummy values for what shared/config.ts requires at cold start, plus what Lambda sets. */
-export function lambdaEnv(sourceMaps: boolean): NodeJS.ProcessEnv {
+/** Dummy values for what the config modules require at cold start, plus what Lambda sets. */
+export function lambdaEnv(options: Readonly<{ enableSourceMaps: boolean; extra?: Readonly<Record<string, string>> }>): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     // Lambda resolves the runtime's SDK through NODE_PATH (/var/runtime/node_modules); here: ours.
@@ -93,59 +277,107 @@ export function lambdaEnv(sourceMaps: boolean): NodeJS.ProcessEnv {
     AWS_REGION: 'us-east-1',
     AWS_LAMBDA_FUNCTION_NAME: 'bench',
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
-    ...(sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
+    // The pinned SDK warns once per process on Node 20 (the local Node); on Lambda's Node 22 it does not.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // What node-function.ts gives every function, NODE_OPTIONS aside (the row says whether it is set).
+    ...Object.fromEntries(Object.entries(FUNCTION_ENVIRONMENT).filter(([name]) => name !== 'NODE_OPTIONS')),
+    ...(options.enableSourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
     SIGNUP_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/signups',
     DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/signups-dlq',
     SOURCES_SECRET: 'signup-sync/sources',
     BIGCOMMERCE_STORE_HASH: 'abc123',
     BIGCOMMERCE_TOKEN_SECRET: 'signup-sync/token',
+    LOG_HASH_KEY: 'bench-log-hash-key-0123456789abcdef',
+    DELIVERY_LEDGER_TABLE: 'signup-sync-deliveries',
+    ...options.extra,
   };
 }
 
-export type LoadVariant = Readonly<{ key: string; label: string; file?: string }>;
+/** One thing to start in a fresh process: a bundle (or nothing: bare node) and the environment it runs in. */
+export type LoadVariant = Readonly<{ key: string; file?: string; env: NodeJS.ProcessEnv }>;
 
-export type LoadTiming = Readonly<{
-  key: string;
-  label: string;
-  /** Median wall time of `node -e "require(bundle)"`, spawn to exit (ms). */
-  processMs: number;
-  /** Median time of the require() itself, measured inside the process (ms; 0 for bare node). */
+export type LoadSample = Readonly<{
+  /** CPU time of the whole process (user + system, all threads) at the end of the script (ms). */
+  cpuMs: number;
+  /** Wall time of the require() inside the process (ms; 0 for bare node). */
   requireMs: number;
-  samples: number;
+  /** Wall time, spawn to exit (ms). */
+  processMs: number;
 }>;
 
-function runOnce(variant: LoadVariant, env: NodeJS.ProcessEnv): { processMs: number; requireMs: number } {
-  const script =
-    variant.file === undefined
-      ? '0'
-      : `const t=process.hrtime.bigint();require(${JSON.stringify(variant.file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
+const LOAD_SCRIPT = (file: string) =>
+  `const t=process.hrtime.bigint();require(${JSON.stringify(file)});const r=Number(process.hrtime.bigint()-t)/1e6;` +
+  'const c=process.cpuUsage();process.stdout.write(JSON.stringify({r,c:(c.user+c.system)/1000}))';
+const BARE_SCRIPT = 'const c=process.cpuUsage();process.stdout.write(JSON.stringify({r:0,c:(c.user+c.system)/1000}))';
+
+/** `prefix` wraps the command (e.g. a shell that first joins a CPU-limited cgroup). */
+export function loadOnce(variant: LoadVariant, prefix: readonly string[] = []): LoadSample {
+  const script = variant.file === undefined ? BARE_SCRIPT : LOAD_SCRIPT(variant.file);
+  const command = [...prefix, process.execPath, '-e', script];
   const started = performance.now();
-  const result = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8' });
+  const result = spawnSync(command[0]!, command.slice(1), { env: variant.env, encoding: 'utf8' });
   const processMs = performance.now() - started;
-  if (result.status !== 0) throw new Error(`loading ${variant.label} failed: ${result.stderr}`);
-  return { processMs, requireMs: variant.file === undefined ? 0 : Number(result.stdout) };
+  if (result.status !== 0) throw new Error(`loading ${variant.key} failed: ${result.stderr}`);
+  const { r, c } = JSON.parse(result.stdout) as { r: number; c: number };
+  return { cpuMs: c, requireMs: r, processMs };
 }
 
-/** `runs` rounds; each round runs every variant once, in a rotated order, so drift hits all alike. */
-export function measureLoads(variants: readonly LoadVariant[], runs: number, env: NodeJS.ProcessEnv): LoadTiming[] {
-  const samples = new Map(variants.map((variant) => [variant.key, { processMs: [] as number[], requireMs: [] as number[] }]));
-  for (const variant of variants) runOnce(variant, env); // warm the file cache
-  for (let round = 0; round < runs; round += 1) {
-    for (let offset = 0; offset < variants.length; offset += 1) {
-      const variant = variants[(round + offset) % variants.length]!;
-      const sample = runOnce(variant, env);
-      samples.get(variant.key)!.processMs.push(sample.processMs);
-      samples.get(variant.key)!.requireMs.push(sample.requireMs);
-    }
+export type LoadRounds = Readonly<{
+  seed: number;
+  /** The order of the first round (variant keys), printed so a run can be compared with another. */
+  firstOrder: readonly string[];
+  samples: ReadonlyMap<string, readonly LoadSample[]>;
+}>;
+
+/**
+ * `rounds` rounds; each round starts every variant once in a fresh process, in an order drawn from the
+ * seeded PRNG, so drift and neighbours hit all variants alike. Sample i of every variant is from round i,
+ * so ratios can be taken pair by pair within a round.
+ */
+export function measureRounds(variants: readonly LoadVariant[], rounds: number, seed: number, onRound?: (round: number) => void): LoadRounds {
+  const random = createPrng(seed);
+  const samples = new Map(variants.map((variant) => [variant.key, [] as LoadSample[]]));
+  for (const variant of variants) loadOnce(variant); // warm the file cache
+  let firstOrder: string[] = [];
+  for (let round = 0; round < rounds; round += 1) {
+    const order = shuffled(variants, random);
+    if (round === 0) firstOrder = order.map((variant) => variant.key);
+    for (const variant of order) samples.get(variant.key)!.push(loadOnce(variant));
+    onRound?.(round);
   }
-  return variants.map((variant) => ({
-    key: variant.key,
-    label: variant.label,
-    processMs: median(samples.get(variant.key)!.processMs),
-    requireMs: median(samples.get(variant.key)!.requireMs),
-    samples: runs,
-  }));
+  return { seed, firstOrder, samples };
 }
+
+export type PairedRatio = Readonly<{ ratio: number; numeratorMs: number; denominatorMs: number; pairs: number }>;
+
+/** Median over rounds of CPU(numerator) / CPU(floor) from the same round, beside the two medians. */
+export function pairedCpuRatio(rounds: LoadRounds, numerator: string, denominator: string): PairedRatio {
+  const top = rounds.samples.get(numerator)!;
+  const bottom = rounds.samples.get(denominator)!;
+  const ratios = top.map((sample, index) => sample.cpuMs / bottom[index]!.cpuMs);
+  return {
+    ratio: median(ratios),
+    numeratorMs: median(top.map((sample) => sample.cpuMs)),
+    denominatorMs: median(bottom.map((sample) => sample.cpuMs)),
+    pairs: ratios.length,
+  };
+}
+
+export type PairedDelta = Readonly<{ medianMs: number; lowMs: number; highMs: number }>;
+
+/**
+ * Median over rounds of CPU(a) − CPU(b) from the same round (ms), what a small lever saves, with a
+ * distribution-free ~95 % interval for that median (order statistics j and n − j + 1, j = ⌊(n − 1.96√n) / 2⌋).
+ */
+export function pairedCpuDelta(rounds: LoadRounds, a: string, b: string): PairedDelta {
+  const top = rounds.samples.get(a)!;
+  const bottom = rounds.samples.get(b)!;
+  const deltas = top.map((sample, index) => sample.cpuMs - bottom[index]!.cpuMs).sort((x, y) => x - y);
+  const j = Math.max(1, Math.floor((deltas.length - 1.96 * Math.sqrt(deltas.length)) / 2));
+  return { medianMs: median(deltas), lowMs: deltas[j - 1]!, highMs: deltas[deltas.length - j]! };
+}
+
+export const medianOf = (rounds: LoadRounds, key: string, field: keyof LoadSample) => median(rounds.samples.get(key)!.map((sample) => sample[field]));
 
 /** Peak RSS of a bare Node process (MB), the floor beside the handlers' peak RSS. */
 export function bareNodeMaxRssMB(): number {

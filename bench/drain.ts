@@ -1,30 +1,29 @@
 import type { SQSEvent } from 'aws-lambda';
-import { makeSyncHandler } from '../functions/sync/make-handler';
+import { buildSyncHandler } from '../functions/sync/build-handler';
 import type { BigCommerceSandbox, FaultConfig } from '../local/bigcommerce-sandbox';
+import { readStackConfig } from '../local/local-settings';
 import { BigCommerceClient, type ResponseObserver, type TokenProvider } from '../shared/bigcommerce/client';
+import { DEFAULT_BIGCOMMERCE_REQUEST_TIMEOUT_MS, loadSyncConfig } from '../shared/config/sync-config';
 import { silentLogger } from '../shared/logger';
-import type { DeadLetterQueue, VisibilityControl } from '../shared/queue/dead-letter-queue';
-import { createAttributeResolver } from '../shared/sync/attribute-resolver';
-import { DEFAULT_CUSTOMER_OPTIONS } from '../shared/sync/customer-mapping';
-import type { SyncOutcome } from '../shared/sync/outcome';
+import { noMetrics } from '../shared/observability/metric-names';
+import { VISIBILITY_TIMEOUT_FACTOR } from '../shared/queue/queue-settings';
+import type { DeadLetterQueue, VisibilityControl } from '../shared/sync/dead-letters';
 import { createExistingShare, type ExistingShare } from '../shared/sync/existing-share';
-import { createQuotaPacer, type QuotaPacer } from '../shared/sync/quota-pacer';
+import type { SyncOutcome } from '../shared/sync/outcome';
+import { createQuotaPacer, type QuotaPacer, type QuotaPacerOptions } from '../shared/sync/quota-pacer';
 import { DEFERRAL_BACKOFF_SECONDS } from '../shared/sync/redelivery-delay';
+import { MAX_CUSTOMERS_PER_REQUEST, SYNC_ENGINE_DEFAULTS } from '../shared/sync/sync-engine';
 import { drainThroughEventSource, type EventSourceStats, type SqsHandler } from './lib/event-source';
 import { MemoryQueue } from './lib/memory-queue';
 import { makePerEventHandler } from './lib/per-event-handler';
 import { makeSignupMessages, seededRandom } from './lib/signups';
 import { percentile } from './lib/stats';
-import { VISIBILITY_TIMEOUT_FACTOR } from '../shared/queue/queue-settings';
-import { readStackConfig } from '../local/local-settings';
-import { DEFAULT_BIGCOMMERCE_REQUEST_TIMEOUT_MS } from '../shared/config';
-import { MAX_CUSTOMERS_PER_REQUEST, SYNC_ENGINE_DEFAULTS } from '../shared/sync/sync-engine';
 
 const stack = readStackConfig();
 
 /**
  * The deployed settings, in production ms, read from where the deployment takes them: cdk.json (through
- * shared/deployment/stack-config.ts), the queue construct, shared/config.ts and the engine's defaults. The quota is
+ * shared/deployment/stack-config.ts), the queue construct, shared/config/sync-config.ts and the engine's defaults. The quota is
  * BigCommerce's Standard plan.
  */
 export const DEPLOYED = {
@@ -62,7 +61,7 @@ export type DrainSettings = Readonly<{
   seed: number;
   /**
    * maxConcurrency of the event source mapping; default the deployed 2. Also what each environment's
-   * pacer is told (SYNC_MAX_CONCURRENCY), as functions/sync/handler.ts builds it: tail reserve = c - 1.
+   * pacer is told (SYNC_MAX_CONCURRENCY), as functions/sync/build-handler.ts builds it: tail reserve = c - 1.
    */
   concurrency?: number;
 }>;
@@ -117,26 +116,28 @@ type Pacing = { waits: number; waitedMs: number; longestMs: number };
 const staticTokens = (token: string): TokenProvider => ({ get: async () => token, refresh: async () => token });
 
 /**
- * The pacer functions/sync/handler.ts builds (`createQuotaPacer({ tailReserve: config.maxConcurrency - 1 })`),
- * counting how often and how long it asks to wait.
+ * Builds the pacer with the settings functions/sync/build-handler.ts gives it (tailReserve =
+ * maxConcurrency - 1), counting how often and how long it asks to wait.
  */
-function countingPacer(counter: Pacing, maxConcurrency: number): QuotaPacer {
-  const pacer = createQuotaPacer({ tailReserve: maxConcurrency - 1 });
-  return {
-    observe: (state) => pacer.observe(state),
-    delayMs: () => {
-      const delay = pacer.delayMs();
-      if (delay > 0) {
-        counter.waits += 1;
-        counter.waitedMs += delay;
-        counter.longestMs = Math.max(counter.longestMs, delay);
-      }
-      return delay;
-    },
+const countingPacer =
+  (counter: Pacing) =>
+  (settings: QuotaPacerOptions): QuotaPacer => {
+    const pacer = createQuotaPacer(settings);
+    return {
+      observe: (state) => pacer.observe(state),
+      delayMs: () => {
+        const delay = pacer.delayMs();
+        if (delay > 0) {
+          counter.waits += 1;
+          counter.waitedMs += delay;
+          counter.longestMs = Math.max(counter.longestMs, delay);
+        }
+        return delay;
+      },
+    };
   };
-}
 
-/** The existingShare functions/sync/handler.ts builds (`createExistingShare()`), counting its decisions. */
+/** The existingShare functions/sync/build-handler.ts builds (`createExistingShare()`), counting its decisions. */
 function countingExistingShare(counter: { batches: number; of: number }): ExistingShare {
   const share = createExistingShare();
   return {
@@ -205,28 +206,39 @@ export async function runDrain(sandbox: BigCommerceSandbox, settings: DrainSetti
   const concurrency = settings.concurrency ?? DEPLOYED.maxConcurrency;
 
   const environment = (): SqsHandler => {
-    const api = new BigCommerceClient({
-      apiUrl: sandbox.url,
-      storeHash: sandbox.storeHash,
-      timeoutMs: scaled(DEPLOYED.requestTimeoutMs),
-      tokens: staticTokens(sandbox.token),
-      onResponse,
-    });
     if (mode === 'per-event') {
+      const api = new BigCommerceClient({
+        apiUrl: sandbox.url,
+        storeHash: sandbox.storeHash,
+        timeoutMs: scaled(DEPLOYED.requestTimeoutMs),
+        tokens: staticTokens(sandbox.token),
+        onResponse,
+      });
       return makePerEventHandler({ api, deadLetters, visibility, onOutcome, baseBackoffMs: scaled(DEPLOYED.baseBackoffMs) });
     }
-    // Module-scope state of one Lambda environment, built as functions/sync/handler.ts builds it.
-    const handler = makeSyncHandler({
-      api,
-      pacer: countingPacer(pacing, concurrency),
+    // Module-scope state of one Lambda environment, built by the deployed wiring with the deployed settings
+    // and the times scaled; the queues are the bench's memory queue.
+    const config = loadSyncConfig({
+      SIGNUP_QUEUE_URL: 'https://sqs.bench/signups',
+      DEAD_LETTER_QUEUE_URL: 'https://sqs.bench/dlq',
+      BIGCOMMERCE_STORE_HASH: sandbox.storeHash,
+      BIGCOMMERCE_TOKEN_SECRET: 'bench',
+      BIGCOMMERCE_API_URL: sandbox.url,
+      BIGCOMMERCE_REQUEST_TIMEOUT_MS: String(Math.max(1, Math.round(scaled(DEPLOYED.requestTimeoutMs)))),
+      SYNC_MAX_CONCURRENCY: String(concurrency),
+      // Customer throughput only: the newsletter part (one request per subscriber) is bench/subscribers.ts's run.
+      SYNC_SUBSCRIBERS: 'false',
+    });
+    const handler = buildSyncHandler(config, {
+      tokens: staticTokens(sandbox.token),
+      createPacer: countingPacer(pacing),
       existingShare: countingExistingShare(lookupFirst),
       deadLetters,
       visibility,
-      resolveAttributes: createAttributeResolver(api, {}),
       logger: silentLogger,
+      metrics: noMetrics,
+      onResponse,
       options: {
-        conflictPolicy: 'skip',
-        customer: DEFAULT_CUSTOMER_OPTIONS,
         requestTimeoutMs: scaled(DEPLOYED.requestTimeoutMs),
         reserveMs: scaled(DEPLOYED.reserveMs),
         minRequestMs: scaled(DEPLOYED.minRequestMs),
@@ -274,7 +286,9 @@ export async function runDrain(sandbox: BigCommerceSandbox, settings: DrainSetti
 
   // Quota windows as the responses report them: a window opens with the first admitted request after
   // the previous one expired (Requests-Left = quota - 1); its start is the admission time + Reset-Ms - window.
-  const admitted = observations.filter((entry) => entry.status !== undefined && entry.status !== 429 && entry.left !== undefined && entry.resetMs !== undefined);
+  const admitted = observations.filter(
+    (entry) => entry.status !== undefined && entry.status !== 429 && entry.left !== undefined && entry.resetMs !== undefined,
+  );
   // Windows are >= one window length apart, so estimates within half a window belong to the same one.
   const windows: (WindowUse & { firstLeft: number })[] = [];
   for (const entry of admitted) {

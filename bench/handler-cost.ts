@@ -1,21 +1,19 @@
 import { createHmac } from 'node:crypto';
 import type { APIGatewayProxyEventV2, SQSEvent, SQSRecord } from 'aws-lambda';
-import { makeIngestHandler } from '../functions/ingest/make-handler';
-import { makeSyncHandler } from '../functions/sync/make-handler';
-import type { Customer } from '../shared/bigcommerce/customer';
-import { parseSourceSecrets } from '../shared/ingest/ingest-sources';
+import { buildIngestHandler } from '../functions/ingest/build-handler';
+import { buildSyncHandler } from '../functions/sync/build-handler';
+import { loadIngestConfig } from '../shared/config/ingest-config';
+import { loadSyncConfig } from '../shared/config/sync-config';
+import { NO_DELIVERY_LEDGER } from '../shared/ingest/delivery-ledger';
 import { silentLogger } from '../shared/logger';
+import { noMetrics } from '../shared/observability/metric-names';
 import type { SignupMessage } from '../shared/signup/signup-schema';
-import { DEFAULT_CUSTOMER_OPTIONS } from '../shared/sync/customer-mapping';
-import { createExistingShare } from '../shared/sync/existing-share';
-import { createQuotaPacer } from '../shared/sync/quota-pacer';
-import type { CustomerApi } from '../shared/sync/sync-engine';
 import { aContext } from './lib/event-source';
 import { makeSignupMessages } from './lib/signups';
 
 /**
- * Warm, in-process cost of one event through each handler with I/O stubbed: the ingest with a queue that
- * accepts everything, the sync with a CustomerApi that answers 200 at once. Run in its own process
+ * Warm, in-process cost of one event through each handler as functions/ingest/build-handler.ts and functions/sync/build-handler.ts wire it, with
+ * I/O stubbed: the ingest with a queue that accepts everything, the sync with a fetch that answers 200 at once. Run in its own process
  * (bundled by bench/cold-start.ts and started by bench/run.ts) so its peak RSS is its own; prints JSON.
  *
  *   node handler-cost.js ingest|sync [events]
@@ -28,12 +26,20 @@ export type HandlerCost = Readonly<{
   usPerEvent: number;
   rssAfterWarmupMB: number;
   maxRssMB: number;
+  /** With the deployed Powertools Logger and Metrics (mode `deployed-logs`): bytes they wrote per invocation. */
+  logBytesPerInvocation?: number;
 }>;
 
 const API_SECRET = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
 
 function signedEvent(index: number, nowSeconds: number): APIGatewayProxyEventV2 {
-  const body = JSON.stringify({ email: `Person${index}@Example.com`, first_name: 'Ada', last_name: 'Lovelace', phone: '+1 555 0100', consent: { marketing: true } });
+  const body = JSON.stringify({
+    email: `Person${index}@Example.com`,
+    first_name: 'Ada',
+    last_name: 'Lovelace',
+    phone: '+1 555 0100',
+    consent: { marketing: true },
+  });
   const id = `msg_${index}`;
   const timestamp = String(nowSeconds);
   const key = Buffer.from(API_SECRET.slice('whsec_'.length), 'base64');
@@ -69,7 +75,9 @@ function sqsEvent(messages: ReturnType<typeof makeSignupMessages>): SQSEvent {
         receiptHandle: `rh-${message.messageId}`,
         body: message.body,
         attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'AIDA', ApproximateFirstReceiveTimestamp: '0' },
-        messageAttributes: Object.fromEntries(Object.entries(message.attributes).map(([name, value]) => [name, { dataType: value.DataType ?? 'String', stringValue: value.StringValue }])),
+        messageAttributes: Object.fromEntries(
+          Object.entries(message.attributes).map(([name, value]) => [name, { dataType: value.DataType ?? 'String', stringValue: value.StringValue }]),
+        ),
         md5OfBody: '',
         eventSource: 'aws:sqs',
         eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:signups',
@@ -83,19 +91,37 @@ const mb = (bytes: number) => bytes / 1024 / 1024;
 /** Distinct prepared signups, reused round-robin (the stubs keep no state that would notice). */
 const POOL = 1000;
 
-async function measure(kind: 'ingest' | 'sync', events: number): Promise<HandlerCost> {
+/**
+ * `silent`: logger and metrics replaced by no-ops (the handlers' own cost). `deployed-logs`: Powertools Logger
+ * and Metrics as deployed, their stdout counted and dropped (log bytes per invocation for bench/cost-model.ts).
+ */
+type Observability = 'silent' | 'deployed-logs';
+
+async function measure(kind: 'ingest' | 'sync', events: number, observability: Observability = 'silent'): Promise<HandlerCost> {
+  const quiet = observability === 'silent' ? { logger: silentLogger, metrics: noMetrics } : {};
   const warmup = Math.max(500, Math.floor(events / 5));
   let invoke: (index: number) => Promise<void>;
   let perInvocation: number;
   if (kind === 'ingest') {
     perInvocation = 1;
     let enqueued = 0;
-    const secrets = parseSourceSecrets(JSON.stringify({ api: API_SECRET }), []);
-    const handler = makeIngestHandler({
-      queue: { enqueue: async (batch: readonly SignupMessage[]) => void (enqueued += batch.length) },
-      sources: [],
-      sourceSecrets: async () => secrets,
-      logger: silentLogger,
+    // POWERTOOLS_TRACE_ENABLED as the process was given it (bench/cold-start.ts lambdaEnv: as deployed).
+    const config = loadIngestConfig({
+      SIGNUP_QUEUE_URL: 'https://sqs.bench/signups',
+      SOURCES_SECRET: 'bench',
+      DELIVERY_LEDGER_TABLE: 'bench-deliveries',
+      POWERTOOLS_TRACE_ENABLED: process.env.POWERTOOLS_TRACE_ENABLED,
+    });
+    const handler = buildIngestHandler(config, {
+      // Every bench event is a new delivery; the ledger's DynamoDB round trips are not what this measures.
+      ledger: NO_DELIVERY_LEDGER,
+      queue: {
+        enqueue: async (batch: readonly SignupMessage[]) => {
+          enqueued += batch.length;
+        },
+      },
+      sourcesSecretValue: JSON.stringify({ api: API_SECRET }),
+      ...quiet,
     });
     const now = Math.floor(Date.now() / 1000);
     // A pool reused round-robin: a prepared event per measured event would itself inflate the RSS figures.
@@ -108,25 +134,32 @@ async function measure(kind: 'ingest' | 'sync', events: number): Promise<Handler
   } else {
     perInvocation = 10;
     let nextId = 1;
-    const api: CustomerApi = {
-      createCustomers: async (customers) => ({
-        data: customers.map((customer): Customer => ({ id: nextId++, email: customer.email, channel_ids: null, origin_channel_id: 1 })),
-        status: 200,
-        rateLimit: { quota: 150, left: 149, resetMs: 30_000, windowMs: 30_000 },
-      }),
-      updateCustomers: async () => ({ data: [], status: 200, rateLimit: undefined }),
-      findCustomersByEmail: async () => ({ data: [], status: 200, rateLimit: undefined }),
+    // BigCommerce answering every POST /v3/customers at once, with the customers it was sent, and each
+    // consenting signup's subscriber request (POST /v3/customers/subscribers, one subscriber) likewise.
+    const created: typeof fetch = async (input, init) => {
+      if (String(input).includes('/customers/subscribers')) {
+        const subscriber = JSON.parse(String(init?.body ?? '{}')) as { email?: string; consents?: string[] };
+        const data = init?.method === 'GET' ? [] : { id: nextId++, email: subscriber.email ?? '', consents: subscriber.consents ?? [] };
+        return new Response(JSON.stringify({ data }), { status: 200, headers: { 'content-type': 'application/json' } });
+      }
+      const customers = JSON.parse(String(init?.body ?? '[]')) as { email: string }[];
+      const data = customers.map((customer) => ({ id: nextId++, email: customer.email, channel_ids: null, origin_channel_id: 1 }));
+      return new Response(JSON.stringify({ data }), { status: 200, headers: { 'content-type': 'application/json' } });
     };
-    // Built as functions/sync/handler.ts builds them, with the deployed SYNC_MAX_CONCURRENCY (2).
-    const handler = makeSyncHandler({
-      api,
-      pacer: createQuotaPacer({ tailReserve: 2 - 1 }),
-      existingShare: createExistingShare(),
+    // The deployed SYNC_MAX_CONCURRENCY's default (2) and every other setting as deployed.
+    const config = loadSyncConfig({
+      SIGNUP_QUEUE_URL: 'https://sqs.bench/signups',
+      DEAD_LETTER_QUEUE_URL: 'https://sqs.bench/dlq',
+      BIGCOMMERCE_STORE_HASH: 'bench',
+      BIGCOMMERCE_TOKEN_SECRET: 'bench',
+      POWERTOOLS_TRACE_ENABLED: process.env.POWERTOOLS_TRACE_ENABLED,
+    });
+    const handler = buildSyncHandler(config, {
+      tokens: { get: async () => 'bench-token', refresh: async () => 'bench-token' },
+      fetch: created,
       deadLetters: { send: async () => undefined },
       visibility: { delay: async () => undefined },
-      resolveAttributes: async () => new Map(),
-      logger: silentLogger,
-      options: { conflictPolicy: 'skip', customer: DEFAULT_CUSTOMER_OPTIONS, requestTimeoutMs: 10_000 },
+      ...quiet,
     });
     const messages = makeSignupMessages(POOL, 'cost', 7);
     const prepared = Array.from({ length: POOL / 10 }, (_, index) => sqsEvent(messages.slice(index * 10, index * 10 + 10)));
@@ -139,9 +172,19 @@ async function measure(kind: 'ingest' | 'sync', events: number): Promise<Handler
   const invocations = Math.floor(events / perInvocation);
   for (let index = 0; index < warmupInvocations; index += 1) await invoke(index);
   const rssAfterWarmupMB = mb(process.memoryUsage().rss);
+  // Powertools writes its JSON lines and EMF documents to stdout: counted, not shown (the result goes there too).
+  let logBytes = 0;
+  const write = process.stdout.write;
+  if (observability === 'deployed-logs') {
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      logBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+      return true;
+    }) as typeof process.stdout.write;
+  }
   const started = process.hrtime.bigint();
   for (let index = 0; index < invocations; index += 1) await invoke(warmupInvocations + index);
   const elapsedUs = Number(process.hrtime.bigint() - started) / 1000;
+  process.stdout.write = write;
   return {
     kind,
     events: invocations * perInvocation,
@@ -149,16 +192,17 @@ async function measure(kind: 'ingest' | 'sync', events: number): Promise<Handler
     usPerEvent: elapsedUs / (invocations * perInvocation),
     rssAfterWarmupMB,
     maxRssMB: process.resourceUsage().maxRSS / 1024,
+    ...(observability === 'deployed-logs' ? { logBytesPerInvocation: logBytes / invocations } : {}),
   };
 }
 
 if (require.main === module) {
   const kind = process.argv[2];
   if (kind !== 'ingest' && kind !== 'sync') {
-    console.error('usage: handler-cost ingest|sync [events]');
+    console.error('usage: handler-cost ingest|sync [events] [silent|deployed-logs]');
     process.exit(2);
   }
-  measure(kind, Number(process.argv[3] ?? 20_000)).then(
+  measure(kind, Number(process.argv[3] ?? 20_000), process.argv[4] === 'deployed-logs' ? 'deployed-logs' : 'silent').then(
     (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
     (error: unknown) => {
       console.error(error);

@@ -4,15 +4,20 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBigCommerceSandbox } from '../local/bigcommerce-sandbox';
-import { bareNodeMaxRssMB, buildBundles, buildHandlerCost, lambdaEnv, measureLoads, type Bundle, type LoadTiming } from './cold-start';
-import { DEPLOYED, runDrain, type DrainMode, type DrainResult, type Scenario } from './drain';
-import type { HandlerCost } from './handler-cost';
+import { type ColdResult, coldFindings, coldLevers, coldTable, coldTargets, leverFindings, leverTable, runColdStart } from './cold-report';
+import { bareNodeMaxRssMB, buildHandlerCost, lambdaEnv } from './cold-start';
+import { type Bill, billFindings, billTables, type HandlerCost, priceMillion, runMemorySweep, type Sweep, sweepTable } from './cost-report';
+import { openCpuQuotas } from './cpu-quota';
+import { type Deployment, synthDeploymentInChild } from './deployment';
+import { DEPLOYED, type DrainMode, type DrainResult, runDrain, type Scenario } from './drain';
 import { describeMachine, type Machine } from './lib/machine';
-import { fixed, kb, ms, pct, renderMarkdown, renderText, seconds, times, type Table } from './lib/table';
+import { fixed, ms, pct, renderMarkdown, renderText, seconds, type Table, times } from './lib/table';
+import { runSubscribersBench, subscribersTable } from './subscribers';
 
 /**
  * `npm run bench`: delivery efficiency and throughput of the real sync handler against the BigCommerce
- * sandbox (beside a per-event baseline), ingest cold start, and warm handler cost. Prints the tables and
+ * sandbox (beside a per-event baseline), cold start against the floor, warm handler cost, memory size and
+ * what a million signups cost on AWS. Prints the tables and
  * writes docs/benchmarks.md. `npm run bench -- --help` lists the options.
  */
 
@@ -21,9 +26,11 @@ const ROOT = path.resolve(__dirname, '..');
 const USAGE = `usage: npm run bench -- [options]
   --signups <n>             signups per drain run (default 10000; the per-event baseline uses n/10)
   --time-scale <s>          real time per production time for the quota window and every other time (default 0.1)
-  --runs <n>                fresh Node processes per bundle for the cold-start medians (default 20, min 15)
+  --runs <n>                interleaved rounds of fresh processes for the cold-start medians (default 21, min 5)
   --cost-events <n>         events per handler for the warm cost (default 20000)
-  --only <parts>            comma list of: drain, baseline, cold, cost (default all)
+  --sweep-runs <n>          fresh processes per memory size for the cold start under a CPU quota (default 5)
+  --only <parts>            comma list of: drain, baseline, subscribers, cold, cost, memory, bill (default all; memory and bill
+                            need cost; bill uses memory's durations when it ran)
   --concurrency <n>         maxConcurrency for the main drain runs (default the deployed 2); each simulated Lambda's
                             pacer keeps n - 1 units back, as SYNC_MAX_CONCURRENCY makes the deployed one do
   --out <file>              where to write the report (default docs/benchmarks.md)
@@ -34,6 +41,7 @@ type Args = Readonly<{
   signups: number;
   timeScale: number;
   runs: number;
+  sweepRuns: number;
   costEvents: number;
   only: ReadonlySet<string>;
   concurrency: number;
@@ -51,6 +59,7 @@ function parseCli(argv: readonly string[]): Args {
       'time-scale': { type: 'string' },
       runs: { type: 'string' },
       'cost-events': { type: 'string' },
+      'sweep-runs': { type: 'string' },
       only: { type: 'string' },
       concurrency: { type: 'string' },
       out: { type: 'string' },
@@ -69,12 +78,16 @@ function parseCli(argv: readonly string[]): Args {
     if (!Number.isFinite(value) || !check(value)) throw new Error(`--${name}: invalid value ${raw}\n${USAGE}`);
     return value;
   };
-  const parts = new Set((values.only ?? 'drain,baseline,cold,cost').split(',').map((part) => part.trim()));
-  for (const part of parts) if (!['drain', 'baseline', 'cold', 'cost'].includes(part)) throw new Error(`--only: unknown part ${part}\n${USAGE}`);
+  const parts = new Set((values.only ?? 'drain,baseline,subscribers,cold,cost,memory,bill').split(',').map((part) => part.trim()));
+  for (const part of parts)
+    if (!['drain', 'baseline', 'subscribers', 'cold', 'cost', 'memory', 'bill'].includes(part)) throw new Error(`--only: unknown part ${part}\n${USAGE}`);
+  // The memory sweep and the bill are built from the warm handler cost.
+  if (parts.has('memory') || parts.has('bill')) parts.add('cost');
   return {
     signups: number('signups', values.signups, 10_000, (value) => Number.isInteger(value) && value >= 100),
     timeScale: number('time-scale', values['time-scale'], 0.1, (value) => value > 0 && value <= 1),
-    runs: number('runs', values.runs, 20, (value) => Number.isInteger(value) && value >= 15),
+    runs: number('runs', values.runs, 21, (value) => Number.isInteger(value) && value >= 5),
+    sweepRuns: number('sweep-runs', values['sweep-runs'], 5, (value) => Number.isInteger(value) && value >= 1),
     costEvents: number('cost-events', values['cost-events'], 20_000, (value) => Number.isInteger(value) && value >= 1000),
     only: parts,
     concurrency: number('concurrency', values.concurrency, DEPLOYED.maxConcurrency, (value) => Number.isInteger(value) && value >= 1),
@@ -97,7 +110,11 @@ const SCENARIOS = {
 } as const satisfies Record<string, Scenario>;
 
 async function runDrains(args: Args): Promise<DrainRun[]> {
-  const sandbox = await startBigCommerceSandbox({ seed: args.seed, rateLimit: { quota: DEPLOYED.quota, windowMs: DEPLOYED.windowMs }, timeScale: args.timeScale });
+  const sandbox = await startBigCommerceSandbox({
+    seed: args.seed,
+    rateLimit: { quota: DEPLOYED.quota, windowMs: DEPLOYED.windowMs },
+    timeScale: args.timeScale,
+  });
   const runs: DrainRun[] = [];
   const run = async (title: string, scenario: Scenario, mode: DrainMode, signups: number, concurrency = args.concurrency) => {
     progress(`drain: ${title} (${signups} signups, ${mode}, maxConcurrency ${concurrency})`);
@@ -122,37 +139,73 @@ async function runDrains(args: Args): Promise<DrainRun[]> {
   return runs;
 }
 
-type ColdStart = Readonly<{ bundles: Bundle[]; deployed: LoadTiming[]; withoutMaps: LoadTiming[] }>;
 type Costs = Readonly<{ ingest: HandlerCost; sync: HandlerCost; bareRssMB: number }>;
+type Measured = Readonly<{ cold?: ColdResult; cost?: Costs; sweep?: Sweep; bill?: Bill; deployment?: Deployment }>;
 
-async function runColdAndCost(args: Args): Promise<{ cold?: ColdStart; cost?: Costs }> {
+async function runColdAndCost(args: Args): Promise<Measured> {
   const dir = mkdtempSync(path.join(tmpdir(), 'signup-sync-bench-'));
+  const quotas = openCpuQuotas();
   try {
-    let cold: ColdStart | undefined;
-    let cost: Costs | undefined;
+    const measured: { -readonly [K in keyof Measured]: Measured[K] } = {};
+    const needsDeployment = args.only.has('cold') || args.only.has('memory') || args.only.has('bill');
+    if (needsDeployment) {
+      progress('synthesizing the stack as `cdk synth` does (its assets are what the cold start and the sweep load)');
+      measured.deployment = synthDeploymentInChild(path.join(dir, 'cdk.out'));
+    }
     if (args.only.has('cold')) {
-      progress('cold start: bundling as deployed (esbuild, minify, cjs, node22, @aws-sdk/* external)');
-      const bundles = await buildBundles(dir);
-      const variants = [{ key: 'bare', label: 'bare node (node -e 0)' }, ...bundles.map((bundle) => ({ key: bundle.key, label: bundle.label, file: bundle.file }))];
-      progress(`cold start: ${args.runs} interleaved rounds x ${variants.length} variants, with NODE_OPTIONS=--enable-source-maps (as deployed)`);
-      const deployed = measureLoads(variants, args.runs, lambdaEnv(true));
-      progress(`cold start: ${args.runs} rounds without --enable-source-maps`);
-      const withoutMaps = measureLoads(variants, args.runs, lambdaEnv(false));
-      cold = { bundles, deployed, withoutMaps };
+      measured.cold = await runColdStart({
+        dir,
+        rounds: args.runs,
+        seed: args.seed,
+        ...(measured.deployment ? { deployment: measured.deployment } : {}),
+        progress,
+      });
     }
     if (args.only.has('cost')) {
       progress('handler cost: bundling bench/handler-cost.ts for plain node');
       const script = await buildHandlerCost(dir);
       const measure = (kind: 'ingest' | 'sync'): HandlerCost => {
         progress(`handler cost: ${kind}, ${args.costEvents} events in a fresh process`);
-        const result = spawnSync(process.execPath, [script, kind, String(args.costEvents)], { env: lambdaEnv(false), encoding: 'utf8' });
+        const result = spawnSync(process.execPath, [script, kind, String(args.costEvents)], { env: lambdaEnv({ enableSourceMaps: false }), encoding: 'utf8' });
         if (result.status !== 0) throw new Error(`handler cost ${kind} failed: ${result.stderr}`);
         return JSON.parse(result.stdout) as HandlerCost;
       };
-      cost = { ingest: measure('ingest'), sync: measure('sync'), bareRssMB: bareNodeMaxRssMB() };
+      // The log bytes come from a shorter run with Powertools Logger and Metrics as deployed (bench/cost-model.ts needs them).
+      const logBytes = (kind: 'ingest' | 'sync'): number | undefined => {
+        progress(`handler cost: ${kind}, log bytes with the deployed Powertools Logger and Metrics`);
+        const result = spawnSync(process.execPath, [script, kind, String(Math.max(1000, Math.round(args.costEvents / 10))), 'deployed-logs'], {
+          env: lambdaEnv({ enableSourceMaps: false }),
+          encoding: 'utf8',
+        });
+        if (result.status !== 0) throw new Error(`handler cost ${kind} (deployed logs) failed: ${result.stderr}`);
+        return (JSON.parse(result.stdout.trim().split('\n').at(-1)!) as HandlerCost).logBytesPerInvocation;
+      };
+      const withLogs = (kind: 'ingest' | 'sync'): HandlerCost => {
+        const measured = measure(kind);
+        const bytes = logBytes(kind);
+        return bytes === undefined ? measured : { ...measured, logBytesPerInvocation: bytes };
+      };
+      const cost = { ingest: withLogs('ingest'), sync: withLogs('sync'), bareRssMB: bareNodeMaxRssMB() };
+      measured.cost = cost;
+      if (args.only.has('memory') && measured.deployment) {
+        if (quotas.mode === 'none') progress(`memory sweep: ${quotas.reason}; durations are modelled`);
+        measured.sweep = runMemorySweep({
+          quotas,
+          deployment: measured.deployment,
+          handlerCostScript: script,
+          runs: args.sweepRuns,
+          events: Math.max(1000, Math.round(args.costEvents / 10)),
+          unconstrained: cost,
+          progress,
+        });
+      }
+      if (args.only.has('bill') && measured.deployment) {
+        measured.bill = priceMillion({ deployment: measured.deployment, ...(measured.sweep ? { sweep: measured.sweep } : {}), unconstrained: cost });
+      }
     }
-    return { ...(cold ? { cold } : {}), ...(cost ? { cost } : {}) };
+    return measured;
   } finally {
+    quotas.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -161,13 +214,29 @@ async function runColdAndCost(args: Args): Promise<{ cold?: ColdStart; cost?: Co
 
 const lostDup = (run: DrainResult) => `${run.lost} / ${run.duplicated}`;
 const deadLetterCell = (run: DrainResult) =>
-  run.deadLetters.count === 0 ? '0' : `${run.deadLetters.count} (${Object.entries(run.deadLetters.reasons).map(([reason, count]) => `${reason}: ${count}`).join(', ')})`;
+  run.deadLetters.count === 0
+    ? '0'
+    : `${run.deadLetters.count} (${Object.entries(run.deadLetters.reasons)
+        .map(([reason, count]) => `${reason}: ${count}`)
+        .join(', ')})`;
 
 function drainTable(runs: readonly DrainRun[], args: Args): Table {
   const realWindow = DEPLOYED.windowMs * args.timeScale;
   return {
     title: `Delivery through the store quota (${DEPLOYED.quota} requests / ${DEPLOYED.windowMs / 1000} s, time scale ${args.timeScale}: real window ${realWindow} ms)`,
-    headers: ['run', 'sync', 'signups', 'BC requests', 'req / customer', '429s', 'rate / quota-bound (complete windows)', 'rate / quota-bound (whole drain)', 'enqueue→customer p50 / p99 (≙ production)', 'lost / dup', 'DLQ'],
+    headers: [
+      'run',
+      'sync',
+      'signups',
+      'BC requests',
+      'req / customer',
+      '429s',
+      'rate / quota-bound (complete windows)',
+      'rate / quota-bound (whole drain)',
+      'enqueue→customer p50 / p99 (≙ production)',
+      'lost / dup',
+      'DLQ',
+    ],
     rows: runs.map((run) => [
       run.title,
       run.mode === 'per-event' ? `per-event baseline, c=${run.concurrency}` : `batched (real handler), c=${run.concurrency}`,
@@ -183,7 +252,7 @@ function drainTable(runs: readonly DrainRun[], args: Args): Table {
     ]),
     notes: [
       `quota-bound rate = 10 customers × ${DEPLOYED.quota} requests per ${realWindow / 1000} s real window = ${fixed((10 * DEPLOYED.quota) / (realWindow / 1000), 0)} customers/s; c = maxConcurrency (concurrent Lambda environments).`,
-      'real handler = as functions/sync/handler.ts builds it: each environment has its own pacer, `createQuotaPacer({ tailReserve: c − 1 })`, and its own `createExistingShare()` (module-scope state per Lambda).',
+      'real handler = as functions/sync/build-handler.ts builds it: each environment has its own pacer, `createQuotaPacer({ tailReserve: c − 1 })`, and its own `createExistingShare()` (module-scope state per Lambda).',
       'complete windows: customers settled from the first quota window start to the last window start ÷ that time; whole drain: all customers ÷ (first receive → last customer), which the final partial window flatters.',
       'req / customer counts every request the sandbox saw (429s included) ÷ messages that ended as a customer (created or existed).',
     ],
@@ -199,9 +268,24 @@ function sideBySideTable(batched: DrainRun, perEvent: DrainRun): Table {
     rows: [
       ['signups', String(batched.signups), String(perEvent.signups), ''],
       ['BigCommerce requests per customer', fixed(batched.requestsPerCustomer, 4), fixed(perEvent.requestsPerCustomer, 4), `${times(requests)} fewer`],
-      ['quota-spending requests per customer (429s excluded)', fixed(batched.quotaRequestsPerCustomer, 4), fixed(perEvent.quotaRequestsPerCustomer, 4), `${times(perEvent.quotaRequestsPerCustomer / batched.quotaRequestsPerCustomer)} fewer`],
-      ['customers/s vs quota-bound rate (complete windows)', pct(batched.completeWindowFraction), pct(perEvent.completeWindowFraction), `${times(rate)} faster`],
-      ['429 answers per 1000 customers', fixed((1000 * batched.rateLimited) / batched.customers, 1), fixed((1000 * perEvent.rateLimited) / perEvent.customers, 1), ''],
+      [
+        'quota-spending requests per customer (429s excluded)',
+        fixed(batched.quotaRequestsPerCustomer, 4),
+        fixed(perEvent.quotaRequestsPerCustomer, 4),
+        `${times(perEvent.quotaRequestsPerCustomer / batched.quotaRequestsPerCustomer)} fewer`,
+      ],
+      [
+        'customers/s vs quota-bound rate (complete windows)',
+        pct(batched.completeWindowFraction),
+        pct(perEvent.completeWindowFraction),
+        `${times(rate)} faster`,
+      ],
+      [
+        '429 answers per 1000 customers',
+        fixed((1000 * batched.rateLimited) / batched.customers, 1),
+        fixed((1000 * perEvent.rateLimited) / perEvent.customers, 1),
+        '',
+      ],
       ['lost / duplicated', lostDup(batched), lostDup(perEvent), ''],
     ],
   };
@@ -209,8 +293,18 @@ function sideBySideTable(batched: DrainRun, perEvent: DrainRun): Table {
 
 function windowTable(runs: readonly DrainRun[]): Table {
   return {
-    title: 'Where the quota went (batched runs; from the responses\' X-Rate-Limit-* headers)',
-    headers: ['run', 'windows', 'requests by answer', 'unused units in complete windows', 'gaps between windows', 'pacer waits (longest ≙ production)', 'lookup-first batches', 'redeliveries', 'handler overruns'],
+    title: "Where the quota went (batched runs; from the responses' X-Rate-Limit-* headers)",
+    headers: [
+      'run',
+      'windows',
+      'requests by answer',
+      'unused units in complete windows',
+      'gaps between windows',
+      'pacer waits (longest ≙ production)',
+      'lookup-first batches',
+      'redeliveries',
+      'handler overruns',
+    ],
     rows: runs
       .filter((run) => run.mode === 'batched')
       .map((run) => [
@@ -230,47 +324,6 @@ function windowTable(runs: readonly DrainRun[]): Table {
   };
 }
 
-function coldTable(cold: ColdStart, runs: number): Table {
-  const byKey = (timings: readonly LoadTiming[], key: string) => timings.find((timing) => timing.key === key)!;
-  const rows = cold.deployed.map((timing) => {
-    const bundle = cold.bundles.find((candidate) => candidate.key === timing.key);
-    const noMaps = byKey(cold.withoutMaps, timing.key);
-    return [
-      timing.label,
-      bundle ? kb(bundle.bytes) : '–',
-      bundle ? kb(bundle.gzipBytes) : '–',
-      bundle ? kb(bundle.mapBytes) : '–',
-      timing.key === 'bare' ? '–' : ms(timing.requireMs),
-      ms(timing.processMs),
-      timing.key === 'bare' ? '–' : ms(noMaps.requireMs),
-      ms(noMaps.processMs),
-    ];
-  });
-  const adds = (timings: readonly LoadTiming[], key: string, over: string) => {
-    const handler = byKey(timings, key).requireMs;
-    const base = byKey(timings, over).requireMs;
-    return `+${ms(handler - base)} (${times(handler / base)})`;
-  };
-  return {
-    title: `Ingest cold start: module load of the deployed bundles (median of ${runs} fresh Node processes per row, interleaved)`,
-    headers: ['bundle', 'size', 'gzip', 'source map', 'require() as deployed', 'process as deployed', 'require() w/o source maps', 'process w/o source maps'],
-    rows,
-    notes: [
-      `ingest handler vs the SQS client it must load anyway: require() ${adds(cold.deployed, 'ingest', 'sdk')} as deployed, ${adds(cold.withoutMaps, 'ingest', 'sdk')} without --enable-source-maps.`,
-      `ingest handler vs SQS + Secrets Manager clients (both needed by design): ${adds(cold.deployed, 'ingest', 'sdk2')} as deployed, ${adds(cold.withoutMaps, 'ingest', 'sdk2')} without source maps.`,
-      `sync handler vs SQS + Secrets Manager clients: ${adds(cold.deployed, 'sync', 'sdk2')} as deployed, ${adds(cold.withoutMaps, 'sync', 'sdk2')} without source maps.`,
-      'as deployed = NODE_OPTIONS=--enable-source-maps (set by infra/constructs/node-function.ts) with the .map beside the bundle; process = spawn to exit of `node -e "require(bundle)"`.',
-      ...cold.bundles.filter((bundle) => bundle.key === 'ingest' || bundle.key === 'sync').map((bundle) => `${bundle.label} bundle by origin (minified bytes): ${composition(bundle)}.`),
-    ],
-  };
-}
-
-const composition = (bundle: Bundle, top = 8) =>
-  bundle.composition
-    .slice(0, top)
-    .map((part) => `${part.name} ${kb(part.bytes)}`)
-    .join(', ');
-
 function costTable(cost: Costs): Table {
   const row = (label: string, result: HandlerCost) => [
     label,
@@ -284,7 +337,16 @@ function costTable(cost: Costs): Table {
   ];
   return {
     title: 'Warm handler cost per signup (in-process, stubbed I/O, fresh process per handler)',
-    headers: ['handler', 'cost per signup', 'signups/s per core', 'measured', 'RSS after warm-up', 'peak RSS', 'peak RSS over bare node', 'peak RSS / 256 MB Lambda'],
+    headers: [
+      'handler',
+      'cost per signup',
+      'signups/s per core',
+      'measured',
+      'RSS after warm-up',
+      'peak RSS',
+      'peak RSS over bare node',
+      'peak RSS / 256 MB Lambda',
+    ],
     rows: [
       row('ingest: POST /signups, 1 signed signup per request, queue stub', cost.ingest),
       row('sync: SQS batch of 10, CustomerApi stub answering 200', cost.sync),
@@ -298,15 +360,22 @@ type Target = { target: string; measured: string; met: string };
 /** The no-faults batched run with the CLI's concurrency (the deployed one unless overridden). */
 const mainCleanRun = (runs: readonly DrainRun[]) => runs.find((run) => run.mode === 'batched' && run.scenario.key === 'clean' && run.title === 'no faults');
 
-function targets(runs: readonly DrainRun[], cold: ColdStart | undefined): Target[] {
+function targets(runs: readonly DrainRun[], cold: ColdResult | undefined): Target[] {
   const list: Target[] = [];
   const clean = mainCleanRun(runs);
   if (clean) {
-    list.push({ target: 'BigCommerce requests per customer under load ≤ 0.101 (no faults)', measured: `${fixed(clean.requestsPerCustomer, 4)} (maxConcurrency ${clean.concurrency})`, met: clean.requestsPerCustomer <= 0.101 ? 'yes' : 'NO' });
+    list.push({
+      target: 'BigCommerce requests per customer under load ≤ 0.101 (no faults)',
+      measured: `${fixed(clean.requestsPerCustomer, 4)} (maxConcurrency ${clean.concurrency})`,
+      met: clean.requestsPerCustomer <= 0.101 ? 'yes' : 'NO',
+    });
     const fraction = clean.completeWindowFraction;
     list.push({
       target: '≥ 97 % of the quota-bound rate (no faults)',
-      measured: fraction === undefined ? 'n/a: fewer than 2 quota windows (raise --signups)' : `${pct(fraction)} over complete windows (${pct(clean.wholeDrainFraction)} over the whole drain)`,
+      measured:
+        fraction === undefined
+          ? 'n/a: fewer than 2 quota windows (raise --signups)'
+          : `${pct(fraction)} over complete windows (${pct(clean.wholeDrainFraction)} over the whole drain)`,
       met: fraction === undefined ? '–' : fraction >= 0.97 ? 'yes' : 'NO',
     });
   }
@@ -314,28 +383,30 @@ function targets(runs: readonly DrainRun[], cold: ColdStart | undefined): Target
   if (batched.length > 0) {
     const lost = batched.reduce((sum, run) => sum + run.lost, 0);
     const duplicated = batched.reduce((sum, run) => sum + run.duplicated, 0);
-    list.push({ target: '0 lost and 0 duplicated customers (every batched run, faults included)', measured: `${lost} lost / ${duplicated} duplicated over ${batched.length} runs`, met: lost === 0 && duplicated === 0 ? 'yes' : 'NO' });
+    list.push({
+      target: '0 lost and 0 duplicated customers (every batched run, faults included)',
+      measured: `${lost} lost / ${duplicated} duplicated over ${batched.length} runs`,
+      met: lost === 0 && duplicated === 0 ? 'yes' : 'NO',
+    });
   }
-  if (cold) {
-    const sdk = cold.deployed.find((timing) => timing.key === 'sdk')!.requireMs;
-    const ingest = cold.deployed.find((timing) => timing.key === 'ingest')!.requireMs;
-    list.push({ target: 'ingest module load adds little over the SQS client it must load', measured: `+${ms(ingest - sdk)} (${times(ingest / sdk)} the SQS client alone), as deployed`, met: 'see the cold-start table' });
-  }
+  if (cold) list.push(...coldTargets(cold));
   return list;
 }
 
 function targetTable(list: readonly Target[]): Table {
-  return { title: 'Targets (design.md "Numbers we hold ourselves to")', headers: ['target', 'measured', 'met'], rows: list.map((entry) => [entry.target, entry.measured, entry.met]) };
+  return {
+    title: 'Targets we hold ourselves to',
+    headers: ['target', 'measured', 'met'],
+    rows: list.map((entry) => [entry.target, entry.measured, entry.met]),
+  };
 }
-
 
 // ---------- findings (worded from this run's numbers) ----------
 
-function findings(runs: readonly DrainRun[], cold: ColdStart | undefined, args: Args): string[] {
+function findings(runs: readonly DrainRun[], measured: Measured, args: Args): string[] {
   const out: string[] = [];
   const find = (predicate: (run: DrainRun) => boolean) => runs.find(predicate);
   const batched = runs.filter((run) => run.mode === 'batched');
-  const clean = mainCleanRun(runs);
   const c5 = find((run) => run.title === 'no faults, maxConcurrency 5');
   const faults = find((run) => run.scenario.key === '5xx');
   const existing = find((run) => run.scenario.key === 'existing');
@@ -349,16 +420,23 @@ function findings(runs: readonly DrainRun[], cold: ColdStart | undefined, args: 
     out.push(
       `**429s at quota-window changes (quota-pacer.ts).** ` +
         cleanWith429
-          .map((run) => `${run.title}, ${run.concurrency} environments: ${run.rateLimited} 429 answers over ${run.windows.length} quota windows (${fixed(run.rateLimited / changes(run), 1)} per window change), ${fixed(run.requestsPerCustomer, 4)} requests per customer`)
+          .map(
+            (run) =>
+              `${run.title}, ${run.concurrency} environments: ${run.rateLimited} 429 answers over ${run.windows.length} quota windows (${fixed(run.rateLimited / changes(run), 1)} per window change), ${fixed(run.requestsPerCustomer, 4)} requests per customer`,
+          )
           .join('; ') +
         '. Each environment only sees the `X-Rate-Limit-Requests-Left` of its own last answer; the pacer keeps maxConcurrency − 1 units back ' +
-        'for the others, so window changes should cost no 429 when no other client spends the store\'s quota. Look at the pacer and how ' +
+        "for the others, so window changes should cost no 429 when no other client spends the store's quota. Look at the pacer and how " +
         'SYNC_MAX_CONCURRENCY reaches it.',
     );
   }
   if (existing) {
-    const posts = Object.entries(existing.requestsByOutcome).filter(([key]) => key.startsWith('POST')).reduce((sum, [, count]) => sum + count, 0);
-    const gets = Object.entries(existing.requestsByOutcome).filter(([key]) => key.startsWith('GET')).reduce((sum, [, count]) => sum + count, 0);
+    const posts = Object.entries(existing.requestsByOutcome)
+      .filter(([key]) => key.startsWith('POST'))
+      .reduce((sum, [, count]) => sum + count, 0);
+    const gets = Object.entries(existing.requestsByOutcome)
+      .filter(([key]) => key.startsWith('GET'))
+      .reduce((sum, [, count]) => sum + count, 0);
     const posts422 = existing.requestsByOutcome['POST 422'] ?? 0;
     const f = existing.scenario.preexisting ?? 0.2;
     const postFirst = 1 + 2 * (1 - (1 - f) ** 10);
@@ -421,29 +499,27 @@ function findings(runs: readonly DrainRun[], cold: ColdStart | undefined, args: 
         `. The pacer waits out the rest of the window once its last view of Requests-Left is at or below maxConcurrency − 1, and the more environments ` +
         `spend the window, the earlier that view comes, so the longest wait grows with maxConcurrency towards the ${budgetMs / 1000} s budget. In these runs: ` +
         `${deferred} deferred outcomes, ${redelivered} records handed back for redelivery, ${overruns} invocations past the timeout. Not simulated here: ` +
-        'another app spending the store\'s shared quota early in a window, which makes a 429 whose reset wait is close to a whole window and so ' +
+        "another app spending the store's shared quota early in a window, which makes a 429 whose reset wait is close to a whole window and so " +
         'above the budget; each such batch costs a receive.',
     );
   }
-  if (cold) {
-    const at = (timings: readonly LoadTiming[], key: string) => timings.find((timing) => timing.key === key)!.requireMs;
-    const ingest = cold.bundles.find((bundle) => bundle.key === 'ingest');
-    out.push(
-      `**Ingest cold start.** As deployed, \`require()\` of the ingest bundle takes ${ms(at(cold.deployed, 'ingest'))} against ${ms(at(cold.deployed, 'sdk'))} for ` +
-        `the SQS client alone (${times(at(cold.deployed, 'ingest') / at(cold.deployed, 'sdk'))}) and ${ms(at(cold.deployed, 'sdk2'))} for both SDK clients ` +
-        `it constructs (SQS and Secrets Manager); the remaining ${ms(at(cold.deployed, 'ingest') - at(cold.deployed, 'sdk2'))} is our bundle` +
-        (ingest ? ` (${kb(ingest.bytes)}: ${composition(ingest, 4)})` : '') +
-        `. \`--enable-source-maps\` (NODE_OPTIONS in node-function.ts) changes the ingest's require() by ${ms(at(cold.deployed, 'ingest') - at(cold.withoutMaps, 'ingest'))} ` +
-        `(${ms(at(cold.withoutMaps, 'ingest'))} without it).`,
-    );
-  }
+  if (measured.cold) out.push(...coldFindings(measured.cold), ...leverFindings(measured.cold));
+  if (measured.bill && measured.deployment) out.push(...billFindings(measured.bill, measured.sweep, measured.deployment));
   if (args.timeScale !== 0.1) out.push(`Time scale ${args.timeScale} (default 0.1).`);
   return out;
 }
 
 // ---------- report ----------
 
-function markdown(machine: Machine, args: Args, startedAt: Date, elapsedMs: number, tables: readonly Table[], notes: readonly string[]): string {
+function markdown(
+  machine: Machine,
+  args: Args,
+  startedAt: Date,
+  elapsedMs: number,
+  tables: readonly Table[],
+  notes: readonly string[],
+  levers?: string,
+): string {
   const command = `npm run bench${args.argv.length > 0 ? ` -- ${args.argv.join(' ')}` : ''}`;
   return `# Benchmarks
 
@@ -465,7 +541,7 @@ ${tables.map(renderMarkdown).join('\n\n')}
 ## Findings
 
 ${notes.map((note) => `- ${note}`).join('\n')}
-
+${levers ? `\n${levers}` : ''}
 ## What each figure means
 
 - **Drain runs.** ${args.signups} canonical signup messages (validated by the real schema; names, about half with a phone, a third with
@@ -474,8 +550,8 @@ ${notes.map((note) => `- ${note}`).join('\n')}
   client, quota pacer and existing-signup share, as separate Lambdas would), batches of up to ${DEPLOYED.batchSize}, a ${DEPLOYED.batchingWindowMs / 1000} s batching window for partial batches,
   visibility timeout ${DEPLOYED.visibilityTimeoutMs / 1000} s (${DEPLOYED.visibilityTimeoutMs / DEPLOYED.functionTimeoutMs} × the ${DEPLOYED.functionTimeoutMs / 1000} s function timeout), \`batchItemFailures\` redelivered after the visibility
   timeout or the ChangeMessageVisibility delay the handler asks for, receive counts, and a move to the DLQ after ${DEPLOYED.maxReceiveCount} receives.
-  The handler is the real \`makeSyncHandler\` with the real \`BigCommerceClient\` over HTTP to the sandbox
-  (local/bigcommerce-sandbox), its pacer and existing share built as functions/sync/handler.ts builds them:
+  The handler is the real \`buildSyncHandler\` (functions/sync/build-handler.ts) with the real \`BigCommerceClient\` over HTTP to the sandbox
+  (local/bigcommerce-sandbox), its pacer and existing share built as it builds them for Lambda:
   \`createQuotaPacer({ tailReserve: maxConcurrency - 1 })\` (SYNC_MAX_CONCURRENCY = the run's c) and \`createExistingShare()\`,
   one of each per environment; the DLQ, visibility and token ports are plain fakes (no SDK).
 - **Time scale.** Every time is multiplied by the time scale (${args.timeScale}): the sandbox's quota window (it reports real
@@ -507,12 +583,21 @@ ${notes.map((note) => `- ${note}`).join('\n')}
   30 s quota wait hands the record back, and each batch it receives until the reset costs another 429; tried while building
   this bench, that gave between 12 and 187 429s per 1000 customers from one run to the next, a timing accident rather than a
   property of per-event sync.
-- **Cold start**: each Lambda is bundled with esbuild exactly as infra/constructs/node-function.ts deploys it
-  (\`--bundle --platform=node --target=node22 --format=cjs --minify --sourcemap --external:@aws-sdk/*\`). \`require()\` is timed
-  inside a fresh \`node\` process (the SDK resolves through NODE_PATH, as on Lambda), next to a bare \`node -e 0\` and a bundle
-  holding only \`require('@aws-sdk/client-sqs')\` + \`new SQSClient({})\`, and one with the Secrets Manager client too. Rounds are
-  interleaved (every variant once per round, rotated). Local Node is ${machine.node}; Lambda runs Node 22 on arm64, so absolute
-  times differ there, the ratios less so.
+- **Cold start**: the floor and both handlers are bundled with the esbuild settings infra/constructs/function-bundling.ts gives
+  NodejsFunction (the floor with the same settings as the handlers of its row: SDK inside or outside in both), and the stack is
+  synthesized as \`cdk synth\` does so its two assets run too. Each round starts every variant once as a whole fresh
+  \`node -e "require(bundle)"\` process, in an order drawn from a seeded PRNG (\`--seed\`; the first round's order is printed);
+  the figure is the process's CPU time (\`process.cpuUsage()\`, user + system, all threads) and the ratio is the median over
+  rounds of handler ÷ floor from the same round. Rows undo one kept lever each, so each lever's effect is read off the table.
+  The SDK resolves from node_modules here (NODE_PATH, as the runtime's copy does on Lambda). Local Node is ${machine.node} on x64;
+  Lambda runs Node 22 on arm64, so absolute times differ there, the ratios less so.
+- **Memory sweep**: Lambda gives CPU in proportion to memory (1 vCPU at 1,769 MB). When a cgroup is writable the bench puts
+  each measured process in one whose CFS quota is that share of a CPU and measures the cold start (spawn → exit) and the warm
+  invocations back to back; otherwise it says so and divides the unconstrained times by the share. Billed duration adds an
+  assumed I/O wait the stubs do not have (bench/cost-report.ts ASSUMED_IO_MS).
+- **Cost**: bench/cost-model.ts holds the list prices (one table, each with the page and the day it was read) and the
+  arithmetic (tested in test/unit/bench/cost-model.test.ts); bench/cost-report.ts feeds it the synthesized stack's memory,
+  batching and inventory, the measured durations and log bytes, and states every assumption beside its line.
 - **Handler cost**: the handler factories with stubbed I/O, warm (after a warm-up), in a fresh plain-Node process each (the
   script is bundled, so no tsx in the measured process); peak RSS is that process's \`resourceUsage().maxRSS\`.
 
@@ -523,6 +608,7 @@ npm ci
 npm run bench                        # everything, writes docs/benchmarks.md (about 3–4 minutes on 2 cores)
 npm run bench -- --only drain,baseline --signups 2000 --no-write   # a quick look
 npm run bench -- --only drain --concurrency 5 --no-write           # the same runs with 5 concurrent Lambdas (tail reserve 4)
+npm run bench -- --only cold,cost,memory,bill --no-write          # cold start, memory and the bill only (about 4 minutes)
 \`\`\`
 `;
 }
@@ -534,7 +620,13 @@ async function main(): Promise<void> {
   const machine = describeMachine(ROOT);
 
   const runs = args.only.has('drain') || args.only.has('baseline') ? await runDrains(args) : [];
-  const { cold, cost } = await runColdAndCost(args);
+  // The newsletter run (bench/subscribers.ts): a tenth of --signups, 50 % consenting, 20 % nameless.
+  if (args.only.has('subscribers')) progress('subscribers: newsletter signups (50 % consenting, 20 % nameless)');
+  const newsletter = args.only.has('subscribers')
+    ? await runSubscribersBench({ signups: Math.max(100, Math.round(args.signups / 10)), timeScale: args.timeScale, seed: args.seed })
+    : undefined;
+  const measured = await runColdAndCost(args);
+  const { cold, cost } = measured;
   const elapsedMs = performance.now() - started;
 
   const tables: Table[] = [];
@@ -545,16 +637,19 @@ async function main(): Promise<void> {
   const perEvent = runs.find((run) => run.mode === 'per-event');
   if (batchedClean && perEvent) tables.push(sideBySideTable(batchedClean, perEvent));
   if (runs.some((run) => run.mode === 'batched')) tables.push(windowTable(runs));
-  if (cold) tables.push(coldTable(cold, args.runs));
+  if (newsletter) tables.push(subscribersTable(newsletter));
+  if (cold) tables.push(coldTable(cold), leverTable(cold));
   if (cost) tables.push(costTable(cost));
+  if (measured.sweep && measured.deployment && cost) tables.push(sweepTable(measured.sweep, measured.deployment, cost));
+  if (measured.bill) tables.push(...billTables(measured.bill));
 
   const header = `signup-sync benchmarks — ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB.toFixed(1)} GiB, Node ${machine.node}, ${startedAt.toISOString()}`;
-  const notes = findings(runs, cold, args);
+  const notes = findings(runs, measured, args);
   const findingsText = notes.map((note) => `- ${note.replace(/\*\*/g, '').replace(/`/g, '')}`).join('\n');
   process.stdout.write(`\n${header}\n\n${tables.map(renderText).join('\n\n')}\n\nFindings\n${findingsText}\n\nTotal time: ${seconds(elapsedMs)}\n`);
   if (args.write) {
     mkdirSync(path.dirname(args.out), { recursive: true });
-    writeFileSync(args.out, markdown(machine, args, startedAt, elapsedMs, tables, notes));
+    writeFileSync(args.out, markdown(machine, args, startedAt, elapsedMs, tables, notes, cold ? coldLevers(cold) : undefined));
     progress(`wrote ${path.relative(process.cwd(), args.out)}`);
   }
 }

@@ -3,7 +3,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { MemoryQueue, ReceivedMessage } from './memory-queue';
 
 /** A Lambda handler as the event source mapping calls it. */
-export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 
 export type EventSourceOptions = Readonly<{
   queue: MemoryQueue;

@@ -56,7 +56,16 @@ export class MemoryQueue {
   }
 
   send(messageId: string, body: string, attributes: Readonly<Record<string, MessageAttributeValue>>): void {
-    this.messages.set(messageId, { messageId, body, attributes, enqueuedAt: this.now(), receiveCount: 0, visibleAt: 0, receiptHandle: undefined, firstReceivedAt: undefined });
+    this.messages.set(messageId, {
+      messageId,
+      body,
+      attributes,
+      enqueuedAt: this.now(),
+      receiveCount: 0,
+      visibleAt: 0,
+      receiptHandle: undefined,
+      firstReceivedAt: undefined,
+    });
     this.order.push(messageId);
     this.wake();
   }
@@ -72,13 +81,19 @@ export class MemoryQueue {
       if (message.receiveCount >= this.options.maxReceiveCount) {
         // SQS moves it on the receive that would exceed maxReceiveCount.
         this.messages.delete(message.messageId);
-        this.deadLetters.push({ messageId: message.messageId, body: message.body, reason: `maxReceiveCount (${this.options.maxReceiveCount}) exceeded`, at: now });
+        this.deadLetters.push({
+          messageId: message.messageId,
+          body: message.body,
+          reason: `maxReceiveCount (${this.options.maxReceiveCount}) exceeded`,
+          at: now,
+        });
         this.counters.redriven += 1;
         continue;
       }
       message.receiveCount += 1;
       message.visibleAt = now + this.options.visibilityTimeoutMs;
-      message.receiptHandle = `rh-${message.messageId}-${(this.handleCounter += 1)}`;
+      this.handleCounter += 1;
+      message.receiptHandle = `rh-${message.messageId}-${this.handleCounter}`;
       message.firstReceivedAt ??= now;
       this.counters.received += 1;
       batch.push({

@@ -2,8 +2,8 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { BigCommerceClient } from '../../shared/bigcommerce/client';
 import { BigCommerceError } from '../../shared/bigcommerce/errors';
 import { rateLimitWaitMs } from '../../shared/bigcommerce/rate-limit';
-import type { DeadLetterQueue, VisibilityControl } from '../../shared/queue/dead-letter-queue';
 import { DEFAULT_CUSTOMER_OPTIONS, toCustomerCreate } from '../../shared/sync/customer-mapping';
+import type { DeadLetterQueue, VisibilityControl } from '../../shared/sync/dead-letters';
 import { decodeSignupMessage } from '../../shared/sync/decode-message';
 import type { SyncOutcome } from '../../shared/sync/outcome';
 
@@ -54,9 +54,15 @@ export function makePerEventHandler(deps: PerEventDeps) {
               if (error.kind === 'invalid' && ALREADY_IN_USE.test(JSON.stringify(error.problem ?? {}))) return { status: 'existed' };
               let wait: number;
               if (error.kind === 'rate-limited') wait = rateLimitWaitMs(error.rateLimit) ?? 1_000;
-              else if (error.retryable && (failures += 1) <= maxRetries) wait = deps.baseBackoffMs * 2 ** (failures - 1);
-              else if (error.retryable) return { status: 'deferred', reason: 'bigcommerce-unavailable' };
-              else return { status: 'rejected', rejection: { code: 'bigcommerce-rejected', ...(error.status ? { httpStatus: error.status } : {}), detail: error.message } };
+              else if (error.retryable && failures < maxRetries) {
+                failures += 1;
+                wait = deps.baseBackoffMs * 2 ** (failures - 1);
+              } else if (error.retryable) return { status: 'deferred', reason: 'bigcommerce-unavailable' };
+              else
+                return {
+                  status: 'rejected',
+                  rejection: { code: 'bigcommerce-rejected', ...(error.status ? { httpStatus: error.status } : {}), detail: error.message },
+                };
               await sleep(wait);
             }
           }

@@ -1,7 +1,7 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import { createPrng } from '../../local/bigcommerce-sandbox/prng';
-import { signupMessageAttributes } from '../../shared/queue/signup-queue';
-import { signupMessageSchema, type SignupMessage } from '../../shared/signup/signup-schema';
+import { signupMessageAttributes } from '../../shared/aws/sqs-signup-queue';
+import { type SignupMessage, signupMessageSchema } from '../../shared/signup/signup-schema';
 
 /** The sandbox's seeded PRNG (mulberry32), so every run enqueues the same signups. */
 export const seededRandom = createPrng;
