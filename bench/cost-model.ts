@@ -162,6 +162,11 @@ export function sampledTraces(invocations: number, seconds: number, reservoirPer
 const gbSeconds = (profile: FunctionProfile, invocations: number) => (profile.memoryMB / 1024) * (Math.ceil(profile.durationMs) / 1000) * invocations;
 
 /** The month's cost of `mix.signups` signups, line by line (the idle polling of the month included). */
+/** One priced line: quantity × unit price. */
+function line(service: string, item: string, quantity: number, unit: string, price: Price, basis: string): CostLine {
+  return { service, item, quantity, unit, usd: quantity * price.usd, basis };
+}
+
 export function costLines(inputs: CostInputs): CostLine[] {
   const { mix } = inputs;
   const requests = mix.signups; // one signup per request; duplicates are requests too
@@ -178,14 +183,6 @@ export function costLines(inputs: CostInputs): CostLine[] {
     ? sampledTraces(requests, inputs.monthSeconds, inputs.xrayReservoirPerSecond, inputs.xrayRate) +
       sampledTraces(syncInvocations, inputs.monthSeconds, inputs.xrayReservoirPerSecond, inputs.xrayRate)
     : 0;
-  const line = (service: string, item: string, quantity: number, unit: string, price: Price, basis: string): CostLine => ({
-    service,
-    item,
-    quantity,
-    unit,
-    usd: quantity * price.usd,
-    basis,
-  });
   return [
     line('API Gateway', 'HTTP API requests', requests, 'requests', PRICES.httpApiRequest, 'one signup per request, duplicates included'),
     line('Lambda', 'ingest requests', requests, 'requests', PRICES.lambdaRequest, 'one invocation per request'),
@@ -288,14 +285,6 @@ export type Inventory = Readonly<{ alarms: number; dashboards: number; secrets: 
 
 /** What an idle deployment costs per month (no signups): alarms, dashboard, secrets, KMS key, metrics, idle polling. */
 export function idleMonthlyLines(inventory: Inventory, inputs: Pick<CostInputs, 'idlePollers' | 'longPollSeconds' | 'monthSeconds'>): CostLine[] {
-  const line = (service: string, item: string, quantity: number, unit: string, price: Price, basis: string): CostLine => ({
-    service,
-    item,
-    quantity,
-    unit,
-    usd: quantity * price.usd,
-    basis,
-  });
   return [
     line('CloudWatch', 'alarms', inventory.alarms, 'alarm-months', PRICES.alarmMonth, 'from the synthesized template'),
     line('CloudWatch', 'dashboards', inventory.dashboards, 'dashboard-months', PRICES.dashboardMonth, 'from the synthesized template'),

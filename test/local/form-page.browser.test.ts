@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { demoSourceSecrets, demoSources } from '../../local/demo/demo-sources';
 import { type LocalMode, startLocalMode } from '../../local/local-mode';
-import { waitFor } from './support';
+import { launchChromium, waitFor } from './support';
 
 jest.setTimeout(60_000);
 
@@ -12,14 +11,11 @@ jest.setTimeout(60_000);
  * html-form demo source, its 303 to the thank-you page, and the customer in the sandbox.
  */
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-
 describe('demo signup form', () => {
   let mode: LocalMode;
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: run test/local/ensure-chromium.sh (or set CHROMIUM_PATH)`);
     [mode, browser] = await Promise.all([
       startLocalMode({
         sources: demoSources,
@@ -27,8 +23,7 @@ describe('demo signup form', () => {
         timings: { batchingWindowMs: 100, visibilityTimeoutSeconds: 20, syncTimeoutMs: 10_000 },
         log: { write: () => undefined },
       }),
-      // Chromium refuses to run as root with its sandbox (CI containers run as root).
-      chromium.launch({ executablePath: CHROMIUM, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] }),
+      launchChromium(),
     ]);
   });
 

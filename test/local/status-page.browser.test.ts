@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { type LocalMode, startLocalMode } from '../../local/local-mode';
-import { postSignups, waitFor } from './support';
+import { launchChromium, postSignups, waitFor } from './support';
 
 jest.setTimeout(60_000);
 
@@ -10,22 +9,18 @@ jest.setTimeout(60_000);
  * download). CI installs chromium with test/local/ensure-chromium.sh.
  */
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-
 describe('status page', () => {
   let mode: LocalMode;
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: run test/local/ensure-chromium.sh (or set CHROMIUM_PATH)`);
     [mode, browser] = await Promise.all([
       startLocalMode({
         sandbox: { rejectEmails: /^refused/ },
         timings: { batchingWindowMs: 200, visibilityTimeoutSeconds: 20, syncTimeoutMs: 10_000 },
         log: { write: () => undefined },
       }),
-      // Chromium refuses to run as root with its sandbox (CI containers run as root).
-      chromium.launch({ executablePath: CHROMIUM, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] }),
+      launchChromium(),
     ]);
   });
 

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { type Browser, chromium } from 'playwright-core';
 import type { CliIo } from '../../ops/main';
 
 /** Helpers for the local-mode tests (real servers on loopback). */
@@ -61,4 +63,13 @@ export function recordingIo(overrides: Partial<CliIo> = {}): CliIo & { stdout: s
     stderr,
     text: () => [...stdout, ...stderr].join('\n'),
   };
+}
+
+/** Debian's chromium (test/local/ensure-chromium.sh installs it; no browser download), driven by playwright-core. */
+export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: run test/local/ensure-chromium.sh (or set CHROMIUM_PATH)`);
+  // Chromium refuses to run as root with its sandbox (CI runs as root).
+  return chromium.launch({ executablePath: CHROMIUM, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
 }
