@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from '../zod-mini';
 import {
   attributeListSchema,
   type Customer,
@@ -135,7 +135,7 @@ export class BigCommerceClient {
     return { ...result, data: result.data.data };
   }
 
-  private async request<S extends z.ZodType>(
+  private async request<S extends z.ZodMiniType>(
     method: 'GET' | 'POST' | 'PUT',
     path: string,
     schema: S,
@@ -169,7 +169,7 @@ export class BigCommerceClient {
     }
   }
 
-  private async send<S extends z.ZodType>(
+  private async send<S extends z.ZodMiniType>(
     method: string,
     path: string,
     schema: S,

@@ -1,33 +1,33 @@
-import * as z from 'zod';
+import * as z from '../zod-mini';
 
 /** The parts of a BigCommerce customer the sync reads back; everything else passes through. */
 export const customerSchema = z.looseObject({
-  id: z.number().int(),
+  id: z.number().check(z.int()),
   email: z.string(),
-  channel_ids: z.array(z.number().int()).nullish(),
-  origin_channel_id: z.number().int().nullish(),
+  channel_ids: z.nullish(z.array(z.number().check(z.int()))),
+  origin_channel_id: z.nullish(z.number().check(z.int())),
   /** When BigCommerce last wrote the customer (the `update` policy's last-writer-wins check, shared/sync/safe-update.ts). */
-  date_modified: z.string().nullish(),
+  date_modified: z.nullish(z.string()),
 });
 export type Customer = z.infer<typeof customerSchema>;
 
 export const customerListSchema = z.looseObject({
   data: z.array(customerSchema),
-  meta: z
-    .looseObject({
-      pagination: z.looseObject({ total_pages: z.number().int().optional(), current_page: z.number().int().optional() }).optional(),
-    })
-    .optional(),
+  meta: z.optional(
+    z.looseObject({
+      pagination: z.optional(z.looseObject({ total_pages: z.optional(z.number().check(z.int())), current_page: z.optional(z.number().check(z.int())) })),
+    }),
+  ),
 });
 
 export const attributeListSchema = z.looseObject({
-  data: z.array(z.looseObject({ id: z.number().int(), name: z.string(), type: z.string().optional() })),
+  data: z.array(z.looseObject({ id: z.number().check(z.int()), name: z.string(), type: z.optional(z.string()) })),
 });
 export type CustomerAttribute = z.infer<typeof attributeListSchema>['data'][number];
 
 export const problemBodySchema = z.looseObject({
-  title: z.string().optional(),
-  errors: z.record(z.string(), z.unknown()).optional(),
+  title: z.optional(z.string()),
+  errors: z.optional(z.record(z.string(), z.unknown())),
 });
 
 export type CustomerAddressInput = Readonly<{

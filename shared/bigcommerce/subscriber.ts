@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod-mini';
 
 /**
  * BigCommerce's newsletter subscribers (Subscribers v3, docs/subscribers.md): separate from customers,
@@ -10,13 +10,13 @@ export const MARKETING_NEWSLETTER: SubscriberConsent = 'marketing_newsletter';
 
 /** The parts of a subscriber the sync reads back; everything else passes through. */
 export const subscriberSchema = z.looseObject({
-  id: z.number().int(),
+  id: z.number().check(z.int()),
   email: z.string(),
-  channel_id: z.number().int().nullish(),
+  channel_id: z.nullish(z.number().check(z.int())),
   // Unknown consent names (a future one) are kept as strings, so a PUT never drops them.
-  consents: z.array(z.string()).nullish(),
+  consents: z.nullish(z.array(z.string())),
   // When the subscriber last changed: a newsletter event older than that does not flip its consent.
-  date_modified: z.string().nullish(),
+  date_modified: z.nullish(z.string()),
 });
 export type Subscriber = z.infer<typeof subscriberSchema>;
 
@@ -24,11 +24,11 @@ export const subscriberResponseSchema = z.looseObject({ data: subscriberSchema }
 
 export const subscriberListSchema = z.looseObject({
   data: z.array(subscriberSchema),
-  meta: z
-    .looseObject({
-      pagination: z.looseObject({ total_pages: z.number().int().optional(), current_page: z.number().int().optional() }).optional(),
-    })
-    .optional(),
+  meta: z.optional(
+    z.looseObject({
+      pagination: z.optional(z.looseObject({ total_pages: z.optional(z.number().check(z.int())), current_page: z.optional(z.number().check(z.int())) })),
+    }),
+  ),
 });
 
 /** Body of POST /v3/customers/subscribers (one subscriber). Names are at most 255 characters. */

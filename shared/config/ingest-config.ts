@@ -1,9 +1,9 @@
-import * as z from 'zod';
 import { DEFAULT_DELIVERY_RETENTION_SECONDS } from '../ingest/delivery-ledger';
 import { parseIngestSources } from '../ingest/ingest-sources';
 import { DEFAULT_NAMELESS_POLICY, type NamelessPolicy, namelessPolicySchema } from '../signup/nameless-policy';
 import { SourceConfigError } from '../sources/errors';
 import type { SourceConfig } from '../sources/source-config';
+import * as z from '../zod-mini';
 import { type Env, jsonOf, parseEnv, positiveInt, powertoolsTracing, queueUrl } from './env-schema';
 import { ConfigError } from './errors';
 
@@ -15,26 +15,28 @@ import { ConfigError } from './errors';
 const ingestEnvSchema = z.object({
   SIGNUP_QUEUE_URL: queueUrl,
   /** JSON array of source configs (shared/sources/source-config.ts); validated again below. */
-  SOURCES_CONFIG: jsonOf(z.array(z.unknown(), { message: 'must be a JSON array of source configurations' })).default([]),
-  SOURCES_SECRET: z.string({ error: 'must be the name or ARN of the sources secret' }).min(1, { message: 'must be the name or ARN of the sources secret' }),
+  SOURCES_CONFIG: z._default(jsonOf(z.array(z.unknown(), { message: 'must be a JSON array of source configurations' })), []),
+  SOURCES_SECRET: z
+    .string({ error: 'must be the name or ARN of the sources secret' })
+    .check(z.minLength(1, { message: 'must be the name or ARN of the sources secret' })),
   SOURCES_SECRET_CACHE_TTL_SECONDS: positiveInt(300),
   /** Scheme, host and base path senders call, when API Gateway's own domain is not it (custom domain, local mode). */
-  PUBLIC_BASE_URL: z.url({ message: 'must be an absolute URL such as https://hooks.example.com' }).optional(),
+  PUBLIC_BASE_URL: z.optional(z.url({ message: 'must be an absolute URL such as https://hooks.example.com' })),
   /** Where unmappable signups of webhook deliveries go (shared/ingest/unmappable.ts); absent: they are refused with 422. */
-  DEAD_LETTER_QUEUE_URL: queueUrl.optional(),
+  DEAD_LETTER_QUEUE_URL: z.optional(queueUrl),
   /** JSON { nameless, placeholderNames }: what a signup without names becomes (shared/signup/nameless-policy.ts). */
-  NAMELESS_POLICY: jsonOf(namelessPolicySchema).optional(),
+  NAMELESS_POLICY: z.optional(jsonOf(namelessPolicySchema)),
   /** The delivery ledger's DynamoDB table (infra/constructs/delivery-ledger.ts). */
   DELIVERY_LEDGER_TABLE: z
     .string({ error: 'must be the name of the delivery ledger table' })
-    .min(3, { message: 'must be the name of the delivery ledger table' }),
+    .check(z.minLength(3, { message: 'must be the name of the delivery ledger table' })),
   DELIVERY_RETENTION_SECONDS: positiveInt(DEFAULT_DELIVERY_RETENTION_SECONDS),
   /** The ingest function's timeout: how long an unfinished delivery blocks its retries. */
   DELIVERY_IN_PROGRESS_SECONDS: positiveInt(10),
   /** JSON array of the custom field names customFieldMap sends to customer attributes (at most 10 per signup). */
-  CUSTOM_ATTRIBUTE_FIELDS: jsonOf(z.array(z.string(), { message: 'must be a JSON array of custom field names' })).default([]),
+  CUSTOM_ATTRIBUTE_FIELDS: z._default(jsonOf(z.array(z.string(), { message: 'must be a JSON array of custom field names' })), []),
   /** `false`: POST /signups accepts Standard Webhooks signatures only, no `Authorization: Bearer`. */
-  SIGNUPS_BEARER_TOKEN: z.enum(['true', 'false'], { message: 'must be true or false' }).default('true'),
+  SIGNUPS_BEARER_TOKEN: z._default(z.enum(['true', 'false'], { message: 'must be true or false' }), 'true'),
   POWERTOOLS_TRACE_ENABLED: powertoolsTracing,
 });
 

@@ -1,7 +1,7 @@
-import * as z from 'zod';
 import { type CustomerOptions, customFieldMapSchema } from '../sync/customer-mapping';
 import { DEFERRAL_BACKOFF_SECONDS, MAX_VISIBILITY_SECONDS } from '../sync/redelivery-delay';
 import type { ConflictPolicy } from '../sync/sync-engine';
+import * as z from '../zod-mini';
 import { type Env, jsonOf, parseEnv, positiveInt, powertoolsTracing, queueUrl } from './env-schema';
 
 /**
@@ -12,49 +12,52 @@ import { type Env, jsonOf, parseEnv, positiveInt, powertoolsTracing, queueUrl } 
 /** BigCommerce answers in well under a second; 10 s leaves room for a slow store without eating the invocation. */
 export const DEFAULT_BIGCOMMERCE_REQUEST_TIMEOUT_MS = 10_000;
 
-const booleanFlag = z
-  .enum(['true', 'false'])
-  .default('false')
-  .transform((value) => value === 'true');
-const intList = z
-  .string()
-  .regex(/^\d+(,\d+)*$/, { message: 'must be comma-separated channel ids, e.g. 1,2' })
-  .transform((value) => value.split(',').map(Number));
+const booleanFlag = z.pipe(
+  z._default(z.enum(['true', 'false']), 'false'),
+  z.transform((value: 'true' | 'false') => value === 'true'),
+);
+const intList = z.pipe(
+  z.string().check(z.regex(/^\d+(,\d+)*$/, { message: 'must be comma-separated channel ids, e.g. 1,2' })),
+  z.transform((value: string) => value.split(',').map(Number)),
+);
 const secondsList = z
-  .string()
-  .regex(/^\d+(,\d+)*$/, { message: `must be comma-separated whole seconds, e.g. ${DEFERRAL_BACKOFF_SECONDS.join(',')}` })
-  .transform((value) => value.split(',').map(Number))
-  .refine((seconds) => seconds.every((value) => value >= 1 && value <= MAX_VISIBILITY_SECONDS), {
-    message: `each must be 1 to ${MAX_VISIBILITY_SECONDS} (SQS's visibility limit)`,
-  });
+  .pipe(
+    z.string().check(z.regex(/^\d+(,\d+)*$/, { message: `must be comma-separated whole seconds, e.g. ${DEFERRAL_BACKOFF_SECONDS.join(',')}` })),
+    z.transform((value: string) => value.split(',').map(Number)),
+  )
+  .check(
+    z.refine((seconds: number[]) => seconds.every((value) => value >= 1 && value <= MAX_VISIBILITY_SECONDS), {
+      message: `each must be 1 to ${MAX_VISIBILITY_SECONDS} (SQS's visibility limit)`,
+    }),
+  );
 
 const syncEnvSchema = z.object({
   DEAD_LETTER_QUEUE_URL: queueUrl,
   SIGNUP_QUEUE_URL: queueUrl,
-  BIGCOMMERCE_STORE_HASH: z.string().regex(/^[a-z0-9]+$/i, { message: 'must be the store hash, e.g. abc123' }),
-  BIGCOMMERCE_TOKEN_SECRET: z.string().min(1, { message: 'must be the name or ARN of the token secret' }),
-  BIGCOMMERCE_API_URL: z.url().default('https://api.bigcommerce.com'),
+  BIGCOMMERCE_STORE_HASH: z.string().check(z.regex(/^[a-z0-9]+$/i, { message: 'must be the store hash, e.g. abc123' })),
+  BIGCOMMERCE_TOKEN_SECRET: z.string().check(z.minLength(1, { message: 'must be the name or ARN of the token secret' })),
+  BIGCOMMERCE_API_URL: z._default(z.url(), 'https://api.bigcommerce.com'),
   BIGCOMMERCE_REQUEST_TIMEOUT_MS: positiveInt(DEFAULT_BIGCOMMERCE_REQUEST_TIMEOUT_MS),
   TOKEN_CACHE_TTL_SECONDS: positiveInt(300),
   // The event source's maxConcurrency: how many syncs share the store's quota (the pacer keeps that many - 1 back).
   SYNC_MAX_CONCURRENCY: positiveInt(2),
   // Key for the email hash in logs; the stack fills it from a generated secret at deploy time.
-  LOG_HASH_KEY: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
-  CONFLICT_POLICY: z.enum(['skip', 'update']).default('skip'),
-  CUSTOMER_CHANNEL_IDS: intList.optional(),
-  CUSTOMER_ORIGIN_CHANNEL_ID: z.coerce.number().int().positive().optional(),
-  CUSTOMER_GROUP_ID: z.coerce.number().int().nonnegative().optional(),
+  LOG_HASH_KEY: z.optional(z.string().check(z.minLength(16, { message: 'must be at least 16 characters' }))),
+  CONFLICT_POLICY: z._default(z.enum(['skip', 'update']), 'skip'),
+  CUSTOMER_CHANNEL_IDS: z.optional(intList),
+  CUSTOMER_ORIGIN_CHANNEL_ID: z.optional(z.coerce.number().check(z.int(), z.positive())),
+  CUSTOMER_GROUP_ID: z.optional(z.coerce.number().check(z.int(), z.nonnegative())),
   SEND_WELCOME_EMAIL: booleanFlag,
   FORCE_PASSWORD_RESET: booleanFlag,
-  CUSTOM_FIELD_MAP: jsonOf(customFieldMapSchema).default({}),
+  CUSTOM_FIELD_MAP: z._default(jsonOf(customFieldMapSchema), {}),
   // How long a deferred signup stays invisible, by delivery (shared/sync/redelivery-delay.ts); tests and
   // the chaos run shorten it along with the visibility timeout.
-  DEFERRAL_BACKOFF_SECONDS: secondsList.optional(),
+  DEFERRAL_BACKOFF_SECONDS: z.optional(secondsList),
   // Write newsletter subscribers (docs/subscribers.md); 'false' = customers only.
-  SYNC_SUBSCRIBERS: z
-    .enum(['true', 'false'])
-    .default('true')
-    .transform((value) => value === 'true'),
+  SYNC_SUBSCRIBERS: z.pipe(
+    z._default(z.enum(['true', 'false']), 'true'),
+    z.transform((value: 'true' | 'false') => value === 'true'),
+  ),
   POWERTOOLS_TRACE_ENABLED: powertoolsTracing,
 });
 

@@ -46,13 +46,13 @@ export const stackConfigSchema = z
     customerGroupId: z.number().int().nonnegative().optional(),
     sendWelcomeEmail: z.boolean().default(false),
     forcePasswordReset: z.boolean().default(false),
-    customFieldMap: customFieldMapSchema.default({}),
+    customFieldMap: z._default(customFieldMapSchema, {}),
     /** Write newsletter subscribers for marketing consent and opt-outs (docs/subscribers.md); false: customers only. */
     subscribers: z.boolean().default(true),
     /** What a signup without names becomes, unless its source says otherwise (shared/signup/nameless-policy.ts). */
     nameless: z.enum(NAMELESS_POLICIES, { error: `must be one of ${NAMELESS_POLICIES.join(', ')}` }).default('subscriber'),
     /** The names a nameless signup gets under the `placeholder` policy. */
-    placeholderNames: placeholderNamesSchema.optional(),
+    placeholderNames: z.optional(placeholderNamesSchema),
     /**
      * The signup sources served at /sources/{id} (shared/sources/source-config.ts); each item is
      * validated with parseSourcesConfig below, so a mistake names the source and the field.

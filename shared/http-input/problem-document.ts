@@ -1,8 +1,8 @@
-import * as z from 'zod';
+import * as z from '../zod-mini';
 
 /** RFC 9457 problem details. `errors` lists field problems as JSON Pointer paths, never input values. */
 export const fieldProblemSchema = z.strictObject({
-  path: z.string().meta({ description: 'JSON Pointer (RFC 6901) to the field, e.g. /1/email' }),
+  path: z.string().check(z.meta({ description: 'JSON Pointer (RFC 6901) to the field, e.g. /1/email' })),
   message: z.string(),
 });
 export type FieldProblem = Readonly<z.infer<typeof fieldProblemSchema>>;
@@ -11,11 +11,11 @@ export const problemDocumentSchema = z
   .strictObject({
     type: z.string(),
     title: z.string(),
-    status: z.int().min(400).max(599),
-    detail: z.string().optional(),
-    errors: z.array(fieldProblemSchema).optional(),
+    status: z.int().check(z.gte(400), z.lte(599)),
+    detail: z.optional(z.string()),
+    errors: z.optional(z.array(fieldProblemSchema)),
   })
-  .meta({ description: 'RFC 9457 problem details. Never contains submitted values, secrets or internals.' });
+  .check(z.meta({ description: 'RFC 9457 problem details. Never contains submitted values, secrets or internals.' }));
 export type ProblemDocument = Readonly<Omit<z.infer<typeof problemDocumentSchema>, 'errors'> & { errors?: readonly FieldProblem[] }>;
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';

@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import type { CaptchaVerifier } from '../captcha/verify-captcha';
 import { checkBodySize, parseJsonBody } from '../http-input/body';
 import { HttpProblemError } from '../http-input/errors';
@@ -14,6 +13,7 @@ import { withAnySecret } from '../sources/auth';
 import { SourceConfigError } from '../sources/errors';
 import { toEventId } from '../sources/field-map';
 import type { SourceConfig } from '../sources/source-config';
+import * as z from '../zod-mini';
 import { attributeLimitProblems } from './attribute-limit';
 import { type DeliveryLedger, type DeliveryReceipt, deliveryKey, type LedgerResult, NO_DELIVERY_LEDGER, singleEventId } from './delivery-ledger';
 import { DeliveryInProgressError } from './errors';
@@ -36,11 +36,11 @@ export const CANONICAL_SOURCE: SignupSource = { id: CANONICAL_SOURCE_ID, kind: '
 /** The 202 (and ignored-event 200) body. */
 export const ingestResultSchema = z
   .strictObject({
-    accepted: z.int().nonnegative().meta({ description: 'Signups put on the queue' }),
-    ids: z.array(z.string()).meta({ description: 'Message ids, one per accepted signup (for support and tracing)' }),
-    ignored: z.literal(true).optional().meta({ description: 'Present on a 200: the event was authentic but is not a signup' }),
+    accepted: z.int().check(z.nonnegative(), z.meta({ description: 'Signups put on the queue' })),
+    ids: z.array(z.string()).check(z.meta({ description: 'Message ids, one per accepted signup (for support and tracing)' })),
+    ignored: z.optional(z.literal(true)).check(z.meta({ description: 'Present on a 200: the event was authentic but is not a signup' })),
   })
-  .meta({ description: 'Every listed signup is in the queue.' });
+  .check(z.meta({ description: 'Every listed signup is in the queue.' }));
 export type IngestResult = z.infer<typeof ingestResultSchema>;
 
 export type IngestDeps = Readonly<{

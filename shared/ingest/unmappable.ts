@@ -1,12 +1,11 @@
-import * as z from 'zod';
 import { type FieldProblem, toJsonPointer } from '../http-input/problem-document';
 import type { RawRequest } from '../http-input/request';
 import { applyNamelessPolicy, type NamelessPolicy } from '../signup/nameless-policy';
 import { type Signup, type SignupMessage, signupSchema } from '../signup/signup-schema';
 import { adapterFor } from '../sources/adapters';
 import type { AdapterDecision, SourceSignup } from '../sources/source-adapter';
-
 import type { SourceConfig } from '../sources/source-config';
+import * as z from '../zod-mini';
 import { toFieldProblems, toSignupMessages } from './signup-batch';
 
 /**
@@ -43,9 +42,9 @@ const storedRequestSchema = z.strictObject({
   public_url: z.string(),
   body_base64: z.string(),
   /** The query parameter that held the source's token (removed; a re-run does not authenticate again). */
-  token_param: z.string().optional(),
+  token_param: z.optional(z.string()),
   /** An Authorization header was removed (a signed Standard Webhooks delivery has none). */
-  bearer_removed: z.boolean().optional(),
+  bearer_removed: z.optional(z.boolean()),
 });
 
 export const unmappableLetterSchema = z.strictObject({
@@ -54,12 +53,12 @@ export const unmappableLetterSchema = z.strictObject({
   source: z.strictObject({ id: z.string(), kind: z.string() }),
   received_at: z.iso.datetime(),
   /** Which signup of the delivery this letter is about, and how many the adapter found. */
-  signup_index: z.int().nonnegative(),
-  signup_count: z.int().positive(),
+  signup_index: z.int().check(z.nonnegative()),
+  signup_count: z.int().check(z.positive()),
   problems: z.array(z.strictObject({ path: z.string(), message: z.string() })),
   /** The adapter's mapped candidate (for reading; used by a redrive only when `request` is absent). */
   candidate: z.record(z.string(), z.unknown()),
-  request: storedRequestSchema.optional(),
+  request: z.optional(storedRequestSchema),
 });
 export type UnmappableLetter = z.infer<typeof unmappableLetterSchema>;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod-mini';
 import type { Signup } from './signup-schema';
 
 /**
@@ -17,13 +17,13 @@ import type { Signup } from './signup-schema';
 export const NAMELESS_POLICIES = ['subscriber', 'placeholder', 'reject'] as const;
 export type NamelessMode = (typeof NAMELESS_POLICIES)[number];
 
-const placeholderName = z.string({ error: 'must be a string' }).trim().min(1).max(100);
+const placeholderName = z.string({ error: 'must be a string' }).check(z.trim(), z.minLength(1), z.maxLength(100));
 export const placeholderNamesSchema = z.strictObject({ first_name: placeholderName, last_name: placeholderName });
 export type PlaceholderNames = z.infer<typeof placeholderNamesSchema>;
 
 export const namelessPolicySchema = z.strictObject({
-  nameless: z.enum(NAMELESS_POLICIES, { error: `must be one of ${NAMELESS_POLICIES.join(', ')}` }).default('subscriber'),
-  placeholderNames: placeholderNamesSchema.default({ first_name: 'Newsletter', last_name: 'Subscriber' }),
+  nameless: z._default(z.enum(NAMELESS_POLICIES, { error: `must be one of ${NAMELESS_POLICIES.join(', ')}` }), 'subscriber'),
+  placeholderNames: z._default(placeholderNamesSchema, { first_name: 'Newsletter', last_name: 'Subscriber' }),
 });
 export type NamelessPolicy = z.output<typeof namelessPolicySchema>;
 export const DEFAULT_NAMELESS_POLICY: NamelessPolicy = namelessPolicySchema.parse({});

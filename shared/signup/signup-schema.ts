@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod-mini';
 
 /**
  * The canonical signup and the queue message that carries it.
@@ -11,8 +11,8 @@ import * as z from 'zod';
 // alone would call "\n" a valid name). `\s` plus U+FEFF is what String.prototype.trim removes.
 const NOT_BLANK_PATTERN = '[^\\s\\ufeff]';
 const trimmedText = (min: number, max: number) => {
-  const text = z.string().trim().min(min).max(max);
-  return min > 0 ? text.meta({ pattern: NOT_BLANK_PATTERN }) : text;
+  const text = z.string().check(z.trim(), z.minLength(min), z.maxLength(max));
+  return min > 0 ? text.check(z.meta({ pattern: NOT_BLANK_PATTERN })) : text;
 };
 
 /**
@@ -32,38 +32,40 @@ function hasDeliverableShape(email: string): boolean {
 }
 
 export const emailSchema = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .pipe(z.email({ message: 'Invalid email address' }).min(3).max(250).refine(hasDeliverableShape, { message: 'Invalid email address' }))
+  .pipe(
+    z.string().check(z.trim(), z.toLowerCase()),
+    z.email({ message: 'Invalid email address' }).check(z.minLength(3), z.maxLength(250), z.refine(hasDeliverableShape, { message: 'Invalid email address' })),
+  )
   // What a sender may post (JSON Schema cannot express "trimmed and lower-cased, then an email"). The
   // pattern is zod's own email check: `format: email` alone allows addresses (a backtick, a pipe) it refuses.
-  .meta({ format: 'email', pattern: z.regexes.email.source, minLength: 3, maxLength: 250, description: 'Trimmed and lower-cased before validation.' });
+  .check(z.meta({ format: 'email', pattern: z.regexes.email.source, minLength: 3, maxLength: 250, description: 'Trimmed and lower-cased before validation.' }));
 
 export const addressSchema = z.strictObject({
-  first_name: trimmedText(1, 255).optional(),
-  last_name: trimmedText(1, 255).optional(),
-  company: trimmedText(1, 255).optional(),
+  first_name: z.optional(trimmedText(1, 255)),
+  last_name: z.optional(trimmedText(1, 255)),
+  company: z.optional(trimmedText(1, 255)),
   address1: trimmedText(1, 255),
-  address2: trimmedText(1, 255).optional(),
+  address2: z.optional(trimmedText(1, 255)),
   city: trimmedText(1, 100),
   // BigCommerce wants the full name ("California"), not a code.
-  state_or_province: trimmedText(1, 100).optional(),
-  postal_code: trimmedText(1, 30).optional(),
+  state_or_province: z.optional(trimmedText(1, 100)),
+  postal_code: z.optional(trimmedText(1, 30)),
   country_code: z
     .string()
-    .trim()
-    .toUpperCase()
-    .regex(/^[A-Z]{2}$/, { message: 'Must be a two-letter ISO 3166-1 country code' })
-    .meta({ pattern: '^\\s*[A-Za-z]{2}\\s*$', description: 'ISO 3166-1 alpha-2; upper-cased before validation.' }),
-  phone: trimmedText(1, 50).optional(),
-  address_type: z.enum(['residential', 'commercial']).optional(),
+    .check(
+      z.trim(),
+      z.toUpperCase(),
+      z.regex(/^[A-Z]{2}$/, { message: 'Must be a two-letter ISO 3166-1 country code' }),
+      z.meta({ pattern: '^\\s*[A-Za-z]{2}\\s*$', description: 'ISO 3166-1 alpha-2; upper-cased before validation.' }),
+    ),
+  phone: z.optional(trimmedText(1, 50)),
+  address_type: z.optional(z.enum(['residential', 'commercial'])),
 });
 
 export const customFieldSchema = z.strictObject({
   name: trimmedText(1, 255),
   // Bounded so one signup at every limit stays far below SQS's 256 KiB message size (about 60 KiB).
-  value: z.union([z.string().max(255), z.number().finite(), z.array(z.string().max(255)).max(10)]),
+  value: z.union([z.string().check(z.maxLength(255)), z.number(), z.array(z.string().check(z.maxLength(255))).check(z.maxLength(10))]),
 });
 
 /**
@@ -76,62 +78,68 @@ export const customFieldSchema = z.strictObject({
  */
 export const consentSchema = z
   .strictObject({
-    marketing: z.boolean().optional().meta({ description: 'Email marketing / newsletter' }),
+    marketing: z.optional(z.boolean()).check(z.meta({ description: 'Email marketing / newsletter' })),
     abandoned_cart: z
-      .boolean()
-      .optional()
-      .meta({ description: "Product review and abandoned cart emails (BigCommerce's accepts_product_review_abandoned_cart_emails)" }),
+      .optional(z.boolean())
+      .check(z.meta({ description: "Product review and abandoned cart emails (BigCommerce's accepts_product_review_abandoned_cart_emails)" })),
   })
-  .meta({ description: 'What the person agreed to; an absent flag means unknown, never "no"' });
+  .check(z.meta({ description: 'What the person agreed to; an absent flag means unknown, never "no"' }));
 export type Consent = z.infer<typeof consentSchema>;
 
 /** The only fields an opt-out carries (an opt-out says nothing about names or addresses). */
 const OPT_OUT_FIELDS: ReadonlySet<string> = new Set(['email', 'opt_out', 'event_id', 'occurred_at']);
 
-export const signupSchema = z
+const signupObject = z
   .strictObject({
     email: emailSchema,
     // Optional since schema version 2: a newsletter box asks only for an email. What a nameless signup
     // becomes (a subscriber, a customer with placeholder names, or refused) is the ingest's nameless
     // policy (shared/signup/signup-policy.ts, docs/subscribers.md).
-    first_name: trimmedText(1, 100).optional(),
-    last_name: trimmedText(1, 100).optional(),
-    company: trimmedText(1, 255).optional(),
-    phone: trimmedText(1, 50).optional(),
+    first_name: z.optional(trimmedText(1, 100)),
+    last_name: z.optional(trimmedText(1, 100)),
+    company: z.optional(trimmedText(1, 255)),
+    phone: z.optional(trimmedText(1, 50)),
     // BigCommerce documents no limit for notes; this cap keeps one signup far below the SQS message size.
-    notes: z.string().max(10_000).optional(),
-    address: addressSchema.optional(),
-    custom_fields: z.array(customFieldSchema).max(20).optional(),
-    consent: consentSchema.optional(),
-    opt_out: z.literal(true).optional().meta({
-      description:
-        'An unsubscribe: the store stops mailing this email (its newsletter consent is withdrawn). Only email, event_id and occurred_at may accompany it.',
-    }),
-    event_id: trimmedText(1, 200)
-      .optional()
-      .meta({ description: "The sender's id for this event: with the source id it is the idempotency key, so a redelivery carries the same key" }),
-    occurred_at: z.iso
-      .datetime({ offset: true })
-      .optional()
-      .meta({ description: 'When the signup happened at the sender (not when it was received), ISO 8601' }),
+    notes: z.optional(z.string().check(z.maxLength(10_000))),
+    address: z.optional(addressSchema),
+    custom_fields: z.optional(z.array(customFieldSchema).check(z.maxLength(20))),
+    consent: z.optional(consentSchema),
+    opt_out: z.optional(z.literal(true)).check(
+      z.meta({
+        description:
+          'An unsubscribe: the store stops mailing this email (its newsletter consent is withdrawn). Only email, event_id and occurred_at may accompany it.',
+      }),
+    ),
+    event_id: z
+      .optional(trimmedText(1, 200))
+      .check(z.meta({ description: "The sender's id for this event: with the source id it is the idempotency key, so a redelivery carries the same key" })),
+    occurred_at: z
+      .optional(z.iso.datetime({ offset: true }))
+      .check(z.meta({ description: 'When the signup happened at the sender (not when it was received), ISO 8601' })),
   })
-  .superRefine((signup, context) => {
-    if (signup.opt_out !== true) return;
-    for (const [key, value] of Object.entries(signup)) {
-      if (value !== undefined && !OPT_OUT_FIELDS.has(key)) {
-        context.addIssue({ code: 'custom', path: [key], message: 'An opt-out carries only email, event_id and occurred_at' });
+  .check(
+    z.superRefine((signup, context) => {
+      if (signup.opt_out !== true) return;
+      for (const [key, value] of Object.entries(signup)) {
+        if (value !== undefined && !OPT_OUT_FIELDS.has(key)) {
+          context.addIssue({ code: 'custom', path: [key], message: 'An opt-out carries only email, event_id and occurred_at' });
+        }
       }
-    }
-  })
+    }),
+  );
+
+export const signupSchema = z.pipe(
+  signupObject,
   // BigCommerce requires names on an address; a form rarely asks twice, so they default to the customer's.
-  .transform(({ address, ...signup }) => ({
+  z.transform(({ address, ...signup }: z.output<typeof signupObject>) => ({
     ...signup,
     address: address && {
       ...address,
       first_name: address.first_name ?? signup.first_name,
       last_name: address.last_name ?? signup.last_name,
     },
-  }));
+  })),
+);
 
 /** What a sender posts (before trimming and defaults). */
 export type SignupInput = z.input<typeof signupSchema>;
@@ -150,24 +158,24 @@ export const DECODABLE_SCHEMA_VERSIONS = [1, 2] as const;
  * message so the sync applies them over its global settings. Absent fields fall back to the global ones.
  */
 export const customerDefaultsSchema = z.strictObject({
-  channel_ids: z.array(z.int().positive()).min(1).max(100).optional(),
-  customer_group_id: z.int().nonnegative().optional(),
-  send_welcome_email: z.boolean().optional(),
+  channel_ids: z.optional(z.array(z.int().check(z.positive())).check(z.minLength(1), z.maxLength(100))),
+  customer_group_id: z.optional(z.int().check(z.nonnegative())),
+  send_welcome_email: z.optional(z.boolean()),
 });
 export type CustomerDefaults = z.infer<typeof customerDefaultsSchema>;
 
 export const signupSourceSchema = z.strictObject({
   id: trimmedText(1, 64),
   kind: trimmedText(1, 64),
-  customer_defaults: customerDefaultsSchema.optional(),
+  customer_defaults: z.optional(customerDefaultsSchema),
 });
 export type SignupSource = z.infer<typeof signupSourceSchema>;
 
 /** The body of one SQS message: one signup plus what the sync needs to trace and de-duplicate it. */
 export const signupMessageSchema = z.strictObject({
   schema_version: z.union(DECODABLE_SCHEMA_VERSIONS.map((version) => z.literal(version))),
-  id: z.string().min(1).max(80),
-  idempotency_key: z.string().min(1).max(300),
+  id: z.string().check(z.minLength(1), z.maxLength(80)),
+  idempotency_key: z.string().check(z.minLength(1), z.maxLength(300)),
   received_at: z.iso.datetime(),
   source: signupSourceSchema,
   // Re-validated on the consumer side: the queue is a trust boundary too (a redrive or a manual send).

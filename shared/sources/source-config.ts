@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { CAPTCHA_PROVIDERS } from '../captcha/verify-captcha';
 import { NAMELESS_POLICIES, placeholderNamesSchema } from '../signup/nameless-policy';
+import * as z from '../zod-mini';
 import { CANONICAL_FIELDS, type FieldTarget, isFieldTarget } from './canonical-fields';
 import { SourceConfigError } from './errors';
 
@@ -46,70 +46,82 @@ function isSecureUrl(url: URL): boolean {
   return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
 }
 
-const sourceIdSchema = z.string({ error: 'must be a string' }).regex(SLUG, {
-  error: 'must be a URL-safe slug: 1-64 lower-case letters, digits and hyphens, not starting or ending with a hyphen',
-});
-
-const secureUrlSchema = z.string({ error: 'must be a string' }).refine(
-  (value) => {
-    const url = parseUrl(value);
-    return url !== undefined && isSecureUrl(url) && url.username === '' && url.password === '';
-  },
-  { error: 'must be an absolute https URL (http only on localhost), without credentials' },
+const sourceIdSchema = z.string({ error: 'must be a string' }).check(
+  z.regex(SLUG, {
+    error: 'must be a URL-safe slug: 1-64 lower-case letters, digits and hyphens, not starting or ending with a hyphen',
+  }),
 );
 
-const originSchema = z.string({ error: 'must be a string' }).refine(
-  (value) => {
-    const url = parseUrl(value);
-    return url !== undefined && isSecureUrl(url) && url.origin === value;
-  },
-  { error: 'must be an origin such as https://www.example.com: scheme and host (and port), lower-case, no path or trailing slash' },
+const secureUrlSchema = z.string({ error: 'must be a string' }).check(
+  z.refine(
+    (value: string) => {
+      const url = parseUrl(value);
+      return url !== undefined && isSecureUrl(url) && url.username === '' && url.password === '';
+    },
+    { error: 'must be an absolute https URL (http only on localhost), without credentials' },
+  ),
+);
+
+const originSchema = z.string({ error: 'must be a string' }).check(
+  z.refine(
+    (value: string) => {
+      const url = parseUrl(value);
+      return url !== undefined && isSecureUrl(url) && url.origin === value;
+    },
+    { error: 'must be an origin such as https://www.example.com: scheme and host (and port), lower-case, no path or trailing slash' },
+  ),
 );
 
 const nameSchema = (what: string) =>
+  z.string({ error: 'must be a string' }).check(z.trim(), z.minLength(1, { error: `${what} must not be empty` }), z.maxLength(200));
+
+const fieldMapSchema = z.pipe(
   z
-    .string({ error: 'must be a string' })
-    .trim()
-    .min(1, { error: `${what} must not be empty` })
-    .max(200);
+    .record(
+      nameSchema('a sender field'),
+      z.string({ error: 'must be a string' }).check(
+        z.refine(isFieldTarget, {
+          error: `must be one of ${CANONICAL_FIELDS.join(', ')}, or custom:<name>`,
+        }),
+      ),
+    )
+    .check(z.refine((map: Record<string, string>) => Object.keys(map).length <= 100, { error: 'at most 100 mapped fields' })),
+  z.transform((map: Record<string, string>) => map as Readonly<Record<string, FieldTarget>>),
+);
 
-const fieldMapSchema = z
-  .record(
-    nameSchema('a sender field'),
-    z.string({ error: 'must be a string' }).refine(isFieldTarget, {
-      error: `must be one of ${CANONICAL_FIELDS.join(', ')}, or custom:<name>`,
-    }),
-  )
-  .refine((map) => Object.keys(map).length <= 100, { error: 'at most 100 mapped fields' })
-  .transform((map) => map as Readonly<Record<string, FieldTarget>>);
-
-const lastNamePolicySchema = z
-  .union([z.literal('reject'), z.literal('split-full-name'), z.strictObject({ placeholder: z.string({ error: 'must be a string' }).trim().min(1).max(100) })], {
-    error: "must be 'reject', 'split-full-name' or { placeholder: string }",
-  })
-  .default('reject');
+const lastNamePolicySchema = z._default(
+  z.union(
+    [
+      z.literal('reject'),
+      z.literal('split-full-name'),
+      z.strictObject({ placeholder: z.string({ error: 'must be a string' }).check(z.trim(), z.minLength(1), z.maxLength(100)) }),
+    ],
+    { error: "must be 'reject', 'split-full-name' or { placeholder: string }" },
+  ),
+  'reject',
+);
 export type LastNamePolicy = z.output<typeof lastNamePolicySchema>;
 
 const customerDefaultsSchema = z.strictObject({
-  channelIds: z.array(z.int().positive()).min(1).max(100).optional(),
-  customerGroupId: z.int().nonnegative().optional(),
-  sendWelcomeEmail: z.boolean().optional(),
+  channelIds: z.optional(z.array(z.int().check(z.positive())).check(z.minLength(1), z.maxLength(100))),
+  customerGroupId: z.optional(z.int().check(z.nonnegative())),
+  sendWelcomeEmail: z.optional(z.boolean()),
 });
 
-const toleranceSchema = z.int().min(1).max(3600).default(DEFAULT_TOLERANCE_SECONDS);
+const toleranceSchema = z._default(z.int().check(z.gte(1), z.lte(3600)), DEFAULT_TOLERANCE_SECONDS);
 /** Query parameter that carries the per-source secret for senders that cannot sign (docs/sources.md). */
-const tokenParamSchema = nameSchema('tokenParam').default('token');
-const idListSchema = z.array(nameSchema('an id')).min(1).max(100);
+const tokenParamSchema = z._default(nameSchema('tokenParam'), 'token');
+const idListSchema = z.array(nameSchema('an id')).check(z.minLength(1), z.maxLength(100));
 
 const base = {
   id: sourceIdSchema,
   /** sender field -> canonical field; the adapter's defaults fill only the targets this map leaves out. */
-  fieldMap: fieldMapSchema.optional(),
-  customerDefaults: customerDefaultsSchema.optional(),
+  fieldMap: z.optional(fieldMapSchema),
+  customerDefaults: z.optional(customerDefaultsSchema),
   lastNamePolicy: lastNamePolicySchema,
   /** What a signup without names becomes for this source (shared/signup/nameless-policy.ts); default: the global setting. */
-  nameless: z.enum(NAMELESS_POLICIES, { error: `must be one of ${NAMELESS_POLICIES.join(', ')}` }).optional(),
-  placeholderNames: placeholderNamesSchema.optional(),
+  nameless: z.optional(z.enum(NAMELESS_POLICIES, { error: `must be one of ${NAMELESS_POLICIES.join(', ')}` })),
+  placeholderNames: z.optional(placeholderNamesSchema),
 };
 
 const standardWebhooksSchema = z.strictObject({
@@ -117,9 +129,9 @@ const standardWebhooksSchema = z.strictObject({
   kind: z.literal('standard-webhooks'),
   toleranceSeconds: toleranceSchema,
   /** With the recommended envelope {type, timestamp, data}: the `type`s to keep (others are ignored). */
-  eventTypes: z.array(nameSchema('an event type')).min(1).optional(),
+  eventTypes: z.optional(z.array(nameSchema('an event type')).check(z.minLength(1))),
   /** Also accept `Authorization: Bearer <secret>` (no replay protection; for the canonical POST /signups). */
-  acceptBearerToken: z.boolean().default(false),
+  acceptBearerToken: z._default(z.boolean(), false),
 });
 
 const captchaSchema = z
@@ -129,39 +141,41 @@ const captchaSchema = z
      * The hostnames the provider may report the token was solved on; default: the hosts of
      * allowedOrigins. A token solved on another site (a farm, a copy of the form) is refused.
      */
-    hostnames: z.array(nameSchema('a hostname')).min(1).max(50).optional(),
+    hostnames: z.optional(z.array(nameSchema('a hostname')).check(z.minLength(1), z.maxLength(50))),
     /** The action the widget is rendered with (Turnstile `data-action`, reCAPTCHA v3 `action`); checked when set. */
-    action: nameSchema('action').optional(),
+    action: z.optional(nameSchema('action')),
     /** reCAPTCHA v3 only: the lowest score (0.0 bot … 1.0 human) accepted. */
-    minScore: z.number().min(0).max(1).default(0.5),
+    minScore: z._default(z.number().check(z.gte(0), z.lte(1)), 0.5),
     /** The provider's siteverify endpoint, when not its public one (local mode and tests use a loopback stand-in). */
-    verifyUrl: secureUrlSchema.optional(),
+    verifyUrl: z.optional(secureUrlSchema),
     /** How long the ingest waits for siteverify; past it the post is refused (fail closed). */
-    timeoutMs: z.int().min(200).max(8_000).default(3_000),
+    timeoutMs: z._default(z.int().check(z.gte(200), z.lte(8_000)), 3_000),
   })
-  .refine((captcha) => !(captcha.provider === 'hcaptcha' && captcha.action !== undefined), {
-    error: 'hCaptcha reports no action: leave action out',
-    path: ['action'],
-  });
+  .check(
+    z.refine((captcha) => !(captcha.provider === 'hcaptcha' && captcha.action !== undefined), {
+      error: 'hCaptcha reports no action: leave action out',
+      path: ['action'],
+    }),
+  );
 
 export type { CaptchaConfig } from '../captcha/verify-captcha';
 
 const htmlFormSchema = z.strictObject({
   ...base,
   kind: z.literal('html-form'),
-  allowedOrigins: z.array(originSchema).min(1, { error: 'list at least one origin' }).max(50),
+  allowedOrigins: z.array(originSchema).check(z.minLength(1, { error: 'list at least one origin' }), z.maxLength(50)),
   thankYouUrl: secureUrlSchema,
   errorUrl: secureUrlSchema,
   /** A hidden input that must arrive empty; filled means a bot, answered as a success and dropped. */
-  honeypotField: nameSchema('honeypotField').optional(),
+  honeypotField: z.optional(nameSchema('honeypotField')),
   /** A hidden input with a client-generated UUID, used as the event id (forms have no event id of their own). */
-  submissionIdField: nameSchema('submissionIdField').default('submission_id'),
+  submissionIdField: z._default(nameSchema('submissionIdField'), 'submission_id'),
   /** Form field that carries the form token when the source has a secret. */
-  tokenField: nameSchema('tokenField').default('form_token'),
+  tokenField: z._default(nameSchema('tokenField'), 'form_token'),
   /** Accept POSTs with neither Origin nor Referer (non-browser clients). Off by default. */
-  allowMissingOrigin: z.boolean().default(false),
+  allowMissingOrigin: z._default(z.boolean(), false),
   /** Require a CAPTCHA solved on the page, verified server-side (its secret: `captchaSecret` in the source's sources-secret entry). */
-  captcha: captchaSchema.optional(),
+  captcha: z.optional(captchaSchema),
 });
 
 const mailchimpSchema = z.strictObject({
@@ -169,7 +183,7 @@ const mailchimpSchema = z.strictObject({
   kind: z.literal('mailchimp'),
   tokenParam: tokenParamSchema,
   /** `subscribe` is always kept; `profile` (a member updated their profile) only when this is true. */
-  includeProfileUpdates: z.boolean().default(false),
+  includeProfileUpdates: z._default(z.boolean(), false),
 });
 
 const hubspotAuthSchema = z.discriminatedUnion(
@@ -184,19 +198,24 @@ const hubspotAuthSchema = z.discriminatedUnion(
        * v3, so stripping the v3 header from any captured request replays it. Only for a workflow that
        * sends no v3 signature (docs/sources.md).
        */
-      allowReplayableV2: z.boolean().default(false),
+      allowReplayableV2: z._default(z.boolean(), false),
     }),
     z
       .strictObject({
         type: z.literal('api-key'),
-        header: nameSchema('header')
-          .transform((name) => name.toLowerCase())
-          .optional(),
-        queryParam: nameSchema('queryParam').optional(),
+        header: z.optional(
+          z.pipe(
+            nameSchema('header'),
+            z.transform((name: string) => name.toLowerCase()),
+          ),
+        ),
+        queryParam: z.optional(nameSchema('queryParam')),
       })
-      .refine((auth) => (auth.header === undefined) !== (auth.queryParam === undefined), {
-        error: 'set exactly one of header or queryParam',
-      }),
+      .check(
+        z.refine((auth) => (auth.header === undefined) !== (auth.queryParam === undefined), {
+          error: 'set exactly one of header or queryParam',
+        }),
+      ),
   ],
   { error: "type must be 'signature' or 'api-key'" },
 );
@@ -209,8 +228,8 @@ const hubspotSchema = z.strictObject({
    * signature covers the URL, which API Gateway's rawPath does not reproduce behind a custom domain.
    * Without it, the ingest's `publicUrl` for the request is used.
    */
-  publicUrl: secureUrlSchema.optional(),
-  auth: hubspotAuthSchema.default({ type: 'signature', allowReplayableV2: false }),
+  publicUrl: z.optional(secureUrlSchema),
+  auth: z._default(hubspotAuthSchema, { type: 'signature', allowReplayableV2: false }),
   toleranceSeconds: toleranceSchema,
 });
 
@@ -220,12 +239,12 @@ const webflowSchema = z.strictObject({
   ...base,
   kind: z.literal('webflow'),
   /** Webhooks created in the dashboard or with a site API key are unsigned: use a URL token then. */
-  auth: z.enum(['signature', 'url-token']).default('signature'),
+  auth: z._default(z.enum(['signature', 'url-token']), 'signature'),
   tokenParam: tokenParamSchema,
   toleranceSeconds: toleranceSchema,
   /** Keep only submissions of these forms (payload.formId or payload.name). */
-  formIds: idListSchema.optional(),
-  formNames: idListSchema.optional(),
+  formIds: z.optional(idListSchema),
+  formNames: z.optional(idListSchema),
 });
 
 const tallySchema = z.strictObject({ ...base, kind: z.literal('tally') });
@@ -233,7 +252,7 @@ const tallySchema = z.strictObject({ ...base, kind: z.literal('tally') });
 const kitSchema = z.strictObject({
   ...base,
   kind: z.literal('kit'),
-  eventTypes: z.array(nameSchema('an event type')).min(1).default(['subscriber.activated', 'subscriber.subscribed_to_form']),
+  eventTypes: z._default(z.array(nameSchema('an event type')).check(z.minLength(1)), ['subscriber.activated', 'subscriber.subscribed_to_form']),
   toleranceSeconds: toleranceSchema,
 });
 
@@ -244,7 +263,7 @@ const jotformSchema = z.strictObject({
   kind: z.literal('jotform'),
   tokenParam: tokenParamSchema,
   /** Keep only submissions of these form ids (Jotform does not sign its webhooks). */
-  formIds: idListSchema.optional(),
+  formIds: z.optional(idListSchema),
 });
 
 const activeCampaignSchema = z.strictObject({ ...base, kind: z.literal('activecampaign'), tokenParam: tokenParamSchema });
@@ -267,14 +286,16 @@ export const sourceConfigSchema = z.discriminatedUnion(
   { error: `kind must be one of ${SOURCE_KINDS.join(', ')}` },
 );
 
-export const sourcesConfigSchema = z.array(sourceConfigSchema).superRefine((sources, context) => {
-  const firstIndexById = new Map<string, number>();
-  sources.forEach((source, index) => {
-    const first = firstIndexById.get(source.id);
-    if (first === undefined) firstIndexById.set(source.id, index);
-    else context.addIssue({ code: 'custom', path: [index, 'id'], message: `duplicate source id "${source.id}" (also sources[${first}])` });
-  });
-});
+export const sourcesConfigSchema = z.array(sourceConfigSchema).check(
+  z.superRefine((sources, context) => {
+    const firstIndexById = new Map<string, number>();
+    sources.forEach((source, index) => {
+      const first = firstIndexById.get(source.id);
+      if (first === undefined) firstIndexById.set(source.id, index);
+      else context.addIssue({ code: 'custom', path: [index, 'id'], message: `duplicate source id "${source.id}" (also sources[${first}])` });
+    });
+  }),
+);
 
 /** One configured source, after defaults. */
 export type SourceConfig = z.output<typeof sourceConfigSchema>;

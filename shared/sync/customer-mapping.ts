@@ -1,13 +1,13 @@
-import * as z from 'zod';
 import type { CustomerCreateInput, CustomerUpdateInput } from '../bigcommerce/customer';
 import type { CustomerDefaults, Signup, SignupMessage } from '../signup/signup-schema';
+import * as z from '../zod-mini';
 
 /** Where a named custom field goes: a customer attribute (by its name in the store) or a form field. */
 export const customFieldTargetSchema = z.union([
-  z.strictObject({ attribute: z.string().min(1).max(255) }),
-  z.strictObject({ formField: z.string().min(1).max(255) }),
+  z.strictObject({ attribute: z.string().check(z.minLength(1), z.maxLength(255)) }),
+  z.strictObject({ formField: z.string().check(z.minLength(1), z.maxLength(255)) }),
 ]);
-export const customFieldMapSchema = z.record(z.string().min(1), customFieldTargetSchema);
+export const customFieldMapSchema = z.record(z.string().check(z.minLength(1)), customFieldTargetSchema);
 export type CustomFieldMap = z.infer<typeof customFieldMapSchema>;
 
 export type CustomerOptions = Readonly<{

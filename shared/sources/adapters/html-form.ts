@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { CAPTCHA_TOKEN_FIELDS } from '../../captcha/verify-captcha';
 import { isJsonMediaType, requestContentType } from '../../http-input/body';
+import * as z from '../../zod-mini';
 import { headerValue, safeEqual } from '../auth';
 import { SourceAuthError, SourceForbiddenError, SourcePayloadError } from '../errors';
 import { buildCandidate, type FieldDefaults, type FieldLookup } from '../field-map';
@@ -110,13 +110,10 @@ function bodyLookup(request: RawRequest): FieldLookup {
 export const htmlFormJsonReplySchema = z
   .strictObject({
     ok: z.boolean(),
-    error: z.string().optional().meta({ description: 'Why the signup was not taken; safe to show to the person' }),
-    issues: z
-      .array(z.strictObject({ path: z.string(), message: z.string() }))
-      .optional()
-      .meta({ description: 'The fields that failed validation' }),
+    error: z.optional(z.string()).check(z.meta({ description: 'Why the signup was not taken; safe to show to the person' })),
+    issues: z.optional(z.array(z.strictObject({ path: z.string(), message: z.string() }))).check(z.meta({ description: 'The fields that failed validation' })),
   })
-  .meta({ description: 'The answer of an html-form source to a fetch post that accepts JSON' });
+  .check(z.meta({ description: 'The answer of an html-form source to a fetch post that accepts JSON' }));
 type HtmlFormJsonReply = z.input<typeof htmlFormJsonReplySchema>;
 const jsonBody = (reply: HtmlFormJsonReply): string => JSON.stringify(reply);
 
