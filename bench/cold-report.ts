@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
+import type { Plugin } from 'esbuild';
 import {
   adaptersLazyPlugin,
   adaptersOnlyPlugin,
@@ -9,6 +10,7 @@ import {
   buildHandlerVariant,
   buildProbe,
   DEPLOYED_SETTINGS,
+  fullZodPlugin,
   type LoadRounds,
   type LoadVariant,
   lambdaEnv,
@@ -31,7 +33,17 @@ import { kb, ms, pct, type Table, times } from './lib/table';
 /** Target: module load of each handler within 10 % of the floor (issue 16). */
 export const TARGET_RATIO = 1.1;
 
-export type ColdConfig = Readonly<{ key: string; label: string; settings: BuildSettings; env?: Readonly<Record<string, string>> }>;
+export type ColdConfig = Readonly<{
+  key: string;
+  label: string;
+  settings: BuildSettings;
+  env?: Readonly<Record<string, string>>;
+  /** esbuild plugins for a lever that changes code, not settings (its floor is built with them too, untouched by them). */
+  plugins?: readonly Plugin[];
+}>;
+
+/** Where a configuration's bundles are built and cached: one build per settings, and one per configuration with plugins. */
+export const bundleKeyOf = (config: ColdConfig) => (config.plugins ? `${settingsKey(config.settings)}-${config.key}` : settingsKey(config.settings));
 
 const describeSettings = (settings: BuildSettings) => ({
   sdk: settings.sdk === 'bundled' ? 'bundled (tree-shaken)' : 'runtime copy (external)',
@@ -61,19 +73,25 @@ export function coldConfigs(): ColdConfig[] {
     settings: deployed,
     env: { POWERTOOLS_TRACE_ENABLED: 'true' },
   });
+  configs.push({
+    key: 'full-zod',
+    label: 'as deployed, full zod instead of zod/mini',
+    settings: deployed,
+    plugins: [fullZodPlugin()],
+  });
   if (deployed.enableSourceMaps)
     configs.push({ key: 'no-map-flag', label: 'as deployed, without --enable-source-maps', settings: { ...deployed, enableSourceMaps: false } });
   return configs;
 }
 
 /**
- * The levers not kept, measured as deployed in the same rounds: each is a bundle compared with the one it would
- * replace (`against`), pair by pair. Lever (e) builds the ingest two ways; lever (d) measures zod's share with
- * probes (the floor plus some modules), since no handler can be built without zod.
+ * Measured as deployed in the same rounds: each is a bundle compared with the one it would replace (`against`),
+ * pair by pair. Lever (e), not kept, builds the ingest two ways; what the schemas still cost after lever (d) is a
+ * probe (the floor plus zod/mini and the schema modules), since no handler can be built without its schemas.
  */
 export type LeverProbe = Readonly<{
   key: string;
-  lever: 'adapters' | 'zod';
+  lever: 'adapters' | 'schemas';
   label: string;
   /** The variant key it is paired with: the deployed ingest or the deployed ingest floor. */
   against: 'ingest' | 'floor-ingest';
@@ -82,7 +100,10 @@ export type LeverProbe = Readonly<{
 /** The kinds of source adapter the default configuration uses: no configured sources (cdk.json has no signupSync.sources: the stack passes SOURCES_CONFIG=[]), and POST /signups imports the standard-webhooks module itself. */
 export const DEFAULT_CONFIG_ADAPTER_KINDS = ['standard-webhooks'] as const;
 
-/** The product's schema modules (and their zod) a probe loads: both handlers' schemas, so an upper bound for either. */
+/**
+ * The product's schema modules a probe loads, and through them zod/mini (shared/zod-mini.ts, tree-shaken as in a
+ * handler): both handlers' schemas, so an upper bound for either.
+ */
 export const SCHEMA_MODULES = [
   'shared/signup/signup-schema.ts',
   'shared/signup/nameless-policy.ts',
@@ -90,6 +111,8 @@ export const SCHEMA_MODULES = [
   'shared/config/env-schema.ts',
   'shared/config/sync-config.ts',
   'shared/bigcommerce/customer.ts',
+  'shared/bigcommerce/subscriber.ts',
+  'shared/http-input/problem-document.ts',
 ] as const;
 
 export const LEVER_PROBES: readonly LeverProbe[] = [
@@ -106,16 +129,9 @@ export const LEVER_PROBES: readonly LeverProbe[] = [
     against: 'ingest',
   },
   {
-    key: 'probe-zod-schemas',
-    lever: 'zod',
-    label: `floor + zod + the product's schemas (${SCHEMA_MODULES.map((module) => path.basename(module, '.ts')).join(', ')}): the most lever (d) can save`,
-    against: 'floor-ingest',
-  },
-  { key: 'probe-zod-signup', lever: 'zod', label: 'floor + zod + the signup schema (shared/signup/signup-schema.ts)', against: 'floor-ingest' },
-  {
-    key: 'probe-zod-mini-signup',
-    lever: 'zod',
-    label: 'floor + zod/mini + the same signup schema written with zod/mini (bench/lib/signup-schema-mini.ts)',
+    key: 'probe-schemas',
+    lever: 'schemas',
+    label: `floor + zod/mini + the product's schemas (${SCHEMA_MODULES.map((module) => path.basename(module, '.ts')).join(', ')}): what they still cost after lever (d)`,
     against: 'floor-ingest',
   },
 ];
@@ -129,9 +145,7 @@ async function buildLeverProbes(dir: string, settings: BuildSettings, floorClien
     await buildHandlerVariant(dir, settings, 'ingest', 'configured-adapters', [adaptersOnlyPlugin(DEFAULT_CONFIG_ADAPTER_KINDS)]),
   );
   built.set('ingest-lazy-adapters', await buildHandlerVariant(dir, settings, 'ingest', 'lazy-adapters', [adaptersLazyPlugin()]));
-  built.set('probe-zod-schemas', await buildProbe(dir, settings, 'zod-schemas', floorClients, modules(SCHEMA_MODULES)));
-  built.set('probe-zod-signup', await buildProbe(dir, settings, 'zod-signup', floorClients, modules(['shared/signup/signup-schema.ts'])));
-  built.set('probe-zod-mini-signup', await buildProbe(dir, settings, 'zod-mini-signup', floorClients, modules(['bench/lib/signup-schema-mini.ts'])));
+  built.set('probe-schemas', await buildProbe(dir, settings, 'schemas', floorClients, modules(SCHEMA_MODULES)));
   return built;
 }
 
@@ -154,12 +168,12 @@ export type ColdResult = Readonly<{
   ratios: ReadonlyMap<string, Readonly<{ ingest: PairedRatio; sync: PairedRatio }>>;
   /** The assets `cdk synth` wrote, against the deployed floor. */
   assets?: Readonly<{ ingest: PairedRatio; sync: PairedRatio; ingestBytes: number; syncBytes: number }>;
-  /** The levers not kept (LEVER_PROBES), as deployed. */
+  /** The levers not kept and what the schemas still cost (LEVER_PROBES), as deployed. */
   levers: readonly LeverResult[];
   seed: number;
 }>;
 
-const variantKey = (config: ColdConfig, bundle: string) => `${config.key}/${bundle}`;
+const variantKey = (config: Pick<ColdConfig, 'key'>, bundle: string) => `${config.key}/${bundle}`;
 
 export async function runColdStart(
   options: Readonly<{ dir: string; rounds: number; seed: number; deployment?: Deployment; progress: (message: string) => void }>,
@@ -168,17 +182,17 @@ export async function runColdStart(
   const bundles = new Map<string, Bundle[]>();
   const variants: LoadVariant[] = [];
   for (const config of configs) {
-    const key = settingsKey(config.settings);
+    const key = bundleKeyOf(config);
     if (!bundles.has(key)) {
       options.progress(`cold start: bundling floor, ingest and sync (${key})`);
-      bundles.set(key, await buildBundles(path.join(options.dir, 'cold'), config.settings));
+      bundles.set(key, await buildBundles(path.join(options.dir, 'cold'), config.settings, [...(config.plugins ?? [])], key));
     }
     const env = lambdaEnv({ enableSourceMaps: config.settings.enableSourceMaps, ...(config.env ? { extra: config.env } : {}) });
     for (const bundle of bundles.get(key)!) variants.push({ key: variantKey(config, bundle.key), file: bundle.file, env });
   }
   const deployedConfig = configs.find((config) => config.key === 'deployed')!;
-  options.progress('cold start: bundling the levers not kept (adapters per configured kind; zod and zod/mini probes)');
-  const deployedBundles = bundles.get(settingsKey(deployedConfig.settings))!;
+  options.progress('cold start: bundling the levers not kept (adapters per configured kind) and the schemas probe');
+  const deployedBundles = bundles.get(bundleKeyOf(deployedConfig))!;
   const floorClients = deployedBundles.find((bundle) => bundle.key === 'floor-ingest')!.clients;
   const probes = await buildLeverProbes(path.join(options.dir, 'cold'), deployedConfig.settings, floorClients);
   const deployedEnv = lambdaEnv({ enableSourceMaps: deployedConfig.settings.enableSourceMaps });
@@ -242,8 +256,7 @@ const composition = (bundle: Bundle, top = 8) =>
     .map((part) => `${part.name} ${kb(part.bytes)}`)
     .join(', ');
 
-const bundleOf = (result: ColdResult, config: ColdConfig, key: string) =>
-  result.bundles.get(settingsKey(config.settings))!.find((bundle) => bundle.key === key)!;
+const bundleOf = (result: ColdResult, config: ColdConfig, key: string) => result.bundles.get(bundleKeyOf(config))!.find((bundle) => bundle.key === key)!;
 
 export function coldTable(result: ColdResult): Table {
   const deployedConfig = result.configs.find((config) => config.key === 'deployed')!;
@@ -338,6 +351,12 @@ export function coldFindings(result: ColdResult): string[] {
     'Loading Powertools Tracer only when POWERTOOLS_TRACE_ENABLED=true (off as deployed; Lambda active tracing + one BigCommerce subsegment instead)',
   );
   delta('no-map-flag', 'Keeping `--enable-source-maps` instead of maps kept beside the code and applied only when reading logs');
+  delta('full-zod', 'zod/mini for every Lambda schema (shared/zod-mini.ts)');
+  if (result.ratios.has('full-zod')) {
+    const { zodMini } = leverArithmetic(result);
+    out[out.length - 1] +=
+      ` Paired round by round, zod/mini changes the ingest's load by ${signedMs(-zodMini.ingest.medianMs)} (~95 % interval ${interval(negated(zodMini.ingest))}) and the sync's by ${signedMs(-zodMini.sync.medianMs)} (${interval(negated(zodMini.sync))}).`;
+  }
   return out;
 }
 
@@ -353,23 +372,27 @@ export function coldTargets(result: ColdResult): { target: string; measured: str
 
 const signedMs = (value: number) => `${value > 0 ? '+' : value < 0 ? '−' : '±'}${Math.abs(value).toFixed(1)} ms`;
 const interval = (delta: PairedDelta) => `${signedMs(delta.lowMs)} … ${signedMs(delta.highMs)}`;
+/** The same delta read the other way round (b − a instead of a − b). */
+const negated = (delta: PairedDelta): PairedDelta => ({ medianMs: -delta.medianMs, lowMs: -delta.highMs, highMs: -delta.lowMs });
 
 /** A lever must save more than this share of the handler's load CPU to be worth keeping (issue 16: "keep what pays"). */
 export const LEVER_PAYS_FRACTION = 0.02;
 
 /**
- * What the levers not kept come to and what each would leave the ratios at: the deployed paired ratio scaled by
+ * What lever (d) saved (the "full zod" row against "as deployed", pair by pair), what the levers not kept and the
+ * schemas still come to, and what each would leave the ratios at: the deployed paired ratio scaled by
  * (load − saving) ÷ load, so the figures read against the "as deployed" row.
  */
 export function leverArithmetic(result: ColdResult) {
   const deployed = result.ratios.get('deployed')!;
   const lever = (key: string) => result.levers.find((each) => each.probe.key === key)!;
-  const zodAll = lever('probe-zod-schemas').deltaMs;
-  const signupClassic = lever('probe-zod-signup').deltaMs;
-  const signupMini = lever('probe-zod-mini-signup').deltaMs;
-  // A full move to zod/mini, estimated by scaling all of zod's load by what the rewrite did to the signup schema's.
-  const miniShare = signupClassic > 0 ? Math.max(0, signupMini) / signupClassic : 1;
-  const miniSaving = zodAll * (1 - miniShare);
+  // Lever (d), kept: full zod − zod/mini, the same handler in the same round (positive = what zod/mini saves).
+  const zodMini = {
+    ingest: pairedCpuDelta(result.rounds, variantKey({ key: 'full-zod' }, 'ingest'), variantKey({ key: 'deployed' }, 'ingest')),
+    sync: pairedCpuDelta(result.rounds, variantKey({ key: 'full-zod' }, 'sync'), variantKey({ key: 'deployed' }, 'sync')),
+    ratios: result.ratios.get('full-zod')!,
+  };
+  const schemas = lever('probe-schemas').deltaMs;
   const configured = lever('ingest-configured-adapters').delta;
   const lazy = lever('ingest-lazy-adapters').delta;
   const configuredSaving = Math.max(0, -configured.medianMs);
@@ -382,19 +405,15 @@ export function leverArithmetic(result: ColdResult) {
       ratio,
       allowed: floor * TARGET_RATIO,
       over: load - floor * TARGET_RATIO,
-      withoutZod: after(zodAll),
-      withMini: after(miniSaving),
+      withoutSchemas: after(schemas),
       withAdapters: after(adapterSaving),
-      withAll: after(adapterSaving + zodAll),
-      rest: load - floor - adapterSaving - zodAll,
+      withAll: after(adapterSaving + schemas),
+      rest: load - floor - adapterSaving - schemas,
     };
   };
   return {
-    zodAll,
-    signupClassic,
-    signupMini,
-    miniShare,
-    miniSaving,
+    zodMini,
+    schemas,
     configured,
     lazy,
     configuredSaving,
@@ -406,7 +425,7 @@ export function leverArithmetic(result: ColdResult) {
 export function leverTable(result: ColdResult): Table {
   const deployed = result.ratios.get('deployed')!;
   const rows = result.levers.map((lever) => [
-    lever.probe.lever === 'adapters' ? '(e) adapters per configured kind' : '(d) zod / zod/mini',
+    lever.probe.lever === 'adapters' ? '(e) adapters per configured kind' : 'after (d): zod/mini + schemas',
     lever.probe.label,
     kb(lever.bundle.bytes),
     lever.probe.against === 'ingest' ? 'as-deployed ingest' : 'ingest floor',
@@ -418,7 +437,7 @@ export function leverTable(result: ColdResult): Table {
   const math = leverArithmetic(result);
   const pairs = result.rounds.samples.values().next().value?.length ?? 0;
   return {
-    title: `Cold start: the levers not kept, as deployed (measured in the same ${pairs} rounds as the table above)`,
+    title: `Cold start: the levers not kept, and what the schemas still cost, as deployed (measured in the same ${pairs} rounds as the table above)`,
     headers: [
       'lever',
       'bundle',
@@ -433,12 +452,12 @@ export function leverTable(result: ColdResult): Table {
     notes: [
       'Δ = median over rounds of CPU(this) − CPU(what it is paired with) from the same round, with a distribution-free ~95 % interval for that median; ingest load and its floor are the "as deployed" row above.',
       `(e): the default configuration configures no source (cdk.json has no signupSync.sources, so the stack passes SOURCES_CONFIG=[]), so only ${DEFAULT_CONFIG_ADAPTER_KINDS.join(', ')} (imported by POST /signups itself) stays; the other adapter modules become undefined at bundling (bench/cold-start.ts adaptersOnlyPlugin). The lazy row keeps every adapter in the bundle and turns each registry entry into a getter that require()s its module (adaptersLazyPlugin).`,
-      `(d): zod cannot be taken out of a handler, so its share is measured as probes on the ingest floor: zod + the product's schema modules ${signedMs(math.zodAll)}; zod + the signup schema ${signedMs(math.signupClassic)}; zod/mini + the same schema ${signedMs(math.signupMini)} (${pct(math.miniShare, 0)} of the zod cost). A full move to zod/mini, estimated as that share applied to all the schemas, would save about ${math.miniSaving.toFixed(1)} ms.`,
+      `after (d): the schemas cannot be taken out of a handler, so what zod/mini and the product's schema modules still cost at load is measured as a probe on the ingest floor: ${signedMs(math.schemas)}. What lever (d) itself saved is the row "as deployed, full zod instead of zod/mini" in the table above.`,
     ],
   };
 }
 
-/** Findings for the levers not kept: what each measured and what stands between the handlers and 1.10×. */
+/** Findings for the levers not kept and the schemas: what each measured and what stands between the handlers and 1.10×. */
 export function leverFindings(result: ColdResult): string[] {
   const math = leverArithmetic(result);
   const { ingest, sync } = math;
@@ -450,13 +469,10 @@ export function leverFindings(result: ColdResult): string[] {
         ? `more than the ${pct(LEVER_PAYS_FRACTION, 0)} a lever must pay in this run, but only a bundle built per configuration gets it, and synth would then deploy code built for one configuration that no test ran. `
         : `no more than the ${pct(LEVER_PAYS_FRACTION, 0)} a lever must pay. `) +
       `The way that keeps one tested bundle, a require() per kind on first use, changes it by ${signedMs(math.lazy.medianMs)} (${interval(math.lazy)}): every adapter is still parsed, and what it leaves unevaluated is a few kB of module bodies. The registry stays as it is (shared/sources/adapters/index.ts).`,
-    `**zod/mini (lever d): not kept.** zod with the product's schemas costs ${ms(math.zodAll)} of CPU at load on top of the SDK clients; the signup schema alone ${ms(math.signupClassic)} with zod and ${ms(math.signupMini)} with zod/mini. ` +
-      `Scaled to all schemas, a full move would save about ${math.miniSaving.toFixed(1)} ms: ingest ${times(ingest.ratio)} → ${times(ingest.withMini)}, sync ${times(sync.ratio)} → ${times(sync.withMini)}; ` +
-      `even without zod at all (the upper bound) ingest ${times(ingest.withoutZod)} and sync ${times(sync.withoutZod)}. So the schemas keep zod and the messages the tests pin (zod/mini would also need an error map to keep them).`,
     `**What stands between the handlers and 1.10×.** 1.10× allows ingest ${ms(ingest.allowed)} and sync ${ms(sync.allowed)} (floors ${ms(ingest.floor)} and ${ms(sync.floor)}); as deployed they load in ${ms(ingest.load)} and ${ms(sync.load)}, ` +
-      `${ms(ingest.over)} and ${ms(sync.over)} over. zod and every schema account for at most ${ms(math.zodAll)} of that, the unconfigured adapters ${ms(math.configuredSaving)}; with both gone ingest would still be ${times(ingest.withAll)} and sync ${times(sync.withAll)}. ` +
-      `The rest, ${ms(ingest.rest)} (ingest) and ${ms(sync.rest)} (sync), alone exceeds the ${ms(ingest.allowed - ingest.floor)} and ${ms(sync.allowed - sync.floor)} that 1.10× leaves: ` +
-      "Powertools Logger and Metrics, middy, the rest of our own modules and the parse of their larger source map under --enable-source-maps (not split further here). The sync's figures reuse the zod probe measured on the ingest floor (it holds both handlers' schemas).",
+      `${ms(ingest.over)} and ${ms(sync.over)} over. zod/mini and every schema still account for at most ${ms(math.schemas)} of that, the unconfigured adapters ${ms(math.configuredSaving)} at best; with both gone ingest would still be ${times(ingest.withAll)} and sync ${times(sync.withAll)}. ` +
+      `The rest, ${ms(ingest.rest)} (ingest) and ${ms(sync.rest)} (sync) over the floor, alone exceeds the ${ms(ingest.allowed - ingest.floor)} and ${ms(sync.allowed - sync.floor)} that 1.10× leaves: ` +
+      "Powertools Logger and Metrics, middy, the rest of our own modules and the parse of their larger source map under --enable-source-maps (not split further here). The sync's figures reuse the schemas probe measured on the ingest floor (it holds both handlers' schemas).",
   ];
 }
 
@@ -487,6 +503,13 @@ Kept (each one's row in the cold-start table undoes it alone):
   BigCommerce node (the API host) downstream of the sync with its latency and 4xx/429/5xx colouring; it no longer shows SQS,
   Secrets Manager or DynamoDB nodes, because the SDK calls are not instrumented. An operator who needs them sets
   POWERTOOLS_TRACE_ENABLED=true on the function and pays the Tracer's load at each cold start (the row "Powertools Tracer loaded").
+- **zod/mini for every Lambda schema** (shared/zod-mini.ts: every hot-path schema module imports \`z\` from it; neither bundle
+  loads zod/v4/classic): against full zod it changes the ingest's load by ${signedMs(-math.zodMini.ingest.medianMs)} of CPU (~95 % interval ${interval(negated(math.zodMini.ingest))})
+  and the sync's by ${signedMs(-math.zodMini.sync.medianMs)} (${interval(negated(math.zodMini.sync))}), paired round by round; ratios ${times(math.zodMini.ratios.ingest.ratio)} → ${times(math.ingest.ratio)} and ${times(math.zodMini.ratios.sync.ratio)} → ${times(math.sync.ratio)} (the row
+  "full zod instead of zod/mini" bundles shared/zod-mini.ts as \`export * from 'zod'\`, bench/cold-start.ts fullZodPlugin).
+  zod/mini configures no locale of its own, so shared/zod-mini.ts configures zod's English one once: the error messages and
+  paths the tests and the API pin are unchanged. The stack's configuration (shared/deployment/stack-config.ts, read by the
+  CDK app, the operator CLI and local mode) keeps full zod: no Lambda loads it.
 
 Measured and not kept (the table "the levers not kept" and the findings above):
 
@@ -495,13 +518,9 @@ Measured and not kept (the table "the levers not kept" and the findings above):
   synth time would deploy code built for one configuration that no test ran. A \`require()\` per kind on first use keeps one
   tested bundle but changes the load by ${signedMs(math.lazy.medianMs)} (${interval(math.lazy)}): every adapter is still parsed, and what it leaves
   unevaluated is a few kB of module bodies. Neither pays enough to matter beside the gap below, so the registry stays as it is.
-- **zod/mini**: zod and the product's schemas cost ${ms(math.zodAll)} at load; the signup schema costs ${ms(math.signupClassic)} with zod and
-  ${ms(math.signupMini)} with zod/mini (bench/lib/signup-schema-mini.ts, the same checks and metadata). A full move would save about
-  ${math.miniSaving.toFixed(1)} ms, leaving ingest at ${times(math.ingest.withMini)} and sync at ${times(math.sync.withMini)}; without zod at all they would be ${times(math.ingest.withoutZod)} and ${times(math.sync.withoutZod)}.
-  zod/mini configures no locale, so keeping the messages the tests pin would also need an error map. Not worth the rewrite
-  while it cannot reach the target.
 - **Why 1.10× is out of reach here**: the floor is Node's start plus the SDK clients only; 10 % of it is ${ms(math.ingest.allowed - math.ingest.floor)} of CPU
-  (ingest) and ${ms(math.sync.allowed - math.sync.floor)} (sync). With zod and the unconfigured adapters both gone the ingest would still load at ${times(math.ingest.withAll)} and
-  the sync at ${times(math.sync.withAll)}: Powertools Logger and Metrics, middy and our own modules alone are more than 10 % of the floor.
+  (ingest) and ${ms(math.sync.allowed - math.sync.floor)} (sync). zod/mini and the schemas still cost ${ms(math.schemas)} at load (the probe in the table above); with them
+  and the unconfigured adapters both gone the ingest would still load at ${times(math.ingest.withAll)} and the sync at ${times(math.sync.withAll)}: Powertools Logger and
+  Metrics, middy and our own modules alone are more than 10 % of the floor.
 `;
 }

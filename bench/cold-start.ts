@@ -54,7 +54,8 @@ export type BundleKey = HandlerKey | `floor-${HandlerKey}` | `probe-${string}` |
 
 export type Bundle = Readonly<{
   key: BundleKey;
-  settingsKey: string;
+  /** The folder under the output dir it was built into: the settings key, plus a variant's name for a build with plugins. */
+  buildKey: string;
   file: string;
   bytes: number;
   gzipBytes: number;
@@ -130,6 +131,7 @@ async function buildOne(
   key: BundleKey,
   settings: BuildSettings,
   plugins: Plugin[],
+  buildKey: string = settingsKey(settings),
 ): Promise<{ bundle: Bundle; metafile: Metafile }> {
   mkdirSync(outdir, { recursive: true });
   const file = path.join(outdir, 'index.js');
@@ -145,17 +147,21 @@ async function buildOne(
   const composition = [...byPackage.entries()].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
   const mapBytes = settings.map === 'none' ? 0 : statSync(`${file}.map`).size;
   return {
-    bundle: { key, settingsKey: settingsKey(settings), file, bytes: code.length, gzipBytes: gzipSync(code).length, mapBytes, composition, clients: [] },
+    bundle: { key, buildKey, file, bytes: code.length, gzipBytes: gzipSync(code).length, mapBytes, composition, clients: [] },
     metafile,
   };
 }
 
-/** Builds both handlers and each one's floor with one set of build settings, into dir/<settings>/<bundle>/index.js. */
-export async function buildBundles(dir: string, settings: BuildSettings, plugins: Plugin[] = []): Promise<Bundle[]> {
-  const key = settingsKey(settings);
+/**
+ * Builds both handlers and each one's floor with one set of build settings (and esbuild plugins, for a lever
+ * that is a change of code rather than of settings), into dir/<buildKey>/<bundle>/index.js; `buildKey` tells
+ * apart two builds with the same settings.
+ */
+export async function buildBundles(dir: string, settings: BuildSettings, plugins: Plugin[] = [], buildKey: string = settingsKey(settings)): Promise<Bundle[]> {
+  const key = buildKey;
   const bundles: Bundle[] = [];
   for (const handler of ['ingest', 'sync'] as const) {
-    const built = await buildOne({ entryPoints: [ENTRIES[handler]] }, path.join(dir, key, handler), handler, settings, plugins);
+    const built = await buildOne({ entryPoints: [ENTRIES[handler]] }, path.join(dir, key, handler), handler, settings, plugins, key);
     const clients = clientPackagesOf(built.metafile);
     // The floor is built from stdin, resolved from the repo root like the handlers.
     const floor = await buildOne(
@@ -164,6 +170,7 @@ export async function buildBundles(dir: string, settings: BuildSettings, plugins
       `floor-${handler}`,
       settings,
       plugins,
+      key,
     );
     bundles.push({ ...built.bundle, clients }, { ...floor.bundle, clients });
   }
@@ -172,7 +179,7 @@ export async function buildBundles(dir: string, settings: BuildSettings, plugins
 
 /**
  * A probe: the floor of a handler plus some modules, built with the same settings, so (probe − floor) is what
- * loading those modules costs on top of the SDK clients (zod and the product's schemas: bench/cold-report.ts).
+ * loading those modules costs on top of the SDK clients (zod/mini and the product's schemas: bench/cold-report.ts).
  */
 export async function buildProbe(dir: string, settings: BuildSettings, key: string, clients: readonly string[], modules: readonly string[]): Promise<Bundle> {
   const built = await buildOne(
@@ -195,6 +202,24 @@ export async function buildHandlerVariant(dir: string, settings: BuildSettings, 
     plugins,
   );
   return { ...built.bundle, clients: clientPackagesOf(built.metafile) };
+}
+
+/** The module every hot-path schema imports `z` from (zod/mini with zod's English locale). */
+const ZOD_MINI_MODULE = /[\\/]shared[\\/]zod-mini\.ts$/;
+
+/**
+ * An esbuild plugin that bundles shared/zod-mini.ts as `export * from 'zod'`: every schema then runs on full zod
+ * (zod/v4/classic), as before lever (d), with no other line changed. zod/mini's functional API (`z.optional(…)`,
+ * `.check(…)`) is part of full zod too, so the schemas build and load unchanged. Undoes lever (d) for its row.
+ */
+export function fullZodPlugin(): Plugin {
+  return {
+    name: 'full-zod',
+    setup(pluginBuild) {
+      // resolveDir defaults to shared/, so 'zod' resolves from the repo's node_modules like any import.
+      pluginBuild.onLoad({ filter: ZOD_MINI_MODULE }, () => ({ contents: "export * from 'zod';", loader: 'ts' }));
+    },
+  };
 }
 
 /** The adapters registry (shared/sources/adapters/index.ts) and the kind -> module it imports. */

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
-import { adaptersLazyPlugin, adaptersOnlyPlugin, type LoadRounds, type LoadSample, pairedCpuDelta } from '../../../bench/cold-start';
+import { bundleKeyOf, coldConfigs } from '../../../bench/cold-report';
+import { adaptersLazyPlugin, adaptersOnlyPlugin, fullZodPlugin, type LoadRounds, type LoadSample, pairedCpuDelta } from '../../../bench/cold-start';
+import { signupSchema } from '../../../shared/signup/signup-schema';
 import { sourceAdapters } from '../../../shared/sources/adapters';
 
 // The two lever (e) variants rewrite shared/sources/adapters/index.ts at bundling: these pin that the rewrite
@@ -51,6 +53,64 @@ describe('bench/cold-start lever (e) plugins', () => {
       expect(typeof adapter.decide).toBe('function');
       expect(adapter.secret).toBe(sourceAdapters[kind as keyof typeof sourceAdapters].secret);
     }
+  });
+});
+
+// Lever (d)'s row undoes zod/mini by bundling shared/zod-mini.ts as full zod: these pin that the plugin still
+// finds that module (else the row would quietly measure the deployed bundle) and that the schemas run unchanged on it.
+describe('bench/cold-start lever (d) full-zod plugin', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'cold-start-zod-test-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const bundleSignupSchema = async (name: string, plugins: ReturnType<typeof fullZodPlugin>[]) => {
+    const outfile = path.join(dir, `${name}.js`);
+    const result = await build({
+      entryPoints: [path.join(ROOT, 'shared/signup/signup-schema.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile,
+      absWorkingDir: ROOT,
+      metafile: true,
+      logLevel: 'silent',
+      plugins,
+    });
+    return { outfile, inputs: Object.keys(result.metafile.inputs) };
+  };
+  const loadsClassic = (inputs: readonly string[]) => inputs.some((input) => input.startsWith('node_modules/zod/v4/classic/'));
+
+  it('bundles the schemas on full zod (zod/v4/classic) with the plugin, and on zod/mini without it', async () => {
+    const full = await bundleSignupSchema('full', [fullZodPlugin()]);
+    const mini = await bundleSignupSchema('mini', []);
+
+    expect(loadsClassic(full.inputs)).toBe(true);
+    expect(loadsClassic(mini.inputs)).toBe(false);
+    expect(mini.inputs.some((input) => input.startsWith('node_modules/zod/v4/mini/'))).toBe(true);
+  });
+
+  it('leaves the schemas working on full zod: the same result and the same error paths and messages', async () => {
+    const { outfile } = await bundleSignupSchema('full-parse', [fullZodPlugin()]);
+    const fullZod = require(outfile) as typeof import('../../../shared/signup/signup-schema');
+    const bad = { email: 'not-an-email', firstName: 7 };
+    const good = { email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace' };
+    const issues = (result: { success: boolean; error?: { issues: readonly { path: PropertyKey[]; message: string }[] } }) =>
+      result.error?.issues.map((issue) => ({ path: issue.path, message: issue.message }));
+
+    expect(fullZod.signupSchema.safeParse(good)).toEqual(signupSchema.safeParse(good));
+    expect(fullZod.signupSchema.safeParse(bad).success).toBe(false);
+    expect(issues(fullZod.signupSchema.safeParse(bad))).toEqual(issues(signupSchema.safeParse(bad)));
+  });
+
+  it('gives the full-zod row the deployed settings but its own bundles', () => {
+    const configs = coldConfigs();
+    const deployed = configs.find((config) => config.key === 'deployed')!;
+    const fullZod = configs.find((config) => config.key === 'full-zod')!;
+
+    expect(fullZod.settings).toEqual(deployed.settings);
+    expect(bundleKeyOf(fullZod)).not.toBe(bundleKeyOf(deployed));
   });
 });
 
