@@ -36,4 +36,13 @@ describe('configuration modules per function', () => {
     expect(files).not.toContain('shared/config/ingest-config.ts');
     expect(files.filter((file) => file.startsWith('shared/sources/'))).toEqual([]);
   });
+
+  it.each([['functions/ingest/handler.ts'], ['functions/sync/handler.ts']])(
+    '%s loads its schemas on zod/mini, never full zod (cold start, docs/benchmarks.md)',
+    (entry) => {
+      const files = bundledFiles(entry);
+      expect(files.some((file) => file.startsWith('node_modules/zod/v4/mini/'))).toBe(true);
+      expect(files.filter((file) => file.startsWith('node_modules/zod/v4/classic/'))).toEqual([]);
+    },
+  );
 });
