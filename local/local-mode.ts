@@ -4,7 +4,7 @@ import { buildSyncHandler, type SyncHandlerOverrides } from '../functions/sync/b
 import { listDeadLetters, type RedriveResult, redriveDeadLetters } from '../ops/dead-letters';
 import { captchaSecretProblems } from '../ops/doctor/captcha-secret-check';
 import type { LocalDoctorInfo } from '../ops/doctor/types';
-import { createSqsClient, type QueueDepth, queueArn, queueDepth } from '../ops/queue-ops';
+import { createSqsClient, queueArn, queueDepth } from '../ops/queue-ops';
 import type { IngestSetup } from '../ops/unmappable-redrive';
 import { checkedSourceSecrets } from '../shared/aws/sources-secret';
 import type { TokenProvider } from '../shared/bigcommerce/client';
@@ -35,8 +35,8 @@ import {
 } from './local-settings';
 import { closeServer } from './net';
 import { EMBEDDED_REGION, type EmbeddedSqs, type QueueOutage, startEmbeddedSqs } from './sqs/embedded-sqs';
-import { createOutcomeRecorder, type OutcomeCounts, type RecentOutcome, type RefusalCount } from './status/outcome-recorder';
-import type { DeadLetterView } from './status/status-page';
+import { createOutcomeRecorder, } from './status/outcome-recorder';
+import type { DeadLetterView, StatusView } from './status/status-page';
 import { createStatusRoutes } from './status/status-routes';
 
 /**
@@ -102,20 +102,12 @@ export type LocalModeOptions = Readonly<{
 /** Loopback stand-ins a source configuration may point at (an html-form's `captcha.verifyUrl`). */
 export type LocalEndpoints = Readonly<{ captchaVerifyUrl: string }>;
 
-export type StatusSnapshot = Readonly<{
-  at: string;
-  mode: Readonly<{ sqs: string; bigCommerce: string }>;
-  urls: Readonly<Record<string, string>>;
-  outcomes: OutcomeCounts;
-  /** `created`: distinct customers the sync created; `inStore`: every customer in the sandbox. */
-  customers: Readonly<{ created: number; inStore?: number }>;
-  queues?: Readonly<{ signups: QueueDepth; deadLetters: QueueDepth }>;
-  bigCommerce: Readonly<{ requests?: number; requestsPerCustomer?: number; rateLimited?: number }>;
-  poller: PollerStats;
-  recent: readonly RecentOutcome[];
-  /** Requests the API refused (4xx/5xx, and html-form posts sent to their error page), by source and status. */
-  refusals: readonly RefusalCount[];
-}>;
+/** What status() answers: the status page's view, plus the poller and the 429s (tests and the chaos run read them). */
+export type StatusSnapshot = Omit<StatusView, 'bigCommerce'> &
+  Readonly<{
+    bigCommerce: Readonly<{ requests?: number; requestsPerCustomer?: number; rateLimited?: number }>;
+    poller: PollerStats;
+  }>;
 
 export type LocalModeConfig = Readonly<{
   apiUrl: string;

@@ -9,16 +9,18 @@ import type { OutcomeCounts, RecentOutcome, RefusalCount } from './outcome-recor
  * value and the script sets them with textContent, never as HTML.
  */
 
-/** What the page shows (local-mode.ts's StatusSnapshot has these fields). */
+/** What the page shows (local-mode.ts's StatusSnapshot adds the poller's figures). */
 export type StatusView = Readonly<{
   at: string;
   mode: Readonly<{ sqs: string; bigCommerce: string }>;
   urls: Readonly<Record<string, string>>;
   outcomes: OutcomeCounts;
+  /** `created`: distinct customers the sync created; `inStore`: every customer in the sandbox. */
   customers: Readonly<{ created: number; inStore?: number }>;
   queues?: Readonly<{ signups: QueueDepth; deadLetters: QueueDepth }>;
   bigCommerce: Readonly<{ requests?: number; requestsPerCustomer?: number }>;
   recent: readonly RecentOutcome[];
+  /** Requests the API refused (4xx/5xx, and html-form posts sent to their error page), by source and status. */
   refusals: readonly RefusalCount[];
 }>;
 
