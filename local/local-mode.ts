@@ -35,7 +35,7 @@ import {
 } from './local-settings';
 import { closeServer } from './net';
 import { EMBEDDED_REGION, type EmbeddedSqs, type QueueOutage, startEmbeddedSqs } from './sqs/embedded-sqs';
-import { createOutcomeRecorder, } from './status/outcome-recorder';
+import { createOutcomeRecorder } from './status/outcome-recorder';
 import type { DeadLetterView, StatusView } from './status/status-page';
 import { createStatusRoutes } from './status/status-routes';
 
