@@ -188,7 +188,7 @@ async function runImport(file: string, flags: ImportFlags, where: WhereFlags, io
   const dryRun = flags.dryRun === true;
   if (flags.status !== undefined && flags.statusColumn !== undefined) throw new CliUsageError('--status and --status-column cannot be combined');
   // A dry run contacts a deployment only when one is named; it then checks rows with that deployment's rules.
-  const named = Object.values(targetFlags(where)).some((value) => value !== undefined);
+  const named = [where.local, where.stack, where.outputsFile, where.queueUrl, where.dlqUrl].some((value) => value !== undefined);
   const target = dryRun && !named ? undefined : await resolveTarget(targetFlags(where), targetDeps(io));
   let queue: SignupQueue | undefined;
   if (!dryRun && target) {

@@ -58,6 +58,8 @@ export function createProgress(
     return {
       update(state) {
         running = true;
+        // The whole file is read: the last line (done) follows, with the final counts.
+        if (state.bytes >= state.totalBytes) return;
         if (lastLine !== undefined && now() - lastLine < plainIntervalMs) return;
         lastLine = now();
         const left = secondsLeft(state);

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type ImportSummary, importCsv } from '../../../ops/import-csv';
+import { resolveImportRules } from '../../../ops/import-rules';
 import { type CliIo, runCli } from '../../../ops/main';
+import { resolveTarget } from '../../../ops/targets';
 import { DEFAULT_NAMELESS_POLICY } from '../../../shared/signup/nameless-policy';
 import type { SignupMessage } from '../../../shared/signup/signup-schema';
 import { anHttpEvent, anIngestHandler, fakeQueue, standardWebhookHeaders } from '../../helpers/ingest';
@@ -231,6 +233,61 @@ describe('import: rows checked as the ingest checks POST /signups', () => {
     expect(code).toBe(1);
     expect(summary.nameless).toEqual({ policy: 'reject', from: 'the ingest of local mode at http://127.0.0.1:3999' });
     expect(summary.rejectedRows[0]!.problems[0]).toMatch(/^\/first_name: Required: this source does not accept signups without names/);
+  });
+});
+
+describe("import: the deployment's rules", () => {
+  const outputs = async () => ({ SignupQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/q', IngestFunctionName: 'SignupSync-Ingest' });
+  const environment = {
+    SIGNUP_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/q',
+    SOURCES_SECRET: 'sources',
+    DELIVERY_LEDGER_TABLE: 'deliveries',
+    NAMELESS_POLICY: JSON.stringify({ nameless: 'placeholder', placeholderNames: { first_name: 'Dear', last_name: 'Reader' } }),
+    CUSTOM_ATTRIBUTE_FIELDS: JSON.stringify(['tier']),
+  };
+
+  it("reads a stack's rules from its ingest function, as dlq redrive does", async () => {
+    // Arrange
+    const asked: string[] = [];
+    const target = await resolveTarget(
+      { stack: 'SignupSync' },
+      {
+        env: {},
+        stackOutputs: outputs,
+        functionEnvironment: () => async (name) => {
+          asked.push(name);
+          return environment;
+        },
+      },
+    );
+
+    // Act
+    const { rules, from } = await resolveImportRules({ target });
+    target.sqs?.destroy();
+
+    // Assert
+    expect(asked).toEqual(['SignupSync-Ingest']);
+    expect(from).toBe('the ingest of stack SignupSync');
+    expect(rules.nameless).toEqual({ nameless: 'placeholder', placeholderNames: { first_name: 'Dear', last_name: 'Reader' } });
+    expect([...(rules.attributeFields ?? [])]).toEqual(['tier']);
+  });
+
+  it('refuses to guess when the ingest cannot be read, pointing at --cdk-json', async () => {
+    // Arrange
+    const target = await resolveTarget(
+      { stack: 'SignupSync' },
+      {
+        env: {},
+        stackOutputs: outputs,
+        functionEnvironment: () => async () => {
+          throw new Error('AccessDeniedException');
+        },
+      },
+    );
+
+    // Act / Assert
+    await expect(resolveImportRules({ target })).rejects.toThrow(/Cannot read the ingest's configuration of stack SignupSync .*--cdk-json/);
+    target.sqs?.destroy();
   });
 });
 
