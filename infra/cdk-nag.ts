@@ -26,14 +26,19 @@ export function nagAcknowledgements(stack: SignupSyncStack): NagAcknowledgement[
           'nodejs22.x is chosen deliberately: it is the runtime the local toolchain, the esbuild target (node22) and the tests are verified on. ' +
           'It is an AWS-supported LTS runtime; moving to Node 24 is a separate, tested change.',
       },
-      {
-        // The function's own role (infra/constructs/node-function.ts), where the tracing grant lands.
-        scope: fn.role ?? fn,
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'The only wildcard is the one active X-Ray tracing adds: xray:PutTraceSegments and xray:PutTelemetryRecords, which support no ' +
-          'resource-level permissions (AWS X-Ray IAM reference). Every data-plane grant stays on a single resource ARN.',
-      },
+      // Only with cdk.json `tracing`: without it the functions get no X-Ray grant at all.
+      ...(stack.tracing
+        ? [
+            {
+              // The function's own role (infra/constructs/node-function.ts), where the tracing grant lands.
+              scope: fn.role ?? fn,
+              id: 'AwsSolutions-IAM5[Resource::*]',
+              reason:
+                'The only wildcard is the one active X-Ray tracing adds: xray:PutTraceSegments and xray:PutTelemetryRecords, which support no ' +
+                'resource-level permissions (AWS X-Ray IAM reference). Every data-plane grant stays on a single resource ARN.',
+            },
+          ]
+        : []),
     ]),
     {
       scope: stack.ingress.api,
@@ -49,13 +54,6 @@ export function nagAcknowledgements(stack: SignupSyncStack): NagAcknowledgement[
       reason:
         'The delivery ledger holds only hashed delivery keys that expire after deliveryRetentionHours (72 h by default). Restoring it would ' +
         'serve no one: a ledger lost or empty means at worst a retried delivery is enqueued again, which the sync answers as an existing customer.',
-    },
-    {
-      scope: stack.sync.logHashKey,
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'A random key for the keyed hash that stands for emails in the logs. Rotating it gains nothing (it is never sent anywhere) and would only ' +
-        'break the correlation of one customer across log lines written before and after the rotation.',
     },
     ...(stack.sync.tokenSecret instanceof Secret
       ? [

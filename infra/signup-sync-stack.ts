@@ -4,6 +4,7 @@ import { ingestSettingsEnvironment, PLACEHOLDER_STORE_HASH, type StackConfig } f
 import { attributeFieldsOf } from '../shared/ingest/attribute-limit';
 import { CustomerSync } from './constructs/customer-sync';
 import { DeliveryLedger } from './constructs/delivery-ledger';
+import { OperationsDashboard } from './constructs/operations-dashboard';
 import { OperationsMonitoring } from './constructs/operations-monitoring';
 import { SignupIngress } from './constructs/signup-ingress';
 import { SignupQueues } from './constructs/signup-queues';
@@ -17,10 +18,15 @@ export class SignupSyncStack extends Stack {
   readonly ingress: SignupIngress;
   readonly sync: CustomerSync;
   readonly monitoring: OperationsMonitoring;
+  /** cdk.json `tracing`: X-Ray active tracing on both functions. */
+  readonly tracing: boolean;
+  /** cdk.json `dashboard`: the CloudWatch dashboard, when asked for. */
+  readonly dashboard: OperationsDashboard | undefined;
 
   constructor(scope: Construct, id: string, props: SignupSyncStackProps) {
     super(scope, id, props);
     const { config } = props;
+    this.tracing = config.tracing;
     if (config.storeHash === PLACEHOLDER_STORE_HASH) {
       Annotations.of(this).addWarningV2(
         'signup-sync:placeholder-store-hash',
@@ -44,6 +50,7 @@ export class SignupSyncStack extends Stack {
       throttle: config.apiThrottle,
       sourceThrottles: Object.fromEntries(config.sources.map((source) => [source.id, config.sourceThrottles[source.id] ?? config.sourceThrottle] as const)),
       logRetentionDays: config.logRetentionDays,
+      tracing: config.tracing,
       sources: config.sources,
       ...(config.sourcesSecretName ? { sourcesSecretName: config.sourcesSecretName } : {}),
       ...(config.sourcesSecretArn ? { sourcesSecretArn: config.sourcesSecretArn } : {}),
@@ -63,6 +70,18 @@ export class SignupSyncStack extends Stack {
       rateLimitedPerFiveMinutes: config.rateLimitedAlarmThreshold,
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });
+    this.dashboard = config.dashboard
+      ? new OperationsDashboard(this, 'Dashboard', {
+          alarms: Object.values(this.monitoring.alarms),
+          queue: this.queues.queue,
+          deadLetterQueue: this.queues.deadLetterQueue,
+          api: this.ingress.api,
+          ingestFunction: this.ingress.function,
+          syncFunction: this.sync.function,
+          ingestLogs: this.ingress.function.logGroup,
+          syncLogs: this.sync.function.logGroup,
+        })
+      : undefined;
 
     new CfnOutput(this, 'ApiUrl', {
       value: this.ingress.api.apiEndpoint,
@@ -74,7 +93,7 @@ export class SignupSyncStack extends Stack {
     new CfnOutput(this, 'SignupQueueArn', { value: this.queues.queue.queueArn });
     new CfnOutput(this, 'TokenSecretArn', { value: this.sync.tokenSecret.secretArn, description: 'Put the BigCommerce API token in this secret' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'Subscribe to receive alarms' });
-    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+    if (this.dashboard) new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboard.dashboardName });
     new CfnOutput(this, 'SourcesSecretArn', {
       value: this.ingress.sourcesSecret.secretArn,
       description: 'JSON object source id -> secret: "api" protects POST /signups; add an entry per configured source',

@@ -54,7 +54,7 @@ export type IngestHandlerOverrides = Readonly<{
   /** Replaces Powertools Logger (local mode's lines, tests); its keys are reset before each request. */
   logger?: Logger;
   /** Replaces Powertools Metrics (local mode, tests); it receives the same metric names. */
-  metrics?: MetricsSink;
+  metrics?: MetricsSink<'ingest'>;
 }>;
 
 /** The route API Gateway matched (routeKey and path parameters), else the method and path matched here. */
@@ -124,7 +124,7 @@ export function buildIngestHandler(config: IngestConfig, overrides: IngestHandle
         ? resetKeysPerInvocation(overrides.logger)
         : injectLambdaContext(powertools.logger, { resetKeys: true, correlationIdPath: 'requestContext.requestId' }),
     )
-    .use(ingestMetrics(overrides.metrics ?? powertoolsMetricsSink(powertools.metrics, { buffered: false })))
+    .use(ingestMetrics(overrides.metrics ?? powertoolsMetricsSink<'ingest'>(powertools.metrics)))
     .use(requestLogKeys(logger))
     .use(problemResponses(logger))
     .handler(async (event) => {

@@ -1,5 +1,4 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type MessageAttributeValue, SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
@@ -9,7 +8,7 @@ import { createSqsDeadLetterQueue, createSqsVisibilityControl } from '../../shar
 import { BigCommerceClient, type ResponseObserver, type TokenProvider } from '../../shared/bigcommerce/client';
 import type { SyncConfig } from '../../shared/config/sync-config';
 import { describeError, type Logger } from '../../shared/logger';
-import { createEmailHasher } from '../../shared/observability/email-hash';
+import { createEmailHasher, credentialKeyedEmailHasher } from '../../shared/observability/email-hash';
 import { type MetricsSink, SERVICE } from '../../shared/observability/metric-names';
 import { createPowertools, powertoolsLogger, powertoolsMetricsSink, resetKeysPerInvocation } from '../../shared/observability/powertools';
 import { createTracing } from '../../shared/observability/tracing';
@@ -55,7 +54,7 @@ export type SyncHandlerOverrides = Readonly<{
   /** Replaces Powertools Logger (local mode's lines, tests); its keys are reset before each invocation. */
   logger?: Logger;
   /** Replaces Powertools Metrics (local mode, tests); it receives the same metric names. */
-  metrics?: MetricsSink;
+  metrics?: MetricsSink<'sync'>;
   /** Sees every BigCommerce response after the metrics do (benches). */
   onResponse?: ResponseObserver;
   /** Sees every message's outcome after the metrics do (local mode's status page, benches). */
@@ -81,15 +80,15 @@ export function buildSyncHandler(config: SyncConfig, overrides: SyncHandlerOverr
   const now = overrides.now ?? Date.now;
   const powertools = createPowertools(SERVICE.sync);
   const tracing = createTracing(SERVICE.sync, { powertools: config.powertoolsTracing });
-  // Without the Tracer, each BigCommerce call is still one subsegment of Lambda's own trace (when sampled).
-  const traceCall = tracing.powertools ? undefined : createSubsegmentSender();
+  // With Lambda's active tracing and without the Tracer, each BigCommerce call is one subsegment of Lambda's own trace (when sampled).
+  const traceCall = config.tracing && !tracing.powertools ? createSubsegmentSender() : undefined;
   const apiHost = new URL(config.apiUrl).host;
   const logger = overrides.logger ?? powertoolsLogger(powertools.logger);
-  const metrics = createSyncMetrics(overrides.metrics ?? powertoolsMetricsSink(powertools.metrics, { buffered: true }), now);
+  const metrics = createSyncMetrics(overrides.metrics ?? powertoolsMetricsSink<'sync'>(powertools.metrics));
   // Created only when an adapter needs it (benches and tests bring their own queues).
   let sqsClient: SQSClient | undefined;
   const sqs = (): SQSClient => (sqsClient ??= overrides.sqs ?? tracing.client(new SQSClient({})));
-  const tokens =
+  const tokenSource =
     overrides.tokens ??
     createCachedSecret({
       client: overrides.secretsManager ?? tracing.client(new SecretsManagerClient({})),
@@ -97,6 +96,16 @@ export function buildSyncHandler(config: SyncConfig, overrides: SyncHandlerOverr
       ttlMs: config.tokenCacheTtlMs,
       now,
     });
+  // The key of the email hash in the logs: LOG_HASH_KEY when set (local mode, tests), else derived from the
+  // token the sync reads anyway (email-hash.ts), so the stack keeps no secret just for it.
+  const emailHasher = config.logHashKey
+    ? { hash: createEmailHasher(config.logHashKey), useCredential: (_token: string) => undefined }
+    : credentialKeyedEmailHasher();
+  const seen = (token: string) => {
+    emailHasher.useCredential(token);
+    return token;
+  };
+  const tokens: TokenProvider = { get: async () => seen(await tokenSource.get()), refresh: async () => seen(await tokenSource.refresh()) };
   const api = new BigCommerceClient({
     apiUrl: config.apiUrl,
     storeHash: config.storeHash,
@@ -126,7 +135,8 @@ export function buildSyncHandler(config: SyncConfig, overrides: SyncHandlerOverr
     visibility: overrides.visibility ?? createSqsVisibilityControl(sqs(), config.signupQueueUrl),
     resolveAttributes: createAttributeResolver(api, config.customer.customFieldMap),
     logger,
-    hashEmail: createEmailHasher(config.logHashKey),
+    hashEmail: emailHasher.hash,
+    now,
   };
   const options: ProcessRecordsOptions = {
     conflictPolicy: config.conflictPolicy,
@@ -137,11 +147,11 @@ export function buildSyncHandler(config: SyncConfig, overrides: SyncHandlerOverr
     ...overrides.options,
   };
 
-  // Outermost first: their `after` runs last (tracing, then the log context, then the metrics flush).
+  // Outermost first: their `after` runs last (tracing, then the log context). No metrics flush: each metric
+  // goes out when it happens (shared/observability/powertools.ts), and cold starts are the logs' `cold_start`.
   return middy<SQSEvent, SQSBatchResponse>()
     .use(tracing.middlewares)
     .use(overrides.logger ? resetKeysPerInvocation(overrides.logger) : injectLambdaContext(powertools.logger, { resetKeys: true }))
-    .use(overrides.metrics ? [] : [logMetrics(powertools.metrics, { captureColdStartMetric: true })])
     .onError(async (request) => {
       // Never lose a batch to a bug: report every record as failed so SQS delivers it again.
       logger.error('sync failed; the whole batch will be retried', describeError(request.error));
@@ -161,7 +171,8 @@ export function buildSyncHandler(config: SyncConfig, overrides: SyncHandlerOverr
         { ...deps, remainingTimeMs: () => context.getRemainingTimeInMillis() },
         options,
       );
-      metrics.onOutcomes(outcomes, messages);
+      // One line per batch with its figures (outcomes, BigCommerce requests by status, requests per customer).
+      logger.info('batch synced', { records: records.length, ...metrics.onOutcomes(outcomes) });
       overrides.onOutcomes?.(outcomes, records, messages);
       return { batchItemFailures: retry.map((itemIdentifier) => ({ itemIdentifier })) };
     });

@@ -1,6 +1,6 @@
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -13,13 +13,29 @@ export type SignupFunctionProps = Readonly<{
   memorySize?: number;
   environment?: Readonly<Record<string, string>>;
   logRetentionDays: number;
+  /** X-Ray active tracing (cdk.json `tracing`); off: no TracingConfig and no X-Ray permissions. */
+  tracing: boolean;
 }>;
+
+/**
+ * Lambda's log settings for every function: JSON lines (Powertools Logger writes JSON anyway, and the level
+ * filter needs it); the functions' own lines from INFO, so each request's and each signup's line stays
+ * (they carry what the metrics used to count, docs/operations.md); Lambda's own platform lines only from
+ * WARN, which drops the START, END and REPORT lines of every invocation: their duration, billed duration,
+ * memory size and max memory are in Lambda's Duration metric and in the `cold_start` field of our lines.
+ */
+export const FUNCTION_LOGGING = {
+  loggingFormat: LoggingFormat.JSON,
+  applicationLogLevelV2: ApplicationLogLevel.INFO,
+  systemLogLevelV2: SystemLogLevel.WARN,
+} as const;
 
 /**
  * Our Lambda defaults in one place: Node 22 on arm64 (cheaper per ms than x86_64), bundled by local
  * esbuild (no Docker) as function-bundling.ts says (bench/cold-start.ts measures those same settings),
- * X-Ray active tracing, its own log group, and its own role that may write to that log group only
- * (instead of the managed AWSLambdaBasicExecutionRole, which allows every log group in the account).
+ * JSON logs filtered by level (FUNCTION_LOGGING), X-Ray active tracing only when asked for, its own log
+ * group, and its own role that may write to that log group only (instead of the managed
+ * AWSLambdaBasicExecutionRole, which allows every log group in the account).
  */
 export class SignupFunction extends Construct {
   readonly function: NodejsFunction;
@@ -46,11 +62,13 @@ export class SignupFunction extends Construct {
       timeout: props.timeout,
       memorySize: props.memorySize ?? 256,
       logGroup,
-      // Lambda records each invocation in X-Ray; the BigCommerce call is a subsegment (function-bundling.ts).
-      tracing: Tracing.ACTIVE,
+      ...FUNCTION_LOGGING,
+      // With tracing, Lambda records each sampled invocation in X-Ray and the sync adds its BigCommerce
+      // calls as subsegments (shared/observability/xray-subsegment.ts); TRACING tells the code.
+      tracing: props.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       // NODE_OPTIONS=--enable-source-maps: frames name the .ts file and line (test/infra/source-maps.test.ts);
       // POWERTOOLS_TRACE_ENABLED=false: the Tracer stays unloaded (function-bundling.ts).
-      environment: { ...FUNCTION_ENVIRONMENT, ...props.environment },
+      environment: { ...FUNCTION_ENVIRONMENT, TRACING: props.tracing ? 'active' : 'off', ...props.environment },
       bundling: {
         minify: FUNCTION_BUNDLING.minify,
         sourceMap: FUNCTION_BUNDLING.sourceMap,

@@ -1,17 +1,5 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
-import {
-  Alarm,
-  AlarmStatusWidget,
-  Metric as CloudWatchMetric,
-  ComparisonOperator,
-  Dashboard,
-  GraphWidget,
-  type IAlarm,
-  type IMetric,
-  MathExpression,
-  SingleValueWidget,
-  TreatMissingData,
-} from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, Metric as CloudWatchMetric, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -20,7 +8,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, Metric, type MetricName, SERVICE } from '../../shared/observability/metric-names';
+import { type DimensionsOf, METRICS, METRICS_NAMESPACE, Metric, type MetricName, SERVICE } from '../../shared/observability/metric-names';
 
 export type OperationsMonitoringProps = Readonly<{
   queue: IQueue;
@@ -37,11 +25,24 @@ export type OperationsMonitoringProps = Readonly<{
 
 const FIVE_MINUTES = Duration.minutes(5);
 
-/** Alarms to one SNS topic, and a dashboard of the metrics that tell whether signups become customers. */
+/**
+ * One pair of the metric inventory (shared/observability/metric-names.ts) as a CloudWatch metric: its
+ * namespace, name, `service` and the given dimensions, so an alarm reads exactly what the code emits.
+ */
+export function inventoryMetric<N extends MetricName>(name: N, dimensions: DimensionsOf<N>, statistic = 'Sum', period = FIVE_MINUTES): CloudWatchMetric {
+  return new CloudWatchMetric({
+    namespace: METRICS_NAMESPACE,
+    metricName: name,
+    dimensionsMap: { service: SERVICE[METRICS[name].function], ...dimensions },
+    statistic,
+    period,
+  });
+}
+
+/** Alarms to one SNS topic (the opt-in dashboard is operations-dashboard.ts). */
 export class OperationsMonitoring extends Construct {
   readonly topic: Topic;
   readonly alarms: Readonly<Record<'deadLetters' | 'oldestSignup' | 'syncErrors' | 'authFailures' | 'rateLimited' | 'queueUnavailable', Alarm>>;
-  readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: OperationsMonitoringProps) {
     super(scope, id);
@@ -57,9 +58,6 @@ export class OperationsMonitoring extends Construct {
     const alarmNames: string[] = [];
     const alarmArn = (name: string) =>
       stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-
-    const custom = (name: MetricName, service: string, statistic = 'Sum') =>
-      new CloudWatchMetric({ namespace: METRICS_NAMESPACE, metricName: name, dimensionsMap: { service }, statistic, period: FIVE_MINUTES });
 
     const alarm = (
       alarmId: string,
@@ -112,21 +110,21 @@ export class OperationsMonitoring extends Construct {
       authFailures: alarm(
         'AuthFailuresAlarm',
         'BigCommerce has refused the API token for 15 minutes: signups are deferred, not lost. Put a valid token in the token secret.',
-        custom(Metric.BigCommerceAuthFailures, SERVICE.sync),
+        inventoryMetric(Metric.BigCommerceAuthFailures, {}),
         1,
         3,
       ),
       rateLimited: alarm(
         'RateLimitedAlarm',
         "BigCommerce has answered 429 for 15 minutes: the store's quota (shared by every app) is spent. Signups wait in the queue; lower other apps' usage or the sync's maxConcurrency.",
-        custom(Metric.BigCommerceRateLimited, SERVICE.sync),
+        inventoryMetric(Metric.BigCommerceRateLimited, {}),
         props.rateLimitedPerFiveMinutes,
         3,
       ),
       queueUnavailable: alarm(
         'QueueUnavailableAlarm',
         'The ingest answered 503 because SQS did not accept signups; senders retry, but check the SQS service health.',
-        custom(Metric.QueueUnavailable, SERVICE.ingest),
+        inventoryMetric(Metric.QueueUnavailable, {}),
         1,
         1,
       ),
@@ -159,97 +157,6 @@ export class OperationsMonitoring extends Construct {
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
         conditions: fromTheseAlarms,
-      }),
-    );
-
-    this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
-    const p99 = (name: MetricName) => custom(name, SERVICE.sync, 'p99');
-    this.dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms) as IAlarm[], width: 24, height: 3 }));
-    this.dashboard.addWidgets(
-      new GraphWidget({
-        title: 'Signups in (ingest)',
-        left: [
-          new MathExpression({
-            label: 'accepted',
-            expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service,Source} MetricName="${Metric.SignupsAccepted}"', 'Sum', 300))`,
-            period: FIVE_MINUTES,
-          }),
-          new MathExpression({
-            label: 'refused',
-            expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service,Source,Reason} MetricName="${Metric.SignupsRefused}"', 'Sum', 300))`,
-            period: FIVE_MINUTES,
-          }),
-          // Answered 2xx but dead-lettered as `unmappable`; the DLQ alarm already fires on them (docs/operations.md).
-          new MathExpression({
-            label: 'unmappable',
-            expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service,Source} MetricName="${Metric.SignupsUnmappable}"', 'Sum', 300))`,
-            period: FIVE_MINUTES,
-          }),
-          custom(Metric.QueueUnavailable, SERVICE.ingest),
-        ],
-        width: 8,
-      }),
-      new GraphWidget({
-        title: 'Outcomes (sync)',
-        left: [custom(Metric.CustomersCreated, SERVICE.sync), custom(Metric.CustomersExisted, SERVICE.sync), custom(Metric.CustomersUpdated, SERVICE.sync)],
-        right: [
-          new MathExpression({
-            label: 'dead-lettered',
-            expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service,Reason} MetricName="${Metric.SignupsDeadLettered}"', 'Sum', 300))`,
-            period: FIVE_MINUTES,
-          }),
-          new MathExpression({
-            label: 'deferred',
-            expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service,Reason} MetricName="${Metric.SignupsDeferred}"', 'Sum', 300))`,
-            period: FIVE_MINUTES,
-          }),
-        ],
-        width: 8,
-      }),
-      new GraphWidget({
-        title: 'BigCommerce requests',
-        left: [
-          new MathExpression({
-            label: 'by method and status',
-            expression: `SEARCH('{${METRICS_NAMESPACE},service,Method,Status} MetricName="${Metric.BigCommerceRequests}"', 'Sum', 300)`,
-            period: FIVE_MINUTES,
-          }),
-        ],
-        right: [
-          custom(Metric.BigCommerceRateLimited, SERVICE.sync),
-          custom(Metric.BigCommerceAuthFailures, SERVICE.sync),
-          custom(Metric.TokenRefreshes, SERVICE.sync),
-        ],
-        width: 8,
-      }),
-    );
-    this.dashboard.addWidgets(
-      new SingleValueWidget({ title: 'Requests per customer (floor 0.1)', metrics: [custom(Metric.RequestsPerCustomer, SERVICE.sync, 'Average')], width: 6 }),
-      new GraphWidget({ title: 'Batch size', left: [custom(Metric.BatchSize, SERVICE.sync, 'Average')], width: 6 }),
-      new GraphWidget({
-        title: 'Receipt to customer (ms)',
-        left: [custom(Metric.ReceiptToCustomer, SERVICE.sync, 'p50'), p99(Metric.ReceiptToCustomer)],
-        width: 6,
-      }),
-      new GraphWidget({
-        title: 'Queues',
-        left: [
-          props.queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum', label: 'waiting' }),
-          props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum', label: 'dead letters' }),
-        ],
-        right: [props.queue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: 'Maximum', label: 'oldest (s)' })],
-        width: 6,
-      }),
-    );
-    this.dashboard.addWidgets(
-      new GraphWidget({
-        title: 'Functions',
-        left: [props.ingestFunction.metricErrors({ label: 'ingest errors' }), props.syncFunction.metricErrors({ label: 'sync errors' })],
-        right: [
-          props.ingestFunction.metricDuration({ statistic: 'p99', label: 'ingest p99 ms' }),
-          props.syncFunction.metricDuration({ statistic: 'p99', label: 'sync p99 ms' }),
-        ],
-        width: 24,
       }),
     );
   }

@@ -26,6 +26,8 @@ export type SignupIngressProps = Readonly<{
   /** Per configured source id, the throttle of its own routes (/sources/<id>). */
   sourceThrottles: Readonly<Record<string, Readonly<{ rateLimit: number; burstLimit: number }>>>;
   logRetentionDays: number;
+  /** X-Ray active tracing (cdk.json `tracing`). */
+  tracing: boolean;
   /** The configured sources, validated (shared/deployment/stack-config.ts); passed to the function as SOURCES_CONFIG. */
   sources: readonly SourceConfigInput[];
   /** Where the ingest records each delivery before enqueueing it; only the ingest may use it. */
@@ -60,6 +62,7 @@ export class SignupIngress extends Construct {
       description: 'signup-sync ingest: authenticates, validates and enqueues signups',
       timeout: INGEST_TIMEOUT,
       logRetentionDays: props.logRetentionDays,
+      tracing: props.tracing,
       environment: {
         SIGNUP_QUEUE_URL: props.queue.queueUrl,
         DEAD_LETTER_QUEUE_URL: props.deadLetterQueue.queueUrl,

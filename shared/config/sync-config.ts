@@ -41,7 +41,7 @@ const syncEnvSchema = z.object({
   TOKEN_CACHE_TTL_SECONDS: positiveInt(300),
   // The event source's maxConcurrency: how many syncs share the store's quota (the pacer keeps that many - 1 back).
   SYNC_MAX_CONCURRENCY: positiveInt(2),
-  // Key for the email hash in logs; the stack fills it from a generated secret at deploy time.
+  // Key for the email hash in logs; the stack leaves it unset and the key is derived from the token (email-hash.ts).
   LOG_HASH_KEY: z.optional(z.string().check(z.minLength(16, { message: 'must be at least 16 characters' }))),
   CONFLICT_POLICY: z._default(z.enum(['skip', 'update']), 'skip'),
   CUSTOMER_CHANNEL_IDS: z.optional(intList),
@@ -59,6 +59,8 @@ const syncEnvSchema = z.object({
     z.transform((value: 'true' | 'false') => value === 'true'),
   ),
   POWERTOOLS_TRACE_ENABLED: powertoolsTracing,
+  // cdk.json `tracing`: Lambda's active tracing is on, so each BigCommerce call is sent as a subsegment.
+  TRACING: z._default(z.enum(['active', 'off']), 'off'),
 });
 
 export type SyncConfig = Readonly<{
@@ -77,6 +79,8 @@ export type SyncConfig = Readonly<{
   subscribers: boolean;
   /** Load Powertools Tracer (handler segment and SDK subsegments); off as deployed, where the BigCommerce call is traced alone. */
   powertoolsTracing: boolean;
+  /** Lambda's active tracing is on (TRACING=active): send one X-Ray subsegment per BigCommerce call. */
+  tracing: boolean;
 }>;
 
 export function loadSyncConfig(env: Env = process.env): SyncConfig {
@@ -95,6 +99,7 @@ export function loadSyncConfig(env: Env = process.env): SyncConfig {
     deferralBackoffSeconds: parsed.DEFERRAL_BACKOFF_SECONDS ?? DEFERRAL_BACKOFF_SECONDS,
     subscribers: parsed.SYNC_SUBSCRIBERS,
     powertoolsTracing: parsed.POWERTOOLS_TRACE_ENABLED,
+    tracing: parsed.TRACING === 'active',
     customer: {
       ...(parsed.CUSTOMER_CHANNEL_IDS ? { channelIds: parsed.CUSTOMER_CHANNEL_IDS } : {}),
       ...(parsed.CUSTOMER_ORIGIN_CHANNEL_ID !== undefined ? { originChannelId: parsed.CUSTOMER_ORIGIN_CHANNEL_ID } : {}),

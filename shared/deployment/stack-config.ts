@@ -90,6 +90,17 @@ export const stackConfigSchema = z
     maxSignupAgeMinutes: z.number().int().min(1).max(1440).default(15),
     /** 429s per 5 minutes that, three periods running, raise the rate-limit alarm. */
     rateLimitedAlarmThreshold: z.number().int().min(1).default(10),
+    /**
+     * X-Ray active tracing on both functions (docs/operations.md, "Traces"). Off by default: Lambda samples
+     * the first request of each second and 5 % of the rest, an X-Ray sampling rule cannot change that, so a
+     * small store's trickle would be traced whole, and each trace is billed (docs/benchmarks.md).
+     */
+    tracing: z.boolean().default(false),
+    /**
+     * The CloudWatch dashboard (docs/operations.md). Off by default: a dashboard is $3 a month beyond the
+     * account's 3 free ones, which other stacks may already use; the alarms need none.
+     */
+    dashboard: z.boolean().default(false),
     logRetentionDays: z
       .number()
       .int()

@@ -2,7 +2,7 @@ import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type middy from '@middy/core';
 import type { Logger } from '../logger';
-import { METRICS_NAMESPACE, type MetricsSink, type MetricUnitName } from './metric-names';
+import { dimensionsOf, type FunctionKind, METRICS, METRICS_NAMESPACE, type MetricsSink, type MetricUnitName } from './metric-names';
 
 const UNITS = { Count: MetricUnit.Count, Milliseconds: MetricUnit.Milliseconds, None: MetricUnit.NoUnit } as const satisfies Record<MetricUnitName, string>;
 
@@ -38,21 +38,16 @@ export function createPowertools(serviceName: string) {
 }
 
 /**
- * With `buffered`, metrics without dimensions wait for the logMetrics middleware to flush them once per
- * invocation (the sync emits several per batch). Metrics with dimensions, and every metric when not
- * buffered (the ingest emits at most one per request), go out as single EMF documents at once.
+ * Each metric goes out at once as its own EMF document (Powertools' single metric, with the `service`
+ * dimension), so no per-invocation flush is needed: the functions emit a metric only when an alarm's
+ * condition happens (metric-names.ts), and a flush middleware would warn on every invocation without one.
  */
-export function powertoolsMetricsSink(metrics: Metrics, { buffered }: { buffered: boolean }): MetricsSink {
+export function powertoolsMetricsSink<F extends FunctionKind>(metrics: Metrics): MetricsSink<F> {
   return {
-    add(name, unit, value, dimensions) {
-      const metricUnit = UNITS[unit];
-      if (buffered && (!dimensions || Object.keys(dimensions).length === 0)) {
-        metrics.addMetric(name, metricUnit, value);
-        return;
-      }
+    add(name, value, ...rest) {
       const single = metrics.singleMetric();
-      for (const [key, dimension] of Object.entries(dimensions ?? {})) single.addDimension(key, dimension);
-      single.addMetric(name, metricUnit, value);
+      for (const [key, dimension] of Object.entries(dimensionsOf(rest))) single.addDimension(key, dimension);
+      single.addMetric(name, UNITS[METRICS[name].unit], value);
     },
   };
 }

@@ -37,6 +37,7 @@ const configurations: [string, Record<string, unknown>][] = [
   ['secret imported by ARN', { tokenSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signup-sync/bigcommerce-token-AbCdEf' }],
   ['both secrets imported', { tokenSecretName: 'signup-sync/bigcommerce-token', sourcesSecretName: 'signup-sync/sources' }],
   ['update conflict policy, longer timeout', { conflictPolicy: 'update', syncTimeoutSeconds: 60, maxReceiveCount: 3 }],
+  ['X-Ray tracing and the dashboard on', { tracing: true, dashboard: true }],
 ];
 
 describe('cdk-nag AwsSolutions', () => {
@@ -82,17 +83,20 @@ describe('cdk-nag AwsSolutions', () => {
         'AwsSolutions-APIG4',
         // The delivery ledger needs no point-in-time recovery (infra/constructs/delivery-ledger.ts).
         'AwsSolutions-DDB3',
-        // X-Ray's two actions, which take no resource ARN (one per function).
-        'AwsSolutions-IAM5[Resource::*]',
-        'AwsSolutions-IAM5[Resource::*]',
         'AwsSolutions-L1',
         'AwsSolutions-L1',
-        // The BigCommerce token secret, the sources secret (infra/constructs/signup-ingress.ts) and the log-hash key.
-        'AwsSolutions-SMG4',
+        // The BigCommerce token secret and the sources secret (infra/constructs/signup-ingress.ts).
         'AwsSolutions-SMG4',
         'AwsSolutions-SMG4',
       ].sort(),
     );
     for (const ack of acknowledgements) expect(ack.reason.length).toBeGreaterThan(100);
+  });
+
+  it('acknowledges the X-Ray wildcard grant only when tracing is on (one per function)', () => {
+    const wildcard = (overrides: Record<string, unknown>) =>
+      nagAcknowledgements(buildStack(overrides).stack).filter((ack) => ack.id === 'AwsSolutions-IAM5[Resource::*]').length;
+    expect(wildcard({})).toBe(0);
+    expect(wildcard({ tracing: true })).toBe(2);
   });
 });

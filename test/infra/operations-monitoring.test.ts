@@ -1,6 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { METRICS_NAMESPACE, Metric, SERVICE } from '../../shared/observability/metric-names';
-import { logicalIdOf, synthStack } from '../helpers/synth';
+import { actionsOf, logicalIdOf, roleOfFunction, statementsOfRole, synthStack } from '../helpers/synth';
 import { undeliverableAlarmActions } from './alarm-delivery';
 
 let template: Template;
@@ -140,56 +140,47 @@ describe('alarm topic', () => {
   });
 });
 
-describe('dashboard', () => {
-  it('shows the alarms and the key metrics', () => {
-    const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0] as { Properties: { DashboardBody: unknown } };
-    const body = JSON.stringify(dashboard.Properties.DashboardBody);
-    for (const title of [
-      'Alarms',
-      'Signups in (ingest)',
-      'Outcomes (sync)',
-      'BigCommerce requests',
-      'Requests per customer',
-      'Batch size',
-      'Receipt to customer',
-      'Queues',
-      'Functions',
-    ]) {
-      expect(body).toContain(title);
-    }
-    for (const metric of [
-      Metric.SignupsAccepted,
-      Metric.SignupsRefused,
-      Metric.SignupsUnmappable,
-      Metric.CustomersCreated,
-      Metric.CustomersExisted,
-      Metric.CustomersUpdated,
-      Metric.SignupsDeadLettered,
-      Metric.SignupsDeferred,
-      Metric.BigCommerceRequests,
-      Metric.BigCommerceRateLimited,
-      Metric.RequestsPerCustomer,
-      Metric.BatchSize,
-      Metric.ReceiptToCustomer,
-      Metric.TokenRefreshes,
-    ]) {
-      expect(body).toContain(metric);
-    }
-  });
-});
-
 describe('functions', () => {
-  it('trace both functions with X-Ray', () => {
-    const functions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } }));
+  const signupFunctions = (from: Template) =>
+    Object.entries(from.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } })) as [
+      string,
+      { Properties: Record<string, unknown> & { Environment: { Variables: Record<string, unknown> } } },
+    ][];
+
+  it('write JSON logs: their own lines from INFO, the platform lines of Lambda (START, END, REPORT) only from WARN', () => {
+    const functions = signupFunctions(template);
     expect(functions).toHaveLength(2);
-    for (const fn of functions) expect((fn as { Properties: { TracingConfig: unknown } }).Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    for (const [, fn] of functions) {
+      expect(fn.Properties['LoggingConfig']).toEqual({
+        LogFormat: 'JSON',
+        ApplicationLogLevel: 'INFO',
+        SystemLogLevel: 'WARN',
+        LogGroup: { Ref: expect.any(String) },
+      });
+    }
   });
 
-  it('hands the sync its log-hash key as a deploy-time secret reference, not a value', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: Match.objectLike({ LOG_HASH_KEY: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('^\\{\\{resolve:secretsmanager:')])] } }),
-      },
-    });
+  it('are not traced by default: no TracingConfig, no X-Ray grant, TRACING=off', () => {
+    for (const [id, fn] of signupFunctions(template)) {
+      expect(fn.Properties['TracingConfig']).toBeUndefined();
+      expect(fn.Properties.Environment.Variables['TRACING']).toBe('off');
+      expect(actionsOf(statementsOfRole(template, roleOfFunction(template, id))).filter((action) => action.startsWith('xray:'))).toEqual([]);
+    }
+  });
+
+  it('with `tracing: true`, run with X-Ray active tracing, may write to X-Ray and tell the code (TRACING=active)', () => {
+    const traced = synthStack({ tracing: true }).template;
+    for (const [id, fn] of signupFunctions(traced)) {
+      expect(fn.Properties['TracingConfig']).toEqual({ Mode: 'Active' });
+      expect(fn.Properties.Environment.Variables['TRACING']).toBe('active');
+      expect(actionsOf(statementsOfRole(traced, roleOfFunction(traced, id)))).toEqual(
+        expect.arrayContaining(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']),
+      );
+    }
+  });
+
+  it('create two secrets, each read by one function; the email hash needs no secret and no key in the environment', () => {
+    expect(Object.keys(template.findResources('AWS::SecretsManager::Secret'))).toHaveLength(2);
+    for (const [, fn] of signupFunctions(template)) expect(fn.Properties.Environment.Variables).not.toHaveProperty('LOG_HASH_KEY');
   });
 });

@@ -1,6 +1,7 @@
+import { createLogger } from '../../../shared/logger';
 import { anHttpEvent, anIngestHandler, fakeQueue, publicUrlOf, senderHeaders } from '../../helpers/ingest';
 import { DELIVERIES } from '../../helpers/ingest-deliveries';
-import { metricsRecorder } from '../../helpers/metrics-recorder';
+import { captureWrite } from '../../helpers/log-capture';
 
 /**
  * Each configured source has API Gateway routes of its own (infra/constructs/signup-ingress.ts, for its
@@ -8,11 +9,17 @@ import { metricsRecorder } from '../../helpers/metrics-recorder';
  * still finds the source by the path.
  */
 describe('a per-source route', () => {
-  it('reaches the source named by the literal path, and its metrics name that source', async () => {
+  it('reaches the source named by the literal path, and its log line names that source', async () => {
     // Arrange
     const { queue, messages } = fakeQueue();
-    const metrics = metricsRecorder();
-    const ingest = anIngestHandler({ queue, metrics: metrics.sink });
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger('signup-ingest', {
+      write: (line) => {
+        captureWrite(line);
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      },
+    });
+    const ingest = anIngestHandler({ queue, logger });
     const delivery = DELIVERIES.typeform;
     const path = '/sources/typeform-src';
     const event = anHttpEvent(path, {
@@ -30,6 +37,6 @@ describe('a per-source route', () => {
     expect(response.statusCode).toBe(202);
     expect(messages).toHaveLength(1);
     // Counted for the source, not for POST /signups.
-    expect(metrics.sum('SignupsAccepted', { Source: 'typeform-src' })).toBe(1);
+    expect(lines.find((line) => line['message'] === 'signups accepted')).toMatchObject({ sourceId: 'typeform-src', accepted: 1 });
   });
 });

@@ -1,38 +1,64 @@
 import { parseIngestSources } from '../../../shared/ingest/ingest-sources';
+import { createLogger } from '../../../shared/logger';
 import { Metric } from '../../../shared/observability/metric-names';
 import { anApiEvent, aSignup } from '../../helpers/events';
 import { anHttpEvent, anIngestHandler, fakeQueue, SECRETS, senderHeaders, standardWebhookHeaders } from '../../helpers/ingest';
+import { captureWrite } from '../../helpers/log-capture';
 import { metricsRecorder } from '../../helpers/metrics-recorder';
+
+/** A logger whose lines are kept as parsed JSON (and captured for the log scan). */
+function keptLogger() {
+  const entries: Record<string, unknown>[] = [];
+  const logger = createLogger('signup-ingest', {
+    level: 'info',
+    write: (line) => {
+      captureWrite(line);
+      entries.push(JSON.parse(line) as Record<string, unknown>);
+    },
+  });
+  return { logger, entries };
+}
 
 function setup() {
   const recorder = metricsRecorder();
   const queue = fakeQueue();
-  const handler = anIngestHandler({ queue: queue.queue, metrics: recorder.sink });
+  const { logger, entries } = keptLogger();
+  const handler = anIngestHandler({ queue: queue.queue, metrics: recorder.sink, logger });
   const post = (body: string, { sign = true } = {}) => handler(anApiEvent(body, { headers: sign ? standardWebhookHeaders(body) : {} }));
-  return { ...recorder, queue, post };
+  return { ...recorder, queue, post, entries };
 }
 
 describe('ingest metrics', () => {
-  it('counts accepted signups per source', async () => {
-    const { post, sum } = setup();
-    expect((await post(JSON.stringify([aSignup(), aSignup(), aSignup()]))).statusCode).toBe(202);
-    expect(sum(Metric.SignupsAccepted, { Source: 'api' })).toBe(3);
-    expect(sum(Metric.SignupsRefused)).toBe(0);
+  it('counts 503s (QueueUnavailableAlarm reads them)', async () => {
+    const { post, queue, recorded } = setup();
+    queue.state.fail = true;
+    expect((await post(JSON.stringify(aSignup()))).statusCode).toBe(503);
+    expect(recorded).toEqual([{ name: Metric.QueueUnavailable, unit: 'Count', value: 1, dimensions: {} }]);
   });
 
-  it('counts refusals by status, naming the source only once the request is authenticated', async () => {
-    const { post, recorded } = setup();
-    expect((await post(JSON.stringify({ email: 'nope' }))).statusCode).toBe(422);
-    expect((await post(JSON.stringify(aSignup()), { sign: false })).statusCode).toBe(401);
-    expect(recorded.filter((m) => m.name === Metric.SignupsRefused).map((m) => m.dimensions)).toEqual([
-      { Source: 'api', Reason: '422' },
-      { Source: 'unverified', Reason: '401' },
+  it('emits no metric for accepted or refused requests: their log lines carry the counts, by source and status', async () => {
+    // Act
+    const { post, recorded, entries } = setup();
+    const answers = [
+      await post(JSON.stringify([aSignup(), aSignup(), aSignup()])),
+      await post(JSON.stringify({ email: 'nope' })),
+      await post(JSON.stringify(aSignup()), { sign: false }),
+    ];
+
+    // Assert
+    expect(answers.map((answer) => answer.statusCode)).toEqual([202, 422, 401]);
+    expect(recorded).toEqual([]);
+    expect(entries.find((entry) => entry['message'] === 'signups accepted')).toMatchObject({ sourceId: 'api', accepted: 3 });
+    expect(entries.filter((entry) => entry['message'] === 'request refused').map((entry) => [entry['status'], entry['sourceId']])).toEqual([
+      [422, 'api'],
+      [401, 'api'],
     ]);
   });
 
-  it('counts the signups of a 2xx delivery that went to the dead-letter queue as unmappable, per source', async () => {
+  it('logs the signups of a 2xx delivery that went to the dead-letter queue as unmappable, under the source', async () => {
     // Arrange: a Kit delivery of two subscribers, one without an address the source maps.
     const recorder = metricsRecorder();
+    const { logger, entries } = keptLogger();
     const sources = parseIngestSources([{ id: 'kit-news', kind: 'kit' }]);
     const subscriber = (id: string, email: string | null) => ({
       id,
@@ -46,6 +72,7 @@ describe('ingest metrics', () => {
       secretJson: JSON.stringify({ api: SECRETS.api, 'kit-news': SECRETS.signing }),
       unmappable: { send: async () => undefined },
       metrics: recorder.sink,
+      logger,
     });
 
     // Act
@@ -53,23 +80,8 @@ describe('ingest metrics', () => {
 
     // Assert
     expect(response.statusCode).toBe(202);
-    expect(recorder.sum(Metric.SignupsAccepted, { Source: 'kit-news' })).toBe(1);
-    expect(recorder.recorded.filter((m) => m.name === Metric.SignupsUnmappable)).toEqual([
-      expect.objectContaining({ value: 1, dimensions: { Source: 'kit-news' } }),
-    ]);
-  });
-
-  it('counts no unmappable signups when a delivery has none', async () => {
-    const { post, sum } = setup();
-    expect((await post(JSON.stringify([aSignup()]))).statusCode).toBe(202);
-    expect(sum(Metric.SignupsUnmappable)).toBe(0);
-  });
-
-  it('counts 503s when SQS is unavailable', async () => {
-    const { post, queue, sum } = setup();
-    queue.state.fail = true;
-    expect((await post(JSON.stringify(aSignup()))).statusCode).toBe(503);
-    expect(sum(Metric.QueueUnavailable)).toBe(1);
-    expect(sum(Metric.SignupsAccepted)).toBe(0);
+    expect(recorder.recorded).toEqual([]);
+    expect(entries.find((entry) => entry['message'] === 'unmappable signups dead-lettered')).toMatchObject({ sourceId: 'kit-news', deadLettered: 1 });
+    expect(entries.find((entry) => entry['message'] === 'signups accepted')).toMatchObject({ sourceId: 'kit-news', accepted: 1 });
   });
 });

@@ -97,21 +97,56 @@ describe('tracing', () => {
     expect(body(200)).not.toHaveProperty('error');
   });
 
+  it('reads TRACING (cdk.json `tracing`): off unless active, and names a bad value', () => {
+    expect(loadSyncConfig(SYNC_ENV).tracing).toBe(false);
+    expect(loadSyncConfig({ ...SYNC_ENV, TRACING: 'off' }).tracing).toBe(false);
+    expect(loadSyncConfig({ ...SYNC_ENV, TRACING: 'active' }).tracing).toBe(true);
+    expect(() => loadSyncConfig({ ...SYNC_ENV, TRACING: 'on' })).toThrow(/TRACING/);
+  });
+
   describe('sync with the Tracer off (as deployed)', () => {
     const saved = { ...process.env };
     afterEach(() => {
       process.env = { ...saved };
     });
 
-    it('sends one X-Ray subsegment per BigCommerce call of a sampled invocation to the daemon, and none when not sampled', async () => {
-      // Arrange: a UDP "daemon" on loopback, the addresses Lambda sets, the sync built as deployed
+    /** A UDP "daemon" on loopback at the address Lambda sets, and what it receives. */
+    async function aDaemon() {
       const daemon = createSocket('udp4');
       const packets: string[] = [];
       daemon.on('message', (message) => packets.push(message.toString('utf8')));
       await new Promise<void>((resolve) => daemon.bind(0, '127.0.0.1', resolve));
       process.env.AWS_XRAY_DAEMON_ADDRESS = `127.0.0.1:${(daemon.address() as AddressInfo).port}`;
+      return { daemon, packets };
+    }
+
+    it('sends no subsegment without tracing (TRACING=off, the default), even under a sampled trace header', async () => {
+      const { daemon, packets } = await aDaemon();
       const bigcommerce = fakeFetch();
-      const handler = freshSyncHandler()(loadSyncConfig({ ...SYNC_ENV, POWERTOOLS_TRACE_ENABLED: 'false' }), {
+      const handler = freshSyncHandler()(loadSyncConfig({ ...SYNC_ENV, POWERTOOLS_TRACE_ENABLED: 'false', TRACING: 'off' }), {
+        tokens: { get: async () => 'token', refresh: async () => 'token' },
+        fetch: bigcommerce.fetch,
+        deadLetters: { send: async () => undefined },
+        visibility: { delay: async () => undefined },
+        logger: testLogger,
+        metrics: metricsRecorder().sink,
+      });
+      try {
+        process.env._X_AMZN_TRACE_ID = 'Root=1-5759e988-bd862e3fe1be46a994272795;Parent=53995c3f42cd8ada;Sampled=1';
+        await handler(anSqsEvent([anSqsRecord(aSignupMessage())]), aLambdaContext());
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(bigcommerce.posts()).toHaveLength(1);
+        expect(packets).toEqual([]);
+      } finally {
+        daemon.close();
+      }
+    });
+
+    it('with tracing (TRACING=active), sends one X-Ray subsegment per BigCommerce call of a sampled invocation to the daemon, and none when not sampled', async () => {
+      // Arrange: the daemon, the sync built as deployed with cdk.json `tracing: true`
+      const { daemon, packets } = await aDaemon();
+      const bigcommerce = fakeFetch();
+      const handler = freshSyncHandler()(loadSyncConfig({ ...SYNC_ENV, POWERTOOLS_TRACE_ENABLED: 'false', TRACING: 'active' }), {
         tokens: { get: async () => 'token', refresh: async () => 'token' },
         fetch: bigcommerce.fetch,
         deadLetters: { send: async () => undefined },

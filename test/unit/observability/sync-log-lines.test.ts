@@ -1,0 +1,111 @@
+import { buildSyncHandler } from '../../../functions/sync/build-handler';
+import { loadSyncConfig } from '../../../shared/config/sync-config';
+import { createLogger } from '../../../shared/logger';
+import { credentialKeyedEmailHasher } from '../../../shared/observability/email-hash';
+import { aLambdaContext, anSqsEvent, anSqsRecord, aSignupMessage } from '../../helpers/events';
+import { fakeFetch, type Responder } from '../../helpers/fake-bigcommerce-fetch';
+import { captureWrite } from '../../helpers/log-capture';
+import { metricsRecorder } from '../../helpers/metrics-recorder';
+
+/**
+ * The sync's log lines carry what its metrics used to count (docs/operations.md, "Logs, metrics and
+ * traces"): a `signup decision` line per message with its outcome, the newsletter part's outcome and the
+ * receipt-to-customer time, and a `batch synced` line per batch with its BigCommerce figures.
+ */
+
+const NOW = Date.parse('2026-11-27T07:00:00.000Z');
+const receivedAgo = (ms: number) => ({ received_at: new Date(NOW - ms).toISOString() });
+
+function sync(responder: Responder, { token = 'a-bigcommerce-token', logHashKey }: { token?: string; logHashKey?: string } = {}) {
+  const entries: Record<string, unknown>[] = [];
+  const logger = createLogger('signup-sync', {
+    level: 'info',
+    write: (line) => {
+      captureWrite(line);
+      entries.push(JSON.parse(line) as Record<string, unknown>);
+    },
+  });
+  const handler = buildSyncHandler(
+    loadSyncConfig({
+      SIGNUP_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/signups',
+      DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/signups-dlq',
+      BIGCOMMERCE_STORE_HASH: 'abc123',
+      BIGCOMMERCE_TOKEN_SECRET: 'token',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      ...(logHashKey ? { LOG_HASH_KEY: logHashKey } : {}),
+    }),
+    {
+      tokens: { get: async () => token, refresh: async () => token },
+      fetch: fakeFetch(responder).fetch,
+      deadLetters: { send: async () => undefined },
+      visibility: { delay: async () => undefined },
+      now: () => NOW,
+      logger,
+      metrics: metricsRecorder().sink,
+    },
+  );
+  return { handler, entries, decisions: () => entries.filter((entry) => entry['message'] === 'signup decision') };
+}
+
+/** Customers created with ids from 1; subscribers created for consenting signups. */
+const store: Responder = (request) => {
+  if (request.url.includes('/customers/subscribers')) {
+    const subscriber = request.body as { email: string };
+    return { status: 200, body: { data: { id: 7, email: subscriber.email, consents: ['marketing_newsletter'] } } };
+  }
+  if (request.method === 'GET') return { status: 200, body: { data: [], meta: { pagination: { total_pages: 1 } } } };
+  const customers = request.body as { email: string }[];
+  return { status: 200, body: { data: customers.map((customer, index) => ({ id: index + 1, ...customer })) } };
+};
+
+describe('sync log lines', () => {
+  it('give each decision its outcome, newsletter outcome and receipt-to-customer time, and the batch its BigCommerce figures', async () => {
+    // Arrange
+    const { handler, entries, decisions } = sync(store);
+    const consenting = aSignupMessage({ consent: { marketing: true } }, receivedAgo(1500));
+    const plain = aSignupMessage({}, receivedAgo(400));
+
+    // Act
+    await handler(anSqsEvent([anSqsRecord(consenting), anSqsRecord(plain)]), aLambdaContext());
+
+    // Assert
+    const bySignup = new Map(decisions().map((entry) => [entry['signupId'], entry]));
+    expect(bySignup.get(consenting.id)).toMatchObject({ outcome: 'created', subscriber: 'subscribed', receiptToCustomerMs: 1500 });
+    expect(bySignup.get(plain.id)).toMatchObject({ outcome: 'created', receiptToCustomerMs: 400 });
+    expect(bySignup.get(plain.id)).not.toHaveProperty('subscriber');
+    const batch = entries.find((entry) => entry['message'] === 'batch synced');
+    expect(batch).toMatchObject({ records: 2, created: 2, customers: 2, bigCommerceRequests: 2, requestsPerCustomer: 1 });
+    expect(batch!['bigCommerceByStatus']).toEqual({ POST_200: 2 });
+  });
+
+  it('hash each email with a key derived from the token: stable for one token, another for another token, none without a token', async () => {
+    // Arrange
+    const message = aSignupMessage();
+    const first = sync(store, { token: 'token-one' });
+    const again = sync(store, { token: 'token-one' });
+    const rotated = sync(store, { token: 'token-two' });
+    const tokenless = sync(() => ({ status: 401, body: {} }), { token: '' });
+
+    // Act
+    for (const run of [first, again, rotated, tokenless]) await run.handler(anSqsEvent([anSqsRecord(message)]), aLambdaContext(3_500));
+
+    // Assert
+    const hashOf = (run: ReturnType<typeof sync>) => run.decisions()[0]!['emailHash'];
+    const expected = credentialKeyedEmailHasher();
+    expected.useCredential('token-one');
+    expect(hashOf(first)).toBe(expected.hash(message.signup.email));
+    expect(hashOf(again)).toBe(hashOf(first));
+    expect(hashOf(rotated)).toMatch(/^[0-9a-f]{16}$/);
+    expect(hashOf(rotated)).not.toBe(hashOf(first));
+    expect(tokenless.decisions()[0]).not.toHaveProperty('emailHash');
+    expect(JSON.stringify([first.entries, rotated.entries])).not.toContain(message.signup.email);
+  });
+
+  it('hash with LOG_HASH_KEY when it is set (local mode, tests)', async () => {
+    const message = aSignupMessage();
+    const keyed = sync(store, { logHashKey: 'a-log-hash-key-of-32-characters!' });
+    const sameKeyOtherToken = sync(store, { logHashKey: 'a-log-hash-key-of-32-characters!', token: 'another-token' });
+    for (const run of [keyed, sameKeyOtherToken]) await run.handler(anSqsEvent([anSqsRecord(message)]), aLambdaContext());
+    expect(keyed.decisions()[0]!['emailHash']).toBe(sameKeyOtherToken.decisions()[0]!['emailHash']);
+  });
+});
