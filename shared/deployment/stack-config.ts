@@ -4,7 +4,7 @@ import { NAMELESS_POLICIES, placeholderNamesSchema } from '../signup/nameless-po
 import { SourceConfigError } from '../sources/errors';
 import type { SourceConfigInput } from '../sources/source-config';
 import { customFieldMapSchema } from '../sync/customer-mapping';
-import { conflictPolicyProblems } from './conflict-policy-rules';
+import { conflictPolicyProblems, placeholderNameProblems } from './conflict-policy-rules';
 
 /**
  * Deployment settings, read from the `signupSync` object in cdk.json's context (or `-c signupSync='{…}'`)
@@ -122,7 +122,7 @@ export function parseStackConfig(raw: unknown): StackConfig {
   const result = stackConfigSchema.safeParse(value ?? {});
   const problems = result.success ? [] : result.error.issues.map((issue) => `signupSync.${issue.path.join('.') || '(root)'}: ${issue.message}`);
   if (result.success) problems.push(...sourcesProblems(result.data.sources), ...publicFormProblems(result.data));
-  if (result.success && problems.length === 0) problems.push(...conflictPolicyProblems(result.data));
+  if (result.success && problems.length === 0) problems.push(...conflictPolicyProblems(result.data), ...placeholderNameProblems(result.data));
   if (!result.success || problems.length > 0) {
     throw new StackConfigError(`Invalid signup-sync configuration in cdk.json context:\n  ${problems.join('\n  ')}`);
   }

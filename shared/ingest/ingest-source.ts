@@ -10,9 +10,10 @@ import { adapterFor, decideSource } from '../sources/adapters';
 import { SourceAuthError, SourceConfigError } from '../sources/errors';
 import type { PresentOutcome } from '../sources/source-adapter';
 import type { SourceConfig } from '../sources/source-config';
-import { deliveryKey, singleEventId } from './delivery-ledger';
+import { bodyHash, conflictKey, type Delivery, deliveryKey, payloadHash, singleEventId } from './delivery-ledger';
+import { DeliveryConflictError } from './errors';
 import { DELIVERY_REPEATED_HEADER, enqueueOnce, type IngestDeps, type IngestResult, loadSourceSecrets, secretOf, serviceUnavailable } from './ingest-signups';
-import { toSignupMessages, validationProblem } from './signup-batch';
+import { capFutureEventTimes, toSignupMessages, validationProblem } from './signup-batch';
 import { checkSourceSignups, describeProblems, UNMAPPABLE_COUNT_HEADER, type UnmappableLetter, unmappableLetters } from './unmappable';
 
 /**
@@ -87,13 +88,36 @@ async function process(request: RawRequest, source: SourceConfig, deps: IngestDe
   });
   if (failed.length > 0 && (adapterFor(source).present || !deps.unmappable)) throw validationProblem(failed.flatMap((failure) => failure.problems));
   const letters = unmappableLetters(request, source, receivedAt, failed, decision.signups.length);
-  const signups = good.map((item) => item.signup);
+  // A webhook sender cannot change its data: an event dated in the future is capped at its receipt,
+  // neither refused nor dead-lettered (shared/signup/event-time.ts). (html-form has no event time.)
+  const { signups: capped, capped: cappedCount } = capFutureEventTimes(
+    good.map((item) => item.signup),
+    receivedAt,
+  );
+  if (cappedCount > 0) logger.warn('future-dated event time capped at its receipt', { capped: cappedCount });
+  const signups = good.map((item, index) => ({ signup: capped[index]!, placeholderNames: item.placeholderNames }));
   const messages = toSignupMessages(signups, { source: messageSource(source), receivedAt, ...(newId ? { newId } : {}) });
-  const key = deliveryKey(source.id, adapterFor(source).deliveryId?.(request) ?? singleEventId(signups), request.body);
+  // Keyed by an id: the payload is what the adapter read (not the raw bytes, which a multipart boundary
+  // changes between two posts of the same form), so a double click is a repeat and another visitor is
+  // not. Keyed by the body: the body is the payload (a Shopify body replayed under another topic is the
+  // same signed delivery).
+  const adapter = adapterFor(source);
+  const id = adapter.keyedByBody ? undefined : (adapter.deliveryId?.(request) ?? singleEventId(capped));
+  const delivery: Delivery = {
+    key: deliveryKey(source.id, id, request.body),
+    payloadHash: id === undefined ? bodyHash(request.body) : payloadHash(decision.signups),
+  };
   const captchaCheck = captchaCheckOf(source, secret, decision.captchaToken, deps);
-  const { repeat, receipt } = await enqueueOnce(deps, key, messages, async () => {
+  const beforeEnqueue = async () => {
     await captchaCheck?.();
     if (letters.length > 0) await deadLetterUnmappable(deps, letters);
+  };
+  const { repeat, receipt } = await enqueueOnce(deps, delivery, messages, beforeEnqueue).catch((error: unknown) => {
+    if (!(error instanceof DeliveryConflictError)) throw error;
+    // The same id for other content (a cached form page's submission_id, a sender reusing an id): a new
+    // delivery, never dropped. Recorded under a key that includes its payload, so its own repeats fold.
+    logger.info('delivery key reused for another payload: recorded under its payload hash');
+    return enqueueOnce(deps, conflictKey(delivery), messages, beforeEnqueue);
   });
   if (!repeat) logger.info('signups accepted', { accepted: receipt.accepted, ids: receipt.ids });
   // Counted once: a repeated delivery dead-letters nothing again.

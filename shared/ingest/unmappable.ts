@@ -1,6 +1,6 @@
 import type { FieldProblem } from '../http-input/problem-document';
 import type { RawRequest } from '../http-input/request';
-import type { NamelessPolicy } from '../signup/nameless-policy';
+import type { SourceNamePolicy } from '../signup/nameless-policy';
 import type { SignupMessage } from '../signup/signup-schema';
 import { adapterFor } from '../sources/adapters';
 import type { AdapterDecision, SourceSignup } from '../sources/source-adapter';
@@ -144,7 +144,7 @@ export type RerunResult = Readonly<{ ok: true; messages: SignupMessage[] }> | Re
 export type RerunContext = Readonly<{
   /** The sources as configured now. */
   sources: readonly SourceConfig[];
-  namelessPolicy: (source: SourceConfig) => NamelessPolicy;
+  namelessPolicy: (source: SourceConfig) => SourceNamePolicy;
   /** The custom field names the sync sends to customer attributes (the ingest's CUSTOM_ATTRIBUTE_FIELDS). */
   attributeFields?: ReadonlySet<string>;
   /** For the new message's received_at and id. */
@@ -198,9 +198,10 @@ export function rerunUnmappable(body: string, context: RerunContext): RerunResul
     ...(context.attributeFields ? { attributeFields: context.attributeFields } : {}),
   });
   if (failed.length > 0 || good.length === 0) return { ok: false, reason: 'still unmappable', problems: failed.flatMap((failure) => failure.problems) };
-  const messages = toSignupMessages(
-    good.map((item) => item.signup),
-    { source: context.messageSource(source), receivedAt: context.now, ...(context.newId ? { newId: context.newId } : {}) },
-  );
+  const messages = toSignupMessages(good, {
+    source: context.messageSource(source),
+    receivedAt: context.now,
+    ...(context.newId ? { newId: context.newId } : {}),
+  });
   return { ok: true, messages };
 }

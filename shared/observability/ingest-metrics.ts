@@ -36,9 +36,10 @@ export function ingestMetrics(sink: MetricsSink): middy.MiddlewareObj<APIGateway
       const unmappable = Number(response?.headers?.[UNMAPPABLE_COUNT_HEADER] ?? 0);
       if (Number.isInteger(unmappable) && unmappable > 0) sink.add(Metric.SignupsUnmappable, 'Count', unmappable, { Source: source });
     } else if (status === 503) sink.add(Metric.QueueUnavailable, 'Count', 1);
-    // Only authenticated requests reach a 202 or a 422; other refusals may carry any path, and a made-up
-    // source id must not mint a CloudWatch dimension.
-    else if (status >= 400) sink.add(Metric.SignupsRefused, 'Count', 1, { Source: status === 422 ? source : 'unverified', Reason: String(status) });
+    // Only authenticated requests reach a 202, a 409 (a reused id, POST /signups) or a 422; other refusals
+    // may carry any path, and a made-up source id must not mint a CloudWatch dimension.
+    else if (status >= 400)
+      sink.add(Metric.SignupsRefused, 'Count', 1, { Source: status === 422 || status === 409 ? source : 'unverified', Reason: String(status) });
   };
   return { after: observe, onError: observe };
 }
