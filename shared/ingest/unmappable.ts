@@ -3,6 +3,7 @@ import type { RawRequest } from '../http-input/request';
 import { applyNamelessPolicy, type NamelessPolicy } from '../signup/nameless-policy';
 import { type Signup, type SignupMessage, signupSchema } from '../signup/signup-schema';
 import { adapterFor } from '../sources/adapters';
+import { withSourceIntent } from '../sources/intent';
 import type { AdapterDecision, SourceSignup } from '../sources/source-adapter';
 import type { SourceConfig } from '../sources/source-config';
 import * as z from '../zod-mini';
@@ -69,7 +70,18 @@ export interface UnmappableDeadLetters {
 }
 
 export type CheckedSignup = Readonly<{ index: number; signup: Signup }>;
-export type FailedSignup = Readonly<{ index: number; candidate: Readonly<Record<string, unknown>>; problems: readonly FieldProblem[] }>;
+export type FailedSignup = Readonly<{
+  index: number;
+  candidate: Readonly<Record<string, unknown>>;
+  problems: readonly FieldProblem[];
+  /**
+   * The signup carries too little to store, rather than something wrong: no email, or (valid otherwise)
+   * no names and no marketing consent (shared/ingest/incomplete.ts). Absent: false.
+   */
+  incomplete?: boolean;
+}>;
+
+const isBlank = (value: unknown): boolean => value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
 
 /** Validates each candidate and applies the nameless policy; splits them into good and failed. */
 export function checkSourceSignups(candidates: readonly SourceSignup[], policy: NamelessPolicy): { good: CheckedSignup[]; failed: FailedSignup[] } {
@@ -80,7 +92,8 @@ export function checkSourceSignups(candidates: readonly SourceSignup[], policy: 
     const prefix = candidates.length > 1 ? [index] : [];
     const result = signupSchema.safeParse(withTime);
     if (!result.success) {
-      failed.push({ index, candidate: withTime, problems: toFieldProblems(result.error.issues, prefix) });
+      const missingEmail = withTime.opt_out !== true && isBlank(withTime['email']);
+      failed.push({ index, candidate: withTime, problems: toFieldProblems(result.error.issues, prefix), ...(missingEmail ? { incomplete: true } : {}) });
       return;
     }
     const decision = applyNamelessPolicy(result.data, policy);
@@ -90,6 +103,7 @@ export function checkSourceSignups(candidates: readonly SourceSignup[], policy: 
         index,
         candidate: withTime,
         problems: decision.problems.map((problem) => ({ path: toJsonPointer([...prefix, ...problem.path]), message: problem.message })),
+        incomplete: true,
       });
   });
   return { good, failed };
@@ -203,7 +217,7 @@ export function rerunUnmappable(body: string, context: RerunContext): RerunResul
   } else {
     candidates = [{ signup: letter.candidate }];
   }
-  const { good, failed } = checkSourceSignups(candidates, context.namelessPolicy(source));
+  const { good, failed } = checkSourceSignups(withSourceIntent(source, candidates), context.namelessPolicy(source));
   if (failed.length > 0 || good.length === 0) return { ok: false, reason: 'still unmappable', problems: failed.flatMap((failure) => failure.problems) };
   const messages = toSignupMessages(
     good.map((item) => item.signup),
