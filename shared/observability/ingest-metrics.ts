@@ -1,8 +1,8 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { IGNORED_EVENTS_HEADER, INCOMPLETE_COUNT_HEADER } from '../ingest/incomplete';
 import { DELIVERY_REPEATED_HEADER } from '../ingest/ingest-signups';
 import { CANONICAL_SOURCE_ID } from '../ingest/ingest-sources';
-import { IGNORED_EVENTS_HEADER, INCOMPLETE_COUNT_HEADER } from '../ingest/incomplete';
 import { UNMAPPABLE_COUNT_HEADER } from '../ingest/unmappable';
 import { Metric, type MetricsSink } from './metric-names';
 
