@@ -359,8 +359,10 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       region,
       localRoutes: async (request) => (await routes(request)) ?? formRoutes(request),
       logger,
-      onAnswer: ({ sourceId, status, location }) => {
+      onAnswer: ({ sourceId, status, location, incomplete, ignoredEvents }) => {
         if (status >= 400 || (location !== undefined && formErrorUrls.has(location))) recorder.refused(sourceId ?? 'other paths', status);
+        if (sourceId !== undefined && incomplete) recorder.ignored(sourceId, 'incomplete', incomplete);
+        if (sourceId !== undefined && ignoredEvents) recorder.ignored(sourceId, 'not a signup', ignoredEvents);
       },
     });
     apiUrl = server.url;
@@ -459,6 +461,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         poller: mapping.stats(),
         recent: recorder.recent().slice(0, 50),
         refusals: recorder.refusals(),
+        ignored: recorder.ignoredCounts(),
       };
     };
 
