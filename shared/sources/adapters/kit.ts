@@ -23,7 +23,9 @@ import { expectKind, ignore, quoted, recordsOf, requireRecord, signupsOrIgnore }
  * the body. A source with `auth: "url-token"` accepts them with its token in the URL (`tokenParam`,
  * compared in constant time, as for Mailchimp). The subscriber's `state` says what happened: `active`
  * is a subscription (marketing consent), `cancelled` an opt-out; other states (bounced, complained,
- * inactive) are ignored. They carry no event id: the delivery ledger folds a repeat by its body.
+ * inactive) are ignored. They carry no event id and no event time: the delivery ledger folds a repeat
+ * by its body, so a re-subscription with a body identical to an earlier one within the ledger's
+ * retention is answered as a repeat (docs/sources.md says so).
  */
 
 const DEFAULTS: FieldDefaults = {
