@@ -33,7 +33,7 @@ function corpusSources(origin: string): SourceConfigInput[] {
     { id: 'vendor-hubspot', kind: 'hubspot' },
     { id: 'vendor-typeform', kind: 'typeform', incomplete: 'ignore' },
     { id: 'vendor-webflow', kind: 'webflow' },
-    { id: 'vendor-webflow-newsletter', kind: 'webflow', auth: 'url-token', intent: 'newsletter', consentVersion: 'webflow email form v1' },
+    { id: 'vendor-webflow-newsletter', kind: 'webflow', intent: 'newsletter', consentVersion: 'webflow email form v1' },
     { id: 'vendor-tally', kind: 'tally', incomplete: 'ignore' },
     { id: 'vendor-kit', kind: 'kit' },
     { id: 'vendor-kit-legacy', kind: 'kit', auth: 'url-token' },
@@ -43,7 +43,7 @@ function corpusSources(origin: string): SourceConfigInput[] {
   ];
 }
 
-const URL_TOKEN_SOURCES = new Set(['vendor-mailchimp', 'vendor-webflow-newsletter', 'vendor-kit-legacy', 'vendor-jotform', 'vendor-activecampaign']);
+const URL_TOKEN_SOURCES = new Set(['vendor-mailchimp', 'vendor-kit-legacy', 'vendor-jotform', 'vendor-activecampaign']);
 
 function corpusSecrets(): Record<string, string> {
   const secrets: Record<string, string> = {};
@@ -158,8 +158,8 @@ const EXPECTED: Readonly<Record<string, Expectation>> = {
   'webflow-email-form': {
     source: 'vendor-webflow-newsletter',
     status: 202,
-    subscriber: 'newsletter.reader@example.com',
-    noCustomer: 'newsletter.reader@example.com',
+    subscriber: 'hello@gmail.com',
+    noCustomer: 'hello@gmail.com',
   },
   'tally-example-event': { source: 'vendor-tally', status: 200, ignored: { incomplete: 1, email: 'alice@example.com' } },
   'kit-delivery-format': { source: 'vendor-kit', status: 200, ignored: { events: 1, email: 'ada@example.com' } },
