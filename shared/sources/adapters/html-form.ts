@@ -4,7 +4,7 @@ import * as z from '../../zod-mini';
 import { headerValue, safeEqual } from '../auth';
 import { SourceAuthError, SourceForbiddenError, SourcePayloadError } from '../errors';
 import { buildCandidate, type FieldDefaults, type FieldLookup } from '../field-map';
-import { type Answer, isEmailValue, keysWhere, withFallback } from '../field-shapes';
+import { type Answer, shapeDefaults, withFallback } from '../field-shapes';
 import { checkBodySize, isRecord, methodNotAllowed, ownValue, parseJsonBody } from '../http';
 import type { AdapterDecision, HttpReply, PresentOutcome, RawRequest, SourceAdapter } from '../source-adapter';
 import type { SourceConfig, SourceConfigOf } from '../source-config';
@@ -111,17 +111,13 @@ function bodyFields(request: RawRequest): { lookup: FieldLookup; answers: Answer
 }
 
 /**
- * The defaults, then the first field whose value is an email (a form built in any language names its
- * email input as it likes), leaving out the fields this source uses for something else.
+ * The defaults, then the fields found by their shape (a form built in any language names its inputs as
+ * it likes): the first value that is an email; in a fetch post's JSON, a `{first, last}`, phone or
+ * address object. The fields this source uses for something else are left out.
  */
 function defaultsFor(source: HtmlFormSource, answers: readonly Answer[]): FieldDefaults {
   const reserved = new Set([source.honeypotField, source.tokenField, source.submissionIdField, ...Object.values(CAPTCHA_TOKEN_FIELDS)]);
-  return withFallback(DEFAULTS, {
-    email: keysWhere(
-      answers.filter((answer) => !reserved.has(answer.key)),
-      isEmailValue,
-    ),
-  });
+  return withFallback(DEFAULTS, shapeDefaults(answers.filter((answer) => !reserved.has(answer.key))));
 }
 
 /** The JSON answer to fetch-based posts (`Accept: application/json`); native posts get a 303 instead. */

@@ -4,7 +4,7 @@ import { rerunUnmappable, type UnmappableLetter, unmappableLetterSchema } from '
 import { createLogger } from '../../../shared/logger';
 import { Metric } from '../../../shared/observability/metric-names';
 import { DEFAULT_NAMELESS_POLICY } from '../../../shared/signup/nameless-policy';
-import type { SignupMessage } from '../../../shared/signup/signup-schema';
+import { type SignupMessage, signupMessageSchema } from '../../../shared/signup/signup-schema';
 import type { SourceConfigInput } from '../../../shared/sources/source-config';
 import { anHttpEvent, anIngestHandler, fakeQueue, NOW, SECRETS, senderHeaders } from '../../helpers/ingest';
 import { captureWrite } from '../../helpers/log-capture';
@@ -88,6 +88,8 @@ describe('intent: "newsletter"', () => {
     expect(messages[0]!.signup).toMatchObject({ email: 'reader@example.com', consent: { marketing: true } });
     expect(messages[0]!.signup.first_name).toBeUndefined();
     expect(messages[0]!.source).toEqual({ id: 'footer', kind: 'webflow', consent_version: '2026-11 footer box' });
+    // The sync decodes it with the queue's message schema (the queue is a trust boundary too).
+    expect(signupMessageSchema.safeParse(messages[0]).success).toBe(true);
     expect(dead.letters).toEqual([]);
   });
 

@@ -187,4 +187,18 @@ describe('html-form adapter', () => {
     expect(signupsOf(decide(makeRequest({ body, headers: urlencoded }), source, ''))[0]?.signup).toMatchObject({ email: 'ana@example.com' });
     expect(signupsOf(decide(makeRequest({ body, headers: urlencoded }), mapped, ''))[0]?.signup).toMatchObject({ email: 'friend@example.com' });
   });
+
+  it('finds a name widget and a phone object in a fetch post of JSON, whatever the keys are called', () => {
+    // Arrange
+    const body = JSON.stringify({
+      contato: 'ana@example.com',
+      nome: { first: 'Ana', last: 'Souza' },
+      telefone: { area: '11', phone: '987654321' },
+      website: '',
+    });
+    // Act
+    const [first] = signupsOf(decide(makeRequest({ body, headers: { 'content-type': 'application/json', origin: ORIGIN } }), source, ''));
+    // Assert
+    expect(first?.signup).toEqual({ email: 'ana@example.com', first_name: 'Ana', last_name: 'Souza', phone: '11 987654321' });
+  });
 });
