@@ -1,3 +1,4 @@
+import { signupSchema } from '../signup/signup-schema';
 import type { SourceConfig } from '../sources/source-config';
 import type { FailedSignup } from './unmappable';
 
@@ -21,11 +22,27 @@ export const IGNORED_EVENTS_HEADER = 'events-ignored';
 /** The reason logged (with the field paths) for ignored incomplete signups. */
 export const INCOMPLETE_REASON = 'too little to store (no email, or no names and no marketing consent); the source ignores incomplete submissions';
 
+const isBlank = (value: unknown): boolean => value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+const NAME_FIELD = /\/(first_name|last_name)$/;
+
+/**
+ * Whether a failed signup carries too little to store, rather than something wrong: no email at all, or
+ * valid in every field and refused only by the nameless policy (no names and no marketing consent). An
+ * email that is not one, a name over BigCommerce's limit or too many attribute fields are wrong, not
+ * missing: those still fail.
+ */
+export function isIncomplete(failure: Pick<FailedSignup, 'candidate' | 'problems'>): boolean {
+  const { candidate } = failure;
+  if (candidate['opt_out'] === true) return false;
+  if (isBlank(candidate['email'])) return true;
+  return failure.problems.every((problem) => NAME_FIELD.test(problem.path)) && signupSchema.safeParse(candidate).success;
+}
+
 /** Splits the failed signups into those the source ignores as incomplete and those that still fail. */
 export function splitIncomplete(
   source: Pick<SourceConfig, 'incomplete'>,
   failed: readonly FailedSignup[],
 ): { incomplete: FailedSignup[]; failed: FailedSignup[] } {
   if (source.incomplete !== 'ignore') return { incomplete: [], failed: [...failed] };
-  return { incomplete: failed.filter((failure) => failure.incomplete), failed: failed.filter((failure) => !failure.incomplete) };
+  return { incomplete: failed.filter(isIncomplete), failed: failed.filter((failure) => !isIncomplete(failure)) };
 }

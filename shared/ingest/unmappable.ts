@@ -70,18 +70,7 @@ export interface UnmappableDeadLetters {
 }
 
 export type CheckedSignup = Readonly<{ index: number; signup: Signup }>;
-export type FailedSignup = Readonly<{
-  index: number;
-  candidate: Readonly<Record<string, unknown>>;
-  problems: readonly FieldProblem[];
-  /**
-   * The signup carries too little to store, rather than something wrong: no email, or (valid otherwise)
-   * no names and no marketing consent (shared/ingest/incomplete.ts). Absent: false.
-   */
-  incomplete?: boolean;
-}>;
-
-const isBlank = (value: unknown): boolean => value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+export type FailedSignup = Readonly<{ index: number; candidate: Readonly<Record<string, unknown>>; problems: readonly FieldProblem[] }>;
 
 /** Validates each candidate and applies the nameless policy; splits them into good and failed. */
 export function checkSourceSignups(candidates: readonly SourceSignup[], policy: NamelessPolicy): { good: CheckedSignup[]; failed: FailedSignup[] } {
@@ -92,8 +81,7 @@ export function checkSourceSignups(candidates: readonly SourceSignup[], policy: 
     const prefix = candidates.length > 1 ? [index] : [];
     const result = signupSchema.safeParse(withTime);
     if (!result.success) {
-      const missingEmail = withTime.opt_out !== true && isBlank(withTime['email']);
-      failed.push({ index, candidate: withTime, problems: toFieldProblems(result.error.issues, prefix), ...(missingEmail ? { incomplete: true } : {}) });
+      failed.push({ index, candidate: withTime, problems: toFieldProblems(result.error.issues, prefix) });
       return;
     }
     const decision = applyNamelessPolicy(result.data, policy);
@@ -103,7 +91,6 @@ export function checkSourceSignups(candidates: readonly SourceSignup[], policy: 
         index,
         candidate: withTime,
         problems: decision.problems.map((problem) => ({ path: toJsonPointer([...prefix, ...problem.path]), message: problem.message })),
-        incomplete: true,
       });
   });
   return { good, failed };
