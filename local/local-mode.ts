@@ -119,7 +119,7 @@ export type LocalModeConfig = Readonly<{
   bigCommerce: Readonly<{ kind: 'sandbox' | 'bigcommerce'; apiUrl: string; storeHash: string }>;
   apiSecret: string;
   timings: LocalTimings;
-  /** The ingest's sources and nameless policy (no secrets): `dlq redrive` re-runs unmappable dead letters with them. */
+  /** The ingest's sources, nameless policy and attribute fields (no secrets): `dlq redrive` and `import` check signups with them. */
   ingest: IngestSetup;
 }>;
 
@@ -351,6 +351,13 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     const formRoutes = createFormRoutes();
     // An html-form source answers a refusal with a 303 to its error page: counted as the refusal it is.
     let formErrorUrls = new Set<string>();
+    // Compared without the query: the html-form adapter adds `fields` to it (shared/sources/adapters/html-form.ts).
+    const withoutQuery = (url: string) => {
+      const parsed = URL.parse(url);
+      return parsed ? `${parsed.origin}${parsed.pathname}` : url;
+    };
+    let formThankYouUrls = new Set<string>();
+    const isFormErrorLocation = (location: string) => !formThankYouUrls.has(location) && formErrorUrls.has(withoutQuery(location));
     const server = await startLocalServer({
       host,
       port: options.port ?? 0,
@@ -360,14 +367,16 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       localRoutes: async (request) => (await routes(request)) ?? formRoutes(request),
       logger,
       onAnswer: ({ sourceId, status, location, incomplete, ignoredEvents }) => {
-        if (status >= 400 || (location !== undefined && formErrorUrls.has(location))) recorder.refused(sourceId ?? 'other paths', status);
+        if (status >= 400 || (location !== undefined && isFormErrorLocation(location))) recorder.refused(sourceId ?? 'other paths', status);
         if (sourceId !== undefined && incomplete) recorder.ignored(sourceId, 'incomplete', incomplete);
         if (sourceId !== undefined && ignoredEvents) recorder.ignored(sourceId, 'not a signup', ignoredEvents);
       },
     });
     apiUrl = server.url;
     ingestHandler = createIngest();
-    formErrorUrls = new Set(parseSourcesConfig(sourcesFor(apiUrl)).flatMap((source) => (source.kind === 'html-form' ? [source.errorUrl] : [])));
+    const htmlForms = parseSourcesConfig(sourcesFor(apiUrl)).flatMap((source) => (source.kind === 'html-form' ? [source] : []));
+    formErrorUrls = new Set(htmlForms.map((source) => withoutQuery(source.errorUrl)));
+    formThankYouUrls = new Set(htmlForms.map((source) => source.thankYouUrl));
 
     const mapping: EventSourceMapping = createEventSourceMapping({
       sqs,
@@ -422,10 +431,12 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       timings,
       ingest: ingestSetup(),
     });
-    // The ingest's configuration as it is now, for re-running `unmappable` dead letters (ops/unmappable-redrive.ts).
+    // The ingest's configuration as it is now, for re-running `unmappable` dead letters (ops/unmappable-redrive.ts)
+    // and for the rules `signup-sync import` checks rows with (ops/import-rules.ts).
     const ingestSetup = (): IngestSetup => ({
       sources: sourcesFor(apiUrl),
       namelessPolicy: JSON.parse(ingestSettingsEnvironment(stackConfig).NAMELESS_POLICY ?? '{}'),
+      customAttributeFields: attributeFieldsOf(stackConfig.customFieldMap),
     });
 
     const status = async (): Promise<StatusSnapshot> => {

@@ -19,7 +19,7 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 export type IngestFunction = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2 | undefined | undefined>;
 
 export type LocalRoute = (
-  request: Readonly<{ method: string; path: string; headers: IncomingMessage['headers']; body: Buffer }>,
+  request: Readonly<{ method: string; path: string; query?: URLSearchParams; headers: IncomingMessage['headers']; body: Buffer }>,
 ) => Promise<HttpAnswer | undefined>;
 
 export type LocalServerOptions = Readonly<{
@@ -79,7 +79,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     }
     const body = read.bytes;
     if (path === LOCAL_PREFIX || path.startsWith(`${LOCAL_PREFIX}/`)) {
-      const answer = await options.localRoutes({ method: req.method ?? 'GET', path, headers: req.headers, body });
+      const query = new URLSearchParams(url.slice(path.length + 1));
+      const answer = await options.localRoutes({ method: req.method ?? 'GET', path, query, headers: req.headers, body });
       send(res, answer ?? { status: 404, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"message":"Not Found"}') });
       return;
     }

@@ -183,8 +183,15 @@ const OPERATIONS: Readonly<Record<string, (route: IngestRoute) => JsonObject>> =
         content: { 'application/json': { schema: { oneOf: [ref('schemas', 'IngestResult'), ref('schemas', 'HtmlFormReply')] } } },
       },
       '303': {
-        description: "html-form, native post: redirect to the source's thank-you page (accepted) or error page (anything else).",
-        headers: { Location: { description: 'The allow-listed thankYouUrl or errorUrl', schema: { type: 'string', format: 'uri' } } },
+        description:
+          "html-form, native post: redirect to the source's thank-you page (accepted) or error page (anything else). When signup fields failed " +
+          'validation, the error URL carries them as `fields=email,last_name` (field names, nested with dots: `address.city`; never values).',
+        headers: {
+          Location: {
+            description: 'The allow-listed thankYouUrl, or errorUrl (with `fields` after a validation failure)',
+            schema: { type: 'string', format: 'uri' },
+          },
+        },
       },
       '400': responseRef('BadRequest'),
       '401': responseRef('Unauthorized'),

@@ -5,7 +5,7 @@ import { MAX_CANONICAL_BODY_BYTES } from '../http-input/limits';
 import type { RawRequest } from '../http-input/request';
 import type { Logger } from '../logger';
 import { QueueError } from '../queue/errors';
-import type { NamelessPolicy } from '../signup/nameless-policy';
+import { DEFAULT_NAMELESS_POLICY, type NamelessPolicy } from '../signup/nameless-policy';
 import type { SignupMessage, SignupSource } from '../signup/signup-schema';
 import type { SourceSecret } from '../sources/adapters';
 import { authenticateStandardWebhook } from '../sources/adapters/standard-webhooks';
@@ -14,11 +14,10 @@ import { SourceConfigError } from '../sources/errors';
 import { toEventId } from '../sources/field-map';
 import type { SourceConfig } from '../sources/source-config';
 import * as z from '../zod-mini';
-import { attributeLimitProblems } from './attribute-limit';
 import { type DeliveryLedger, type DeliveryReceipt, deliveryKey, type LedgerResult, NO_DELIVERY_LEDGER, singleEventId } from './delivery-ledger';
 import { DeliveryInProgressError } from './errors';
 import { CANONICAL_SOURCE_CONFIG, CANONICAL_SOURCE_ID, type SourceSecrets } from './ingest-sources';
-import { parseSignupBatch, toSignupMessages, validationProblem } from './signup-batch';
+import { parseSignupBatch, toSignupMessages } from './signup-batch';
 import type { SignupQueue } from './signup-queue';
 import type { UnmappableDeadLetters } from './unmappable';
 
@@ -160,11 +159,10 @@ export async function ingestCanonicalSignups(request: RawRequest, deps: IngestDe
       acceptBearerToken: deps.signupsBearerToken ?? CANONICAL_SOURCE_CONFIG.acceptBearerToken,
     }),
   );
-  const signups = parseSignupBatch(parseJsonBody(request, 'required'), deps.namelessPolicy);
-  const attributeProblems = signups.flatMap((signup, index) =>
-    attributeLimitProblems(signup, deps.attributeFields ?? new Set(), signups.length > 1 ? [index] : []),
-  );
-  if (attributeProblems.length > 0) throw validationProblem(attributeProblems);
+  const signups = parseSignupBatch(parseJsonBody(request, 'required'), {
+    nameless: deps.namelessPolicy ?? DEFAULT_NAMELESS_POLICY,
+    ...(deps.attributeFields ? { attributeFields: deps.attributeFields } : {}),
+  });
   const withEventIds =
     webhookId === undefined
       ? signups

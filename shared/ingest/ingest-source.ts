@@ -1,21 +1,20 @@
 import { createSiteverifyClient } from '../captcha/siteverify-client';
 import { hostnamesOf, verifyCaptcha } from '../captcha/verify-captcha';
-import { type FieldProblem, PROBLEM_CONTENT_TYPE, statusTitle } from '../http-input/problem-document';
+import { PROBLEM_CONTENT_TYPE, statusTitle } from '../http-input/problem-document';
 import { logRefusal, toRefusal } from '../http-input/refusal';
 import type { HttpReply, RawRequest } from '../http-input/request';
 import { DEFAULT_NAMELESS_POLICY, namelessPolicyFor } from '../signup/nameless-policy';
-import { type Signup, type SignupSource, signupSchema } from '../signup/signup-schema';
+import type { SignupSource } from '../signup/signup-schema';
 import type { SourceSecret } from '../sources/adapters';
 import { adapterFor, decideSource } from '../sources/adapters';
 import { SourceAuthError, SourceConfigError } from '../sources/errors';
 import { withSourceIntent } from '../sources/intent';
-import type { PresentOutcome, SourceSignup } from '../sources/source-adapter';
+import type { PresentOutcome } from '../sources/source-adapter';
 import type { SourceConfig } from '../sources/source-config';
-import { attributeLimitProblems } from './attribute-limit';
 import { deliveryKey, singleEventId } from './delivery-ledger';
 import { IGNORED_EVENTS_HEADER, INCOMPLETE_COUNT_HEADER, INCOMPLETE_REASON, splitIncomplete } from './incomplete';
 import { DELIVERY_REPEATED_HEADER, enqueueOnce, type IngestDeps, type IngestResult, loadSourceSecrets, secretOf, serviceUnavailable } from './ingest-signups';
-import { toFieldProblems, toSignupMessages, validationProblem } from './signup-batch';
+import { toSignupMessages, validationProblem } from './signup-batch';
 import { checkSourceSignups, describeProblems, UNMAPPABLE_COUNT_HEADER, type UnmappableLetter, unmappableLetters } from './unmappable';
 
 /**
@@ -50,20 +49,6 @@ export function messageSource(source: SourceConfig): SignupSource {
     ...(customerDefaults && Object.keys(customerDefaults).length > 0 ? { customer_defaults: customerDefaults } : {}),
     ...(source.consentVersion !== undefined ? { consent_version: source.consentVersion } : {}),
   };
-}
-
-/** Validates every candidate; the request is refused as a whole (422) if any fails, listing each field. */
-export function validateSourceSignups(candidates: readonly SourceSignup[]): Signup[] {
-  const signups: Signup[] = [];
-  const errors: FieldProblem[] = [];
-  candidates.forEach(({ signup, occurredAt }, index) => {
-    const withTime = occurredAt !== undefined && signup['occurred_at'] === undefined ? { ...signup, occurred_at: occurredAt } : signup;
-    const result = signupSchema.safeParse(withTime);
-    if (result.success) signups.push(result.data);
-    else errors.push(...toFieldProblems(result.error.issues, candidates.length > 1 ? [index] : []));
-  });
-  if (errors.length > 0) throw validationProblem(errors);
-  return signups;
 }
 
 /** An adapter's refusal reply (405, a failed preflight) as a problem document, keeping its headers (Allow, Vary). */
@@ -110,11 +95,10 @@ async function process(request: RawRequest, source: SourceConfig, deps: IngestDe
   // Webhook senders cannot change their data: with a dead-letter queue the good signups go on and the
   // others become `unmappable` dead letters; html forms keep their 422 (shared/ingest/unmappable.ts).
   // A source that ignores incomplete submissions (a survey) answers 2xx for them and keeps nothing.
-  const checked = withAttributeLimit(
-    checkSourceSignups(candidates, namelessPolicyFor(deps.namelessPolicy ?? DEFAULT_NAMELESS_POLICY, source)),
-    deps.attributeFields,
-    candidates.length > 1,
-  );
+  const checked = checkSourceSignups(candidates, {
+    nameless: namelessPolicyFor(deps.namelessPolicy ?? DEFAULT_NAMELESS_POLICY, source),
+    ...(deps.attributeFields ? { attributeFields: deps.attributeFields } : {}),
+  });
   const { good } = checked;
   const { incomplete, failed } = splitIncomplete(source, checked.failed);
   if (failed.length > 0 && (adapterFor(source).present || !deps.unmappable)) throw validationProblem(failed.flatMap((failure) => failure.problems));
@@ -157,23 +141,6 @@ function captchaCheckOf(source: SourceConfig, secret: SourceSecret, token: strin
   if (secret.captchaSecret === undefined) throw new SourceConfigError(`Source ${source.id} has captcha but no captchaSecret`);
   const check = { config: captcha, secret: secret.captchaSecret, token, hostnames: captcha.hostnames ?? hostnamesOf(allowedOrigins) };
   return () => verifyCaptcha(deps.captcha ?? createSiteverifyClient(), check);
-}
-
-/** Moves a valid signup with more than 10 attribute-mapped custom fields among the failed ones (shared/ingest/attribute-limit.ts). */
-function withAttributeLimit(
-  checked: ReturnType<typeof checkSourceSignups>,
-  attributeFields: ReadonlySet<string> | undefined,
-  batched: boolean,
-): ReturnType<typeof checkSourceSignups> {
-  if (attributeFields === undefined || attributeFields.size === 0) return checked;
-  const good: typeof checked.good = [];
-  const failed = [...checked.failed];
-  for (const item of checked.good) {
-    const problems = attributeLimitProblems(item.signup, attributeFields, batched ? [item.index] : []);
-    if (problems.length === 0) good.push(item);
-    else failed.push({ index: item.index, candidate: item.signup, problems });
-  }
-  return { good, failed: failed.sort((a, b) => a.index - b.index) };
 }
 
 /** Before the good signups are enqueued (and only once per delivery): the bad ones to the DLQ, or 503. */

@@ -1,15 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type * as z from 'zod';
 import { checkBatchSize } from '../http-input/body';
 import { HttpProblemError } from '../http-input/errors';
-import { type FieldProblem, toJsonPointer } from '../http-input/problem-document';
-import { applyNamelessPolicy, DEFAULT_NAMELESS_POLICY, type NamelessPolicy } from '../signup/nameless-policy';
-import { SIGNUP_MESSAGE_SCHEMA_VERSION, type Signup, type SignupMessage, type SignupSource, signupSchema } from '../signup/signup-schema';
-
-/** zod issues -> field problems. zod 4 leaves input values out of its messages, so nothing personal leaks. */
-export function toFieldProblems(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): FieldProblem[] {
-  return issues.map((issue) => ({ path: toJsonPointer([...prefix, ...issue.path]) || '/', message: issue.message }));
-}
+import type { FieldProblem } from '../http-input/problem-document';
+import { DEFAULT_NAMELESS_POLICY } from '../signup/nameless-policy';
+import { SIGNUP_MESSAGE_SCHEMA_VERSION, type Signup, type SignupMessage, type SignupSource } from '../signup/signup-schema';
+import { checkSignups, type SignupRules } from './check-signups';
 
 export function validationProblem(errors: readonly FieldProblem[]): HttpProblemError {
   return new HttpProblemError({
@@ -21,31 +16,19 @@ export function validationProblem(errors: readonly FieldProblem[]): HttpProblemE
 }
 
 /**
- * Validates one signup object or an array of up to 100. Every failing field is reported, and the
- * request is refused as a whole so a sender never has to work out which half was accepted.
+ * Validates one signup object or an array of up to 100 (shared/ingest/check-signups.ts: schema, nameless
+ * policy, attribute limit). Every failing field is reported, and the request is refused as a whole so a
+ * sender never has to work out which half was accepted.
  */
-export function parseSignupBatch(payload: unknown, policy: NamelessPolicy = DEFAULT_NAMELESS_POLICY): Signup[] {
+export function parseSignupBatch(payload: unknown, rules: SignupRules = { nameless: DEFAULT_NAMELESS_POLICY }): Signup[] {
   const items = Array.isArray(payload) ? payload : [payload];
   checkBatchSize(items.length);
   if (items.length === 0) {
     throw validationProblem([{ path: '/', message: 'Expected at least one signup' }]);
   }
-  const signups: Signup[] = [];
-  const errors: FieldProblem[] = [];
-  items.forEach((item, index) => {
-    const prefix = Array.isArray(payload) ? [index] : [];
-    const result = signupSchema.safeParse(item);
-    if (!result.success) {
-      errors.push(...toFieldProblems(result.error.issues, prefix));
-      return;
-    }
-    // Names are optional in the schema; whether this signup may lack them is the nameless policy's call.
-    const decision = applyNamelessPolicy(result.data, policy);
-    if (decision.ok) signups.push(decision.signup);
-    else errors.push(...decision.problems.map((problem) => ({ path: toJsonPointer([...prefix, ...problem.path]), message: problem.message })));
-  });
-  if (errors.length > 0) throw validationProblem(errors);
-  return signups;
+  const { good, failed } = checkSignups(items, rules, { indexed: Array.isArray(payload) });
+  if (failed.length > 0) throw validationProblem(failed.flatMap((failure) => failure.problems));
+  return good.map((item) => item.signup);
 }
 
 export type MessageFactoryOptions = Readonly<{

@@ -1,13 +1,14 @@
-import { type FieldProblem, toJsonPointer } from '../http-input/problem-document';
+import type { FieldProblem } from '../http-input/problem-document';
 import type { RawRequest } from '../http-input/request';
-import { applyNamelessPolicy, type NamelessPolicy } from '../signup/nameless-policy';
-import { type Signup, type SignupMessage, signupSchema } from '../signup/signup-schema';
+import type { NamelessPolicy } from '../signup/nameless-policy';
+import type { SignupMessage } from '../signup/signup-schema';
 import { adapterFor } from '../sources/adapters';
 import { withSourceIntent } from '../sources/intent';
 import type { AdapterDecision, SourceSignup } from '../sources/source-adapter';
 import type { SourceConfig } from '../sources/source-config';
 import * as z from '../zod-mini';
-import { toFieldProblems, toSignupMessages } from './signup-batch';
+import { type CheckedSignups, type FailedSignup as CheckFailure, checkSignups, type SignupRules } from './check-signups';
+import { toSignupMessages } from './signup-batch';
 
 /**
  * Webhook senders never get a 4xx for data they cannot change (docs/subscribers.md, "Unmappable
@@ -69,31 +70,18 @@ export interface UnmappableDeadLetters {
   send(letters: readonly UnmappableLetter[]): Promise<void>;
 }
 
-export type CheckedSignup = Readonly<{ index: number; signup: Signup }>;
-export type FailedSignup = Readonly<{ index: number; candidate: Readonly<Record<string, unknown>>; problems: readonly FieldProblem[] }>;
+export type { CheckedSignup } from './check-signups';
+export type FailedSignup = CheckFailure<Readonly<Record<string, unknown>>>;
 
-/** Validates each candidate and applies the nameless policy; splits them into good and failed. */
-export function checkSourceSignups(candidates: readonly SourceSignup[], policy: NamelessPolicy): { good: CheckedSignup[]; failed: FailedSignup[] } {
-  const good: CheckedSignup[] = [];
-  const failed: FailedSignup[] = [];
-  candidates.forEach(({ signup, occurredAt }, index) => {
-    const withTime = occurredAt !== undefined && signup.occurred_at === undefined ? { ...signup, occurred_at: occurredAt } : signup;
-    const prefix = candidates.length > 1 ? [index] : [];
-    const result = signupSchema.safeParse(withTime);
-    if (!result.success) {
-      failed.push({ index, candidate: withTime, problems: toFieldProblems(result.error.issues, prefix) });
-      return;
-    }
-    const decision = applyNamelessPolicy(result.data, policy);
-    if (decision.ok) good.push({ index, signup: decision.signup });
-    else
-      failed.push({
-        index,
-        candidate: withTime,
-        problems: decision.problems.map((problem) => ({ path: toJsonPointer([...prefix, ...problem.path]), message: problem.message })),
-      });
-  });
-  return { good, failed };
+/**
+ * Checks a delivery's candidates as every signup is checked (shared/ingest/check-signups.ts), the sender's
+ * event time filling a missing `occurred_at`; splits them into good and failed.
+ */
+export function checkSourceSignups(candidates: readonly SourceSignup[], rules: SignupRules): CheckedSignups<Readonly<Record<string, unknown>>> {
+  const withTimes = candidates.map(({ signup, occurredAt }) =>
+    occurredAt !== undefined && signup['occurred_at'] === undefined ? { ...signup, occurred_at: occurredAt } : signup,
+  );
+  return checkSignups(withTimes, rules, { indexed: candidates.length > 1 });
 }
 
 function storedRequest(request: RawRequest, source: SourceConfig): UnmappableLetter['request'] {
@@ -158,6 +146,8 @@ export type RerunContext = Readonly<{
   /** The sources as configured now. */
   sources: readonly SourceConfig[];
   namelessPolicy: (source: SourceConfig) => NamelessPolicy;
+  /** The custom field names the sync sends to customer attributes (the ingest's CUSTOM_ATTRIBUTE_FIELDS). */
+  attributeFields?: ReadonlySet<string>;
   /** For the new message's received_at and id. */
   now: Date;
   messageSource: (source: SourceConfig) => SignupMessage['source'];
@@ -166,7 +156,7 @@ export type RerunContext = Readonly<{
 
 /**
  * Re-runs one unmappable dead letter through the source's current adapter and configuration, then the
- * ingest's own validation, nameless policy and message building. The signature or token is NOT checked
+ * ingest's own validation, nameless policy, attribute limit and message building. The signature or token is NOT checked
  * again (`authenticated`): the letter comes from our own dead-letter queue, written by the ingest after
  * it authenticated the delivery, and its secret-free copy could not pass the check anyway (its token was
  * removed; a rotated secret would refuse it). So a redrive needs no access to the sources secret.
@@ -204,7 +194,10 @@ export function rerunUnmappable(body: string, context: RerunContext): RerunResul
   } else {
     candidates = [{ signup: letter.candidate }];
   }
-  const { good, failed } = checkSourceSignups(withSourceIntent(source, candidates), context.namelessPolicy(source));
+  const { good, failed } = checkSourceSignups(withSourceIntent(source, candidates), {
+    nameless: context.namelessPolicy(source),
+    ...(context.attributeFields ? { attributeFields: context.attributeFields } : {}),
+  });
   if (failed.length > 0 || good.length === 0) return { ok: false, reason: 'still unmappable', problems: failed.flatMap((failure) => failure.problems) };
   const messages = toSignupMessages(
     good.map((item) => item.signup),

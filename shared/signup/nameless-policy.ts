@@ -42,9 +42,40 @@ export function namelessPolicyFor(
 export type NamelessProblem = Readonly<{ path: readonly string[]; message: string }>;
 export type NamelessDecision = Readonly<{ ok: true; signup: Signup }> | Readonly<{ ok: false; problems: readonly NamelessProblem[] }>;
 
+const NAME_FIELDS = ['first_name', 'last_name'] as const;
+
+/** The refusal of a signup that lacks `missing` names (none when the policy lets it through). */
+function namelessProblems(missing: readonly (typeof NAME_FIELDS)[number][], consenting: boolean, policy: NamelessPolicy): NamelessProblem[] {
+  if (missing.length === 0 || policy.nameless === 'placeholder' || (consenting && policy.nameless === 'subscriber')) return [];
+  const message = consenting
+    ? 'Required: this source does not accept signups without names (nameless policy "reject")'
+    : 'Required unless marketing consent is given: without names a signup can only become a newsletter subscriber';
+  return missing.map((field) => ({ path: [field], message }));
+}
+
+const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The policy's verdict on a candidate the schema refused, so that one answer names every bad field: the
+ * names it lacks (absent, not merely invalid: an invalid name is the schema's to report). Nothing when
+ * the candidate is an opt-out, or when its consent or opt-out flag is itself invalid (then whether names
+ * are needed is unknown, and the schema already names that flag).
+ */
+export function namelessProblemsOfCandidate(candidate: unknown, policy: NamelessPolicy): NamelessProblem[] {
+  if (!isRecord(candidate) || candidate['opt_out'] !== undefined) return [];
+  const consent = candidate['consent'];
+  const marketing = isRecord(consent) ? consent['marketing'] : undefined;
+  if ((consent !== undefined && !isRecord(consent)) || (marketing !== undefined && typeof marketing !== 'boolean')) return [];
+  return namelessProblems(
+    NAME_FIELDS.filter((field) => candidate[field] === undefined),
+    marketing === true,
+    policy,
+  );
+}
+
 export function applyNamelessPolicy(signup: Signup, policy: NamelessPolicy): NamelessDecision {
   if (signup.opt_out === true || (signup.first_name && signup.last_name)) return { ok: true, signup };
-  const missing = (['first_name', 'last_name'] as const).filter((field) => !signup[field]);
+  const missing = NAME_FIELDS.filter((field) => !signup[field]);
   const consenting = signup.consent?.marketing === true;
   if (policy.nameless === 'placeholder') {
     const filled = {
@@ -60,9 +91,6 @@ export function applyNamelessPolicy(signup: Signup, policy: NamelessPolicy): Nam
     };
     return { ok: true, signup: { ...filled, address } };
   }
-  if (consenting && policy.nameless === 'subscriber') return { ok: true, signup };
-  const message = consenting
-    ? 'Required: this source does not accept signups without names (nameless policy "reject")'
-    : 'Required unless marketing consent is given: without names a signup can only become a newsletter subscriber';
-  return { ok: false, problems: missing.map((field) => ({ path: [field], message })) };
+  const problems = namelessProblems(missing, consenting, policy);
+  return problems.length === 0 ? { ok: true, signup } : { ok: false, problems };
 }

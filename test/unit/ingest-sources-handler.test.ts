@@ -321,7 +321,7 @@ describe('html-form sources', () => {
 
     // Assert
     expect(native.statusCode).toBe(303);
-    expect(native.headers.location).toBe(ERROR_URL);
+    expect(native.headers.location).toBe(`${ERROR_URL}?fields=email`);
     expect(fetched.statusCode).toBe(422);
     expect(fetched.headers['access-control-allow-origin']).toBe(FORM_ORIGIN);
     expect(JSON.parse(fetched.body)).toMatchObject({ ok: false, issues: [{ path: '/email' }] });

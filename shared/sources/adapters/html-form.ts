@@ -133,12 +133,48 @@ const jsonBody = (reply: HtmlFormJsonReply): string => JSON.stringify(reply);
 
 const wantsJson = (request: RawRequest): boolean => /\bapplication\/json\b/i.test(headerValue(request.headers, 'accept') ?? '');
 
+/** The query parameter of the error redirect that names the fields that failed validation. */
+export const ERROR_FIELDS_PARAM = 'fields';
+
+/**
+ * A problem's JSON Pointer as a field name for the error page (docs/sources.md, html-form): the
+ * canonical name, nested with dots as `fieldMap` writes targets (`/address/city` -> `address.city`),
+ * ending before a list index (`/custom_fields/2/value` -> `custom_fields`); undefined for the whole body.
+ */
+export function errorFieldName(pointer: string): string | undefined {
+  const segments = pointer
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const index = segments.findIndex((segment) => /^\d+$/.test(segment));
+  const name = (index === -1 ? segments : segments.slice(0, index)).join('.');
+  return name === '' ? undefined : name;
+}
+
+/**
+ * The error URL, with `fields=email,last_name` when validation named fields: names only, never values.
+ * The URL's own query is kept as written; a `fields` it already has is replaced.
+ */
+export function errorLocation(errorUrl: string, issues: readonly Readonly<{ path: string }>[] | undefined): string {
+  const names = [...new Set((issues ?? []).map((issue) => errorFieldName(issue.path)).filter((name): name is string => name !== undefined))];
+  if (names.length === 0) return errorUrl;
+  const url = new URL(errorUrl);
+  if (url.searchParams.has(ERROR_FIELDS_PARAM)) url.searchParams.delete(ERROR_FIELDS_PARAM);
+  // Field names are [a-z0-9_.] (canonical names) or custom names, which the encoding keeps readable.
+  const value = names.map((name) => encodeURIComponent(name)).join(',');
+  url.search = `${url.search === '' ? '' : `${url.search}&`}${ERROR_FIELDS_PARAM}=${value}`;
+  return url.toString();
+}
+
 function present(outcome: PresentOutcome, request: RawRequest, config: SourceConfig): HttpReply {
   const source = expectKind(config, 'html-form');
   const headers = { ...corsHeaders(source, request), 'cache-control': 'no-store' };
   const succeeded = outcome.type === 'accepted' || outcome.type === 'ignored';
   if (!wantsJson(request)) {
-    return { status: 303, headers: { ...headers, location: succeeded ? source.thankYouUrl : source.errorUrl } };
+    const location = succeeded
+      ? source.thankYouUrl
+      : errorLocation(source.errorUrl, outcome.type === 'invalid' && outcome.statusCode === 422 ? outcome.issues : undefined);
+    return { status: 303, headers: { ...headers, location } };
   }
   const json = { ...headers, 'content-type': 'application/json' };
   if (succeeded) return { status: 202, headers: json, body: jsonBody({ ok: true }) };

@@ -1,4 +1,6 @@
 import type { Message } from '@aws-sdk/client-sqs';
+import { FORM_ERROR_PATH } from '../../../local/demo/demo-sources';
+import { createFormRoutes } from '../../../local/demo/form-page';
 import { deletableIds } from '../../../local/event-source/event-source-mapping';
 import { ReceiveCounter, toSqsRecord } from '../../../local/event-source/sqs-record';
 import { createLambdaContext, FunctionTimeoutError, withTimeout } from '../../../local/lambda-context';
@@ -374,5 +376,28 @@ describe('status', () => {
     expect(ok?.status).toBe(200);
     expect(JSON.parse(ok!.body.toString())).toEqual({ method: 'copy', moved: 2, status: 'COMPLETED' });
     expect(await routes({ method: 'GET', path: '/_local/nope', headers: {}, body: Buffer.alloc(0) })).toBeUndefined();
+  });
+});
+
+describe('demo form pages', () => {
+  const errorPage = async (query: string) => {
+    const answer = await createFormRoutes()({ method: 'GET', path: FORM_ERROR_PATH, query: new URLSearchParams(query), headers: {}, body: Buffer.alloc(0) });
+    return answer!.body.toString();
+  };
+
+  it('names on the error page the fields the redirect lists, by their labels on the form, and only field names', async () => {
+    // Act
+    const named = await errorPage('fields=email,last_name,address.city');
+    const plain = await errorPage('');
+    const hostile = await errorPage('fields=email,<script>alert(1)</script>,Call+us+at+555');
+
+    // Assert
+    expect(named).toContain(
+      '<ul class="fields" data-testid="form-error-fields"><li data-field="email">Email</li><li data-field="last_name">Last name</li><li data-field="address.city">address.city</li></ul>',
+    );
+    expect(plain).toContain('Check the fields and try again.');
+    expect(plain).not.toContain('form-error-fields');
+    expect(hostile).toContain('<li data-field="email">Email</li></ul>');
+    expect(hostile).not.toMatch(/script|555/);
   });
 });

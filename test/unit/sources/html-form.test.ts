@@ -1,5 +1,5 @@
 import { signupSchema } from '../../../shared/signup/signup-schema';
-import { htmlFormAdapter } from '../../../shared/sources/adapters/html-form';
+import { errorFieldName, htmlFormAdapter } from '../../../shared/sources/adapters/html-form';
 import { SourceAuthError, SourceForbiddenError } from '../../../shared/sources/errors';
 import { decide, makeRequest, makeSource, signupsOf } from './fixtures';
 
@@ -149,6 +149,42 @@ describe('html-form adapter', () => {
       });
       expect(invalid.headers?.['location']).toBe('https://www.example.com/oops');
       expect(failed).toEqual({ status: 303, headers: { location: 'https://www.example.com/oops', 'cache-control': 'no-store' } });
+    });
+
+    it('names the fields that failed validation in the error redirect, names only, keeping the query the error URL has', () => {
+      // Arrange
+      const issues = [
+        { path: '/email', message: 'Invalid email address' },
+        { path: '/last_name', message: 'Required' },
+        { path: '/address/city', message: 'Too big' },
+        { path: '/custom_fields/2/value', message: 'Too big' },
+        { path: '/custom_fields/3/value', message: 'Too big' },
+      ];
+      const withQuery = makeSource('html-form', { ...source, errorUrl: 'https://www.example.com/oops?lang=pt&fields=stale#form' });
+
+      // Act
+      const plain = present({ type: 'invalid', statusCode: 422, message: '5 fields failed validation', issues }, { origin: ORIGIN });
+      const kept = htmlFormAdapter.present!(
+        { type: 'invalid', statusCode: 422, message: 'x', issues: issues.slice(0, 2) },
+        makeRequest({ headers: {} }),
+        withQuery,
+      );
+      const forbidden = present({ type: 'invalid', statusCode: 403, message: 'The request origin is not allowed for this form' }, {});
+
+      // Assert
+      expect(plain.headers?.['location']).toBe('https://www.example.com/oops?fields=email,last_name,address.city,custom_fields');
+      expect(kept.headers?.['location']).toBe('https://www.example.com/oops?lang=pt&fields=email,last_name#form');
+      expect(forbidden.headers?.['location']).toBe('https://www.example.com/oops');
+    });
+
+    it('writes nested paths with dots and stops at a list index', () => {
+      expect(['/email', '/consent/marketing', '/custom_fields/0/name', '/', '/a~1b'].map(errorFieldName)).toEqual([
+        'email',
+        'consent.marketing',
+        'custom_fields',
+        undefined,
+        'a/b',
+      ]);
     });
 
     it('answers JSON with CORS headers to fetch posts that accept JSON', () => {
