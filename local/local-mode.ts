@@ -366,8 +366,10 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       region,
       localRoutes: async (request) => (await routes(request)) ?? formRoutes(request),
       logger,
-      onAnswer: ({ sourceId, status, location }) => {
+      onAnswer: ({ sourceId, status, location, incomplete, ignoredEvents }) => {
         if (status >= 400 || (location !== undefined && isFormErrorLocation(location))) recorder.refused(sourceId ?? 'other paths', status);
+        if (sourceId !== undefined && incomplete) recorder.ignored(sourceId, 'incomplete', incomplete);
+        if (sourceId !== undefined && ignoredEvents) recorder.ignored(sourceId, 'not a signup', ignoredEvents);
       },
     });
     apiUrl = server.url;
@@ -470,6 +472,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         poller: mapping.stats(),
         recent: recorder.recent().slice(0, 50),
         refusals: recorder.refusals(),
+        ignored: recorder.ignoredCounts(),
       };
     };
 

@@ -178,6 +178,11 @@ export const signupSourceSchema = z.strictObject({
   id: trimmedText(1, 64),
   kind: trimmedText(1, 64),
   customer_defaults: z.optional(customerDefaultsSchema),
+  /**
+   * The source's `consentVersion`: which consent wording its form showed (docs/sources.md, "Intent").
+   * Carried so the sync can see it; set on every message of a source that has one.
+   */
+  consent_version: z.optional(trimmedText(1, 100)),
 });
 export type SignupSource = z.infer<typeof signupSourceSchema>;
 
