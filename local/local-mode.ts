@@ -202,7 +202,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
   const makeLogger = (service: string): Logger =>
     createLogger(service, { format, ...(options.log?.level ? { level: options.log.level } : {}), ...(options.log?.write ? { write: options.log.write } : {}) });
   const logger = makeLogger('local-mode');
-  const stackConfig = readStackConfig(options.cdkJsonPath);
+  const stackConfig = readStackConfig(options.cdkJsonPath, env['LOCAL_STORE'] || undefined);
   const timings = localTimings(stackConfig, options.timings);
 
   const cleanups: (() => Promise<void>)[] = [];

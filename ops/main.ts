@@ -4,7 +4,7 @@ import type { SignupQueue } from '../shared/ingest/signup-queue';
 import { choiceOption, createCommand, numberOption, parseCommandLine } from './command-line';
 import { type MapOverride, parseMapFlag } from './csv-mapping';
 import { type DeadLetter, listDeadLetters, purgeDeadLetters, type RedriveMethod, redriveDeadLetters } from './dead-letters';
-import { runDoctor, TOKEN_ENV } from './doctor';
+import { runDoctor, stackRegionInCdkJson, TOKEN_ENV } from './doctor';
 import { CliError, CliUsageError } from './errors';
 import { formatImportSummary, importCsv } from './import-csv';
 import type { ProgressSink } from './progress';
@@ -61,7 +61,13 @@ function targetFlags(where: WhereFlags): TargetFlags {
 }
 
 function targetDeps(io: CliIo): TargetDeps {
-  return { env: io.env, ...(io.fetch ? { fetch: io.fetch } : {}), ...(io.stackOutputs ? { stackOutputs: io.stackOutputs } : {}) };
+  return {
+    env: io.env,
+    ...(io.fetch ? { fetch: io.fetch } : {}),
+    ...(io.stackOutputs ? { stackOutputs: io.stackOutputs } : {}),
+    // A store pinned to a region in cdk.json (signupSync.stores.<name>.region) is found without --region.
+    stackRegion: (stack) => stackRegionInCdkJson(stack),
+  };
 }
 
 const age = (seconds: number | undefined) =>

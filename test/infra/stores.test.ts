@@ -30,7 +30,8 @@ describe('several stores from one repository (signupSync.stores)', () => {
 
     // Assert
     expect(stacks.map((stack) => stack.stackName)).toEqual(['SignupSync-eu', 'SignupSync-us']);
-    const [eu, us] = stacks as [Stack, Stack];
+    const eu = stacks[0]!;
+    const us = stacks[1]!;
     expect(syncVariables(eu)).toMatchObject({ BIGCOMMERCE_STORE_HASH: 'eustore1', SYNC_MAX_CONCURRENCY: '2', CONFLICT_POLICY: 'skip' });
     expect(syncVariables(us)).toMatchObject({ BIGCOMMERCE_STORE_HASH: 'usstore1', SYNC_MAX_CONCURRENCY: '3', CONFLICT_POLICY: 'skip' });
     // Each store has its own queues, secrets and API: nothing is shared between the stacks.
@@ -47,7 +48,8 @@ describe('several stores from one repository (signupSync.stores)', () => {
 
   it("pins a store with `region` to it, leaves the others where `cdk deploy` points, and tags each store's resources", () => {
     const { stacks } = buildApp({ ...sharedSettings, ...storesVariant });
-    const [eu, us] = stacks as [Stack, Stack];
+    const eu = stacks[0]!;
+    const us = stacks[1]!;
 
     expect(eu.region).toBe('eu-west-1');
     expect(Token.isUnresolved(us.region)).toBe(true);
