@@ -68,7 +68,7 @@ export function banner(mode: LocalMode, options: Readonly<{ demo: boolean }> = {
     `    signups      ${mode.signupQueueUrl}`,
     `    dead letters ${mode.deadLetterQueueUrl}`,
     mode.sandbox
-      ? `  BigCommerce    sandbox ${mode.sandbox.url} (customers: ${mode.sandbox.url}/__sandbox/customers)`
+      ? `  BigCommerce    sandbox ${mode.sandbox.url} (customers: ${mode.sandbox.url}/__sandbox/customers, subscribers: ${mode.sandbox.url}/__sandbox/subscribers)`
       : `  BigCommerce    store ${mode.bigCommerce.storeHash} at ${mode.bigCommerce.apiUrl}`,
     `  event source   batch 10, window ${t.batchingWindowMs / 1000} s, ${t.maxConcurrency} pollers, sync timeout ${t.syncTimeoutMs / 1000} s, visibility ${t.visibilityTimeoutSeconds} s, DLQ after ${t.maxReceiveCount} receives (cdk.json)`,
     '',

@@ -131,7 +131,7 @@ export function renderStatusPage(s: StatusView, deadLetters: readonly DeadLetter
   ${card('queue', c.queue, 'signups queue: waiting / in flight')}
   ${card('dlq', c.dlq, 'dead-letter queue', c.dlqCount > 0)}
   ${card('refused', c.refused, 'requests refused', c.refused !== '0')}
-  ${card('bc-requests', c.requests, 'BigCommerce requests (per customer)')}
+  ${card('bc-requests', c.requests, 'BigCommerce requests by the sync (per customer)')}
 </div>
 
 <h2>Dead letters</h2>
