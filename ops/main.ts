@@ -272,7 +272,7 @@ export function buildProgram(io: CliIo, done: (status: number) => void): Command
       'a running `npm start` (default SIGNUP_SYNC_LOCAL_URL or http://127.0.0.1:3000; used when nothing else is given)',
       urlOption('local'),
     )
-    .option('--stack <name>', "a deployed stack's outputs (CloudFormation; with --region <r>)")
+    .option('--stack <name>', "a deployed stack's outputs (CloudFormation; with --region <r>): SignupSync, or SignupSync-<store> with several stores")
     .option('--outputs-file <file>', 'the JSON written by `cdk deploy --outputs-file <file>` (with --stack if it has several)')
     .option('--queue-url <url>', 'the signups queue', urlOption('queue-url'))
     .option('--dlq-url <url>', 'the dead-letter queue', urlOption('dlq-url'))
