@@ -7,7 +7,7 @@ import type { LocalDoctorInfo } from '../ops/doctor/types';
 import { createSqsClient, queueArn, queueDepth } from '../ops/queue-ops';
 import type { IngestSetup } from '../ops/unmappable-redrive';
 import { checkedSourceSecrets } from '../shared/aws/sources-secret';
-import type { TokenProvider } from '../shared/bigcommerce/client';
+import { BIGCOMMERCE_USER_AGENT, type TokenProvider } from '../shared/bigcommerce/client';
 import { loadIngestConfig } from '../shared/config/ingest-config';
 import { loadSyncConfig } from '../shared/config/sync-config';
 import { ingestSettingsEnvironment } from '../shared/deployment/stack-config';
@@ -202,7 +202,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
   const makeLogger = (service: string): Logger =>
     createLogger(service, { format, ...(options.log?.level ? { level: options.log.level } : {}), ...(options.log?.write ? { write: options.log.write } : {}) });
   const logger = makeLogger('local-mode');
-  const stackConfig = readStackConfig(options.cdkJsonPath);
+  const stackConfig = readStackConfig(options.cdkJsonPath, env['LOCAL_STORE'] || undefined);
   const timings = localTimings(stackConfig, options.timings);
 
   const cleanups: (() => Promise<void>)[] = [];
@@ -453,6 +453,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         logger.warn('status: GetQueueAttributes failed', describeError(error));
       }
       const stats = sandbox?.stats({ logLimit: 0 });
+      const syncRequests = stats ? (stats.clients[BIGCOMMERCE_USER_AGENT] ?? { requests: 0, rateLimited: 0 }) : undefined;
       const inStore = sandbox?.customers().length;
       const customers = recorder.customersCreated();
       return {
@@ -466,8 +467,13 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         outcomes,
         customers: { created: customers, ...(inStore !== undefined ? { inStore } : {}) },
         ...(queuesDepth ? { queues: queuesDepth } : {}),
-        bigCommerce: stats
-          ? { requests: stats.apiRequests, rateLimited: stats.rateLimited, ...(customers > 0 ? { requestsPerCustomer: stats.apiRequests / customers } : {}) }
+        // The sync's requests only (its User-Agent), not doctor's probes or a curl to the sandbox.
+        bigCommerce: syncRequests
+          ? {
+              requests: syncRequests.requests,
+              rateLimited: syncRequests.rateLimited,
+              ...(customers > 0 ? { requestsPerCustomer: syncRequests.requests / customers } : {}),
+            }
           : {},
         poller: mapping.stats(),
         recent: recorder.recent().slice(0, 50),

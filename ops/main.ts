@@ -4,7 +4,7 @@ import type { SignupQueue } from '../shared/ingest/signup-queue';
 import { choiceOption, createCommand, numberOption, parseCommandLine } from './command-line';
 import { type CsvFormat, MAILCHIMP_STATUSES, type MailchimpStatus, type MapOverride, parseMapFlag } from './csv-mapping';
 import { type DeadLetter, listDeadLetters, purgeDeadLetters, type RedriveMethod, redriveDeadLetters } from './dead-letters';
-import { runDoctor, TOKEN_ENV } from './doctor';
+import { runDoctor, stackRegionInCdkJson, TOKEN_ENV } from './doctor';
 import { CliError, CliUsageError } from './errors';
 import { formatImportSummary, importCsv } from './import-csv';
 import { resolveImportRules } from './import-rules';
@@ -62,7 +62,13 @@ function targetFlags(where: WhereFlags): TargetFlags {
 }
 
 function targetDeps(io: CliIo): TargetDeps {
-  return { env: io.env, ...(io.fetch ? { fetch: io.fetch } : {}), ...(io.stackOutputs ? { stackOutputs: io.stackOutputs } : {}) };
+  return {
+    env: io.env,
+    ...(io.fetch ? { fetch: io.fetch } : {}),
+    ...(io.stackOutputs ? { stackOutputs: io.stackOutputs } : {}),
+    // A store pinned to a region in cdk.json (signupSync.stores.<name>.region) is found without --region.
+    stackRegion: (stack) => stackRegionInCdkJson(stack),
+  };
 }
 
 const age = (seconds: number | undefined) =>
@@ -289,7 +295,7 @@ export function buildProgram(io: CliIo, done: (status: number) => void): Command
       'a running `npm start` (default SIGNUP_SYNC_LOCAL_URL or http://127.0.0.1:3000; used when nothing else is given)',
       urlOption('local'),
     )
-    .option('--stack <name>', "a deployed stack's outputs (CloudFormation; with --region <r>)")
+    .option('--stack <name>', "a deployed stack's outputs (CloudFormation; with --region <r>): SignupSync, or SignupSync-<store> with several stores")
     .option('--outputs-file <file>', 'the JSON written by `cdk deploy --outputs-file <file>` (with --stack if it has several)')
     .option('--queue-url <url>', 'the signups queue', urlOption('queue-url'))
     .option('--dlq-url <url>', 'the dead-letter queue', urlOption('dlq-url'))
