@@ -1,5 +1,6 @@
 import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { sourceOutputKeys } from '../shared/deployment/source-outputs';
 import { ingestSettingsEnvironment, PLACEHOLDER_STORE_HASH, type StackConfig } from '../shared/deployment/stack-config';
 import { attributeFieldsOf } from '../shared/ingest/attribute-limit';
 import { CustomerSync } from './constructs/customer-sync';
@@ -53,6 +54,9 @@ export class SignupSyncStack extends Stack {
       deadLetterQueue: this.queues.deadLetterQueue,
       config,
     });
+    // Public forms' per-client counters hash client addresses with the stack's one hash key (a sub-key of
+    // it, shared/ingest/client-limit.ts): a second generated secret would cost another USD 0.40 a month.
+    this.ingress.function.addEnvironment('CLIENT_HASH_KEY', this.sync.logHashKey.secretValue.unsafeUnwrap());
 
     this.monitoring = new OperationsMonitoring(this, 'Monitoring', {
       queue: this.queues.queue,
@@ -66,8 +70,15 @@ export class SignupSyncStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', {
       value: this.ingress.api.apiEndpoint,
-      description: 'POST signups to <ApiUrl>/signups; sources post to <ApiUrl>/sources/<id>',
+      description: 'POST signups to <ApiUrl>/signups; each source posts to its own URL (the SourceUrl… outputs)',
     });
+    // The URL to set at each sender: a webhook's carries its route token (docs/sources.md); `signup-sync doctor` prints them too.
+    for (const [key, source] of sourceOutputKeys(config.sources)) {
+      new CfnOutput(this, key, {
+        value: `${this.ingress.api.apiEndpoint}${this.ingress.sourcePaths[source.id]}`,
+        description: `${source.kind} source ${source.id}: the URL to give the sender${source.kind === 'html-form' ? ' (the form action)' : ''}`,
+      });
+    }
     new CfnOutput(this, 'SignupQueueUrl', { value: this.queues.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.queues.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueArn', { value: this.queues.deadLetterQueue.queueArn });

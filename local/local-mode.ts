@@ -15,7 +15,7 @@ import { attributeFieldsOf } from '../shared/ingest/attribute-limit';
 import { CANONICAL_SOURCE_ID } from '../shared/ingest/ingest-sources';
 import { createLogger, describeError, type LogFormat, type Logger } from '../shared/logger';
 import { loggedMetrics } from '../shared/observability/metric-names';
-import { parseSourcesConfig, type SourceConfigInput } from '../shared/sources/source-config';
+import { parseSourcesConfig, type SourceConfigInput, sourceRouteSegment } from '../shared/sources/source-config';
 import { type BigCommerceSandbox, type SandboxOptions, startBigCommerceSandbox } from './bigcommerce-sandbox';
 import { type SiteverifyStandIn, startSiteverifyStandIn } from './captcha/siteverify-stand-in';
 import { startEmbeddedDynamoDb } from './delivery-ledger/embedded-dynamodb';
@@ -121,6 +121,8 @@ export type LocalModeConfig = Readonly<{
   timings: LocalTimings;
   /** The ingest's sources and nameless policy (no secrets): `dlq redrive` re-runs unmappable dead letters with them. */
   ingest: IngestSetup;
+  /** Each source's URL, as the stack's SourceUrl… outputs give them (a webhook's carries its route token). */
+  sourceUrls: readonly Readonly<{ id: string; kind: string; url: string }>[];
 }>;
 
 export type LocalMode = LocalModeConfig &
@@ -351,6 +353,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     const formRoutes = createFormRoutes();
     // An html-form source answers a refusal with a 303 to its error page: counted as the refusal it is.
     let formErrorUrls = new Set<string>();
+    let sourceIdBySegment = new Map<string, string>();
     const server = await startLocalServer({
       host,
       port: options.port ?? 0,
@@ -360,12 +363,16 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       localRoutes: async (request) => (await routes(request)) ?? formRoutes(request),
       logger,
       onAnswer: ({ sourceId, status, location }) => {
-        if (status >= 400 || (location !== undefined && formErrorUrls.has(location))) recorder.refused(sourceId ?? 'other paths', status);
+        // The path names a webhook as <id>-<routeToken>: counted under its id.
+        const id = sourceId === undefined ? undefined : (sourceIdBySegment.get(sourceId) ?? sourceId);
+        if (status >= 400 || (location !== undefined && formErrorUrls.has(location))) recorder.refused(id ?? 'other paths', status);
       },
     });
     apiUrl = server.url;
     ingestHandler = createIngest();
-    formErrorUrls = new Set(parseSourcesConfig(sourcesFor(apiUrl)).flatMap((source) => (source.kind === 'html-form' ? [source.errorUrl] : [])));
+    const servedSources = parseSourcesConfig(sourcesFor(apiUrl));
+    formErrorUrls = new Set(servedSources.flatMap((source) => (source.kind === 'html-form' ? [source.errorUrl] : [])));
+    sourceIdBySegment = new Map(servedSources.map((source) => [sourceRouteSegment(source), source.id]));
 
     const mapping: EventSourceMapping = createEventSourceMapping({
       sqs,
@@ -419,6 +426,11 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       apiSecret,
       timings,
       ingest: ingestSetup(),
+      sourceUrls: parseSourcesConfig(sourcesFor(apiUrl)).map((source) => ({
+        id: source.id,
+        kind: source.kind,
+        url: `${apiUrl}/sources/${sourceRouteSegment(source)}`,
+      })),
     });
     // The ingest's configuration as it is now, for re-running `unmappable` dead letters (ops/unmappable-redrive.ts).
     const ingestSetup = (): IngestSetup => ({

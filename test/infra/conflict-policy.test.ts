@@ -13,12 +13,15 @@ const form = {
   allowedOrigins: ['https://www.example.com'],
   thankYouUrl: 'https://www.example.com/thanks',
   errorUrl: 'https://www.example.com/oops',
+  captcha: false,
+  captchaReason: 'a test form: the conflict policy rules are under test',
 };
+const routeToken = 'conflictpolicyroute01';
 const signed = [
-  { id: 'typeform', kind: 'typeform' },
-  { id: 'shop', kind: 'shopify' },
-  { id: 'mailchimp', kind: 'mailchimp' },
-  { id: 'hooks', kind: 'standard-webhooks' },
+  { id: 'typeform', kind: 'typeform', routeToken },
+  { id: 'shop', kind: 'shopify', routeToken },
+  { id: 'mailchimp', kind: 'mailchimp', routeToken },
+  { id: 'hooks', kind: 'standard-webhooks', routeToken },
 ];
 
 function refusal(config: Record<string, unknown>): string {

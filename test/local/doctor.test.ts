@@ -32,8 +32,8 @@ const SECRET_VALUES = [
 ];
 
 const SOURCES = (origin: string, { captchaVerifyUrl }: { captchaVerifyUrl: string }) => [
-  { id: 'partner', kind: 'standard-webhooks', customerDefaults: { channelIds: [1] } },
-  { id: 'webflow-main', kind: 'webflow', fieldMap: { colour: 'custom:Favourite colour' } },
+  { id: 'partner', kind: 'standard-webhooks', routeToken: 'partnerroutetoken0001', customerDefaults: { channelIds: [1] } },
+  { id: 'webflow-main', kind: 'webflow', routeToken: 'webflowroutetoken0001', fieldMap: { colour: 'custom:Favourite colour' } },
   {
     id: 'newsletter',
     kind: 'html-form',
