@@ -150,15 +150,19 @@ async function main(): Promise<void> {
   for (let n = 1; n <= overPosts; n += 1) await tight(formPost(9_000_000 + n, '203.0.113.9'), aContext(10_000));
   const overCalls = new Map(calls);
 
-  const perPost = (counts: Map<string, number>, posts: number) =>
-    [...counts].map(([name, count]) => `${name} ${fixed(count / posts, 2)}`).join(', ') || 'none';
+  const perPost = (counts: Map<string, number>, posts: number) => [...counts].map(([name, count]) => `${name} ${fixed(count / posts, 2)}`).join(', ') || 'none';
   const quarter = POSTS / ROUNDS;
   const p = (values: number[], q: number) => percentile(values, q);
   const table: Table = {
     title: `Per-client limit of public forms: ${POSTS} accepted posts each way (dynalite on loopback), ${overPosts} over the limit`,
     headers: ['', 'with the limit', 'without', 'added'],
     rows: [
-      ['DynamoDB requests per accepted post', perPost(limitedCalls, quarter), perPost(unlimitedCalls, quarter), perPost(subtract(limitedCalls, unlimitedCalls), quarter)],
+      [
+        'DynamoDB requests per accepted post',
+        perPost(limitedCalls, quarter),
+        perPost(unlimitedCalls, quarter),
+        perPost(subtract(limitedCalls, unlimitedCalls), quarter),
+      ],
       ['handler p50', ms(p(withLimit, 0.5)), ms(p(withoutLimit, 0.5)), ms(p(withLimit, 0.5) - p(withoutLimit, 0.5))],
       ['handler p99', ms(p(withLimit, 0.99)), ms(p(withoutLimit, 0.99)), ms(p(withLimit, 0.99) - p(withoutLimit, 0.99))],
       ['DynamoDB requests per post over the limit', perPost(overCalls, overPosts), '', ''],
