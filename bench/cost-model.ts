@@ -15,64 +15,75 @@ export const PRICES = {
   httpApiRequest: {
     usd: 1.0 / 1e6,
     per: 'HTTP API request (first 300 M/month, ≤ 512 kB each)',
-    page: 'https://docs.aws.amazon.com/whitepapers/latest/best-practices-api-gateway-private-apis-integration/cost-optimization.html (Table 4; aws.amazon.com/api-gateway/pricing/)',
-    read: '2026-12-01',
+    page: 'https://docs.aws.amazon.com/whitepapers/latest/best-practices-api-gateway-private-apis-integration/cost-optimization.html (Table 4; aws.amazon.com/api-gateway/pricing/); https://awsforengineers.com/blog/aws-api-gateway-pricing-explained',
+    read: '2026-12-06',
   },
   lambdaRequest: {
     usd: 0.2 / 1e6,
     per: 'Lambda request (arm64 and x86)',
     page: 'https://cloudchipr.com/blog/aws-lambda-pricing (quoting aws.amazon.com/lambda/pricing/)',
-    read: '2026-12-01',
+    read: '2026-12-06',
   },
   lambdaArmGbSecond: {
     usd: 0.0000133334,
     per: 'Lambda arm64 GB-second (first 7.5 billion GB-s/month)',
     page: 'https://cloudchipr.com/blog/aws-lambda-pricing (quoting aws.amazon.com/lambda/pricing/)',
-    read: '2026-12-01',
+    read: '2026-12-06',
   },
   sqsRequest: {
     usd: 0.4 / 1e6,
-    per: 'SQS standard request (each 64 kB chunk; a batch of ≤ 10 is one request)',
-    page: 'https://cloudburn.io/blog/amazon-sqs-pricing (prices as of March 2026)',
-    read: '2026-12-01',
+    per: "SQS standard request (each 64 kB chunk; a batch of ≤ 10 is one request; Lambda's event source polls count too)",
+    page: 'https://cloudburn.io/blog/amazon-sqs-pricing (prices as of March 2026); https://aws.amazon.com/premiumsupport/knowledge-center/sqs-high-charges/ (a Lambda trigger long-polls an unused queue: billed empty receives)',
+    read: '2026-12-06',
   },
   dynamoWriteRequestUnit: {
     usd: 0.625 / 1e6,
     per: 'DynamoDB on-demand write request unit (standard table class, item ≤ 1 kB)',
-    page: 'https://airbyte.com/data-engineering-resources/dynamodb-pricing',
-    read: '2026-12-01',
+    page: 'https://airbyte.com/data-engineering-resources/dynamodb-pricing (after the November 2024 reduction)',
+    read: '2026-12-06',
   },
   secretMonth: {
     usd: 0.4,
     per: 'Secrets Manager secret-month',
     page: 'https://hivebook.wiki/wiki/aws-secrets-manager-rotated-secrets-dynamic-db-credentials-kms',
-    read: '2026-12-01',
+    read: '2026-12-06',
   },
   secretsApiCall: {
     usd: 0.05 / 10_000,
     per: 'Secrets Manager API call',
     page: 'https://hivebook.wiki/wiki/aws-secrets-manager-rotated-secrets-dynamic-db-credentials-kms',
-    read: '2026-12-01',
+    read: '2026-12-06',
   },
   logsIngestedGb: {
     usd: 0.5,
     per: 'CloudWatch Logs standard ingestion per GB (Lambda logs, first 10 TB tier)',
-    page: 'https://www.duckbillgroup.com/?p=9080 (Lambda log tiers from 1 May 2025; first tier = the old flat rate)',
-    read: '2026-12-01',
+    page: 'https://www.duckbillgroup.com/?p=9080 (Lambda log tiers from 1 May 2025; first tier = the old flat rate); https://c3x.dev/blog/cloudwatch-logs-cost-optimization (June 2026)',
+    read: '2026-12-06',
+  },
+  logsStoredGbMonth: {
+    usd: 0.03,
+    per: 'CloudWatch Logs storage per GB-month (standard class)',
+    page: 'https://c3x.dev/blog/cloudwatch-logs-cost-optimization (us-east-1, June 2026)',
+    read: '2026-12-06',
   },
   customMetricMonth: {
     usd: 0.3,
     per: 'CloudWatch custom metric-month (first 10,000; each name + dimension values is one metric)',
-    page: 'https://c3x.dev/blog/aws-cloudwatch-metrics-cost/',
-    read: '2026-12-01',
+    page: 'https://signoz.io/guides/cloudwatch-pricing (Feb 2026); https://c3x.dev/blog/aws-cloudwatch-metrics-cost/',
+    read: '2026-12-06',
   },
   alarmMonth: {
     usd: 0.1,
     per: 'CloudWatch standard-resolution alarm metric-month',
     page: 'https://c3x.dev/blog/aws-cloudwatch-metrics-cost/',
-    read: '2026-12-01',
+    read: '2026-12-06',
   },
-  dashboardMonth: { usd: 3.0, per: 'CloudWatch dashboard-month', page: 'https://c3x.dev/blog/aws-cloudwatch-metrics-cost/', read: '2026-12-01' },
+  dashboardMonth: {
+    usd: 3.0,
+    per: 'CloudWatch dashboard-month (beyond the free allowance)',
+    page: 'https://c3x.dev/blog/aws-cloudwatch-metrics-cost/',
+    read: '2026-12-06',
+  },
   xrayTraceRecorded: { usd: 5.0 / 1e6, per: 'X-Ray trace recorded', page: 'https://aws.amazon.com/de/xray/pricing/', read: '2026-12-01' },
   kmsKeyMonth: {
     usd: 1.0,
@@ -81,6 +92,27 @@ export const PRICES = {
     read: '2026-12-01',
   },
 } as const satisfies Record<string, Price>;
+
+/**
+ * AWS's always-free monthly allowances that apply to an idle deployment. They are per account (and region
+ * for CloudWatch), shared with everything else in it, so the tables price before them and show what is
+ * left after them only beside, as the best case.
+ */
+export const FREE_ALLOWANCES = {
+  customMetrics: { count: 10, page: 'https://aws.amazon.com/cloudwatch/pricing/ (free tier: 10 metrics)', read: '2026-12-06' },
+  alarms: { count: 10, page: 'https://aws.amazon.com/cloudwatch/pricing/ (free tier: 10 alarm metrics, standard resolution)', read: '2026-12-06' },
+  dashboards: {
+    count: 3,
+    metricsEach: 50,
+    page: 'https://aws.amazon.com/cloudwatch/pricing/ (free tier: 3 dashboards for up to 50 metrics per month)',
+    read: '2026-12-06',
+  },
+  sqsRequests: {
+    count: 1_000_000,
+    page: 'https://unanswered.io/guide/aws-sqs-pricing-and-cost-optimization (1 million requests a month, not limited to the first year)',
+    read: '2026-12-06',
+  },
+} as const;
 
 /** A per-task connector's published price, for comparison (not an AWS price). */
 export const CONNECTOR = {
@@ -141,6 +173,10 @@ export type CostInputs = Readonly<{
   /** The delivery ledger (idempotency store): write request units for a new delivery and for a repeat. */
   ledgerWritesPerNewDelivery: number;
   ledgerWritesPerRepeat: number;
+  /** Bytes of the API stage's access log line per request (0: no access log). */
+  accessLogBytesPerRequest: number;
+  /** How long the log groups keep what they ingest (days). */
+  logRetentionDays: number;
 }>;
 
 export type CostLine = Readonly<{ service: string; item: string; quantity: number; unit: string; usd: number; basis: string }>;
@@ -178,6 +214,9 @@ export function costLines(inputs: CostInputs): CostLine[] {
   const idleReceives = inputs.idlePollers * (inputs.monthSeconds / inputs.longPollSeconds);
   const ingestLogBytes = requests * (inputs.ingest.logBytesPerInvocation + inputs.platformLogBytesPerInvocation);
   const syncLogBytes = syncInvocations * (inputs.sync.logBytesPerInvocation + inputs.platformLogBytesPerInvocation);
+  const accessLogBytes = requests * inputs.accessLogBytesPerRequest;
+  // Storage at the end of the month's retention window, uncompressed: an upper bound (CloudWatch stores gzip).
+  const storedGb = ((ingestLogBytes + syncLogBytes + accessLogBytes) / GiB) * Math.min(1, inputs.logRetentionDays / 30);
   const secretCalls = inputs.environmentsPerFunction * inputs.monthSeconds * (1 / inputs.ingestSecretTtlSeconds + 1 / inputs.syncSecretTtlSeconds);
   const traces = inputs.tracingEnabled
     ? sampledTraces(requests, inputs.monthSeconds, inputs.xrayReservoirPerSecond, inputs.xrayRate) +
@@ -269,6 +308,22 @@ export function costLines(inputs: CostInputs): CostLine[] {
       `${Math.round(inputs.sync.logBytesPerInvocation)} B measured + ${inputs.platformLogBytesPerInvocation} B platform lines per invocation`,
     ),
     line(
+      'CloudWatch Logs',
+      'API access log ingestion',
+      accessLogBytes / GiB,
+      'GB',
+      PRICES.logsIngestedGb,
+      `${inputs.accessLogBytesPerRequest} B per request (the stage's access log format, from the template)`,
+    ),
+    line(
+      'CloudWatch Logs',
+      'log storage',
+      storedGb,
+      'GB-months',
+      PRICES.logsStoredGbMonth,
+      `the month's lines kept ${inputs.logRetentionDays} days, counted uncompressed (an upper bound)`,
+    ),
+    line(
       'X-Ray',
       'traces recorded',
       traces,
@@ -281,20 +336,40 @@ export function costLines(inputs: CostInputs): CostLine[] {
   ];
 }
 
-export type Inventory = Readonly<{ alarms: number; dashboards: number; secrets: number; kmsKeys: number; customMetrics: number }>;
+export type Inventory = Readonly<{
+  alarms: number;
+  dashboards: number;
+  /** Metrics the dashboards show (CloudWatch's free allowance: 3 dashboards of up to 50 metrics). */
+  dashboardMetrics: number;
+  secrets: number;
+  kmsKeys: number;
+  /** Custom metric-dimension pairs the alarms and dashboards read (the only ones the code emits). */
+  customMetrics: number;
+}>;
 
-/** What an idle deployment costs per month (no signups): alarms, dashboard, secrets, KMS key, metrics, idle polling. */
+/**
+ * What an idle deployment costs per month (no signups): alarms, dashboards, custom metrics (each kept
+ * pair counted as a whole month: the ceiling, since the code emits them only when an alarm's condition
+ * happens), secrets, KMS keys and the event source's idle polls. No log lines: an idle function writes none.
+ */
 export function idleMonthlyLines(inventory: Inventory, inputs: Pick<CostInputs, 'idlePollers' | 'longPollSeconds' | 'monthSeconds'>): CostLine[] {
   return [
     line('CloudWatch', 'alarms', inventory.alarms, 'alarm-months', PRICES.alarmMonth, 'from the synthesized template'),
-    line('CloudWatch', 'dashboards', inventory.dashboards, 'dashboard-months', PRICES.dashboardMonth, 'from the synthesized template'),
+    line(
+      'CloudWatch',
+      'dashboards',
+      inventory.dashboards,
+      'dashboard-months',
+      PRICES.dashboardMonth,
+      inventory.dashboards === 0 ? 'none: cdk.json `dashboard` is off' : `from the synthesized template (${inventory.dashboardMetrics} metrics)`,
+    ),
     line(
       'CloudWatch',
       'custom metrics (EMF)',
       inventory.customMetrics,
       'metric-months',
       PRICES.customMetricMonth,
-      'metric name × dimension values seen in a month (estimate; only those emitted are billed)',
+      'metric-dimension pairs the alarms read (from the template), each as a whole month: a ceiling, since each is emitted only when its alarm condition happens',
     ),
     line('Secrets Manager', 'secrets', inventory.secrets, 'secret-months', PRICES.secretMonth, 'from the synthesized template'),
     line(
@@ -311,10 +386,43 @@ export function idleMonthlyLines(inventory: Inventory, inputs: Pick<CostInputs, 
       inputs.idlePollers * (inputs.monthSeconds / inputs.longPollSeconds),
       'requests',
       PRICES.sqsRequest,
-      `${inputs.idlePollers} pollers × one ${inputs.longPollSeconds} s long poll each (assumed)`,
+      `${inputs.idlePollers} pollers × one ${inputs.longPollSeconds} s long poll each`,
+    ),
+    line(
+      'CloudWatch Logs',
+      'log ingestion and storage',
+      0,
+      'GB',
+      PRICES.logsIngestedGb,
+      'an idle function writes no line (Lambda platform lines kept from WARN only)',
     ),
   ];
 }
+
+/**
+ * The same idle month after AWS's always-free allowances (FREE_ALLOWANCES), as if nothing else in the
+ * account used them: the best case, not a promise.
+ */
+export function idleAfterFreeAllowances(inventory: Inventory, inputs: Pick<CostInputs, 'idlePollers' | 'longPollSeconds' | 'monthSeconds'>): number {
+  const beyond = (count: number, free: number) => Math.max(0, count - free);
+  const dashboardsFree = inventory.dashboardMetrics <= FREE_ALLOWANCES.dashboards.metricsEach * Math.max(1, inventory.dashboards);
+  const polls = inputs.idlePollers * (inputs.monthSeconds / inputs.longPollSeconds);
+  return (
+    beyond(inventory.alarms, FREE_ALLOWANCES.alarms.count) * PRICES.alarmMonth.usd +
+    (dashboardsFree ? beyond(inventory.dashboards, FREE_ALLOWANCES.dashboards.count) : inventory.dashboards) * PRICES.dashboardMonth.usd +
+    beyond(inventory.customMetrics, FREE_ALLOWANCES.customMetrics.count) * PRICES.customMetricMonth.usd +
+    inventory.secrets * PRICES.secretMonth.usd +
+    inventory.kmsKeys * PRICES.kmsKeyMonth.usd +
+    beyond(polls, FREE_ALLOWANCES.sqsRequests.count) * PRICES.sqsRequest.usd
+  );
+}
+
+/**
+ * Idle pollers of an SQS event source mapping: Lambda scales back to five concurrent batches when traffic
+ * is low, and can go down to two, but not when the mapping sets a maximum concurrency (AWS Lambda developer
+ * guide, "Configuring scaling behavior for SQS event source mappings", read 2026-12-06).
+ */
+export const idlePollersOf = (maxConcurrency: number | undefined) => (maxConcurrency === undefined ? 2 : 5);
 
 export const totalUsd = (lines: readonly CostLine[]) => lines.reduce((sum, line) => sum + line.usd, 0);
 

@@ -7,8 +7,11 @@ import {
   type CostLine,
   connectorUsd,
   costLines,
+  FREE_ALLOWANCES,
   type FunctionProfile,
+  idleAfterFreeAllowances,
   idleMonthlyLines,
+  idlePollersOf,
   invocationCostUsd,
   messagesPerSyncInvocation,
   PRICES,
@@ -42,15 +45,29 @@ export const ioWaitMs = (kind: 'ingest' | 'sync', messages = 10) =>
   kind === 'ingest'
     ? ASSUMED_LATENCY_MS.sqsSend + ledgerWritesPerNewDelivery * ASSUMED_LATENCY_MS.ledgerWrite
     : ASSUMED_LATENCY_MS.bigCommerce * (1 + messages * STATED_MIX.consentShare);
-/** Lambda's START, END and REPORT lines (and the X-Ray segment id with active tracing), per invocation: assumed. */
-export const PLATFORM_LOG_BYTES = 330;
 /**
- * Custom metric series a month with the stated mix (metric name × dimension values, `service` on all):
- * SignupsAccepted for 1 source, SignupsRefused for 1 source × 4 refusal statuses, QueueUnavailable,
- * 3 customer outcomes, SignupsDeadLettered × 3 reasons, SignupsDeferred × 2 reasons, BigCommerceRequests ×
- * 4 method/status pairs, 6 single sync metrics, and Powertools' ColdStart per function: an estimate.
+ * Lambda's START, END and REPORT lines (and the X-Ray segment id with active tracing), per invocation: assumed.
+ * They are INFO-level platform events, so a function whose system log level is WARN writes none of them.
  */
-export const ASSUMED_CUSTOM_METRICS = 1 + 4 + 1 + 3 + 3 + 2 + 4 + 6 + 2;
+export const PLATFORM_LOG_BYTES = 330;
+const platformLogBytes = (fn: Deployment['ingest']) => (fn.logFormat === 'JSON' && fn.systemLogLevel === 'WARN' ? 0 : PLATFORM_LOG_BYTES);
+
+/** Values API Gateway puts in an access log line, for its size (a 20-character request id, a 202 of 75 bytes). */
+const ACCESS_LOG_SAMPLE: Readonly<Record<string, string>> = {
+  requestId: 'AbCdEfGhIjKlMnOpQrS=',
+  requestTime: '06/Dec/2026:15:21:39 +0000',
+  routeKey: 'POST /signups',
+  status: '202',
+  responseLatency: '27',
+  responseLength: '75',
+  integrationErrorMessage: '-',
+};
+
+/** Bytes of one access log line of the stage's format (its `$context.*` variables filled with sample values). */
+export function accessLogLineBytes(format: string | undefined): number {
+  if (format === undefined) return 0;
+  return Buffer.byteLength(`${format.replace(/\$context\.([A-Za-z.]+)/g, (_all, name: string) => ACCESS_LOG_SAMPLE[name] ?? 'x'.repeat(12))}\n`);
+}
 
 export type Kind = 'ingest' | 'sync';
 
@@ -191,7 +208,16 @@ export function sweepTable(sweep: Sweep, deployment: Deployment, unconstrained: 
   };
 }
 
-export type Bill = Readonly<{ inputs: CostInputs; lines: CostLine[]; perEvent: CostLine[]; idle: CostLine[]; logBytesMeasured: boolean }>;
+export type Bill = Readonly<{
+  inputs: CostInputs;
+  lines: CostLine[];
+  perEvent: CostLine[];
+  idle: CostLine[];
+  /** The idle month after AWS's always-free allowances, if nothing else in the account used them. */
+  idleAfterFree: number;
+  logBytesMeasured: boolean;
+  deployment: Deployment;
+}>;
 
 export function priceMillion(options: Readonly<{ deployment: Deployment; sweep?: Sweep; unconstrained: Readonly<Record<Kind, HandlerCost>> }>): Bill {
   const { deployment, sweep, unconstrained } = options;
@@ -220,8 +246,8 @@ export function priceMillion(options: Readonly<{ deployment: Deployment; sweep?:
     ...base,
     ingest,
     sync,
-    platformLogBytesPerInvocation: PLATFORM_LOG_BYTES,
-    idlePollers: 5,
+    platformLogBytesPerInvocation: platformLogBytes(deployment.ingest),
+    idlePollers: idlePollersOf(deployment.maxConcurrency),
     longPollSeconds: 20,
     deferredShare: 0,
     ingestSecretTtlSeconds: 300,
@@ -232,6 +258,8 @@ export function priceMillion(options: Readonly<{ deployment: Deployment; sweep?:
     tracingEnabled: deployment.ingest.tracing === 'Active',
     ledgerWritesPerNewDelivery,
     ledgerWritesPerRepeat: 1,
+    accessLogBytesPerRequest: accessLogLineBytes(deployment.accessLogFormat),
+    logRetentionDays: deployment.logRetentionDays,
   };
   const perEvent = costLines(
     perEventInputs(inputs, { memoryMB: sync.memoryMB, durationMs: syncPerMessageMs + ioWaitMs('sync', 1), logBytesPerInvocation: syncLogPerMessage }),
@@ -240,8 +268,10 @@ export function priceMillion(options: Readonly<{ deployment: Deployment; sweep?:
     inputs,
     lines: costLines(inputs),
     perEvent,
-    idle: idleMonthlyLines({ ...deployment.inventory, customMetrics: ASSUMED_CUSTOM_METRICS }, inputs),
+    idle: idleMonthlyLines(deployment.inventory, inputs),
+    idleAfterFree: idleAfterFreeAllowances(deployment.inventory, inputs),
     logBytesMeasured: logBytes('ingest') !== undefined && logBytes('sync') !== undefined,
+    deployment,
   };
 }
 
@@ -252,12 +282,46 @@ const syncBatchOf = (bill: Bill) =>
   messagesPerSyncInvocation({ ...bill.inputs, mix: { ...bill.inputs.mix, signups: bill.inputs.mix.signups * (1 - bill.inputs.mix.duplicateShare) } });
 const ingestIoMsOf = (bill: Bill) => ioWaitMs('ingest') - bill.inputs.mix.duplicateShare * (ASSUMED_LATENCY_MS.sqsSend + ASSUMED_LATENCY_MS.ledgerWrite);
 
-export function billTables(bill: Bill): Table[] {
+/** The issue's cost goals (docs/benchmarks.md): an idle month and a million signups, each at most this. */
+export const COST_TARGETS_USD = { idleMonth: 3, perMillion: 3 } as const;
+
+/** What the template says, in one sentence (the idle table's and the per-million table's inputs). */
+function templateFacts(bill: Bill): string {
+  const { deployment, inputs } = bill;
+  const { inventory } = deployment;
+  return (
+    `from the stack synthesized with cdk.json's context: ${inventory.alarms} alarms, ${inventory.dashboards} dashboards, ${inventory.customMetrics} custom metric-dimension pairs read by alarms or dashboards, ` +
+    `${inventory.secrets} secrets, ${inventory.kmsKeys} KMS keys; event source maximum concurrency ${deployment.maxConcurrency ?? 'unset'} (so ${inputs.idlePollers} idle pollers); ` +
+    `X-Ray tracing ${deployment.ingest.tracing === 'Active' ? 'active' : 'off'}; logs ${deployment.ingest.logFormat}, application level ${deployment.ingest.applicationLogLevel ?? '–'}, system level ${deployment.ingest.systemLogLevel ?? '–'}; ` +
+    `log retention ${deployment.logRetentionDays} days`
+  );
+}
+
+export function billTables(bill: Bill, generatedBy?: string): Table[] {
   const { mix } = bill.inputs;
   const total = totalUsd(bill.lines);
   const perEventTotal = totalUsd(bill.perEvent);
   const connector = connectorUsd(mix);
+  const idle = totalUsd(bill.idle);
+  const by = generatedBy ? [`generated by \`${generatedBy}\` (bench/run.ts), ${templateFacts(bill)}.`] : [`${templateFacts(bill)}.`];
   return [
+    {
+      title: `Cost targets (idle ≤ $${COST_TARGETS_USD.idleMonth.toFixed(2)} a month, ≤ $${COST_TARGETS_USD.perMillion.toFixed(2)} per million signups; us-east-1 list prices before free tiers)`,
+      headers: ['target', 'measured', 'met'],
+      rows: [
+        [
+          `an idle deployment ≤ $${COST_TARGETS_USD.idleMonth.toFixed(2)} a month`,
+          `${usd(idle)} (${usd(bill.idleAfterFree)} after AWS's always-free allowances)`,
+          idle <= COST_TARGETS_USD.idleMonth ? 'yes' : 'NO',
+        ],
+        [
+          `${mix.signups.toLocaleString('en-US')} signups ≤ $${COST_TARGETS_USD.perMillion.toFixed(2)} in a month`,
+          usd(total),
+          total <= COST_TARGETS_USD.perMillion ? 'yes' : 'NO',
+        ],
+      ],
+      notes: by,
+    },
     {
       title: `What ${mix.signups.toLocaleString('en-US')} signups cost on AWS in a month (us-east-1 list prices before free tiers; ${mix.duplicateShare * 100} % duplicates, ${mix.consentShare * 100} % consenting subscribers, one signup per request)`,
       headers: ['service', 'item', 'quantity', 'unit', 'cost', 'basis'],
@@ -285,8 +349,8 @@ export function billTables(bill: Bill): Table[] {
         `duplicates = repeated deliveries of a signup already accepted (a sender's retry): the delivery ledger answers them, so they cost an API request, an ingest invocation and a ledger write but no message; consent adds one BigCommerce subscriber request per consenting signup to the sync's wait (no AWS request).`,
         `ingest duration = warm CPU-bound part at ${bill.inputs.ingest.memoryMB} MB + ${fixed(ingestIoMsOf(bill), 1)} ms assumed I/O (SendMessage and ledger writes, less for repeats) = ${Math.ceil(bill.inputs.ingest.durationMs)} ms billed; sync = ${fixed(syncBatchOf(bill), 2)} messages × CPU per message + ${fixed(ioWaitMs('sync', syncBatchOf(bill)), 0)} ms assumed BigCommerce wait = ${Math.ceil(bill.inputs.sync.durationMs)} ms billed.`,
         bill.logBytesMeasured
-          ? `log bytes per invocation measured from the handlers' own output with Powertools Logger and Metrics (EMF) as deployed: ingest ${Math.round(bill.inputs.ingest.logBytesPerInvocation)} B, sync ${Math.round(bill.inputs.sync.logBytesPerInvocation)} B per invocation at the stated batch size; plus ${PLATFORM_LOG_BYTES} B of Lambda platform lines (assumed).`
-          : `log bytes per invocation NOT measured in this run (bench/handler-cost.ts did not report them): the log lines count only the ${PLATFORM_LOG_BYTES} B of platform lines.`,
+          ? `log bytes per invocation measured from the handlers' own output with Powertools Logger and Metrics as deployed (JSON lines; EMF documents only for what an alarm reads, none in this traffic): ingest ${Math.round(bill.inputs.ingest.logBytesPerInvocation)} B, sync ${Math.round(bill.inputs.sync.logBytesPerInvocation)} B per invocation at the stated batch size; plus ${bill.inputs.platformLogBytesPerInvocation} B of Lambda platform lines (${bill.inputs.platformLogBytesPerInvocation === 0 ? 'none: the system log level WARN keeps START, END and REPORT out' : `assumed ${PLATFORM_LOG_BYTES} B of START, END and REPORT`}).`
+          : `log bytes per invocation NOT measured in this run (bench/handler-cost.ts did not report them): the log lines count only the ${bill.inputs.platformLogBytesPerInvocation} B of platform lines.`,
         'signups arrive evenly over a 30-day month (a Poisson stream); bursts fill batches (fewer sync invocations) and exceed the X-Ray reservoir (fewer traces), so this is the expensive end for both.',
       ],
     },
@@ -295,7 +359,20 @@ export function billTables(bill: Bill): Table[] {
       headers: ['service', 'item', 'quantity', 'unit', 'cost', 'basis'],
       rows: [
         ...bill.idle.map((line) => [line.service, line.item, quantity(line.quantity), line.unit, usd(line.usd), line.basis]),
-        ['', 'total per month', '', '', usd(totalUsd(bill.idle)), ''],
+        ['', 'total per month', '', '', usd(idle), 'us-east-1 list prices before free tiers'],
+        [
+          '',
+          "after AWS's always-free allowances",
+          '',
+          '',
+          usd(bill.idleAfterFree),
+          `if nothing else in the account uses them: ${FREE_ALLOWANCES.alarms.count} alarms, ${FREE_ALLOWANCES.customMetrics.count} custom metrics, ${FREE_ALLOWANCES.dashboards.count} dashboards of ≤ ${FREE_ALLOWANCES.dashboards.metricsEach} metrics, ${FREE_ALLOWANCES.sqsRequests.count.toLocaleString('en-US')} SQS requests a month (${FREE_ALLOWANCES.alarms.page}; ${FREE_ALLOWANCES.sqsRequests.page}; read ${FREE_ALLOWANCES.alarms.read})`,
+        ],
+      ],
+      notes: [
+        ...by,
+        "idle polls: Lambda keeps long-polling the signups queue for the event source mapping, and those ReceiveMessage calls are billed as SQS requests; with a maximum concurrency set it keeps five pollers (it scales down to two only without one), each waiting at most 20 s (SQS's longest wait), so this is the fewest requests it can make.",
+        "secrets: the BigCommerce token (read by the sync only) and the sources secret (read by the ingest only) stay apart, since merging them would give each function the other's credentials; the hash key keys both keyed hashes (emails in the logs, client addresses of public forms' counters) and is resolved into the functions' environments at deploy time (docs/configuration.md, \"Secrets\").",
       ],
     },
     {

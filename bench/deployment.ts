@@ -3,12 +3,14 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { SignupSyncStack } from '../infra/signup-sync-stack';
-import { parseStackConfig } from '../shared/deployment/stack-config';
+import { parseDeployments } from '../shared/deployment/stores';
 import type { Inventory } from './cost-model';
+import { customSeriesRead, dashboardMetricCount, joined, type TemplateJson } from './lib/template-metrics';
 
 /**
  * The stack as `cdk synth` writes it (cdk.json's context), into `outdir`: each function's asset (the bundle
- * Lambda runs, with its map), memory, tracing and NODE_OPTIONS, and what an idle deployment pays for.
+ * Lambda runs, with its map), memory, tracing, log settings and NODE_OPTIONS, and what an idle deployment
+ * pays for, counted in the template (bench/cost-report.ts prices it; nothing here is typed by hand).
  */
 
 const ROOT = path.resolve(__dirname, '..');
@@ -17,6 +19,10 @@ export type DeployedFunction = Readonly<{
   asset: string;
   memoryMB: number;
   tracing: string;
+  /** LoggingConfig: Text or JSON, and the levels Lambda keeps (JSON only). */
+  logFormat: string;
+  systemLogLevel: string | undefined;
+  applicationLogLevel: string | undefined;
   nodeOptions: string | undefined;
   environment: Readonly<Record<string, unknown>>;
 }>;
@@ -24,9 +30,15 @@ export type DeployedFunction = Readonly<{
 export type Deployment = Readonly<{
   ingest: DeployedFunction;
   sync: DeployedFunction;
-  inventory: Omit<Inventory, 'customMetrics'>;
+  inventory: Inventory;
   batchingWindowSeconds: number;
   batchSize: number;
+  /** The event source mapping's maximum concurrency (ScalingConfig), when set. */
+  maxConcurrency: number | undefined;
+  /** The API stage's access log format (one line per request), when it logs. */
+  accessLogFormat: string | undefined;
+  /** The functions' log groups' retention. */
+  logRetentionDays: number;
 }>;
 
 type Resource = { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, unknown> };
@@ -36,7 +48,8 @@ export function synthDeployment(outdir: string): Deployment {
   const { signupSync, ...flags } = cdkJson.context;
   // Asset metadata names each function's asset folder (the CDK CLI turns it on the same way).
   const app = new App({ context: { ...flags, 'aws:cdk:enable-asset-metadata': true }, outdir });
-  new SignupSyncStack(app, 'SignupSync', { config: parseStackConfig(signupSync) });
+  // With several stores in cdk.json, the first one's settings (shared/deployment/stores.ts).
+  new SignupSyncStack(app, 'SignupSync', { config: parseDeployments(signupSync)[0]!.config });
   const stack = app.synth().getStackByName('SignupSync');
   const resources = Object.values(stack.template.Resources as Record<string, Resource>);
   const count = (type: string) => resources.filter((resource) => resource.Type === type).length;
@@ -51,26 +64,44 @@ export function synthDeployment(outdir: string): Deployment {
     const assetPath = fn.Metadata?.['aws:asset:path'];
     if (typeof assetPath !== 'string') throw new Error('the function has no aws:asset:path metadata');
     const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    const logging = (fn.Properties.LoggingConfig as { LogFormat?: string; SystemLogLevel?: string; ApplicationLogLevel?: string } | undefined) ?? {};
     return {
       asset: path.join(stack.assembly.directory, assetPath, 'index.js'),
       memoryMB: Number(fn.Properties.MemorySize ?? 128),
       tracing: String((fn.Properties.TracingConfig as { Mode?: string } | undefined)?.Mode ?? 'PassThrough'),
+      logFormat: logging.LogFormat ?? 'Text',
+      systemLogLevel: logging.SystemLogLevel,
+      applicationLogLevel: logging.ApplicationLogLevel,
       nodeOptions: typeof variables.NODE_OPTIONS === 'string' ? variables.NODE_OPTIONS : undefined,
       environment: variables,
     };
   };
   const mapping = resources.find((resource) => resource.Type === 'AWS::Lambda::EventSourceMapping');
+  const stage = resources.find((resource) => resource.Type === 'AWS::ApiGatewayV2::Stage');
+  const accessLogFormat = (stage?.Properties.AccessLogSettings as { Format?: unknown } | undefined)?.Format;
+  const retention = resources
+    .filter((resource) => resource.Type === 'AWS::Logs::LogGroup')
+    .map((resource) => Number(resource.Properties.RetentionInDays ?? 0))
+    .filter((days) => days > 0);
+  const template = stack.template as TemplateJson;
   return {
     ingest: functionWith('SOURCES_SECRET'),
     sync: functionWith('BIGCOMMERCE_STORE_HASH'),
     inventory: {
       alarms: count('AWS::CloudWatch::Alarm'),
       dashboards: count('AWS::CloudWatch::Dashboard'),
+      dashboardMetrics: dashboardMetricCount(template),
       secrets: count('AWS::SecretsManager::Secret'),
       kmsKeys: count('AWS::KMS::Key'),
+      // The custom metric-dimension pairs the alarms and dashboard read: test/infra/metric-inventory.test.ts
+      // proves they are exactly the pairs the code can emit.
+      customMetrics: customSeriesRead(template).length,
     },
     batchSize: Number(mapping?.Properties.BatchSize ?? 10),
     batchingWindowSeconds: Number(mapping?.Properties.MaximumBatchingWindowInSeconds ?? 0),
+    maxConcurrency: (mapping?.Properties.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency,
+    accessLogFormat: accessLogFormat === undefined ? undefined : joined(accessLogFormat),
+    logRetentionDays: retention.length > 0 ? Math.max(...retention) : 9999,
   };
 }
 

@@ -55,6 +55,13 @@ export function nagAcknowledgements(stack: SignupSyncStack): NagAcknowledgement[
         'The delivery ledger holds only hashed delivery keys that expire after deliveryRetentionHours (72 h by default). Restoring it would ' +
         'serve no one: a ledger lost or empty means at worst a retried delivery is enqueued again, which the sync answers as an existing customer.',
     },
+    {
+      scope: stack.sync.logHashKey,
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'A random key for the keyed hashes that stand for emails in the logs and for client addresses in the per-client counters. Rotating it ' +
+        'gains nothing (it is never sent anywhere) and would only break the correlation of one customer across log lines written before and after the rotation.',
+    },
     ...(stack.sync.tokenSecret instanceof Secret
       ? [
           {

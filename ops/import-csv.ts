@@ -175,7 +175,8 @@ export async function importCsv(options: ImportOptions): Promise<ImportSummary> 
       if (!checked.ok || problems.length > 0) {
         reject(line, describe(problems, mapping));
       } else {
-        const [message] = toSignupMessages([checked.signup], { source, receivedAt: now() });
+        // `checked` carries its placeholder names, which the message marks (shared/ingest/signup-batch.ts).
+        const [message] = toSignupMessages([checked], { source, receivedAt: now() });
         pending.push({ line, message: message!, addressLeftOut: row.addressLeftOut });
       }
     }

@@ -8,7 +8,7 @@ import { createSqsDeadLetterQueue, createSqsVisibilityControl } from '../../shar
 import { BigCommerceClient, type ResponseObserver, type TokenProvider } from '../../shared/bigcommerce/client';
 import type { SyncConfig } from '../../shared/config/sync-config';
 import { describeError, type Logger } from '../../shared/logger';
-import { createEmailHasher, credentialKeyedEmailHasher } from '../../shared/observability/email-hash';
+import { createEmailHasher } from '../../shared/observability/email-hash';
 import { type MetricsSink, SERVICE } from '../../shared/observability/metric-names';
 import { createPowertools, powertoolsLogger, powertoolsMetricsSink, resetKeysPerInvocation } from '../../shared/observability/powertools';
 import { createTracing } from '../../shared/observability/tracing';
@@ -88,7 +88,7 @@ export function buildSyncHandler(config: SyncConfig, overrides: SyncHandlerOverr
   // Created only when an adapter needs it (benches and tests bring their own queues).
   let sqsClient: SQSClient | undefined;
   const sqs = (): SQSClient => (sqsClient ??= overrides.sqs ?? tracing.client(new SQSClient({})));
-  const tokenSource =
+  const tokens =
     overrides.tokens ??
     createCachedSecret({
       client: overrides.secretsManager ?? tracing.client(new SecretsManagerClient({})),
@@ -96,16 +96,6 @@ export function buildSyncHandler(config: SyncConfig, overrides: SyncHandlerOverr
       ttlMs: config.tokenCacheTtlMs,
       now,
     });
-  // The key of the email hash in the logs: LOG_HASH_KEY when set (local mode, tests), else derived from the
-  // token the sync reads anyway (email-hash.ts), so the stack keeps no secret just for it.
-  const emailHasher = config.logHashKey
-    ? { hash: createEmailHasher(config.logHashKey), useCredential: (_token: string) => undefined }
-    : credentialKeyedEmailHasher();
-  const seen = (token: string) => {
-    emailHasher.useCredential(token);
-    return token;
-  };
-  const tokens: TokenProvider = { get: async () => seen(await tokenSource.get()), refresh: async () => seen(await tokenSource.refresh()) };
   const api = new BigCommerceClient({
     apiUrl: config.apiUrl,
     storeHash: config.storeHash,
@@ -135,7 +125,7 @@ export function buildSyncHandler(config: SyncConfig, overrides: SyncHandlerOverr
     visibility: overrides.visibility ?? createSqsVisibilityControl(sqs(), config.signupQueueUrl),
     resolveAttributes: createAttributeResolver(api, config.customer.customFieldMap),
     logger,
-    hashEmail: emailHasher.hash,
+    hashEmail: createEmailHasher(config.logHashKey),
     now,
   };
   const options: ProcessRecordsOptions = {

@@ -52,12 +52,14 @@ export class OperationsDashboard extends Construct {
         ['filter message = "request refused"', 'stats count(*) as refused by status, sourceId', 'sort refused desc'],
         LogQueryVisualizationType.TABLE,
       ),
+      // Answered 2xx but not queued: repeats, unmappable signups (dead-lettered: the DLQ alarm covers them),
+      // incomplete signups a source ignores and events that are not signups (counted, never alarmed on).
       query(
-        'Repeated deliveries and unmappable signups (ingest)',
+        'Repeated, unmappable and ignored (ingest)',
         ingest,
         [
-          'filter message like /^delivery repeated/ or message = "unmappable signups dead-lettered"',
-          'stats count(*) as deliveries, sum(deadLettered) as unmappableSignups by message, sourceId',
+          'filter message like /^delivery repeated/ or message in ["unmappable signups dead-lettered", "incomplete signups ignored", "event ignored"]',
+          'stats count(*) as deliveries, sum(deadLettered) as unmappable, sum(ignored) as incomplete, sum(events) as events by message, sourceId',
         ],
         LogQueryVisualizationType.TABLE,
       ),

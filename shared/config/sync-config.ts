@@ -41,7 +41,7 @@ const syncEnvSchema = z.object({
   TOKEN_CACHE_TTL_SECONDS: positiveInt(300),
   // The event source's maxConcurrency: how many syncs share the store's quota (the pacer keeps that many - 1 back).
   SYNC_MAX_CONCURRENCY: positiveInt(2),
-  // Key for the email hash in logs; the stack leaves it unset and the key is derived from the token (email-hash.ts).
+  // Key for the email hash in logs; the stack fills it from a generated secret at deploy time.
   LOG_HASH_KEY: z.optional(z.string().check(z.minLength(16, { message: 'must be at least 16 characters' }))),
   CONFLICT_POLICY: z._default(z.enum(['skip', 'update']), 'skip'),
   CUSTOMER_CHANNEL_IDS: z.optional(intList),

@@ -103,6 +103,11 @@ function componentResponses(): JsonObject {
     ContentTooLarge: problem(`Body too large, or more than ${MAX_SIGNUPS_PER_REQUEST} signups in one request.`),
     UnsupportedMediaType: problem('A content type this route does not read.'),
     UnprocessableContent: problem('A signup failed validation: `errors` lists every failing field as a JSON Pointer, without its value. Nothing was enqueued.'),
+    Conflict: problem(
+      "The id of this request (the signup's `event_id`, else the signed `webhook-id`) was already used for a different signup within the delivery " +
+        "ledger's retention: `errors` names `event_id` (or `detail` the `webhook-id`). Nothing was enqueued. A retry must send the same signup; " +
+        'a new signup needs a new id. (The same id with the same signup is a repeat: 202 with `delivery-repeated: true`.)',
+    ),
     InternalError: problem(
       'An internal or configuration error (for instance a source without a usable secret). Nothing was enqueued; retrying later may succeed.',
     ),
@@ -116,8 +121,10 @@ const sourceIdParameter: JsonObject = {
   name: 'sourceId',
   in: 'path',
   required: true,
-  description: 'The `id` of a configured source (stack config `sources`). An unknown id is answered 401.',
-  schema: { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$' },
+  description:
+    "A configured source's path segment (its stack output SourceUrl…): `<id>-<routeToken>` for a webhook source, the `id` for an html-form. " +
+    "Anything else, a webhook's bare id included, is answered 401.",
+  schema: { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9-]{0,127}[a-z0-9])?$' },
 };
 
 const corsHeaders: JsonObject = {
@@ -136,6 +143,7 @@ const OPERATIONS: Readonly<Record<string, (route: IngestRoute) => JsonObject>> =
       `Our canonical format. Authenticated with the \`${CANONICAL_SOURCE_ID}\` entry of the sources secret: a Standard Webhooks signature ` +
       '(`webhook-id`, `webhook-timestamp` within 5 minutes, `webhook-signature: v1,<base64 HMAC-SHA256(key, "id.timestamp.body")>`), or ' +
       "`Authorization: Bearer <secret>`. A signed request's `webhook-id` is the event id (idempotency key) of signups without `event_id`. " +
+      'The same id with the same signup again is a repeat (202, nothing enqueued again); with another signup it is refused with 409. ' +
       `The request is accepted or refused as a whole; at most ${MAX_CANONICAL_BODY_BYTES} bytes.`,
     security: [{ standardWebhooks: [] }, { bearerToken: [] }],
     parameters: [
@@ -147,6 +155,7 @@ const OPERATIONS: Readonly<Record<string, (route: IngestRoute) => JsonObject>> =
       '202': responseRef('Accepted'),
       '400': responseRef('BadRequest'),
       '401': responseRef('Unauthorized'),
+      '409': responseRef('Conflict'),
       '413': responseRef('ContentTooLarge'),
       '415': responseRef('UnsupportedMediaType'),
       '422': responseRef('UnprocessableContent'),
@@ -199,6 +208,15 @@ const OPERATIONS: Readonly<Record<string, (route: IngestRoute) => JsonObject>> =
       '405': problem('A method this source does not use.', { Allow: { schema: { type: 'string' } } }),
       '413': responseRef('ContentTooLarge'),
       '415': responseRef('UnsupportedMediaType'),
+      '429': {
+        description:
+          "html-form: the client posted more often than the source's `clientLimit` allows (a native post is redirected to the error page instead). Nothing was enqueued.",
+        headers: { 'Retry-After': { description: 'Seconds until the client may post again', schema: { type: 'integer' } } },
+        content: {
+          [PROBLEM_CONTENT_TYPE]: { schema: ref('schemas', 'Problem') },
+          'application/json': { schema: ref('schemas', 'HtmlFormReply') },
+        },
+      },
       '422': {
         description: 'A signup failed validation (problem document; html-form fetch posts get `HtmlFormReply`). Nothing was enqueued.',
         content: {

@@ -17,14 +17,19 @@ export function problemResponses(logger: Logger): middy.MiddlewareObj<APIGateway
   };
 }
 
+/** A source's own literal route (`POST /sources/<id>-<routeToken>`) as its template: the route token never reaches a log. */
+const LITERAL_SOURCE_ROUTE = /^([A-Z]+) \/sources\/[^/{}\s]+$/;
+
 /**
- * Keeps the API request id on every log line of the invocation. The wiring clears the keys between
- * invocations (functions/ingest/build-handler.ts), so the correlation id Powertools adds stays.
+ * Keeps the API request id and the route on every log line of the invocation (the source itself is
+ * `sourceId`, once the ingest knows it). The wiring clears the keys between invocations
+ * (functions/ingest/build-handler.ts), so the correlation id Powertools adds stays.
  */
 export function requestLogKeys(logger: Logger): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
   return {
     before: async (request) => {
-      logger.appendKeys({ requestId: request.event.requestContext?.requestId, route: request.event.routeKey });
+      const route = request.event.routeKey?.replace(LITERAL_SOURCE_ROUTE, '$1 /sources/{sourceId}');
+      logger.appendKeys({ requestId: request.event.requestContext?.requestId, route });
     },
   };
 }

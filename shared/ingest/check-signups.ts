@@ -1,6 +1,7 @@
 import { type FieldProblem, toFieldProblems, toJsonPointer } from '../http-input/problem-document';
-import { applyNamelessPolicy, type NamelessPolicy, namelessProblemsOfCandidate } from '../signup/nameless-policy';
-import { type Signup, signupSchema } from '../signup/signup-schema';
+import { FUTURE_EVENT_TOLERANCE_MS, isBeyondFutureTolerance } from '../signup/event-time';
+import { applyNamelessPolicy, namelessProblemsOfCandidate, type SourceNamePolicy } from '../signup/nameless-policy';
+import { type PlaceholderNameField, type Signup, signupSchema } from '../signup/signup-schema';
 import { attributeLimitProblems, attributeLimitProblemsOfCandidate } from './attribute-limit';
 
 /**
@@ -16,13 +17,20 @@ import { attributeLimitProblems, attributeLimitProblemsOfCandidate } from './att
  */
 
 export type SignupRules = Readonly<{
-  /** What a signup without both names becomes (the deployment's, or a source's override). */
-  nameless: NamelessPolicy;
+  /** What a signup without both names becomes (the deployment's, or a source's override and lastNamePolicy placeholder). */
+  nameless: SourceNamePolicy;
   /** Custom field names the sync sends to customer attributes: more than 10 in one signup is refused. */
   attributeFields?: ReadonlySet<string>;
+  /**
+   * POST /signups: when the request was received. An `occurred_at` more than the tolerance after it is a
+   * field error (shared/signup/event-time.ts). Source deliveries leave it out: their sender cannot change
+   * the data, so a future date is capped at the receipt instead (shared/ingest/ingest-source.ts).
+   */
+  receivedAt?: Date;
 }>;
 
-export type CheckedSignup = Readonly<{ index: number; signup: Signup }>;
+/** `placeholderNames`: the names the ingest filled in (the queue message marks them; shared/signup/signup-schema.ts). */
+export type CheckedSignup = Readonly<{ index: number; signup: Signup; placeholderNames: readonly PlaceholderNameField[] }>;
 export type FailedSignup<C> = Readonly<{ index: number; candidate: C; problems: readonly FieldProblem[] }>;
 export type CheckedSignups<C> = { good: CheckedSignup[]; failed: FailedSignup<C>[] };
 
@@ -30,8 +38,9 @@ export type CheckedSignups<C> = { good: CheckedSignup[]; failed: FailedSignup<C>
 export function checkSignup(
   candidate: unknown,
   rules: SignupRules,
-): Readonly<{ ok: true; signup: Signup }> | Readonly<{ ok: false; problems: FieldProblem[] }> {
+): Readonly<{ ok: true; signup: Signup; placeholderNames: readonly PlaceholderNameField[] }> | Readonly<{ ok: false; problems: FieldProblem[] }> {
   const attributeFields = rules.attributeFields ?? new Set<string>();
+  const future = futureEventProblems(candidate, rules.receivedAt);
   const result = signupSchema.safeParse(candidate);
   if (!result.success) {
     const problems = toFieldProblems(result.error.issues);
@@ -41,12 +50,31 @@ export function checkSignup(
     const attributes = named.some((path) => path === '/custom_fields' || path.startsWith('/custom_fields/'))
       ? []
       : attributeLimitProblemsOfCandidate(candidate, attributeFields);
-    return { ok: false, problems: oncePerField([...problems, ...nameless, ...attributes]) };
+    return { ok: false, problems: oncePerField([...problems, ...nameless, ...attributes, ...future]) };
   }
   const decision = applyNamelessPolicy(result.data, rules.nameless);
-  if (!decision.ok) return { ok: false, problems: decision.problems.map((problem) => ({ path: toJsonPointer(problem.path), message: problem.message })) };
-  const attributes = attributeLimitProblems(decision.signup, attributeFields);
-  return attributes.length > 0 ? { ok: false, problems: attributes } : { ok: true, signup: decision.signup };
+  if (!decision.ok)
+    return {
+      ok: false,
+      problems: oncePerField([...decision.problems.map((problem) => ({ path: toJsonPointer(problem.path), message: problem.message })), ...future]),
+    };
+  const problems = [...attributeLimitProblems(decision.signup, attributeFields), ...future];
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, signup: decision.signup, placeholderNames: decision.placeholderNames };
+}
+
+const FUTURE_TOLERANCE_MINUTES = FUTURE_EVENT_TOLERANCE_MS / 60_000;
+
+/** `/occurred_at` when it lies more than the tolerance after `receivedAt` (POST /signups only); a date in the future is not clock skew. */
+function futureEventProblems(candidate: unknown, receivedAt: Date | undefined): FieldProblem[] {
+  if (receivedAt === undefined || typeof candidate !== 'object' || candidate === null) return [];
+  const occurredAt = (candidate as Readonly<Record<string, unknown>>)['occurred_at'];
+  if (typeof occurredAt !== 'string' || !isBeyondFutureTolerance(occurredAt, receivedAt)) return [];
+  return [
+    {
+      path: '/occurred_at',
+      message: `Must not be more than ${FUTURE_TOLERANCE_MINUTES} minutes after the time the signup is received: an event cannot have happened in the future`,
+    },
+  ];
 }
 
 /**
@@ -58,7 +86,7 @@ export function checkSignups<C>(candidates: readonly C[], rules: SignupRules, { 
   const failed: FailedSignup<C>[] = [];
   candidates.forEach((candidate, index) => {
     const checked = checkSignup(candidate, rules);
-    if (checked.ok) good.push({ index, signup: checked.signup });
+    if (checked.ok) good.push({ index, signup: checked.signup, placeholderNames: checked.placeholderNames });
     else
       failed.push({
         index,

@@ -1,8 +1,9 @@
 import type { FieldProblem } from '../http-input/problem-document';
 import type { RawRequest } from '../http-input/request';
-import type { NamelessPolicy } from '../signup/nameless-policy';
+import type { SourceNamePolicy } from '../signup/nameless-policy';
 import type { SignupMessage } from '../signup/signup-schema';
 import { adapterFor } from '../sources/adapters';
+import { withSourceIntent } from '../sources/intent';
 import type { AdapterDecision, SourceSignup } from '../sources/source-adapter';
 import type { SourceConfig } from '../sources/source-config';
 import * as z from '../zod-mini';
@@ -144,7 +145,7 @@ export type RerunResult = Readonly<{ ok: true; messages: SignupMessage[] }> | Re
 export type RerunContext = Readonly<{
   /** The sources as configured now. */
   sources: readonly SourceConfig[];
-  namelessPolicy: (source: SourceConfig) => NamelessPolicy;
+  namelessPolicy: (source: SourceConfig) => SourceNamePolicy;
   /** The custom field names the sync sends to customer attributes (the ingest's CUSTOM_ATTRIBUTE_FIELDS). */
   attributeFields?: ReadonlySet<string>;
   /** For the new message's received_at and id. */
@@ -193,14 +194,15 @@ export function rerunUnmappable(body: string, context: RerunContext): RerunResul
   } else {
     candidates = [{ signup: letter.candidate }];
   }
-  const { good, failed } = checkSourceSignups(candidates, {
+  const { good, failed } = checkSourceSignups(withSourceIntent(source, candidates), {
     nameless: context.namelessPolicy(source),
     ...(context.attributeFields ? { attributeFields: context.attributeFields } : {}),
   });
   if (failed.length > 0 || good.length === 0) return { ok: false, reason: 'still unmappable', problems: failed.flatMap((failure) => failure.problems) };
-  const messages = toSignupMessages(
-    good.map((item) => item.signup),
-    { source: context.messageSource(source), receivedAt: context.now, ...(context.newId ? { newId: context.newId } : {}) },
-  );
+  const messages = toSignupMessages(good, {
+    source: context.messageSource(source),
+    receivedAt: context.now,
+    ...(context.newId ? { newId: context.newId } : {}),
+  });
   return { ok: true, messages };
 }

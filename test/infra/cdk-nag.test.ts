@@ -38,6 +38,16 @@ const configurations: [string, Record<string, unknown>][] = [
   ['both secrets imported', { tokenSecretName: 'signup-sync/bigcommerce-token', sourcesSecretName: 'signup-sync/sources' }],
   ['update conflict policy, longer timeout', { conflictPolicy: 'update', syncTimeoutSeconds: 60, maxReceiveCount: 3 }],
   ['X-Ray tracing and the dashboard on', { tracing: true, dashboard: true }],
+  [
+    'custom domain, region pinned',
+    {
+      region: 'eu-west-1',
+      customDomain: {
+        domainName: 'signups.example.com',
+        certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666',
+      },
+    },
+  ],
 ];
 
 describe('cdk-nag AwsSolutions', () => {
@@ -85,7 +95,8 @@ describe('cdk-nag AwsSolutions', () => {
         'AwsSolutions-DDB3',
         'AwsSolutions-L1',
         'AwsSolutions-L1',
-        // The BigCommerce token secret and the sources secret (infra/constructs/signup-ingress.ts).
+        // The BigCommerce token secret, the sources secret (infra/constructs/signup-ingress.ts) and the hash key.
+        'AwsSolutions-SMG4',
         'AwsSolutions-SMG4',
         'AwsSolutions-SMG4',
       ].sort(),

@@ -11,13 +11,15 @@ import { synthStack } from '../helpers/synth';
  */
 
 const SOURCES = [
-  { id: 'shop-news', kind: 'shopify' },
+  { id: 'shop-news', kind: 'shopify', routeToken: 'shoproutetoken0123456' },
   {
     id: 'contact-form',
     kind: 'html-form',
     allowedOrigins: ['https://shop.example.com'],
     thankYouUrl: 'https://shop.example.com/thanks',
     errorUrl: 'https://shop.example.com/oops',
+    captcha: false,
+    captchaReason: 'a test form: the metrics of the template are under test',
   },
 ];
 
@@ -90,7 +92,15 @@ describe('dashboard', () => {
     const { template } = synthStack({ dashboard: true });
     const widgets = dashboardWidgets(template.toJSON() as TemplateJson);
     const queries = widgets.filter((widget) => widget.type === 'log').map((widget) => widget.properties.query ?? '');
-    for (const message of ['signups accepted', 'request refused', 'signup decision', 'batch synced'])
+    for (const message of [
+      'signups accepted',
+      'request refused',
+      'unmappable signups dead-lettered',
+      'incomplete signups ignored',
+      'event ignored',
+      'signup decision',
+      'batch synced',
+    ])
       expect(queries.some((query) => query.includes(`"${message}"`))).toBe(true);
     for (const field of ['receiptToCustomerMs', 'bigCommerceRequests', 'requestsPerCustomer', 'rateLimited', 'sourceId'])
       expect(queries.join('\n')).toContain(field);

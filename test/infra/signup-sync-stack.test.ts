@@ -90,9 +90,10 @@ describe('functions', () => {
     expect(fn.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
   });
 
-  it.each([['ingest'], ['sync']])('traces %s with Lambda active tracing and leaves Powertools Tracer unloaded', (which) => {
+  it.each([['ingest'], ['sync']])('runs %s untraced by default (cdk.json `tracing`) and leaves Powertools Tracer unloaded', (which) => {
     const fn = template.toJSON().Resources[which === 'ingest' ? ingestId : syncId].Properties;
-    expect(fn.TracingConfig).toEqual({ Mode: 'Active' });
+    expect(fn.TracingConfig).toBeUndefined();
+    expect(fn.Environment.Variables.TRACING).toBe('off');
     expect(fn.Environment.Variables.POWERTOOLS_TRACE_ENABLED).toBe('false');
   });
 
@@ -132,8 +133,6 @@ describe('functions', () => {
   });
 });
 
-/** Active tracing's grant: X-Ray takes no resource ARN, and these are the only wildcard actions. */
-const X_RAY_ACTIONS = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 
 /** The log group the function writes to (its LoggingConfig). */
@@ -149,10 +148,11 @@ describe('least privilege', () => {
     expect(on({ 'Fn::GetAtt': [queueId, 'Arn'] })).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'].sort());
     expect(on({ 'Fn::GetAtt': [deadLetterId, 'Arn'] })).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'].sort());
     expect(on({ Ref: sourcesSecretId })).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
-    expect(on('*')).toEqual(X_RAY_ACTIONS);
+    // No wildcard at all: X-Ray's grant comes only with cdk.json `tracing` (test/infra/operations-monitoring.test.ts).
+    expect(on('*')).toEqual([]);
     expect(on({ 'Fn::GetAtt': [logGroupOf(ingestId), 'Arn'] })).toEqual(LOG_ACTIONS);
     // + the delivery ledger's four item calls (test/infra/delivery-ledger.test.ts).
-    expect(actionsOf(statements)).toHaveLength(9 + 4);
+    expect(actionsOf(statements)).toHaveLength(7 + 4);
   });
 
   it("gives each function a role of its own that writes only to the function's log group (no managed policy)", () => {
@@ -181,7 +181,7 @@ describe('least privilege', () => {
     const onQueue = on({ 'Fn::GetAtt': [queueId, 'Arn'] });
     expect(onQueue).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']));
     expect(onQueue).not.toContain('sqs:SendMessage');
-    expect(on('*')).toEqual(X_RAY_ACTIONS);
+    expect(on('*')).toEqual([]);
     expect(on({ 'Fn::GetAtt': [logGroupOf(syncId), 'Arn'] })).toEqual(LOG_ACTIONS);
     // No other resources at all (the log-hash key is resolved at deploy time, not read at run time).
     expect(
@@ -294,10 +294,11 @@ describe('sources configuration', () => {
     allowedOrigins: ['https://www.example.com'],
     thankYouUrl: 'https://www.example.com/thanks',
     errorUrl: 'https://www.example.com/oops',
+    captcha: { provider: 'turnstile' },
   };
 
   it('passes the validated sources to the ingest as SOURCES_CONFIG', () => {
-    const sources = [form, { id: 'kit', kind: 'kit', lastNamePolicy: { placeholder: '-' } }];
+    const sources = [form, { id: 'kit', kind: 'kit', routeToken: 'kitroutetoken0123456', lastNamePolicy: { placeholder: '-' } }];
     const withSources = synthStack({ sources }).template;
     withSources.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ SOURCES_CONFIG: JSON.stringify(sources) }) } });
     expect(template.toJSON().Resources[ingestId].Properties.Environment.Variables.SOURCES_CONFIG).toBe('[]');

@@ -3,7 +3,9 @@ import {
   type CostInputs,
   connectorUsd,
   costLines,
+  idleAfterFreeAllowances,
   idleMonthlyLines,
+  idlePollersOf,
   messagesPerSyncInvocation,
   PRICES,
   perEventInputs,
@@ -32,6 +34,8 @@ const inputs: CostInputs = {
   tracingEnabled: true,
   ledgerWritesPerNewDelivery: 1,
   ledgerWritesPerRepeat: 1,
+  accessLogBytesPerRequest: 200,
+  logRetentionDays: 15,
 };
 
 const byItem = (lines: ReturnType<typeof costLines>) => Object.fromEntries(lines.map((line) => [line.item, line]));
@@ -60,7 +64,12 @@ describe('cost model', () => {
     // Reservoir 0.5/s × 1 M s = 500,000, then 5 % of the other 500,000 ingest traces; all 200,000 sync traces fit the reservoir.
     expect(lines['traces recorded']!.quantity).toBeCloseTo(725_000, 6);
     expect(lines['traces recorded']!.usd).toBeCloseTo(3.625, 10);
-    expect(totalUsd(costLines(inputs))).toBeCloseTo(7.474975735, 8);
+    // 1 M × 200 B access log lines = 0.186264514923 GiB; half a month of the month's 2,043,200,000 B of lines
+    // stored (15-day retention) = 0.951439142227 GB-months at $0.03.
+    expect(lines['API access log ingestion']!.usd).toBeCloseTo(0.093132257461, 10);
+    expect(lines['log storage']!.quantity).toBeCloseTo(0.951439142227, 10);
+    expect(lines['log storage']!.usd).toBeCloseTo(0.028543174267, 10);
+    expect(totalUsd(costLines(inputs))).toBeCloseTo(7.596651166728, 8);
   });
 
   it('prices no traces when tracing is off, and one sync invocation per message per event', () => {
@@ -88,13 +97,20 @@ describe('cost model', () => {
     expect(lines['sync requests']!.quantity).toBeCloseTo(202_000, 6);
   });
 
-  it('prices an idle month from the inventory', () => {
-    const idle = idleMonthlyLines(
-      { alarms: 6, dashboards: 1, secrets: 3, kmsKeys: 1, customMetrics: 20 },
-      { idlePollers: 5, longPollSeconds: 20, monthSeconds: 2_592_000 },
-    );
-    // 0.60 + 3.00 + 6.00 + 1.20 + 1.00 + 648,000 polls × $0.40 per million (0.2592)
+  it('prices an idle month from the inventory, and what is left after the always-free allowances', () => {
+    const month = { idlePollers: 5, longPollSeconds: 20, monthSeconds: 2_592_000 };
+    const idle = idleMonthlyLines({ alarms: 6, dashboards: 1, dashboardMetrics: 13, secrets: 3, kmsKeys: 1, customMetrics: 20 }, month);
+    // 0.60 + 3.00 + 6.00 + 1.20 + 1.00 + 648,000 polls × $0.40 per million (0.2592); no log line at idle
     expect(totalUsd(idle)).toBeCloseTo(12.0592, 10);
+    // Free: 10 alarms, 3 dashboards of ≤ 50 metrics, 10 custom metrics, 1 M SQS requests: 10 metrics × 0.30 + 1.20 + 1.00 left.
+    expect(idleAfterFreeAllowances({ alarms: 6, dashboards: 1, dashboardMetrics: 13, secrets: 3, kmsKeys: 1, customMetrics: 20 }, month)).toBeCloseTo(5.2, 10);
+    // A dashboard over 50 metrics is not covered.
+    expect(idleAfterFreeAllowances({ alarms: 0, dashboards: 1, dashboardMetrics: 51, secrets: 0, kmsKeys: 0, customMetrics: 0 }, month)).toBeCloseTo(3, 10);
+  });
+
+  it('counts five idle pollers with a maximum concurrency on the event source, two without', () => {
+    expect(idlePollersOf(2)).toBe(5);
+    expect(idlePollersOf(undefined)).toBe(2);
   });
 
   it("batches by the window at a month's even rate, capped at the batch size", () => {

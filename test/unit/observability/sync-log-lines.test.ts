@@ -1,7 +1,7 @@
 import { buildSyncHandler } from '../../../functions/sync/build-handler';
 import { loadSyncConfig } from '../../../shared/config/sync-config';
 import { createLogger } from '../../../shared/logger';
-import { credentialKeyedEmailHasher } from '../../../shared/observability/email-hash';
+import { createEmailHasher } from '../../../shared/observability/email-hash';
 import { aLambdaContext, anSqsEvent, anSqsRecord, aSignupMessage } from '../../helpers/events';
 import { fakeFetch, type Responder } from '../../helpers/fake-bigcommerce-fetch';
 import { captureWrite } from '../../helpers/log-capture';
@@ -16,7 +16,7 @@ import { metricsRecorder } from '../../helpers/metrics-recorder';
 const NOW = Date.parse('2026-11-27T07:00:00.000Z');
 const receivedAgo = (ms: number) => ({ received_at: new Date(NOW - ms).toISOString() });
 
-function sync(responder: Responder, { token = 'a-bigcommerce-token', logHashKey }: { token?: string; logHashKey?: string } = {}) {
+function sync(responder: Responder, { logHashKey }: { logHashKey?: string } = {}) {
   const entries: Record<string, unknown>[] = [];
   const logger = createLogger('signup-sync', {
     level: 'info',
@@ -35,7 +35,7 @@ function sync(responder: Responder, { token = 'a-bigcommerce-token', logHashKey 
       ...(logHashKey ? { LOG_HASH_KEY: logHashKey } : {}),
     }),
     {
-      tokens: { get: async () => token, refresh: async () => token },
+      tokens: { get: async () => 'a-bigcommerce-token', refresh: async () => 'a-bigcommerce-token' },
       fetch: fakeFetch(responder).fetch,
       deadLetters: { send: async () => undefined },
       visibility: { delay: async () => undefined },
@@ -78,34 +78,11 @@ describe('sync log lines', () => {
     expect(batch!['bigCommerceByStatus']).toEqual({ POST_200: 2 });
   });
 
-  it('hash each email with a key derived from the token: stable for one token, another for another token, none without a token', async () => {
-    // Arrange
-    const message = aSignupMessage();
-    const first = sync(store, { token: 'token-one' });
-    const again = sync(store, { token: 'token-one' });
-    const rotated = sync(store, { token: 'token-two' });
-    const tokenless = sync(() => ({ status: 401, body: {} }), { token: '' });
-
-    // Act
-    for (const run of [first, again, rotated, tokenless]) await run.handler(anSqsEvent([anSqsRecord(message)]), aLambdaContext(3_500));
-
-    // Assert
-    const hashOf = (run: ReturnType<typeof sync>) => run.decisions()[0]!['emailHash'];
-    const expected = credentialKeyedEmailHasher();
-    expected.useCredential('token-one');
-    expect(hashOf(first)).toBe(expected.hash(message.signup.email));
-    expect(hashOf(again)).toBe(hashOf(first));
-    expect(hashOf(rotated)).toMatch(/^[0-9a-f]{16}$/);
-    expect(hashOf(rotated)).not.toBe(hashOf(first));
-    expect(tokenless.decisions()[0]).not.toHaveProperty('emailHash');
-    expect(JSON.stringify([first.entries, rotated.entries])).not.toContain(message.signup.email);
-  });
-
-  it('hash with LOG_HASH_KEY when it is set (local mode, tests)', async () => {
+  it('stand for each email by its hash under the stack key (LOG_HASH_KEY), never the address', async () => {
     const message = aSignupMessage();
     const keyed = sync(store, { logHashKey: 'a-log-hash-key-of-32-characters!' });
-    const sameKeyOtherToken = sync(store, { logHashKey: 'a-log-hash-key-of-32-characters!', token: 'another-token' });
-    for (const run of [keyed, sameKeyOtherToken]) await run.handler(anSqsEvent([anSqsRecord(message)]), aLambdaContext());
-    expect(keyed.decisions()[0]!['emailHash']).toBe(sameKeyOtherToken.decisions()[0]!['emailHash']);
+    await keyed.handler(anSqsEvent([anSqsRecord(message)]), aLambdaContext());
+    expect(keyed.decisions()[0]!['emailHash']).toBe(createEmailHasher('a-log-hash-key-of-32-characters!')(message.signup.email));
+    expect(JSON.stringify(keyed.entries)).not.toContain(message.signup.email);
   });
 });
