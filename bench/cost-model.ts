@@ -264,7 +264,7 @@ export function costLines(inputs: CostInputs): CostLine[] {
       idleReceives,
       'requests',
       PRICES.sqsRequest,
-      `${inputs.idlePollers} pollers × one ${inputs.longPollSeconds} s long poll each (assumed; AWS does not publish it)`,
+      `${inputs.idlePollers} pollers × one ${inputs.longPollSeconds} s long poll each (SQS's longest wait: the fewest requests; the idle table says why ${inputs.idlePollers})`,
     ),
     line('SQS', 'DeleteMessageBatch (event source mapping)', syncInvocations, 'requests', PRICES.sqsRequest, 'one batch delete per successful batch'),
     line(

@@ -386,10 +386,25 @@ export function billTables(bill: Bill, generatedBy?: string): Table[] {
 export function billFindings(bill: Bill, sweep: Sweep | undefined, deployment: Deployment): string[] {
   const total = totalUsd(bill.lines);
   const biggest = [...bill.lines].sort((a, b) => b.usd - a.usd).slice(0, 3);
+  const idle = totalUsd(bill.idle);
+  // The lines no setting of this design changes: one API request, one ingest invocation and its ledger
+  // write per delivery, the queue's requests (sends, receives, deletes, idle polls) and the sync's invocations.
+  const fixedLines = bill.lines.filter(
+    (line) => line.service === 'API Gateway' || line.service === 'SQS' || line.service === 'DynamoDB' || (line.service === 'Lambda' && line.item.endsWith('requests')),
+  );
+  const floor = totalUsd(fixedLines);
   const out = [
     `**A million signups cost ${usd(total)} on AWS** at the stated mix (${usd(total / 1000)} per 1,000), against ${usd(totalUsd(bill.perEvent))} for a per-event sync on the same stack and ${usd(connectorUsd(bill.inputs.mix))} at a per-task connector's list price (${CONNECTOR.name}, read ${CONNECTOR.read}). ` +
-      `Largest lines: ${biggest.map((line) => `${line.service} ${line.item} ${usd(line.usd)}`).join(', ')}. An idle deployment costs ${usd(totalUsd(bill.idle))} a month.`,
+      `Largest lines: ${biggest.map((line) => `${line.service} ${line.item} ${usd(line.usd)}`).join(', ')}. An idle deployment costs ${usd(idle)} a month (${usd(bill.idleAfterFree)} after AWS's always-free allowances, if nothing else in the account uses them).`,
   ];
+  if (total > COST_TARGETS_USD.perMillion) {
+    out.push(
+      `**Per million signups, $${COST_TARGETS_USD.perMillion.toFixed(2)} is below this design's floor.** The lines no setting changes: ` +
+        `${fixedLines.map((line) => `${line.service} ${line.item} ${usd(line.usd)}`).join(', ')}: ${usd(floor)} before any function duration, log byte or secret read. ` +
+        `What the rest costs (${usd(total - floor)}) is durations at the deployed memory, the logs operations read and the secrets' reads; tracing is off. ` +
+        'Reaching the goal would take away a part that carries a guarantee or a control: the HTTP API (its per-route throttles and its edge), or the ledger that answers a retry without a second message.',
+    );
+  }
   if (sweep) {
     out.push(
       `**Memory.** Least cost × duration: ingest ${sweep.best.ingest ?? '–'} MB, sync ${sweep.best.sync ?? '–'} MB (deployed ${deployment.ingest.memoryMB} MB and ${deployment.sync.memoryMB} MB; ${sweep.mode === 'none' ? 'modelled' : 'measured under CPU quotas'}). ` +

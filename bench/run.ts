@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,6 +11,7 @@ import { openCpuQuotas } from './cpu-quota';
 import { type Deployment, synthDeploymentInChild } from './deployment';
 import { DEPLOYED, type DrainMode, type DrainResult, runDrain, type Scenario } from './drain';
 import { describeMachine, type Machine } from './lib/machine';
+import { spliceReport } from './lib/splice';
 import { fixed, ms, pct, renderMarkdown, renderText, seconds, type Table, times } from './lib/table';
 import { runSubscribersBench, subscribersTable } from './subscribers';
 
@@ -34,6 +35,8 @@ const USAGE = `usage: npm run bench -- [options]
   --concurrency <n>         maxConcurrency for the main drain runs (default the deployed 2); each simulated Lambda's
                             pacer keeps n - 1 units back, as SYNC_MAX_CONCURRENCY makes the deployed one do
   --out <file>              where to write the report (default docs/benchmarks.md)
+  --splice                  with --only: replace in the existing report only the sections and findings of the parts
+                            named (e.g. --only bill --splice: the cost tables), keeping the rest of the last full run
   --no-write                print only
   --seed <n>                sandbox and data seed (default 7)`;
 
@@ -44,6 +47,9 @@ type Args = Readonly<{
   sweepRuns: number;
   costEvents: number;
   only: ReadonlySet<string>;
+  /** The parts --only named (only adds what they need, e.g. bill needs cost). */
+  asked: ReadonlySet<string>;
+  splice: boolean;
   concurrency: number;
   out: string;
   write: boolean;
@@ -64,6 +70,7 @@ function parseCli(argv: readonly string[]): Args {
       concurrency: { type: 'string' },
       out: { type: 'string' },
       'no-write': { type: 'boolean' },
+      splice: { type: 'boolean' },
       seed: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -81,8 +88,10 @@ function parseCli(argv: readonly string[]): Args {
   const parts = new Set((values.only ?? 'drain,baseline,subscribers,cold,cost,memory,bill').split(',').map((part) => part.trim()));
   for (const part of parts)
     if (!['drain', 'baseline', 'subscribers', 'cold', 'cost', 'memory', 'bill'].includes(part)) throw new Error(`--only: unknown part ${part}\n${USAGE}`);
+  const asked = new Set(parts);
   // The memory sweep and the bill are built from the warm handler cost.
   if (parts.has('memory') || parts.has('bill')) parts.add('cost');
+  if (values.splice && (values.only === undefined || values['no-write'])) throw new Error(`--splice: needs --only and writes the report\n${USAGE}`);
   return {
     signups: number('signups', values.signups, 10_000, (value) => Number.isInteger(value) && value >= 100),
     timeScale: number('time-scale', values['time-scale'], 0.1, (value) => value > 0 && value <= 1),
@@ -90,6 +99,8 @@ function parseCli(argv: readonly string[]): Args {
     sweepRuns: number('sweep-runs', values['sweep-runs'], 5, (value) => Number.isInteger(value) && value >= 1),
     costEvents: number('cost-events', values['cost-events'], 20_000, (value) => Number.isInteger(value) && value >= 1000),
     only: parts,
+    asked,
+    splice: values.splice === true,
     concurrency: number('concurrency', values.concurrency, DEPLOYED.maxConcurrency, (value) => Number.isInteger(value) && value >= 1),
     out: path.resolve(ROOT, values.out ?? 'docs/benchmarks.md'),
     write: !values['no-write'],
@@ -609,6 +620,7 @@ npm run bench                        # everything, writes docs/benchmarks.md (ab
 npm run bench -- --only drain,baseline --signups 2000 --no-write   # a quick look
 npm run bench -- --only drain --concurrency 5 --no-write           # the same runs with 5 concurrent Lambdas (tail reserve 4)
 npm run bench -- --only cold,cost,memory,bill --no-write          # cold start, memory and the bill only (about 4 minutes)
+npm run bench -- --only bill --splice                             # the cost tables only, spliced into docs/benchmarks.md
 \`\`\`
 `;
 }
@@ -641,13 +653,25 @@ async function main(): Promise<void> {
   if (cold) tables.push(coldTable(cold), leverTable(cold));
   if (cost) tables.push(costTable(cost));
   if (measured.sweep && measured.deployment && cost) tables.push(sweepTable(measured.sweep, measured.deployment, cost));
-  if (measured.bill) tables.push(...billTables(measured.bill));
+  const command = `npm run bench${args.argv.length > 0 ? ` -- ${args.argv.join(' ')}` : ''}`;
+  const bill = measured.bill ? billTables(measured.bill, command) : [];
+  tables.push(...bill);
 
   const header = `signup-sync benchmarks — ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB.toFixed(1)} GiB, Node ${machine.node}, ${startedAt.toISOString()}`;
   const notes = findings(runs, measured, args);
   const findingsText = notes.map((note) => `- ${note.replace(/\*\*/g, '').replace(/`/g, '')}`).join('\n');
   process.stdout.write(`\n${header}\n\n${tables.map(renderText).join('\n\n')}\n\nFindings\n${findingsText}\n\nTotal time: ${seconds(elapsedMs)}\n`);
-  if (args.write) {
+  if (args.write && args.splice) {
+    // Only what --only named: the bill's tables and finding (the warm cost it needs is not spliced in).
+    const spliced = spliceReport(readFileSync(args.out, 'utf8'), {
+      tables: args.asked.has('bill') ? bill : [],
+      findings: measured.bill && measured.deployment && args.asked.has('bill') ? billFindings(measured.bill, undefined, measured.deployment) : [],
+      command,
+      at: startedAt,
+    });
+    writeFileSync(args.out, spliced);
+    progress(`spliced the ${[...args.asked].join(', ')} sections into ${path.relative(process.cwd(), args.out)}`);
+  } else if (args.write) {
     mkdirSync(path.dirname(args.out), { recursive: true });
     writeFileSync(args.out, markdown(machine, args, startedAt, elapsedMs, tables, notes, cold ? coldLevers(cold) : undefined));
     progress(`wrote ${path.relative(process.cwd(), args.out)}`);

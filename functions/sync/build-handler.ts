@@ -148,7 +148,8 @@ export function buildSyncHandler(config: SyncConfig, overrides: SyncHandlerOverr
       request.response = { batchItemFailures: request.event.Records.map((record) => ({ itemIdentifier: record.messageId })) };
     })
     .handler(async (event, context) => {
-      logger.appendKeys({ awsRequestId: context.awsRequestId, batchSize: event.Records.length });
+      // Powertools Logger has the request id already (function_request_id); another logger gets it here.
+      logger.appendKeys({ ...(overrides.logger ? { awsRequestId: context.awsRequestId } : {}), batchSize: event.Records.length });
       const records: QueueRecord[] = event.Records.map((record) => ({
         messageId: record.messageId,
         receiptHandle: record.receiptHandle,

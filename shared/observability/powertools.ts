@@ -1,4 +1,5 @@
-import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import { LogFormatter, LogItem, Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type middy from '@middy/core';
 import type { Logger } from '../logger';
@@ -31,8 +32,31 @@ export function dottedPathSearch(expression: string, data: unknown): unknown {
   return value;
 }
 
+/**
+ * Powertools' JSON line without what the log group already says: the function's ARN, name and memory size
+ * are the same on every line of a function's group, and the sampling rate is not used. It keeps the level,
+ * message, time, service, `cold_start` (cold starts are counted from the logs: docs/operations.md), the
+ * invocation's request id and, with tracing, the X-Ray trace id. About 230 bytes fewer per line, and every
+ * line is billed as log ingestion (docs/benchmarks.md).
+ */
+export class CompactLogFormatter extends LogFormatter {
+  formatAttributes(attributes: UnformattedAttributes, additionalLogAttributes: LogAttributes): LogItem {
+    return new LogItem({
+      attributes: {
+        level: attributes.logLevel,
+        message: attributes.message,
+        timestamp: this.formatTimestamp(attributes.timestamp),
+        service: attributes.serviceName,
+        cold_start: attributes.lambdaContext?.coldStart,
+        function_request_id: attributes.lambdaContext?.awsRequestId,
+        xray_trace_id: attributes.xRayTraceId,
+      },
+    }).addAttributes(additionalLogAttributes);
+  }
+}
+
 export function createPowertools(serviceName: string) {
-  const logger = new PowertoolsLogger({ serviceName, correlationIdSearchFn: dottedPathSearch });
+  const logger = new PowertoolsLogger({ serviceName, correlationIdSearchFn: dottedPathSearch, logFormatter: new CompactLogFormatter() });
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
   return { logger, metrics };
 }
