@@ -281,7 +281,7 @@ export function costLines(inputs: CostInputs): CostLine[] {
       messages * inputs.ledgerWritesPerNewDelivery + repeats * inputs.ledgerWritesPerRepeat,
       'WRU',
       PRICES.dynamoWriteRequestUnit,
-      `${inputs.ledgerWritesPerNewDelivery} per new delivery (in-progress put, completed update), ${inputs.ledgerWritesPerRepeat} per repeat (the failed conditional put), items ≤ 1 kB: assumed from the ledger's design`,
+      `${inputs.ledgerWritesPerNewDelivery} per new delivery (in-progress put, completed update), ${inputs.ledgerWritesPerRepeat} per repeat (the failed conditional put): write units measured per delivery (the ledger table below)`,
     ),
     line(
       'Secrets Manager',

@@ -22,6 +22,7 @@ import {
 import { type CpuQuotas, MB_PER_VCPU, PERIOD_US, quotaUs } from './cpu-quota';
 import type { Deployment } from './deployment';
 import type { HandlerCost as MeasuredHandlerCost } from './handler-cost';
+import type { LedgerScenario } from './ledger-writes';
 import { median } from './lib/stats';
 import { fixed, ms, type Table } from './lib/table';
 
@@ -217,10 +218,15 @@ export type Bill = Readonly<{
   idleAfterFree: number;
   logBytesMeasured: boolean;
   deployment: Deployment;
+  /** The ledger's request units per kind of delivery, measured (bench/ledger-writes.ts), when it ran. */
+  ledger: readonly LedgerScenario[] | undefined;
 }>;
 
-export function priceMillion(options: Readonly<{ deployment: Deployment; sweep?: Sweep; unconstrained: Readonly<Record<Kind, HandlerCost>> }>): Bill {
-  const { deployment, sweep, unconstrained } = options;
+export function priceMillion(
+  options: Readonly<{ deployment: Deployment; sweep?: Sweep; unconstrained: Readonly<Record<Kind, HandlerCost>>; ledger?: readonly LedgerScenario[] }>,
+): Bill {
+  const { deployment, sweep, unconstrained, ledger } = options;
+  const ledgerUnits = (key: LedgerScenario['key'], fallback: number) => ledger?.find((scenario) => scenario.key === key)?.writeUnits ?? fallback;
   const monthSeconds = 30 * 24 * 3600;
   const base = { mix: STATED_MIX, monthSeconds, batchSize: deployment.batchSize, batchingWindowSeconds: deployment.batchingWindowSeconds };
   const perBatch = messagesPerSyncInvocation({ ...base, mix: { ...STATED_MIX, signups: STATED_MIX.signups * (1 - STATED_MIX.duplicateShare) } });
@@ -256,8 +262,9 @@ export function priceMillion(options: Readonly<{ deployment: Deployment; sweep?:
     xrayReservoirPerSecond: 1,
     xrayRate: 0.05,
     tracingEnabled: deployment.ingest.tracing === 'Active',
-    ledgerWritesPerNewDelivery,
-    ledgerWritesPerRepeat: 1,
+    // Measured by bench/ledger-writes.ts when it ran (one signup per delivery, as the mix says); else the design's count.
+    ledgerWritesPerNewDelivery: ledgerUnits('new', ledgerWritesPerNewDelivery),
+    ledgerWritesPerRepeat: ledgerUnits('repeat', 1),
     accessLogBytesPerRequest: accessLogLineBytes(deployment.accessLogFormat),
     logRetentionDays: deployment.logRetentionDays,
   };
@@ -272,6 +279,7 @@ export function priceMillion(options: Readonly<{ deployment: Deployment; sweep?:
     idleAfterFree: idleAfterFreeAllowances(deployment.inventory, inputs),
     logBytesMeasured: logBytes('ingest') !== undefined && logBytes('sync') !== undefined,
     deployment,
+    ledger,
   };
 }
 
@@ -281,6 +289,24 @@ const quantity = (value: number) => (value >= 1000 ? Math.round(value).toLocaleS
 const syncBatchOf = (bill: Bill) =>
   messagesPerSyncInvocation({ ...bill.inputs, mix: { ...bill.inputs.mix, signups: bill.inputs.mix.signups * (1 - bill.inputs.mix.duplicateShare) } });
 const ingestIoMsOf = (bill: Bill) => ioWaitMs('ingest') - bill.inputs.mix.duplicateShare * (ASSUMED_LATENCY_MS.sqsSend + ASSUMED_LATENCY_MS.ledgerWrite);
+
+/** The delivery ledger's DynamoDB requests per kind of delivery, and what its writes buy. */
+export function ledgerTable(ledger: readonly LedgerScenario[]): Table {
+  const calls = (scenario: LedgerScenario) =>
+    Object.entries(scenario.calls)
+      .map(([command, count]) => `${command.replace(/Command$/, '')} × ${count}`)
+      .join(', ') || 'none';
+  return {
+    title: 'Delivery ledger per delivery (measured: the ingest handler against the embedded DynamoDB)',
+    headers: ['delivery', 'answer', 'DynamoDB calls', 'write units', 'what the writes buy'],
+    rows: ledger.map((scenario) => [scenario.scenario, String(scenario.answer), calls(scenario), String(scenario.writeUnits), scenario.buys]),
+    notes: [
+      'bench/ledger-writes.ts: the real ingest handler (functions/ingest/build-handler.ts: Powertools Idempotency over DynamoDB, and the per-client limiter of public forms) against dynalite, each DynamoDB call counted by a client middleware; write units by DynamoDB\'s rule, ceil(item size / 1 KB), a failed conditional write billed on the larger of the stored and the new item.',
+      'the GetItem after a failed conditional put is dynalite\'s: Powertools asks for the stored item with the failure (ReturnValuesOnConditionCheckFailure ALL_OLD), which DynamoDB returns and dynalite does not, so on AWS a repeat costs the one failed write and no read.',
+      'two writes are the fewest for a new delivery that keep both guarantees: one write claiming the delivery as completed before SendMessage would answer a retry as a repeat after a crash between the two (a lost signup); one write claiming it in progress and never completed would let every retry after the in-progress window (10 s) be queued again (a second message, a BigCommerce request more).',
+    ],
+  };
+}
 
 /** The issue's cost goals (docs/benchmarks.md): an idle month and a million signups, each at most this. */
 export const COST_TARGETS_USD = { idleMonth: 3, perMillion: 3 } as const;
@@ -375,6 +401,7 @@ export function billTables(bill: Bill, generatedBy?: string): Table[] {
         "secrets: the BigCommerce token (read by the sync only) and the sources secret (read by the ingest only) stay apart, since merging them would give each function the other's credentials; the hash key keys both keyed hashes (emails in the logs, client addresses of public forms' counters) and is resolved into the functions' environments at deploy time (docs/configuration.md, \"Secrets\").",
       ],
     },
+    ...(bill.ledger ? [ledgerTable(bill.ledger)] : []),
     {
       title: 'Prices used (bench/cost-model.ts PRICES; us-east-1, first tier, before free tiers)',
       headers: ['item', 'price', 'read', 'page'],

@@ -10,6 +10,7 @@ import { type Bill, billFindings, billTables, type HandlerCost, priceMillion, ru
 import { openCpuQuotas } from './cpu-quota';
 import { type Deployment, synthDeploymentInChild } from './deployment';
 import { DEPLOYED, type DrainMode, type DrainResult, runDrain, type Scenario } from './drain';
+import { type LedgerScenario, runLedgerWrites } from './ledger-writes';
 import { describeMachine, type Machine } from './lib/machine';
 import { spliceReport } from './lib/splice';
 import { fixed, ms, pct, renderMarkdown, renderText, seconds, type Table, times } from './lib/table';
@@ -151,7 +152,7 @@ async function runDrains(args: Args): Promise<DrainRun[]> {
 }
 
 type Costs = Readonly<{ ingest: HandlerCost; sync: HandlerCost; bareRssMB: number }>;
-type Measured = Readonly<{ cold?: ColdResult; cost?: Costs; sweep?: Sweep; bill?: Bill; deployment?: Deployment }>;
+type Measured = Readonly<{ cold?: ColdResult; cost?: Costs; sweep?: Sweep; bill?: Bill; deployment?: Deployment; ledger?: readonly LedgerScenario[] }>;
 
 async function runColdAndCost(args: Args): Promise<Measured> {
   const dir = mkdtempSync(path.join(tmpdir(), 'signup-sync-bench-'));
@@ -211,7 +212,14 @@ async function runColdAndCost(args: Args): Promise<Measured> {
         });
       }
       if (args.only.has('bill') && measured.deployment) {
-        measured.bill = priceMillion({ deployment: measured.deployment, ...(measured.sweep ? { sweep: measured.sweep } : {}), unconstrained: cost });
+        progress('delivery ledger: request units per delivery (the ingest against the embedded DynamoDB)');
+        measured.ledger = await runLedgerWrites();
+        measured.bill = priceMillion({
+          deployment: measured.deployment,
+          ...(measured.sweep ? { sweep: measured.sweep } : {}),
+          unconstrained: cost,
+          ledger: measured.ledger,
+        });
       }
     }
     return measured;
