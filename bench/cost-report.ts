@@ -417,7 +417,9 @@ export function billFindings(bill: Bill, sweep: Sweep | undefined, deployment: D
   // The lines no setting of this design changes: one API request, one ingest invocation and its ledger
   // write per delivery, the queue's requests (sends, receives, deletes, idle polls) and the sync's invocations.
   const fixedLines = bill.lines.filter(
-    (line) => line.service === 'API Gateway' || line.service === 'SQS' || line.service === 'DynamoDB' || (line.service === 'Lambda' && line.item.endsWith('requests')),
+    (line) =>
+      line.usd > 0 &&
+      (line.service === 'API Gateway' || line.service === 'SQS' || line.service === 'DynamoDB' || (line.service === 'Lambda' && line.item.endsWith('requests'))),
   );
   const floor = totalUsd(fixedLines);
   const out = [

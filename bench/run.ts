@@ -615,8 +615,12 @@ ${levers ? `\n${levers}` : ''}
   invocations back to back; otherwise it says so and divides the unconstrained times by the share. Billed duration adds an
   assumed I/O wait the stubs do not have (bench/cost-report.ts ASSUMED_IO_MS).
 - **Cost**: bench/cost-model.ts holds the list prices (one table, each with the page and the day it was read) and the
-  arithmetic (tested in test/unit/bench/cost-model.test.ts); bench/cost-report.ts feeds it the synthesized stack's memory,
-  batching and inventory, the measured durations and log bytes, and states every assumption beside its line.
+  arithmetic (tested in test/unit/bench/cost-model.test.ts); bench/cost-report.ts feeds it what the stack synthesized with
+  cdk.json's context says (bench/deployment.ts: memory, batching, log format and levels, tracing, the access log format, and the
+  idle inventory counted in the template: alarms, dashboards and their metrics, the custom metric pairs the alarms and dashboards
+  read, secrets, KMS keys, the event source's maximum concurrency), the measured durations and log bytes, and the delivery
+  ledger's request units measured through the ingest on the embedded DynamoDB (bench/ledger-writes.ts), and states every
+  assumption beside its line. \`npm run bench -- --only bill --splice\` regenerates only these tables in this file.
 - **Handler cost**: the handler factories with stubbed I/O, warm (after a warm-up), in a fresh plain-Node process each (the
   script is bundled, so no tsx in the measured process); peak RSS is that process's \`resourceUsage().maxRSS\`.
 

@@ -18,20 +18,26 @@ export function spliceReport(
 ): string {
   const lines = markdown.split('\n');
   const findingsAt = () => lines.findIndex((line) => line === '## Findings');
-  for (const table of update.tables) {
+  const sectionAt = (key: string) => lines.findIndex((line) => line.startsWith('### ') && sectionKey(line.slice(4)) === key);
+  update.tables.forEach((table, index) => {
     const key = sectionKey(table.title);
     const rendered = renderMarkdown(table).split('\n');
-    const start = lines.findIndex((line) => line.startsWith('### ') && sectionKey(line.slice(4)) === key);
+    const start = sectionAt(key);
     if (start === -1) {
-      const before = findingsAt() === -1 ? lines.length : findingsAt();
+      // Before the next table of this update that the file has, so the update's order holds; else before the findings.
+      const next = update.tables
+        .slice(index + 1)
+        .map((later) => sectionAt(sectionKey(later.title)))
+        .find((at) => at !== -1);
+      const before = next ?? (findingsAt() === -1 ? lines.length : findingsAt());
       lines.splice(before, 0, ...rendered, '');
-      continue;
+      return;
     }
     let end = start + 1;
     while (end < lines.length && !lines[end]!.startsWith('### ') && !lines[end]!.startsWith('## ')) end += 1;
     // Keep the blank line that separates it from the next section.
     lines.splice(start, end - start, ...rendered, '');
-  }
+  });
   for (const finding of update.findings) {
     const bullet = `- ${finding}`;
     const lead = leadOf(finding);

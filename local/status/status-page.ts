@@ -165,7 +165,7 @@ export function renderStatusPage(s: StatusView, deadLetters: readonly DeadLetter
 </table>
 
 <h2>Ignored (answered 2xx, kept nowhere)</h2>
-<p class="muted">Incomplete submissions of a source with <code>incomplete: "ignore"</code> (no email, or no names and no consent: a survey), and events that are not signups. Counted as SignupsIncomplete and EventsIgnored; no alarm.</p>
+<p class="muted">Incomplete submissions of a source with <code>incomplete: "ignore"</code> (no email, or no names and no consent: a survey), and events that are not signups. Counted by the ingest's log lines (incomplete signups ignored, event ignored); no alarm.</p>
 <table>
   <thead><tr><th>source</th><th>what</th><th>count</th></tr></thead>
   <tbody id="ignored" data-testid="ignored">${s.ignored.length === 0 ? emptyRow(3, 'none') : s.ignored.map(ignoredRow).join('')}</tbody>

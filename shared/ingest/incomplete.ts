@@ -11,12 +11,12 @@ import type { FailedSignup } from './unmappable';
  */
 
 /**
- * On a 2xx whose delivery held incomplete signups that the source ignores: how many, for the
- * SignupsIncomplete metric (shared/observability/ingest-metrics.ts). Harmless for senders, who only read the status.
+ * On a 2xx whose delivery held incomplete signups that the source ignores: how many (operators count them
+ * from the `incomplete signups ignored` log line; the header shows it to tests). Harmless for senders, who only read the status.
  */
 export const INCOMPLETE_COUNT_HEADER = 'signups-incomplete';
 
-/** On a 200 for an authentic delivery that is not a signup: how many events it held, for the EventsIgnored metric. */
+/** On a 200 for an authentic delivery that is not a signup: how many events it held (also the `event ignored` line's `events`). */
 export const IGNORED_EVENTS_HEADER = 'events-ignored';
 
 /** The reason logged (with the field paths) for ignored incomplete signups. */

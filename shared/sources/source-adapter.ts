@@ -35,7 +35,7 @@ export type AdapterDecision =
   | { readonly type: 'signups'; readonly signups: readonly SourceSignup[]; readonly captchaToken?: string }
   /**
    * Authentic but not a signup (another event type, a test ping): answer 200, enqueue nothing. `count`:
-   * how many events the delivery held (a HubSpot Webhooks API batch), for the EventsIgnored metric; default 1.
+   * how many events the delivery held (a HubSpot Webhooks API batch), logged and counted; default 1.
    */
   | { readonly type: 'ignore'; readonly reason: string; readonly count?: number }
   /** Answer exactly this and enqueue nothing: handshakes, CORS preflight, honeypot, 405. */

@@ -152,7 +152,7 @@ const base = {
   /**
    * A submission that carries too little to store (no email; or no names and no marketing consent):
    * 'dead-letter' (default: an `unmappable` dead letter, which alarms) or 'ignore' (answered 2xx, counted
-   * in SignupsIncomplete, logged with its field paths; nothing queued). Not for html-form (the person can fix the form).
+   * by its log line with its field paths; nothing queued). Not for html-form (the person can fix the form).
    */
   incomplete: z._default(z.enum(INCOMPLETE_POLICIES, { error: `must be one of ${INCOMPLETE_POLICIES.join(', ')}` }), 'dead-letter'),
   /** The random part of the source's URL (required for every kind but html-form at synth and cold start; see sourceRouteSegment). */

@@ -63,7 +63,7 @@ describe('delivery ledger on DynamoDB (moto)', () => {
     const retryLater = concurrent.filter((response) => response.statusCode === 503);
     expect(accepted.length + retryLater.length).toBe(4);
     expect(sequential.map((response) => response.statusCode)).toEqual([202, 202]);
-    // A repeat says so (the ingest metrics count it as DeliveriesRepeated, not as accepted signups).
+    // A repeat says so (its log line counts it as repeated, not as accepted signups).
     expect(sequential.map((response) => response.headers?.['delivery-repeated'])).toEqual(['true', 'true']);
     for (const response of retryLater) expect(response.headers?.['retry-after']).toBe(deployment.ingestEnv.DELIVERY_IN_PROGRESS_SECONDS);
     const firstIds = idsOf(accepted[0]!);

@@ -49,7 +49,9 @@ describe('splicing regenerated sections into the report', () => {
     expect(spliced).not.toContain('an old note');
     expect(spliced).toContain('### What 1,000,000 signups cost on AWS in a month (list prices, 20 % duplicates)');
     expect(spliced).toContain('### Cost targets (idle ≤ $3.00)');
-    expect(spliced.indexOf('### Cost targets')).toBeLessThan(spliced.indexOf('## Findings'));
+    // A new table goes before the next table of the update the file has (the update's order holds).
+    expect(spliced.indexOf('### Cost targets')).toBeLessThan(spliced.indexOf('### What 1,000,000 signups'));
+    expect(spliced.indexOf('### Delivery through the store quota')).toBeLessThan(spliced.indexOf('### Cost targets'));
     // Untouched: the other sections, the other finding, what follows the findings.
     expect(spliced).toContain('| no faults | 99 % |');
     expect(spliced).toContain('| HTTP API request | $1 |');
