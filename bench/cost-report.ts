@@ -301,8 +301,8 @@ export function ledgerTable(ledger: readonly LedgerScenario[]): Table {
     headers: ['delivery', 'answer', 'DynamoDB calls', 'write units', 'what the writes buy'],
     rows: ledger.map((scenario) => [scenario.scenario, String(scenario.answer), calls(scenario), String(scenario.writeUnits), scenario.buys]),
     notes: [
-      'bench/ledger-writes.ts: the real ingest handler (functions/ingest/build-handler.ts: Powertools Idempotency over DynamoDB, and the per-client limiter of public forms) against dynalite, each DynamoDB call counted by a client middleware; write units by DynamoDB\'s rule, ceil(item size / 1 KB), a failed conditional write billed on the larger of the stored and the new item.',
-      'the GetItem after a failed conditional put is dynalite\'s: Powertools asks for the stored item with the failure (ReturnValuesOnConditionCheckFailure ALL_OLD), which DynamoDB returns and dynalite does not, so on AWS a repeat costs the one failed write and no read.',
+      "bench/ledger-writes.ts: the real ingest handler (functions/ingest/build-handler.ts: Powertools Idempotency over DynamoDB, and the per-client limiter of public forms) against dynalite, each DynamoDB call counted by a client middleware; write units by DynamoDB's rule, ceil(item size / 1 KB), a failed conditional write billed on the larger of the stored and the new item.",
+      "the GetItem after a failed conditional put is dynalite's: Powertools asks for the stored item with the failure (ReturnValuesOnConditionCheckFailure ALL_OLD), which DynamoDB returns and dynalite does not, so on AWS a repeat costs the one failed write and no read.",
       'two writes are the fewest for a new delivery that keep both guarantees: one write claiming the delivery as completed before SendMessage would answer a retry as a repeat after a crash between the two (a lost signup); one write claiming it in progress and never completed would let every retry after the in-progress window (10 s) be queued again (a second message, a BigCommerce request more).',
     ],
   };
@@ -419,7 +419,10 @@ export function billFindings(bill: Bill, sweep: Sweep | undefined, deployment: D
   const fixedLines = bill.lines.filter(
     (line) =>
       line.usd > 0 &&
-      (line.service === 'API Gateway' || line.service === 'SQS' || line.service === 'DynamoDB' || (line.service === 'Lambda' && line.item.endsWith('requests'))),
+      (line.service === 'API Gateway' ||
+        line.service === 'SQS' ||
+        line.service === 'DynamoDB' ||
+        (line.service === 'Lambda' && line.item.endsWith('requests'))),
   );
   const floor = totalUsd(fixedLines);
   const out = [

@@ -12,10 +12,7 @@ const sectionKey = (title: string) => title.split(' (')[0]!.trim();
 /** A finding's bold lead with its figures blanked, so this run's bullet finds the last run's. */
 const leadOf = (bullet: string) => /^(?:- )?\*\*(.+?)\*\*/.exec(bullet)?.[1]?.replace(/[$\d][\d$.,×%]*/g, '#');
 
-export function spliceReport(
-  markdown: string,
-  update: Readonly<{ tables: readonly Table[]; findings: readonly string[]; command: string; at: Date }>,
-): string {
+export function spliceReport(markdown: string, update: Readonly<{ tables: readonly Table[]; findings: readonly string[]; command: string; at: Date }>): string {
   const lines = markdown.split('\n');
   const findingsAt = () => lines.findIndex((line) => line === '## Findings');
   const sectionAt = (key: string) => lines.findIndex((line) => line.startsWith('### ') && sectionKey(line.slice(4)) === key);

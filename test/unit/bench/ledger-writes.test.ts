@@ -20,7 +20,11 @@ describe('delivery ledger request units', () => {
   });
 
   it('answers a repeat and a reused id with one failed conditional put, and writes nothing for a refused request', () => {
-    expect(scenarios.get('repeat')).toMatchObject({ answer: 202, writeUnits: 1, calls: expect.objectContaining({ PutItemCommand: 1, ConditionalCheckFailed: 1 }) });
+    expect(scenarios.get('repeat')).toMatchObject({
+      answer: 202,
+      writeUnits: 1,
+      calls: expect.objectContaining({ PutItemCommand: 1, ConditionalCheckFailed: 1 }),
+    });
     expect(scenarios.get('conflict')).toMatchObject({ answer: 409, writeUnits: 1 });
     for (const key of ['unauthorized', 'invalid'] as const) expect(scenarios.get(key)).toMatchObject({ calls: {}, writeUnits: 0 });
   });
