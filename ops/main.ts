@@ -135,13 +135,18 @@ async function dlqRedrive(flags: RedriveFlags, target: Target, io: CliIo): Promi
     io.err(`Redrive failed after ${result.moved} message(s) (${how}): ${result.failureReason ?? 'no reason given'}`);
     return 1;
   }
-  const { rerun = 0, recovered = 0, stillUnmappable = 0, notRerun = 0, reasons = [] } = result.unmappable ?? {};
+  const { rerun = 0, recovered = 0, stillUnmappable = 0, refused = 0, notRerun = 0, reasons = [], refusals = [] } = result.unmappable ?? {};
   if (rerun > 0) {
     io.out(
       `Re-ran ${rerun} unmappable dead letter(s) through the ingest's current configuration: ${recovered} recovered (queued), ${stillUnmappable} still unmappable.`,
     );
     // Reasons name sources and field paths only, never values.
     for (const reason of reasons) io.err(`  still unmappable: ${reason}`);
+  }
+  if (refused > 0) {
+    // A forged or altered letter, or one whose source changed kind: never re-run, left for the operator to inspect or purge.
+    io.err(`Refused ${refused} unmappable dead letter(s), left in the DLQ (docs/security.md, "Forged or re-dated dead letters"):`);
+    for (const refusal of refusals) io.err(`  refused: ${refusal}`);
   }
   if (notRerun > 0) {
     io.err(
@@ -152,7 +157,7 @@ async function dlqRedrive(flags: RedriveFlags, target: Target, io: CliIo): Promi
     io.err('Unmappable dead letters remain, which a move task would carry to the signups queue as they are: the other letters were copied instead.');
   io.out(`Moved ${result.moved} message(s) from the dead-letter queue to the signups queue (${how}; ${result.status.toLowerCase()}).`);
   if (result.status === 'RUNNING') io.out('The move task keeps running in SQS; check it with `aws sqs list-message-move-tasks`.');
-  return result.status === 'CANCELLED' ? 130 : 0;
+  return result.status === 'CANCELLED' ? 130 : refused > 0 ? 1 : 0;
 }
 
 async function dlqPurge(yes: boolean, target: Target, io: CliIo): Promise<number> {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { CliError, CliUsageError } from './errors';
-import type { FunctionEnvironmentReader } from './ingest-function-setup';
+import type { FunctionEnvironmentReader, SecretReader } from './ingest-function-setup';
 import { createSqsClient, regionOfQueueUrl } from './queue-ops';
 import type { IngestSetup } from './unmappable-redrive';
 
@@ -47,6 +47,8 @@ export type TargetDeps = Readonly<{
   stackOutputs?: (stack: string, region: string | undefined) => Promise<Record<string, string>>;
   /** A Lambda function's environment (injected in tests; default: lambda:GetFunctionConfiguration). */
   functionEnvironment?: (region: string | undefined) => FunctionEnvironmentReader;
+  /** A secret's value (injected in tests; default: secretsmanager:GetSecretValue). */
+  secretValue?: (region: string | undefined) => SecretReader;
 }>;
 
 type StackOutputs = Readonly<Record<string, string>>;
@@ -69,7 +71,11 @@ function fromOutputs(outputs: StackOutputs, description: string, flags: TargetFl
           ingestSetup: async () => {
             // Loaded only by a redrive: the other commands do not pay for the Lambda client.
             const { deployedIngestSetup } = await import('./ingest-function-setup');
-            return deployedIngestSetup((deps.functionEnvironment ?? lambdaEnvironment)(region), ingestFunctionName);
+            return deployedIngestSetup(
+              (deps.functionEnvironment ?? lambdaEnvironment)(region),
+              ingestFunctionName,
+              (deps.secretValue ?? secretsManagerValue)(region),
+            );
           },
         }
       : {}),
@@ -105,6 +111,22 @@ function lambdaEnvironment(region: string | undefined): FunctionEnvironmentReade
     const client = new LambdaClient(region ? { region } : {});
     try {
       return await lambdaFunctionEnvironment(client)(functionName);
+    } finally {
+      client.destroy();
+    }
+  };
+}
+
+/** Reads a secret with GetSecretValue; the client is loaded only when a redrive needs it. */
+function secretsManagerValue(region: string | undefined): SecretReader {
+  return async (secretId) => {
+    const [{ SecretsManagerClient }, { secretsManagerReader }] = await Promise.all([
+      import('@aws-sdk/client-secrets-manager'),
+      import('./ingest-function-setup'),
+    ]);
+    const client = new SecretsManagerClient(region ? { region } : {});
+    try {
+      return await secretsManagerReader(client)(secretId);
     } finally {
       client.destroy();
     }

@@ -13,6 +13,7 @@ import type { SourceConfig } from '../sources/source-config';
 import { attributeLimitProblems } from './attribute-limit';
 import { deliveryKey, singleEventId } from './delivery-ledger';
 import { DELIVERY_REPEATED_HEADER, enqueueOnce, type IngestDeps, type IngestResult, loadSourceSecrets, secretOf, serviceUnavailable } from './ingest-signups';
+import type { SourceSecrets } from './ingest-sources';
 import { toFieldProblems, toSignupMessages, validationProblem } from './signup-batch';
 import { checkSourceSignups, describeProblems, UNMAPPABLE_COUNT_HEADER, type UnmappableLetter, unmappableLetters } from './unmappable';
 
@@ -82,7 +83,8 @@ type Outcome =
 /** The flow up to an outcome, throwing refusals. */
 async function process(request: RawRequest, source: SourceConfig, deps: IngestDeps): Promise<Outcome> {
   const { logger, now = () => new Date(), newId } = deps;
-  const secret = secretOf(await loadSourceSecrets(deps), source.id);
+  const secrets = await loadSourceSecrets(deps);
+  const secret = secretOf(secrets, source.id);
   const receivedAt = now();
   const decision = decideSource(request, { source, secret, now: receivedAt });
   if (decision.type === 'reply') {
@@ -102,7 +104,7 @@ async function process(request: RawRequest, source: SourceConfig, deps: IngestDe
     decision.signups.length > 1,
   );
   if (failed.length > 0 && (adapterFor(source).present || !deps.unmappable)) throw validationProblem(failed.flatMap((failure) => failure.problems));
-  const letters = unmappableLetters(request, source, receivedAt, failed, decision.signups.length);
+  const letters = failed.length > 0 ? unmappableLetters(request, source, receivedAt, failed, decision.signups.length, signingKeyOf(secrets)) : [];
   const signups = good.map((item) => item.signup);
   const messages = toSignupMessages(signups, { source: messageSource(source), receivedAt, ...(newId ? { newId } : {}) });
   const key = deliveryKey(source.id, adapterFor(source).deliveryId?.(request) ?? singleEventId(signups), request.body);
@@ -144,6 +146,14 @@ function withAttributeLimit(
     else failed.push({ index: item.index, candidate: item.signup, problems });
   }
   return { good, failed: failed.sort((a, b) => a.index - b.index) };
+}
+
+/** The newest dead-letter key, or a SourceConfigError (500, logged; the sender retries once the sources secret is fixed). */
+function signingKeyOf(secrets: SourceSecrets): string {
+  const [newest] = secrets.deadLetterKeys.keys;
+  if (newest === undefined)
+    throw new SourceConfigError('The sources secret yields no dead-letter key to sign unmappable letters with', { issues: secrets.deadLetterKeys.problems });
+  return newest;
 }
 
 /** Before the good signups are enqueued (and only once per delivery): the bad ones to the DLQ, or 503. */

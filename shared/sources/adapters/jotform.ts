@@ -3,7 +3,7 @@ import { SourcePayloadError } from '../errors';
 import { buildCandidate, type FieldDefaults, jsonPathLookup } from '../field-map';
 import { checkBodySize, isRecord, methodNotAllowed } from '../http';
 import type { SourceAdapter } from '../source-adapter';
-import { expectKind, formFieldLookup, ignore, parseFormBody } from './common';
+import { expectKind, formFieldLookup, ignore, parseFormBody, urlTokenCredentials } from './common';
 
 /**
  * Jotform webhooks (docs/sources.md): multipart/form-data (urlencoded also accepted) with
@@ -40,6 +40,7 @@ export const jotformAdapter: SourceAdapter = {
   kind: 'jotform',
   secret: 'required',
   checkSecret: (secret) => checkTokenSecret(secret, 'jotform'),
+  credentials: urlTokenCredentials('jotform'),
   decide(request, { source: config, secret, authenticated }) {
     const source = expectKind(config, 'jotform');
     if (request.method !== 'POST') return methodNotAllowed(['POST']);

@@ -3,7 +3,7 @@ import { SourceAuthError } from '../errors';
 import { buildCandidate, type FieldDefaults, jsonPathLookup, toOptOut, withMarketingConsent } from '../field-map';
 import { checkBodySize, isoTime, isRecord, methodNotAllowed, ownValue, parseJsonBody } from '../http';
 import type { RawRequest, SourceAdapter, SourceSignup } from '../source-adapter';
-import { expectKind, recordsOf, requireRecord, signupsOrIgnore } from './common';
+import { expectKind, recordsOf, requireRecord, signedOnly, signupsOrIgnore } from './common';
 
 /**
  * Kit (ConvertKit) webhook endpoints (docs/sources.md): `X-Kit-Signature: t=<unix s>,v1=<hex>`
@@ -52,6 +52,7 @@ export const kitAdapter: SourceAdapter = {
   kind: 'kit',
   secret: 'required',
   checkSecret: (secret) => checkSigningSecret(secret, 'kit'),
+  credentials: signedOnly,
   decide(request, { source: config, secret, now, authenticated }) {
     const source = expectKind(config, 'kit');
     if (request.method !== 'POST') return methodNotAllowed(['POST']);

@@ -2,7 +2,7 @@ import { checkSigningSecret, decodeBase64Digest, headerValue, hmacSha256, requir
 import { buildCandidate, type FieldDefaults, type FieldLookup, jsonPathLookup, toEventId, withMarketingConsent } from '../field-map';
 import { checkBodySize, isoTime, isRecord, methodNotAllowed, ownValue, parseJsonBody, stringValue } from '../http';
 import type { SourceAdapter } from '../source-adapter';
-import { expectKind, ignore, quoted, requireRecord } from './common';
+import { expectKind, ignore, quoted, requireRecord, signedOnly } from './common';
 
 /**
  * Shopify customer webhooks (docs/sources.md): `X-Shopify-Hmac-Sha256` = base64
@@ -61,6 +61,7 @@ export const shopifyAdapter: SourceAdapter = {
   kind: 'shopify',
   secret: 'required',
   checkSecret: (secret) => checkSigningSecret(secret, 'shopify'),
+  credentials: signedOnly,
   // The same on every retry of a delivery (docs/sources.md).
   deliveryId: (request) => headerValue(request.headers, 'x-shopify-webhook-id'),
   decide(request, { source: config, secret, authenticated }) {

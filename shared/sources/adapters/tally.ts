@@ -2,7 +2,7 @@ import { checkSigningSecret, decodeBase64Digest, decodeHexDigest, hmacSha256, re
 import { buildCandidate, type FieldDefaults, type FieldLookup } from '../field-map';
 import { checkBodySize, isoTime, isRecord, methodNotAllowed, ownValue, parseJsonBody } from '../http';
 import type { SourceAdapter } from '../source-adapter';
-import { expectKind, ignore, quoted, requireRecord, sameLabel } from './common';
+import { expectKind, ignore, quoted, requireRecord, sameLabel, signedOnly } from './common';
 
 /**
  * Tally webhooks (docs/sources.md): `Tally-Signature` = base64 HMAC-SHA256(secret, raw body)
@@ -55,6 +55,7 @@ export const tallyAdapter: SourceAdapter = {
   kind: 'tally',
   secret: 'required',
   checkSecret: (secret) => checkSigningSecret(secret, 'tally'),
+  credentials: signedOnly,
   decide(request, { source: config, secret, authenticated }) {
     const source = expectKind(config, 'tally');
     if (request.method !== 'POST') return methodNotAllowed(['POST']);

@@ -2,7 +2,7 @@ import { checkSigningSecret, decodeBase64Digest, hmacSha256, requireHeader, requ
 import { buildCandidate, type FieldDefaults, type FieldLookup } from '../field-map';
 import { checkBodySize, isoTime, isRecord, methodNotAllowed, ownValue, parseJsonBody } from '../http';
 import type { SourceAdapter } from '../source-adapter';
-import { expectKind, ignore, quoted, requireRecord } from './common';
+import { expectKind, ignore, quoted, requireRecord, signedOnly } from './common';
 
 /**
  * Typeform webhooks (docs/sources.md): `Typeform-Signature: sha256=<base64 HMAC-SHA256(secret,
@@ -51,6 +51,7 @@ export const typeformAdapter: SourceAdapter = {
   kind: 'typeform',
   secret: 'required',
   checkSecret: (secret) => checkSigningSecret(secret, 'typeform'),
+  credentials: signedOnly,
   decide(request, { source: config, secret, authenticated }) {
     const source = expectKind(config, 'typeform');
     if (request.method !== 'POST') return methodNotAllowed(['POST']);

@@ -6,8 +6,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { CliError } from '../../../ops/errors';
 import { deployedIngestSetup, ingestSetupFromEnvironment, lambdaFunctionEnvironment } from '../../../ops/ingest-function-setup';
 import { resolveTarget } from '../../../ops/targets';
+import { deriveDeadLetterKey } from '../../../shared/ingest/dead-letter-keys';
 
 const FUNCTION_NAME = 'SignupSync-IngressFunction-abc123';
+/** A usable `api` entry (a Standard Webhooks key), test-only. */
+const API_SECRET = `whsec_${Buffer.alloc(32, 5).toString('base64')}`;
 
 /** The variables the deployed ingest runs with (infra/constructs/signup-ingress.ts), as Lambda returns them. */
 const INGEST_ENVIRONMENT = {
@@ -68,14 +71,43 @@ describe("checking it with the ingest's own cold-start validation", () => {
     expect(() => ingestSetupFromEnvironment(reserved, FUNCTION_NAME)).toThrow(/"api" is reserved/);
   });
 
-  it('reads through the injected reader', async () => {
+  it('reads through the injected readers, the dead-letter keys from the sources secret SOURCES_SECRET names', async () => {
     const names: string[] = [];
-    const setup = await deployedIngestSetup(async (name) => {
-      names.push(name);
-      return INGEST_ENVIRONMENT;
-    }, FUNCTION_NAME);
-    expect(names).toEqual([FUNCTION_NAME]);
+    const setup = await deployedIngestSetup(
+      async (name) => {
+        names.push(name);
+        return INGEST_ENVIRONMENT;
+      },
+      FUNCTION_NAME,
+      async (secretId) => {
+        names.push(secretId);
+        return JSON.stringify({ api: API_SECRET, deadLetters: ['n'.repeat(32), 'o'.repeat(32)] });
+      },
+    );
+    expect(names).toEqual([FUNCTION_NAME, INGEST_ENVIRONMENT.SOURCES_SECRET]);
     expect(setup.namelessPolicy).toEqual({ nameless: 'reject' });
+    expect(setup.deadLetterKeys).toEqual(['n'.repeat(32), 'o'.repeat(32)]);
+  });
+
+  it('derives the dead-letter key from the api secret when the sources secret has no deadLetters entry', async () => {
+    const setup = await deployedIngestSetup(
+      async () => INGEST_ENVIRONMENT,
+      FUNCTION_NAME,
+      async () => JSON.stringify({ api: API_SECRET }),
+    );
+    expect(setup.deadLetterKeys).toEqual([deriveDeadLetterKey(API_SECRET)]);
+  });
+
+  it('refuses a sources secret that yields no dead-letter key, naming the entry, never a value', async () => {
+    const read = (value: unknown) =>
+      deployedIngestSetup(
+        async () => INGEST_ENVIRONMENT,
+        FUNCTION_NAME,
+        async () => JSON.stringify(value),
+      );
+    await expect(read({ api: API_SECRET, deadLetters: 'short-key' })).rejects.toThrow(/deadLetters: every key must be at least 32 characters/);
+    await expect(read({ api: API_SECRET, deadLetters: 'short-key' })).rejects.not.toThrow(/short-key/);
+    await expect(read({})).rejects.toThrow(CliError);
   });
 });
 
@@ -97,12 +129,16 @@ describe('the target of a deployed stack', () => {
           asked.push(`${region}/${name}`);
           return INGEST_ENVIRONMENT;
         },
+        secretValue: (region) => async (secretId) => {
+          asked.push(`${region}/${secretId}`);
+          return JSON.stringify({ api: API_SECRET });
+        },
       },
     );
 
     expect(asked).toEqual([]);
-    expect(await target.ingestSetup?.()).toMatchObject({ sources: [{ id: 'kit-news' }] });
-    expect(asked).toEqual([`eu-west-1/${FUNCTION_NAME}`]);
+    expect(await target.ingestSetup?.()).toMatchObject({ sources: [{ id: 'kit-news' }], deadLetterKeys: [deriveDeadLetterKey(API_SECRET)] });
+    expect(asked).toEqual([`eu-west-1/${FUNCTION_NAME}`, `eu-west-1/${INGEST_ENVIRONMENT.SOURCES_SECRET}`]);
   });
 
   it('has no ingest configuration for a stack without that output (older stacks) or for bare queue URLs', async () => {
