@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { ingestSettingsEnvironment, PLACEHOLDER_STORE_HASH, type StackConfig } from '../shared/deployment/stack-config';
 import { attributeFieldsOf } from '../shared/ingest/attribute-limit';
 import { CustomerSync } from './constructs/customer-sync';
+import { DataEncryption } from './constructs/data-encryption';
 import { DeliveryLedger } from './constructs/delivery-ledger';
 import { OperationsMonitoring } from './constructs/operations-monitoring';
 import { SignupIngress } from './constructs/signup-ingress';
@@ -17,6 +18,7 @@ export class SignupSyncStack extends Stack {
   readonly ingress: SignupIngress;
   readonly sync: CustomerSync;
   readonly monitoring: OperationsMonitoring;
+  readonly encryption: DataEncryption;
 
   constructor(scope: Construct, id: string, props: SignupSyncStackProps) {
     super(scope, id, props);
@@ -28,11 +30,15 @@ export class SignupSyncStack extends Stack {
       );
     }
 
+    // `encryption: customer-managed`: one key for every store of data; none by default.
+    this.encryption = new DataEncryption(this, 'Encryption', { mode: config.encryption });
+    const encryptionKey = this.encryption.key ? { encryptionKey: this.encryption.key } : {};
     this.queues = new SignupQueues(this, 'Queues', {
       consumerTimeout: Duration.seconds(config.syncTimeoutSeconds),
       maxReceiveCount: config.maxReceiveCount,
+      ...encryptionKey,
     });
-    this.deliveryLedger = new DeliveryLedger(this, 'DeliveryLedger');
+    this.deliveryLedger = new DeliveryLedger(this, 'DeliveryLedger', encryptionKey);
     this.ingress = new SignupIngress(this, 'Ingress', {
       queue: this.queues.queue,
       deadLetterQueue: this.queues.deadLetterQueue,
@@ -47,12 +53,16 @@ export class SignupSyncStack extends Stack {
       sources: config.sources,
       ...(config.sourcesSecretName ? { sourcesSecretName: config.sourcesSecretName } : {}),
       ...(config.sourcesSecretArn ? { sourcesSecretArn: config.sourcesSecretArn } : {}),
+      ...encryptionKey,
     });
     this.sync = new CustomerSync(this, 'CustomerSync', {
       queue: this.queues.queue,
       deadLetterQueue: this.queues.deadLetterQueue,
       config,
+      ...encryptionKey,
     });
+    // Only the two functions may put letters in the DLQ (a forged letter cannot be slipped in).
+    this.queues.restrictDeadLetterSenders([this.ingress.function.role!, this.sync.function.role!]);
 
     this.monitoring = new OperationsMonitoring(this, 'Monitoring', {
       queue: this.queues.queue,
@@ -62,6 +72,7 @@ export class SignupSyncStack extends Stack {
       maxSignupAge: Duration.minutes(config.maxSignupAgeMinutes),
       rateLimitedPerFiveMinutes: config.rateLimitedAlarmThreshold,
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+      ...encryptionKey,
     });
 
     new CfnOutput(this, 'ApiUrl', {
