@@ -2,6 +2,7 @@ import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cd
 import type { Construct } from 'constructs';
 import { ingestSettingsEnvironment, PLACEHOLDER_STORE_HASH, type StackConfig } from '../shared/deployment/stack-config';
 import { attributeFieldsOf } from '../shared/ingest/attribute-limit';
+import { ApiCustomDomain } from './constructs/api-custom-domain';
 import { CustomerSync } from './constructs/customer-sync';
 import { DataEncryption } from './constructs/data-encryption';
 import { DeliveryLedger } from './constructs/delivery-ledger';
@@ -19,6 +20,8 @@ export class SignupSyncStack extends Stack {
   readonly sync: CustomerSync;
   readonly monitoring: OperationsMonitoring;
   readonly encryption: DataEncryption;
+  /** The ingest API on the merchant's own domain (cdk.json customDomain), when configured. */
+  readonly customDomain: ApiCustomDomain | undefined;
 
   constructor(scope: Construct, id: string, props: SignupSyncStackProps) {
     super(scope, id, props);
@@ -75,10 +78,28 @@ export class SignupSyncStack extends Stack {
       ...encryptionKey,
     });
 
+    this.customDomain = config.customDomain
+      ? new ApiCustomDomain(this, 'CustomDomain', { api: this.ingress.api, stage: this.ingress.stage, ...config.customDomain })
+      : undefined;
     new CfnOutput(this, 'ApiUrl', {
-      value: this.ingress.api.apiEndpoint,
+      // With a custom domain, the URL senders keep when the stack is re-created.
+      value: this.customDomain?.url ?? this.ingress.api.apiEndpoint,
       description: 'POST signups to <ApiUrl>/signups; sources post to <ApiUrl>/sources/<id>',
     });
+    if (this.customDomain) {
+      // `signup-sync doctor` checks the domain and its mapping to this API (ops/doctor/custom-domain-check.ts).
+      new CfnOutput(this, 'CustomDomainName', { value: this.customDomain.domainName.name, description: 'The custom domain of ApiUrl' });
+      new CfnOutput(this, 'CustomDomainTarget', {
+        value: this.customDomain.domainName.regionalDomainName,
+        description: 'Point a CNAME for CustomDomainName at this (or a Route 53 alias A/AAAA record, hosted zone CustomDomainHostedZoneId)',
+      });
+      new CfnOutput(this, 'CustomDomainHostedZoneId', { value: this.customDomain.domainName.regionalHostedZoneId });
+      new CfnOutput(this, 'ApiId', { value: this.ingress.api.apiId, description: 'The HTTP API the custom domain maps to' });
+      new CfnOutput(this, 'ExecuteApiUrl', {
+        value: this.ingress.api.apiEndpoint,
+        description: "API Gateway's own URL: it keeps working, so senders can move to ApiUrl one at a time",
+      });
+    }
     new CfnOutput(this, 'SignupQueueUrl', { value: this.queues.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.queues.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueArn', { value: this.queues.deadLetterQueue.queueArn });

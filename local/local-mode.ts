@@ -7,7 +7,7 @@ import type { LocalDoctorInfo } from '../ops/doctor/types';
 import { createSqsClient, queueArn, queueDepth } from '../ops/queue-ops';
 import type { IngestSetup } from '../ops/unmappable-redrive';
 import { checkedSourceSecrets } from '../shared/aws/sources-secret';
-import type { TokenProvider } from '../shared/bigcommerce/client';
+import { BIGCOMMERCE_USER_AGENT, type TokenProvider } from '../shared/bigcommerce/client';
 import { loadIngestConfig } from '../shared/config/ingest-config';
 import { loadSyncConfig } from '../shared/config/sync-config';
 import { ingestSettingsEnvironment } from '../shared/deployment/stack-config';
@@ -120,8 +120,9 @@ export type LocalModeConfig = Readonly<{
   apiSecret: string;
   timings: LocalTimings;
   /**
-   * The ingest's sources and nameless policy, and the dead-letter keys (local secrets, like `apiSecret`):
-   * `dlq redrive` verifies and re-runs unmappable dead letters with them.
+   * The ingest's sources, nameless policy and attribute fields, and the dead-letter keys (local secrets,
+   * like `apiSecret`): `dlq redrive` verifies and re-runs unmappable dead letters with them, `import`
+   * checks signups with the rest.
    */
   ingest: IngestSetup;
 }>;
@@ -205,7 +206,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
   const makeLogger = (service: string): Logger =>
     createLogger(service, { format, ...(options.log?.level ? { level: options.log.level } : {}), ...(options.log?.write ? { write: options.log.write } : {}) });
   const logger = makeLogger('local-mode');
-  const stackConfig = readStackConfig(options.cdkJsonPath);
+  const stackConfig = readStackConfig(options.cdkJsonPath, env['LOCAL_STORE'] || undefined);
   const timings = localTimings(stackConfig, options.timings);
 
   const cleanups: (() => Promise<void>)[] = [];
@@ -356,6 +357,13 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     const formRoutes = createFormRoutes();
     // An html-form source answers a refusal with a 303 to its error page: counted as the refusal it is.
     let formErrorUrls = new Set<string>();
+    // Compared without the query: the html-form adapter adds `fields` to it (shared/sources/adapters/html-form.ts).
+    const withoutQuery = (url: string) => {
+      const parsed = URL.parse(url);
+      return parsed ? `${parsed.origin}${parsed.pathname}` : url;
+    };
+    let formThankYouUrls = new Set<string>();
+    const isFormErrorLocation = (location: string) => !formThankYouUrls.has(location) && formErrorUrls.has(withoutQuery(location));
     const server = await startLocalServer({
       host,
       port: options.port ?? 0,
@@ -364,13 +372,17 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       region,
       localRoutes: async (request) => (await routes(request)) ?? formRoutes(request),
       logger,
-      onAnswer: ({ sourceId, status, location }) => {
-        if (status >= 400 || (location !== undefined && formErrorUrls.has(location))) recorder.refused(sourceId ?? 'other paths', status);
+      onAnswer: ({ sourceId, status, location, incomplete, ignoredEvents }) => {
+        if (status >= 400 || (location !== undefined && isFormErrorLocation(location))) recorder.refused(sourceId ?? 'other paths', status);
+        if (sourceId !== undefined && incomplete) recorder.ignored(sourceId, 'incomplete', incomplete);
+        if (sourceId !== undefined && ignoredEvents) recorder.ignored(sourceId, 'not a signup', ignoredEvents);
       },
     });
     apiUrl = server.url;
     ingestHandler = createIngest();
-    formErrorUrls = new Set(parseSourcesConfig(sourcesFor(apiUrl)).flatMap((source) => (source.kind === 'html-form' ? [source.errorUrl] : [])));
+    const htmlForms = parseSourcesConfig(sourcesFor(apiUrl)).flatMap((source) => (source.kind === 'html-form' ? [source] : []));
+    formErrorUrls = new Set(htmlForms.map((source) => withoutQuery(source.errorUrl)));
+    formThankYouUrls = new Set(htmlForms.map((source) => source.thankYouUrl));
 
     const mapping: EventSourceMapping = createEventSourceMapping({
       sqs,
@@ -425,11 +437,13 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       timings,
       ingest: ingestSetup(),
     });
-    // The ingest's configuration as it is now, for re-running `unmappable` dead letters (ops/unmappable-redrive.ts).
-    // The dead-letter keys come from the same secret the ingest signs with, as `dlq redrive` reads them from AWS.
+    // The ingest's configuration as it is now, for re-running `unmappable` dead letters (ops/unmappable-redrive.ts)
+    // and for the rules `signup-sync import` checks rows with (ops/import-rules.ts). The dead-letter keys come
+    // from the same secret the ingest signs with, as `dlq redrive` reads them from AWS.
     const ingestSetup = (): IngestSetup => ({
       sources: sourcesFor(apiUrl),
       namelessPolicy: JSON.parse(ingestSettingsEnvironment(stackConfig).NAMELESS_POLICY ?? '{}'),
+      customAttributeFields: attributeFieldsOf(stackConfig.customFieldMap),
       deadLetterKeys: parseSourceSecrets(sourcesSecretJson, []).deadLetterKeys.keys,
     });
 
@@ -447,6 +461,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         logger.warn('status: GetQueueAttributes failed', describeError(error));
       }
       const stats = sandbox?.stats({ logLimit: 0 });
+      const syncRequests = stats ? (stats.clients[BIGCOMMERCE_USER_AGENT] ?? { requests: 0, rateLimited: 0 }) : undefined;
       const inStore = sandbox?.customers().length;
       const customers = recorder.customersCreated();
       return {
@@ -460,12 +475,18 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         outcomes,
         customers: { created: customers, ...(inStore !== undefined ? { inStore } : {}) },
         ...(queuesDepth ? { queues: queuesDepth } : {}),
-        bigCommerce: stats
-          ? { requests: stats.apiRequests, rateLimited: stats.rateLimited, ...(customers > 0 ? { requestsPerCustomer: stats.apiRequests / customers } : {}) }
+        // The sync's requests only (its User-Agent), not doctor's probes or a curl to the sandbox.
+        bigCommerce: syncRequests
+          ? {
+              requests: syncRequests.requests,
+              rateLimited: syncRequests.rateLimited,
+              ...(customers > 0 ? { requestsPerCustomer: syncRequests.requests / customers } : {}),
+            }
           : {},
         poller: mapping.stats(),
         recent: recorder.recent().slice(0, 50),
         refusals: recorder.refusals(),
+        ignored: recorder.ignoredCounts(),
       };
     };
 

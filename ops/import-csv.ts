@@ -1,18 +1,23 @@
 import { createReadStream, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { toFieldProblems, toSignupMessages } from '../shared/ingest/signup-batch';
+import { checkSignup, type SignupRules } from '../shared/ingest/check-signups';
+import { toSignupMessages } from '../shared/ingest/signup-batch';
 import type { SignupQueue } from '../shared/ingest/signup-queue';
-import { type SignupMessage, type SignupSource, signupSchema } from '../shared/signup/signup-schema';
+import { DEFAULT_NAMELESS_POLICY, type NamelessMode } from '../shared/signup/nameless-policy';
+import type { SignupMessage, SignupSource } from '../shared/signup/signup-schema';
 import { CsvReader } from './csv';
-import { buildMapping, type ColumnMapping, columnForPath, type MapOverride, rowToSignupInput } from './csv-mapping';
+import { buildMapping, type ColumnMapping, columnForPath, type MappingOptions, type RowProblem, rowToCandidate } from './csv-mapping';
 import { CliError, CliUsageError } from './errors';
 import { createProgress, type ProgressSink } from './progress';
 
 /**
  * `signup-sync import <file.csv>`: a backfill through the same queue as live signups. The file is
- * streamed (never loaded whole), each row validated with the canonical signup schema, and valid rows
- * sent with SendMessageBatch in the order of the file. Rejected rows are reported by line with the
- * failing field (never the value). An interrupted import says which `--from-line` resumes it.
+ * streamed (never loaded whole); each row is mapped by the ingest's field mapping (ops/csv-mapping.ts)
+ * and checked by the ingest's one check (shared/ingest/check-signups.ts: the schema, the deployment's
+ * nameless policy, the attribute limit), so a row is refused here exactly when POST /signups would
+ * answer 422 for it, and nothing the import queues is dead-lettered later for what the ingest checks.
+ * Valid rows are sent with SendMessageBatch in the order of the file. Refused rows are reported by line
+ * with every failing field (never a value). An interrupted import says which `--from-line` resumes it.
  */
 
 export type RejectedRow = Readonly<{ line: number; problems: readonly string[] }>;
@@ -23,9 +28,18 @@ export type ImportSummary = Readonly<{
   /** Field -> column header. */
   mapping: Readonly<Record<string, string>>;
   ignoredColumns: readonly string[];
+  /** Where each row's Mailchimp status comes from, e.g. `unsubscribed (columns UNSUB_TIME/CLEAN_TIME)`, or `none`. */
+  status: string;
+  /** The nameless policy rows were checked with, and where it was read. */
+  nameless: Readonly<{ policy: NamelessMode; from: string }>;
   records: number;
   skipped: number;
   accepted: number;
+  /** Of the accepted rows: with marketing consent, and opt-outs. */
+  withConsent: number;
+  optOuts: number;
+  /** Accepted rows whose address cells were left out (no address1, city and two-letter country code). */
+  addressesLeftOut: number;
   rejected: number;
   /** The first `maxReportedRejections` rejected rows. */
   rejectedRows: readonly RejectedRow[];
@@ -41,7 +55,12 @@ export type ImportSummary = Readonly<{
 
 export type ImportOptions = Readonly<{
   file: string;
-  overrides?: readonly MapOverride[];
+  /** Column mapping, preset and status (the file's name is added here). */
+  mapping?: Omit<MappingOptions, 'fileName'>;
+  /** The ingest's rules: the deployment's nameless policy and attribute fields (default: the ingest's defaults). */
+  rules?: SignupRules;
+  /** Where `rules` were read, for the summary. */
+  rulesFrom?: string;
   fromLine?: number;
   sourceId?: string;
   /** Field separator; default ','. */
@@ -78,6 +97,7 @@ export async function importCsv(options: ImportOptions): Promise<ImportSummary> 
   const chunkSize = options.chunkSize ?? 100;
   const maxReported = options.maxReportedRejections ?? 10_000;
   const source: SignupSource = { id: options.sourceId ?? 'import', kind: SOURCE_KIND };
+  const rules: SignupRules = options.rules ?? { nameless: DEFAULT_NAMELESS_POLICY };
   const tag = fileTag(options.file);
   const now = options.now ?? (() => new Date());
 
@@ -95,11 +115,14 @@ export async function importCsv(options: ImportOptions): Promise<ImportSummary> 
   let records = 0;
   let skipped = 0;
   let accepted = 0;
+  let withConsent = 0;
+  let optOuts = 0;
+  let addressesLeftOut = 0;
   let rejected = 0;
   const rejectedRows: RejectedRow[] = [];
   let firstLine: number | undefined;
   let lastLine: number | undefined;
-  let pending: { line: number; message: SignupMessage }[] = [];
+  let pending: { line: number; message: SignupMessage; addressLeftOut: boolean }[] = [];
   /** Every record before this line is handled (sent or reported). */
   let handledThrough = fromLine;
   let failure: string | undefined;
@@ -115,12 +138,22 @@ export async function importCsv(options: ImportOptions): Promise<ImportSummary> 
     const batch = pending;
     if (!dryRun) await options.queue!.enqueue(batch.map((entry) => entry.message));
     accepted += batch.length;
+    for (const { message, addressLeftOut } of batch) {
+      if (message.signup.opt_out === true) optOuts += 1;
+      if (message.signup.consent?.marketing === true) withConsent += 1;
+      if (addressLeftOut) addressesLeftOut += 1;
+    }
     pending = [];
   };
+  const describe = (problems: readonly RowProblem[], current: ColumnMapping) =>
+    problems.map((problem) => {
+      const column = columnForPath(problem.path, current);
+      return `${problem.path}${column ? ` (column "${column}")` : ''}: ${problem.message}`;
+    });
 
   const handle = async (fields: string[], line: number, error: string | undefined) => {
     if (!mapping) {
-      mapping = buildMapping(fields, options.overrides);
+      mapping = buildMapping(fields, { ...options.mapping, fileName: options.file });
       return;
     }
     records += 1;
@@ -135,20 +168,16 @@ export async function importCsv(options: ImportOptions): Promise<ImportSummary> 
     } else if (fields.length !== mapping.headerCount) {
       reject(line, [`malformed CSV: ${fields.length} fields where the header has ${mapping.headerCount}`]);
     } else {
-      const result = signupSchema.safeParse(rowToSignupInput(fields, mapping));
-      if (!result.success) {
-        const current = mapping;
-        reject(
-          line,
-          toFieldProblems(result.error.issues).map((problem) => {
-            const column = columnForPath(problem.path, current);
-            return `${problem.path}${column ? ` (column "${column}")` : ''}: ${problem.message}`;
-          }),
-        );
+      // The row's own event id, else one naming the file and line: a re-run of the import carries the same keys.
+      const row = rowToCandidate(fields, mapping, `${tag}:line-${line}`);
+      const checked = checkSignup(row.candidate, rules);
+      const problems = [...row.problems, ...(checked.ok ? [] : checked.problems)];
+      if (!checked.ok || problems.length > 0) {
+        reject(line, describe(problems, mapping));
       } else {
-        const signup = { ...result.data, event_id: result.data.event_id ?? `${tag}:line-${line}` };
-        const [message] = toSignupMessages([signup], { source, receivedAt: now() });
-        pending.push({ line, message: message! });
+        // `checked` carries its placeholder names, which the message marks (shared/ingest/signup-batch.ts).
+        const [message] = toSignupMessages([checked], { source, receivedAt: now() });
+        pending.push({ line, message: message!, addressLeftOut: row.addressLeftOut });
       }
     }
     if (pending.length >= chunkSize) {
@@ -201,9 +230,14 @@ export async function importCsv(options: ImportOptions): Promise<ImportSummary> 
     format: mapping.format,
     mapping: Object.fromEntries([...mapping.columns].map(([target, column]) => [target, column.header])),
     ignoredColumns: mapping.ignored,
+    status: describeStatus(mapping),
+    nameless: { policy: rules.nameless.nameless, from: options.rulesFrom ?? "the ingest's default" },
     records,
     skipped,
     accepted,
+    withConsent,
+    optOuts,
+    addressesLeftOut,
     rejected,
     rejectedRows,
     ...(firstLine !== undefined ? { firstLine } : {}),
@@ -216,6 +250,16 @@ export async function importCsv(options: ImportOptions): Promise<ImportSummary> 
   };
 }
 
+function describeStatus(mapping: ColumnMapping): string {
+  const { status } = mapping;
+  if (status.kind === 'column') return `per row, from column "${status.header}"`;
+  if (status.kind === 'file') {
+    const from = status.from === 'flag' ? '--status' : status.from === 'file name' ? 'the file name' : `column ${mapping.optOutTime?.header ?? ''}`;
+    return `${status.status} (from ${from})`;
+  }
+  return 'none';
+}
+
 /** The summary for a person (the CLI prints it; --json prints the object instead). */
 export function formatImportSummary(summary: ImportSummary, { maxRows = 50 }: Readonly<{ maxRows?: number }> = {}): string {
   const n = (value: number) => value.toLocaleString('en-US');
@@ -226,9 +270,21 @@ export function formatImportSummary(summary: ImportSummary, { maxRows = 50 }: Re
       .join(', ')}`,
   ];
   if (summary.ignoredColumns.length > 0) lines.push(`  ignored columns: ${summary.ignoredColumns.map((header) => `"${header}"`).join(', ')}`);
+  if (summary.status !== 'none') lines.push(`  Mailchimp status: ${summary.status}; subscribed -> marketing consent, unsubscribed and cleaned -> opt-out`);
+  else if (summary.format === 'mailchimp')
+    lines.push('  Mailchimp status: not known (no UNSUB_TIME/CLEAN_TIME column, no status in the file name): no consent carried; name it with --status');
+  lines.push(`  nameless policy: ${summary.nameless.policy} (${summary.nameless.from})`);
   if (summary.firstLine !== undefined)
     lines.push(`  lines ${summary.firstLine}–${summary.lastLine}${summary.skipped > 0 ? ` (${n(summary.skipped)} earlier rows skipped by --from-line)` : ''}`);
-  lines.push(`  accepted: ${n(summary.accepted)}${summary.dryRun ? ' (dry run: nothing sent)' : ' (queued for BigCommerce)'}`);
+  const kinds = [
+    ...(summary.withConsent > 0 ? [`${n(summary.withConsent)} with marketing consent`] : []),
+    ...(summary.optOuts > 0 ? [`${n(summary.optOuts)} opt-outs`] : []),
+  ];
+  lines.push(
+    `  accepted: ${n(summary.accepted)}${kinds.length > 0 ? ` (${kinds.join(', ')})` : ''}${summary.dryRun ? ', dry run: nothing sent' : ', queued for BigCommerce'}`,
+  );
+  if (summary.addressesLeftOut > 0)
+    lines.push(`  addresses left out: ${n(summary.addressesLeftOut)} rows (an address needs address1, city and a two-letter country code)`);
   lines.push(`  rejected: ${n(summary.rejected)}`);
   for (const row of summary.rejectedRows.slice(0, maxRows)) lines.push(`    line ${row.line}: ${row.problems.join('; ')}`);
   if (summary.rejected > Math.min(maxRows, summary.rejectedRows.length))

@@ -91,13 +91,21 @@ export function ingestSetupFromEnvironment(environment: Readonly<Record<string, 
   };
 }
 
+/** Reads and checks the deployed ingest's configuration. */
+export async function deployedIngestSetup(readEnvironment: FunctionEnvironmentReader, functionName: string): Promise<IngestSetup> {
+  return ingestSetupFromEnvironment(await readEnvironment(functionName), functionName);
+}
+
 /**
- * Reads and checks the deployed ingest's configuration, and the dead-letter keys of the sources secret its
- * SOURCES_SECRET names (the same parsing as the ingest's, shared/ingest/ingest-sources.ts).
+ * The dead-letter keys of the sources secret the deployed ingest's SOURCES_SECRET names (parsed as the
+ * ingest parses it, shared/ingest/ingest-sources.ts): only `dlq redrive` needs them, so only it reads the secret.
  */
-export async function deployedIngestSetup(readEnvironment: FunctionEnvironmentReader, functionName: string, readSecret: SecretReader): Promise<IngestSetup> {
+export async function deployedDeadLetterKeys(
+  readEnvironment: FunctionEnvironmentReader,
+  functionName: string,
+  readSecret: SecretReader,
+): Promise<readonly string[]> {
   const environment = await readEnvironment(functionName);
-  const setup = ingestSetupFromEnvironment(environment, functionName);
   const secretId = environment['SOURCES_SECRET'];
   if (!secretId) throw new CliError(`The ingest function ${functionName} names no sources secret (SOURCES_SECRET)`);
   const { deadLetterKeys } = parseSourceSecrets(await readSecret(secretId), []);
@@ -105,5 +113,5 @@ export async function deployedIngestSetup(readEnvironment: FunctionEnvironmentRe
     throw new CliError(
       `The sources secret ${secretId} yields no dead-letter key (${deadLetterKeys.problems.join('; ') || 'no "deadLetters" entry and no "api" secret'}), so no unmappable letter can be verified`,
     );
-  return { ...setup, deadLetterKeys: deadLetterKeys.keys };
+  return deadLetterKeys.keys;
 }

@@ -2,15 +2,17 @@ import { type Command, Help } from 'commander';
 import { createSqsSignupQueue } from '../shared/aws/sqs-signup-queue';
 import type { SignupQueue } from '../shared/ingest/signup-queue';
 import { choiceOption, createCommand, numberOption, parseCommandLine } from './command-line';
-import { type MapOverride, parseMapFlag } from './csv-mapping';
+import { type CsvFormat, MAILCHIMP_STATUSES, type MailchimpStatus, type MapOverride, parseMapFlag } from './csv-mapping';
 import { type DeadLetter, listDeadLetters, purgeDeadLetters, type RedriveMethod, redriveDeadLetters } from './dead-letters';
-import { runDoctor, TOKEN_ENV } from './doctor';
+import { runDoctor, stackRegionInCdkJson, TOKEN_ENV } from './doctor';
 import { CliError, CliUsageError } from './errors';
 import { formatImportSummary, importCsv } from './import-csv';
+import { resolveImportRules } from './import-rules';
 import type { ProgressSink } from './progress';
 import { queueDepth } from './queue-ops';
 import { sendTestSignup } from './send-test';
 import { requireQueue, resolveTarget, type Target, type TargetDeps, type TargetFlags } from './targets';
+import type { IngestSetup } from './unmappable-redrive';
 
 export type CliIo = Readonly<{
   out: (text: string) => void;
@@ -61,7 +63,13 @@ function targetFlags(where: WhereFlags): TargetFlags {
 }
 
 function targetDeps(io: CliIo): TargetDeps {
-  return { env: io.env, ...(io.fetch ? { fetch: io.fetch } : {}), ...(io.stackOutputs ? { stackOutputs: io.stackOutputs } : {}) };
+  return {
+    env: io.env,
+    ...(io.fetch ? { fetch: io.fetch } : {}),
+    ...(io.stackOutputs ? { stackOutputs: io.stackOutputs } : {}),
+    // A store pinned to a region in cdk.json (signupSync.stores.<name>.region) is found without --region.
+    stackRegion: (stack) => stackRegionInCdkJson(stack),
+  };
 }
 
 const age = (seconds: number | undefined) =>
@@ -111,6 +119,14 @@ async function dlqList(flags: ListFlags, target: Target, io: CliIo): Promise<num
 
 type RedriveFlags = Readonly<{ method: RedriveMethod; rate?: number; max?: number }>;
 
+/** The ingest's configuration with the dead-letter keys (a stack's are read from its sources secret; local mode serves them with it). */
+function redriveSetup(target: Target): () => Promise<IngestSetup> {
+  return async () => {
+    const setup = await target.ingestSetup!();
+    return target.deadLetterKeys ? { ...setup, deadLetterKeys: await target.deadLetterKeys() } : setup;
+  };
+}
+
 async function dlqRedrive(flags: RedriveFlags, target: Target, io: CliIo): Promise<number> {
   const dlq = requireQueue(target, 'dead-letter');
   const queue = requireQueue(target, 'signup');
@@ -122,8 +138,8 @@ async function dlqRedrive(flags: RedriveFlags, target: Target, io: CliIo): Promi
     ...(flags.rate !== undefined ? { rate: flags.rate } : {}),
     ...(flags.max !== undefined ? { max: flags.max } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
-    // `unmappable` letters are re-run through the ingest's current configuration (ops/unmappable-redrive.ts).
-    ...(target.ingestSetup ? { ingestSetup: target.ingestSetup } : {}),
+    // `unmappable` letters are verified with the dead-letter keys and re-run through the ingest's current configuration (ops/unmappable-redrive.ts).
+    ...(target.ingestSetup ? { ingestSetup: redriveSetup(target) } : {}),
     onProgress: (moved, total) => {
       if (moved === lastReported) return;
       lastReported = moved;
@@ -175,20 +191,42 @@ async function dlqPurge(yes: boolean, target: Target, io: CliIo): Promise<number
   return 0;
 }
 
-type ImportFlags = Readonly<{ map?: MapOverride[]; delimiter?: string; fromLine?: number; sourceId: string; dryRun?: boolean; json?: boolean }>;
+type ImportFlags = Readonly<{
+  map?: MapOverride[];
+  preset: 'auto' | CsvFormat;
+  status?: MailchimpStatus;
+  statusColumn?: string;
+  cdkJson?: string;
+  delimiter?: string;
+  fromLine?: number;
+  sourceId: string;
+  dryRun?: boolean;
+  json?: boolean;
+}>;
 
 async function runImport(file: string, flags: ImportFlags, where: WhereFlags, io: CliIo): Promise<number> {
   const dryRun = flags.dryRun === true;
+  if (flags.status !== undefined && flags.statusColumn !== undefined) throw new CliUsageError('--status and --status-column cannot be combined');
+  // A dry run contacts a deployment only when one is named; it then checks rows with that deployment's rules.
+  const named = [where.local, where.stack, where.outputsFile, where.queueUrl, where.dlqUrl].some((value) => value !== undefined);
+  const target = dryRun && !named ? undefined : await resolveTarget(targetFlags(where), targetDeps(io));
   let queue: SignupQueue | undefined;
-  if (!dryRun) {
-    const target = await resolveTarget(targetFlags(where), targetDeps(io));
+  if (!dryRun && target) {
     const { sqs, url } = requireQueue(target, 'signup');
     queue = createSqsSignupQueue(sqs, url);
     io.err(`import: sending to ${url} (${target.description})`);
   }
+  const { rules, from } = await resolveImportRules({ ...(flags.cdkJson !== undefined ? { cdkJson: flags.cdkJson } : {}), ...(target ? { target } : {}) });
   const summary = await importCsv({
     file,
-    overrides: flags.map ?? [],
+    mapping: {
+      overrides: flags.map ?? [],
+      preset: flags.preset,
+      ...(flags.status !== undefined ? { status: flags.status } : {}),
+      ...(flags.statusColumn !== undefined ? { statusColumn: flags.statusColumn } : {}),
+    },
+    rules,
+    rulesFrom: from,
     ...(flags.fromLine !== undefined ? { fromLine: flags.fromLine } : {}),
     sourceId: flags.sourceId,
     ...(flags.delimiter !== undefined ? { delimiter: flags.delimiter } : {}),
@@ -271,7 +309,7 @@ export function buildProgram(io: CliIo, done: (status: number) => void): Command
       'a running `npm start` (default SIGNUP_SYNC_LOCAL_URL or http://127.0.0.1:3000; used when nothing else is given)',
       urlOption('local'),
     )
-    .option('--stack <name>', "a deployed stack's outputs (CloudFormation; with --region <r>)")
+    .option('--stack <name>', "a deployed stack's outputs (CloudFormation; with --region <r>): SignupSync, or SignupSync-<store> with several stores")
     .option('--outputs-file <file>', 'the JSON written by `cdk deploy --outputs-file <file>` (with --stack if it has several)')
     .option('--queue-url <url>', 'the signups queue', urlOption('queue-url'))
     .option('--dlq-url <url>', 'the dead-letter queue', urlOption('dlq-url'))
@@ -324,8 +362,24 @@ export function buildProgram(io: CliIo, done: (status: number) => void): Command
     .argument('<file.csv>', 'the CSV file (UTF-8; a byte order mark is fine)')
     .option(
       '--map <field=Column>',
-      'take a field from this column (repeatable); fields: email, first_name, last_name, company, phone, notes, event_id, occurred_at, address.<field>, custom:<Name>. "--map field=" ignores a column',
+      'take a field from this column (repeatable); fields: email, first_name, last_name, company, phone, notes, event_id, occurred_at, consent.marketing, consent.abandoned_cart, opt_out (yes/no columns), address.<field>, custom:<Name>. "--map field=" ignores a column',
       (value: string, previous: MapOverride[] | undefined) => [...(previous ?? []), parseMapFlag(value)],
+    )
+    .option(
+      '--preset <p>',
+      'auto (default: a Mailchimp audience export is recognised by its columns), mailchimp or generic',
+      choiceOption<'auto' | CsvFormat>('preset', ['auto', 'mailchimp', 'generic']),
+      'auto',
+    )
+    .option(
+      '--status <s>',
+      `the Mailchimp status of every row (default for a Mailchimp export: from its UNSUB_TIME/CLEAN_TIME columns or file name): ${MAILCHIMP_STATUSES.join(', ')}`,
+      choiceOption<MailchimpStatus>('status', MAILCHIMP_STATUSES),
+    )
+    .option('--status-column <Column>', "the column holding each row's Mailchimp status (subscribed -> consent; unsubscribed, cleaned -> opt-out)")
+    .option(
+      '--cdk-json <file>',
+      "check rows with this cdk.json's nameless policy and attribute fields (default: the deployment's ingest, else this repository's cdk.json)",
     )
     .option('--delimiter <c>', 'field separator: , (default), ; or tab', delimiterOption)
     .option('--from-line <n>', 'start at line n (resume an interrupted import)', positiveWhole('from-line'))

@@ -35,8 +35,12 @@ export type Target = Readonly<{
    * it; a stack's is read from the function its output IngestFunctionName names (ops/ingest-function-setup.ts).
    */
   ingestSetup?: () => Promise<IngestSetup>;
+  /** The keys that verify `unmappable` dead letters (`dlq redrive` only): a stack's are read from its sources secret. */
+  deadLetterKeys?: () => Promise<readonly string[]>;
   /** The stack's CloudFormation outputs, when the target came from them (`signup-sync doctor` reads more of them). */
   outputs?: Readonly<Record<string, string>>;
+  /** The stack's name (--stack, or the one stack of an outputs file): it picks a store's settings in cdk.json. */
+  stackName?: string;
   local: boolean;
 }>;
 
@@ -49,17 +53,22 @@ export type TargetDeps = Readonly<{
   functionEnvironment?: (region: string | undefined) => FunctionEnvironmentReader;
   /** A secret's value (injected in tests; default: secretsmanager:GetSecretValue). */
   secretValue?: (region: string | undefined) => SecretReader;
+  /** The region cdk.json pins a stack to (a store's `region`), used for --stack when --region is not given. */
+  stackRegion?: (stack: string) => string | undefined;
 }>;
 
 type StackOutputs = Readonly<Record<string, string>>;
 
 /** The outputs infra/signup-sync-stack.ts declares. */
-function fromOutputs(outputs: StackOutputs, description: string, flags: TargetFlags, deps: TargetDeps): Target {
+function fromOutputs(outputs: StackOutputs, description: string, flags: TargetFlags, deps: TargetDeps, stackName?: string): Target {
   const { env } = deps;
   const signupQueueUrl = flags.queueUrl ?? outputs['SignupQueueUrl'];
   const deadLetterQueueUrl = flags.dlqUrl ?? outputs['DeadLetterQueueUrl'];
   const region = flags.region ?? regionOfQueueUrl(signupQueueUrl ?? deadLetterQueueUrl ?? '');
   const ingestFunctionName = outputs['IngestFunctionName'];
+  // One GetFunctionConfiguration per command, whether it wants the configuration, the keys or both.
+  let environment: Promise<Readonly<Record<string, string>>> | undefined;
+  const readEnvironment: FunctionEnvironmentReader = (name) => (environment ??= (deps.functionEnvironment ?? lambdaEnvironment)(region)(name));
   return {
     description,
     sqs: createSqsClient({ ...(region ? { region } : {}), env }),
@@ -71,21 +80,27 @@ function fromOutputs(outputs: StackOutputs, description: string, flags: TargetFl
           ingestSetup: async () => {
             // Loaded only by a redrive: the other commands do not pay for the Lambda client.
             const { deployedIngestSetup } = await import('./ingest-function-setup');
-            return deployedIngestSetup(
-              (deps.functionEnvironment ?? lambdaEnvironment)(region),
-              ingestFunctionName,
-              (deps.secretValue ?? secretsManagerValue)(region),
-            );
+            return deployedIngestSetup(readEnvironment, ingestFunctionName);
+          },
+          deadLetterKeys: async () => {
+            const { deployedDeadLetterKeys } = await import('./ingest-function-setup');
+            return deployedDeadLetterKeys(readEnvironment, ingestFunctionName, (deps.secretValue ?? secretsManagerValue)(region));
           },
         }
       : {}),
     outputs,
+    ...(stackName ? { stackName } : {}),
     local: false,
   };
 }
 
 /** `cdk deploy --outputs-file out.json` writes `{ "<StackName>": { "<OutputKey>": "<value>" } }`. */
 export function readOutputsFile(file: string, stack: string | undefined): StackOutputs {
+  return outputsFileStack(file, stack).outputs;
+}
+
+/** The stack of an outputs file: the one named, the only one, or SignupSync. */
+function outputsFileStack(file: string, stack: string | undefined): { name: string; outputs: StackOutputs } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
@@ -100,7 +115,7 @@ export function readOutputsFile(file: string, stack: string | undefined): StackO
     throw new CliError(`${file} has stacks ${names.join(', ') || '(none)'}; name one with --stack`);
   }
   const outputs = stacks[name] as Record<string, unknown>;
-  return Object.fromEntries(Object.entries(outputs).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  return { name, outputs: Object.fromEntries(Object.entries(outputs).filter((entry): entry is [string, string] => typeof entry[1] === 'string')) };
 }
 
 /** Reads a function's environment with GetFunctionConfiguration; the client is loaded only when a redrive needs it. */
@@ -168,7 +183,9 @@ async function localTarget(url: string, deps: TargetDeps): Promise<Target> {
     config = (await response.json()) as LocalConfig;
   } catch (error) {
     throw new CliError(
-      `Local mode is not running at ${base} (${(error as Error).message}). Start it with \`npm start\`, or name the queues: --stack <name>, --outputs-file <file>, or --queue-url/--dlq-url.`,
+      `Local mode is not running at ${base} (${(error as Error).message}). Start it with \`npm start\`; if it runs elsewhere (PORT=…), ` +
+        'pass --local <url> with the API URL its start banner prints (or set SIGNUP_SYNC_LOCAL_URL). ' +
+        'For a deployed stack: --stack <name>, --outputs-file <file>, or --queue-url/--dlq-url.',
       { cause: error },
     );
   }
@@ -191,10 +208,15 @@ export async function resolveTarget(flags: TargetFlags, deps: TargetDeps): Promi
     flags.stack && !flags.outputsFile ? '--stack' : '',
   ].filter(Boolean);
   if (flags.local !== undefined && remote.length > 0) throw new CliUsageError(`--local cannot be combined with ${remote.join(', ')}`);
-  if (flags.outputsFile) return fromOutputs(readOutputsFile(flags.outputsFile, flags.stack), `stack outputs in ${flags.outputsFile}`, flags, deps);
+  if (flags.outputsFile) {
+    const { name, outputs } = outputsFileStack(flags.outputsFile, flags.stack);
+    return fromOutputs(outputs, `stack outputs in ${flags.outputsFile}`, flags, deps, name);
+  }
   if (flags.stack) {
-    const outputs = await (deps.stackOutputs ?? cloudFormationOutputs)(flags.stack, flags.region);
-    return fromOutputs(outputs, `stack ${flags.stack}`, flags, deps);
+    // A store pinned to a region in cdk.json is looked up there unless --region says otherwise.
+    const region = flags.region ?? deps.stackRegion?.(flags.stack);
+    const outputs = await (deps.stackOutputs ?? cloudFormationOutputs)(flags.stack, region);
+    return fromOutputs(outputs, `stack ${flags.stack}`, { ...flags, ...(region ? { region } : {}) }, deps, flags.stack);
   }
   if (flags.queueUrl || flags.dlqUrl) return fromOutputs({}, 'the given queue URLs', flags, deps);
   return localTarget(flags.local ?? deps.env['SIGNUP_SYNC_LOCAL_URL'] ?? DEFAULT_LOCAL_URL, deps);

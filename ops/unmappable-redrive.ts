@@ -1,7 +1,6 @@
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsSignupQueue } from '../shared/aws/sqs-signup-queue';
 import type { FieldProblem } from '../shared/http-input/problem-document';
-import { attributeLimitProblems } from '../shared/ingest/attribute-limit';
 import { messageSource } from '../shared/ingest/ingest-source';
 import { parseIngestSources } from '../shared/ingest/ingest-sources';
 import { rerunUnmappable, UNMAPPABLE_CODE, type UnmappableLetter, unmappableLetterSchema } from '../shared/ingest/unmappable';
@@ -72,7 +71,7 @@ function prepare(setup: IngestSetup): Prepared {
 type Rerun = Readonly<{ ok: true; messages: SignupMessage[] }> | Readonly<{ ok: false; reason: string; problems?: readonly FieldProblem[]; refused?: true }>;
 
 /**
- * One letter through the ingest's code: adapter, validation, nameless policy, then its attribute limit.
+ * One letter through the ingest's code: adapter, then its one check (validation, nameless policy, attribute limit).
  * Field paths are given within the delivery, as the ingest gave them (`/2/email` for its third signup).
  */
 function rerun(body: string, letter: UnmappableLetter | undefined, prepared: Prepared, now: Date): Rerun {
@@ -81,13 +80,12 @@ function rerun(body: string, letter: UnmappableLetter | undefined, prepared: Pre
   const result = rerunUnmappable(body, {
     sources: prepared.sources,
     namelessPolicy: (source) => namelessPolicyFor(prepared.policy, source),
+    attributeFields: prepared.attributeFields,
     deadLetterKeys: prepared.deadLetterKeys,
     now,
     messageSource,
   });
-  if (!result.ok) return result.problems ? { ...result, problems: inDelivery(result.problems) } : result;
-  const problems = result.messages.flatMap((message) => attributeLimitProblems(message.signup, prepared.attributeFields));
-  return problems.length > 0 ? { ok: false, reason: 'still unmappable', problems: inDelivery(problems) } : result;
+  return !result.ok && result.problems ? { ...result, problems: inDelivery(result.problems) } : result;
 }
 
 /** The letter's shape, for field paths in reasons only (trusted only after rerunUnmappable verified it). */

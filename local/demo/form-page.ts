@@ -9,7 +9,8 @@ import { demoSourceId, FORM_ERROR_PATH, FORM_THANKS_PATH } from './demo-sources'
  * would (a plain <form>, no script):
  *   GET /_local/form          the form
  *   GET /_local/form/thanks   where the source redirects (303) after a signup was queued
- *   GET /_local/form/error    where it redirects when the signup was refused
+ *   GET /_local/form/error    where it redirects when the signup was refused; `?fields=email,last_name`
+ *                             (the fields that failed validation, docs/sources.md) are named to the person
  */
 
 export const FORM_PATH = '/_local/form';
@@ -36,6 +37,7 @@ const page = (title: string, main: string, formAction = "'none'"): HttpAnswer =>
   button { font: inherit; margin-top: 1rem; padding: .5rem 1rem; border-radius: 6px; border: 1px solid #1d4ed8; background: #2563eb; color: #fff; cursor: pointer; }
   .trap { position: absolute; left: -10000px; }
   .muted { color: #667085; font-size: .85rem; }
+  .fields li { margin: .2rem 0; }
   a { color: #1d4ed8; }
 </style>
 </head>
@@ -65,8 +67,37 @@ function formPage(): HttpAnswer {
   );
 }
 
+/** The form's labels for the fields it has; other fields are named as the source names them. */
+const LABELS: Readonly<Record<string, string>> = { email: 'Email', first_name: 'First name', last_name: 'Last name' };
+
+/** The error page: which fields to check, when the redirect named them (names only; nothing the person typed). */
+function errorPage(fields: string | null): HttpAnswer {
+  const names = [
+    ...new Set(
+      (fields ?? '')
+        .split(',')
+        .map((name) => name.trim())
+        // Field names only (email, address.city): nothing else from the URL reaches the page.
+        .filter((name) => /^[A-Za-z0-9_.]{1,64}$/.test(name)),
+    ),
+  ].slice(0, 20);
+  const list =
+    names.length === 0
+      ? '<p>Check the fields and try again.'
+      : `<p>Please check ${names.length === 1 ? 'this field' : 'these fields'}:</p>
+<ul class="fields" data-testid="form-error-fields">${names
+          .map((name) => `<li data-field="${escapeHtml(name)}">${escapeHtml(LABELS[name] ?? name)}</li>`)
+          .join('')}</ul>
+<p>`;
+  return page(
+    'Not saved',
+    `<h1 data-testid="form-error">Your signup could not be saved</h1>
+${list} <a href="${FORM_PATH}">Back to the form</a>. The status page counts refused requests.</p>`,
+  );
+}
+
 export function createFormRoutes(): LocalRoute {
-  return async ({ method, path }) => {
+  return async ({ method, path, query }) => {
     if (method !== 'GET') return undefined;
     if (path === FORM_PATH) return formPage();
     if (path === FORM_THANKS_PATH)
@@ -74,11 +105,7 @@ export function createFormRoutes(): LocalRoute {
         'Thank you',
         '<h1 data-testid="thanks">Thank you for signing up</h1>\n<p>Your signup was received; it reaches the store within seconds (see the status page).</p>',
       );
-    if (path === FORM_ERROR_PATH)
-      return page(
-        'Not saved',
-        '<h1 data-testid="form-error">Your signup could not be saved</h1>\n<p>Check the fields and try again. The status page counts refused requests.</p>',
-      );
+    if (path === FORM_ERROR_PATH) return errorPage(query?.get('fields') ?? null);
     return undefined;
   };
 }

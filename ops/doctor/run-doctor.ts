@@ -1,3 +1,4 @@
+import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -22,9 +23,10 @@ import {
 import { bigCommerceChecks, probeBigCommerce, skippedBigCommerceChecks } from './bigcommerce-checks';
 import { type BigCommerceTarget, createProbe } from './bigcommerce-probe';
 import { captchaSecretsResult, checkCaptchaSecrets } from './captcha-secret-check';
+import { checkCustomDomain } from './custom-domain-check';
 import { checkDeliveryLedger, LEDGER_OUTPUT } from './delivery-ledger-check';
 import { doctorExitCode, formatReport, reportJson } from './report';
-import { doctorSettings, readDeploymentSettings } from './settings';
+import { doctorSettings, readDeploymentSettings, stackRegionInCdkJson } from './settings';
 import type { CheckResult, DoctorSettings, LocalDoctorInfo } from './types';
 
 /**
@@ -65,6 +67,7 @@ function defaultAwsClients(region: string | undefined, target: Target): AwsClien
     sns: new SNSClient(config),
     cloudWatch: new CloudWatchClient(config),
     dynamoDb: new DynamoDBClient(config),
+    apiGateway: new ApiGatewayV2Client(config),
   };
 }
 
@@ -147,7 +150,8 @@ async function planLocal(base: string, target: Target, options: DoctorOptions, i
 }
 
 async function planDeployed(target: Target, options: DoctorOptions, io: DoctorIo): Promise<Plan> {
-  const config = readDeploymentSettings(options.cdkJson);
+  // With several stores in cdk.json, --stack picks the store's settings (shared/deployment/stores.ts).
+  const config = readDeploymentSettings(options.cdkJson, options.stack ?? target.stackName);
   const settings = doctorSettings(config);
   const outputs = target.outputs ?? {};
   const region =
@@ -156,7 +160,7 @@ async function planDeployed(target: Target, options: DoctorOptions, io: DoctorIo
   let signupQueueArn = outputs['SignupQueueArn'];
   if (!signupQueueArn && target.signupQueueUrl) signupQueueArn = await queueArn(clients.sqs, target.signupQueueUrl).catch(() => undefined);
   // Alarms are named <stack>-<id> (infra/constructs/operations-monitoring.ts); without the name, those notifying the topic.
-  const stackName = options.stack;
+  const stackName = options.stack ?? target.stackName;
   const tokenSecret = await checkTokenSecret(clients.secrets, outputs['TokenSecretArn']);
   const aws: CheckResult[] = [
     await checkQueues(clients.sqs, target, settings),
@@ -180,6 +184,7 @@ async function planDeployed(target: Target, options: DoctorOptions, io: DoctorIo
       ...(outputs['AlarmTopicArn'] ? { topicArn: outputs['AlarmTopicArn'] } : {}),
     }),
     await checkDeliveryLedger(clients.dynamoDb, outputs[LEDGER_OUTPUT]),
+    await checkCustomDomain(clients.apiGateway ?? new ApiGatewayV2Client(region ? { region } : {}), config.customDomain, outputs),
   ];
   const storeHash = options.storeHash ?? config.storeHash;
   const apiUrl = config.bigCommerceApiUrl;
@@ -204,6 +209,7 @@ export async function runDoctor(options: DoctorOptions, io: DoctorIo): Promise<n
     env: io.env,
     ...(io.fetch ? { fetch: io.fetch } : {}),
     ...(io.stackOutputs ? { stackOutputs: io.stackOutputs } : {}),
+    stackRegion: (stack) => stackRegionInCdkJson(stack, options.cdkJson),
   });
   const localBase = (options.local ?? io.env['SIGNUP_SYNC_LOCAL_URL'] ?? DEFAULT_LOCAL_URL).replace(/\/+$/, '');
   const plan = target.local ? await planLocal(localBase, target, options, io) : await planDeployed(target, options, io);

@@ -24,6 +24,8 @@ export type DoctorSettings = Readonly<{
   maxConcurrency: number;
   maxReceiveCount: number;
   sources: readonly SourceConfigInput[];
+  /** cdk.json customDomain (aws.custom-domain). */
+  customDomain?: Readonly<{ domainName: string; certificateArn: string }>;
 }>;
 
 /** What local mode tells the doctor at GET /_local/api/doctor (never a token or a secret value). */

@@ -1,10 +1,10 @@
-import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { IdempotencyAlreadyInProgressError, IdempotencyConfig, IdempotencyValidationError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import type { DeliveryLedger, DeliveryReceipt } from '../ingest/delivery-ledger';
-import { DeliveryInProgressError } from '../ingest/errors';
+import type { Delivery, DeliveryLedger, DeliveryReceipt } from '../ingest/delivery-ledger';
+import { DeliveryConflictError, DeliveryInProgressError } from '../ingest/errors';
 import { describeError, type Logger } from '../logger';
 
 /**
@@ -13,8 +13,15 @@ import { describeError, type Logger } from '../logger';
  * in-progress expiry) before the function runs, the function's result saved as COMPLETED after it
  * resolved, the record deleted when it throws, and a completed record's result returned without running
  * the function again. The table (infra/constructs/delivery-ledger.ts) has partition key `id` and TTL on
- * `expiration` (LEDGER_TABLE_KEY, LEDGER_TTL_ATTRIBUTE below). Keys are stored hashed (MD5 of the key, Powertools' default), so
- * the table never holds a submission id or a body hash in the clear.
+ * `expiration` (LEDGER_TABLE_KEY, LEDGER_TTL_ATTRIBUTE below). Keys are stored hashed (SHA-256 of the
+ * key), so the table never holds a submission id or a body hash in the clear.
+ *
+ * Payload validation is Powertools' own (`payloadValidationJmesPath`): the delivery's payload hash is
+ * stored in the same conditional put as the key (the `validation` attribute, no extra write), and a
+ * later delivery with the same key and another payload raises IdempotencyValidationError before
+ * anything runs, whether the record is completed or in progress: DeliveryConflictError to the caller.
+ * (Records written with MD5 keys before payload validation existed are not found under SHA-256 keys,
+ * so none of them is taken for a conflict.)
  *
  * The in-progress window is fixed (the ingest function's timeout) rather than read from each Lambda
  * context, so one ledger serves Lambda, local mode and tests alike: after it, the attempt that wrote the
@@ -41,11 +48,13 @@ export function createDeliveryLedger({ persistenceStore, retentionSeconds, inPro
   // A stand-in Lambda context: Powertools sets the in-progress expiry to now + its remaining time.
   const window = { getRemainingTimeInMillis: () => inProgressSeconds * 1000 } as Context;
   return {
-    async once<T extends DeliveryReceipt>(key: string, deliver: () => Promise<T>) {
+    async once<T extends DeliveryReceipt>({ key, payloadHash }: Delivery, deliver: () => Promise<T>) {
       let repeat = false;
       let attempt: { done: true; receipt: T } | { done: false; error: unknown } | undefined;
       const config = new IdempotencyConfig({
         eventKeyJmesPath: 'key',
+        payloadValidationJmesPath: 'payload',
+        hashFunction: 'sha256',
         throwOnNoIdempotencyKey: true,
         expiresAfterSeconds: retentionSeconds,
         lambdaContext: window,
@@ -56,7 +65,7 @@ export function createDeliveryLedger({ persistenceStore, retentionSeconds, inPro
         },
       });
       const deliverOnce = makeIdempotent(
-        async (_input: { key: string }): Promise<T> => {
+        async (_input: { key: string; payload: string }): Promise<T> => {
           try {
             const receipt = await deliver();
             attempt = { done: true, receipt };
@@ -69,9 +78,10 @@ export function createDeliveryLedger({ persistenceStore, retentionSeconds, inPro
         { persistenceStore, config, keyPrefix: KEY_PREFIX },
       );
       try {
-        const receipt = (await deliverOnce({ key })) as T;
+        const receipt = (await deliverOnce({ key, payload: payloadHash })) as T;
         return { repeat, receipt };
       } catch (error) {
+        if (error instanceof IdempotencyValidationError) throw new DeliveryConflictError({ cause: error });
         if (error instanceof IdempotencyAlreadyInProgressError) throw new DeliveryInProgressError(inProgressSeconds, { cause: error });
         if (attempt === undefined) {
           // The record could not be written (DynamoDB unavailable): enqueue anyway rather than lose it.

@@ -1,4 +1,5 @@
 import { parseIngestSources } from '../ingest/ingest-sources';
+import type { NamelessMode, PlaceholderNames } from '../signup/nameless-policy';
 import { adapterFor } from '../sources/adapters';
 import { MAX_CONCURRENT_CUSTOMER_PUTS } from '../sync/safe-update';
 
@@ -29,6 +30,43 @@ export function conflictPolicyProblems(config: Readonly<{ conflictPolicy: 'skip'
       `signupSync.maxConcurrency: at most ${MAX_CONCURRENT_CUSTOMER_PUTS} with conflictPolicy "update" (it is ${config.maxConcurrency}): ` +
         `BigCommerce allows ${MAX_CONCURRENT_CUSTOMER_PUTS} concurrent PUT /v3/customers and each sync invocation sends one at a time`,
     );
+  }
+  return problems;
+}
+
+/**
+ * Synth-time refusals for placeholder names (docs/subscribers.md, "Placeholder names"): a
+ * `placeholderNames` that no signup can ever get contradicts the `nameless` policy it sits beside. The
+ * operator wrote down names for nameless signups, yet the policy turns those signups into subscribers
+ * or refuses them, so the names would silently do nothing:
+ * - a source's own `placeholderNames` while its `nameless` (its own, else the global one) is not `placeholder`;
+ * - the global `placeholderNames` while neither the global `nameless` (POST /signups and every source
+ *   without its own) nor any source that inherits them (`nameless: "placeholder"` without its own names)
+ *   is `placeholder`.
+ * Returns `signupSync.…` problem lines, empty when the settings agree. Expects sources that parse.
+ */
+export function placeholderNameProblems(
+  config: Readonly<{ nameless: NamelessMode; placeholderNames?: PlaceholderNames | undefined; sources: readonly unknown[] }>,
+): string[] {
+  const problems: string[] = [];
+  const sources = parseIngestSources(config.sources);
+  sources.forEach((source, index) => {
+    const nameless = source.nameless ?? config.nameless;
+    if (source.placeholderNames === undefined || nameless === 'placeholder') return;
+    problems.push(
+      `signupSync.sources[${index}].placeholderNames: source "${source.id}" sets placeholderNames, but its nameless policy is "${nameless}" ` +
+        `(${source.nameless === undefined ? 'the global nameless' : 'its own nameless'}), so no signup of it ever gets them. ` +
+        'Set "nameless": "placeholder" on the source, or remove its placeholderNames',
+    );
+  });
+  if (config.placeholderNames !== undefined) {
+    const inherited = sources.some((source) => source.nameless === 'placeholder' && source.placeholderNames === undefined);
+    if (config.nameless !== 'placeholder' && !inherited) {
+      problems.push(
+        `signupSync.placeholderNames: set, but nameless is "${config.nameless}" and no source with "nameless": "placeholder" uses the global names, ` +
+          'so no signup ever gets them. Set "nameless": "placeholder", or remove placeholderNames',
+      );
+    }
   }
   return problems;
 }

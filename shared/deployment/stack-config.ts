@@ -4,7 +4,7 @@ import { NAMELESS_POLICIES, placeholderNamesSchema } from '../signup/nameless-po
 import { SourceConfigError } from '../sources/errors';
 import type { SourceConfigInput } from '../sources/source-config';
 import { customFieldMapSchema } from '../sync/customer-mapping';
-import { conflictPolicyProblems } from './conflict-policy-rules';
+import { conflictPolicyProblems, placeholderNameProblems } from './conflict-policy-rules';
 
 /**
  * Deployment settings, read from the `signupSync` object in cdk.json's context (or `-c signupSync='{…}'`)
@@ -30,6 +30,34 @@ export const MAX_SOURCES_CONFIG_BYTES = 3_400;
  * stage-wide 50/100 of `apiThrottle` stays for POST /signups (up to 100 signups per request) and unknown ids.
  */
 export const DEFAULT_SOURCE_THROTTLE = { rateLimit: 200, burstLimit: 500 } as const;
+
+/** An AWS region code (eu-west-1, us-gov-west-1, ap-southeast-2). */
+const AWS_REGION_PATTERN = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
+
+/** A public ACM certificate ARN; its fourth field is the certificate's region. */
+const ACM_CERTIFICATE_ARN_PATTERN = /^arn:aws(?:-cn|-us-gov)?:acm:([a-z]{2}(?:-[a-z]+)+-\d):\d{12}:certificate\/[0-9a-f-]{36}$/;
+
+/** A host name senders can call: two or more labels, lower case, no wildcard, no trailing dot (RFC 1123). */
+const HOST_NAME_PATTERN = /^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** The region an ACM certificate ARN names, or undefined when it is not one. */
+export function certificateRegion(certificateArn: string): string | undefined {
+  return ACM_CERTIFICATE_ARN_PATTERN.exec(certificateArn)?.[1];
+}
+
+/**
+ * A regional API Gateway custom domain takes an ACM certificate of its own region only. `region` is the
+ * stack's (its `region` setting, or the one `cdk deploy` resolves for a stack without one); undefined:
+ * not known at synth, and CloudFormation refuses a certificate of another region when it creates the domain.
+ */
+export function customDomainRegionProblem(config: Readonly<{ customDomain?: { certificateArn: string } }>, region: string | undefined): string | undefined {
+  const certificate = config.customDomain ? certificateRegion(config.customDomain.certificateArn) : undefined;
+  if (!certificate || !region || certificate === region) return undefined;
+  return (
+    `signupSync.customDomain.certificateArn: the certificate is in ${certificate} but the stack deploys to ${region}: ` +
+    `a regional API Gateway domain takes an ACM certificate of its own region (request or import one in ${region})`
+  );
+}
 
 const throttleSchema = (fallback: Readonly<{ rateLimit: number; burstLimit: number }>) =>
   z.strictObject({
@@ -101,6 +129,22 @@ export const stackConfigSchema = z
      * functions' environment variables and the alarm topic (docs/security.md, "Encryption").
      */
     encryption: z.enum(ENCRYPTION_MODES, { error: `must be one of ${ENCRYPTION_MODES.join(', ')}` }).default('aws-managed'),
+    /** The AWS region this stack deploys to (e.g. one per store, docs/configuration.md); default: the one `cdk deploy` uses. */
+    region: z.string().regex(AWS_REGION_PATTERN, { message: 'must be an AWS region such as eu-west-1' }).optional(),
+    /**
+     * Serve the ingest API on the merchant's own domain (docs/configuration.md#custom-domain): a regional
+     * API Gateway domain with TLS 1.2, its certificate an ACM one in the stack's region.
+     */
+    customDomain: z
+      .strictObject({
+        domainName: z
+          .string()
+          .regex(HOST_NAME_PATTERN, { message: 'must be a host name such as signups.example.com (lower case, no wildcard, no trailing dot)' }),
+        certificateArn: z.string().regex(ACM_CERTIFICATE_ARN_PATTERN, {
+          message: 'must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>) covering domainName',
+        }),
+      })
+      .optional(),
     logRetentionDays: z
       .number()
       .int()
@@ -116,6 +160,11 @@ export const stackConfigSchema = z
   .refine((config) => !(config.sourcesSecretName && config.sourcesSecretArn), {
     message: 'set sourcesSecretName or sourcesSecretArn, not both',
     path: ['sourcesSecretArn'],
+  })
+  .check((context) => {
+    const problem = customDomainRegionProblem(context.value, context.value.region);
+    if (problem)
+      context.issues.push({ code: 'custom', input: context.value, path: ['customDomain', 'certificateArn'], message: problem.replace(/^[^ ]+ /, '') });
   });
 
 /** The validated settings; `sources` as the operator wrote them (the ingest applies the defaults at cold start). */
@@ -133,7 +182,7 @@ export function parseStackConfig(raw: unknown): StackConfig {
   const result = stackConfigSchema.safeParse(value ?? {});
   const problems = result.success ? [] : result.error.issues.map((issue) => `signupSync.${issue.path.join('.') || '(root)'}: ${issue.message}`);
   if (result.success) problems.push(...sourcesProblems(result.data.sources), ...publicFormProblems(result.data));
-  if (result.success && problems.length === 0) problems.push(...conflictPolicyProblems(result.data));
+  if (result.success && problems.length === 0) problems.push(...conflictPolicyProblems(result.data), ...placeholderNameProblems(result.data));
   if (!result.success || problems.length > 0) {
     throw new StackConfigError(`Invalid signup-sync configuration in cdk.json context:\n  ${problems.join('\n  ')}`);
   }

@@ -1,3 +1,4 @@
+import type * as zod from 'zod';
 import * as z from '../zod-mini';
 
 /** RFC 9457 problem details. `errors` lists field problems as JSON Pointer paths, never input values. */
@@ -44,6 +45,7 @@ const TITLES: Readonly<Record<number, string>> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
@@ -56,4 +58,9 @@ export const statusTitle = (status: number): string => TITLES[status] ?? (status
 /** zod issue path -> JSON Pointer (RFC 6901), e.g. ['address','city'] -> '/address/city'. */
 export function toJsonPointer(path: readonly PropertyKey[]): string {
   return path.map((segment) => `/${String(segment).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+}
+
+/** zod issues -> field problems. zod 4 leaves input values out of its messages, so nothing personal leaks. */
+export function toFieldProblems(issues: readonly zod.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): FieldProblem[] {
+  return issues.map((issue) => ({ path: toJsonPointer([...prefix, ...issue.path]) || '/', message: issue.message }));
 }

@@ -103,6 +103,11 @@ function componentResponses(): JsonObject {
     ContentTooLarge: problem(`Body too large, or more than ${MAX_SIGNUPS_PER_REQUEST} signups in one request.`),
     UnsupportedMediaType: problem('A content type this route does not read.'),
     UnprocessableContent: problem('A signup failed validation: `errors` lists every failing field as a JSON Pointer, without its value. Nothing was enqueued.'),
+    Conflict: problem(
+      "The id of this request (the signup's `event_id`, else the signed `webhook-id`) was already used for a different signup within the delivery " +
+        "ledger's retention: `errors` names `event_id` (or `detail` the `webhook-id`). Nothing was enqueued. A retry must send the same signup; " +
+        'a new signup needs a new id. (The same id with the same signup is a repeat: 202 with `delivery-repeated: true`.)',
+    ),
     InternalError: problem(
       'An internal or configuration error (for instance a source without a usable secret). Nothing was enqueued; retrying later may succeed.',
     ),
@@ -136,6 +141,7 @@ const OPERATIONS: Readonly<Record<string, (route: IngestRoute) => JsonObject>> =
       `Our canonical format. Authenticated with the \`${CANONICAL_SOURCE_ID}\` entry of the sources secret: a Standard Webhooks signature ` +
       '(`webhook-id`, `webhook-timestamp` within 5 minutes, `webhook-signature: v1,<base64 HMAC-SHA256(key, "id.timestamp.body")>`), or ' +
       "`Authorization: Bearer <secret>`. A signed request's `webhook-id` is the event id (idempotency key) of signups without `event_id`. " +
+      'The same id with the same signup again is a repeat (202, nothing enqueued again); with another signup it is refused with 409. ' +
       `The request is accepted or refused as a whole; at most ${MAX_CANONICAL_BODY_BYTES} bytes.`,
     security: [{ standardWebhooks: [] }, { bearerToken: [] }],
     parameters: [
@@ -147,6 +153,7 @@ const OPERATIONS: Readonly<Record<string, (route: IngestRoute) => JsonObject>> =
       '202': responseRef('Accepted'),
       '400': responseRef('BadRequest'),
       '401': responseRef('Unauthorized'),
+      '409': responseRef('Conflict'),
       '413': responseRef('ContentTooLarge'),
       '415': responseRef('UnsupportedMediaType'),
       '422': responseRef('UnprocessableContent'),
@@ -183,8 +190,15 @@ const OPERATIONS: Readonly<Record<string, (route: IngestRoute) => JsonObject>> =
         content: { 'application/json': { schema: { oneOf: [ref('schemas', 'IngestResult'), ref('schemas', 'HtmlFormReply')] } } },
       },
       '303': {
-        description: "html-form, native post: redirect to the source's thank-you page (accepted) or error page (anything else).",
-        headers: { Location: { description: 'The allow-listed thankYouUrl or errorUrl', schema: { type: 'string', format: 'uri' } } },
+        description:
+          "html-form, native post: redirect to the source's thank-you page (accepted) or error page (anything else). When signup fields failed " +
+          'validation, the error URL carries them as `fields=email,last_name` (field names, nested with dots: `address.city`; never values).',
+        headers: {
+          Location: {
+            description: 'The allow-listed thankYouUrl, or errorUrl (with `fields` after a validation failure)',
+            schema: { type: 'string', format: 'uri' },
+          },
+        },
       },
       '400': responseRef('BadRequest'),
       '401': responseRef('Unauthorized'),

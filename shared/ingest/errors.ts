@@ -15,3 +15,16 @@ export class DeliveryInProgressError extends Error {
     this.name = 'DeliveryInProgressError';
   }
 }
+
+/**
+ * The delivery's key is already recorded for another payload (docs/trust.md): a client-chosen id reused
+ * for a different signup, a cached form page's `submission_id` posted by a second visitor. Never a repeat.
+ * POST /signups answers 409; a source delivery is recorded again under a key that includes its payload.
+ */
+export class DeliveryConflictError extends Error {
+  readonly retryable = false;
+  constructor(options?: ErrorOptions) {
+    super('The delivery key is already recorded for a different payload', options);
+    this.name = 'DeliveryConflictError';
+  }
+}

@@ -5,7 +5,7 @@ import { MAX_CANONICAL_BODY_BYTES } from '../http-input/limits';
 import type { RawRequest } from '../http-input/request';
 import type { Logger } from '../logger';
 import { QueueError } from '../queue/errors';
-import type { NamelessPolicy } from '../signup/nameless-policy';
+import { DEFAULT_NAMELESS_POLICY, type NamelessPolicy } from '../signup/nameless-policy';
 import type { SignupMessage, SignupSource } from '../signup/signup-schema';
 import type { SourceSecret } from '../sources/adapters';
 import { authenticateStandardWebhook } from '../sources/adapters/standard-webhooks';
@@ -14,11 +14,19 @@ import { SourceConfigError } from '../sources/errors';
 import { toEventId } from '../sources/field-map';
 import type { SourceConfig } from '../sources/source-config';
 import * as z from '../zod-mini';
-import { attributeLimitProblems } from './attribute-limit';
-import { type DeliveryLedger, type DeliveryReceipt, deliveryKey, type LedgerResult, NO_DELIVERY_LEDGER, singleEventId } from './delivery-ledger';
-import { DeliveryInProgressError } from './errors';
+import {
+  type Delivery,
+  type DeliveryLedger,
+  type DeliveryReceipt,
+  deliveryKey,
+  type LedgerResult,
+  NO_DELIVERY_LEDGER,
+  payloadHash,
+  singleEventId,
+} from './delivery-ledger';
+import { DeliveryConflictError, DeliveryInProgressError } from './errors';
 import { CANONICAL_SOURCE_CONFIG, CANONICAL_SOURCE_ID, type SourceSecrets } from './ingest-sources';
-import { parseSignupBatch, toSignupMessages, validationProblem } from './signup-batch';
+import { parseSignupBatch, toSignupMessages } from './signup-batch';
 import type { SignupQueue } from './signup-queue';
 import type { UnmappableDeadLetters } from './unmappable';
 
@@ -85,11 +93,12 @@ export function serviceUnavailable(detail: string, cause: unknown, retryAfterSec
 /**
  * Enqueues one delivery at most once (shared/ingest/delivery-ledger.ts): `beforeEnqueue` (a CAPTCHA
  * check: its token is single-use, so a double click must be folded before it is spent twice) and the
- * enqueue run only for a delivery not already recorded; a repeat gets the first attempt's receipt.
+ * enqueue run only for a delivery not already recorded; a repeat (same key, same payload) gets the first
+ * attempt's receipt. The same key with another payload throws DeliveryConflictError for the caller.
  */
 export async function enqueueOnce(
   deps: Pick<IngestDeps, 'queue' | 'ledger' | 'logger'>,
-  key: string,
+  delivery: Delivery,
   messages: readonly SignupMessage[],
   beforeEnqueue?: () => Promise<void>,
 ): Promise<LedgerResult<DeliveryReceipt>> {
@@ -101,7 +110,7 @@ export async function enqueueOnce(
   const waitUntil = Date.now() + IN_PROGRESS_WAIT_MS;
   for (;;) {
     try {
-      const result = await (deps.ledger ?? NO_DELIVERY_LEDGER).once(key, deliver);
+      const result = await (deps.ledger ?? NO_DELIVERY_LEDGER).once(delivery, deliver);
       if (result.repeat)
         deps.logger.info('delivery repeated: answered as before, nothing enqueued', { accepted: result.receipt.accepted, ids: result.receipt.ids });
       return result;
@@ -113,6 +122,24 @@ export async function enqueueOnce(
       await new Promise((resolve) => setTimeout(resolve, IN_PROGRESS_POLL_MS));
     }
   }
+}
+
+/**
+ * POST /signups, a delivery key already recorded for another signup: the caller reused its own id (a
+ * signup's `event_id`, or the `webhook-id` it signed) for a different signup. Answered 409, nothing
+ * enqueued: a repeat must send the same signup, a new signup needs a new id. Names the field, never values.
+ */
+export function reusedIdProblem(idFrom: 'event_id' | 'webhook-id', batched: boolean): HttpProblemError {
+  const pointer = batched ? '/0/event_id' : '/event_id';
+  return new HttpProblemError({
+    title: 'Conflict',
+    status: 409,
+    detail:
+      idFrom === 'event_id'
+        ? 'This event_id was already used for a different signup. A retry must send the same signup; a new signup needs a new event_id. Nothing was enqueued.'
+        : 'This webhook-id (the event id of signups without event_id) was already used for a different payload. A retry must send the same payload; a new one needs a new webhook-id. Nothing was enqueued.',
+    ...(idFrom === 'event_id' ? { errors: [{ path: pointer, message: 'Already used for a different signup' }] } : {}),
+  });
 }
 
 /** How long a copy waits for the attempt in progress before it is answered 503 (the function has 10 s). */
@@ -160,20 +187,34 @@ export async function ingestCanonicalSignups(request: RawRequest, deps: IngestDe
       acceptBearerToken: deps.signupsBearerToken ?? CANONICAL_SOURCE_CONFIG.acceptBearerToken,
     }),
   );
-  const signups = parseSignupBatch(parseJsonBody(request, 'required'), deps.namelessPolicy);
-  const attributeProblems = signups.flatMap((signup, index) =>
-    attributeLimitProblems(signup, deps.attributeFields ?? new Set(), signups.length > 1 ? [index] : []),
-  );
-  if (attributeProblems.length > 0) throw validationProblem(attributeProblems);
+  const payload = parseJsonBody(request, 'required');
+  // `receivedAt`: a signup dated in the future would outrank what happened after it (shared/signup/event-time.ts).
+  const marked = parseSignupBatch(payload, {
+    nameless: deps.namelessPolicy ?? DEFAULT_NAMELESS_POLICY,
+    ...(deps.attributeFields ? { attributeFields: deps.attributeFields } : {}),
+    receivedAt,
+  });
+  const signups = marked.map((item) => item.signup);
   const withEventIds =
     webhookId === undefined
-      ? signups
-      : signups.map((signup, index) => ({
-          ...signup,
-          event_id: signup.event_id ?? toEventId(signups.length === 1 ? webhookId : `${webhookId}:${index}`),
+      ? marked
+      : marked.map((item, index) => ({
+          ...item,
+          signup: { ...item.signup, event_id: item.signup.event_id ?? toEventId(signups.length === 1 ? webhookId : `${webhookId}:${index}`) },
         }));
   const messages = toSignupMessages(withEventIds, { source: CANONICAL_SOURCE, receivedAt, ...(newId ? { newId } : {}) });
-  const key = deliveryKey(CANONICAL_SOURCE_ID, webhookId ?? singleEventId(signups), request.body);
-  const { receipt, repeat } = await enqueueOnce(deps, key, messages);
-  return { result: { accepted: receipt.accepted, ids: [...receipt.ids] }, repeat };
+  // The payload is the canonical signups, so a retry serialized differently is still the same delivery.
+  const delivery = {
+    key: deliveryKey(CANONICAL_SOURCE_ID, webhookId ?? singleEventId(signups), request.body),
+    payloadHash: payloadHash(withEventIds.map((item) => item.signup)),
+  };
+  try {
+    const { receipt, repeat } = await enqueueOnce(deps, delivery, messages);
+    return { result: { accepted: receipt.accepted, ids: [...receipt.ids] }, repeat };
+  } catch (error) {
+    if (!(error instanceof DeliveryConflictError)) throw error;
+    const idFrom = webhookId !== undefined ? 'webhook-id' : 'event_id';
+    logger.warn('delivery id reused for a different signup: refused with 409', { idFrom });
+    throw reusedIdProblem(idFrom, Array.isArray(payload));
+  }
 }

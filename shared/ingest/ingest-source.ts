@@ -1,20 +1,22 @@
 import { createSiteverifyClient } from '../captcha/siteverify-client';
 import { hostnamesOf, verifyCaptcha } from '../captcha/verify-captcha';
-import { type FieldProblem, PROBLEM_CONTENT_TYPE, statusTitle } from '../http-input/problem-document';
+import { PROBLEM_CONTENT_TYPE, statusTitle } from '../http-input/problem-document';
 import { logRefusal, toRefusal } from '../http-input/refusal';
 import type { HttpReply, RawRequest } from '../http-input/request';
 import { DEFAULT_NAMELESS_POLICY, namelessPolicyFor } from '../signup/nameless-policy';
-import { type Signup, type SignupSource, signupSchema } from '../signup/signup-schema';
+import type { SignupSource } from '../signup/signup-schema';
 import type { SourceSecret } from '../sources/adapters';
 import { adapterFor, decideSource } from '../sources/adapters';
 import { SourceAuthError, SourceConfigError } from '../sources/errors';
-import type { PresentOutcome, SourceSignup } from '../sources/source-adapter';
+import { withSourceIntent } from '../sources/intent';
+import type { PresentOutcome } from '../sources/source-adapter';
 import type { SourceConfig } from '../sources/source-config';
-import { attributeLimitProblems } from './attribute-limit';
-import { deliveryKey, singleEventId } from './delivery-ledger';
+import { bodyHash, conflictKey, type Delivery, deliveryKey, payloadHash, singleEventId } from './delivery-ledger';
+import { DeliveryConflictError } from './errors';
+import { IGNORED_EVENTS_HEADER, INCOMPLETE_COUNT_HEADER, INCOMPLETE_REASON, splitIncomplete } from './incomplete';
 import { DELIVERY_REPEATED_HEADER, enqueueOnce, type IngestDeps, type IngestResult, loadSourceSecrets, secretOf, serviceUnavailable } from './ingest-signups';
 import type { SourceSecrets } from './ingest-sources';
-import { toFieldProblems, toSignupMessages, validationProblem } from './signup-batch';
+import { capFutureEventTimes, toSignupMessages, validationProblem } from './signup-batch';
 import { checkSourceSignups, describeProblems, UNMAPPABLE_COUNT_HEADER, type UnmappableLetter, unmappableLetters } from './unmappable';
 
 /**
@@ -24,7 +26,8 @@ import { checkSourceSignups, describeProblems, UNMAPPABLE_COUNT_HEADER, type Unm
  * Answers, chosen with the senders' retry rules in mind (docs/sources.md):
  * - 401 for a missing or bad signature or token, and for an unknown source id (never 404 or 410:
  *   Typeform disables a webhook on 404/410, ActiveCampaign on 410; and probing reveals nothing);
- * - 200 for an authentic event that is not a signup (nothing enqueued);
+ * - 200 for an authentic event that is not a signup (nothing enqueued), and for a delivery whose
+ *   signups are all incomplete when the source ignores incomplete submissions (shared/ingest/incomplete.ts);
  * - the adapter's own reply for handshakes and CORS preflights;
  * - 202 once SQS has every message; 422 when a signup is invalid (the request is refused as a whole);
  * - 503 + Retry-After when the queue or the sources secret is temporarily unavailable.
@@ -46,21 +49,8 @@ export function messageSource(source: SourceConfig): SignupSource {
     id: source.id,
     kind: source.kind,
     ...(customerDefaults && Object.keys(customerDefaults).length > 0 ? { customer_defaults: customerDefaults } : {}),
+    ...(source.consentVersion !== undefined ? { consent_version: source.consentVersion } : {}),
   };
-}
-
-/** Validates every candidate; the request is refused as a whole (422) if any fails, listing each field. */
-export function validateSourceSignups(candidates: readonly SourceSignup[]): Signup[] {
-  const signups: Signup[] = [];
-  const errors: FieldProblem[] = [];
-  candidates.forEach(({ signup, occurredAt }, index) => {
-    const withTime = occurredAt !== undefined && signup['occurred_at'] === undefined ? { ...signup, occurred_at: occurredAt } : signup;
-    const result = signupSchema.safeParse(withTime);
-    if (result.success) signups.push(result.data);
-    else errors.push(...toFieldProblems(result.error.issues, candidates.length > 1 ? [index] : []));
-  });
-  if (errors.length > 0) throw validationProblem(errors);
-  return signups;
 }
 
 /** An adapter's refusal reply (405, a failed preflight) as a problem document, keeping its headers (Allow, Vary). */
@@ -77,8 +67,15 @@ function replyAsProblem(reply: HttpReply): HttpReply {
 type Outcome =
   /** The adapter's own answer (handshake, preflight, honeypot, 405). */
   | { readonly type: 'reply'; readonly reply: HttpReply }
-  | { readonly type: 'ignored' }
-  | { readonly type: 'accepted'; readonly ids: readonly string[]; readonly repeat?: boolean; readonly unmappable?: number };
+  /** `events`: the events an authentic non-signup delivery held; `incomplete`: signups the source ignores as incomplete. */
+  | { readonly type: 'ignored'; readonly events?: number; readonly incomplete?: number }
+  | {
+      readonly type: 'accepted';
+      readonly ids: readonly string[];
+      readonly repeat?: boolean;
+      readonly unmappable?: number;
+      readonly incomplete?: number;
+    };
 
 /** The flow up to an outcome, throwing refusals. */
 async function process(request: RawRequest, source: SourceConfig, deps: IngestDeps): Promise<Outcome> {
@@ -94,28 +91,69 @@ async function process(request: RawRequest, source: SourceConfig, deps: IngestDe
   }
   if (decision.type === 'ignore') {
     logger.info('event ignored', { reason: decision.reason });
-    return { type: 'ignored' };
+    return { type: 'ignored', events: decision.count ?? 1 };
   }
+  // The source's intent first (a newsletter box is itself the opt-in: shared/sources/intent.ts).
+  const candidates = withSourceIntent(source, decision.signups);
   // Webhook senders cannot change their data: with a dead-letter queue the good signups go on and the
   // others become `unmappable` dead letters; html forms keep their 422 (shared/ingest/unmappable.ts).
-  const { good, failed } = withAttributeLimit(
-    checkSourceSignups(decision.signups, namelessPolicyFor(deps.namelessPolicy ?? DEFAULT_NAMELESS_POLICY, source)),
-    deps.attributeFields,
-    decision.signups.length > 1,
-  );
+  // A source that ignores incomplete submissions (a survey) answers 2xx for them and keeps nothing.
+  const checked = checkSourceSignups(candidates, {
+    nameless: namelessPolicyFor(deps.namelessPolicy ?? DEFAULT_NAMELESS_POLICY, source),
+    ...(deps.attributeFields ? { attributeFields: deps.attributeFields } : {}),
+  });
+  const { good } = checked;
+  const { incomplete, failed } = splitIncomplete(source, checked.failed);
   if (failed.length > 0 && (adapterFor(source).present || !deps.unmappable)) throw validationProblem(failed.flatMap((failure) => failure.problems));
-  const letters = failed.length > 0 ? unmappableLetters(request, source, receivedAt, failed, decision.signups.length, signingKeyOf(secrets)) : [];
-  const signups = good.map((item) => item.signup);
+  if (incomplete.length > 0) {
+    logger.info('incomplete signups ignored', {
+      ignored: incomplete.length,
+      reason: INCOMPLETE_REASON,
+      fields: incomplete.flatMap((failure) => failure.problems.map((problem) => problem.path)),
+    });
+  }
+  if (good.length === 0 && failed.length === 0) return { type: 'ignored', incomplete: incomplete.length };
+  const letters = failed.length > 0 ? unmappableLetters(request, source, receivedAt, failed, candidates.length, signingKeyOf(secrets)) : [];
+  // A webhook sender cannot change its data: an event dated in the future is capped at its receipt,
+  // neither refused nor dead-lettered (shared/signup/event-time.ts). (html-form has no event time.)
+  const { signups: capped, capped: cappedCount } = capFutureEventTimes(
+    good.map((item) => item.signup),
+    receivedAt,
+  );
+  if (cappedCount > 0) logger.warn('future-dated event time capped at its receipt', { capped: cappedCount });
+  const signups = good.map((item, index) => ({ signup: capped[index]!, placeholderNames: item.placeholderNames }));
   const messages = toSignupMessages(signups, { source: messageSource(source), receivedAt, ...(newId ? { newId } : {}) });
-  const key = deliveryKey(source.id, adapterFor(source).deliveryId?.(request) ?? singleEventId(signups), request.body);
+  // Keyed by an id: the payload is what the adapter read (not the raw bytes, which a multipart boundary
+  // changes between two posts of the same form), so a double click is a repeat and another visitor is
+  // not. Keyed by the body: the body is the payload (a Shopify body replayed under another topic is the
+  // same signed delivery).
+  const adapter = adapterFor(source);
+  const id = adapter.keyedByBody ? undefined : (adapter.deliveryId?.(request) ?? singleEventId(capped));
+  const delivery: Delivery = {
+    key: deliveryKey(source.id, id, request.body),
+    payloadHash: id === undefined ? bodyHash(request.body) : payloadHash(decision.signups),
+  };
   const captchaCheck = captchaCheckOf(source, secret, decision.captchaToken, deps);
-  const { repeat, receipt } = await enqueueOnce(deps, key, messages, async () => {
+  const beforeEnqueue = async () => {
     await captchaCheck?.();
     if (letters.length > 0) await deadLetterUnmappable(deps, letters);
+  };
+  const { repeat, receipt } = await enqueueOnce(deps, delivery, messages, beforeEnqueue).catch((error: unknown) => {
+    if (!(error instanceof DeliveryConflictError)) throw error;
+    // The same id for other content (a cached form page's submission_id, a sender reusing an id): a new
+    // delivery, never dropped. Recorded under a key that includes its payload, so its own repeats fold.
+    logger.info('delivery key reused for another payload: recorded under its payload hash');
+    return enqueueOnce(deps, conflictKey(delivery), messages, beforeEnqueue);
   });
   if (!repeat) logger.info('signups accepted', { accepted: receipt.accepted, ids: receipt.ids });
   // Counted once: a repeated delivery dead-letters nothing again.
-  return { type: 'accepted', ids: receipt.ids, repeat, ...(!repeat && letters.length > 0 ? { unmappable: letters.length } : {}) };
+  return {
+    type: 'accepted',
+    ids: receipt.ids,
+    repeat,
+    ...(!repeat && letters.length > 0 ? { unmappable: letters.length } : {}),
+    ...(!repeat && incomplete.length > 0 ? { incomplete: incomplete.length } : {}),
+  };
 }
 
 /**
@@ -129,23 +167,6 @@ function captchaCheckOf(source: SourceConfig, secret: SourceSecret, token: strin
   if (secret.captchaSecret === undefined) throw new SourceConfigError(`Source ${source.id} has captcha but no captchaSecret`);
   const check = { config: captcha, secret: secret.captchaSecret, token, hostnames: captcha.hostnames ?? hostnamesOf(allowedOrigins) };
   return () => verifyCaptcha(deps.captcha ?? createSiteverifyClient(), check);
-}
-
-/** Moves a valid signup with more than 10 attribute-mapped custom fields among the failed ones (shared/ingest/attribute-limit.ts). */
-function withAttributeLimit(
-  checked: ReturnType<typeof checkSourceSignups>,
-  attributeFields: ReadonlySet<string> | undefined,
-  batched: boolean,
-): ReturnType<typeof checkSourceSignups> {
-  if (attributeFields === undefined || attributeFields.size === 0) return checked;
-  const good: typeof checked.good = [];
-  const failed = [...checked.failed];
-  for (const item of checked.good) {
-    const problems = attributeLimitProblems(item.signup, attributeFields, batched ? [item.index] : []);
-    if (problems.length === 0) good.push(item);
-    else failed.push({ index: item.index, candidate: item.signup, problems });
-  }
-  return { good, failed: failed.sort((a, b) => a.index - b.index) };
 }
 
 /** The newest dead-letter key, or a SourceConfigError (500, logged; the sender retries once the sources secret is fixed). */
@@ -169,13 +190,21 @@ async function deadLetterUnmappable(deps: IngestDeps, letters: readonly Unmappab
   });
 }
 
+/** Count headers for the metrics (shared/observability/ingest-metrics.ts): present only when not zero. */
+const countHeader = (name: string, count: number | undefined): Record<string, string> => (count ? { [name]: String(count) } : {});
+
 /** The default answers (every kind but html-form). */
 function answer(outcome: Outcome): HttpReply {
   if (outcome.type === 'reply') return outcome.reply;
-  const result: IngestResult = outcome.type === 'accepted' ? { accepted: outcome.ids.length, ids: [...outcome.ids] } : { accepted: 0, ids: [], ignored: true };
-  const repeated: Record<string, string> = outcome.type === 'accepted' && outcome.repeat === true ? { [DELIVERY_REPEATED_HEADER]: 'true' } : {};
-  const unmappable: Record<string, string> = outcome.type === 'accepted' && outcome.unmappable ? { [UNMAPPABLE_COUNT_HEADER]: String(outcome.unmappable) } : {};
-  return { status: outcome.type === 'accepted' ? 202 : 200, headers: { ...JSON_HEADERS, ...repeated, ...unmappable }, body: JSON.stringify(result) };
+  if (outcome.type === 'ignored') {
+    const counts = { ...countHeader(IGNORED_EVENTS_HEADER, outcome.events), ...countHeader(INCOMPLETE_COUNT_HEADER, outcome.incomplete) };
+    const result: IngestResult = { accepted: 0, ids: [], ignored: true };
+    return { status: 200, headers: { ...JSON_HEADERS, ...counts }, body: JSON.stringify(result) };
+  }
+  const result: IngestResult = { accepted: outcome.ids.length, ids: [...outcome.ids] };
+  const repeated: Record<string, string> = outcome.repeat === true ? { [DELIVERY_REPEATED_HEADER]: 'true' } : {};
+  const counts = { ...countHeader(UNMAPPABLE_COUNT_HEADER, outcome.unmappable), ...countHeader(INCOMPLETE_COUNT_HEADER, outcome.incomplete) };
+  return { status: 202, headers: { ...JSON_HEADERS, ...repeated, ...counts }, body: JSON.stringify(result) };
 }
 
 /**

@@ -1,15 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type * as z from 'zod';
 import { checkBatchSize } from '../http-input/body';
 import { HttpProblemError } from '../http-input/errors';
-import { type FieldProblem, toJsonPointer } from '../http-input/problem-document';
-import { applyNamelessPolicy, DEFAULT_NAMELESS_POLICY, type NamelessPolicy } from '../signup/nameless-policy';
-import { SIGNUP_MESSAGE_SCHEMA_VERSION, type Signup, type SignupMessage, type SignupSource, signupSchema } from '../signup/signup-schema';
-
-/** zod issues -> field problems. zod 4 leaves input values out of its messages, so nothing personal leaks. */
-export function toFieldProblems(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): FieldProblem[] {
-  return issues.map((issue) => ({ path: toJsonPointer([...prefix, ...issue.path]) || '/', message: issue.message }));
-}
+import type { FieldProblem } from '../http-input/problem-document';
+import { isBeyondFutureTolerance } from '../signup/event-time';
+import { DEFAULT_NAMELESS_POLICY } from '../signup/nameless-policy';
+import { type PlaceholderNameField, SIGNUP_MESSAGE_SCHEMA_VERSION, type Signup, type SignupMessage, type SignupSource } from '../signup/signup-schema';
+import { checkSignups, type SignupRules } from './check-signups';
 
 export function validationProblem(errors: readonly FieldProblem[]): HttpProblemError {
   return new HttpProblemError({
@@ -20,32 +16,40 @@ export function validationProblem(errors: readonly FieldProblem[]): HttpProblemE
   });
 }
 
+/** A validated signup and the names the ingest filled in as placeholders (the message marks them). */
+export type MarkedSignup = Readonly<{ signup: Signup; placeholderNames: readonly PlaceholderNameField[] }>;
+
 /**
- * Validates one signup object or an array of up to 100. Every failing field is reported, and the
- * request is refused as a whole so a sender never has to work out which half was accepted.
+ * Webhook deliveries: their sender cannot change the data, so a future-dated event is neither refused
+ * nor dead-lettered; its `occurred_at` becomes the receipt, the latest time it can honestly have
+ * happened (the sync caps it there anyway; shared/signup/event-time.ts). Returns the signups and how
+ * many were capped.
  */
-export function parseSignupBatch(payload: unknown, policy: NamelessPolicy = DEFAULT_NAMELESS_POLICY): Signup[] {
+export function capFutureEventTimes<T extends Pick<Signup, 'occurred_at'>>(signups: readonly T[], receivedAt: Date): { signups: T[]; capped: number } {
+  let capped = 0;
+  const result = signups.map((signup) => {
+    if (!isBeyondFutureTolerance(signup.occurred_at, receivedAt)) return signup;
+    capped += 1;
+    return { ...signup, occurred_at: receivedAt.toISOString() };
+  });
+  return { signups: result, capped };
+}
+
+/**
+ * Validates one signup object or an array of up to 100 (shared/ingest/check-signups.ts: schema, nameless
+ * policy, attribute limit, and with `rules.receivedAt` an `occurred_at` in the future). Every failing
+ * field is reported, and the request is refused as a whole so a sender never has to work out which half
+ * was accepted.
+ */
+export function parseSignupBatch(payload: unknown, rules: SignupRules = { nameless: DEFAULT_NAMELESS_POLICY }): MarkedSignup[] {
   const items = Array.isArray(payload) ? payload : [payload];
   checkBatchSize(items.length);
   if (items.length === 0) {
     throw validationProblem([{ path: '/', message: 'Expected at least one signup' }]);
   }
-  const signups: Signup[] = [];
-  const errors: FieldProblem[] = [];
-  items.forEach((item, index) => {
-    const prefix = Array.isArray(payload) ? [index] : [];
-    const result = signupSchema.safeParse(item);
-    if (!result.success) {
-      errors.push(...toFieldProblems(result.error.issues, prefix));
-      return;
-    }
-    // Names are optional in the schema; whether this signup may lack them is the nameless policy's call.
-    const decision = applyNamelessPolicy(result.data, policy);
-    if (decision.ok) signups.push(decision.signup);
-    else errors.push(...decision.problems.map((problem) => ({ path: toJsonPointer([...prefix, ...problem.path]), message: problem.message })));
-  });
-  if (errors.length > 0) throw validationProblem(errors);
-  return signups;
+  const { good, failed } = checkSignups(items, rules, { indexed: Array.isArray(payload) });
+  if (failed.length > 0) throw validationProblem(failed.flatMap((failure) => failure.problems));
+  return good.map(({ signup, placeholderNames }) => ({ signup, placeholderNames }));
 }
 
 export type MessageFactoryOptions = Readonly<{
@@ -56,13 +60,15 @@ export type MessageFactoryOptions = Readonly<{
 
 /**
  * Wraps signups for the queue. The idempotency key is the sender's event id when there is one, so a
- * webhook delivered twice carries the same key; otherwise it is the message's own id.
+ * webhook delivered twice carries the same key; otherwise it is the message's own id. A marked
+ * signup's placeholder names are listed in `placeholder_names`.
  */
 export function toSignupMessages(
-  signups: readonly (Signup & { event_id?: string | undefined })[],
+  signups: readonly (Signup | MarkedSignup)[],
   { source, receivedAt, newId = randomUUID }: MessageFactoryOptions,
 ): SignupMessage[] {
-  return signups.map((signup) => {
+  return signups.map((item) => {
+    const { signup, placeholderNames } = 'signup' in item ? item : { signup: item, placeholderNames: [] };
     const id = newId();
     return {
       schema_version: SIGNUP_MESSAGE_SCHEMA_VERSION,
@@ -71,6 +77,7 @@ export function toSignupMessages(
       received_at: receivedAt.toISOString(),
       source,
       signup,
+      ...(placeholderNames.length > 0 ? { placeholder_names: [...placeholderNames] } : {}),
     };
   });
 }

@@ -1,13 +1,15 @@
-import { type FieldProblem, toJsonPointer } from '../http-input/problem-document';
+import type { FieldProblem } from '../http-input/problem-document';
 import type { RawRequest } from '../http-input/request';
-import { applyNamelessPolicy, type NamelessPolicy } from '../signup/nameless-policy';
-import { type Signup, type SignupMessage, signupSchema } from '../signup/signup-schema';
+import type { SourceNamePolicy } from '../signup/nameless-policy';
+import type { SignupMessage } from '../signup/signup-schema';
 import { adapterFor } from '../sources/adapters';
+import { withSourceIntent } from '../sources/intent';
 import type { AdapterDecision, CredentialPlaces, SourceSignup } from '../sources/source-adapter';
 import type { SourceConfig } from '../sources/source-config';
 import * as z from '../zod-mini';
+import { type CheckedSignups, type FailedSignup as CheckFailure, checkSignups, type SignupRules } from './check-signups';
 import { letterSignature, letterSignatureMatches } from './dead-letter-keys';
-import { toFieldProblems, toSignupMessages } from './signup-batch';
+import { toSignupMessages } from './signup-batch';
 
 /**
  * Webhook senders never get a 4xx for data they cannot change (docs/subscribers.md, "Unmappable
@@ -84,31 +86,18 @@ export interface UnmappableDeadLetters {
   send(letters: readonly UnmappableLetter[]): Promise<void>;
 }
 
-export type CheckedSignup = Readonly<{ index: number; signup: Signup }>;
-export type FailedSignup = Readonly<{ index: number; candidate: Readonly<Record<string, unknown>>; problems: readonly FieldProblem[] }>;
+export type { CheckedSignup } from './check-signups';
+export type FailedSignup = CheckFailure<Readonly<Record<string, unknown>>>;
 
-/** Validates each candidate and applies the nameless policy; splits them into good and failed. */
-export function checkSourceSignups(candidates: readonly SourceSignup[], policy: NamelessPolicy): { good: CheckedSignup[]; failed: FailedSignup[] } {
-  const good: CheckedSignup[] = [];
-  const failed: FailedSignup[] = [];
-  candidates.forEach(({ signup, occurredAt }, index) => {
-    const withTime = occurredAt !== undefined && signup.occurred_at === undefined ? { ...signup, occurred_at: occurredAt } : signup;
-    const prefix = candidates.length > 1 ? [index] : [];
-    const result = signupSchema.safeParse(withTime);
-    if (!result.success) {
-      failed.push({ index, candidate: withTime, problems: toFieldProblems(result.error.issues, prefix) });
-      return;
-    }
-    const decision = applyNamelessPolicy(result.data, policy);
-    if (decision.ok) good.push({ index, signup: decision.signup });
-    else
-      failed.push({
-        index,
-        candidate: withTime,
-        problems: decision.problems.map((problem) => ({ path: toJsonPointer([...prefix, ...problem.path]), message: problem.message })),
-      });
-  });
-  return { good, failed };
+/**
+ * Checks a delivery's candidates as every signup is checked (shared/ingest/check-signups.ts), the sender's
+ * event time filling a missing `occurred_at`; splits them into good and failed.
+ */
+export function checkSourceSignups(candidates: readonly SourceSignup[], rules: SignupRules): CheckedSignups<Readonly<Record<string, unknown>>> {
+  const withTimes = candidates.map(({ signup, occurredAt }) =>
+    occurredAt !== undefined && signup['occurred_at'] === undefined ? { ...signup, occurred_at: occurredAt } : signup,
+  );
+  return checkSignups(withTimes, rules, { indexed: candidates.length > 1 });
 }
 
 /**
@@ -189,7 +178,9 @@ export type RerunResult =
 export type RerunContext = Readonly<{
   /** The sources as configured now. */
   sources: readonly SourceConfig[];
-  namelessPolicy: (source: SourceConfig) => NamelessPolicy;
+  namelessPolicy: (source: SourceConfig) => SourceNamePolicy;
+  /** The custom field names the sync sends to customer attributes (the ingest's CUSTOM_ATTRIBUTE_FIELDS). */
+  attributeFields?: ReadonlySet<string>;
   /** The dead-letter keys, newest first (shared/ingest/dead-letter-keys.ts): a letter none of them verifies is refused. */
   deadLetterKeys: readonly string[];
   /** The redrive's clock: a letter received after it (beyond a clock skew) is refused. */
@@ -225,12 +216,12 @@ export function verifiedLetter(body: string, deadLetterKeys: readonly string[]):
 
 /**
  * Re-runs one unmappable dead letter through the source's current adapter and configuration, then the
- * ingest's own validation, nameless policy and message building. First the letter must be one the ingest
- * wrote (its HMAC verifies with a dead-letter key) for a source that still has the same kind: an adapter
- * of another kind would read the delivery by rules it was never authenticated under. The signature or
- * token of the delivery itself is NOT checked again (`authenticated`): the ingest checked it when the
- * delivery came in, and the stored copy no longer carries its credential. The signups keep the letter's
- * `received_at`, so they are ordered by when they really arrived.
+ * ingest's own validation, nameless policy, attribute limit and message building. First the letter must be
+ * one the ingest wrote (its HMAC verifies with a dead-letter key) for a source that still has the same
+ * kind: an adapter of another kind would read the delivery by rules it was never authenticated under.
+ * The signature or token of the delivery itself is NOT checked again (`authenticated`): the ingest
+ * checked it when the delivery came in, and the stored copy no longer carries its credential. The
+ * signups keep the letter's `received_at`, so they are ordered by when they really arrived.
  */
 export function rerunUnmappable(body: string, context: RerunContext): RerunResult {
   const verified = verifiedLetter(body, context.deadLetterKeys);
@@ -266,12 +257,16 @@ export function rerunUnmappable(body: string, context: RerunContext): RerunResul
   } else {
     candidates = [{ signup: letter.candidate }];
   }
-  const { good, failed } = checkSourceSignups(candidates, context.namelessPolicy(source));
+  const { good, failed } = checkSourceSignups(withSourceIntent(source, candidates), {
+    nameless: context.namelessPolicy(source),
+    ...(context.attributeFields ? { attributeFields: context.attributeFields } : {}),
+  });
   if (failed.length > 0 || good.length === 0) return { ok: false, reason: 'still unmappable', problems: failed.flatMap((failure) => failure.problems) };
-  const messages = toSignupMessages(
-    good.map((item) => item.signup),
+  const messages = toSignupMessages(good, {
+    source: context.messageSource(source),
     // The time the ingest received the delivery, not the redrive's: a re-run subscribe must not outrank a later opt-out.
-    { source: context.messageSource(source), receivedAt, ...(context.newId ? { newId: context.newId } : {}) },
-  );
+    receivedAt,
+    ...(context.newId ? { newId: context.newId } : {}),
+  });
   return { ok: true, messages };
 }

@@ -113,9 +113,12 @@ const signupObject = z
     event_id: z
       .optional(trimmedText(1, 200))
       .check(z.meta({ description: "The sender's id for this event: with the source id it is the idempotency key, so a redelivery carries the same key" })),
-    occurred_at: z
-      .optional(z.iso.datetime({ offset: true }))
-      .check(z.meta({ description: 'When the signup happened at the sender (not when it was received), ISO 8601' })),
+    occurred_at: z.optional(z.iso.datetime({ offset: true })).check(
+      z.meta({
+        description:
+          'When the signup happened at the sender (not when it was received), ISO 8601. Never later than its receipt: POST /signups refuses one more than 5 minutes after it (422); a webhook event dated later is capped at its receipt',
+      }),
+    ),
   })
   .check(
     z.superRefine((signup, context) => {
@@ -147,11 +150,18 @@ export type SignupInput = z.input<typeof signupSchema>;
 export type Signup = z.output<typeof signupSchema>;
 
 /**
- * Version 2 (issue 13): names are optional and a signup may be an opt-out (`opt_out: true`). Every
- * version 1 message is a valid version 2 message, so the sync decodes both.
+ * Version 2 (issue 13): names are optional and a signup may be an opt-out (`opt_out: true`).
+ * Version 3: `placeholder_names` says which of the signup's names are placeholders the ingest filled
+ * in (the nameless policy's `placeholderNames`, a source's `lastNamePolicy` placeholder), so the sync
+ * never writes them over a customer's real names. Every version 1 and 2 message is a valid version 3
+ * message without marks, so the sync decodes all three.
  */
-export const SIGNUP_MESSAGE_SCHEMA_VERSION = 2;
-export const DECODABLE_SCHEMA_VERSIONS = [1, 2] as const;
+export const SIGNUP_MESSAGE_SCHEMA_VERSION = 3;
+export const DECODABLE_SCHEMA_VERSIONS = [1, 2, 3] as const;
+
+/** The names a placeholder can stand in for. */
+export const PLACEHOLDER_NAME_FIELDS = ['first_name', 'last_name'] as const;
+export type PlaceholderNameField = (typeof PLACEHOLDER_NAME_FIELDS)[number];
 
 /**
  * Per-source customer settings (a source's `customerDefaults` in the stack config), carried in each
@@ -168,6 +178,11 @@ export const signupSourceSchema = z.strictObject({
   id: trimmedText(1, 64),
   kind: trimmedText(1, 64),
   customer_defaults: z.optional(customerDefaultsSchema),
+  /**
+   * The source's `consentVersion`: which consent wording its form showed (docs/sources.md, "Intent").
+   * Carried so the sync can see it; set on every message of a source that has one.
+   */
+  consent_version: z.optional(trimmedText(1, 100)),
 });
 export type SignupSource = z.infer<typeof signupSourceSchema>;
 
@@ -180,5 +195,7 @@ export const signupMessageSchema = z.strictObject({
   source: signupSourceSchema,
   // Re-validated on the consumer side: the queue is a trust boundary too (a redrive or a manual send).
   signup: signupSchema,
+  /** Which of `signup`'s names are placeholders (version 3); absent: none. */
+  placeholder_names: z.optional(z.array(z.enum(PLACEHOLDER_NAME_FIELDS)).check(z.maxLength(PLACEHOLDER_NAME_FIELDS.length))),
 });
 export type SignupMessage = z.output<typeof signupMessageSchema>;

@@ -33,8 +33,11 @@ export type AdapterDecision =
    * html-form with `captcha` posted in its provider's field ('' when absent), which the ingest verifies.
    */
   | { readonly type: 'signups'; readonly signups: readonly SourceSignup[]; readonly captchaToken?: string }
-  /** Authentic but not a signup (another event type, a test ping): answer 200, enqueue nothing. */
-  | { readonly type: 'ignore'; readonly reason: string }
+  /**
+   * Authentic but not a signup (another event type, a test ping): answer 200, enqueue nothing. `count`:
+   * how many events the delivery held (a HubSpot Webhooks API batch), for the EventsIgnored metric; default 1.
+   */
+  | { readonly type: 'ignore'; readonly reason: string; readonly count?: number }
   /** Answer exactly this and enqueue nothing: handshakes, CORS preflight, honeypot, 405. */
   | ({ readonly type: 'reply' } & HttpReply);
 
@@ -103,12 +106,19 @@ export interface SourceAdapter {
   credentials(source: SourceConfig): CredentialPlaces;
   decide(request: RawRequest, context: AdapterContext): AdapterDecision;
   /**
-   * Optional: the sender's id for this delivery when it is not a signup's event id (`webhook-id`,
-   * `X-Shopify-Webhook-Id`), read after `decide` authenticated the request. The ingest records each
+   * Optional: the sender's id for this delivery when it is not a signup's event id (`webhook-id`), read
+   * after `decide` authenticated the request. It must be covered by the sender's signature (or chosen by
+   * a caller holding the secret): an unsigned header anyone can change is no id. The ingest records each
    * delivery under it (shared/ingest/delivery-ledger.ts); without one, a single signup's event id, else
    * the SHA-256 of the raw body.
    */
   deliveryId?(request: RawRequest): string | undefined;
+  /**
+   * Optional: only the body is signed (Shopify: no signed id, no signed timestamp, not even the topic),
+   * so a delivery is its body: the ingest keys it by the SHA-256 of the raw body, whatever ids come with
+   * it, and a replay of the same signed body is a repeat under any headers.
+   */
+  readonly keyedByBody?: boolean;
   /**
    * Optional: the adapter answers for itself (html-form: 303 to the allow-listed thank-you or error
    * URL, or JSON with CORS headers for fetch posts). Without it the ingest answers as for any API.

@@ -113,6 +113,14 @@ const toleranceSchema = z._default(z.int().check(z.gte(1), z.lte(3600)), DEFAULT
 const tokenParamSchema = z._default(nameSchema('tokenParam'), 'token');
 const idListSchema = z.array(nameSchema('an id')).check(z.minLength(1), z.maxLength(100));
 
+/** What submitting the source's form means (docs/sources.md, "Intent"). */
+export const SOURCE_INTENTS = ['signup', 'newsletter'] as const;
+export type SourceIntent = (typeof SOURCE_INTENTS)[number];
+
+/** What a delivery that carries too little to store becomes (docs/sources.md, "Incomplete submissions"). */
+export const INCOMPLETE_POLICIES = ['dead-letter', 'ignore'] as const;
+export type IncompletePolicy = (typeof INCOMPLETE_POLICIES)[number];
+
 const base = {
   id: sourceIdSchema,
   /** sender field -> canonical field; the adapter's defaults fill only the targets this map leaves out. */
@@ -122,6 +130,21 @@ const base = {
   /** What a signup without names becomes for this source (shared/signup/nameless-policy.ts); default: the global setting. */
   nameless: z.optional(z.enum(NAMELESS_POLICIES, { error: `must be one of ${NAMELESS_POLICIES.join(', ')}` })),
   placeholderNames: z.optional(placeholderNamesSchema),
+  /**
+   * 'newsletter': the form itself is the opt-in (an email-only newsletter box), so every submission
+   * carries marketing consent unless it explicitly says no. Needs `consentVersion`. Default 'signup'.
+   */
+  intent: z._default(z.enum(SOURCE_INTENTS, { error: `must be one of ${SOURCE_INTENTS.join(', ')}` }), 'signup'),
+  /** A short name for the consent wording shown on the form ("2026-11 footer box"), carried in each message. */
+  consentVersion: z.optional(
+    z.string({ error: 'must be a string' }).check(z.trim(), z.minLength(1, { error: 'consentVersion must not be empty' }), z.maxLength(100)),
+  ),
+  /**
+   * A submission that carries too little to store (no email; or no names and no marketing consent):
+   * 'dead-letter' (default: an `unmappable` dead letter, which alarms) or 'ignore' (answered 2xx, counted
+   * in SignupsIncomplete, logged with its field paths; nothing queued). Not for html-form (the person can fix the form).
+   */
+  incomplete: z._default(z.enum(INCOMPLETE_POLICIES, { error: `must be one of ${INCOMPLETE_POLICIES.join(', ')}` }), 'dead-letter'),
 };
 
 const standardWebhooksSchema = z.strictObject({
@@ -252,6 +275,12 @@ const tallySchema = z.strictObject({ ...base, kind: z.literal('tally') });
 const kitSchema = z.strictObject({
   ...base,
   kind: z.literal('kit'),
+  /**
+   * 'signature' (default): webhook endpoints, signed with X-Kit-Signature. 'url-token': Kit's legacy
+   * webhooks (/v4/webhooks, v3), which are unsigned, so the URL carries the source's token.
+   */
+  auth: z._default(z.enum(['signature', 'url-token'], { error: "must be 'signature' or 'url-token'" }), 'signature'),
+  tokenParam: tokenParamSchema,
   eventTypes: z._default(z.array(nameSchema('an event type')).check(z.minLength(1)), ['subscriber.activated', 'subscriber.subscribed_to_form']),
   toleranceSeconds: toleranceSchema,
 });
@@ -268,23 +297,63 @@ const jotformSchema = z.strictObject({
 
 const activeCampaignSchema = z.strictObject({ ...base, kind: z.literal('activecampaign'), tokenParam: tokenParamSchema });
 
-export const sourceConfigSchema = z.discriminatedUnion(
-  'kind',
-  [
-    standardWebhooksSchema,
-    htmlFormSchema,
-    mailchimpSchema,
-    hubspotSchema,
-    typeformSchema,
-    webflowSchema,
-    tallySchema,
-    kitSchema,
-    shopifySchema,
-    jotformSchema,
-    activeCampaignSchema,
-  ],
-  { error: `kind must be one of ${SOURCE_KINDS.join(', ')}` },
-);
+/** Combinations of per-source settings that cannot work together, each with how to fix it. */
+function settingProblems(
+  source: Readonly<{
+    kind: SourceKind;
+    intent: SourceIntent;
+    consentVersion?: string | undefined;
+    nameless?: string | undefined;
+    incomplete: IncompletePolicy;
+  }>,
+): { field: string; message: string }[] {
+  const problems: { field: string; message: string }[] = [];
+  if (source.intent === 'newsletter' && source.consentVersion === undefined) {
+    problems.push({
+      field: 'consentVersion',
+      message:
+        'required with intent "newsletter": the form is the opt-in, so name the consent wording it shows, e.g. "consentVersion": "2026-11 footer box" (change it whenever the wording changes)',
+    });
+  }
+  if (source.intent === 'newsletter' && source.nameless === 'reject') {
+    problems.push({
+      field: 'nameless',
+      message: 'intent "newsletter" takes email-only submissions, which nameless "reject" refuses: use "subscriber" (the default) or "placeholder"',
+    });
+  }
+  if (source.kind === 'html-form' && source.incomplete === 'ignore') {
+    problems.push({
+      field: 'incomplete',
+      message: 'does not apply to html-form: the form answers the person with the fields to fix (422 or the errorUrl), so nothing is lost; remove it',
+    });
+  }
+  return problems;
+}
+
+export const sourceConfigSchema = z
+  .discriminatedUnion(
+    'kind',
+    [
+      standardWebhooksSchema,
+      htmlFormSchema,
+      mailchimpSchema,
+      hubspotSchema,
+      typeformSchema,
+      webflowSchema,
+      tallySchema,
+      kitSchema,
+      shopifySchema,
+      jotformSchema,
+      activeCampaignSchema,
+    ],
+    { error: `kind must be one of ${SOURCE_KINDS.join(', ')}` },
+  )
+  .check(
+    // Checked on each source, so a source's conflict is named even while another source of the list is wrong.
+    z.superRefine((source, context) => {
+      for (const problem of settingProblems(source)) context.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
+    }),
+  );
 
 export const sourcesConfigSchema = z.array(sourceConfigSchema).check(
   z.superRefine((sources, context) => {

@@ -1,5 +1,5 @@
 import type { CustomerCreateInput, CustomerUpdateInput } from '../bigcommerce/customer';
-import type { CustomerDefaults, Signup, SignupMessage } from '../signup/signup-schema';
+import type { CustomerDefaults, PlaceholderNameField, Signup, SignupMessage } from '../signup/signup-schema';
 import * as z from '../zod-mini';
 
 /** Where a named custom field goes: a customer attribute (by its name in the store) or a form field. */
@@ -26,17 +26,42 @@ export type AttributeIds = ReadonlyMap<string, number>;
 
 const byReceipt = (messages: readonly SignupMessage[]): SignupMessage[] => [...messages].sort((a, b) => a.received_at.localeCompare(b.received_at));
 
+/** A merged signup and which of its names are placeholders (no message of the group gave a real one). */
+export type MergedSignup = Readonly<{ signup: Signup; placeholderNames: ReadonlySet<PlaceholderNameField> }>;
+
+const isNameField = (field: string): field is PlaceholderNameField => field === 'first_name' || field === 'last_name';
+
 /**
  * Several messages for one email in a batch become one customer. Later signups win field by field,
- * and fields a later signup leaves out keep the earlier value (a second form may ask for less).
+ * and fields a later signup leaves out keep the earlier value (a second form may ask for less). A name
+ * a message marks as a placeholder (`placeholder_names`) never replaces a real one: a newsletter-only
+ * signup after "Ada Lovelace" keeps her name.
  */
-export function mergeSignups(messages: readonly SignupMessage[]): Signup {
+export function mergeMarkedSignups(messages: readonly SignupMessage[]): MergedSignup {
   const ordered = byReceipt(messages);
-  const merged: Record<string, unknown> = { ...ordered[0]!.signup };
-  for (const message of ordered.slice(1)) {
-    for (const [field, value] of Object.entries(message.signup)) if (value !== undefined) merged[field] = value;
+  const merged: Record<string, unknown> = {};
+  const placeholders = new Set<PlaceholderNameField>();
+  for (const message of ordered) {
+    const marks = new Set(message.placeholder_names ?? []);
+    for (const [field, value] of Object.entries(message.signup)) {
+      if (value === undefined) continue;
+      if (!isNameField(field)) {
+        merged[field] = value;
+        continue;
+      }
+      const placeholder = marks.has(field);
+      if (placeholder && merged[field] !== undefined && !placeholders.has(field)) continue;
+      merged[field] = value;
+      if (placeholder) placeholders.add(field);
+      else placeholders.delete(field);
+    }
   }
-  return merged as Signup;
+  return { signup: merged as Signup, placeholderNames: placeholders };
+}
+
+/** The merged signup of mergeMarkedSignups, without its placeholder marks. */
+export function mergeSignups(messages: readonly SignupMessage[]): Signup {
+  return mergeMarkedSignups(messages).signup;
 }
 
 /**
@@ -111,13 +136,18 @@ export function toCustomerCreate(signup: Signup, globalOptions: CustomerOptions,
 /**
  * The `update` conflict policy changes names, company and phone (docs/sync-semantics.md#conflict-policy).
  * Never the customer group or channels (a signup must not move a customer into a price list or a
- * storefront), nor notes, addresses or attribute values (`customer_Put` has no `attributes`).
+ * storefront), nor notes, addresses or attribute values (`customer_Put` has no `attributes`), nor a
+ * placeholder name (the nameless policy's, a lastNamePolicy's): it would rename a real customer.
  */
-export function toCustomerUpdate(id: number, customer: CustomerCreateInput): CustomerUpdateInput {
+export function toCustomerUpdate(
+  id: number,
+  customer: CustomerCreateInput,
+  placeholderNames: ReadonlySet<PlaceholderNameField> = new Set(),
+): CustomerUpdateInput {
   return {
     id,
-    first_name: customer.first_name,
-    last_name: customer.last_name,
+    ...(placeholderNames.has('first_name') ? {} : { first_name: customer.first_name }),
+    ...(placeholderNames.has('last_name') ? {} : { last_name: customer.last_name }),
     ...(customer.company ? { company: customer.company } : {}),
     ...(customer.phone ? { phone: customer.phone } : {}),
   };

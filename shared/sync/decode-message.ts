@@ -1,4 +1,4 @@
-import { toFieldProblems } from '../ingest/signup-batch';
+import { toFieldProblems } from '../http-input/problem-document';
 import { type SignupMessage, signupMessageSchema } from '../signup/signup-schema';
 
 /**

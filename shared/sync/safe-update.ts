@@ -1,3 +1,5 @@
+import type { CustomerUpdateInput } from '../bigcommerce/customer';
+import { eventTimeOf } from '../signup/event-time';
 import type { SignupMessage } from '../signup/signup-schema';
 
 /**
@@ -13,14 +15,10 @@ import type { SignupMessage } from '../signup/signup-schema';
 export const MAX_CONCURRENT_CUSTOMER_PUTS = 3;
 
 /**
- * When a message's signup happened: its `occurred_at`, else the time the ingest received it. Never later
- * than the receipt: a sender's clock (or a forged `occurred_at`) cannot make a signup win over the future.
+ * When a message's signup happened: the one event-time rule of shared/signup/event-time.ts (its
+ * `occurred_at`, else its receipt, never later than its receipt), which the subscriber path uses too.
  */
-export function messageEventTime(message: SignupMessage): number {
-  const received = Date.parse(message.received_at);
-  const occurred = message.signup.occurred_at === undefined ? Number.NaN : Date.parse(message.signup.occurred_at);
-  return Number.isFinite(occurred) ? Math.min(occurred, received) : received;
-}
+export const messageEventTime = eventTimeOf;
 
 /** The event time of a merged group: its latest message's (the one whose fields win in mergeSignups). */
 export function groupEventTime(messages: readonly SignupMessage[]): number {
@@ -37,4 +35,13 @@ export function signupIsNewer(eventTimeMs: number, dateModified: string | null |
   const modified = dateModified ? Date.parse(dateModified) : Number.NaN;
   if (!Number.isFinite(modified) || !Number.isFinite(eventTimeMs)) return false;
   return Math.floor(eventTimeMs / 1000) > Math.floor(modified / 1000);
+}
+
+/**
+ * Whether an update carries anything to write besides the customer id. A signup whose names are all
+ * placeholders, with no company or phone, has nothing to say about an existing customer: no PUT is sent,
+ * so a newsletter-only signup never renames "Ada Lovelace" (customer-mapping.ts toCustomerUpdate).
+ */
+export function updateCarriesFields(update: CustomerUpdateInput): boolean {
+  return Object.keys(update).some((field) => field !== 'id');
 }

@@ -1,5 +1,6 @@
-import type { Signup, SignupMessage } from '../signup/signup-schema';
-import { mergeSignups } from './customer-mapping';
+import { eventTimeOf } from '../signup/event-time';
+import type { PlaceholderNameField, Signup, SignupMessage } from '../signup/signup-schema';
+import { mergeMarkedSignups } from './customer-mapping';
 import type { Rejection } from './decode-message';
 
 /**
@@ -7,7 +8,8 @@ import type { Rejection } from './decode-message';
  * - a customer when the merged signups carry both names (as before schema version 2);
  * - a newsletter part when the sync's `subscribers` setting is on and a message speaks about the
  *   newsletter: marketing consent (subscribe) or an opt-out (unsubscribe). The latest of those by
- *   `occurred_at`, else by receive time, wins, so subscribe-then-unsubscribe ends unsubscribed;
+ *   event time (`occurred_at` capped at the receipt, else the receipt) wins, so subscribe-then-unsubscribe
+ *   ends unsubscribed, and a subscribe dated in the future cannot outrank an opt-out received after it;
  * - refused when there is neither (a nameless signup without consent), or when only a newsletter part
  *   is asked for while `subscribers` is off (nothing would be written; the DLQ keeps it for a redrive).
  */
@@ -21,7 +23,7 @@ export type SubscriptionIntent = Readonly<{
   last_name?: string;
   /** The signup's abandoned-cart consent was given: added to the subscriber's consents too. */
   abandonedCart: boolean;
-  /** When the deciding event happened (occurred_at, else receive time), ms since the epoch. */
+  /** When the deciding event happened (shared/signup/event-time.ts), ms since the epoch. */
   eventTime: number;
 }>;
 
@@ -29,14 +31,14 @@ export type GroupPlan = Readonly<{
   /** Every message but opt-outs, merged (later wins field by field); undefined = only opt-outs. */
   merged: Signup | undefined;
   customer: NamedSignup | undefined;
+  /** The merged names that are placeholders (customer-mapping.ts): never PUT, never given to a subscriber. */
+  placeholderNames: ReadonlySet<PlaceholderNameField>;
   subscription: SubscriptionIntent | undefined;
   rejection: Rejection | undefined;
 }>;
 
-export const eventTime = (message: SignupMessage): number => {
-  const occurred = message.signup.occurred_at === undefined ? Number.NaN : Date.parse(message.signup.occurred_at);
-  return Number.isFinite(occurred) ? occurred : Date.parse(message.received_at);
-};
+/** The one event-time rule (shared/signup/event-time.ts): `occurred_at` capped at the receipt, else the receipt. */
+export const eventTime = (message: SignupMessage): number => eventTimeOf(message);
 
 /** The newsletter event of a message, if it has one. */
 function newsletterAction(message: SignupMessage): SubscriptionIntent['action'] | undefined {
@@ -55,11 +57,13 @@ export function latestNewsletterEvent(messages: readonly SignupMessage[]): Signu
 
 export function planGroup(messages: readonly SignupMessage[], subscribers: boolean): GroupPlan {
   const signups = messages.filter((message) => message.signup.opt_out !== true);
-  const merged = signups.length > 0 ? mergeSignups(signups) : undefined;
+  const marked = signups.length > 0 ? mergeMarkedSignups(signups) : undefined;
+  const merged = marked?.signup;
+  const placeholderNames = marked?.placeholderNames ?? new Set<PlaceholderNameField>();
   const customer = merged && hasNames(merged) ? merged : undefined;
   const latest = latestNewsletterEvent(messages);
   const action = latest && newsletterAction(latest);
-  const none = { merged, customer, subscription: undefined };
+  const none = { merged, customer, placeholderNames, subscription: undefined };
   if (!subscribers) {
     if (customer) return { ...none, rejection: undefined };
     const detail = action
@@ -73,10 +77,10 @@ export function planGroup(messages: readonly SignupMessage[], subscribers: boole
   const subscription: SubscriptionIntent | undefined = action &&
     latest && {
       action,
-      ...(merged?.first_name ? { first_name: merged.first_name } : {}),
-      ...(merged?.last_name ? { last_name: merged.last_name } : {}),
+      ...(merged?.first_name && !placeholderNames.has('first_name') ? { first_name: merged.first_name } : {}),
+      ...(merged?.last_name && !placeholderNames.has('last_name') ? { last_name: merged.last_name } : {}),
       abandonedCart: merged?.consent?.abandoned_cart === true,
       eventTime: eventTime(latest),
     };
-  return { merged, customer, subscription, rejection: undefined };
+  return { merged, customer, placeholderNames, subscription, rejection: undefined };
 }

@@ -4,14 +4,14 @@ import { BigCommerceError } from '../bigcommerce/errors';
 import { type RateLimitState, rateLimitWaitMs } from '../bigcommerce/rate-limit';
 import { MARKETING_NEWSLETTER, type Subscriber, type SubscriberCreateInput, type SubscriberUpdateInput } from '../bigcommerce/subscriber';
 import type { Logger } from '../logger';
-import type { SignupMessage } from '../signup/signup-schema';
+import type { PlaceholderNameField, SignupMessage } from '../signup/signup-schema';
 import { type AttributeIds, type CustomerOptions, latestCustomerDefaults, toCustomerCreate, toCustomerUpdate, withCustomerDefaults } from './customer-mapping';
 import type { Rejection } from './decode-message';
 import { DeferBatchError } from './errors';
 import type { ExistingShare } from './existing-share';
 import type { DeferReason, SubscriberPart, SyncOutcome } from './outcome';
 import type { QuotaPacer } from './quota-pacer';
-import { groupEventTime, signupIsNewer } from './safe-update';
+import { groupEventTime, signupIsNewer, updateCarriesFields } from './safe-update';
 import { planGroup, type SubscriptionIntent } from './subscription-plan';
 
 /** The BigCommerce operations the engine needs (BigCommerceClient implements it). */
@@ -79,6 +79,8 @@ type Group = {
   /** The channels this customer is created in (its source's, else the global ones); undefined = global access. */
   readonly channelIds: readonly number[] | undefined;
   readonly subscription: SubscriptionIntent | undefined;
+  /** The customer's names that are placeholders: left out of its PUT (conflict policy `update`). */
+  readonly placeholderNames: ReadonlySet<PlaceholderNameField>;
   /** Refused as a whole: nothing is sent for it. */
   rejection?: Rejection;
   /** The customer part's outcome. */
@@ -115,6 +117,7 @@ function describeProblem(error: BigCommerceError): string {
  * unsubscribed; docs/subscribers.md). Within one batch the latest event already won (subscription-plan.ts).
  */
 function changedSince(subscriber: Subscriber, eventTime: number): boolean {
+  // `eventTime` is the one event-time rule's (shared/signup/event-time.ts): never later than the receipt.
   const modified = subscriber.date_modified ? Date.parse(subscriber.date_modified) : Number.NaN;
   return Number.isFinite(modified) && Number.isFinite(eventTime) && modified > eventTime;
 }
@@ -222,6 +225,7 @@ class SyncRun {
         customer,
         channelIds,
         subscription: plan.subscription,
+        placeholderNames: plan.placeholderNames,
         eventTimeMs: groupEventTime(messages),
         ...(plan.rejection ? { rejection: plan.rejection } : {}),
       };
@@ -402,12 +406,17 @@ class SyncRun {
           }
         }
       }
+      const updateOf = (group: Group) => toCustomerUpdate(group.existingId!, group.customer!, group.placeholderNames);
       for (const group of existing) {
         // Gone since, or changed after the signup happened: left as it is, and `existed` is the outcome.
         if (group.existingId === undefined || !signupIsNewer(group.eventTimeMs, group.existingModifiedAt)) pending.delete(group);
+        // Nothing to write but placeholder names (a newsletter-only signup): the real names stay.
+        else if (!updateCarriesFields(updateOf(group))) pending.delete(group);
       }
       if (pending.size < existing.length)
-        this.deps.logger?.info('existing customers changed after their signups are left as they are', { kept: existing.length - pending.size });
+        this.deps.logger?.info('existing customers left as they are: changed after their signups, or nothing but placeholder names to write', {
+          kept: existing.length - pending.size,
+        });
       const work = [[...pending]];
       while (work.length > 0) {
         const groups = work.shift()!;
@@ -417,12 +426,7 @@ class SyncRun {
           continue;
         }
         try {
-          await this.withSafeRetries((timeoutMs) =>
-            this.deps.api.updateCustomers(
-              groups.map((group) => toCustomerUpdate(group.existingId!, group.customer!)),
-              { timeoutMs },
-            ),
-          );
+          await this.withSafeRetries((timeoutMs) => this.deps.api.updateCustomers(groups.map(updateOf), { timeoutMs }));
           for (const group of groups) {
             group.outcome = { status: 'updated', customerId: group.existingId! };
             pending.delete(group);

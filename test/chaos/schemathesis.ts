@@ -13,7 +13,7 @@ import { runScript } from './run-script';
  * ids most of the time): a Standard Webhooks source that also takes the bearer token, an html-form that
  * accepts non-browser posts, and Mailchimp with its URL token. Then runs the project's pinned
  * schemathesis (.venv, installed by test/integration/python-tools.sh) with a fixed seed and a bounded
- * number of examples, and exits with its status. Extra arguments go to `schemathesis run`.
+ * number of examples (and the hooks of schemathesis_hooks.py), and exits with its status. Extra arguments go to `schemathesis run`.
  * Reports (JUnit) and local mode's log go to SCHEMATHESIS_REPORT_DIR (default: a folder in the OS temp dir).
  */
 
@@ -74,7 +74,15 @@ async function main(): Promise<number> {
       const child = spawn(schemathesis, args, {
         cwd: root,
         stdio: 'inherit',
-        env: { ...process.env, SIGNUP_SYNC_API_SECRET: mode.apiSecret, SIGNUP_SYNC_MAILCHIMP_TOKEN: MAILCHIMP_TOKEN, NO_COLOR: '1' },
+        env: {
+          ...process.env,
+          SIGNUP_SYNC_API_SECRET: mode.apiSecret,
+          SIGNUP_SYNC_MAILCHIMP_TOKEN: MAILCHIMP_TOKEN,
+          NO_COLOR: '1',
+          // schemathesis_hooks.py: a future occurred_at (refused with 422; JSON Schema cannot say so) is moved into the past.
+          SCHEMATHESIS_HOOKS: 'schemathesis_hooks',
+          PYTHONPATH: [__dirname, process.env['PYTHONPATH']].filter(Boolean).join(path.delimiter),
+        },
       });
       child.on('error', reject);
       child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));

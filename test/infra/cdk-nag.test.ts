@@ -42,6 +42,16 @@ const configurations: [string, Record<string, unknown>][] = [
     'customer-managed encryption, both secrets imported',
     { encryption: 'customer-managed', tokenSecretName: 'signup-sync/t', sourcesSecretName: 'signup-sync/s' },
   ],
+  [
+    'custom domain, region pinned',
+    {
+      region: 'eu-west-1',
+      customDomain: {
+        domainName: 'signups.example.com',
+        certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666',
+      },
+    },
+  ],
 ];
 
 describe('cdk-nag AwsSolutions', () => {

@@ -63,3 +63,50 @@ describe('conflictPolicy "update" at synth', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 3 } });
   });
 });
+
+/**
+ * Placeholder names that no signup can get contradict the nameless policy beside them
+ * (shared/deployment/conflict-policy-rules.ts `placeholderNameProblems`, docs/subscribers.md#placeholder-names).
+ */
+describe('placeholderNames at synth', () => {
+  const names = { first_name: 'Valued', last_name: 'Reader' };
+
+  it('refuses a source placeholderNames under its own nameless "reject", naming the source and why', () => {
+    const message = refusal({ sources: [{ id: 'hooks', kind: 'standard-webhooks', nameless: 'reject', placeholderNames: names }] });
+
+    expect(message).toMatch(
+      /signupSync\.sources\[0\]\.placeholderNames: source "hooks" sets placeholderNames, but its nameless policy is "reject" \(its own nameless\), so no signup of it ever gets them/,
+    );
+    expect(message).toMatch(/Set "nameless": "placeholder" on the source, or remove its placeholderNames/);
+  });
+
+  it('refuses a source placeholderNames when it inherits the global nameless "subscriber"', () => {
+    expect(refusal({ nameless: 'subscriber', sources: [{ id: 'shop', kind: 'shopify', placeholderNames: names }] })).toMatch(
+      /signupSync\.sources\[0\]\.placeholderNames: source "shop" .* nameless policy is "subscriber" \(the global nameless\)/,
+    );
+  });
+
+  it('refuses the global placeholderNames when neither the global nameless nor any source that inherits them is "placeholder"', () => {
+    const message = refusal({
+      nameless: 'reject',
+      placeholderNames: names,
+      // This source has placeholder names of its own, so it does not use the global ones.
+      sources: [{ id: 'hooks', kind: 'standard-webhooks', nameless: 'placeholder', placeholderNames: names }],
+    });
+
+    expect(message).toMatch(
+      /signupSync\.placeholderNames: set, but nameless is "reject" and no source with "nameless": "placeholder" uses the global names, so no signup ever gets them/,
+    );
+    expect(message).not.toMatch(/sources\[0\]/);
+  });
+
+  it('accepts placeholderNames wherever a signup can get them, conflictPolicy "update" included', () => {
+    const accept = (config: Record<string, unknown>) => expect(() => parseStackConfig({ storeHash: 'abc', ...config })).not.toThrow();
+
+    accept({ nameless: 'placeholder', placeholderNames: names });
+    accept({ nameless: 'subscriber', placeholderNames: names, sources: [{ id: 'hooks', kind: 'standard-webhooks', nameless: 'placeholder' }] });
+    accept({ sources: [{ id: 'hooks', kind: 'standard-webhooks', nameless: 'placeholder', placeholderNames: names }] });
+    accept({ nameless: 'placeholder', conflictPolicy: 'update', sources: signed });
+    expect(() => synthStack({ nameless: 'placeholder', placeholderNames: names, conflictPolicy: 'update', sources: signed })).not.toThrow();
+  });
+});

@@ -124,4 +124,30 @@ describe('delivery ledger on DynamoDB (moto)', () => {
     expect(replay.statusCode).toBe(202);
     expect(await bed().depth(deployment.signupQueue.url)).toEqual({ visible: 0, inFlight: 0 });
   });
+
+  it('stores the payload hash with the key: a webhook-id reused for another signup is refused with 409, a true retry still folds', async () => {
+    // Arrange
+    const deployment = await bed().deploy();
+    const ingest = bed().loadIngest(deployment);
+    const ada = { email: 'ada.payload@example.com', first_name: 'Ada', last_name: 'Lovelace' };
+    const grace = { email: 'grace.payload@example.com', first_name: 'Grace', last_name: 'Hopper' };
+
+    // Act
+    const first = await send(ingest, signedDelivery(deployment, 'msg_it_reused', ada));
+    const reused = await send(ingest, signedDelivery(deployment, 'msg_it_reused', grace));
+    const retry = await send(ingest, signedDelivery(deployment, 'msg_it_reused', ada));
+    const messages = await bed().drain(deployment.signupQueue.url);
+
+    // Assert
+    expect([first.statusCode, reused.statusCode, retry.statusCode]).toEqual([202, 409, 202]);
+    expect(reused.headers?.['content-type']).toBe('application/problem+json');
+    expect(retry.headers?.['delivery-repeated']).toBe('true');
+    expect(messages.map((message) => (JSON.parse(message.Body ?? '{}') as { signup: { email: string } }).signup.email)).toEqual(['ada.payload@example.com']);
+    // One record, holding a hash of the payload beside the hashed key (Powertools' validation attribute).
+    const [table] = Object.values(deployment.tables);
+    const { Items = [] } = await bed().dynamodb.send(new ScanCommand({ TableName: table!.name }));
+    const record = Items.find((item) => item.status?.S === 'COMPLETED' && item.validation?.S !== undefined);
+    expect(record?.validation?.S).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(JSON.stringify(Items)).not.toContain('payload@example.com');
+  });
 });

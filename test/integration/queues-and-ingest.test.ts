@@ -1,6 +1,6 @@
 import { DeleteQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { signupMessageSchema } from '../../shared/signup/signup-schema';
+import { SIGNUP_MESSAGE_SCHEMA_VERSION, signupMessageSchema } from '../../shared/signup/signup-schema';
 import { aLambdaContext, anApiEvent, aSignup } from '../helpers/events';
 import { redrivePolicyOf } from './support/stack-model';
 import { useTestbed } from './support/testbed';
@@ -73,7 +73,7 @@ describe('ingest handler -> SQS', () => {
     for (const [index, message] of messages.entries()) {
       const body = bodies[index]!;
       expect(message.MessageAttributes).toEqual({
-        SchemaVersion: { DataType: 'Number', StringValue: '2' },
+        SchemaVersion: { DataType: 'Number', StringValue: String(SIGNUP_MESSAGE_SCHEMA_VERSION) },
         SourceId: { DataType: 'String', StringValue: 'api' },
         SourceKind: { DataType: 'String', StringValue: 'canonical' },
         IdempotencyKey: { DataType: 'String', StringValue: body.idempotency_key },

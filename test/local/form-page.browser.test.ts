@@ -8,7 +8,8 @@ jest.setTimeout(60_000);
 /**
  * The demo signup form local mode serves at /_local/form, used in a real browser (Debian's chromium
  * driven by playwright-core; test/local/ensure-chromium.sh installs it): a plain form post to the
- * html-form demo source, its 303 to the thank-you page, and the customer in the sandbox.
+ * html-form demo source, its 303 to the thank-you page, and the customer in the sandbox; a refused post's
+ * 303 to the error page, which names the fields to fix.
  */
 
 describe('demo signup form', () => {
@@ -57,19 +58,22 @@ describe('demo signup form', () => {
     expect((await mode.status()).refusals).toEqual([]);
   });
 
-  it('lands on the error page when the signup is refused, and counts the refusal', async () => {
-    // Arrange: an address the browser accepts but the signup schema does not
+  it('lands on the error page naming the fields to fix when the signup is refused, and counts the refusal', async () => {
+    // Arrange: an address the browser accepts but the signup schema does not, and no last name (a form
+    // without the browser's own checks, as an older browser or a form without `required` posts it)
     const page = await browser.newPage();
     await page.goto(`${mode.apiUrl}/_local/form`);
+    await page.evaluate("document.querySelector('form').noValidate = true");
 
     // Act
     await page.locator('#email').fill('a@b');
     await page.locator('#first_name').fill('No');
-    await page.locator('#last_name').fill('Domain');
-    await Promise.all([page.waitForURL(`${mode.apiUrl}/_local/form/error`), page.locator('button[type=submit]').click()]);
+    await Promise.all([page.waitForURL(`${mode.apiUrl}/_local/form/error?fields=email,last_name`), page.locator('button[type=submit]').click()]);
 
-    // Assert
+    // Assert: the person sees which fields to fix (names only; nothing they typed)
     expect(await page.locator('[data-testid=form-error]').innerText()).toBe('Your signup could not be saved');
+    expect(await page.locator('[data-testid=form-error-fields] li').allInnerTexts()).toEqual(['Email', 'Last name']);
+    expect(await page.content()).not.toContain('a@b');
     expect((await mode.status()).refusals).toEqual([{ sourceId: 'demo-html-form', status: 303, count: 1 }]);
   });
 });

@@ -148,6 +148,29 @@ describe('local mode', () => {
     process.stdout.write(`clean traffic: ${requests} BigCommerce requests for ${bodies.length} customers = ${(requests / bodies.length).toFixed(3)}\n`);
     expect(requests / bodies.length).toBeLessThanOrEqual(0.12);
   });
+
+  it("counts only the sync's requests as BigCommerce requests per customer, not doctor's probes or a manual GET", async () => {
+    // Arrange
+    const sandbox = mode.sandbox!;
+    const before = await mode.status();
+    const apiBefore = sandbox.stats({ logLimit: 0 }).apiRequests;
+
+    // Act: doctor's probes against the store, and a person reading customers with curl (the sandbox's token).
+    await runCli(['doctor', '--local', mode.apiUrl, '--json'], recordingIo());
+    const manual = await fetch(`${sandbox.url}/stores/${sandbox.storeHash}/v3/customers?limit=1`, {
+      headers: { 'x-auth-token': sandbox.token, 'user-agent': 'curl/8.5.0' },
+    });
+    const after = await mode.status();
+
+    // Assert: the sandbox saw them, the status page's count did not move.
+    expect(manual.status).toBe(200);
+    const clients = sandbox.stats({ logLimit: 0 }).clients;
+    expect(sandbox.stats({ logLimit: 0 }).apiRequests - apiBefore).toBeGreaterThanOrEqual(5);
+    expect(clients['signup-sync-doctor']?.requests).toBeGreaterThanOrEqual(4);
+    expect(clients['curl']?.requests).toBe(1);
+    expect(after.bigCommerce.requests).toBe(before.bigCommerce.requests);
+    expect(after.bigCommerce.requests).toBe(clients['signup-sync']?.requests);
+  });
 });
 
 describe('local mode with another SQS endpoint (AWS_ENDPOINT_URL_SQS)', () => {

@@ -31,7 +31,7 @@ const EXPECTED_KEYS: Readonly<Record<SourceKind, RegExp>> = {
   webflow: /^[0-9a-f-]{36}$/,
   tally: /^tally-src:a4cb511e-d513-4fa5-baee-b815d718dfd1$/,
   kit: /^kit-src:9c2e1f3a-6b7d-4e8f-a1b2-c3d4e5f60718$/,
-  shopify: /^shopify-src:b54557e4-bdd9-4b37-8a5f-bf7d70bcd043$/,
+  shopify: /^shopify-src:sha256:[0-9a-f]{64}$/,
   jotform: /^jotform-src:5812345678901234567$/,
   activecampaign: /^activecampaign-src:sha256:[0-9a-f]{64}$/,
 };
@@ -321,7 +321,7 @@ describe('html-form sources', () => {
 
     // Assert
     expect(native.statusCode).toBe(303);
-    expect(native.headers.location).toBe(ERROR_URL);
+    expect(native.headers.location).toBe(`${ERROR_URL}?fields=email`);
     expect(fetched.statusCode).toBe(422);
     expect(fetched.headers['access-control-allow-origin']).toBe(FORM_ORIGIN);
     expect(JSON.parse(fetched.body)).toMatchObject({ ok: false, issues: [{ path: '/email' }] });

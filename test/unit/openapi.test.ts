@@ -34,7 +34,7 @@ describe('OpenAPI document', () => {
       expect(Object.keys(operation!.responses)).not.toEqual(expect.arrayContaining(['410']));
     }
     const post = document.paths['/signups']!['post']!;
-    expect(Object.keys(post.responses).sort()).toEqual(['202', '400', '401', '413', '415', '422', '500', '503']);
+    expect(Object.keys(post.responses).sort()).toEqual(['202', '400', '401', '409', '413', '415', '422', '500', '503']);
     expect(Object.keys(document.paths['/sources/{sourceId}']!['post']!.requestBody!.content).sort()).toEqual(
       ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'].sort(),
     );

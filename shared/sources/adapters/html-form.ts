@@ -4,6 +4,7 @@ import * as z from '../../zod-mini';
 import { headerValue, safeEqual } from '../auth';
 import { SourceAuthError, SourceForbiddenError, SourcePayloadError } from '../errors';
 import { buildCandidate, type FieldDefaults, type FieldLookup } from '../field-map';
+import { type Answer, shapeDefaults, withFallback } from '../field-shapes';
 import { checkBodySize, isRecord, methodNotAllowed, ownValue, parseJsonBody } from '../http';
 import { type AdapterDecision, type HttpReply, type PresentOutcome, type RawRequest, SIGNED_ONLY, type SourceAdapter } from '../source-adapter';
 import type { SourceConfig, SourceConfigOf } from '../source-config';
@@ -21,6 +22,8 @@ import { expectKind, formFieldLookup, parseFormBody } from './common';
  * - A filled honeypot field is a bot: answered exactly like a success, with nothing enqueued.
  * - The secret is optional: when set, it is a form token the page must post in `tokenField`. It is
  *   visible in the page, so it only keeps blind bots off the URL; the origin check stays the guard.
+ * - Fields are read by name (`email`, `first_name`, ...); a form whose email input has another name
+ *   (`correo`, `e-mail-adresse`) still gives its email: the first field whose value is an email.
  * - With `captcha`, the widget's token (cf-turnstile-response, h-captcha-response, g-recaptcha-response)
  *   goes into the decision; the ingest verifies it with the provider (shared/captcha/verify-captcha.ts)
  *   before anything is enqueued, since that needs a call out of this pure adapter.
@@ -95,15 +98,26 @@ function checkOrigin(source: HtmlFormSource, request: RawRequest): void {
   if (!source.allowedOrigins.includes(origin)) throw new SourceForbiddenError('The request origin is not allowed for this form');
 }
 
-/** Field lookup over a urlencoded, multipart or (fetch) flat JSON body. */
-function bodyLookup(request: RawRequest): FieldLookup {
+/** Field lookup over a urlencoded, multipart or (fetch) flat JSON body, and its fields in order. */
+function bodyFields(request: RawRequest): { lookup: FieldLookup; answers: Answer[] } {
   const contentType = requestContentType(request);
   if (contentType && isJsonMediaType(contentType.mediaType)) {
     const body = parseJsonBody(request);
     if (!isRecord(body)) throw new SourcePayloadError('The body must be a JSON object of form fields', { field: 'body' });
-    return (key) => ownValue(body, key);
+    return { lookup: (key) => ownValue(body, key), answers: Object.keys(body).map((key) => ({ key, value: body[key] })) };
   }
-  return formFieldLookup(parseFormBody(request));
+  const fields = parseFormBody(request);
+  return { lookup: formFieldLookup(fields), answers: fields.map((field) => ({ key: field.name, value: field.value })) };
+}
+
+/**
+ * The defaults, then the fields found by their shape (a form built in any language names its inputs as
+ * it likes): the first value that is an email; in a fetch post's JSON, a `{first, last}`, phone or
+ * address object. The fields this source uses for something else are left out.
+ */
+function defaultsFor(source: HtmlFormSource, answers: readonly Answer[]): FieldDefaults {
+  const reserved = new Set([source.honeypotField, source.tokenField, source.submissionIdField, ...Object.values(CAPTCHA_TOKEN_FIELDS)]);
+  return withFallback(DEFAULTS, shapeDefaults(answers.filter((answer) => !reserved.has(answer.key))));
 }
 
 /** The JSON answer to fetch-based posts (`Accept: application/json`); native posts get a 303 instead. */
@@ -119,12 +133,48 @@ const jsonBody = (reply: HtmlFormJsonReply): string => JSON.stringify(reply);
 
 const wantsJson = (request: RawRequest): boolean => /\bapplication\/json\b/i.test(headerValue(request.headers, 'accept') ?? '');
 
+/** The query parameter of the error redirect that names the fields that failed validation. */
+export const ERROR_FIELDS_PARAM = 'fields';
+
+/**
+ * A problem's JSON Pointer as a field name for the error page (docs/sources.md, html-form): the
+ * canonical name, nested with dots as `fieldMap` writes targets (`/address/city` -> `address.city`),
+ * ending before a list index (`/custom_fields/2/value` -> `custom_fields`); undefined for the whole body.
+ */
+export function errorFieldName(pointer: string): string | undefined {
+  const segments = pointer
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const index = segments.findIndex((segment) => /^\d+$/.test(segment));
+  const name = (index === -1 ? segments : segments.slice(0, index)).join('.');
+  return name === '' ? undefined : name;
+}
+
+/**
+ * The error URL, with `fields=email,last_name` when validation named fields: names only, never values.
+ * The URL's own query is kept as written; a `fields` it already has is replaced.
+ */
+export function errorLocation(errorUrl: string, issues: readonly Readonly<{ path: string }>[] | undefined): string {
+  const names = [...new Set((issues ?? []).map((issue) => errorFieldName(issue.path)).filter((name): name is string => name !== undefined))];
+  if (names.length === 0) return errorUrl;
+  const url = new URL(errorUrl);
+  if (url.searchParams.has(ERROR_FIELDS_PARAM)) url.searchParams.delete(ERROR_FIELDS_PARAM);
+  // Field names are [a-z0-9_.] (canonical names) or custom names, which the encoding keeps readable.
+  const value = names.map((name) => encodeURIComponent(name)).join(',');
+  url.search = `${url.search === '' ? '' : `${url.search}&`}${ERROR_FIELDS_PARAM}=${value}`;
+  return url.toString();
+}
+
 function present(outcome: PresentOutcome, request: RawRequest, config: SourceConfig): HttpReply {
   const source = expectKind(config, 'html-form');
   const headers = { ...corsHeaders(source, request), 'cache-control': 'no-store' };
   const succeeded = outcome.type === 'accepted' || outcome.type === 'ignored';
   if (!wantsJson(request)) {
-    return { status: 303, headers: { ...headers, location: succeeded ? source.thankYouUrl : source.errorUrl } };
+    const location = succeeded
+      ? source.thankYouUrl
+      : errorLocation(source.errorUrl, outcome.type === 'invalid' && outcome.statusCode === 422 ? outcome.issues : undefined);
+    return { status: 303, headers: { ...headers, location } };
   }
   const json = { ...headers, 'content-type': 'application/json' };
   if (succeeded) return { status: 202, headers: json, body: jsonBody({ ok: true }) };
@@ -151,7 +201,7 @@ export const htmlFormAdapter: SourceAdapter = {
     if (request.method !== 'POST') return methodNotAllowed(['POST', 'OPTIONS']);
     checkOrigin(source, request);
     checkBodySize(request);
-    const lookup = bodyLookup(request);
+    const { lookup, answers } = bodyFields(request);
     if (secret !== '' && !authenticated) {
       const token = lookup(source.tokenField);
       if (typeof token !== 'string' || token === '') throw new SourceAuthError('missing', 'token', `form field ${source.tokenField} absent`);
@@ -162,7 +212,7 @@ export const htmlFormAdapter: SourceAdapter = {
       // Silent success: the bot sees what a person would see.
       return { type: 'reply', ...present({ type: 'accepted', count: 1 }, request, source) };
     }
-    const signups = [{ signup: buildCandidate(source, lookup, DEFAULTS, lookup(source.submissionIdField)) }];
+    const signups = [{ signup: buildCandidate(source, lookup, defaultsFor(source, answers), lookup(source.submissionIdField)) }];
     if (source.captcha === undefined) return { type: 'signups', signups };
     // Verified by the ingest (a call to the provider); this pure adapter only reads the widget's field.
     const token = lookup(CAPTCHA_TOKEN_FIELDS[source.captcha.provider]);

@@ -1,4 +1,4 @@
-import { checkSigningSecret, decodeBase64Digest, headerValue, hmacSha256, requireHeader, requireMatch } from '../auth';
+import { checkSigningSecret, decodeBase64Digest, headerValue, hmacSha256, requireHeader, requireMatch, sha256Hex } from '../auth';
 import { buildCandidate, type FieldDefaults, type FieldLookup, jsonPathLookup, toEventId, withMarketingConsent } from '../field-map';
 import { checkBodySize, isoTime, isRecord, methodNotAllowed, ownValue, parseJsonBody, stringValue } from '../http';
 import type { SourceAdapter } from '../source-adapter';
@@ -14,14 +14,24 @@ import { expectKind, ignore, quoted, requireRecord, signedOnly } from './common'
  *   read: `subscribed` -> a newsletter subscription (email only), `unsubscribed` -> an opt-out, any other
  *   state is ignored (a profile edit does not create or change a customer).
  * Other topics are ignored, and so is a customer without an email (Shopify allows phone-only
- * customers; refusing it would only make Shopify retry). The event id is `X-Shopify-Event-Id` (one per
- * event), else `X-Shopify-Webhook-Id` (stable across retries, 2nd source).
+ * customers; refusing it would only make Shopify retry).
+ *
+ * Only the body is signed (no timestamp either), so the delivery's identity and time come from it, never
+ * from a header anyone can change (docs/trust.md): the delivery id and the event id are the SHA-256 of the
+ * raw body (`keyedByBody`; a retry carries the original payload, so it repeats it exactly), and the event time is the
+ * body's own `created_at` (customers/create) or `email_marketing_consent.consent_updated_at`, else
+ * `updated_at` (the consent topics). `X-Shopify-Webhook-Id`, `X-Shopify-Event-Id` and
+ * `X-Shopify-Triggered-At` are not read: a captured delivery replayed under made-up ids and times is
+ * the same delivery, with the same time.
  *
  * fieldMap keys are dot paths in the customer (`note`, `tags`); `@address.<key>` reads the default
  * address (else the first of `addresses`).
  */
 
 const CONSENT_TOPICS: ReadonlySet<string> = new Set(['customers/update', 'customers_email_marketing_consent/update']);
+
+/** The delivery's id: the SHA-256 of the signed body. */
+const bodyId = (body: Buffer): string => `sha256:${sha256Hex(body)}`;
 
 /** `email_marketing_consent.state`, lower-cased (webhooks send `subscribed`, `unsubscribed`, `not_subscribed`, `pending`). */
 function marketingState(customer: Readonly<Record<string, unknown>>): string | undefined {
@@ -62,8 +72,8 @@ export const shopifyAdapter: SourceAdapter = {
   secret: 'required',
   checkSecret: (secret) => checkSigningSecret(secret, 'shopify'),
   credentials: signedOnly,
-  // The same on every retry of a delivery (docs/sources.md).
-  deliveryId: (request) => headerValue(request.headers, 'x-shopify-webhook-id'),
+  // Shopify signs the body and nothing else: the ledger keys a delivery by its body, never by a header.
+  keyedByBody: true,
   decide(request, { source: config, secret, authenticated }) {
     const source = expectKind(config, 'shopify');
     if (request.method !== 'POST') return methodNotAllowed(['POST']);
@@ -82,10 +92,10 @@ export const shopifyAdapter: SourceAdapter = {
     // The consent topic names the address `email_address`; the customer topics `email`.
     const email = stringValue(ownValue(customer, 'email')) ?? stringValue(ownValue(customer, 'email_address'));
     if (email === undefined) return ignore('the Shopify customer has no email');
-    const eventId = headerValue(request.headers, 'x-shopify-event-id') ?? headerValue(request.headers, 'x-shopify-webhook-id');
+    const eventId = bodyId(request.body);
     const state = marketingState(customer);
     if (topic === 'customers/create') {
-      const occurredAt = isoTime(headerValue(request.headers, 'x-shopify-triggered-at') ?? ownValue(customer, 'created_at'));
+      const occurredAt = isoTime(ownValue(customer, 'created_at') ?? ownValue(customer, 'updated_at'));
       const candidate = buildCandidate(source, customerLookup(customer), DEFAULTS, eventId);
       return {
         type: 'signups',
@@ -95,11 +105,7 @@ export const shopifyAdapter: SourceAdapter = {
     if (state !== 'subscribed' && state !== 'unsubscribed')
       return ignore(`Shopify ${quoted(topic)} without a subscribed or unsubscribed email marketing state`);
     const consent = ownValue(customer, 'email_marketing_consent');
-    const occurredAt = isoTime(
-      headerValue(request.headers, 'x-shopify-triggered-at') ??
-        (isRecord(consent) ? ownValue(consent, 'consent_updated_at') : undefined) ??
-        ownValue(customer, 'updated_at'),
-    );
+    const occurredAt = isoTime((isRecord(consent) ? ownValue(consent, 'consent_updated_at') : undefined) ?? ownValue(customer, 'updated_at'));
     const id = toEventId(eventId);
     const signup = state === 'unsubscribed' ? { email, opt_out: true } : { email, consent: { marketing: true } };
     return { type: 'signups', signups: [{ signup: { ...signup, ...(id ? { event_id: id } : {}) }, ...(occurredAt ? { occurredAt } : {}) }] };

@@ -2,8 +2,16 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from '../../../local/delivery-ledger/embedded-dynamodb';
 import { createDeliveryLedger, dynamoDbPersistenceStore } from '../../../shared/aws/dynamodb-delivery-ledger';
 import { HttpProblemError } from '../../../shared/http-input/errors';
-import { type DeliveryLedger, type DeliveryReceipt, deliveryKey, singleEventId } from '../../../shared/ingest/delivery-ledger';
-import { DeliveryInProgressError } from '../../../shared/ingest/errors';
+import {
+  conflictKey,
+  type Delivery,
+  type DeliveryLedger,
+  type DeliveryReceipt,
+  deliveryKey,
+  payloadHash,
+  singleEventId,
+} from '../../../shared/ingest/delivery-ledger';
+import { DeliveryConflictError, DeliveryInProgressError } from '../../../shared/ingest/errors';
 import { enqueueOnce } from '../../../shared/ingest/ingest-signups';
 import { createLogger } from '../../../shared/logger';
 import { aSignupMessage } from '../../helpers/events';
@@ -26,9 +34,10 @@ afterAll(async () => {
 });
 
 let keys = 0;
-const freshKey = () => {
+/** A delivery never recorded before, with the payload hash every test repeats unless it says otherwise. */
+const freshKey = (): Delivery => {
   keys += 1;
-  return `src:id:delivery-${process.pid}-${keys}`;
+  return { key: `src:id:delivery-${process.pid}-${keys}`, payloadHash: 'payload-1' };
 };
 const receipt = (id: string): DeliveryReceipt => ({ accepted: 1, ids: [id] });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -130,6 +139,83 @@ describe('delivery ledger (Powertools Idempotency on DynamoDB)', () => {
     expect(later).toEqual({ repeat: false, receipt: receipt('m-2') });
   });
 
+  it('refuses the same key with another payload as a conflict, completed or in progress, without running it', async () => {
+    // Arrange
+    const { ledger } = ledgerWith();
+    const done = freshKey();
+    const running = freshKey();
+    await ledger.once(done, async () => receipt('m-1'));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const first = ledger.once(running, async () => {
+      await gate;
+      return receipt('m-2');
+    });
+    await sleep(200);
+    const deliver = jest.fn(async () => receipt('m-other'));
+
+    // Act
+    const afterCompletion = ledger.once({ ...done, payloadHash: 'payload-2' }, deliver);
+    const whileInProgress = ledger.once({ ...running, payloadHash: 'payload-2' }, deliver);
+
+    // Assert
+    await expect(afterCompletion).rejects.toBeInstanceOf(DeliveryConflictError);
+    await expect(whileInProgress).rejects.toBeInstanceOf(DeliveryConflictError);
+    expect(deliver).not.toHaveBeenCalled();
+    release();
+    await expect(first).resolves.toEqual({ repeat: false, receipt: receipt('m-2') });
+    await expect(ledger.once(done, async () => receipt('m-3'))).resolves.toEqual({ repeat: true, receipt: receipt('m-1') });
+  });
+
+  it('records a conflicting payload under its conflict key, once: its own repeat folds', async () => {
+    // Arrange
+    const { ledger } = ledgerWith();
+    const original = freshKey();
+    await ledger.once(original, async () => receipt('m-1'));
+    const other = conflictKey({ ...original, payloadHash: 'payload-2' });
+
+    // Act
+    const first = await ledger.once(other, async () => receipt('m-2'));
+    const repeat = await ledger.once(other, async () => receipt('m-3'));
+
+    // Assert
+    expect(other.key).toBe(`${original.key}:payload:payload-2`);
+    expect(first).toEqual({ repeat: false, receipt: receipt('m-2') });
+    expect(repeat).toEqual({ repeat: true, receipt: receipt('m-2') });
+  });
+
+  it('writes one conditional put and one update per new delivery, one failed put per repeat or conflict (payload validation adds no write)', async () => {
+    // Arrange: a client that records every DynamoDB write it sends. (Reads are left out: DynamoDB hands
+    // the stored record back with a failed put, dynalite does not, so Powertools reads it here.)
+    const client = new DynamoDBClient({ endpoint: store.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const operations: string[] = [];
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (/^(Put|Update|Delete)Item/.test(String(context.commandName))) operations.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const { ledger } = ledgerWith({ client });
+    const delivery = freshKey();
+    const counted = async (run: () => Promise<unknown>) => {
+      operations.length = 0;
+      await run().catch(() => undefined);
+      return [...operations];
+    };
+
+    // Act
+    const fresh = await counted(() => ledger.once(delivery, async () => receipt('m-1')));
+    const repeat = await counted(() => ledger.once(delivery, async () => receipt('m-2')));
+    const conflict = await counted(() => ledger.once({ ...delivery, payloadHash: 'payload-2' }, async () => receipt('m-3')));
+
+    // Assert
+    expect(fresh).toEqual(['PutItemCommand', 'UpdateItemCommand']);
+    expect(repeat).toEqual(['PutItemCommand']);
+    expect(conflict).toEqual(['PutItemCommand']);
+    client.destroy();
+  });
+
   it('enqueues without a record when DynamoDB cannot be reached (a duplicate beats a lost signup)', async () => {
     // Arrange: a client for a port nobody listens on.
     const unreachable = new DynamoDBClient({
@@ -162,6 +248,14 @@ describe('deliveryKey', () => {
     expect(deliveryKey('form', undefined, Buffer.from('{"email":"b@example.com"}'))).not.toBe(deliveryKey('form', undefined, body));
   });
 
+  it('hashes a payload by its content: key order and undefined fields do not matter, any value does', () => {
+    const payload = { email: 'a@example.com', consent: { marketing: true }, names: ['Ada', 'Lovelace'] };
+    expect(payloadHash({ names: ['Ada', 'Lovelace'], consent: { marketing: true }, email: 'a@example.com', notes: undefined })).toBe(payloadHash(payload));
+    expect(payloadHash(payload)).toMatch(/^[0-9a-f]{64}$/);
+    expect(payloadHash({ ...payload, email: 'b@example.com' })).not.toBe(payloadHash(payload));
+    expect(payloadHash({ ...payload, names: ['Lovelace', 'Ada'] })).not.toBe(payloadHash(payload));
+  });
+
   it('uses a signup event id only when the delivery holds one signup', () => {
     expect(singleEventId([{ event_id: 'e1' }])).toBe('e1');
     expect(singleEventId([{ event_id: 'e1' }, { event_id: 'e2' }])).toBeUndefined();
@@ -185,7 +279,7 @@ describe('enqueueOnce', () => {
     };
 
     // Act
-    const result = await enqueueOnce({ queue, ledger, logger: testLogger }, 'k', [aSignupMessage()]);
+    const result = await enqueueOnce({ queue, ledger, logger: testLogger }, { key: 'k', payloadHash: 'p' }, [aSignupMessage()]);
 
     // Assert
     expect(result).toEqual({ repeat: true, receipt: { accepted: 1, ids: ['m-first'] } });
@@ -204,7 +298,7 @@ describe('enqueueOnce', () => {
     const started = Date.now();
 
     // Act
-    const attempt = enqueueOnce({ queue, ledger, logger: testLogger }, 'k', [aSignupMessage()]);
+    const attempt = enqueueOnce({ queue, ledger, logger: testLogger }, { key: 'k', payloadHash: 'p' }, [aSignupMessage()]);
 
     // Assert
     await expect(attempt).rejects.toBeInstanceOf(HttpProblemError);

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { buildMapping, parseMapFlag, rowToSignupInput, toIsoTime } from '../../../ops/csv-mapping';
+import { buildMapping, parseMapFlag, rowToCandidate, toIsoTime } from '../../../ops/csv-mapping';
 import { CliError, CliUsageError } from '../../../ops/errors';
 import type { ImportSummary } from '../../../ops/import-csv';
 import { type CliIo, formatDeadLetters, runCli } from '../../../ops/main';
-import { createProgress } from '../../../ops/progress';
+import { createProgress, formatDuration } from '../../../ops/progress';
 import { redactEmails } from '../../../ops/redact';
 import { readOutputsFile, resolveTarget } from '../../../ops/targets';
 
@@ -107,11 +107,11 @@ describe('signup-sync arguments', () => {
     expect(out).toEqual([]);
   });
 
-  it('says how to start local mode when no queues are given and it is not running (exit 1)', async () => {
+  it('says how to start local mode, or reach one on another port, when no queues are given and it is not running (exit 1)', async () => {
     const { io: cli, err } = io();
     expect(await runCli(['dlq', 'list'], cli)).toBe(1);
     expect(err.join('\n')).toMatch(
-      /Local mode is not running at http:\/\/127\.0\.0\.1:3000 .*npm start.*--stack <name>, --outputs-file <file>, or --queue-url\/--dlq-url/s,
+      /Local mode is not running at http:\/\/127\.0\.0\.1:3000 .*npm start.*--local <url>.*SIGNUP_SYNC_LOCAL_URL.*--stack <name>, --outputs-file <file>, or --queue-url\/--dlq-url/s,
     );
   });
 
@@ -228,10 +228,9 @@ describe('CSV column mapping', () => {
 
   it('recognises generic spellings and lets --map override or unmap them', () => {
     // Act
-    const mapping = buildMapping(
-      ['E-mail', 'firstName', 'Surname', 'Zip', 'City', 'Country Code', 'Street', 'Colour'],
-      [parseMapFlag('custom:Favourite colour=colour'), parseMapFlag('last_name=')],
-    );
+    const mapping = buildMapping(['E-mail', 'firstName', 'Surname', 'Zip', 'City', 'Country Code', 'Street', 'Colour'], {
+      overrides: [parseMapFlag('custom:Favourite colour=colour'), parseMapFlag('last_name=')],
+    });
 
     // Assert
     expect(mapping.format).toBe('generic');
@@ -247,14 +246,19 @@ describe('CSV column mapping', () => {
     expect(mapping.ignored).toEqual(['Surname']);
   });
 
-  it('turns a row into the signup input, leaving empty cells out', () => {
+  it("turns a row into the ingest's candidate, leaving empty cells out", () => {
     const mapping = buildMapping(['email', 'first_name', 'last_name', 'city', 'address1', 'country_code', 'occurred_at', 'company']);
-    expect(rowToSignupInput(['a@example.com', 'Ada', 'Lovelace', 'London', '12 St James', 'GB', '2024-03-01 17:02:11', '  '], mapping)).toEqual({
-      email: 'a@example.com',
-      first_name: 'Ada',
-      last_name: 'Lovelace',
-      occurred_at: '2024-03-01T17:02:11Z',
-      address: { city: 'London', address1: '12 St James', country_code: 'GB' },
+    expect(rowToCandidate(['a@example.com', 'Ada', ' Lovelace ', 'London', '12 St James', 'gb', '2024-03-01 17:02:11', '  '], mapping, 'f:line-2')).toEqual({
+      candidate: {
+        email: 'a@example.com',
+        first_name: 'Ada',
+        last_name: 'Lovelace',
+        occurred_at: '2024-03-01T17:02:11Z',
+        address: { city: 'London', address1: '12 St James', country_code: 'GB' },
+        event_id: 'f:line-2',
+      },
+      problems: [],
+      addressLeftOut: false,
     });
   });
 
@@ -264,8 +268,8 @@ describe('CSV column mapping', () => {
   });
 
   it('rejects an unknown column in --map and a column mapped twice', () => {
-    expect(() => buildMapping(['email'], [parseMapFlag('first_name=Vorname')])).toThrow(CliUsageError);
-    expect(() => buildMapping(['email', 'x'], [parseMapFlag('first_name=x'), parseMapFlag('last_name=x')])).toThrow('mapped twice');
+    expect(() => buildMapping(['email'], { overrides: [parseMapFlag('first_name=Vorname')] })).toThrow(CliUsageError);
+    expect(() => buildMapping(['email', 'x'], { overrides: [parseMapFlag('first_name=x'), parseMapFlag('last_name=x')] })).toThrow('mapped twice');
   });
 
   it('checks a Mailchimp export without sending (--dry-run --json), reporting rejected rows by line and column', async () => {
@@ -392,35 +396,53 @@ describe('operator output', () => {
     expect(formatDeadLetters([])).toBe('The dead-letter queue is empty.');
   });
 
-  it('prints plain progress lines with rows and rate when stderr is not a terminal', () => {
+  it('prints plain progress lines when stderr is not a terminal: every interval, a time left only once it is known, the time taken at the end', () => {
     // Arrange
     const written: string[] = [];
     let clock = 0;
-    const progress = createProgress({ isTTY: false, write: (text) => written.push(text) }, { now: () => clock });
+    const progress = createProgress({ isTTY: false, write: (text) => written.push(text) }, { now: () => clock, plainIntervalMs: 2000 });
+    const at = (ms: number, bytes: number, rows: number) => {
+      clock = ms;
+      progress.update({ bytes, totalBytes: 1000, rows, accepted: rows, rejected: 10 });
+    };
 
     // Act
-    clock = 4000;
-    progress.update({ bytes: 500, totalBytes: 1000, rows: 2000, accepted: 1990, rejected: 10 });
+    at(500, 100, 400); // first chunk: a line, too early for an estimate
+    at(1500, 250, 1000); // within the interval: no line
+    at(2500, 250, 1000); // the same count again (the queue was slow): a line, still a sound estimate
+    at(5000, 500, 2000);
+    at(5100, 900, 3600); // within the interval: no line
+    at(8000, 1000, 4000); // the whole file is read: no line, the last one follows
     progress.done({ bytes: 1000, totalBytes: 1000, rows: 4000, accepted: 3990, rejected: 10 });
 
-    // Assert
-    expect(written.join('')).toMatch(
-      /^import: 50% {2}2,000 rows, 10 rejected {2}500 rows\/s {2}ETA \S+\nimport: 100% {2}4,000 rows, 10 rejected {2}1,000 rows\/s {2}ETA 0s\n$/,
-    );
+    // Assert: the estimate is the bytes left at the average rate so far (2,500 ms for 250 bytes -> 7.5 s for 750)
+    expect(written).toEqual([
+      'import: 10%  400 rows, 10 rejected  800 rows/s\n',
+      'import: 25%  1,000 rows, 10 rejected  400 rows/s  about 8s left\n',
+      'import: 50%  2,000 rows, 10 rejected  400 rows/s  about 5s left\n',
+      'import: 100%  4,000 rows, 10 rejected  500 rows/s  done in 8s\n',
+    ]);
+    expect(written.join('')).not.toMatch(/NULL|INF|NaN|Infinity|ETA/);
+  });
+
+  it('formats durations for people', () => {
+    expect([0.4, 42, 245, 4800].map(formatDuration)).toEqual(['0s', '42s', '4m05s', '1h20m']);
   });
 
   it('draws a bar on a terminal and clears it before the summary', () => {
     // Arrange
     const written: string[] = [];
-    const progress = createProgress({ isTTY: true, columns: 100, write: (text) => written.push(text) });
+    let clock = 0;
+    const progress = createProgress({ isTTY: true, columns: 100, write: (text) => written.push(text) }, { now: () => clock });
 
     // Act
+    clock = 2000;
     progress.update({ bytes: 250, totalBytes: 1000, rows: 10, accepted: 10, rejected: 0 });
     progress.done({ bytes: 1000, totalBytes: 1000, rows: 40, accepted: 40, rejected: 0 });
 
-    // Assert
+    // Assert: 250 bytes in 2 s, 750 to go
     const text = written.join('');
-    expect(text).toContain('[#####...............] 25%  10 rows, 0 rejected');
+    expect(text).toContain('[#####...............] 25%  10 rows, 0 rejected  5 rows/s  ETA 6s');
     expect(text.endsWith('\x1b[2K')).toBe(true); // the line is cleared
     expect(text).not.toContain('\n');
   });

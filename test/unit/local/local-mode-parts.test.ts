@@ -1,4 +1,6 @@
 import type { Message } from '@aws-sdk/client-sqs';
+import { FORM_ERROR_PATH } from '../../../local/demo/demo-sources';
+import { createFormRoutes } from '../../../local/demo/form-page';
 import { deletableIds } from '../../../local/event-source/event-source-mapping';
 import { ReceiveCounter, toSqsRecord } from '../../../local/event-source/sqs-record';
 import { createLambdaContext, FunctionTimeoutError, withTimeout } from '../../../local/lambda-context';
@@ -239,6 +241,9 @@ describe('status', () => {
     recorder.refused('demo-typeform', 401);
     recorder.refused('api', 401);
     recorder.refused('api', 422);
+    recorder.ignored('survey', 'incomplete', 1);
+    recorder.ignored('crm', 'not a signup', 2);
+    recorder.ignored('survey', 'incomplete', 2);
 
     // Assert
     expect(recorder.counts()).toEqual({ created: 2, existed: 0, updated: 0, rejected: 1, deferred: 1 });
@@ -258,6 +263,10 @@ describe('status', () => {
       { sourceId: 'api', status: 401, count: 2 },
       { sourceId: 'api', status: 422, count: 1 },
       { sourceId: 'demo-typeform', status: 401, count: 1 },
+    ]);
+    expect(recorder.ignoredCounts()).toEqual([
+      { sourceId: 'crm', what: 'not a signup', count: 2 },
+      { sourceId: 'survey', what: 'incomplete', count: 3 },
     ]);
     expect(JSON.stringify(recorder.recent())).not.toContain('@');
   });
@@ -300,6 +309,10 @@ describe('status', () => {
         },
       ],
       refusals: [{ sourceId: 'demo-typeform', status: 401, count: 3 }],
+      ignored: [
+        { sourceId: 'survey', what: 'incomplete', count: 4 },
+        { sourceId: 'crm', what: 'not a signup', count: 2 },
+      ],
     };
     const deadLetters = jest.fn(async () => [{ messageId: 'd1', reason: 'bigcommerce-rejected', httpStatus: 422, signupId: 'id-<b>1</b>' }]);
     const routes = createStatusRoutes({ status: async () => view, deadLetters, redrive: jest.fn(), config: () => ({}), origin: () => 'http://127.0.0.1:3000' });
@@ -317,14 +330,16 @@ describe('status', () => {
       value('queue'),
       value('dlq'),
       value('refused'),
+      value('incomplete'),
       value('bc-requests'),
-    ]).toEqual(['3', '2', '4', '1', '0 / 2', '1', '3', '2 (0.500)']);
+    ]).toEqual(['3', '2', '4', '1', '0 / 2', '1', '3', '4', '2 (0.500)']);
     expect(html).toContain('SQS: embedded (local-aws-sqs) · BigCommerce: sandbox');
     expect(html).not.toContain('connecting');
     // The outcome row and the dead-letter row show the same signup id, escaped.
     expect(html.split('id-&lt;b&gt;1&lt;/b&gt;')).toHaveLength(3);
     expect(html).not.toContain('<b>1</b>');
     expect(html).toContain('<td>demo-typeform</td><td>401</td><td>3</td>');
+    expect(html).toContain('<td>survey</td><td>incomplete</td><td>4</td>');
   });
 
   const emptyView: StatusView = {
@@ -336,6 +351,7 @@ describe('status', () => {
     bigCommerce: {},
     recent: [],
     refusals: [],
+    ignored: [],
   };
 
   it('serves the page and refuses a redrive that is not a same-origin JSON POST', async () => {
@@ -360,5 +376,28 @@ describe('status', () => {
     expect(ok?.status).toBe(200);
     expect(JSON.parse(ok!.body.toString())).toEqual({ method: 'copy', moved: 2, status: 'COMPLETED' });
     expect(await routes({ method: 'GET', path: '/_local/nope', headers: {}, body: Buffer.alloc(0) })).toBeUndefined();
+  });
+});
+
+describe('demo form pages', () => {
+  const errorPage = async (query: string) => {
+    const answer = await createFormRoutes()({ method: 'GET', path: FORM_ERROR_PATH, query: new URLSearchParams(query), headers: {}, body: Buffer.alloc(0) });
+    return answer!.body.toString();
+  };
+
+  it('names on the error page the fields the redirect lists, by their labels on the form, and only field names', async () => {
+    // Act
+    const named = await errorPage('fields=email,last_name,address.city');
+    const plain = await errorPage('');
+    const hostile = await errorPage('fields=email,<script>alert(1)</script>,Call+us+at+555');
+
+    // Assert
+    expect(named).toContain(
+      '<ul class="fields" data-testid="form-error-fields"><li data-field="email">Email</li><li data-field="last_name">Last name</li><li data-field="address.city">address.city</li></ul>',
+    );
+    expect(plain).toContain('Check the fields and try again.');
+    expect(plain).not.toContain('form-error-fields');
+    expect(hostile).toContain('<li data-field="email">Email</li></ul>');
+    expect(hostile).not.toMatch(/script|555/);
   });
 });

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CliError } from '../../../ops/errors';
-import { deployedIngestSetup, ingestSetupFromEnvironment, lambdaFunctionEnvironment } from '../../../ops/ingest-function-setup';
+import { deployedDeadLetterKeys, deployedIngestSetup, ingestSetupFromEnvironment, lambdaFunctionEnvironment } from '../../../ops/ingest-function-setup';
 import { resolveTarget } from '../../../ops/targets';
 import { deriveDeadLetterKey } from '../../../shared/ingest/dead-letter-keys';
 
@@ -71,36 +71,45 @@ describe("checking it with the ingest's own cold-start validation", () => {
     expect(() => ingestSetupFromEnvironment(reserved, FUNCTION_NAME)).toThrow(/"api" is reserved/);
   });
 
-  it('reads through the injected readers, the dead-letter keys from the sources secret SOURCES_SECRET names', async () => {
+  it('reads through the injected reader', async () => {
     const names: string[] = [];
-    const setup = await deployedIngestSetup(
-      async (name) => {
-        names.push(name);
-        return INGEST_ENVIRONMENT;
-      },
+    const setup = await deployedIngestSetup(async (name) => {
+      names.push(name);
+      return INGEST_ENVIRONMENT;
+    }, FUNCTION_NAME);
+    expect(names).toEqual([FUNCTION_NAME]);
+    expect(setup.namelessPolicy).toEqual({ nameless: 'reject' });
+  });
+});
+
+describe('the dead-letter keys of the sources secret SOURCES_SECRET names', () => {
+  it('reads the deadLetters entry, newest first', async () => {
+    const asked: string[] = [];
+    const keys = await deployedDeadLetterKeys(
+      async () => INGEST_ENVIRONMENT,
       FUNCTION_NAME,
       async (secretId) => {
-        names.push(secretId);
+        asked.push(secretId);
         return JSON.stringify({ api: API_SECRET, deadLetters: ['n'.repeat(32), 'o'.repeat(32)] });
       },
     );
-    expect(names).toEqual([FUNCTION_NAME, INGEST_ENVIRONMENT.SOURCES_SECRET]);
-    expect(setup.namelessPolicy).toEqual({ nameless: 'reject' });
-    expect(setup.deadLetterKeys).toEqual(['n'.repeat(32), 'o'.repeat(32)]);
+    expect(asked).toEqual([INGEST_ENVIRONMENT.SOURCES_SECRET]);
+    expect(keys).toEqual(['n'.repeat(32), 'o'.repeat(32)]);
   });
 
-  it('derives the dead-letter key from the api secret when the sources secret has no deadLetters entry', async () => {
-    const setup = await deployedIngestSetup(
-      async () => INGEST_ENVIRONMENT,
-      FUNCTION_NAME,
-      async () => JSON.stringify({ api: API_SECRET }),
-    );
-    expect(setup.deadLetterKeys).toEqual([deriveDeadLetterKey(API_SECRET)]);
+  it('derives the key from the api secret when the sources secret has no deadLetters entry', async () => {
+    expect(
+      await deployedDeadLetterKeys(
+        async () => INGEST_ENVIRONMENT,
+        FUNCTION_NAME,
+        async () => JSON.stringify({ api: API_SECRET }),
+      ),
+    ).toEqual([deriveDeadLetterKey(API_SECRET)]);
   });
 
   it('refuses a sources secret that yields no dead-letter key, naming the entry, never a value', async () => {
     const read = (value: unknown) =>
-      deployedIngestSetup(
+      deployedDeadLetterKeys(
         async () => INGEST_ENVIRONMENT,
         FUNCTION_NAME,
         async () => JSON.stringify(value),
@@ -137,7 +146,10 @@ describe('the target of a deployed stack', () => {
     );
 
     expect(asked).toEqual([]);
-    expect(await target.ingestSetup?.()).toMatchObject({ sources: [{ id: 'kit-news' }], deadLetterKeys: [deriveDeadLetterKey(API_SECRET)] });
+    expect(await target.ingestSetup?.()).toMatchObject({ sources: [{ id: 'kit-news' }] });
+    // The configuration alone (import, redrive) reads no secret; the keys (redrive only) read the sources secret, and the function once.
+    expect(asked).toEqual([`eu-west-1/${FUNCTION_NAME}`]);
+    expect(await target.deadLetterKeys?.()).toEqual([deriveDeadLetterKey(API_SECRET)]);
     expect(asked).toEqual([`eu-west-1/${FUNCTION_NAME}`, `eu-west-1/${INGEST_ENVIRONMENT.SOURCES_SECRET}`]);
   });
 

@@ -1,5 +1,5 @@
 import { signupSchema } from '../../../shared/signup/signup-schema';
-import { htmlFormAdapter } from '../../../shared/sources/adapters/html-form';
+import { errorFieldName, htmlFormAdapter } from '../../../shared/sources/adapters/html-form';
 import { SourceAuthError, SourceForbiddenError } from '../../../shared/sources/errors';
 import { decide, makeRequest, makeSource, signupsOf } from './fixtures';
 
@@ -151,6 +151,42 @@ describe('html-form adapter', () => {
       expect(failed).toEqual({ status: 303, headers: { location: 'https://www.example.com/oops', 'cache-control': 'no-store' } });
     });
 
+    it('names the fields that failed validation in the error redirect, names only, keeping the query the error URL has', () => {
+      // Arrange
+      const issues = [
+        { path: '/email', message: 'Invalid email address' },
+        { path: '/last_name', message: 'Required' },
+        { path: '/address/city', message: 'Too big' },
+        { path: '/custom_fields/2/value', message: 'Too big' },
+        { path: '/custom_fields/3/value', message: 'Too big' },
+      ];
+      const withQuery = makeSource('html-form', { ...source, errorUrl: 'https://www.example.com/oops?lang=pt&fields=stale#form' });
+
+      // Act
+      const plain = present({ type: 'invalid', statusCode: 422, message: '5 fields failed validation', issues }, { origin: ORIGIN });
+      const kept = htmlFormAdapter.present!(
+        { type: 'invalid', statusCode: 422, message: 'x', issues: issues.slice(0, 2) },
+        makeRequest({ headers: {} }),
+        withQuery,
+      );
+      const forbidden = present({ type: 'invalid', statusCode: 403, message: 'The request origin is not allowed for this form' }, {});
+
+      // Assert
+      expect(plain.headers?.['location']).toBe('https://www.example.com/oops?fields=email,last_name,address.city,custom_fields');
+      expect(kept.headers?.['location']).toBe('https://www.example.com/oops?lang=pt&fields=email,last_name#form');
+      expect(forbidden.headers?.['location']).toBe('https://www.example.com/oops');
+    });
+
+    it('writes nested paths with dots and stops at a list index', () => {
+      expect(['/email', '/consent/marketing', '/custom_fields/0/name', '/', '/a~1b'].map(errorFieldName)).toEqual([
+        'email',
+        'consent.marketing',
+        'custom_fields',
+        undefined,
+        'a/b',
+      ]);
+    });
+
     it('answers JSON with CORS headers to fetch posts that accept JSON', () => {
       // Act
       const invalid = present(
@@ -165,5 +201,40 @@ describe('html-form adapter', () => {
       expect(failed.status).toBe(503);
       expect(failed.headers?.['access-control-allow-origin']).toBeUndefined();
     });
+  });
+
+  it('finds the email of an input named in another language by its value, leaving out the honeypot, token and id fields', () => {
+    // Arrange
+    const body = 'website=&submission_id=4b1c7e62-9f0e-4f8a-a0a5-0d3f2e1c9b77&nome=Ana&sobrenome=Souza&seu_email=ana%40example.com';
+    // Act
+    const [first] = signupsOf(decide(makeRequest({ body, headers: urlencoded }), source, ''));
+    // Assert
+    expect(first?.signup).toEqual({ email: 'ana@example.com', event_id: '4b1c7e62-9f0e-4f8a-a0a5-0d3f2e1c9b77' });
+  });
+
+  it('keeps the named email field first and lets the fieldMap win', () => {
+    const body = 'referrer=friend%40example.com&email=ana%40example.com&website=';
+    const mapped = makeSource('html-form', {
+      allowedOrigins: [ORIGIN],
+      thankYouUrl: 'https://www.example.com/t',
+      errorUrl: 'https://www.example.com/e',
+      fieldMap: { referrer: 'email' },
+    });
+    expect(signupsOf(decide(makeRequest({ body, headers: urlencoded }), source, ''))[0]?.signup).toMatchObject({ email: 'ana@example.com' });
+    expect(signupsOf(decide(makeRequest({ body, headers: urlencoded }), mapped, ''))[0]?.signup).toMatchObject({ email: 'friend@example.com' });
+  });
+
+  it('finds a name widget and a phone object in a fetch post of JSON, whatever the keys are called', () => {
+    // Arrange
+    const body = JSON.stringify({
+      contato: 'ana@example.com',
+      nome: { first: 'Ana', last: 'Souza' },
+      telefone: { area: '11', phone: '987654321' },
+      website: '',
+    });
+    // Act
+    const [first] = signupsOf(decide(makeRequest({ body, headers: { 'content-type': 'application/json', origin: ORIGIN } }), source, ''));
+    // Assert
+    expect(first?.signup).toEqual({ email: 'ana@example.com', first_name: 'Ana', last_name: 'Souza', phone: '11 987654321' });
   });
 });

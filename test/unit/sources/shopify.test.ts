@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { signupSchema } from '../../../shared/signup/signup-schema';
 import { SHOPIFY_CUSTOMER } from './examples';
 import { decide, json, makeRequest, makeSource, SECRETS, signatureHeaders, signupsOf } from './fixtures';
@@ -5,6 +6,8 @@ import { decide, json, makeRequest, makeSource, SECRETS, signatureHeaders, signu
 const source = makeSource('shopify');
 const signed = (body: string, headers: Record<string, string> = {}) =>
   makeRequest({ body, headers: { 'content-type': 'application/json', ...signatureHeaders('shopify', Buffer.from(body)), ...headers } });
+/** The event id of a Shopify delivery: the SHA-256 of its signed body, never an unsigned header. */
+const bodyId = (body: string) => `sha256:${createHash('sha256').update(body).digest('hex')}`;
 
 describe('shopify adapter', () => {
   it('maps a customers/create customer with its default address, and it validates', () => {
@@ -39,20 +42,28 @@ describe('shopify adapter', () => {
           country_code: 'CA',
           phone: '555-625-1199',
         },
-        event_id: '98880550-7158-44d4-b7cd-2c97c8a091b5',
+        event_id: bodyId(json(SHOPIFY_CUSTOMER)),
       },
       occurredAt: '2026-07-29T14:32:10.000Z',
     });
     expect(signupSchema.safeParse(first?.signup).success).toBe(true);
   });
 
-  it('falls back to X-Shopify-Webhook-Id and to the first address', () => {
+  it('keys on the signed body whatever the unsigned headers say, and falls back to the first address', () => {
     // Arrange
     const customer = { ...SHOPIFY_CUSTOMER, default_address: null, addresses: [SHOPIFY_CUSTOMER.default_address] };
     // Act
     const [first] = signupsOf(decide(signed(json(customer), { 'x-shopify-webhook-id': 'b54557e4' }), source, SECRETS.signing));
+    const [again] = signupsOf(
+      decide(
+        signed(json(customer), { 'x-shopify-webhook-id': 'made-up', 'x-shopify-event-id': 'made-up', 'x-shopify-triggered-at': '2099-01-01T00:00:00Z' }),
+        source,
+        SECRETS.signing,
+      ),
+    );
     // Assert
-    expect(first?.signup).toMatchObject({ event_id: 'b54557e4', address: { city: 'Ottawa' } });
+    expect(first?.signup).toMatchObject({ event_id: bodyId(json(customer)), address: { city: 'Ottawa' } });
+    expect(again).toEqual(first);
   });
 
   it('reads email_marketing_consent.state "subscribed" on customers/create as marketing consent, names null or not', () => {
@@ -70,7 +81,7 @@ describe('shopify adapter', () => {
       decide(signed(json({ ...SHOPIFY_CUSTOMER, email_marketing_consent: { state: 'not_subscribed' } })), source, SECRETS.signing),
     );
     // Assert
-    expect(first?.signup).toEqual({ email: 'bob@biller.com', phone: '+13125551212', consent: { marketing: true }, event_id: 'ev-1' });
+    expect(first?.signup).toEqual({ email: 'bob@biller.com', phone: '+13125551212', consent: { marketing: true }, event_id: bodyId(json(newsletter)) });
     expect(signupSchema.safeParse(first?.signup).success).toBe(true);
     expect(notSubscribed?.signup['consent']).toBeUndefined();
   });
@@ -89,8 +100,11 @@ describe('shopify adapter', () => {
       const [subscribe] = signupsOf(decide(signed(json(payload('subscribed')), headers), source, SECRETS.signing));
       const pending = decide(signed(json(payload('pending')), headers), source, SECRETS.signing);
       // Assert
-      expect(optOut).toEqual({ signup: { email: 'bob@biller.com', opt_out: true, event_id: 'ev-2' }, occurredAt: '2026-07-30T10:00:00.000Z' });
-      expect(subscribe?.signup).toEqual({ email: 'bob@biller.com', consent: { marketing: true }, event_id: 'ev-2' });
+      expect(optOut).toEqual({
+        signup: { email: 'bob@biller.com', opt_out: true, event_id: bodyId(json(payload('unsubscribed'))) },
+        occurredAt: '2026-07-30T10:00:00.000Z',
+      });
+      expect(subscribe?.signup).toEqual({ email: 'bob@biller.com', consent: { marketing: true }, event_id: bodyId(json(payload('subscribed'))) });
       expect(pending.type).toBe('ignore');
     },
   );

@@ -40,7 +40,8 @@ let runStartedAt = Date.now();
 function eventMessage(kind: Kind, email: string, at: number): SignupMessage {
   const base = aSignupMessage({ email });
   // Events happen in arrival order, after the seeded subscribers last changed (an older subscription
-  // would rightly be `superseded`: test/unit/sync-engine/subscribers.test.ts).
+  // would rightly be `superseded`: test/unit/sync-engine/subscribers.test.ts), and each is received when
+  // it happens (an event time is never later than its receipt: shared/signup/event-time.ts).
   const occurred_at = new Date(runStartedAt + at * 1000).toISOString();
   const signup =
     kind === 'opt-out'
@@ -48,7 +49,7 @@ function eventMessage(kind: Kind, email: string, at: number): SignupMessage {
       : kind === 'nameless+consent'
         ? { email, consent: { marketing: true }, occurred_at }
         : { email, first_name: 'Ada', last_name: 'Lovelace', ...(kind === 'customer+consent' ? { consent: { marketing: true } } : {}), occurred_at };
-  return { ...base, schema_version: 2, signup: signup as SignupMessage['signup'] };
+  return { ...base, schema_version: 2, received_at: occurred_at, signup: signup as SignupMessage['signup'] };
 }
 
 it('ends in the state the latest events imply, with no duplicate, no rejection and no DELETE', async () => {

@@ -234,14 +234,18 @@ describe('opt-outs', () => {
 });
 
 describe('message schema versions', () => {
-  it('decodes a version 1 message (names required then) and a version 2 opt-out; refuses an opt-out with names', () => {
+  it('decodes a version 1 message (names required then), a version 2 opt-out and a version 3 with placeholder marks; refuses an opt-out with names', () => {
     const v1 = { ...aSignupMessage({ email: 'old@example.com' }), schema_version: 1 };
     const v2 = { ...aSignupMessage(), schema_version: 2, signup: { email: 'out@example.com', opt_out: true } };
+    const v3 = { ...aSignupMessage({ email: 'new@example.com', first_name: 'Newsletter' }), schema_version: 3, placeholder_names: ['first_name'] };
     const bad = { ...aSignupMessage(), schema_version: 2, signup: { email: 'out@example.com', opt_out: true, first_name: 'Ada' } };
-    const future = { ...v1, schema_version: 3 };
+    const future = { ...v1, schema_version: 4 };
+    const badMark = { ...v3, placeholder_names: ['email'] };
 
     expect(decodeSignupMessage(JSON.stringify(v1))).toMatchObject({ ok: true, message: { schema_version: 1, signup: { first_name: 'Ada' } } });
     expect(decodeSignupMessage(JSON.stringify(v2))).toMatchObject({ ok: true, message: { signup: { opt_out: true } } });
+    expect(decodeSignupMessage(JSON.stringify(v3))).toMatchObject({ ok: true, message: { schema_version: 3, placeholder_names: ['first_name'] } });
+    expect(decodeSignupMessage(JSON.stringify(badMark))).toMatchObject({ ok: false });
     expect(decodeSignupMessage(JSON.stringify(bad))).toMatchObject({
       ok: false,
       rejection: { code: 'invalid-message', detail: expect.stringMatching(/first_name: An opt-out carries only/) },
