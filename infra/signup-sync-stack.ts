@@ -1,5 +1,6 @@
 import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { sourceOutputKeys } from '../shared/deployment/source-outputs';
 import { ingestSettingsEnvironment, PLACEHOLDER_STORE_HASH, type StackConfig } from '../shared/deployment/stack-config';
 import { attributeFieldsOf } from '../shared/ingest/attribute-limit';
 import { ApiCustomDomain } from './constructs/api-custom-domain';
@@ -66,6 +67,9 @@ export class SignupSyncStack extends Stack {
     });
     // Only the two functions may put letters in the DLQ (a forged letter cannot be slipped in).
     this.queues.restrictDeadLetterSenders([this.ingress.function.role!, this.sync.function.role!]);
+    // Public forms' per-client counters hash client addresses with the stack's one hash key (a sub-key of
+    // it, shared/ingest/client-limit.ts): a second generated secret would cost another USD 0.40 a month.
+    this.ingress.function.addEnvironment('CLIENT_HASH_KEY', this.sync.logHashKey.secretValue.unsafeUnwrap());
 
     this.monitoring = new OperationsMonitoring(this, 'Monitoring', {
       queue: this.queues.queue,
@@ -81,10 +85,11 @@ export class SignupSyncStack extends Stack {
     this.customDomain = config.customDomain
       ? new ApiCustomDomain(this, 'CustomDomain', { api: this.ingress.api, stage: this.ingress.stage, ...config.customDomain })
       : undefined;
+    const apiUrl = this.customDomain?.url ?? this.ingress.api.apiEndpoint;
     new CfnOutput(this, 'ApiUrl', {
       // With a custom domain, the URL senders keep when the stack is re-created.
-      value: this.customDomain?.url ?? this.ingress.api.apiEndpoint,
-      description: 'POST signups to <ApiUrl>/signups; sources post to <ApiUrl>/sources/<id>',
+      value: apiUrl,
+      description: 'POST signups to <ApiUrl>/signups; each source posts to its own URL (the SourceUrl… outputs)',
     });
     if (this.customDomain) {
       // `signup-sync doctor` checks the domain and its mapping to this API (ops/doctor/custom-domain-check.ts).
@@ -98,6 +103,13 @@ export class SignupSyncStack extends Stack {
       new CfnOutput(this, 'ExecuteApiUrl', {
         value: this.ingress.api.apiEndpoint,
         description: "API Gateway's own URL: it keeps working, so senders can move to ApiUrl one at a time",
+      });
+    }
+    // The URL to set at each sender: a webhook's carries its route token (docs/sources.md); `signup-sync doctor` prints them too.
+    for (const [key, source] of sourceOutputKeys(config.sources)) {
+      new CfnOutput(this, key, {
+        value: `${apiUrl}${this.ingress.sourcePaths[source.id]}`,
+        description: `${source.kind} source ${source.id}: the URL to give the sender${source.kind === 'html-form' ? ' (the form action)' : ''}`,
       });
     }
     new CfnOutput(this, 'SignupQueueUrl', { value: this.queues.queue.queueUrl });

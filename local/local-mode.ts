@@ -15,7 +15,7 @@ import { attributeFieldsOf } from '../shared/ingest/attribute-limit';
 import { CANONICAL_SOURCE_ID, parseSourceSecrets } from '../shared/ingest/ingest-sources';
 import { createLogger, describeError, type LogFormat, type Logger } from '../shared/logger';
 import { loggedMetrics } from '../shared/observability/metric-names';
-import { parseSourcesConfig, type SourceConfigInput } from '../shared/sources/source-config';
+import { parseSourcesConfig, type SourceConfigInput, sourceRouteSegment } from '../shared/sources/source-config';
 import { type BigCommerceSandbox, type SandboxOptions, startBigCommerceSandbox } from './bigcommerce-sandbox';
 import { type SiteverifyStandIn, startSiteverifyStandIn } from './captcha/siteverify-stand-in';
 import { startEmbeddedDynamoDb } from './delivery-ledger/embedded-dynamodb';
@@ -125,6 +125,8 @@ export type LocalModeConfig = Readonly<{
    * checks signups with the rest.
    */
   ingest: IngestSetup;
+  /** Each source's URL, as the stack's SourceUrl… outputs give them (a webhook's carries its route token). */
+  sourceUrls: readonly Readonly<{ id: string; kind: string; url: string }>[];
 }>;
 
 export type LocalMode = LocalModeConfig &
@@ -364,6 +366,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     };
     let formThankYouUrls = new Set<string>();
     const isFormErrorLocation = (location: string) => !formThankYouUrls.has(location) && formErrorUrls.has(withoutQuery(location));
+    let sourceIdBySegment = new Map<string, string>();
     const server = await startLocalServer({
       host,
       port: options.port ?? 0,
@@ -373,16 +376,20 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       localRoutes: async (request) => (await routes(request)) ?? formRoutes(request),
       logger,
       onAnswer: ({ sourceId, status, location, incomplete, ignoredEvents }) => {
-        if (status >= 400 || (location !== undefined && isFormErrorLocation(location))) recorder.refused(sourceId ?? 'other paths', status);
-        if (sourceId !== undefined && incomplete) recorder.ignored(sourceId, 'incomplete', incomplete);
-        if (sourceId !== undefined && ignoredEvents) recorder.ignored(sourceId, 'not a signup', ignoredEvents);
+        // The path names a webhook as <id>-<routeToken>: counted under its id.
+        const id = sourceId === undefined ? undefined : (sourceIdBySegment.get(sourceId) ?? sourceId);
+        if (status >= 400 || (location !== undefined && isFormErrorLocation(location))) recorder.refused(id ?? 'other paths', status);
+        if (id !== undefined && incomplete) recorder.ignored(id, 'incomplete', incomplete);
+        if (id !== undefined && ignoredEvents) recorder.ignored(id, 'not a signup', ignoredEvents);
       },
     });
     apiUrl = server.url;
     ingestHandler = createIngest();
-    const htmlForms = parseSourcesConfig(sourcesFor(apiUrl)).flatMap((source) => (source.kind === 'html-form' ? [source] : []));
+    const servedSources = parseSourcesConfig(sourcesFor(apiUrl));
+    const htmlForms = servedSources.flatMap((source) => (source.kind === 'html-form' ? [source] : []));
     formErrorUrls = new Set(htmlForms.map((source) => withoutQuery(source.errorUrl)));
     formThankYouUrls = new Set(htmlForms.map((source) => source.thankYouUrl));
+    sourceIdBySegment = new Map(servedSources.map((source) => [sourceRouteSegment(source), source.id]));
 
     const mapping: EventSourceMapping = createEventSourceMapping({
       sqs,
@@ -436,6 +443,11 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       apiSecret,
       timings,
       ingest: ingestSetup(),
+      sourceUrls: parseSourcesConfig(sourcesFor(apiUrl)).map((source) => ({
+        id: source.id,
+        kind: source.kind,
+        url: `${apiUrl}/sources/${sourceRouteSegment(source)}`,
+      })),
     });
     // The ingest's configuration as it is now, for re-running `unmappable` dead letters (ops/unmappable-redrive.ts)
     // and for the rules `signup-sync import` checks rows with (ops/import-rules.ts). The dead-letter keys come

@@ -60,7 +60,7 @@ export function banner(mode: LocalMode, options: Readonly<{ demo: boolean }> = {
   const t = mode.timings;
   const lines = [
     'signup-sync local mode is running',
-    `  API            ${mode.apiUrl}   POST /signups · POST|GET|OPTIONS /sources/{sourceId}`,
+    `  API            ${mode.apiUrl}   POST /signups · POST|GET|OPTIONS /sources/<id> (forms) or /sources/<id>-<routeToken> (webhooks)`,
     `  API token      Authorization: Bearer ${mode.apiSecret}`,
     `  status page    ${mode.statusUrl}`,
     `  signup form    ${mode.apiUrl}${FORM_PATH}`,
@@ -73,6 +73,12 @@ export function banner(mode: LocalMode, options: Readonly<{ demo: boolean }> = {
     `  event source   batch 10, window ${t.batchingWindowMs / 1000} s, ${t.maxConcurrency} pollers, sync timeout ${t.syncTimeoutMs / 1000} s, visibility ${t.visibilityTimeoutSeconds} s, DLQ after ${t.maxReceiveCount} receives (cdk.json)`,
     '',
   ];
+  if (mode.sourceUrls.length > 0) {
+    lines.push("Source URLs (what a sender is given; a webhook's carries its route token):");
+    const width = Math.max(...mode.sourceUrls.map((source) => source.id.length));
+    for (const source of mode.sourceUrls) lines.push(`  ${source.id.padEnd(width)}  ${source.url}`);
+    lines.push('');
+  }
   if (options.demo) {
     lines.push(`Demo sources, one per sender kind (${DEMO_SOURCES_NOTE}). Paste one:`);
     for (const { kind, sourceId, example } of exampleLines(mode)) lines.push(`  # ${kind} (${sourceId})`, `  ${example}`);
@@ -100,6 +106,7 @@ export function startLine(mode: LocalMode, options: Readonly<{ demo: boolean }> 
     sandboxUrl: mode.sandbox?.url,
     sources: options.demo ? 'demo' : 'cdk.json',
     tryCommand: sendTestCommand(mode),
+    sourceUrls: mode.sourceUrls,
     ...(options.demo ? { examples: exampleLines(mode) } : {}),
   });
 }

@@ -5,11 +5,13 @@ import { choiceOption, createCommand, numberOption, parseCommandLine } from './c
 import { type CsvFormat, MAILCHIMP_STATUSES, type MailchimpStatus, type MapOverride, parseMapFlag } from './csv-mapping';
 import { type DeadLetter, listDeadLetters, purgeDeadLetters, type RedriveMethod, redriveDeadLetters } from './dead-letters';
 import { runDoctor, stackRegionInCdkJson, TOKEN_ENV } from './doctor';
+import { DEFAULT_CDK_JSON } from './doctor/settings';
 import { CliError, CliUsageError } from './errors';
 import { formatImportSummary, importCsv } from './import-csv';
 import { resolveImportRules } from './import-rules';
 import type { ProgressSink } from './progress';
 import { queueDepth } from './queue-ops';
+import { runRouteTokens } from './route-tokens';
 import { sendTestSignup } from './send-test';
 import { requireQueue, resolveTarget, type Target, type TargetDeps, type TargetFlags } from './targets';
 import type { IngestSetup } from './unmappable-redrive';
@@ -398,9 +400,16 @@ export function buildProgram(io: CliIo, done: (status: number) => void): Command
     .option('--email <email>', 'default test+<time>@example.com')
     .action(async (flags: SendTestFlags) => done(await runSendTest(flags, where(), io)));
   program
+    .command('route-tokens')
+    .description(
+      "give each webhook source in cdk.json a routeToken, once, so its URL (/sources/<id>-<routeToken>) cannot be guessed; prints every source's path",
+    )
+    .option('--cdk-json <file>', "the cdk.json to edit (default: this repository's)")
+    .action((flags: Readonly<{ cdkJson?: string }>) => done(runRouteTokens(flags.cdkJson ?? DEFAULT_CDK_JSON, io)));
+  program
     .command('doctor')
     .description(
-      'preflight: check BigCommerce (token, scopes, channels, groups, attributes, quota) and AWS (queues, secrets, alarms, delivery ledger) before the first signup; writes nothing',
+      "preflight: check BigCommerce (token, scopes, channels, groups, attributes, quota) and AWS (queues, secrets, alarms, delivery ledger, each source's URL) before the first signup; read-only unless --probe-writes",
     )
     .option('--store-hash <hash>', `check this store, with its token read from ${TOKEN_ENV} (never from the command line)`, (value: string) => {
       if (!/^[a-z0-9]+$/i.test(value)) throw new CliUsageError(`--store-hash must be a store hash (letters and digits), got "${value}"`);
@@ -408,7 +417,11 @@ export function buildProgram(io: CliIo, done: (status: number) => void): Command
     })
     .option('--cdk-json <file>', "cdk.json holding the deployment's settings (default: this repository's)")
     .option('--json', 'print the checks as JSON')
-    .action(async (flags: Readonly<{ storeHash?: string; cdkJson?: string; json?: boolean }>) =>
+    .option(
+      '--probe-writes',
+      "also check the token's write scopes with two requests BigCommerce refuses as invalid (POST /v3/customers [{}] and POST /v3/customers/subscribers {}); printed before they are sent",
+    )
+    .action(async (flags: Readonly<{ storeHash?: string; cdkJson?: string; json?: boolean; probeWrites?: boolean }>) =>
       done(
         await runDoctor(
           {
@@ -416,6 +429,7 @@ export function buildProgram(io: CliIo, done: (status: number) => void): Command
             ...(flags.storeHash ? { storeHash: flags.storeHash } : {}),
             ...(flags.cdkJson ? { cdkJson: flags.cdkJson } : {}),
             json: flags.json === true,
+            probeWrites: flags.probeWrites === true,
           },
           {
             out: io.out,

@@ -20,13 +20,14 @@ import {
   localSkips,
   sourceSecretsResult,
 } from './aws-checks';
-import { bigCommerceChecks, probeBigCommerce, skippedBigCommerceChecks } from './bigcommerce-checks';
+import { bigCommerceChecks, describeWriteProbes, probeBigCommerce, skippedBigCommerceChecks } from './bigcommerce-checks';
 import { type BigCommerceTarget, createProbe } from './bigcommerce-probe';
 import { captchaSecretsResult, checkCaptchaSecrets } from './captcha-secret-check';
 import { checkCustomDomain } from './custom-domain-check';
 import { checkDeliveryLedger, LEDGER_OUTPUT } from './delivery-ledger-check';
 import { doctorExitCode, formatReport, reportJson } from './report';
 import { doctorSettings, readDeploymentSettings, stackRegionInCdkJson } from './settings';
+import { checkSourceUrls } from './source-urls-check';
 import type { CheckResult, DoctorSettings, LocalDoctorInfo } from './types';
 
 /**
@@ -45,6 +46,11 @@ export type DoctorOptions = TargetFlags &
     json?: boolean;
     /** cdk.json holding the deployment settings (default: the repository's). */
     cdkJson?: string;
+    /**
+     * Also send the two write probes BigCommerce must refuse (bigcommerce-checks.ts WRITE_PROBES), after
+     * saying what they are; without it doctor sends the store nothing but reads.
+     */
+    probeWrites?: boolean;
   }>;
 
 export type DoctorIo = Readonly<{
@@ -96,7 +102,9 @@ type Plan = Readonly<{
 
 /** Local mode checks its CAPTCHA secrets itself (it holds them); the doctor only formats the answer. */
 function localCaptchaSecrets(info: LocalDoctorInfo): CheckResult {
-  const withCaptcha = info.settings.sources.flatMap((source) => (source.kind === 'html-form' && source.captcha !== undefined ? [source.id] : []));
+  const withCaptcha = info.settings.sources.flatMap((source) =>
+    source.kind === 'html-form' && source.captcha !== undefined && source.captcha !== false ? [source.id] : [],
+  );
   if (info.captchaSecretProblems === undefined && withCaptcha.length > 0)
     return { id: 'aws.captcha-secrets', status: 'unconfirmed', summary: 'This local mode does not report its CAPTCHA secrets: update it (npm start)' };
   return captchaSecretsResult(info.captchaSecretProblems ?? [], withCaptcha, { local: true });
@@ -136,6 +144,7 @@ async function planLocal(base: string, target: Target, options: DoctorOptions, i
     sourceSecretsResult(info.sourceSecretProblems, settings),
     localCaptchaSecrets(info),
     await localDeliveryLedger(info),
+    checkSourceUrls(settings.sources, { apiUrl: target.apiUrl ?? base }),
     ...localSkips(),
   ];
   return {
@@ -185,6 +194,7 @@ async function planDeployed(target: Target, options: DoctorOptions, io: DoctorIo
     }),
     await checkDeliveryLedger(clients.dynamoDb, outputs[LEDGER_OUTPUT]),
     await checkCustomDomain(clients.apiGateway ?? new ApiGatewayV2Client(region ? { region } : {}), config.customDomain, outputs),
+    checkSourceUrls(settings.sources, { apiUrl: target.apiUrl, outputs }),
   ];
   const storeHash = options.storeHash ?? config.storeHash;
   const apiUrl = config.bigCommerceApiUrl;
@@ -217,7 +227,10 @@ export async function runDoctor(options: DoctorOptions, io: DoctorIo): Promise<n
   let bigCommerce: CheckResult[];
   if (plan.bigCommerce) {
     const probe = createProbe(plan.bigCommerce, io.fetch ? { fetchFn: io.fetch } : {});
-    const answers = await probeBigCommerce(probe, plan.settings);
+    const probeWrites = options.probeWrites === true;
+    // Said before anything is sent: the only requests doctor makes that are not reads.
+    if (probeWrites) io.err(describeWriteProbes(plan.bigCommerce.storeHash));
+    const answers = await probeBigCommerce(probe, plan.settings, { probeWrites });
     bigCommerce = bigCommerceChecks(answers, { storeHash: plan.bigCommerce.storeHash, apiUrl: plan.bigCommerce.apiUrl, settings: plan.settings });
   } else {
     bigCommerce = skippedBigCommerceChecks(plan.bigCommerceProblem ?? 'No BigCommerce store to check');

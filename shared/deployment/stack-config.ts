@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { parseIngestSources } from '../ingest/ingest-sources';
 import { NAMELESS_POLICIES, placeholderNamesSchema } from '../signup/nameless-policy';
 import { SourceConfigError } from '../sources/errors';
-import type { SourceConfigInput } from '../sources/source-config';
+import { exposureProblems, type SourceConfig, type SourceConfigInput } from '../sources/source-config';
 import { customFieldMapSchema } from '../sync/customer-mapping';
 import { conflictPolicyProblems, placeholderNameProblems } from './conflict-policy-rules';
 
@@ -191,19 +191,23 @@ export function parseStackConfig(raw: unknown): StackConfig {
 
 /** Every problem of the sources list (`signupSync.sources[1].thankYouUrl: ...`), and its size as an environment variable. */
 function sourcesProblems(sources: readonly unknown[]): string[] {
+  let parsed: SourceConfig[];
   try {
-    parseIngestSources(sources);
+    parsed = parseIngestSources(sources);
   } catch (error) {
     if (!(error instanceof SourceConfigError)) throw error;
     return error.issues.map((issue) => `signupSync.${issue}`);
   }
+  // A CAPTCHA decision per form and a route token per webhook, as the ingest's cold start requires them.
+  const exposure = exposureProblems(parsed).map((problem) => `signupSync.${problem}`);
   const bytes = Buffer.byteLength(JSON.stringify(sources));
   return bytes > MAX_SOURCES_CONFIG_BYTES
     ? [
+        ...exposure,
         `signupSync.sources: takes ${bytes} bytes as the ingest function's SOURCES_CONFIG environment variable, over the ${MAX_SOURCES_CONFIG_BYTES} it can have ` +
           '(Lambda allows 4 KB for all variables together): drop unused options and fieldMap entries, or split the sources over two deployments',
       ]
-    : [];
+    : exposure;
 }
 
 /**
@@ -220,7 +224,8 @@ function publicFormProblems(config: z.output<typeof stackConfigSchema>): string[
     const source = raw as { id?: unknown; kind?: unknown; captcha?: unknown; customerDefaults?: { sendWelcomeEmail?: unknown } };
     if (typeof source.id === 'string') ids.add(source.id);
     const welcome = source.customerDefaults?.sendWelcomeEmail ?? config.sendWelcomeEmail;
-    if (source.kind === 'html-form' && welcome === true && source.captcha === undefined) {
+    // `captcha: false` (with its reason) does not count either: the reason cannot stop a bot.
+    if (source.kind === 'html-form' && welcome === true && (source.captcha === undefined || source.captcha === false)) {
       problems.push(
         `signupSync.sources[${index}]: sends a welcome email (${source.customerDefaults?.sendWelcomeEmail === true ? 'customerDefaults.sendWelcomeEmail' : 'signupSync.sendWelcomeEmail'}) ` +
           'from a public form without captcha: a bot could make the store email any address. Add "captcha" (turnstile, hcaptcha or recaptcha-v3), or set customerDefaults.sendWelcomeEmail to false',

@@ -135,6 +135,16 @@ export function storedRequest(request: RawRequest, places: CredentialPlaces): Un
 }
 
 /**
+ * Where a source's credentials travel: what its adapter declares, and the path when the source's URL
+ * carries its route token (`/sources/<id>-<routeToken>`: a URL nobody should be able to guess, so a DLQ
+ * reader does not learn it either; the letter's `source.id` is what a re-run needs).
+ */
+export function credentialPlacesOf(source: SourceConfig): CredentialPlaces {
+  const places = adapterFor(source).credentials(source);
+  return source.routeToken !== undefined ? { ...places, path: true } : places;
+}
+
+/**
  * One dead letter per failed signup, each with the credential-free raw delivery when it fits, signed
  * with `signingKey` (the newest dead-letter key).
  */
@@ -146,7 +156,7 @@ export function unmappableLetters(
   signupCount: number,
   signingKey: string,
 ): UnmappableLetter[] {
-  const stored = storedRequest(request, adapterFor(source).credentials(source));
+  const stored = storedRequest(request, credentialPlacesOf(source));
   const requestBytes = stored === undefined ? Number.POSITIVE_INFINITY : Buffer.byteLength(JSON.stringify(stored));
   return failed.map((failure) => {
     const fits = requestBytes + Buffer.byteLength(JSON.stringify(failure.candidate)) <= MAX_STORED_REQUEST_BYTES;

@@ -224,8 +224,10 @@ describe('local mode serving configured sources (/sources/{sourceId})', () => {
           thankYouUrl: 'http://localhost:8080/thanks',
           errorUrl: 'http://localhost:8080/oops',
           lastNamePolicy: 'split-full-name',
+          captcha: false,
+          captchaReason: 'a test form: serving configured sources is under test',
         },
-        { id: 'mailchimp-main', kind: 'mailchimp' },
+        { id: 'mailchimp-main', kind: 'mailchimp', routeToken: 'mailchimproutetoken01' },
       ],
       env: { LOCAL_SOURCES_SECRET: JSON.stringify({ 'mailchimp-main': mailchimpToken }) },
       timings: { batchingWindowMs: 200, visibilityTimeoutSeconds: 20 },
@@ -239,13 +241,13 @@ describe('local mode serving configured sources (/sources/{sourceId})', () => {
         headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost:8080' },
         body: 'email=form%40example.com&name=Form+Filler',
       });
-      const handshake = await fetch(`${mode.apiUrl}/sources/mailchimp-main?token=${mailchimpToken}`);
-      const webhook = await fetch(`${mode.apiUrl}/sources/mailchimp-main?token=${mailchimpToken}`, {
+      const handshake = await fetch(`${mode.apiUrl}/sources/mailchimp-main-mailchimproutetoken01?token=${mailchimpToken}`);
+      const webhook = await fetch(`${mode.apiUrl}/sources/mailchimp-main-mailchimproutetoken01?token=${mailchimpToken}`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: 'type=subscribe&fired_at=2009-03-26+21%3A35%3A57&data%5Bid%5D=8a25ff1d98&data%5Blist_id%5D=a6b5da1054&data%5Bemail%5D=chimp%40example.com&data%5Bmerges%5D%5BFNAME%5D=Mail&data%5Bmerges%5D%5BLNAME%5D=Chimp',
       });
-      const wrongToken = await fetch(`${mode.apiUrl}/sources/mailchimp-main?token=wrong-token-0000000000`, {
+      const wrongToken = await fetch(`${mode.apiUrl}/sources/mailchimp-main-mailchimproutetoken01?token=wrong-token-0000000000`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: 'type=subscribe',

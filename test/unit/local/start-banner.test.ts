@@ -19,6 +19,7 @@ function modeAt(apiUrl: string): LocalMode {
     sqs: { kind: 'embedded', endpoint: 'http://127.0.0.1:9324' },
     bigCommerce: { kind: 'bigcommerce', apiUrl: 'https://api.bigcommerce.com', storeHash: 'abc123' },
     timings: { syncTimeoutMs: 30_000, visibilityTimeoutSeconds: 180, maxReceiveCount: 5, maxConcurrency: 2, batchingWindowMs: 5000, longPollSeconds: 20 },
+    sourceUrls: [],
   };
   return fields as unknown as LocalMode;
 }

@@ -60,8 +60,8 @@ describe('store settings (signupSync.stores)', () => {
   });
 
   it('replaces a list rather than merging it: a store with its own sources has only those', () => {
-    const shared = [{ id: 'newsletter', kind: 'mailchimp' }];
-    const own = [{ id: 'partner', kind: 'standard-webhooks' }];
+    const shared = [{ id: 'newsletter', kind: 'mailchimp', routeToken: 'k7q2m9x4w1c8v5b3n6z0' }];
+    const own = [{ id: 'partner', kind: 'standard-webhooks', routeToken: 'k7q2m9x4w1c8v5b3n6z0' }];
     const [eu, us] = parseDeployments({ ...SHARED, sources: shared, stores: { eu: { storeHash: 'a1', sources: own }, us: { storeHash: 'b1' } } });
 
     expect(eu!.config.sources).toEqual(own);

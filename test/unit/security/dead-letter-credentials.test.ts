@@ -136,7 +136,8 @@ const NO_EMAIL = { body: JSON.stringify({ first_name: 'Ada', last_name: 'Lovelac
 async function deadLetterOf(testCase: Case): Promise<UnmappableLetter> {
   const delivery = testCase.source.kind === 'standard-webhooks' ? NO_EMAIL : DELIVERIES[testCase.source.kind];
   const letters: UnmappableLetter[] = [];
-  const path = `/sources/${testCase.source.id}`;
+  const routeToken = (testCase.source as { routeToken?: string }).routeToken;
+  const path = `/sources/${testCase.source.id}${routeToken ? `-${routeToken}` : ''}`;
   const query: Record<string, string> = { ...('query' in delivery ? delivery.query : {}), ...testCase.query };
   // The URL-token kinds' example deliveries carry ?token=; a case with its own tokenParam replaces it.
   if (testCase.goneQuery && !testCase.goneQuery.includes('token') && query.token === SECRETS.token) delete query.token;
@@ -181,4 +182,19 @@ it('keeps the query parameters that are not credentials, in the query and the pu
   const letter = await deadLetterOf(CASES[1]!);
   expect(letter.request!.query).toEqual({ campaign: 'spring' });
   expect(new URL(letter.request!.public_url).search).toBe('?campaign=spring');
+});
+
+it("keeps no route token: a source's unguessable URL (/sources/<id>-<routeToken>) is not learnt from its dead letters", async () => {
+  const routeToken = 'k1tr0utet0ken0abcdef99';
+  const letter = await deadLetterOf({
+    name: 'kit with a route token',
+    source: source('kit', { eventTypes: ['subscriber.created'], routeToken }),
+    secret: SECRETS.signing,
+    headers: (body) => senderHeaders('kit', body),
+    credentials: [routeToken],
+  });
+  expect(new URL(letter.request!.public_url).pathname).toBe('/sources/-');
+  expect(letter.request!.removed).toMatchObject({ path: true });
+  expect(letter.source.id).toBe('kit-x');
+  expect(JSON.stringify(letter)).not.toContain(routeToken);
 });

@@ -35,7 +35,16 @@ const HUBSPOT_KEY = 'hubspot-api-key-0123456789abcdef';
 /** The sources secret as deployed: the generated `api` entry and one entry per source. */
 const SOURCES_SECRET = { api: SECRETS.api, news: SECRETS.signing, crm: SECRETS.standardWebhooks };
 
-const kitSource = (fieldMap?: Record<string, string>): SourceConfigInput => ({ id: 'news', kind: 'kit', ...(fieldMap ? { fieldMap } : {}) });
+/** Each webhook source's route token, as `signup-sync route-tokens` writes them into cdk.json: its URL is /sources/<id>-<token>. */
+const NEWS_ROUTE = 'newsroute0token0abc12';
+const CRM_ROUTE = 'crmroute0token0xyz789';
+
+const kitSource = (fieldMap?: Record<string, string>): SourceConfigInput => ({
+  id: 'news',
+  kind: 'kit',
+  routeToken: NEWS_ROUTE,
+  ...(fieldMap ? { fieldMap } : {}),
+});
 
 let queues: ReturnType<typeof fakeQueues>;
 let sqs: SQSClient;
@@ -70,7 +79,7 @@ async function deliverUnmappableKitSubscriber(email: string): Promise<void> {
     ],
   });
   const response = await ingest([kitSource()])(
-    anHttpEvent('/sources/news', { body, headers: { 'content-type': 'application/json', ...senderHeaders('kit', body) } }),
+    anHttpEvent(`/sources/news-${NEWS_ROUTE}`, { body, headers: { 'content-type': 'application/json', ...senderHeaders('kit', body) } }),
   );
   expect(response.statusCode).toBe(202);
 }
@@ -169,9 +178,9 @@ describe("a letter whose source's kind changed", () => {
   it('is refused instead of being read by an adapter it was never authenticated under', async () => {
     // Arrange: a signed Standard Webhooks delivery whose body holds no top-level email: unmappable.
     const body = JSON.stringify({ properties: { email: 'ada@example.com', firstname: 'Ada', lastname: 'Lovelace' } });
-    const crm: SourceConfigInput = { id: 'crm', kind: 'standard-webhooks' };
+    const crm: SourceConfigInput = { id: 'crm', kind: 'standard-webhooks', routeToken: CRM_ROUTE };
     const response = await ingest([crm])(
-      anHttpEvent('/sources/crm', {
+      anHttpEvent(`/sources/crm-${CRM_ROUTE}`, {
         body,
         headers: { 'content-type': 'application/json', ...standardWebhookHeaders(body, { secret: SECRETS.standardWebhooks }) },
       }),
@@ -180,7 +189,10 @@ describe("a letter whose source's kind changed", () => {
     expect(queues.messages(DLQ_URL)).toHaveLength(1);
 
     // Act: the operator re-creates `crm` as a HubSpot source (an api-key webhook), whose adapter would read that body.
-    const result = await redrive([{ id: 'crm', kind: 'hubspot', auth: { type: 'api-key', header: 'x-api-key' } }], { ...SOURCES_SECRET, crm: HUBSPOT_KEY });
+    const result = await redrive([{ id: 'crm', kind: 'hubspot', routeToken: CRM_ROUTE, auth: { type: 'api-key', header: 'x-api-key' } }], {
+      ...SOURCES_SECRET,
+      crm: HUBSPOT_KEY,
+    });
 
     // Assert
     expect(queuedEmails()).toEqual([]);
@@ -205,6 +217,7 @@ describe('a redriven letter', () => {
     const hubspot = (fieldMap: Record<string, string>): SourceConfigInput => ({
       id: 'crm',
       kind: 'hubspot',
+      routeToken: CRM_ROUTE,
       auth: { type: 'api-key', header: 'x-api-key' },
       fieldMap: { 'properties.newsletter': 'consent.marketing', ...fieldMap },
     });
@@ -217,7 +230,7 @@ describe('a redriven letter', () => {
       [hubspot({})],
       secrets,
       threeDaysAgo,
-    )(anHttpEvent('/sources/crm', { body: subscribe, headers: { 'content-type': 'application/json', 'x-api-key': HUBSPOT_KEY } }));
+    )(anHttpEvent(`/sources/crm-${CRM_ROUTE}`, { body: subscribe, headers: { 'content-type': 'application/json', 'x-api-key': HUBSPOT_KEY } }));
     expect(dead.statusCode).toBe(202);
     // A day ago she opted out through POST /signups, and the sync removed her consent.
     const optOut = JSON.stringify({ email: 'ada@example.com', opt_out: true });
