@@ -1,6 +1,6 @@
 import type { ResponseObserver } from '../bigcommerce/client';
 import { Metric, type MetricsSink } from '../observability/metric-names';
-import type { SyncOutcome } from './outcome';
+import { SUBSCRIBER_STATUSES, type SyncOutcome } from './outcome';
 
 export type SyncMetrics = Readonly<{
   onResponse: ResponseObserver;
@@ -8,6 +8,9 @@ export type SyncMetrics = Readonly<{
   /** Call once per invocation with every message's outcome; emits and resets the invocation's counters. */
   onOutcomes: (outcomes: ReadonlyMap<string, SyncOutcome>, messages: ReadonlyMap<string, Readonly<{ received_at: string }>>) => void;
 }>;
+
+/** Double opt-in and erasure outcomes are log fields, not metrics (one metric costs a month what many log lines do). */
+const METRIC_SUBSCRIBER_STATUSES: ReadonlySet<string> = new Set(SUBSCRIBER_STATUSES);
 
 const OUTCOME_METRIC = {
   created: Metric.CustomersCreated,
@@ -38,12 +41,13 @@ export function createSyncMetrics(sink: MetricsSink, now: () => number = Date.no
         } else if (outcome.status === 'deferred') {
           sink.add(Metric.SignupsDeferred, 'Count', 1, { Reason: outcome.reason });
         } else if (outcome.status === 'created' || outcome.status === 'existed' || outcome.status === 'updated') {
-          if (outcome.subscriber) sink.add(Metric.SubscriberOutcomes, 'Count', 1, { Outcome: outcome.subscriber.status });
+          if (outcome.subscriber && METRIC_SUBSCRIBER_STATUSES.has(outcome.subscriber.status))
+            sink.add(Metric.SubscriberOutcomes, 'Count', 1, { Outcome: outcome.subscriber.status });
           customers += 1;
           sink.add(OUTCOME_METRIC[outcome.status], 'Count', 1);
           const received = Date.parse(messages.get(id)?.received_at ?? '');
           if (Number.isFinite(received)) sink.add(Metric.ReceiptToCustomer, 'Milliseconds', Math.max(0, now() - received));
-        } else {
+        } else if (METRIC_SUBSCRIBER_STATUSES.has(outcome.status)) {
           // A newsletter-only message (a nameless subscriber, an opt-out).
           sink.add(Metric.SubscriberOutcomes, 'Count', 1, { Outcome: outcome.status });
         }
