@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { IGNORED_EVENTS_HEADER, INCOMPLETE_COUNT_HEADER } from '../shared/ingest/incomplete';
 import { describeError, type Logger } from '../shared/logger';
 import { fromHttpApiResult, type HttpAnswer, INTERNAL_SERVER_ERROR, PAYLOAD_TOO_LARGE, routeFor, SERVICE_UNAVAILABLE, toHttpApiEvent } from './http-api-event';
 import { createLambdaContext, FunctionTimeoutError, withTimeout } from './lambda-context';
@@ -34,8 +35,18 @@ export type LocalServerOptions = Readonly<{
   onAnswer?: (answer: ApiAnswer) => void;
 }>;
 
-/** What the API answered: the source (`api` for POST /signups, undefined for other paths), status and Location. */
-export type ApiAnswer = Readonly<{ sourceId?: string; status: number; location?: string }>;
+/**
+ * What the API answered: the source (`api` for POST /signups, undefined for other paths), status and
+ * Location, and the counts a 2xx reports for the metrics (shared/ingest/incomplete.ts): incomplete signups
+ * the source ignored, events that were not signups.
+ */
+export type ApiAnswer = Readonly<{ sourceId?: string; status: number; location?: string; incomplete?: number; ignoredEvents?: number }>;
+
+/** A count header of an answer, when it is a positive integer. */
+function countOf(headers: HttpAnswer['headers'], name: string): number | undefined {
+  const count = Number(headers[name] ?? 0);
+  return Number.isInteger(count) && count > 0 ? count : undefined;
+}
 
 /** The source a request was for, from the route API Gateway matched (the event's, or `routeFor`'s). */
 function sourceOf(route: Readonly<{ routeKey: string; pathParameters?: Readonly<Record<string, string | undefined>> }>): { sourceId?: string } {
@@ -95,7 +106,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       answer = error instanceof FunctionTimeoutError ? SERVICE_UNAVAILABLE : INTERNAL_SERVER_ERROR;
     }
     const location = answer.headers['location'];
-    options.onAnswer?.({ ...sourceOf(event), status: answer.status, ...(typeof location === 'string' ? { location } : {}) });
+    const incomplete = countOf(answer.headers, INCOMPLETE_COUNT_HEADER);
+    const ignoredEvents = countOf(answer.headers, IGNORED_EVENTS_HEADER);
+    options.onAnswer?.({
+      ...sourceOf(event),
+      status: answer.status,
+      ...(typeof location === 'string' ? { location } : {}),
+      ...(incomplete ? { incomplete } : {}),
+      ...(ignoredEvents ? { ignoredEvents } : {}),
+    });
     send(res, answer, { 'apigw-requestid': event.requestContext.requestId });
   }
 

@@ -185,6 +185,18 @@ export class OperationsMonitoring extends Construct {
             expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service,Source} MetricName="${Metric.SignupsUnmappable}"', 'Sum', 300))`,
             period: FIVE_MINUTES,
           }),
+          // Answered 2xx and kept nowhere, by the source's choice (incomplete: "ignore") or because the
+          // event is not a signup (a HubSpot Webhooks API batch): counted here, never alarmed on.
+          new MathExpression({
+            label: 'incomplete (ignored)',
+            expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service,Source} MetricName="${Metric.SignupsIncomplete}"', 'Sum', 300))`,
+            period: FIVE_MINUTES,
+          }),
+          new MathExpression({
+            label: 'events ignored',
+            expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service,Source} MetricName="${Metric.EventsIgnored}"', 'Sum', 300))`,
+            period: FIVE_MINUTES,
+          }),
           custom(Metric.QueueUnavailable, SERVICE.ingest),
         ],
         width: 8,

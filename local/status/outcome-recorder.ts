@@ -24,6 +24,13 @@ export type OutcomeCounts = Readonly<Record<'created' | 'existed' | 'updated' | 
 /** Requests the API refused, by source (`api` for POST /signups) and HTTP status. */
 export type RefusalCount = Readonly<{ sourceId: string; status: number; count: number }>;
 
+/**
+ * What authentic deliveries held that was answered 2xx and kept nowhere, by source: `incomplete`
+ * signups the source ignores (`incomplete: "ignore"`), and `not a signup` events (another event type,
+ * a HubSpot Webhooks API batch). Counted, never alarmed on.
+ */
+export type IgnoredCount = Readonly<{ sourceId: string; what: 'incomplete' | 'not a signup'; count: number }>;
+
 export type OutcomeRecorder = Readonly<{
   /** Pass as the sync handler's `onOutcomes`. */
   record: (outcomes: ReadonlyMap<string, SyncOutcome>, records: readonly QueueRecord[]) => void;
@@ -35,6 +42,9 @@ export type OutcomeRecorder = Readonly<{
   /** Counts one refused request (local/local-server.ts reports every answer). */
   refused: (sourceId: string, status: number) => void;
   refusals: () => RefusalCount[];
+  /** Counts what a 2xx answer kept nowhere (local/local-server.ts reports the counts of every answer). */
+  ignored: (sourceId: string, what: IgnoredCount['what'], count: number) => void;
+  ignoredCounts: () => IgnoredCount[];
   /** The signup id of a signups-queue message this recorder has seen (to match a dead letter to its outcome). */
   signupIdOf: (messageId: string) => string | undefined;
 }>;
@@ -85,6 +95,7 @@ export function createOutcomeRecorder({ keep = 100, now = () => new Date() }: Re
   let recent: RecentOutcome[] = [];
   const created = new Set<number>();
   const refusals = new Map<string, RefusalCount>();
+  const ignoredBySource = new Map<string, IgnoredCount>();
   // messageId -> signup id, bounded like `recent` (insertion order is age order).
   const signupIds = new Map<string, string>();
   return {
@@ -121,6 +132,12 @@ export function createOutcomeRecorder({ keep = 100, now = () => new Date() }: Re
       refusals.set(key, { sourceId, status, count: (current?.count ?? 0) + 1 });
     },
     refusals: () => [...refusals.values()].sort((a, b) => a.sourceId.localeCompare(b.sourceId) || a.status - b.status),
+    ignored(sourceId, what, count) {
+      // Only authenticated deliveries of configured sources report counts: the map stays small.
+      const key = `${sourceId} ${what}`;
+      ignoredBySource.set(key, { sourceId, what, count: (ignoredBySource.get(key)?.count ?? 0) + count });
+    },
+    ignoredCounts: () => [...ignoredBySource.values()].sort((a, b) => a.sourceId.localeCompare(b.sourceId) || a.what.localeCompare(b.what)),
     signupIdOf: (messageId) => signupIds.get(messageId),
   };
 }

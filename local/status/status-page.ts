@@ -1,6 +1,6 @@
 import type { DeadLetter } from '../../ops/dead-letters';
 import type { QueueDepth } from '../../ops/queue-ops';
-import type { OutcomeCounts, RecentOutcome, RefusalCount } from './outcome-recorder';
+import type { IgnoredCount, OutcomeCounts, RecentOutcome, RefusalCount } from './outcome-recorder';
 
 /**
  * The status page. The server renders it with the numbers in it (a page read before or without its
@@ -22,6 +22,8 @@ export type StatusView = Readonly<{
   recent: readonly RecentOutcome[];
   /** Requests the API refused (4xx/5xx, and html-form posts sent to their error page), by source and status. */
   refusals: readonly RefusalCount[];
+  /** Answered 2xx and kept nowhere: incomplete signups a source ignores, events that are not signups. */
+  ignored: readonly IgnoredCount[];
 }>;
 
 /** A dead letter with the id of the signup it carries (the id its outcome row shows). */
@@ -67,6 +69,7 @@ function cards(s: StatusView) {
     dlq: dlq === undefined ? 'unavailable' : String(dlq),
     dlqCount: dlq ?? 0,
     refused: String(s.refusals.reduce((sum, refusal) => sum + refusal.count, 0)),
+    incomplete: String(s.ignored.filter((entry) => entry.what === 'incomplete').reduce((sum, entry) => sum + entry.count, 0)),
     requests: bc.requests === undefined ? 'n/a' : `${bc.requests}${bc.requestsPerCustomer === undefined ? '' : ` (${bc.requestsPerCustomer.toFixed(3)})`}`,
   };
 }
@@ -82,6 +85,7 @@ const recentRow = (o: RecentOutcome): string =>
   ]);
 const deadLetterRow = (d: DeadLetterView): string => row([[d.reason], [d.httpStatus], [age(d.ageSeconds)], [d.sourceId], [d.detail], [d.signupId, 'id']]);
 const refusalRow = (r: RefusalCount): string => row([[r.sourceId], [r.status], [r.count]]);
+const ignoredRow = (i: IgnoredCount): string => row([[i.sourceId], [i.what], [i.count]]);
 
 export function renderStatusPage(s: StatusView, deadLetters: readonly DeadLetterView[] = []): string {
   const c = cards(s);
@@ -131,7 +135,8 @@ export function renderStatusPage(s: StatusView, deadLetters: readonly DeadLetter
   ${card('queue', c.queue, 'signups queue: waiting / in flight')}
   ${card('dlq', c.dlq, 'dead-letter queue', c.dlqCount > 0)}
   ${card('refused', c.refused, 'requests refused', c.refused !== '0')}
-  ${card('bc-requests', c.requests, 'BigCommerce requests (per customer)')}
+  ${card('incomplete', c.incomplete, 'incomplete, ignored (2xx, no alarm)')}
+  ${card('bc-requests', c.requests, 'BigCommerce requests by the sync (per customer)')}
 </div>
 
 <h2>Dead letters</h2>
@@ -157,6 +162,13 @@ export function renderStatusPage(s: StatusView, deadLetters: readonly DeadLetter
 <table>
   <thead><tr><th>source</th><th>HTTP status</th><th>requests</th></tr></thead>
   <tbody id="refusals" data-testid="refusals">${s.refusals.length === 0 ? emptyRow(3, 'none') : s.refusals.map(refusalRow).join('')}</tbody>
+</table>
+
+<h2>Ignored (answered 2xx, kept nowhere)</h2>
+<p class="muted">Incomplete submissions of a source with <code>incomplete: "ignore"</code> (no email, or no names and no consent: a survey), and events that are not signups. Counted as SignupsIncomplete and EventsIgnored; no alarm.</p>
+<table>
+  <thead><tr><th>source</th><th>what</th><th>count</th></tr></thead>
+  <tbody id="ignored" data-testid="ignored">${s.ignored.length === 0 ? emptyRow(3, 'none') : s.ignored.map(ignoredRow).join('')}</tbody>
 </table>
 
 <p class="muted" id="links">${s.urls['sandboxCustomers'] ? `BigCommerce sandbox: <a href="${escapeHtml(s.urls['sandboxCustomers'])}">${escapeHtml(s.urls['sandboxCustomers'])}</a> · ` : ''}<a href="./form">demo signup form</a></p>
@@ -228,6 +240,9 @@ export function renderStatusPage(s: StatusView, deadLetters: readonly DeadLetter
     });
     var refusalRows = fill($('refusals'), s.refusals, 3, 'none');
     s.refusals.forEach(function (r, i) { cell(refusalRows[i], r.sourceId); cell(refusalRows[i], r.status); cell(refusalRows[i], r.count); });
+    text('incomplete', s.ignored.filter(function (i) { return i.what === 'incomplete'; }).reduce(function (sum, i) { return sum + i.count; }, 0));
+    var ignoredRows = fill($('ignored'), s.ignored, 3, 'none');
+    s.ignored.forEach(function (e, i) { cell(ignoredRows[i], e.sourceId); cell(ignoredRows[i], e.what); cell(ignoredRows[i], e.count); });
   }
   function loadDeadLetters() {
     fetch(api + 'dead-letters').then(function (r) { return r.json(); }).then(function (body) {

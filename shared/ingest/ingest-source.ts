@@ -8,10 +8,13 @@ import type { SignupSource } from '../signup/signup-schema';
 import type { SourceSecret } from '../sources/adapters';
 import { adapterFor, decideSource } from '../sources/adapters';
 import { SourceAuthError, SourceConfigError } from '../sources/errors';
+import { withSourceIntent } from '../sources/intent';
 import type { PresentOutcome } from '../sources/source-adapter';
-import type { SourceConfig } from '../sources/source-config';
+import { type SourceConfig, sourceRouteSegment } from '../sources/source-config';
+import { checkClientLimit } from './client-limit';
 import { bodyHash, conflictKey, type Delivery, deliveryKey, payloadHash, singleEventId } from './delivery-ledger';
 import { DeliveryConflictError } from './errors';
+import { IGNORED_EVENTS_HEADER, INCOMPLETE_COUNT_HEADER, INCOMPLETE_REASON, splitIncomplete } from './incomplete';
 import { DELIVERY_REPEATED_HEADER, enqueueOnce, type IngestDeps, type IngestResult, loadSourceSecrets, secretOf, serviceUnavailable } from './ingest-signups';
 import { capFutureEventTimes, toSignupMessages, validationProblem } from './signup-batch';
 import { checkSourceSignups, describeProblems, UNMAPPABLE_COUNT_HEADER, type UnmappableLetter, unmappableLetters } from './unmappable';
@@ -23,7 +26,8 @@ import { checkSourceSignups, describeProblems, UNMAPPABLE_COUNT_HEADER, type Unm
  * Answers, chosen with the senders' retry rules in mind (docs/sources.md):
  * - 401 for a missing or bad signature or token, and for an unknown source id (never 404 or 410:
  *   Typeform disables a webhook on 404/410, ActiveCampaign on 410; and probing reveals nothing);
- * - 200 for an authentic event that is not a signup (nothing enqueued);
+ * - 200 for an authentic event that is not a signup (nothing enqueued), and for a delivery whose
+ *   signups are all incomplete when the source ignores incomplete submissions (shared/ingest/incomplete.ts);
  * - the adapter's own reply for handshakes and CORS preflights;
  * - 202 once SQS has every message; 422 when a signup is invalid (the request is refused as a whole);
  * - 503 + Retry-After when the queue or the sources secret is temporarily unavailable.
@@ -45,6 +49,7 @@ export function messageSource(source: SourceConfig): SignupSource {
     id: source.id,
     kind: source.kind,
     ...(customerDefaults && Object.keys(customerDefaults).length > 0 ? { customer_defaults: customerDefaults } : {}),
+    ...(source.consentVersion !== undefined ? { consent_version: source.consentVersion } : {}),
   };
 }
 
@@ -62,8 +67,15 @@ function replyAsProblem(reply: HttpReply): HttpReply {
 type Outcome =
   /** The adapter's own answer (handshake, preflight, honeypot, 405). */
   | { readonly type: 'reply'; readonly reply: HttpReply }
-  | { readonly type: 'ignored' }
-  | { readonly type: 'accepted'; readonly ids: readonly string[]; readonly repeat?: boolean; readonly unmappable?: number };
+  /** `events`: the events an authentic non-signup delivery held; `incomplete`: signups the source ignores as incomplete. */
+  | { readonly type: 'ignored'; readonly events?: number; readonly incomplete?: number }
+  | {
+      readonly type: 'accepted';
+      readonly ids: readonly string[];
+      readonly repeat?: boolean;
+      readonly unmappable?: number;
+      readonly incomplete?: number;
+    };
 
 /** The flow up to an outcome, throwing refusals. */
 async function process(request: RawRequest, source: SourceConfig, deps: IngestDeps): Promise<Outcome> {
@@ -78,16 +90,32 @@ async function process(request: RawRequest, source: SourceConfig, deps: IngestDe
   }
   if (decision.type === 'ignore') {
     logger.info('event ignored', { reason: decision.reason });
-    return { type: 'ignored' };
+    return { type: 'ignored', events: decision.count ?? 1 };
   }
+  // A public form's post counts against its client's limit before anything costs more (the CAPTCHA
+  // call, the ledger, the queue); a webhook is never limited by this (docs/security.md).
+  if (source.kind === 'html-form' && deps.clientLimit) await checkClientLimit(deps.clientLimit, request, source, receivedAt, logger);
+  // The source's intent first (a newsletter box is itself the opt-in: shared/sources/intent.ts).
+  const candidates = withSourceIntent(source, decision.signups);
   // Webhook senders cannot change their data: with a dead-letter queue the good signups go on and the
   // others become `unmappable` dead letters; html forms keep their 422 (shared/ingest/unmappable.ts).
-  const { good, failed } = checkSourceSignups(decision.signups, {
+  // A source that ignores incomplete submissions (a survey) answers 2xx for them and keeps nothing.
+  const checked = checkSourceSignups(candidates, {
     nameless: namelessPolicyFor(deps.namelessPolicy ?? DEFAULT_NAMELESS_POLICY, source),
     ...(deps.attributeFields ? { attributeFields: deps.attributeFields } : {}),
   });
+  const { good } = checked;
+  const { incomplete, failed } = splitIncomplete(source, checked.failed);
   if (failed.length > 0 && (adapterFor(source).present || !deps.unmappable)) throw validationProblem(failed.flatMap((failure) => failure.problems));
-  const letters = unmappableLetters(request, source, receivedAt, failed, decision.signups.length);
+  if (incomplete.length > 0) {
+    logger.info('incomplete signups ignored', {
+      ignored: incomplete.length,
+      reason: INCOMPLETE_REASON,
+      fields: incomplete.flatMap((failure) => failure.problems.map((problem) => problem.path)),
+    });
+  }
+  if (good.length === 0 && failed.length === 0) return { type: 'ignored', incomplete: incomplete.length };
+  const letters = unmappableLetters(request, source, receivedAt, failed, candidates.length);
   // A webhook sender cannot change its data: an event dated in the future is capped at its receipt,
   // neither refused nor dead-lettered (shared/signup/event-time.ts). (html-form has no event time.)
   const { signups: capped, capped: cappedCount } = capFutureEventTimes(
@@ -121,7 +149,13 @@ async function process(request: RawRequest, source: SourceConfig, deps: IngestDe
   });
   if (!repeat) logger.info('signups accepted', { accepted: receipt.accepted, ids: receipt.ids });
   // Counted once: a repeated delivery dead-letters nothing again.
-  return { type: 'accepted', ids: receipt.ids, repeat, ...(!repeat && letters.length > 0 ? { unmappable: letters.length } : {}) };
+  return {
+    type: 'accepted',
+    ids: receipt.ids,
+    repeat,
+    ...(!repeat && letters.length > 0 ? { unmappable: letters.length } : {}),
+    ...(!repeat && incomplete.length > 0 ? { incomplete: incomplete.length } : {}),
+  };
 }
 
 /**
@@ -129,7 +163,7 @@ async function process(request: RawRequest, source: SourceConfig, deps: IngestDe
  * forms"). Run inside the ledger, so a double-clicked form is folded before its single-use token is spent twice.
  */
 function captchaCheckOf(source: SourceConfig, secret: SourceSecret, token: string | undefined, deps: IngestDeps): (() => Promise<void>) | undefined {
-  if (source.kind !== 'html-form' || source.captcha === undefined) return undefined;
+  if (source.kind !== 'html-form' || !source.captcha) return undefined;
   const { captcha, allowedOrigins } = source;
   // checkSourceSecrets refuses an entry without captchaSecret for such a source: this is a wiring bug.
   if (secret.captchaSecret === undefined) throw new SourceConfigError(`Source ${source.id} has captcha but no captchaSecret`);
@@ -150,25 +184,34 @@ async function deadLetterUnmappable(deps: IngestDeps, letters: readonly Unmappab
   });
 }
 
+/** Count headers for the metrics (shared/observability/ingest-metrics.ts): present only when not zero. */
+const countHeader = (name: string, count: number | undefined): Record<string, string> => (count ? { [name]: String(count) } : {});
+
 /** The default answers (every kind but html-form). */
 function answer(outcome: Outcome): HttpReply {
   if (outcome.type === 'reply') return outcome.reply;
-  const result: IngestResult = outcome.type === 'accepted' ? { accepted: outcome.ids.length, ids: [...outcome.ids] } : { accepted: 0, ids: [], ignored: true };
-  const repeated: Record<string, string> = outcome.type === 'accepted' && outcome.repeat === true ? { [DELIVERY_REPEATED_HEADER]: 'true' } : {};
-  const unmappable: Record<string, string> = outcome.type === 'accepted' && outcome.unmappable ? { [UNMAPPABLE_COUNT_HEADER]: String(outcome.unmappable) } : {};
-  return { status: outcome.type === 'accepted' ? 202 : 200, headers: { ...JSON_HEADERS, ...repeated, ...unmappable }, body: JSON.stringify(result) };
+  if (outcome.type === 'ignored') {
+    const counts = { ...countHeader(IGNORED_EVENTS_HEADER, outcome.events), ...countHeader(INCOMPLETE_COUNT_HEADER, outcome.incomplete) };
+    const result: IngestResult = { accepted: 0, ids: [], ignored: true };
+    return { status: 200, headers: { ...JSON_HEADERS, ...counts }, body: JSON.stringify(result) };
+  }
+  const result: IngestResult = { accepted: outcome.ids.length, ids: [...outcome.ids] };
+  const repeated: Record<string, string> = outcome.repeat === true ? { [DELIVERY_REPEATED_HEADER]: 'true' } : {};
+  const counts = { ...countHeader(UNMAPPABLE_COUNT_HEADER, outcome.unmappable), ...countHeader(INCOMPLETE_COUNT_HEADER, outcome.incomplete) };
+  return { status: 202, headers: { ...JSON_HEADERS, ...repeated, ...counts }, body: JSON.stringify(result) };
 }
 
 /**
- * Handles a request to `/sources/{sourceId}`. Throws refusals (HttpProblemError, SourceError) for the
+ * Handles a request to `/sources/{sourceId}` (the path segment: `<id>-<routeToken>`, or an html-form's id). Throws refusals (HttpProblemError, SourceError) for the
  * error edge, except for sources whose adapter presents its own answers (html-form), which get every
  * outcome, refusals included, through `present`.
  */
-export async function ingestFromSource(request: RawRequest, sourceId: string | undefined, deps: IngestDeps): Promise<HttpReply> {
+export async function ingestFromSource(request: RawRequest, routeSegment: string | undefined, deps: IngestDeps): Promise<HttpReply> {
   const { logger } = deps;
-  const source = sourceId === undefined ? undefined : deps.sources.find((candidate) => candidate.id === sourceId);
-  // Same answer as a wrong signature: an unknown id must not be told apart from a real one.
-  if (source === undefined) throw new SourceAuthError('invalid', 'token', 'unknown source id');
+  // The path names a source by its id and route token (`<id>-<routeToken>`, shared/sources/source-config.ts):
+  // a webhook's bare id is not its URL. Same answer as a wrong signature: an unknown route must not be told apart.
+  const source = routeSegment === undefined ? undefined : deps.sources.find((candidate) => sourceRouteSegment(candidate) === routeSegment);
+  if (source === undefined) throw new SourceAuthError('invalid', 'token', 'unknown source route');
   logger.appendKeys({ sourceId: source.id, sourceKind: source.kind });
   const adapter = adapterFor(source);
   if (!adapter.present) return answer(await process(request, source, deps));

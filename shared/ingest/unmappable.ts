@@ -3,6 +3,7 @@ import type { RawRequest } from '../http-input/request';
 import type { SourceNamePolicy } from '../signup/nameless-policy';
 import type { SignupMessage } from '../signup/signup-schema';
 import { adapterFor } from '../sources/adapters';
+import { withSourceIntent } from '../sources/intent';
 import type { AdapterDecision, SourceSignup } from '../sources/source-adapter';
 import type { SourceConfig } from '../sources/source-config';
 import * as z from '../zod-mini';
@@ -193,7 +194,7 @@ export function rerunUnmappable(body: string, context: RerunContext): RerunResul
   } else {
     candidates = [{ signup: letter.candidate }];
   }
-  const { good, failed } = checkSourceSignups(candidates, {
+  const { good, failed } = checkSourceSignups(withSourceIntent(source, candidates), {
     nameless: context.namelessPolicy(source),
     ...(context.attributeFields ? { attributeFields: context.attributeFields } : {}),
   });

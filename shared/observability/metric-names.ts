@@ -16,6 +16,8 @@ export const Metric = {
   QueueUnavailable: 'QueueUnavailable', // ingest answered 503
   DeliveriesRepeated: 'DeliveriesRepeated', // dims: Source; a retry or replay answered as before, nothing enqueued
   SignupsUnmappable: 'SignupsUnmappable', // dims: Source; signups of a 2xx delivery sent to the DLQ as `unmappable`
+  SignupsIncomplete: 'SignupsIncomplete', // dims: Source; signups too incomplete to store, ignored by a source with `incomplete: "ignore"` (no alarm)
+  EventsIgnored: 'EventsIgnored', // dims: Source; events of authentic deliveries that are not signups (a HubSpot Webhooks API batch, other event types)
   // sync outcomes, one per message
   CustomersCreated: 'CustomersCreated',
   CustomersExisted: 'CustomersExisted',

@@ -135,6 +135,7 @@ export function assignField(draft: SignupDraft, target: FieldTarget, value: unkn
     draft.consent[field] = consent;
     return true;
   }
+  if (target === 'phone' && isRecord(value)) return assignText(draft, 'phone', phoneText(value));
   if (target === 'full_name' && isRecord(value)) {
     // Jotform's name widget: { first, last } (sometimes also prefix/middle/suffix).
     const first = assignText(draft, 'first_name', ownValue(value, 'first'));
@@ -149,6 +150,22 @@ export function assignField(draft: SignupDraft, target: FieldTarget, value: unkn
     return true;
   }
   return assignText(draft, target as TextField, value);
+}
+
+/**
+ * A phone widget's value: `{ full }` (Jotform with an input mask), or `{ area, phone }` (Jotform without
+ * one; a `country` code first when sent). Anything else is not a phone object.
+ */
+export function isPhoneObject(value: unknown): value is Readonly<Record<string, unknown>> {
+  return isRecord(value) && (toText(ownValue(value, 'full')) !== undefined || toText(ownValue(value, 'phone')) !== undefined);
+}
+
+/** A phone object as one line: `full` as sent, else `country area phone` joined with spaces. */
+export function phoneText(value: Readonly<Record<string, unknown>>): string | undefined {
+  const full = toText(ownValue(value, 'full'));
+  if (full !== undefined) return full;
+  const parts = ['country', 'area', 'phone'].map((key) => toText(ownValue(value, key))).filter((part): part is string => part !== undefined);
+  return parts.length > 0 && toText(ownValue(value, 'phone')) !== undefined ? parts.join(' ') : undefined;
 }
 
 function assignText(draft: SignupDraft, field: TextField, value: unknown): boolean {

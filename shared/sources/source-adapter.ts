@@ -33,8 +33,11 @@ export type AdapterDecision =
    * html-form with `captcha` posted in its provider's field ('' when absent), which the ingest verifies.
    */
   | { readonly type: 'signups'; readonly signups: readonly SourceSignup[]; readonly captchaToken?: string }
-  /** Authentic but not a signup (another event type, a test ping): answer 200, enqueue nothing. */
-  | { readonly type: 'ignore'; readonly reason: string }
+  /**
+   * Authentic but not a signup (another event type, a test ping): answer 200, enqueue nothing. `count`:
+   * how many events the delivery held (a HubSpot Webhooks API batch), for the EventsIgnored metric; default 1.
+   */
+  | { readonly type: 'ignore'; readonly reason: string; readonly count?: number }
   /** Answer exactly this and enqueue nothing: handshakes, CORS preflight, honeypot, 405. */
   | ({ readonly type: 'reply' } & HttpReply);
 

@@ -161,6 +161,8 @@ describe('dashboard', () => {
       Metric.SignupsAccepted,
       Metric.SignupsRefused,
       Metric.SignupsUnmappable,
+      Metric.SignupsIncomplete,
+      Metric.EventsIgnored,
       Metric.CustomersCreated,
       Metric.CustomersExisted,
       Metric.CustomersUpdated,
@@ -175,6 +177,15 @@ describe('dashboard', () => {
     ]) {
       expect(body).toContain(metric);
     }
+  });
+});
+
+describe('ignored signups and events', () => {
+  it('are counted on the dashboard but raise no alarm', () => {
+    // Assert: no alarm is built on either metric (they are the merchant's choice, or not signups at all)
+    const alarms = JSON.stringify(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).not.toContain(Metric.SignupsIncomplete);
+    expect(alarms).not.toContain(Metric.EventsIgnored);
   });
 });
 

@@ -4,6 +4,7 @@ import * as z from '../../zod-mini';
 import { headerValue, safeEqual } from '../auth';
 import { SourceAuthError, SourceForbiddenError, SourcePayloadError } from '../errors';
 import { buildCandidate, type FieldDefaults, type FieldLookup } from '../field-map';
+import { type Answer, shapeDefaults, withFallback } from '../field-shapes';
 import { checkBodySize, isRecord, methodNotAllowed, ownValue, parseJsonBody } from '../http';
 import type { AdapterDecision, HttpReply, PresentOutcome, RawRequest, SourceAdapter } from '../source-adapter';
 import type { SourceConfig, SourceConfigOf } from '../source-config';
@@ -21,6 +22,8 @@ import { expectKind, formFieldLookup, parseFormBody } from './common';
  * - A filled honeypot field is a bot: answered exactly like a success, with nothing enqueued.
  * - The secret is optional: when set, it is a form token the page must post in `tokenField`. It is
  *   visible in the page, so it only keeps blind bots off the URL; the origin check stays the guard.
+ * - Fields are read by name (`email`, `first_name`, ...); a form whose email input has another name
+ *   (`correo`, `e-mail-adresse`) still gives its email: the first field whose value is an email.
  * - With `captcha`, the widget's token (cf-turnstile-response, h-captcha-response, g-recaptcha-response)
  *   goes into the decision; the ingest verifies it with the provider (shared/captcha/verify-captcha.ts)
  *   before anything is enqueued, since that needs a call out of this pure adapter.
@@ -95,15 +98,26 @@ function checkOrigin(source: HtmlFormSource, request: RawRequest): void {
   if (!source.allowedOrigins.includes(origin)) throw new SourceForbiddenError('The request origin is not allowed for this form');
 }
 
-/** Field lookup over a urlencoded, multipart or (fetch) flat JSON body. */
-function bodyLookup(request: RawRequest): FieldLookup {
+/** Field lookup over a urlencoded, multipart or (fetch) flat JSON body, and its fields in order. */
+function bodyFields(request: RawRequest): { lookup: FieldLookup; answers: Answer[] } {
   const contentType = requestContentType(request);
   if (contentType && isJsonMediaType(contentType.mediaType)) {
     const body = parseJsonBody(request);
     if (!isRecord(body)) throw new SourcePayloadError('The body must be a JSON object of form fields', { field: 'body' });
-    return (key) => ownValue(body, key);
+    return { lookup: (key) => ownValue(body, key), answers: Object.keys(body).map((key) => ({ key, value: body[key] })) };
   }
-  return formFieldLookup(parseFormBody(request));
+  const fields = parseFormBody(request);
+  return { lookup: formFieldLookup(fields), answers: fields.map((field) => ({ key: field.name, value: field.value })) };
+}
+
+/**
+ * The defaults, then the fields found by their shape (a form built in any language names its inputs as
+ * it likes): the first value that is an email; in a fetch post's JSON, a `{first, last}`, phone or
+ * address object. The fields this source uses for something else are left out.
+ */
+function defaultsFor(source: HtmlFormSource, answers: readonly Answer[]): FieldDefaults {
+  const reserved = new Set([source.honeypotField, source.tokenField, source.submissionIdField, ...Object.values(CAPTCHA_TOKEN_FIELDS)]);
+  return withFallback(DEFAULTS, shapeDefaults(answers.filter((answer) => !reserved.has(answer.key))));
 }
 
 /** The JSON answer to fetch-based posts (`Accept: application/json`); native posts get a 303 instead. */
@@ -185,7 +199,7 @@ export const htmlFormAdapter: SourceAdapter = {
     if (request.method !== 'POST') return methodNotAllowed(['POST', 'OPTIONS']);
     checkOrigin(source, request);
     checkBodySize(request);
-    const lookup = bodyLookup(request);
+    const { lookup, answers } = bodyFields(request);
     if (secret !== '' && !authenticated) {
       const token = lookup(source.tokenField);
       if (typeof token !== 'string' || token === '') throw new SourceAuthError('missing', 'token', `form field ${source.tokenField} absent`);
@@ -196,8 +210,9 @@ export const htmlFormAdapter: SourceAdapter = {
       // Silent success: the bot sees what a person would see.
       return { type: 'reply', ...present({ type: 'accepted', count: 1 }, request, source) };
     }
-    const signups = [{ signup: buildCandidate(source, lookup, DEFAULTS, lookup(source.submissionIdField)) }];
-    if (source.captcha === undefined) return { type: 'signups', signups };
+    const signups = [{ signup: buildCandidate(source, lookup, defaultsFor(source, answers), lookup(source.submissionIdField)) }];
+    // `captcha: false` (with its reason): a form that opted out; none set: refused at synth and cold start.
+    if (!source.captcha) return { type: 'signups', signups };
     // Verified by the ingest (a call to the provider); this pure adapter only reads the widget's field.
     const token = lookup(CAPTCHA_TOKEN_FIELDS[source.captcha.provider]);
     return { type: 'signups', signups, captchaToken: typeof token === 'string' ? token : '' };

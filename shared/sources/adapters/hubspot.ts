@@ -36,8 +36,12 @@ import { expectKind, signupsOrIgnore } from './common';
  * The body's shape is UNCONFIRMED (it depends on the property option): a contact object with
  * `properties.email.value` (v1 contact API), `properties.email` (v3 CRM object), or flat `email`; an
  * array is several contacts. fieldMap keys are dot paths (`properties.email`); `{ value }` wrappers are
- * unwrapped. Webhooks API events (`subscriptionType`, only an objectId) are ignored: they have no
- * email and would need an API call back to HubSpot. Workflow payloads carry no event id.
+ * unwrapped. Workflow payloads carry no event id.
+ *
+ * Webhooks API events are recognised by their shape, not one spelling: an `objectId` with an `eventId`
+ * or a `subscriptionId`, and the type in `subscriptionType` (HubSpot's request-validation example and
+ * the developer-platform docs) or `eventType` (the Webhooks API page's example batch). They carry no
+ * email and would need an API call back to HubSpot, so they are ignored and counted (200, no dead letter).
  */
 
 const DEFAULTS: FieldDefaults = {
@@ -52,6 +56,14 @@ const DEFAULTS: FieldDefaults = {
   'address.postal_code': ['properties.zip', 'zip'],
   'address.country_code': ['properties.country', 'country'],
 };
+
+/** A Webhooks API event: an objectId with an eventId or subscriptionId, typed by subscriptionType or eventType. */
+export function isWebhooksApiEvent(value: unknown): boolean {
+  if (!isRecord(value) || ownValue(value, 'objectId') === undefined) return false;
+  const identified = ownValue(value, 'eventId') !== undefined || ownValue(value, 'subscriptionId') !== undefined;
+  const typed = typeof ownValue(value, 'subscriptionType') === 'string' || typeof ownValue(value, 'eventType') === 'string';
+  return identified && typed;
+}
 
 const V3_DECODED = /%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi;
 
@@ -118,12 +130,15 @@ export const hubspotAdapter: SourceAdapter = {
     const body = parseJsonBody(request);
     const contacts = Array.isArray(body) ? body : [body];
     const signups: SourceSignup[] = [];
+    let events = 0;
     for (const contact of contacts) {
-      // Webhooks API events (subscriptionType, objectId only) and non-objects hold no contact.
-      if (isRecord(contact) && ownValue(contact, 'subscriptionType') === undefined) {
-        signups.push({ signup: buildCandidate(source, jsonPathLookup(contact), DEFAULTS) });
-      }
+      // Webhooks API events hold only an objectId; non-objects hold no contact.
+      if (isWebhooksApiEvent(contact)) events += 1;
+      else if (isRecord(contact)) signups.push({ signup: buildCandidate(source, jsonPathLookup(contact), DEFAULTS) });
     }
-    return signupsOrIgnore(signups, 'no HubSpot contact in the body (Webhooks API events carry only an objectId)');
+    if (signups.length === 0 && events > 0) {
+      return { type: 'ignore', reason: `${events} HubSpot Webhooks API event${events === 1 ? '' : 's'} (only an objectId, no contact)`, count: events };
+    }
+    return signupsOrIgnore(signups, 'no HubSpot contact in the body');
   },
 };

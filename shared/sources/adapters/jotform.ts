@@ -1,6 +1,7 @@
 import { checkTokenSecret, requireQueryToken } from '../auth';
 import { SourcePayloadError } from '../errors';
 import { buildCandidate, type FieldDefaults, jsonPathLookup } from '../field-map';
+import { isNameObject, isPhoneObject, keysWhere, shapeDefaults, withFallback } from '../field-shapes';
 import { checkBodySize, isRecord, methodNotAllowed } from '../http';
 import type { SourceAdapter } from '../source-adapter';
 import { expectKind, formFieldLookup, ignore, parseFormBody } from './common';
@@ -13,27 +14,38 @@ import { expectKind, formFieldLookup, ignore, parseFormBody } from './common';
  * which forms are accepted (others are ignored).
  *
  * fieldMap keys are paths in rawRequest (`q4_email`, `q3_name.first`; a `{first,last}` object mapped to
- * `full_name` fills both names). Without a mapping, the first question whose unique name contains
- * "email" is the email, the first `{first,last}` "name" question the names, a "phone" question the
- * phone (a string, or the widget's `full`), and an "address" question the address (sub-keys
- * addr_line1/city/state/postal/country: UNCONFIRMED, recognised among others).
+ * `full_name` fills both names, a `{area, phone}` or `{full}` object mapped to `phone` is the phone).
+ * Jotform names each question after its label in the form's language (`q6_nomeCompleto6`,
+ * `q8_telefonecom`), so the defaults look at both the name and the value of each `q<N>_` question:
+ * - email: a question whose name contains "email" (a string), else the first whose value is an email;
+ * - names: a `{first,last}` question whose name contains "name", else the first `{first,last}` object;
+ * - phone: a phone widget (`{full}` or `{area, phone}`) or a string under a name with "phone", "fone",
+ *   "fono", "telef", "mobile" or "celular", else the first phone widget;
+ * - address: an "address" question, else the first object with a street line and a city (sub-keys
+ *   addr_line1/city/state/postal/country: UNCONFIRMED, recognised among others).
  * The event id is `submissionID`.
  */
 
 const QUESTION = /^q\d+_/;
+const PHONE_LABEL = /phone|fone|fono|telef|mobile|celular/i;
 
 function defaultsFor(raw: Readonly<Record<string, unknown>>): FieldDefaults {
-  const keys = Object.keys(raw).filter((key) => QUESTION.test(key));
-  const find = (pattern: RegExp, accept: (value: unknown) => boolean): string[] =>
-    keys.filter((key) => pattern.test(key.replace(QUESTION, '')) && accept(raw[key])).slice(0, 1);
+  const answers = Object.keys(raw)
+    .filter((key) => QUESTION.test(key))
+    .map((key) => ({ key, value: raw[key] }));
+  const byLabel = (pattern: RegExp, accept: (value: unknown) => boolean): string[] =>
+    keysWhere(
+      answers.filter((answer) => pattern.test(answer.key.replace(QUESTION, ''))),
+      accept,
+    ).slice(0, 1);
   const isText = (value: unknown) => typeof value === 'string';
-  const phone = find(/phone/i, (value) => isText(value) || (isRecord(value) && typeof value['full'] === 'string'));
-  return {
-    email: find(/e-?mail/i, isText),
-    full_name: find(/name/i, (value) => isRecord(value) && ('first' in value || 'last' in value)),
-    phone: phone.map((key) => (isRecord(raw[key]) ? `${key}.full` : key)),
-    address: find(/address/i, isRecord),
+  const labelled: FieldDefaults = {
+    email: byLabel(/e-?mail/i, isText),
+    full_name: byLabel(/name/i, isNameObject),
+    phone: byLabel(PHONE_LABEL, (value) => isText(value) || isPhoneObject(value)),
+    address: byLabel(/address/i, isRecord),
   };
+  return withFallback(labelled, shapeDefaults(answers));
 }
 
 export const jotformAdapter: SourceAdapter = {

@@ -1,9 +1,10 @@
-import { checkSigningSecret, checkTimestamp, decodeHexDigest, hmacSha256, requireHeader, requireMatch } from '../auth';
+import { checkSigningSecret, checkTimestamp, checkTokenSecret, decodeHexDigest, hmacSha256, requireHeader, requireMatch, requireQueryToken } from '../auth';
 import { SourceAuthError } from '../errors';
 import { buildCandidate, type FieldDefaults, jsonPathLookup, toOptOut, withMarketingConsent } from '../field-map';
 import { checkBodySize, isoTime, isRecord, methodNotAllowed, ownValue, parseJsonBody } from '../http';
-import type { RawRequest, SourceAdapter, SourceSignup } from '../source-adapter';
-import { expectKind, recordsOf, requireRecord, signupsOrIgnore } from './common';
+import type { AdapterDecision, RawRequest, SourceAdapter, SourceSignup } from '../source-adapter';
+import type { SourceConfigOf } from '../source-config';
+import { expectKind, ignore, quoted, recordsOf, requireRecord, signupsOrIgnore } from './common';
 
 /**
  * Kit (ConvertKit) webhook endpoints (docs/sources.md): `X-Kit-Signature: t=<unix s>,v1=<hex>`
@@ -15,7 +16,16 @@ import { expectKind, recordsOf, requireRecord, signupsOrIgnore } from './common'
  *
  * fieldMap keys are paths in `data.subscriber` (`first_name`, `fields.surname`). Kit has no last-name
  * field: the defaults try the custom fields `last_name`, `company` and `phone`, and the source's
- * lastNamePolicy decides the rest. The legacy unsigned `{ subscriber }` webhooks are not supported.
+ * lastNamePolicy decides the rest.
+ *
+ * Legacy webhooks (/v4/webhooks and v3, which Kit keeps with no plan to remove them) are unsigned and
+ * their body is only `{ "subscriber": {...} }`: the event is chosen per webhook URL and not named in
+ * the body. A source with `auth: "url-token"` accepts them with its token in the URL (`tokenParam`,
+ * compared in constant time, as for Mailchimp). The subscriber's `state` says what happened: `active`
+ * is a subscription (marketing consent), `cancelled` an opt-out; other states (bounced, complained,
+ * inactive) are ignored. They carry no event id and no event time: the delivery ledger folds a repeat
+ * by its body, so a re-subscription with a body identical to an earlier one within the ledger's
+ * retention is answered as a repeat (docs/sources.md says so).
  */
 
 const DEFAULTS: FieldDefaults = {
@@ -48,20 +58,38 @@ function verify(request: RawRequest, secret: string, now: Date, toleranceSeconds
   requireMatch(signatures, hmacSha256(secret, `${timestamp}.`, request.body));
 }
 
+/** A legacy webhook's `{ subscriber }`: a subscription, an opt-out, or ignored, by the subscriber's state. */
+function legacyDelivery(source: SourceConfigOf<'kit'>, subscriber: Readonly<Record<string, unknown>>): AdapterDecision {
+  const state = ownValue(subscriber, 'state');
+  if (state !== 'active' && state !== 'cancelled') return ignore(`Kit legacy webhook for a subscriber in state ${quoted(state)}`);
+  const candidate = buildCandidate(source, jsonPathLookup(subscriber), DEFAULTS);
+  return { type: 'signups', signups: [{ signup: state === 'cancelled' ? toOptOut(candidate) : withMarketingConsent(candidate) }] };
+}
+
 export const kitAdapter: SourceAdapter = {
   kind: 'kit',
   secret: 'required',
-  checkSecret: (secret) => checkSigningSecret(secret, 'kit'),
+  checkSecret: (secret, config) => {
+    if (config?.kind === 'kit' && config.auth === 'url-token') checkTokenSecret(secret, 'kit');
+    else checkSigningSecret(secret, 'kit');
+  },
   decide(request, { source: config, secret, now, authenticated }) {
     const source = expectKind(config, 'kit');
     if (request.method !== 'POST') return methodNotAllowed(['POST']);
     checkBodySize(request);
-    if (!authenticated) {
+    if (authenticated) {
+      // Authenticated when received (a re-run from our dead-letter queue).
+    } else if (source.auth === 'url-token') {
+      checkTokenSecret(secret, 'kit');
+      requireQueryToken(request.query, source.tokenParam, secret);
+    } else {
       checkSigningSecret(secret, 'kit');
       verify(request, secret, now, source.toleranceSeconds);
     }
 
     const body = requireRecord(parseJsonBody(request), 'body');
+    const legacy = ownValue(body, 'subscriber');
+    if (ownValue(body, 'events') === undefined && isRecord(legacy)) return legacyDelivery(source, legacy);
     const signups: SourceSignup[] = [];
     for (const event of recordsOf(ownValue(body, 'events'), 'events')) {
       const type = ownValue(event, 'type');

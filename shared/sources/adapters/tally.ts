@@ -1,5 +1,6 @@
 import { checkSigningSecret, decodeBase64Digest, decodeHexDigest, hmacSha256, requireHeader, requireMatch } from '../auth';
 import { buildCandidate, type FieldDefaults, type FieldLookup } from '../field-map';
+import { isEmailValue, keysWhere, withFallback } from '../field-shapes';
 import { checkBodySize, isoTime, isRecord, methodNotAllowed, ownValue, parseJsonBody } from '../http';
 import type { SourceAdapter } from '../source-adapter';
 import { expectKind, ignore, quoted, requireRecord, sameLabel } from './common';
@@ -13,8 +14,10 @@ import { expectKind, ignore, quoted, requireRecord, sameLabel } from './common';
  * `data.fields[]` entries are `{ key, label, type, value, options? }`. fieldMap keys are field keys
  * (`question_xxx`) or labels (ignoring case); `type:<TYPE>` reads the first field of that type. By
  * default the email is the first INPUT_EMAIL field and the phone the first INPUT_PHONE_NUMBER one;
- * "First name", "Last name", "Full name"/"Name" and "Company" are read by label. Choice values that
- * are option ids are resolved through `options`. The event id is `eventId` (else the submission id).
+ * "First name", "Last name", "Full name"/"Name" and "Company" are read by label. Whatever the labels'
+ * language, a field whose value is an email is the email when no INPUT_EMAIL field has one
+ * (shared/sources/field-shapes.ts). Choice values that are option ids are resolved through `options`.
+ * The event id is `eventId` (else the submission id).
  */
 
 const DEFAULTS: FieldDefaults = {
@@ -73,11 +76,17 @@ export const tallyAdapter: SourceAdapter = {
     const rawFields = ownValue(data, 'fields');
     const fields = (Array.isArray(rawFields) ? rawFields : []).filter(isRecord);
     const occurredAt = isoTime(ownValue(body, 'createdAt') ?? ownValue(data, 'createdAt'));
+    // By value shape, for forms whose email question is a plain text field labelled in any language.
+    const answers = fields.flatMap((field) => {
+      const key = ownValue(field, 'key');
+      return typeof key === 'string' ? [{ key, value: fieldValue(field) }] : [];
+    });
+    const defaults = withFallback(DEFAULTS, { email: keysWhere(answers, isEmailValue) });
     return {
       type: 'signups',
       signups: [
         {
-          signup: buildCandidate(source, fieldsLookup(fields), DEFAULTS, ownValue(body, 'eventId') ?? ownValue(data, 'submissionId')),
+          signup: buildCandidate(source, fieldsLookup(fields), defaults, ownValue(body, 'eventId') ?? ownValue(data, 'submissionId')),
           ...(occurredAt ? { occurredAt } : {}),
         },
       ],

@@ -1,5 +1,6 @@
 import { checkSigningSecret, checkTimestamp, checkTokenSecret, decodeHexDigest, hmacSha256, requireHeader, requireMatch, requireQueryToken } from '../auth';
 import { buildCandidate, type FieldDefaults, type FieldLookup } from '../field-map';
+import { isEmailValue, keysWhere, withFallback } from '../field-shapes';
 import { checkBodySize, isoTime, isRecord, methodNotAllowed, ownValue, parseJsonBody } from '../http';
 import type { SourceAdapter } from '../source-adapter';
 import { expectKind, ignore, quoted, requireRecord, sameLabel } from './common';
@@ -13,9 +14,11 @@ import { expectKind, ignore, quoted, requireRecord, sameLabel } from './common';
  *
  * `payload.data` is keyed by the designer's field labels, and values may be numbers (a phone), so
  * fieldMap keys are labels, matched ignoring case and spacing. By default the email is the field
- * whose schema `fieldType` mentions email (the type's name is UNCONFIRMED), or the first label
- * containing "email"; "First Name", "Last Name", "Name", "Phone Number"/"Phone" and "Company" are
- * read by label. The v1 payload (`d`, `_id`, no triggerType) is accepted too. `formIds`/`formNames`
+ * whose schema `fieldType` mentions email (the type's name is UNCONFIRMED; Webflow's own example types
+ * its email field `FormTextInput`), or the first label containing "email" ("Email 2" in an "Email
+ * Form"), else the first field whose value is an email, whatever its label's language; the phone is the
+ * field whose `fieldType` mentions phone or tel, else "Phone Number"/"Phone"; "First Name",
+ * "Last Name", "Name" and "Company" are read by label. The v1 payload (`d`, `_id`, no triggerType) is accepted too. `formIds`/`formNames`
  * restrict which forms are kept. The event id is the submission id, when present.
  */
 
@@ -24,9 +27,18 @@ const DEFAULTS: FieldDefaults = {
   first_name: ['first name', 'firstname'],
   last_name: ['last name', 'lastname'],
   full_name: ['name', 'full name'],
-  phone: ['phone number', 'phone'],
+  phone: ['@schema-phone', 'phone number', 'phone'],
   company: ['company'],
 };
+
+/** The defaults, then (for labels in any language) the first field whose value is an email. */
+const defaultsFor = (data: Readonly<Record<string, unknown>>): FieldDefaults =>
+  withFallback(DEFAULTS, {
+    email: keysWhere(
+      Object.keys(data).map((key) => ({ key, value: data[key] })),
+      isEmailValue,
+    ),
+  });
 
 function labelLookup(data: Readonly<Record<string, unknown>>, schema: unknown): FieldLookup {
   const labels = Object.keys(data);
@@ -35,12 +47,14 @@ function labelLookup(data: Readonly<Record<string, unknown>>, schema: unknown): 
     const key = Object.hasOwn(data, label) ? label : labels.find((candidate) => sameLabel(candidate, label));
     return key === undefined ? undefined : data[key];
   };
+  const bySchemaType = (type: RegExp): unknown => {
+    const field = (Array.isArray(schema) ? schema : []).find((entry) => isRecord(entry) && type.test(String(ownValue(entry, 'fieldType') ?? '')));
+    const name = isRecord(field) ? ownValue(field, 'fieldName') : undefined;
+    return typeof name === 'string' ? byLabel(name) : undefined;
+  };
   return (key) => {
-    if (key === '@schema-email') {
-      const field = (Array.isArray(schema) ? schema : []).find((entry) => isRecord(entry) && /email/i.test(String(ownValue(entry, 'fieldType') ?? '')));
-      const name = isRecord(field) ? ownValue(field, 'fieldName') : undefined;
-      return typeof name === 'string' ? byLabel(name) : undefined;
-    }
+    if (key === '@schema-email') return bySchemaType(/email/i);
+    if (key === '@schema-phone') return bySchemaType(/phone|tel/i);
     if (key === '@label-email') return byLabel(labels.find((label) => /e-?mail/i.test(label)));
     return byLabel(key);
   };
@@ -87,7 +101,7 @@ export const webflowAdapter: SourceAdapter = {
       type: 'signups',
       signups: [
         {
-          signup: buildCandidate(source, labelLookup(data, ownValue(payload, 'schema')), DEFAULTS, eventId),
+          signup: buildCandidate(source, labelLookup(data, ownValue(payload, 'schema')), defaultsFor(data), eventId),
           ...(occurredAt ? { occurredAt } : {}),
         },
       ],

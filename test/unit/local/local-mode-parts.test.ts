@@ -241,6 +241,9 @@ describe('status', () => {
     recorder.refused('demo-typeform', 401);
     recorder.refused('api', 401);
     recorder.refused('api', 422);
+    recorder.ignored('survey', 'incomplete', 1);
+    recorder.ignored('crm', 'not a signup', 2);
+    recorder.ignored('survey', 'incomplete', 2);
 
     // Assert
     expect(recorder.counts()).toEqual({ created: 2, existed: 0, updated: 0, rejected: 1, deferred: 1 });
@@ -260,6 +263,10 @@ describe('status', () => {
       { sourceId: 'api', status: 401, count: 2 },
       { sourceId: 'api', status: 422, count: 1 },
       { sourceId: 'demo-typeform', status: 401, count: 1 },
+    ]);
+    expect(recorder.ignoredCounts()).toEqual([
+      { sourceId: 'crm', what: 'not a signup', count: 2 },
+      { sourceId: 'survey', what: 'incomplete', count: 3 },
     ]);
     expect(JSON.stringify(recorder.recent())).not.toContain('@');
   });
@@ -302,6 +309,10 @@ describe('status', () => {
         },
       ],
       refusals: [{ sourceId: 'demo-typeform', status: 401, count: 3 }],
+      ignored: [
+        { sourceId: 'survey', what: 'incomplete', count: 4 },
+        { sourceId: 'crm', what: 'not a signup', count: 2 },
+      ],
     };
     const deadLetters = jest.fn(async () => [{ messageId: 'd1', reason: 'bigcommerce-rejected', httpStatus: 422, signupId: 'id-<b>1</b>' }]);
     const routes = createStatusRoutes({ status: async () => view, deadLetters, redrive: jest.fn(), config: () => ({}), origin: () => 'http://127.0.0.1:3000' });
@@ -319,14 +330,16 @@ describe('status', () => {
       value('queue'),
       value('dlq'),
       value('refused'),
+      value('incomplete'),
       value('bc-requests'),
-    ]).toEqual(['3', '2', '4', '1', '0 / 2', '1', '3', '2 (0.500)']);
+    ]).toEqual(['3', '2', '4', '1', '0 / 2', '1', '3', '4', '2 (0.500)']);
     expect(html).toContain('SQS: embedded (local-aws-sqs) · BigCommerce: sandbox');
     expect(html).not.toContain('connecting');
     // The outcome row and the dead-letter row show the same signup id, escaped.
     expect(html.split('id-&lt;b&gt;1&lt;/b&gt;')).toHaveLength(3);
     expect(html).not.toContain('<b>1</b>');
     expect(html).toContain('<td>demo-typeform</td><td>401</td><td>3</td>');
+    expect(html).toContain('<td>survey</td><td>incomplete</td><td>4</td>');
   });
 
   const emptyView: StatusView = {
@@ -338,6 +351,7 @@ describe('status', () => {
     bigCommerce: {},
     recent: [],
     refusals: [],
+    ignored: [],
   };
 
   it('serves the page and refuses a redrive that is not a same-origin JSON POST', async () => {

@@ -1,5 +1,6 @@
 import { signupSchema } from '../../../shared/signup/signup-schema';
 import { applyLastNamePolicy, buildCandidate, jsonPathLookup, mapFields, toCandidate, toEventId, withLastNamePolicy } from '../../../shared/sources/field-map';
+import { isAddressObject, isEmailValue, isNameObject, isPhoneObject, shapeDefaults, withFallback } from '../../../shared/sources/field-shapes';
 
 describe('applyLastNamePolicy', () => {
   it("'reject' leaves a missing last name missing", () => {
@@ -141,5 +142,39 @@ describe('toCandidate / buildCandidate', () => {
     expect(toEventId('x'.repeat(500))).toBe(id);
     expect(toEventId(42)).toBe('42');
     expect(toEventId('  ')).toBeUndefined();
+  });
+});
+
+describe('shapes of form answers (shared/sources/field-shapes.ts)', () => {
+  it('reads a phone widget as one line: { full } as sent, else country, area and number', () => {
+    // Act / Assert
+    const phoneOf = (value: unknown) => mapFields(() => value, { q: 'phone' }, {}).text.phone;
+    expect(phoneOf({ full: '(11) 98765-4321', area: '11', phone: '987654321' })).toBe('(11) 98765-4321');
+    expect(phoneOf({ area: '11', phone: '987654321' })).toBe('11 987654321');
+    expect(phoneOf({ country: '+55', area: '11', phone: '987654321' })).toBe('+55 11 987654321');
+    expect(phoneOf({ area: '11' })).toBeUndefined();
+    expect(phoneOf('555-0100')).toBe('555-0100');
+  });
+
+  it('tells emails, name widgets, phone widgets and addresses by their shape', () => {
+    // Act / Assert
+    expect([' Ana@Example.com ', 'not-an-email', 'a@b', 42, { email: 'x@example.com' }].map(isEmailValue)).toEqual([true, false, false, false, false]);
+    expect([{ first: 'Ana' }, { last: 'Souza' }, { first: '' }, 'Ana Souza'].map(isNameObject)).toEqual([true, true, false, false]);
+    expect([{ area: '11', phone: '9' }, { full: '(11) 9' }, { area: '11' }, '555'].map(isPhoneObject)).toEqual([true, true, false, false]);
+    expect([{ addr_line1: 'Rua A, 1', city: 'SP' }, { city: 'SP' }, { addr_line1: 'Rua A, 1' }].map(isAddressObject)).toEqual([true, false, false]);
+  });
+
+  it('appends the shape keys after the label defaults, without repeating a key', () => {
+    // Act
+    const defaults = withFallback(
+      { email: ['q4_email'] },
+      shapeDefaults([
+        { key: 'q4_email', value: 'a@example.com' },
+        { key: 'q7_correo', value: 'b@example.com' },
+        { key: 'q6_nome', value: { first: 'Ana', last: 'Souza' } },
+      ]),
+    );
+    // Assert
+    expect(defaults).toEqual({ email: ['q4_email', 'q7_correo'], full_name: ['q6_nome'], phone: [], address: [] });
   });
 });

@@ -202,4 +202,39 @@ describe('html-form adapter', () => {
       expect(failed.headers?.['access-control-allow-origin']).toBeUndefined();
     });
   });
+
+  it('finds the email of an input named in another language by its value, leaving out the honeypot, token and id fields', () => {
+    // Arrange
+    const body = 'website=&submission_id=4b1c7e62-9f0e-4f8a-a0a5-0d3f2e1c9b77&nome=Ana&sobrenome=Souza&seu_email=ana%40example.com';
+    // Act
+    const [first] = signupsOf(decide(makeRequest({ body, headers: urlencoded }), source, ''));
+    // Assert
+    expect(first?.signup).toEqual({ email: 'ana@example.com', event_id: '4b1c7e62-9f0e-4f8a-a0a5-0d3f2e1c9b77' });
+  });
+
+  it('keeps the named email field first and lets the fieldMap win', () => {
+    const body = 'referrer=friend%40example.com&email=ana%40example.com&website=';
+    const mapped = makeSource('html-form', {
+      allowedOrigins: [ORIGIN],
+      thankYouUrl: 'https://www.example.com/t',
+      errorUrl: 'https://www.example.com/e',
+      fieldMap: { referrer: 'email' },
+    });
+    expect(signupsOf(decide(makeRequest({ body, headers: urlencoded }), source, ''))[0]?.signup).toMatchObject({ email: 'ana@example.com' });
+    expect(signupsOf(decide(makeRequest({ body, headers: urlencoded }), mapped, ''))[0]?.signup).toMatchObject({ email: 'friend@example.com' });
+  });
+
+  it('finds a name widget and a phone object in a fetch post of JSON, whatever the keys are called', () => {
+    // Arrange
+    const body = JSON.stringify({
+      contato: 'ana@example.com',
+      nome: { first: 'Ana', last: 'Souza' },
+      telefone: { area: '11', phone: '987654321' },
+      website: '',
+    });
+    // Act
+    const [first] = signupsOf(decide(makeRequest({ body, headers: { 'content-type': 'application/json', origin: ORIGIN } }), source, ''));
+    // Assert
+    expect(first?.signup).toEqual({ email: 'ana@example.com', first_name: 'Ana', last_name: 'Souza', phone: '11 987654321' });
+  });
 });

@@ -121,7 +121,56 @@ describe('hubspot adapter', () => {
     // Act
     const decision = decide(signed(HUBSPOT_WEBHOOKS_API_EVENT), source, SECRETS.signing);
     // Assert
-    expect(decision).toEqual({ type: 'ignore', reason: 'no HubSpot contact in the body (Webhooks API events carry only an objectId)' });
+    expect(decision).toEqual({ type: 'ignore', reason: '1 HubSpot Webhooks API event (only an objectId, no contact)', count: 1 });
+  });
+
+  it("ignores and counts the Webhooks API page's example batch, whose type key is eventType", () => {
+    // Arrange: HubSpot's Webhooks API page example (a propertyChange and a creation, typed by eventType)
+    const body = JSON.stringify([
+      {
+        objectId: 1246965,
+        propertyName: 'lifecyclestage',
+        propertyValue: 'subscriber',
+        changeSource: 'ACADEMY',
+        eventId: 3816279340,
+        subscriptionId: 25,
+        portalId: 33,
+        appId: 1160452,
+        occurredAt: 1462216307945,
+        eventType: 'contact.propertyChange',
+        attemptNumber: 0,
+      },
+      {
+        objectId: 1246978,
+        changeSource: 'IMPORT',
+        eventId: 3816279480,
+        subscriptionId: 22,
+        portalId: 33,
+        appId: 1160452,
+        occurredAt: 1462216307945,
+        eventType: 'contact.creation',
+        attemptNumber: 0,
+      },
+    ]);
+    // Act
+    const decision = decide(signed(body), source, SECRETS.signing);
+    // Assert
+    expect(decision).toEqual({ type: 'ignore', reason: '2 HubSpot Webhooks API events (only an objectId, no contact)', count: 2 });
+  });
+
+  it('recognises Webhooks API events by shape (objectId with eventId or subscriptionId, and a type), not a workflow contact with an objectId', () => {
+    // Arrange
+    const workflowContact = {
+      objectId: 1201,
+      properties: { email: { value: 'ada@example.com' }, firstname: { value: 'Ada' }, lastname: { value: 'Lovelace' } },
+    };
+    const bySubscriptionOnly = { objectId: 5, subscriptionId: 9, subscriptionType: 'object.creation', objectTypeId: '0-1' };
+    // Act
+    const mixed = decide(signed(JSON.stringify([bySubscriptionOnly, workflowContact])), source, SECRETS.signing);
+    const eventOnly = decide(signed(JSON.stringify([bySubscriptionOnly])), source, SECRETS.signing);
+    // Assert: the event is left out, the contact kept
+    expect(signupsOf(mixed).map((signup) => signup.signup['email'])).toEqual(['ada@example.com']);
+    expect(eventOnly).toMatchObject({ type: 'ignore', count: 1 });
   });
 
   it('authenticates with an API key in a header or the query when configured', () => {

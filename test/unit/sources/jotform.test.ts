@@ -63,4 +63,63 @@ describe('jotform adapter', () => {
     );
     expect(() => decide(makeRequest({ ...multipart({ rawRequest: '{oops' }), query: authQuery }), source, SECRETS.token)).toThrow(SourcePayloadError);
   });
+
+  it('finds names, phone, email and address by their shape in a Portuguese form (labels in the form language)', () => {
+    // Arrange: Jotform names questions after their Portuguese labels ("Nome completo", "Telefone com DDD", "Endereço de e-mail")
+    const raw = {
+      q6_nomeCompleto6: { first: 'Ana', last: 'Souza' },
+      q7_enderecoDe: 'ana.souza@example.com',
+      q8_telefonecom: { area: '11', phone: '987654321' },
+      q9_endereco: { addr_line1: 'Rua Augusta, 100', addr_line2: '', city: 'São Paulo', state: 'SP', postal: '01304-000', country: 'BR' },
+      q10_comoConheceu: 'Instagram',
+    };
+    // Act
+    const [first] = signupsOf(decide(makeRequest({ ...submission(raw), query: authQuery }), source, SECRETS.token));
+    // Assert
+    expect(first?.signup).toEqual({
+      email: 'ana.souza@example.com',
+      first_name: 'Ana',
+      last_name: 'Souza',
+      phone: '11 987654321',
+      address: { address1: 'Rua Augusta, 100', city: 'São Paulo', state_or_province: 'SP', postal_code: '01304-000', country_code: 'BR' },
+      event_id: '5812345678901234567',
+    });
+    expect(signupSchema.safeParse(first?.signup).success).toBe(true);
+  });
+
+  it('reads a phone widget sent with an input mask ({ full }) and a string under a phone-like label in any language', () => {
+    // Act
+    const masked = signupsOf(
+      decide(
+        makeRequest({
+          ...submission({ q3_nome: { first: 'Ana', last: 'Souza' }, q4_correo: 'ana@example.com', q5_celular: { full: '(11) 98765-4321' } }),
+          query: authQuery,
+        }),
+        source,
+        SECRETS.token,
+      ),
+    );
+    const text = signupsOf(
+      decide(makeRequest({ ...submission({ q4_correo: 'ana@example.com', q5_telefono: '+34 600 000 000' }), query: authQuery }), source, SECRETS.token),
+    );
+    // Assert
+    expect(masked[0]?.signup).toMatchObject({ phone: '(11) 98765-4321', first_name: 'Ana' });
+    expect(text[0]?.signup).toMatchObject({ email: 'ana@example.com', phone: '+34 600 000 000' });
+  });
+
+  it('lets the fieldMap win over every default: a mapped target takes no default, even by shape', () => {
+    // Arrange: the operator points the email at an (empty) question of its own and the names at another widget
+    const mapped = makeSource('jotform', { fieldMap: { q20_emailCorporativo: 'email', q21_responsavel: 'full_name', q22_outro: 'phone' } });
+    const raw = {
+      q6_nomeCompleto6: { first: 'Ana', last: 'Souza' },
+      q7_enderecoDe: 'ana.souza@example.com',
+      q8_telefonecom: { area: '11', phone: '987654321' },
+      q21_responsavel: { first: 'Bia', last: 'Lima' },
+      q22_outro: { area: '21', phone: '912345678' },
+    };
+    // Act
+    const [first] = signupsOf(decide(makeRequest({ ...submission(raw), query: authQuery }), mapped, SECRETS.token));
+    // Assert
+    expect(first?.signup).toEqual({ first_name: 'Bia', last_name: 'Lima', phone: '21 912345678', event_id: '5812345678901234567' });
+  });
 });

@@ -1,4 +1,5 @@
 import { signupSchema } from '../../../shared/signup/signup-schema';
+import { checkSourceSecrets } from '../../../shared/sources/adapters';
 import { KIT_DELIVERY } from './examples';
 import { decide, hmacHex, json, makeRequest, makeSource, NOW_SECONDS, SECRETS, signatureHeaders, signupsOf } from './fixtures';
 
@@ -86,5 +87,67 @@ describe('kit adapter', () => {
     expect(() => decide(signed(json({ delivery_id: 1, events: {} })), makeSource('kit'), SECRETS.signing)).toThrow(
       expect.objectContaining({ statusCode: 400, field: 'events' }),
     );
+  });
+});
+
+describe('kit adapter, legacy webhooks (unsigned, auth "url-token")', () => {
+  // Kit's documented legacy subscriber event payload (developers.kit.com/api-reference/v3/webhooks).
+  const legacy = (state: string) =>
+    json({
+      subscriber: {
+        id: 1,
+        first_name: 'John',
+        email_address: 'John@example.com',
+        state,
+        created_at: '2018-02-15T19:40:24.913Z',
+        fields: { 'My Custom Field': 'Value' },
+      },
+    });
+  const source = makeSource('kit', { auth: 'url-token' });
+  const post = (body: string, query: Record<string, string> = { token: SECRETS.token }) =>
+    makeRequest({ body, query, headers: { 'content-type': 'application/json' } });
+
+  it('accepts the documented legacy body with the token: an active subscriber is a subscription with marketing consent', () => {
+    // Act
+    const [first] = signupsOf(decide(post(legacy('active')), source, SECRETS.token));
+    // Assert
+    expect(first).toEqual({ signup: { email: 'John@example.com', first_name: 'John', consent: { marketing: true } } });
+  });
+
+  it('makes a cancelled subscriber an opt-out, and ignores the other states', () => {
+    // Act / Assert
+    expect(signupsOf(decide(post(legacy('cancelled')), source, SECRETS.token))).toEqual([{ signup: { email: 'John@example.com', opt_out: true } }]);
+    expect(decide(post(legacy('bounced')), source, SECRETS.token)).toEqual({
+      type: 'ignore',
+      reason: 'Kit legacy webhook for a subscriber in state "bounced"',
+    });
+  });
+
+  it.each([
+    ['a wrong token', { token: 'not-the-url-token-at-all' }],
+    ['no token', {}],
+    ['the token under another parameter', { key: SECRETS.token }],
+  ])('refuses %s with 401 (never 404 or 410)', (_label, query) => {
+    // Act / Assert
+    expect(() => decide(post(legacy('active'), query), source, SECRETS.token)).toThrow(expect.objectContaining({ statusCode: 401 }));
+  });
+
+  it('reads the token from the configured tokenParam', () => {
+    const keyed = makeSource('kit', { auth: 'url-token', tokenParam: 'key' });
+    expect(signupsOf(decide(post(legacy('active'), { key: SECRETS.token }), keyed, SECRETS.token))).toHaveLength(1);
+  });
+
+  it('keeps the signed kind the default: the same unsigned body is refused 401 there', () => {
+    expect(() => decide(post(legacy('active')), makeSource('kit'), SECRETS.signing)).toThrow(expect.objectContaining({ statusCode: 401 }));
+  });
+
+  it('needs a URL token of at least 16 characters for a url-token source, per request and at cold start', () => {
+    expect(() => decide(post(legacy('active'), { token: 'short' }), source, 'short')).toThrow(expect.objectContaining({ statusCode: 500 }));
+    expect(() => checkSourceSecrets([source], { [source.id]: 'short' })).toThrow(
+      expect.objectContaining({ issues: [expect.stringMatching(/at least 16 characters/)] }),
+    );
+    expect(checkSourceSecrets([source], { [source.id]: SECRETS.token }).get(source.id)).toEqual({ values: [SECRETS.token] });
+    // A signed source takes Kit's signing secret as it is.
+    expect(checkSourceSecrets([makeSource('kit')], { 'test-kit': 'short' }).get('test-kit')).toEqual({ values: ['short'] });
   });
 });

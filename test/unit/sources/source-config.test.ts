@@ -37,6 +37,43 @@ describe('parseSourcesConfig', () => {
     expect(kit).toMatchObject({ eventTypes: ['subscriber.activated', 'subscriber.subscribed_to_form'], lastNamePolicy: { placeholder: '-' } });
   });
 
+  it('defaults intent to signup and incomplete to dead-letter (as before), and Kit to signed webhooks', () => {
+    // Act
+    const [typeform, kit] = parseSourcesConfig([
+      { id: 'tf', kind: 'typeform' },
+      { id: 'kit', kind: 'kit' },
+    ]);
+    // Assert
+    expect(typeform).toMatchObject({ intent: 'signup', incomplete: 'dead-letter' });
+    expect(typeform?.consentVersion).toBeUndefined();
+    expect(kit).toMatchObject({ auth: 'signature', tokenParam: 'token' });
+  });
+
+  it('takes a newsletter intent with its consent version, incomplete "ignore" on webhook kinds, and Kit legacy webhooks by URL token', () => {
+    // Act
+    const [footer, survey, kit] = parseSourcesConfig([
+      { ...form, id: 'footer', intent: 'newsletter', consentVersion: ' 2026-11 footer box ' },
+      { id: 'survey', kind: 'tally', incomplete: 'ignore' },
+      { id: 'kit-legacy', kind: 'kit', auth: 'url-token', tokenParam: 'key' },
+    ]);
+    // Assert
+    expect(footer).toMatchObject({ intent: 'newsletter', consentVersion: '2026-11 footer box' });
+    expect(survey).toMatchObject({ incomplete: 'ignore' });
+    expect(kit).toMatchObject({ auth: 'url-token', tokenParam: 'key' });
+  });
+
+  it('names a missing consent version even when another source of the list is wrong too', () => {
+    // Act
+    const issues = issuesOf([
+      { id: 'footer', kind: 'webflow', intent: 'newsletter' },
+      { id: 'x', kind: 'nope' },
+    ]);
+    // Assert
+    expect(issues).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^sources\[0\]\.consentVersion: required/), expect.stringMatching(/^sources\[1\]\.kind/)]),
+    );
+  });
+
   it('allows http only for loopback hosts (local mode)', () => {
     // Act
     const [source] = parseSourcesConfig([
@@ -65,6 +102,21 @@ describe('parseSourcesConfig', () => {
       'sources[0].auth: set exactly one of header or queryParam',
     ],
     ['a form without origins', [{ ...form, allowedOrigins: [] }], 'sources[0].allowedOrigins: list at least one origin'],
+    [
+      'a newsletter intent without a consent version, saying how to fix it',
+      [{ id: 'footer', kind: 'webflow', intent: 'newsletter' }],
+      'sources[0].consentVersion: required with intent "newsletter": the form is the opt-in, so name the consent wording it shows, e.g. "consentVersion": "2026-11 footer box"',
+    ],
+    [
+      'a newsletter intent with a nameless policy that refuses email-only submissions',
+      [{ id: 'footer', kind: 'webflow', intent: 'newsletter', consentVersion: 'v1', nameless: 'reject' }],
+      'sources[0].nameless: intent "newsletter" takes email-only submissions',
+    ],
+    ['an unknown intent', [{ id: 'tf', kind: 'typeform', intent: 'survey' }], 'sources[0].intent: must be one of signup, newsletter'],
+    ['an unknown incomplete policy', [{ id: 'tf', kind: 'typeform', incomplete: 'drop' }], 'sources[0].incomplete: must be one of dead-letter, ignore'],
+    ['incomplete: "ignore" on an html form', [{ ...form, incomplete: 'ignore' }], 'sources[0].incomplete: does not apply to html-form'],
+    ['an empty consent version', [{ id: 'tf', kind: 'typeform', consentVersion: ' ' }], 'sources[0].consentVersion: consentVersion must not be empty'],
+    ['a Kit auth that does not exist', [{ id: 'kit', kind: 'kit', auth: 'api-key' }], "sources[0].auth: must be 'signature' or 'url-token'"],
   ])('reports %s readably', (_label, input, expected) => {
     // Act
     const issues = issuesOf(input);

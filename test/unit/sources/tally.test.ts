@@ -70,4 +70,29 @@ describe('tally adapter', () => {
     // Assert
     expect(decision).toEqual({ type: 'ignore', reason: 'Tally event type "FORM_DELETED" is not a signup' });
   });
+
+  it('finds the email of a text field labelled in any language by its value, after the INPUT_EMAIL fields', () => {
+    // Arrange
+    const body = (fields: unknown[]) => json({ eventId: 'e1', eventType: 'FORM_RESPONSE', data: { submissionId: 's1', fields } });
+    const source = makeSource('tally');
+    // Act
+    const byValue = signupsOf(
+      decide(signed(body([{ key: 'question_a', label: 'Seu e-mail', type: 'INPUT_TEXT', value: 'ana@example.com' }])), source, SECRETS.signing),
+    );
+    const byType = signupsOf(
+      decide(
+        signed(
+          body([
+            { key: 'question_a', label: 'Indique um amigo', type: 'INPUT_TEXT', value: 'friend@example.com' },
+            { key: 'question_b', label: 'E-mail', type: 'INPUT_EMAIL', value: 'ana@example.com' },
+          ]),
+        ),
+        source,
+        SECRETS.signing,
+      ),
+    );
+    // Assert
+    expect(byValue[0]?.signup).toMatchObject({ email: 'ana@example.com' });
+    expect(byType[0]?.signup).toMatchObject({ email: 'ana@example.com' });
+  });
 });

@@ -71,4 +71,47 @@ describe('typeform adapter', () => {
     // Act / Assert
     expect(() => decide(request, makeSource('typeform'), SECRETS.signing)).toThrow('Invalid signature');
   });
+
+  it("resolves refs of answers that carry only a field id (Typeform's example payload) through definition.fields, and finds an email typed into a short_text", () => {
+    // Arrange: the answers name only their field id; the refs are in the definition
+    const body = json({
+      event_id: 'evt-1',
+      event_type: 'form_response',
+      form_response: {
+        form_id: 'f1',
+        submitted_at: '2026-07-29T14:30:00Z',
+        definition: {
+          fields: [
+            { id: 'a1', title: 'Seu nome', type: 'short_text', ref: 'nome' },
+            { id: 'a2', title: 'Sobrenome', type: 'short_text', ref: 'sobrenome' },
+            { id: 'a3', title: 'Seu e-mail', type: 'short_text', ref: 'contato' },
+          ],
+        },
+        answers: [
+          { type: 'text', text: 'Ana', field: { id: 'a1', type: 'short_text' } },
+          { type: 'text', text: 'Souza', field: { id: 'a2', type: 'short_text' } },
+          { type: 'text', text: 'ana@example.com', field: { id: 'a3', type: 'short_text' } },
+        ],
+      },
+    });
+    const source = makeSource('typeform', { fieldMap: { nome: 'first_name', a2: 'last_name' } });
+    // Act
+    const [first] = signupsOf(decide(signed(body), source, SECRETS.signing));
+    // Assert: refs by definition, a field id, and the email by its value
+    expect(first?.signup).toEqual({ email: 'ana@example.com', first_name: 'Ana', last_name: 'Souza', event_id: 'evt-1' });
+  });
+
+  it('prefers an email-typed answer over an email-valued text answer', () => {
+    const body = json({
+      event_id: 'evt-2',
+      event_type: 'form_response',
+      form_response: {
+        answers: [
+          { type: 'text', text: 'friend@example.com', field: { id: 'b1', type: 'short_text', ref: 'friend' } },
+          { type: 'email', email: 'me@example.com', field: { id: 'b2', type: 'email', ref: 'mine' } },
+        ],
+      },
+    });
+    expect(signupsOf(decide(signed(body), makeSource('typeform'), SECRETS.signing))[0]?.signup).toMatchObject({ email: 'me@example.com' });
+  });
 });

@@ -68,4 +68,30 @@ describe('webflow adapter', () => {
       expect.objectContaining({ statusCode: 400, field: 'payload.data' }),
     );
   });
+
+  it('takes the email of Webflow\'s default newsletter box ("Email Form", field "Email 2"), and of a field labelled in another language by its value', () => {
+    // Arrange
+    const submission = (data: Record<string, unknown>, schema?: unknown[]) =>
+      json({ triggerType: 'form_submission', payload: { name: 'Email Form', data, ...(schema ? { schema } : {}), id: 'sub-1' } });
+    // Act
+    const emailForm = signupsOf(decide(signed(submission({ 'Email 2': 'reader@example.com' })), source, SECRETS.signing));
+    const spanish = signupsOf(decide(signed(submission({ Nombre: 'Ana', 'Correo electrónico': 'ana@example.com' })), source, SECRETS.signing));
+    // Assert
+    expect(emailForm[0]?.signup).toEqual({ email: 'reader@example.com', event_id: 'sub-1' });
+    expect(spanish[0]?.signup).toMatchObject({ email: 'ana@example.com' });
+  });
+
+  it('takes the phone from the field whose schema type mentions phone, whatever its label', () => {
+    const body = json({
+      triggerType: 'form_submission',
+      payload: {
+        data: { 'E-mail': 'ana@example.com', Telefone: 5511987654321 },
+        schema: [
+          { fieldName: 'E-mail', fieldType: 'FormTextInput' },
+          { fieldName: 'Telefone', fieldType: 'FormPhoneInput' },
+        ],
+      },
+    });
+    expect(signupsOf(decide(signed(body), source, SECRETS.signing))[0]?.signup).toEqual({ email: 'ana@example.com', phone: '5511987654321' });
+  });
 });
