@@ -1,9 +1,10 @@
 import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { sourceOutputKeys } from '../shared/deployment/source-outputs';
-import { ingestSettingsEnvironment, PLACEHOLDER_STORE_HASH, type StackConfig } from '../shared/deployment/stack-config';
+import { doubleOptInSettings, ingestSettingsEnvironment, PLACEHOLDER_STORE_HASH, type StackConfig } from '../shared/deployment/stack-config';
 import { attributeFieldsOf } from '../shared/ingest/attribute-limit';
 import { ApiCustomDomain } from './constructs/api-custom-domain';
+import { ConsentEvidence } from './constructs/consent-evidence';
 import { CustomerSync } from './constructs/customer-sync';
 import { DeliveryLedger } from './constructs/delivery-ledger';
 import { OperationsMonitoring } from './constructs/operations-monitoring';
@@ -19,6 +20,8 @@ export class SignupSyncStack extends Stack {
   readonly ingress: SignupIngress;
   readonly sync: CustomerSync;
   readonly monitoring: OperationsMonitoring;
+  /** Consent evidence, erasures and pending double opt-in (docs/privacy.md). */
+  readonly consent: ConsentEvidence;
   /** The ingest API on the merchant's own domain (cdk.json customDomain), when configured. */
   readonly customDomain: ApiCustomDomain | undefined;
 
@@ -47,6 +50,7 @@ export class SignupSyncStack extends Stack {
       signupsBearerToken: config.signupsBearerToken,
       throttle: config.apiThrottle,
       sourceThrottles: Object.fromEntries(config.sources.map((source) => [source.id, config.sourceThrottles[source.id] ?? config.sourceThrottle] as const)),
+      confirmThrottle: config.confirmThrottle,
       logRetentionDays: config.logRetentionDays,
       sources: config.sources,
       ...(config.sourcesSecretName ? { sourcesSecretName: config.sourcesSecretName } : {}),
@@ -75,6 +79,19 @@ export class SignupSyncStack extends Stack {
       ? new ApiCustomDomain(this, 'CustomDomain', { api: this.ingress.api, stage: this.ingress.stage, ...config.customDomain })
       : undefined;
     const apiUrl = this.customDomain?.url ?? this.ingress.api.apiEndpoint;
+
+    // Consent evidence, erasures and double opt-in: the sync writes them; the confirm route reads pending requests.
+    this.consent = new ConsentEvidence(this, 'ConsentEvidence');
+    this.consent.grantSyncUse(this.sync.function);
+    this.sync.function.addEnvironment('CONSENT_TABLE', this.consent.table.tableName);
+    const doubleOptIn = Object.values(doubleOptInSettings(config));
+    if (doubleOptIn.length > 0) {
+      // The links point at the URL senders use (the custom domain when there is one).
+      this.sync.function.addEnvironment('CONFIRM_BASE_URL', apiUrl);
+      this.consent.grantConfirmationMail(this.sync.function, doubleOptIn);
+      this.ingress.function.addEnvironment('CONSENT_TABLE', this.consent.table.tableName);
+      this.consent.grantPendingRead(this.ingress.function);
+    }
     new CfnOutput(this, 'ApiUrl', {
       // With a custom domain, the URL senders keep when the stack is re-created.
       value: apiUrl,
@@ -101,6 +118,15 @@ export class SignupSyncStack extends Stack {
         description: `${source.kind} source ${source.id}: the URL to give the sender${source.kind === 'html-form' ? ' (the form action)' : ''}`,
       });
     }
+    // `signup-sync consent` and `forget` read this table and the hash key that keys it (ops/consent-records.ts).
+    new CfnOutput(this, 'ConsentTableName', {
+      value: this.consent.table.tableName,
+      description: 'Consent evidence, erasures and pending double opt-in (docs/privacy.md)',
+    });
+    new CfnOutput(this, 'HashKeySecretArn', {
+      value: this.sync.logHashKey.secretArn,
+      description: 'The stack hash key: keys the consent table and the hashes in the logs (read by signup-sync consent and forget)',
+    });
     new CfnOutput(this, 'SignupQueueUrl', { value: this.queues.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.queues.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueArn', { value: this.queues.deadLetterQueue.queueArn });

@@ -269,7 +269,11 @@ export function createDynamoDbConsentStore({ client, tableName, retentionSeconds
             Item: pendingItem(next),
             ...(replacing === undefined
               ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': CONSENT_TABLE_KEYS.partition } }
-              : { ConditionExpression: '#version = :version', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': replacing } }),
+              : {
+                  ConditionExpression: '#version = :version',
+                  ExpressionAttributeNames: { '#version': 'version' },
+                  ExpressionAttributeValues: { ':version': replacing },
+                }),
           }),
         );
         return true;
@@ -280,9 +284,16 @@ export function createDynamoDbConsentStore({ client, tableName, retentionSeconds
     },
 
     async markMailSent(pendingKey, messageId) {
-      await updateExisting(documents, tableName, key(pendingKey.person, pendingSortKey(pendingKey.sourceId)), 'ADD #sent :ids', { '#sent': 'sent_by' }, {
-        ':ids': new Set([messageId]),
-      });
+      await updateExisting(
+        documents,
+        tableName,
+        key(pendingKey.person, pendingSortKey(pendingKey.sourceId)),
+        'ADD #sent :ids',
+        { '#sent': 'sent_by' },
+        {
+          ':ids': new Set([messageId]),
+        },
+      );
     },
 
     async markConfirmed(pendingKey, confirmedAt) {

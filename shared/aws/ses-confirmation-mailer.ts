@@ -1,4 +1,4 @@
-import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { type ConfirmationMail, ConfirmationMailError, type ConfirmationMailer } from '../consent/confirmation-mail';
 import { parseSender } from '../consent/double-opt-in';
 
@@ -21,8 +21,9 @@ export function formatSender(from: string): string {
   if (!sender) return from;
   if (sender.displayName === undefined) return sender.address;
   const name = sender.displayName;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: printable ASCII is what may stand unencoded
-  const quoted = /^[\x20-\x7e]*$/.test(name) ? `"${name.replace(/["\\]/g, (character) => `\\${character}`)}"` : `=?UTF-8?B?${Buffer.from(name, 'utf8').toString('base64')}?=`;
+  const quoted = /^[\x20-\x7e]*$/.test(name)
+    ? `"${name.replace(/["\\]/g, (character) => `\\${character}`)}"`
+    : `=?UTF-8?B?${Buffer.from(name, 'utf8').toString('base64')}?=`;
   return `${quoted} <${sender.address}>`;
 }
 

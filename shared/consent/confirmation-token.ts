@@ -32,7 +32,8 @@ export const MAX_TOKEN_LENGTH = 400;
 const MAC_LABEL = 'signup-sync confirm v1\n';
 const MAC_BYTES = 16;
 
-const mac = (payload: string, key: Buffer): string => createHmac('sha256', key).update(MAC_LABEL).update(payload).digest().subarray(0, MAC_BYTES).toString('base64url');
+const mac = (payload: string, key: Buffer): string =>
+  createHmac('sha256', key).update(MAC_LABEL).update(payload).digest().subarray(0, MAC_BYTES).toString('base64url');
 
 export const newNonce = (): string => randomBytes(9).toString('base64url');
 

@@ -42,7 +42,16 @@ export type EvidenceRecord = Readonly<{
   subscriberId?: number;
   customerId?: number;
   /** A confirmation: the signup it confirms, and when its mail went out. */
-  request?: Readonly<{ occurredAt: string; receivedAt: string; deliveryId: string; eventId?: string; mailedAt?: string; page?: string; form?: string; ip?: string }>;
+  request?: Readonly<{
+    occurredAt: string;
+    receivedAt: string;
+    deliveryId: string;
+    eventId?: string;
+    mailedAt?: string;
+    page?: string;
+    form?: string;
+    ip?: string;
+  }>;
 }>;
 
 export type PendingKey = Readonly<{ person: string; sourceId: string }>;

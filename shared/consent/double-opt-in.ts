@@ -31,9 +31,11 @@ const text = (max: number) => z.string({ error: 'must be a string' }).check(z.tr
 
 export const confirmationMailSettingsSchema = z.strictObject({
   /** The sender: an address of an SES identity verified in the stack's region, with an optional display name. */
-  from: z
-    .string({ error: 'must be a string' })
-    .check(z.refine((value: string) => parseSender(value) !== undefined, { error: 'must be an email address, or a display name and one: "Example Shop <news@example.com>"' })),
+  from: z.string({ error: 'must be a string' }).check(
+    z.refine((value: string) => parseSender(value) !== undefined, {
+      error: 'must be an email address, or a display name and one: "Example Shop <news@example.com>"',
+    }),
+  ),
   subject: text(200),
   replyTo: z.optional(z.string({ error: 'must be a string' }).check(z.regex(ADDRESS, { error: 'must be an email address' }))),
   /** How long a link confirms (1 h to 7 days). */
@@ -45,7 +47,9 @@ export const confirmationMailSettingsSchema = z.strictObject({
   /** One paragraph above the link (plain text), e.g. what the newsletter is. */
   intro: z.optional(text(1000)),
   /** An SES configuration set to send with (bounce and complaint events); the sync may use only this one. */
-  configurationSet: z.optional(z.string({ error: 'must be a string' }).check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be an SES configuration set name' }))),
+  configurationSet: z.optional(
+    z.string({ error: 'must be a string' }).check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be an SES configuration set name' })),
+  ),
 });
 export type ConfirmationMailSettings = z.output<typeof confirmationMailSettingsSchema>;
 

@@ -1,7 +1,15 @@
-import { composeConfirmationMail, type ConfirmationMailer, ConfirmationMailError, confirmationLink } from '../consent/confirmation-mail';
+import { ConfirmationMailError, type ConfirmationMailer, composeConfirmationMail, confirmationLink } from '../consent/confirmation-mail';
 import { newNonce, signConfirmationToken } from '../consent/confirmation-token';
 import type { ConsentKeys } from '../consent/consent-keys';
-import { type ConsentLookup, type ConsentStore, ConsentStoreError, type EvidenceRecord, type PendingConfirmation, type PendingKey, pendingKeyOf } from '../consent/consent-store';
+import {
+  type ConsentLookup,
+  type ConsentStore,
+  ConsentStoreError,
+  type EvidenceRecord,
+  type PendingConfirmation,
+  type PendingKey,
+  pendingKeyOf,
+} from '../consent/consent-store';
 import { type ConfirmationMailSettings, decideMail, isOpen } from '../consent/double-opt-in';
 import { evidenceRecord } from '../consent/evidence';
 import { describeError, type Logger } from '../logger';

@@ -26,16 +26,15 @@ export type DeferReason =
  * - `awaiting-confirmation`: double opt-in: a mail went out less than `resendAfterMinutes` ago (or the request
  *   had all its mails), so none was sent for this signup.
  */
-export type SubscriberStatus =
-  | 'subscribed'
-  | 'resubscribed'
-  | 'unsubscribed'
-  | 'not-subscribed'
-  | 'superseded'
-  | 'confirmation-sent'
-  | 'awaiting-confirmation';
+export type SubscriberStatus = 'subscribed' | 'resubscribed' | 'unsubscribed' | 'not-subscribed' | 'superseded' | 'confirmation-sent' | 'awaiting-confirmation';
 /** The statuses the SubscriberOutcomes metric counts; the double opt-in ones are log fields only (docs/operations.md). */
-export const SUBSCRIBER_STATUSES = ['subscribed', 'resubscribed', 'unsubscribed', 'not-subscribed', 'superseded'] as const satisfies readonly SubscriberStatus[];
+export const SUBSCRIBER_STATUSES = [
+  'subscribed',
+  'resubscribed',
+  'unsubscribed',
+  'not-subscribed',
+  'superseded',
+] as const satisfies readonly SubscriberStatus[];
 export type SubscriberPart = Readonly<{ status: SubscriberStatus; subscriberId?: number }>;
 
 /**

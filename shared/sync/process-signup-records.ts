@@ -103,8 +103,7 @@ export async function processSignupRecords(
 
   // Erasures, double opt-in and the confirmations first (one read of the consent table per batch).
   const plan = deps.consent ? await prepareConsent(decoded, deps.consent, now(), logger) : undefined;
-  const items: SyncItem[] =
-    plan?.items ?? decoded.flatMap((item) => (item.kind === 'signup' ? [{ id: item.id, message: item.message }] : []));
+  const items: SyncItem[] = plan?.items ?? decoded.flatMap((item) => (item.kind === 'signup' ? [{ id: item.id, message: item.message }] : []));
   const engineOutcomes = new Map<string, SyncOutcome>();
   if (items.length > 0) {
     let attributeIds: AttributeIds | undefined;
