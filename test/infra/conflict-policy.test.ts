@@ -19,9 +19,9 @@ const form = {
 const routeToken = 'conflictpolicyroute01';
 const signed = [
   { id: 'typeform', kind: 'typeform', routeToken },
-  { id: 'shop', kind: 'shopify', routeToken: 'k7q2m9x4w1c8v5b3n6z0', routeToken },
+  { id: 'shop', kind: 'shopify', routeToken },
   { id: 'mailchimp', kind: 'mailchimp', routeToken },
-  { id: 'hooks', kind: 'standard-webhooks', routeToken: 'k7q2m9x4w1c8v5b3n6z0', routeToken },
+  { id: 'hooks', kind: 'standard-webhooks', routeToken },
 ];
 
 function refusal(config: Record<string, unknown>): string {
