@@ -153,6 +153,7 @@ const confirmRefusals: JsonObject = {
   '400': confirmPage('The link is not one of ours, or was changed.'),
   '404': confirmPage('No source of this deployment asks for double opt-in.'),
   '410': confirmPage('The link expired, or the request it confirms no longer exists (withdrawn, erased, superseded): nothing subscribed.'),
+  '500': responseRef('InternalError'),
   '503': confirmPage('The consent table or the queue is unavailable right now; open the link again later.', {
     'Retry-After': { schema: { type: 'integer' } },
   }),
