@@ -69,7 +69,9 @@ function message(signup: Partial<SignupInput> & { email: string }, overrides: Pa
 const doiSource = (mode: 'subscriber' | 'everything', id = mode === 'everything' ? 'news' : 'signup') =>
   ({ id, kind: 'html-form', consent_version: 'v7 footer', double_opt_in: mode }) as const;
 
-function confirmationOf(link: string, id = `confirm-${(counter += 1)}`): ConfirmationMessage {
+function confirmationOf(link: string): ConfirmationMessage {
+  counter += 1;
+  const id = `confirm-${counter}`;
   const token = link.slice(link.lastIndexOf('/') + 1);
   const check = verifyConfirmationToken(token, keys.tokenKey, clock);
   if (!check.ok) throw new Error(`the link's token does not verify: ${check.reason}`);
