@@ -27,7 +27,10 @@ function synth(overrides: Record<string, unknown> = {}) {
   const tableId = stack.getLogicalId(stack.consent.table.node.defaultChild as never);
   const ingestId = stack.getLogicalId(stack.ingress.function.node.defaultChild as never);
   const syncId = stack.getLogicalId(stack.sync.function.node.defaultChild as never);
-  const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; DependsOn?: string[] }>;
+  const resources = template.toJSON().Resources as Record<
+    string,
+    { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; DependsOn?: string[] }
+  >;
   const statementsOf = (functionId: string) => statementsOfRole(template, roleOfFunction(template, functionId)) as Statement[];
   const onTable = (functionId: string) => statementsOf(functionId).filter((statement) => JSON.stringify(statement.Resource).includes(tableId));
   const environmentOf = (functionId: string) => (resources[functionId]!.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;

@@ -15,6 +15,7 @@ const LOCAL_AWS_ENV = (endpoint: string): Record<string, string | undefined> => 
   AWS_ENDPOINT_URL_SQS: endpoint,
   AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
   AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+  AWS_ENDPOINT_URL_SESV2: endpoint,
   AWS_REGION: TEST_REGION,
   AWS_DEFAULT_REGION: TEST_REGION,
   AWS_ACCESS_KEY_ID: 'testing',
