@@ -61,6 +61,9 @@ export class SignupSyncStack extends Stack {
       deadLetterQueue: this.queues.deadLetterQueue,
       config,
     });
+    // A deploy updates the sync before the ingest, so the sync decodes a new message schema version before
+    // the ingest writes it (an old sync would dead-letter it as `invalid-message`; docs/upgrading.md).
+    this.ingress.function.node.addDependency(this.sync.function);
     // Public forms' per-client counters hash client addresses with the stack's one hash key (a sub-key of
     // it, shared/ingest/client-limit.ts): a second generated secret would cost another USD 0.40 a month.
     this.ingress.function.addEnvironment('CLIENT_HASH_KEY', this.sync.logHashKey.secretValue.unsafeUnwrap());

@@ -19,7 +19,7 @@ export type Outbox = Readonly<{
   forget: (email: string) => number;
 }>;
 
-export function createOutbox({ keep = 500, now = () => new Date() }: Readonly<{ keep?: number; now?: () => Date }> = {}): Outbox {
+export function createOutbox({ keep = 10_000, now = () => new Date() }: Readonly<{ keep?: number; now?: () => Date }> = {}): Outbox {
   let mails: OutboxMail[] = [];
   let nextId = 1;
   return {

@@ -244,7 +244,9 @@ export function createDynamoDbConsentStore({ client, tableName, retentionSeconds
     },
 
     async record(records) {
-      const items = records.map((record) => ({ PutRequest: { Item: evidenceItem(record, retentionSeconds) } }));
+      // One put per key: DynamoDB refuses a batch that names an item twice (the same message delivered twice in one batch).
+      const byKey = new Map(records.map((record) => [`${record.person} ${evidenceSortKey(record)}`, record]));
+      const items = [...byKey.values()].map((record) => ({ PutRequest: { Item: evidenceItem(record, retentionSeconds) } }));
       try {
         for (let start = 0; start < items.length; start += BATCH_WRITE_LIMIT) {
           const first = await documents.send(new BatchWriteCommand({ RequestItems: { [tableName]: items.slice(start, start + BATCH_WRITE_LIMIT) } }));

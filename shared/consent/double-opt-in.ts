@@ -91,15 +91,21 @@ export type MailDecision =
 export const isOpen = (state: MailState | undefined, nowMs: number): state is MailState =>
   state !== undefined && state.confirmedAt === undefined && state.expiresAtMs > nowMs;
 
+const withinWindow = (state: MailState, settings: ConfirmationMailSettings, nowMs: number): boolean =>
+  state.mailedAtMs !== undefined && nowMs - state.mailedAtMs < settings.resendAfterMinutes * 60_000;
+
 /**
  * Whether the signups of one person and source in this batch (`messageIds`) send a confirmation mail:
  * at most one per `resendAfterMinutes`, at most `maxMails` per request; a retried message never mails twice.
  */
 export function decideMail(state: MailState | undefined, messageIds: readonly string[], settings: ConfirmationMailSettings, nowMs: number): MailDecision {
   if (state !== undefined && messageIds.some((id) => state.sentBy.includes(id))) return { action: 'sent-before' };
+  // Confirmed a moment ago: a repeat within the window mails nothing either (whoever sends it); later, a
+  // new request starts (the person may have unsubscribed since, and may subscribe again).
+  if (state?.confirmedAt !== undefined && state.expiresAtMs > nowMs && withinWindow(state, settings, nowMs)) return { action: 'hold', reason: 'window' };
   if (!isOpen(state, nowMs)) return { action: 'claim', fresh: true };
   if (state.mailClaim !== undefined && messageIds.includes(state.mailClaim)) return { action: 'resend', messageId: state.mailClaim };
   if (state.mails >= settings.maxMails) return { action: 'hold', reason: 'limit' };
-  if (state.mailedAtMs !== undefined && nowMs - state.mailedAtMs < settings.resendAfterMinutes * 60_000) return { action: 'hold', reason: 'window' };
+  if (withinWindow(state, settings, nowMs)) return { action: 'hold', reason: 'window' };
   return { action: 'claim', fresh: false };
 }

@@ -107,3 +107,26 @@ describe('the confirm routes', () => {
     expect(stages[0]!.DependsOn).toEqual(expect.arrayContaining(confirmRouteIds));
   });
 });
+
+describe('log retention (docs/privacy.md)', () => {
+  it('gives every log group of the stack the logRetentionDays setting, and no function logs elsewhere', () => {
+    const { resources } = synth({ logRetentionDays: 14 });
+    const groups = Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::Logs::LogGroup');
+    expect(groups.map(([, group]) => group.Properties['RetentionInDays'])).toEqual([14, 14, 14]);
+    const functions = Object.values(resources).filter((resource) => resource.Type === 'AWS::Lambda::Function');
+    // Every function writes to one of those groups (no implicit /aws/lambda/… group that never expires).
+    for (const fn of functions) {
+      const target = (fn.Properties['LoggingConfig'] as { LogGroup?: { Ref?: string } } | undefined)?.LogGroup?.Ref;
+      expect(groups.map(([id]) => id)).toContain(target);
+    }
+    expect(functions).toHaveLength(2);
+  });
+});
+
+describe('deploy order', () => {
+  it('updates the sync before the ingest, so the sync decodes a new message version before the ingest writes it', () => {
+    const { resources, ingestId, syncId } = synth();
+    expect(resources[ingestId]!.DependsOn).toEqual(expect.arrayContaining([syncId]));
+    expect(resources[syncId]!.DependsOn ?? []).not.toContain(ingestId);
+  });
+});

@@ -33,7 +33,9 @@ describe('double opt-in in local mode', () => {
         // The newsletter box's per-client limit is raised here, so the 20 posts below reach the sync: what holds
         // the mails back is double opt-in's own window (a bot with many addresses is not stopped per client).
         sources: (origin, local) =>
-          demoSources(origin, local).map((source) => (source.id === DEMO_NEWSLETTER_SOURCE_ID ? { ...source, clientLimit: { max: 100, windowSeconds: 600 } } : source)),
+          demoSources(origin, local).map((source) =>
+            source.id === DEMO_NEWSLETTER_SOURCE_ID ? { ...source, clientLimit: { max: 100, windowSeconds: 600 } } : source,
+          ),
         sourceSecrets: demoSourceSecrets(),
         timings: { batchingWindowMs: 100, visibilityTimeoutSeconds: 20, syncTimeoutMs: 10_000 },
         log: { write: () => undefined },
@@ -168,7 +170,9 @@ describe('double opt-in in local mode', () => {
     expect(consentNow.text()).toMatch(/Erased .*: nothing of this person is kept but that/);
 
     // A letter received before the erasure that forget could not see (it was in flight), dead-lettered now and redriven.
-    await mode.sqsClient.send(new SendMessageCommand({ QueueUrl: mode.deadLetterQueueUrl, MessageBody: letter(EMAIL, new Date(Date.parse(items.erasedAt!) - 60_000)) }));
+    await mode.sqsClient.send(
+      new SendMessageCommand({ QueueUrl: mode.deadLetterQueueUrl, MessageBody: letter(EMAIL, new Date(Date.parse(items.erasedAt!) - 60_000)) }),
+    );
     expect(await runCli(['dlq', 'redrive', '--local', mode.apiUrl], recordingIo())).toBe(0);
     await settled();
     expect(subscribersOf(EMAIL)).toEqual([]);

@@ -82,7 +82,12 @@ describe('double opt-in mail decisions', () => {
     expect(decideMail(state({ mailClaim: 'm2' }), ['m2'], settings, now)).toEqual({ action: 'resend', messageId: 'm2' });
     // Expired or confirmed requests count as none: a new signup starts a new request.
     expect(decideMail(state({ expiresAtMs: now }), ['m2'], settings, now)).toEqual({ action: 'claim', fresh: true });
-    expect(decideMail(state({ confirmedAt: '2026-01-01T00:00:00Z' }), ['m2'], settings, now)).toEqual({ action: 'claim', fresh: true });
+    expect(decideMail(state({ confirmedAt: '2026-01-01T00:00:00Z', mailedAtMs: now - 16 * 60_000 }), ['m2'], settings, now)).toEqual({
+      action: 'claim',
+      fresh: true,
+    });
+    // Confirmed a moment ago: a repeat within the window mails nothing (a bot re-submitting a confirmed address).
+    expect(decideMail(state({ confirmedAt: '2026-01-01T00:00:00Z' }), ['m2'], settings, now)).toEqual({ action: 'hold', reason: 'window' });
   });
 
   it('refuses a sender that is not an address, and settings out of range, naming the field', () => {

@@ -329,3 +329,13 @@ describe('double opt-in', () => {
     sync.restore();
   });
 });
+
+describe('evidence of one message delivered twice in a batch', () => {
+  it('writes one record (DynamoDB refuses a batch naming an item twice) and settles both copies', async () => {
+    const sync = harness();
+    const signup = message({ email: 'twice@example.com', consent: { marketing: true } });
+    expect(await sync.invoke([anSqsRecord(signup, 'copy-1'), anSqsRecord(signup, 'copy-2')])).toEqual([]);
+    expect((await admin.items(keys.personOf('twice@example.com'))).evidence).toHaveLength(1);
+    sync.restore();
+  });
+});
