@@ -1,9 +1,10 @@
 import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { sourceOutputKeys } from '../shared/deployment/source-outputs';
-import { ingestSettingsEnvironment, PLACEHOLDER_STORE_HASH, type StackConfig } from '../shared/deployment/stack-config';
+import { doubleOptInSettings, ingestSettingsEnvironment, PLACEHOLDER_STORE_HASH, type StackConfig } from '../shared/deployment/stack-config';
 import { attributeFieldsOf } from '../shared/ingest/attribute-limit';
 import { ApiCustomDomain } from './constructs/api-custom-domain';
+import { ConsentEvidence } from './constructs/consent-evidence';
 import { CustomerSync } from './constructs/customer-sync';
 import { DataEncryption } from './constructs/data-encryption';
 import { DeliveryLedger } from './constructs/delivery-ledger';
@@ -26,6 +27,8 @@ export class SignupSyncStack extends Stack {
   /** cdk.json `dashboard`: the CloudWatch dashboard, when asked for. */
   readonly dashboard: OperationsDashboard | undefined;
   readonly encryption: DataEncryption;
+  /** Consent evidence, erasures and pending double opt-in (docs/privacy.md). */
+  readonly consent: ConsentEvidence;
   /** The ingest API on the merchant's own domain (cdk.json customDomain), when configured. */
   readonly customDomain: ApiCustomDomain | undefined;
 
@@ -59,6 +62,7 @@ export class SignupSyncStack extends Stack {
       signupsBearerToken: config.signupsBearerToken,
       throttle: config.apiThrottle,
       sourceThrottles: Object.fromEntries(config.sources.map((source) => [source.id, config.sourceThrottles[source.id] ?? config.sourceThrottle] as const)),
+      confirmThrottle: config.confirmThrottle,
       logRetentionDays: config.logRetentionDays,
       tracing: config.tracing,
       sources: config.sources,
@@ -74,6 +78,9 @@ export class SignupSyncStack extends Stack {
     });
     // Only the two functions may put letters in the DLQ (a forged letter cannot be slipped in).
     this.queues.restrictDeadLetterSenders([this.ingress.function.role!, this.sync.function.role!]);
+    // A deploy updates the sync before the ingest, so the sync decodes a new message schema version before
+    // the ingest writes it (an old sync would dead-letter it as `invalid-message`; docs/upgrading.md).
+    this.ingress.function.node.addDependency(this.sync.function);
     // Public forms' per-client counters hash client addresses with the stack's one hash key (a sub-key of
     // it, shared/ingest/client-limit.ts): a second generated secret would cost another USD 0.40 a month.
     this.ingress.function.addEnvironment('CLIENT_HASH_KEY', this.sync.logHashKey.secretValue.unsafeUnwrap());
@@ -105,6 +112,19 @@ export class SignupSyncStack extends Stack {
       ? new ApiCustomDomain(this, 'CustomDomain', { api: this.ingress.api, stage: this.ingress.stage, ...config.customDomain })
       : undefined;
     const apiUrl = this.customDomain?.url ?? this.ingress.api.apiEndpoint;
+
+    // Consent evidence, erasures and double opt-in: the sync writes them; the confirm route reads pending requests.
+    this.consent = new ConsentEvidence(this, 'ConsentEvidence', encryptionKey);
+    this.consent.grantSyncUse(this.sync.function);
+    this.sync.function.addEnvironment('CONSENT_TABLE', this.consent.table.tableName);
+    const doubleOptIn = Object.values(doubleOptInSettings(config));
+    if (doubleOptIn.length > 0) {
+      // The links point at the URL senders use (the custom domain when there is one).
+      this.sync.function.addEnvironment('CONFIRM_BASE_URL', apiUrl);
+      this.consent.grantConfirmationMail(this.sync.function, doubleOptIn);
+      this.ingress.function.addEnvironment('CONSENT_TABLE', this.consent.table.tableName);
+      this.consent.grantPendingRead(this.ingress.function);
+    }
     new CfnOutput(this, 'ApiUrl', {
       // With a custom domain, the URL senders keep when the stack is re-created.
       value: apiUrl,
@@ -131,6 +151,15 @@ export class SignupSyncStack extends Stack {
         description: `${source.kind} source ${source.id}: the URL to give the sender${source.kind === 'html-form' ? ' (the form action)' : ''}`,
       });
     }
+    // `signup-sync consent` and `forget` read this table and the hash key that keys it (ops/consent-records.ts).
+    new CfnOutput(this, 'ConsentTableName', {
+      value: this.consent.table.tableName,
+      description: 'Consent evidence, erasures and pending double opt-in (docs/privacy.md)',
+    });
+    new CfnOutput(this, 'HashKeySecretArn', {
+      value: this.sync.logHashKey.secretArn,
+      description: 'The stack hash key: keys the consent table and the hashes in the logs (read by signup-sync consent and forget)',
+    });
     new CfnOutput(this, 'SignupQueueUrl', { value: this.queues.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.queues.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueArn', { value: this.queues.deadLetterQueue.queueArn });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { buildIngestHandler, type IngestHandler } from '../functions/ingest/build-handler';
 import { buildSyncHandler, type SyncHandlerOverrides } from '../functions/sync/build-handler';
@@ -6,10 +7,12 @@ import { captchaSecretProblems } from '../ops/doctor/captcha-secret-check';
 import type { LocalDoctorInfo } from '../ops/doctor/types';
 import { createSqsClient, queueArn, queueDepth } from '../ops/queue-ops';
 import type { IngestSetup } from '../ops/unmappable-redrive';
+import { type ConsentAdmin, createConsentAdmin } from '../shared/aws/dynamodb-consent-store';
 import { checkedSourceSecrets } from '../shared/aws/sources-secret';
 import { BIGCOMMERCE_USER_AGENT, type TokenProvider } from '../shared/bigcommerce/client';
 import { loadIngestConfig } from '../shared/config/ingest-config';
 import { loadSyncConfig } from '../shared/config/sync-config';
+import { deriveConsentKeys } from '../shared/consent/consent-keys';
 import { ingestSettingsEnvironment } from '../shared/deployment/stack-config';
 import { attributeFieldsOf } from '../shared/ingest/attribute-limit';
 import { CANONICAL_SOURCE_ID, parseSourceSecrets } from '../shared/ingest/ingest-sources';
@@ -18,6 +21,8 @@ import { loggedMetrics } from '../shared/observability/metric-names';
 import { parseSourcesConfig, type SourceConfigInput, sourceRouteSegment } from '../shared/sources/source-config';
 import { type BigCommerceSandbox, type SandboxOptions, startBigCommerceSandbox } from './bigcommerce-sandbox';
 import { type SiteverifyStandIn, startSiteverifyStandIn } from './captcha/siteverify-stand-in';
+import { doubleOptInEnvironment, personOfBody } from './consent/local-consent';
+import { createOutbox, type Outbox } from './consent/outbox';
 import { startEmbeddedDynamoDb } from './delivery-ledger/embedded-dynamodb';
 import { createFormRoutes } from './demo/form-page';
 import { createEventSourceMapping, type EventSourceMapping, type InvocationReport, type PollerStats } from './event-source/event-source-mapping';
@@ -127,6 +132,13 @@ export type LocalModeConfig = Readonly<{
   ingest: IngestSetup;
   /** Each source's URL, as the stack's SourceUrl… outputs give them (a webhook's carries its route token). */
   sourceUrls: readonly Readonly<{ id: string; kind: string; url: string }>[];
+  /**
+   * The consent table on the embedded DynamoDB and the run's hash key, for `signup-sync consent` and `forget`
+   * (the stack's are its ConsentTableName and HashKeySecretArn outputs). Loopback only, like apiSecret.
+   */
+  consent: Readonly<{ endpoint: string; region: string; tableName: string; hashKey: string }>;
+  /** The double opt-in mails local mode would send (HTML; `/_local/api/outbox`: JSON). */
+  outboxUrl: string;
 }>;
 
 export type LocalMode = LocalModeConfig &
@@ -134,6 +146,10 @@ export type LocalMode = LocalModeConfig &
     /** The in-process sandbox (undefined with real BigCommerce). */
     sandbox?: BigCommerceSandbox;
     sqsClient: SQSClient;
+    /** The double opt-in mails the sync sent (newest first). */
+    outbox: Outbox;
+    /** The consent table (tests read evidence and erase through it). */
+    consentAdmin: ConsentAdmin;
     status(): Promise<StatusSnapshot>;
     /** The DLQ's messages, each with the signup id its outcome row shows (when this run saw it). */
     deadLetters(): Promise<DeadLetterView[]>;
@@ -253,33 +269,49 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       ? { kind: 'bigcommerce' as const, apiUrl: real.apiUrl ?? 'https://api.bigcommerce.com', storeHash: real.storeHash, token: real.token }
       : { kind: 'sandbox' as const, apiUrl: sandbox!.url, storeHash: sandbox!.storeHash, token: sandbox!.token };
 
-    // (c) The sync handler, built by functions/sync/build-handler.ts as in Lambda, with an in-memory token.
-    const syncConfig = loadSyncConfig({
-      ...syncEnvironment(stackConfig, {
-        signupQueueUrl: queues.signupQueueUrl,
-        deadLetterQueueUrl: queues.deadLetterQueueUrl,
-        storeHash: bigCommerce.storeHash,
-        apiUrl: bigCommerce.apiUrl,
-        ...(env['LOG_HASH_KEY'] ? { logHashKey: env['LOG_HASH_KEY'] } : {}),
-      }),
-      ...(options.bigCommerceRequestTimeoutMs !== undefined ? { BIGCOMMERCE_REQUEST_TIMEOUT_MS: String(options.bigCommerceRequestTimeoutMs) } : {}),
-      ...(options.deferralBackoffSeconds !== undefined ? { DEFERRAL_BACKOFF_SECONDS: options.deferralBackoffSeconds.join(',') } : {}),
-      // As many pollers as the event source runs here share the quota, so the pacer keeps that many - 1 back.
-      SYNC_MAX_CONCURRENCY: String(timings.maxConcurrency),
-    });
+    // The stack's one hash key (the email hash in logs, the consent table's person keys, the double opt-in
+    // links, the per-client limit): LOG_HASH_KEY, else a random one per run, shared by both handlers here as
+    // the stack shares its generated secret.
+    const hashKey = env['LOG_HASH_KEY'] ?? randomBytes(32).toString('hex');
+    const consentKeys = deriveConsentKeys(hashKey);
+    const consentAdmin = createConsentAdmin(ledgerStore.client, ledgerStore.consentTableName);
+    const outbox = createOutbox();
     const syncLogger = makeLogger('signup-sync');
     const tokenSource = localTokenSource(bigCommerce.token);
-    const recorder = createOutcomeRecorder();
-    // One handler serves every poller here, as one warm Lambda environment would (one pacer, one token).
-    const syncHandler = buildSyncHandler(syncConfig, {
-      sqs,
-      tokens: tokenSource,
-      logger: syncLogger,
-      // The Lambda's metric names as debug lines: quiet by default, visible with LOG_LEVEL=debug.
-      metrics: loggedMetrics(syncLogger),
-      ...options.syncOverrides,
-      onOutcomes: recorder.record,
-    });
+    const recorder = createOutcomeRecorder({ personOf: (body) => personOfBody(body, consentKeys) });
+    // (c) The sync handler, built by functions/sync/build-handler.ts as in Lambda, with an in-memory token,
+    // once the API listens (its double opt-in links point there).
+    const createSync = () =>
+      buildSyncHandler(
+        loadSyncConfig({
+          ...syncEnvironment(stackConfig, {
+            signupQueueUrl: queues.signupQueueUrl,
+            deadLetterQueueUrl: queues.deadLetterQueueUrl,
+            storeHash: bigCommerce.storeHash,
+            apiUrl: bigCommerce.apiUrl,
+            logHashKey: hashKey,
+          }),
+          ...(options.bigCommerceRequestTimeoutMs !== undefined ? { BIGCOMMERCE_REQUEST_TIMEOUT_MS: String(options.bigCommerceRequestTimeoutMs) } : {}),
+          ...(options.deferralBackoffSeconds !== undefined ? { DEFERRAL_BACKOFF_SECONDS: options.deferralBackoffSeconds.join(',') } : {}),
+          // As many pollers as the event source runs here share the quota, so the pacer keeps that many - 1 back.
+          SYNC_MAX_CONCURRENCY: String(timings.maxConcurrency),
+          // As the stack sets them (infra/signup-sync-stack.ts), for the sources local mode serves.
+          CONSENT_TABLE: ledgerStore.consentTableName,
+          ...doubleOptInEnvironment(sourcesFor(apiUrl), apiUrl),
+        }),
+        {
+          sqs,
+          tokens: tokenSource,
+          dynamoDb: ledgerStore.client,
+          // Double opt-in mails go to the outbox (/_local/outbox), not to SES.
+          mailer: outbox.mailer,
+          logger: syncLogger,
+          // The Lambda's metric names as debug lines: quiet by default, visible with LOG_LEVEL=debug.
+          metrics: loggedMetrics(syncLogger),
+          ...options.syncOverrides,
+          onOutcomes: recorder.record,
+        },
+      );
 
     // (a) The ingest handler behind the local API Gateway.
     const apiSecret = options.apiSecret ?? env['LOCAL_API_SECRET'] ?? DEFAULT_LOCAL_API_SECRET;
@@ -317,6 +349,8 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       deadLetters: () => deadLetters(),
       redrive: () => redrive(),
       config: () => config(),
+      outbox: () => outbox.mails(),
+      forget: (email) => ({ outbox: outbox.forget(email), recentOutcomes: recorder.forget(consentKeys.personOf(email)) }),
       doctor: () => doctorInfo(),
       origin: () => apiUrl,
     });
@@ -334,6 +368,8 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         ...ingestSettingsEnvironment(stackConfig),
         DELIVERY_LEDGER_TABLE: ledgerStore.tableName,
         DELIVERY_IN_PROGRESS_SECONDS: String(INGEST_TIMEOUT_MS / 1000),
+        CLIENT_HASH_KEY: hashKey,
+        CONSENT_TABLE: ledgerStore.consentTableName,
         CUSTOM_ATTRIBUTE_FIELDS: JSON.stringify(attributeFieldsOf(stackConfig.customFieldMap)),
         SIGNUPS_BEARER_TOKEN: String(stackConfig.signupsBearerToken),
       });
@@ -354,6 +390,8 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       SOURCES_CONFIG: JSON.stringify(sourcesFor(`http://${host}:${options.port ?? 0}`)),
       SOURCES_SECRET: 'local-mode-sources',
       DELIVERY_LEDGER_TABLE: ledgerStore.tableName,
+      CLIENT_HASH_KEY: hashKey,
+      CONSENT_TABLE: ledgerStore.consentTableName,
     });
 
     const formRoutes = createFormRoutes();
@@ -391,6 +429,8 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     formThankYouUrls = new Set(htmlForms.map((source) => source.thankYouUrl));
     sourceIdBySegment = new Map(servedSources.map((source) => [sourceRouteSegment(source), source.id]));
 
+    // One handler serves every poller here, as one warm Lambda environment would (one pacer, one token).
+    const syncHandler = createSync();
     const mapping: EventSourceMapping = createEventSourceMapping({
       sqs,
       queueUrl: queues.signupQueueUrl,
@@ -443,6 +483,8 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       apiSecret,
       timings,
       ingest: ingestSetup(),
+      consent: { endpoint: ledgerStore.endpoint, region, tableName: ledgerStore.consentTableName, hashKey },
+      outboxUrl: `${apiUrl}/_local/outbox`,
       sourceUrls: parseSourcesConfig(sourcesFor(apiUrl)).map((source) => ({
         id: source.id,
         kind: source.kind,
@@ -507,6 +549,8 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       ...config(),
       ...(sandbox ? { sandbox } : {}),
       sqsClient: sqs,
+      outbox,
+      consentAdmin,
       captcha: captchaStandIn,
       setBigCommerceToken: (token) => tokenSource.put(token),
       setQueueOutage: (outage) => {

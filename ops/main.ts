@@ -2,11 +2,13 @@ import { type Command, Help } from 'commander';
 import { createSqsSignupQueue } from '../shared/aws/sqs-signup-queue';
 import type { SignupQueue } from '../shared/ingest/signup-queue';
 import { choiceOption, createCommand, numberOption, parseCommandLine } from './command-line';
+import { consentAccess, consentRecordsJson, formatConsentRecords } from './consent-records';
 import { type CsvFormat, MAILCHIMP_STATUSES, type MailchimpStatus, type MapOverride, parseMapFlag } from './csv-mapping';
 import { type DeadLetter, listDeadLetters, purgeDeadLetters, type RedriveMethod, redriveDeadLetters } from './dead-letters';
 import { runDoctor, stackRegionInCdkJson, TOKEN_ENV } from './doctor';
 import { DEFAULT_CDK_JSON } from './doctor/settings';
 import { CliError, CliUsageError } from './errors';
+import { FORGET_TOKEN_ENV, forgetPerson } from './forget';
 import { formatImportSummary, importCsv } from './import-csv';
 import { resolveImportRules } from './import-rules';
 import type { ProgressSink } from './progress';
@@ -257,6 +259,36 @@ async function runSendTest(flags: SendTestFlags, where: WhereFlags, io: CliIo): 
   });
 }
 
+async function runConsent(email: string, flags: Readonly<{ json?: boolean }>, target: Target, io: CliIo): Promise<number> {
+  const access = await consentAccess(target);
+  try {
+    const items = await access.admin.items(access.keys.personOf(email));
+    io.out(flags.json === true ? consentRecordsJson(email, items) : formatConsentRecords(email, items, access.where));
+    return 0;
+  } finally {
+    access.close();
+  }
+}
+
+async function runForget(
+  email: string,
+  flags: Readonly<{ yes?: boolean; bigcommerce?: boolean; cdkJson?: string }>,
+  target: Target,
+  io: CliIo,
+): Promise<number> {
+  const access = await consentAccess(target);
+  try {
+    return await forgetPerson(
+      target,
+      access,
+      { email, yes: flags.yes === true, bigCommerce: flags.bigcommerce === true, ...(flags.cdkJson ? { cdkJson: flags.cdkJson } : {}) },
+      { out: io.out, err: io.err, interactive: io.interactive, ask: io.ask, env: io.env, ...(io.fetch ? { fetch: io.fetch } : {}) },
+    );
+  } finally {
+    access.close();
+  }
+}
+
 const EPILOGUE = `AWS credentials and region come from the usual environment (AWS_PROFILE, AWS_REGION, …).
 
 Exit status: 0 done, 1 failed or rows rejected, 2 bad command line, 130 interrupted.`;
@@ -290,7 +322,7 @@ function formatOverview(program: Command, helper: Help): string {
     'Commands',
     ...format(commands),
     '',
-    'Where (dlq, import, send-test, doctor; default: local mode)',
+    'Where (dlq, import, send-test, doctor, consent, forget; default: local mode)',
     ...format(where),
     '',
     EPILOGUE,
@@ -399,6 +431,26 @@ export function buildProgram(io: CliIo, done: (status: number) => void): Command
     .option('--token <token>', 'bearer token: the "api" entry of the sources secret (default SIGNUP_SYNC_TOKEN, or local mode\'s)')
     .option('--email <email>', 'default test+<time>@example.com')
     .action(async (flags: SendTestFlags) => done(await runSendTest(flags, where(), io)));
+  program
+    .command('consent')
+    .description("a person's consent evidence: each consent, opt-out and confirmation written, when, from which source, page or form, with which wording")
+    .argument('<email>', 'the email address')
+    .option('--json', 'print JSON')
+    .action(async (email: string, flags: Readonly<{ json?: boolean }>) =>
+      done(await runConsent(email, flags, await resolveTarget(targetFlags(where()), deps()), io)),
+    );
+  program
+    .command('forget')
+    .description(
+      'find and remove every copy this product holds of a person (dead letters, consent evidence, pending double opt-in, local mode state), keeping only a keyed-hash erasure entry; asks first',
+    )
+    .argument('<email>', 'the email address')
+    .option('-y, --yes', 'do not ask (needed when not run from a terminal)')
+    .option('--bigcommerce', `also delete their customer and subscriber in BigCommerce, by id (token: the stack's token secret, or ${FORGET_TOKEN_ENV})`)
+    .option('--cdk-json <file>', "cdk.json holding the store's settings, for --bigcommerce (default: this repository's)")
+    .action(async (email: string, flags: Readonly<{ yes?: boolean; bigcommerce?: boolean; cdkJson?: string }>) =>
+      done(await runForget(email, flags, await resolveTarget(targetFlags(where()), deps()), io)),
+    );
   program
     .command('route-tokens')
     .description(

@@ -41,6 +41,10 @@ export type Target = Readonly<{
   outputs?: Readonly<Record<string, string>>;
   /** The stack's name (--stack, or the one stack of an outputs file): it picks a store's settings in cdk.json. */
   stackName?: string;
+  /** The stack's region, when known (from --region or its queue URLs). */
+  region?: string;
+  /** A running local mode: its URL and what it says about itself (`signup-sync consent`, `forget`). */
+  localMode?: Readonly<{ base: string; config: LocalConfig }>;
   local: boolean;
 }>;
 
@@ -72,6 +76,7 @@ function fromOutputs(outputs: StackOutputs, description: string, flags: TargetFl
   return {
     description,
     sqs: createSqsClient({ ...(region ? { region } : {}), env }),
+    ...(region ? { region } : {}),
     ...(signupQueueUrl ? { signupQueueUrl } : {}),
     ...(deadLetterQueueUrl ? { deadLetterQueueUrl } : {}),
     ...(outputs['ApiUrl'] ? { apiUrl: outputs['ApiUrl'] } : {}),
@@ -163,7 +168,7 @@ async function cloudFormationOutputs(stack: string, region: string | undefined):
   }
 }
 
-type LocalConfig = Readonly<{
+export type LocalConfig = Readonly<{
   apiUrl: string;
   region: string;
   sqs: Readonly<{ kind: string; endpoint?: string }>;
@@ -172,6 +177,10 @@ type LocalConfig = Readonly<{
   apiSecret: string;
   /** Local mode's ingest configuration (absent from older local modes). */
   ingest?: IngestSetup;
+  /** Its BigCommerce (the sandbox, or a real store). */
+  bigCommerce?: Readonly<{ kind: 'sandbox' | 'bigcommerce'; apiUrl: string; storeHash: string }>;
+  /** Its consent table on the embedded DynamoDB and the run's hash key (absent from older local modes). */
+  consent?: Readonly<{ endpoint: string; region: string; tableName: string; hashKey: string }>;
 }>;
 
 async function localTarget(url: string, deps: TargetDeps): Promise<Target> {
@@ -197,6 +206,8 @@ async function localTarget(url: string, deps: TargetDeps): Promise<Target> {
     apiUrl: config.apiUrl,
     apiSecret: config.apiSecret,
     ...(config.ingest ? { ingestSetup: async () => config.ingest! } : {}),
+    region: config.region,
+    localMode: { base, config },
     local: true,
   };
 }

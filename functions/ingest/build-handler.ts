@@ -5,6 +5,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { createDynamoDbClientLimiter } from '../../shared/aws/dynamodb-client-limit';
+import { createDynamoDbConsentStore } from '../../shared/aws/dynamodb-consent-store';
 import { createDeliveryLedger, dynamoDbPersistenceStore } from '../../shared/aws/dynamodb-delivery-ledger';
 import { checkedSourceSecrets, createSourceSecretsProvider } from '../../shared/aws/sources-secret';
 import { createSqsSignupQueue } from '../../shared/aws/sqs-signup-queue';
@@ -12,6 +13,8 @@ import { createSqsUnmappableDeadLetters } from '../../shared/aws/sqs-unmappable-
 import { createSiteverifyClient } from '../../shared/captcha/siteverify-client';
 import type { CaptchaVerifier } from '../../shared/captcha/verify-captcha';
 import type { IngestConfig } from '../../shared/config/ingest-config';
+import { deriveConsentKeys } from '../../shared/consent/consent-keys';
+import { type ConsentStore, DEFAULT_CONSENT_RETENTION_DAYS } from '../../shared/consent/consent-store';
 import { problemResponses, requestLogKeys } from '../../shared/http/problem-middleware';
 import { type MatchedRoute, matchIngestRoute, routeByKey } from '../../shared/http/routes';
 import { rawRequestFromHttpApiEvent } from '../../shared/http-input/request';
@@ -45,6 +48,8 @@ export type IngestHandlerOverrides = Readonly<{
   sourceSecrets?: () => Promise<SourceSecrets>;
   /** For the delivery ledger's table (default: one SDK client, traced; local mode: its embedded DynamoDB). */
   dynamoDb?: DynamoDBClient;
+  /** The consent table's pending requests, for the confirm route (tests). */
+  consentStore?: Pick<ConsentStore, 'readPending'>;
   /** The delivery ledger itself (tests, benches; NO_DELIVERY_LEDGER enqueues every delivery). */
   ledger?: DeliveryLedger;
   /** html-form CAPTCHA checks (default: siteverify over fetch, to each source's provider or its `captcha.verifyUrl`). */
@@ -122,6 +127,20 @@ export function buildIngestHandler(config: IngestConfig, overrides: IngestHandle
     },
     attributeFields: config.attributeFields,
     signupsBearerToken: config.signupsBearerToken,
+    ...(config.confirmations
+      ? {
+          confirmations: {
+            store:
+              overrides.consentStore ??
+              createDynamoDbConsentStore({
+                client: dynamoDb,
+                tableName: config.confirmations.tableName,
+                retentionSeconds: DEFAULT_CONSENT_RETENTION_DAYS * 86_400,
+              }),
+            keys: deriveConsentKeys(config.confirmations.hashKey),
+          },
+        }
+      : {}),
     ...(overrides.now ? { now: overrides.now } : {}),
     ...(overrides.newId ? { newId: overrides.newId } : {}),
   };

@@ -1,12 +1,19 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { type MessageAttributeValue, SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes } from 'aws-lambda';
 import { createCachedSecret } from '../../shared/aws/cached-secret';
+import { createDynamoDbConsentStore } from '../../shared/aws/dynamodb-consent-store';
+import { createSesConfirmationMailer } from '../../shared/aws/ses-confirmation-mailer';
 import { createSqsDeadLetterQueue, createSqsVisibilityControl } from '../../shared/aws/sqs-dead-letter-queue';
 import { BigCommerceClient, type ResponseObserver, type TokenProvider } from '../../shared/bigcommerce/client';
 import type { SyncConfig } from '../../shared/config/sync-config';
+import type { ConfirmationMailer } from '../../shared/consent/confirmation-mail';
+import { deriveConsentKeys } from '../../shared/consent/consent-keys';
+import type { ConsentStore } from '../../shared/consent/consent-store';
 import { describeError, type Logger } from '../../shared/logger';
 import { createEmailHasher } from '../../shared/observability/email-hash';
 import { type MetricsSink, SERVICE } from '../../shared/observability/metric-names';
@@ -15,6 +22,7 @@ import { createTracing } from '../../shared/observability/tracing';
 import { createSubsegmentSender } from '../../shared/observability/xray-subsegment';
 import type { SignupMessage } from '../../shared/signup/signup-schema';
 import { createAttributeResolver } from '../../shared/sync/attribute-resolver';
+import type { ConsentDeps } from '../../shared/sync/consent-stage';
 import type { DeadLetterQueue, VisibilityControl } from '../../shared/sync/dead-letters';
 import { createExistingShare, type ExistingShare } from '../../shared/sync/existing-share';
 import type { SyncOutcome } from '../../shared/sync/outcome';
@@ -49,6 +57,12 @@ export type SyncHandlerOverrides = Readonly<{
   existingShare?: ExistingShare;
   deadLetters?: DeadLetterQueue;
   visibility?: VisibilityControl;
+  /** For the consent table (default: one SDK client, traced; local mode: its embedded DynamoDB). */
+  dynamoDb?: DynamoDBClient;
+  /** The consent table itself (tests). */
+  consentStore?: ConsentStore;
+  /** Double opt-in mails (default: SES v2; local mode: its outbox). */
+  mailer?: ConfirmationMailer;
   /** Engine options over the config's (time budget and backoff, shortened by tests and benches). */
   options?: Partial<ProcessRecordsOptions>;
   /** Replaces Powertools Logger (local mode's lines, tests); its keys are reset before each invocation. */
@@ -117,6 +131,21 @@ export function buildSyncHandler(config: SyncConfig, overrides: SyncHandlerOverr
   });
   // Each concurrent sync sees only its own last Requests-Left, so the others' share is kept back (quota-pacer.ts).
   const pacerSettings: QuotaPacerOptions = { tailReserve: config.maxConcurrency - 1, now, ...overrides.pacer };
+  const consent: ConsentDeps | undefined = config.consent && {
+    store:
+      overrides.consentStore ??
+      createDynamoDbConsentStore({
+        client: overrides.dynamoDb ?? tracing.client(new DynamoDBClient({})),
+        tableName: config.consent.tableName,
+        retentionSeconds: config.consent.retentionSeconds,
+        now,
+      }),
+    keys: deriveConsentKeys(config.consent.hashKey),
+    doubleOptIn: config.doubleOptIn,
+    // SES only for a stack with double opt-in sources (its role may send from their senders only).
+    ...(config.doubleOptIn.size > 0 ? { mailer: overrides.mailer ?? createSesConfirmationMailer(tracing.client(new SESv2Client({}))) } : {}),
+    ...(config.confirmBaseUrl ? { confirmBaseUrl: config.confirmBaseUrl } : {}),
+  };
   const deps = {
     api,
     pacer: (overrides.createPacer ?? createQuotaPacer)(pacerSettings),
@@ -126,6 +155,7 @@ export function buildSyncHandler(config: SyncConfig, overrides: SyncHandlerOverr
     resolveAttributes: createAttributeResolver(api, config.customer.customFieldMap),
     logger,
     hashEmail: createEmailHasher(config.logHashKey),
+    ...(consent ? { consent } : {}),
     now,
   };
   const options: ProcessRecordsOptions = {

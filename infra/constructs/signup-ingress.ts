@@ -8,7 +8,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { INGEST_ROUTES, SOURCE_PATH } from '../../shared/http/routes';
+import { CONFIRM_PATH, INGEST_ROUTES, routeKey, SOURCE_PATH } from '../../shared/http/routes';
 import { CANONICAL_SOURCE_ID } from '../../shared/ingest/ingest-sources';
 import { type SourceConfigInput, sourceRouteSegment } from '../../shared/sources/source-config';
 import type { DeliveryLedger } from './delivery-ledger';
@@ -26,6 +26,8 @@ export type SignupIngressProps = Readonly<{
   throttle: Readonly<{ rateLimit: number; burstLimit: number }>;
   /** Per configured source id, the throttle of its own routes (/sources/<id>). */
   sourceThrottles: Readonly<Record<string, Readonly<{ rateLimit: number; burstLimit: number }>>>;
+  /** The double opt-in confirm routes' own throttle (GET and POST /confirm/{token}). */
+  confirmThrottle: Readonly<{ rateLimit: number; burstLimit: number }>;
   logRetentionDays: number;
   /** X-Ray active tracing (cdk.json `tracing`). */
   tracing: boolean;
@@ -90,8 +92,15 @@ export class SignupIngress extends Construct {
     this.api = new HttpApi(this, 'Api', { description: 'signup-sync ingest API', createDefaultStage: false });
     // One integration for every route; the function dispatches on the route key (shared/http/routes.ts).
     const integration = new HttpLambdaIntegration('IngestIntegration', this.function);
+    // The confirm routes get a throttle of their own: people clicking mail links, never the sources' buckets.
+    const routeThrottles: Record<string, Readonly<{ rateLimit: number; burstLimit: number }>> = {};
+    const throttledRoutes: HttpRoute[] = [];
     for (const route of INGEST_ROUTES) {
-      this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });
+      const added = this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });
+      if (route.path === CONFIRM_PATH) {
+        routeThrottles[routeKey(route)] = props.confirmThrottle;
+        throttledRoutes.push(...added);
+      }
     }
     // Each configured source also gets routes of its own (a literal path wins over {sourceId} in API
     // Gateway), so it gets a throttle of its own: one flooded form cannot use up a webhook's requests.
@@ -99,8 +108,8 @@ export class SignupIngress extends Construct {
     // route whose bucket it uses; requests for any other path share the stage default of {sourceId}.
     // The function matches them by path (shared/http/routes.ts matchIngestRoute).
     const segments = new Map(props.sources.map((source) => [source.id, sourceRouteSegment(source)]));
-    const sourceRoutes: Record<string, Readonly<{ rateLimit: number; burstLimit: number }>> = {};
-    const sourceRouteConstructs: HttpRoute[] = [];
+    const sourceRoutes = routeThrottles;
+    const sourceRouteConstructs = throttledRoutes;
     for (const [sourceId, throttle] of Object.entries(props.sourceThrottles)) {
       const path = `/sources/${segments.get(sourceId) ?? sourceId}`;
       this.sourcePaths[sourceId] = path;

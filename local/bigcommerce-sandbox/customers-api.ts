@@ -73,6 +73,21 @@ export class CustomersApi {
     private readonly shuffleRandom: () => Prng,
   ) {}
 
+  /**
+   * DELETE /v3/customers?id:in=4,5,6: the Customers API documents `id:in` as required; without it BigCommerce
+   * answers 204 and deletes nothing, and so does the sandbox (docs/privacy.md: `forget --bigcommerce`).
+   */
+  deleteCustomers(query: URLSearchParams): EndpointResult {
+    const idValues = splitList(query, 'id:in');
+    const ids = idValues.map(Number);
+    // BigCommerce documents `id:in` as required here: no collection DELETE without a filter.
+    if (ids.length === 0 || ids.some((id) => !Number.isInteger(id) || id <= 0)) {
+      return result(problem(422, 'The `id:in` was not valid.', { 'id:in': 'error.expected.jsnumber' }), 0);
+    }
+    const deleted = ids.filter((id) => this.store.delete(id)).length;
+    return result({ status: 204 }, deleted);
+  }
+
   listCustomers(query: URLSearchParams): EndpointResult {
     const paging = parsePaging(query);
     if ('error' in paging) return result(paging.error, 0);

@@ -48,7 +48,7 @@ const CUSTOMERS_COLLECTION = /^\/stores\/[^/]+\/v3\/customers\/?$/;
 
 type Route = 'customers' | 'attributes' | 'subscribers';
 const ROUTES: Record<string, { route: Route; methods: readonly string[] }> = {
-  '/customers': { route: 'customers', methods: ['GET', 'POST', 'PUT'] },
+  '/customers': { route: 'customers', methods: ['GET', 'POST', 'PUT', 'DELETE'] },
   '/customers/attributes': { route: 'attributes', methods: ['GET', 'POST'] },
 };
 
@@ -464,6 +464,7 @@ class SandboxServer implements BigCommerceSandbox {
   private async runEndpoint(req: IncomingMessage, method: string, route: Route, query: URLSearchParams, path: string): Promise<EndpointResult> {
     const subscribersRoute = route === 'subscribers' ? matchSubscribersPath(path) : undefined;
     if (subscribersRoute && (method === 'GET' || method === 'DELETE')) return this.subscribersApi.handle(method, subscribersRoute, query, undefined);
+    if (route === 'customers' && method === 'DELETE') return this.api.deleteCustomers(query);
     if (method === 'GET') return route === 'customers' ? this.api.listCustomers(query) : this.api.listAttributes(query);
     const contentType = req.headers['content-type'] ?? '';
     if (!/^application\/json\s*(;|$)/i.test(contentType)) {

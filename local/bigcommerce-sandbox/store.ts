@@ -99,6 +99,15 @@ export class CustomerStore {
     return customer;
   }
 
+  /** Removes a customer; false when there is none with this id. */
+  delete(id: number): boolean {
+    const current = this.customerById.get(id);
+    if (current === undefined) return false;
+    this.customerById.delete(id);
+    this.idsByEmail.get(current.email)?.delete(id);
+    return true;
+  }
+
   update(id: number, patch: CustomerPatch, now = new Date()): SandboxCustomer {
     const current = this.customerById.get(id);
     if (current === undefined) throw new Error(`customer ${id} does not exist`);

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { CONSENT_TABLE_KEYS } from '../../shared/aws/dynamodb-consent-store';
 import { LEDGER_TABLE_KEY } from '../../shared/aws/dynamodb-delivery-ledger';
 import { closeServer } from '../net';
 
@@ -15,12 +16,15 @@ export type EmbeddedDynamoDb = Readonly<{
   /** A client for this endpoint (local credentials; destroyed by `close`). */
   client: DynamoDBClient;
   tableName: string;
+  /** The consent table (evidence, erasures, pending double opt-in), as infra/constructs/consent-evidence.ts declares it. */
+  consentTableName: string;
   close(): Promise<void>;
 }>;
 
 export const EMBEDDED_LEDGER_TABLE = 'signup-sync-local-deliveries';
+export const EMBEDDED_CONSENT_TABLE = 'signup-sync-local-consent';
 
-/** Starts dynalite on `host`:`port` (0 = random) and creates the ledger table as the stack declares it. */
+/** Starts dynalite on `host`:`port` (0 = random) and creates the ledger and consent tables as the stack declares them. */
 export async function startEmbeddedDynamoDb({ host = '127.0.0.1', port = 0, region = 'us-east-1' } = {}): Promise<EmbeddedDynamoDb> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
@@ -43,9 +47,23 @@ export async function startEmbeddedDynamoDb({ host = '127.0.0.1', port = 0, regi
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
+    await client.send(
+      new CreateTableCommand({
+        TableName: EMBEDDED_CONSENT_TABLE,
+        AttributeDefinitions: [
+          { AttributeName: CONSENT_TABLE_KEYS.partition, AttributeType: 'S' },
+          { AttributeName: CONSENT_TABLE_KEYS.sort, AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: CONSENT_TABLE_KEYS.partition, KeyType: 'HASH' },
+          { AttributeName: CONSENT_TABLE_KEYS.sort, KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
   } catch (error) {
     await close();
     throw error;
   }
-  return { endpoint, client, tableName: EMBEDDED_LEDGER_TABLE, close };
+  return { endpoint, client, tableName: EMBEDDED_LEDGER_TABLE, consentTableName: EMBEDDED_CONSENT_TABLE, close };
 }

@@ -14,6 +14,10 @@ export const demoSourceId = (kind: SourceKind): string => `demo-${kind}`;
 /** Where the html-form source sends the browser (served by local mode, local/demo/form-page.ts). */
 export const FORM_THANKS_PATH = '/_local/form/thanks';
 export const FORM_ERROR_PATH = '/_local/form/error';
+/** Where the double opt-in newsletter box sends the browser: "check your inbox" (local mode's outbox). */
+export const NEWSLETTER_THANKS_PATH = '/_local/form/newsletter/thanks';
+/** The newsletter box with double opt-in (local/demo/form-page.ts serves it at /_local/form/newsletter). */
+export const DEMO_NEWSLETTER_SOURCE_ID = 'demo-newsletter';
 
 /** The signing secret of the signed kinds and the URL token of the token kinds (fixed, not secret). */
 export const DEMO_SIGNING_SECRET = 'local-demo-signing-secret-not-secret';
@@ -47,6 +51,25 @@ export function demoSources(origin: string, local?: LocalEndpoints): SourceConfi
       errorUrl: `${origin}${FORM_ERROR_PATH}`,
       honeypotField: 'website',
       captcha: { provider: 'turnstile', ...(local ? { verifyUrl: local.captchaVerifyUrl } : {}) },
+    },
+    {
+      // An email-only newsletter box with double opt-in: nothing is written until the link in the mail
+      // (local mode's outbox, /_local/outbox) is confirmed (docs/subscribers.md, "Double opt-in").
+      id: DEMO_NEWSLETTER_SOURCE_ID,
+      kind: 'html-form',
+      intent: 'newsletter',
+      consentVersion: 'local-demo-newsletter-1',
+      recordClientIp: true,
+      allowedOrigins: [...new Set([origin, ...DEFAULT_ORIGINS])],
+      thankYouUrl: `${origin}${NEWSLETTER_THANKS_PATH}`,
+      errorUrl: `${origin}${FORM_ERROR_PATH}`,
+      honeypotField: 'website',
+      captcha: { provider: 'turnstile', ...(local ? { verifyUrl: local.captchaVerifyUrl } : {}) },
+      doubleOptIn: {
+        from: 'Local demo shop <newsletter@shop.example>',
+        subject: 'Please confirm your newsletter subscription',
+        intro: 'Someone, hopefully you, asked for the local demo shop newsletter at this address.',
+      },
     },
     { id: demoSourceId('mailchimp'), kind: 'mailchimp', routeToken },
     { id: demoSourceId('hubspot'), kind: 'hubspot', routeToken },

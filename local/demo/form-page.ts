@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { HttpAnswer } from '../http-api-event';
 import type { LocalRoute } from '../local-server';
 import { escapeHtml } from '../status/status-page';
-import { demoSourceId, FORM_ERROR_PATH, FORM_THANKS_PATH } from './demo-sources';
+import { DEMO_NEWSLETTER_SOURCE_ID, demoSourceId, FORM_ERROR_PATH, FORM_THANKS_PATH, NEWSLETTER_THANKS_PATH } from './demo-sources';
 
 /**
  * A signup form served by local mode, posting to the html-form demo source as a page on a real site
@@ -14,6 +14,7 @@ import { demoSourceId, FORM_ERROR_PATH, FORM_THANKS_PATH } from './demo-sources'
  */
 
 export const FORM_PATH = '/_local/form';
+export const NEWSLETTER_FORM_PATH = '/_local/form/newsletter';
 const FORM_SOURCE_ID = demoSourceId('html-form');
 
 const page = (title: string, main: string, formAction = "'none'"): HttpAnswer => ({
@@ -69,6 +70,24 @@ function formPage(): HttpAnswer {
   );
 }
 
+/** An email-only newsletter box posting to the double opt-in demo source. */
+function newsletterPage(): HttpAnswer {
+  return page(
+    'Newsletter',
+    `<h1>Our newsletter</h1>
+<p class="muted">Posts to the <code>${DEMO_NEWSLETTER_SOURCE_ID}</code> source (html-form, intent newsletter, double opt-in): nothing is subscribed until the link in the confirmation mail is confirmed. The mail lands in the <a href="/_local/outbox">outbox</a>.</p>
+<form method="post" action="/sources/${DEMO_NEWSLETTER_SOURCE_ID}" data-testid="newsletter-form">
+  <label for="email">Email</label><input id="email" name="email" type="email" required autocomplete="email">
+  <div class="trap" aria-hidden="true"><label for="website">Leave this empty</label><input id="website" name="website" tabindex="-1" autocomplete="off"></div>
+  <input type="hidden" name="submission_id" value="${randomUUID()}">
+  <input type="hidden" name="cf-turnstile-response" value="local-demo-${randomUUID()}">
+  <p class="muted">By subscribing you agree to receive our newsletter (wording version local-demo-newsletter-1). You can unsubscribe at any time.</p>
+  <button type="submit">Subscribe</button>
+</form>`,
+    "'self'",
+  );
+}
+
 /** The form's labels for the fields it has; other fields are named as the source names them. */
 const LABELS: Readonly<Record<string, string>> = { email: 'Email', first_name: 'First name', last_name: 'Last name' };
 
@@ -102,6 +121,12 @@ export function createFormRoutes(): LocalRoute {
   return async ({ method, path, query }) => {
     if (method !== 'GET') return undefined;
     if (path === FORM_PATH) return formPage();
+    if (path === NEWSLETTER_FORM_PATH) return newsletterPage();
+    if (path === NEWSLETTER_THANKS_PATH)
+      return page(
+        'Check your inbox',
+        '<h1 data-testid="newsletter-thanks">Almost done: check your inbox</h1>\n<p>We sent you a link to confirm your subscription (locally: the <a href="/_local/outbox">outbox</a>). Nothing is subscribed until you confirm.</p>',
+      );
     if (path === FORM_THANKS_PATH)
       return page(
         'Thank you',

@@ -47,6 +47,8 @@ export type OutcomeRecorder = Readonly<{
   ignoredCounts: () => IgnoredCount[];
   /** The signup id of a signups-queue message this recorder has seen (to match a dead letter to its outcome). */
   signupIdOf: (messageId: string) => string | undefined;
+  /** Removes the recent outcomes of one person (by person key: `signup-sync forget --local`); returns how many. */
+  forget: (person: string) => number;
 }>;
 
 const MAX_REFUSAL_KEYS = 100;
@@ -83,7 +85,15 @@ function describe(outcome: SyncOutcome): Pick<RecentOutcome, 'customerId' | 'rea
   }
 }
 
-export function createOutcomeRecorder({ keep = 100, now = () => new Date() }: Readonly<{ keep?: number; now?: () => Date }> = {}): OutcomeRecorder {
+/**
+ * `personOf`: the person key of a message body (shared/consent/consent-keys.ts), kept beside each outcome
+ * (never shown) so that `forget` finds a person's rows; without it nothing is kept and `forget` finds none.
+ */
+export function createOutcomeRecorder({
+  keep = 100,
+  now = () => new Date(),
+  personOf,
+}: Readonly<{ keep?: number; now?: () => Date; personOf?: (body: string) => string | undefined }> = {}): OutcomeRecorder {
   // The statuses the page shows start at 0; any other status the sync reports is counted from its first outcome.
   const counts: Record<'created' | 'existed' | 'updated' | 'rejected' | 'deferred', number> & Partial<Record<SyncStatus, number>> = {
     created: 0,
@@ -93,6 +103,8 @@ export function createOutcomeRecorder({ keep = 100, now = () => new Date() }: Re
     deferred: 0,
   };
   let recent: RecentOutcome[] = [];
+  // messageId -> person key, for the rows in `recent` and the ids in `signupIds`.
+  const persons = new Map<string, string>();
   const created = new Set<number>();
   const refusals = new Map<string, RefusalCount>();
   const ignoredBySource = new Map<string, IgnoredCount>();
@@ -111,6 +123,8 @@ export function createOutcomeRecorder({ keep = 100, now = () => new Date() }: Re
         const record = byId.get(messageId);
         const sourceId = record?.attributes['SourceId']?.StringValue;
         const signupId = record ? signupIdIn(record.body) : undefined;
+        const person = record && personOf ? personOf(record.body) : undefined;
+        if (person !== undefined) persons.set(messageId, person);
         if (signupId) {
           signupIds.delete(messageId);
           signupIds.set(messageId, signupId);
@@ -119,6 +133,7 @@ export function createOutcomeRecorder({ keep = 100, now = () => new Date() }: Re
         recent.push({ at, ...(signupId ? { signupId } : {}), messageId, status: outcome.status, ...(sourceId ? { sourceId } : {}), ...describe(outcome) });
       }
       if (recent.length > keep * 2) recent = recent.slice(-keep);
+      if (persons.size > keep * 10) for (const id of [...persons.keys()].slice(0, persons.size - keep * 10)) persons.delete(id);
     },
     counts: () => ({ ...counts }),
     customersCreated: () => created.size,
@@ -139,5 +154,15 @@ export function createOutcomeRecorder({ keep = 100, now = () => new Date() }: Re
     },
     ignoredCounts: () => [...ignoredBySource.values()].sort((a, b) => a.sourceId.localeCompare(b.sourceId) || a.what.localeCompare(b.what)),
     signupIdOf: (messageId) => signupIds.get(messageId),
+    forget(person) {
+      const ids = new Set([...persons].filter(([, key]) => key === person).map(([id]) => id));
+      const before = recent.length;
+      recent = recent.filter((outcome) => !ids.has(outcome.messageId));
+      for (const id of ids) {
+        persons.delete(id);
+        signupIds.delete(id);
+      }
+      return before - recent.length;
+    },
   };
 }

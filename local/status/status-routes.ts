@@ -1,4 +1,5 @@
 import type { RedriveResult } from '../../ops/dead-letters';
+import { type OutboxMail, renderOutboxPage } from '../consent/outbox';
 import type { HttpAnswer } from '../http-api-event';
 import type { LocalRoute } from '../local-server';
 import { LOCAL_PREFIX } from '../local-server';
@@ -11,6 +12,8 @@ import { type DeadLetterView, renderStatusPage, type StatusView } from './status
  *   GET  /_local/api/dead-letters          the DLQ's messages (reasons, no personal data)
  *   POST /_local/api/dead-letters/redrive  the same redrive as `signup-sync dlq redrive`
  *   GET  /_local/api/config                endpoints and queue URLs, for the CLI
+ *   GET  /_local/outbox                    the double opt-in mails local mode would send (HTML; /_local/api/outbox: JSON)
+ *   POST /_local/api/forget                `signup-sync forget --local`: local mode's own copies of one person (outbox, recent outcomes)
  *   GET  /_local/api/doctor                settings, source- and CAPTCHA-secret problems and the delivery ledger's
  *                                          loopback endpoint, for `signup-sync doctor`
  */
@@ -22,6 +25,10 @@ export type StatusRoutesDeps = Readonly<{
   config: () => unknown;
   /** What `signup-sync doctor` checks (ops/doctor/types.ts LocalDoctorInfo: no token or secret values). */
   doctor?: () => unknown;
+  /** The outbox's mails, newest first (local/consent/outbox.ts). */
+  outbox?: () => readonly OutboxMail[];
+  /** Removes local mode's own copies of a person; returns what it removed, by kind. */
+  forget?: (email: string) => Readonly<Record<string, number>>;
   /** This server's origin, e.g. http://127.0.0.1:3000 (cross-site POSTs are refused). */
   origin: () => string;
 }>;
@@ -47,7 +54,7 @@ async function renderedPage(deps: StatusRoutesDeps): Promise<string> {
 }
 
 export function createStatusRoutes(deps: StatusRoutesDeps): LocalRoute {
-  return async ({ method, path, headers }) => {
+  return async ({ method, path, headers, body }) => {
     const route = trimTrailingSlashes(path.slice(LOCAL_PREFIX.length)) || '/';
     if (route === '/' && method === 'GET') {
       if (path === LOCAL_PREFIX) return { status: 302, headers: { location: `${LOCAL_PREFIX}/` }, body: Buffer.alloc(0) };
@@ -66,12 +73,27 @@ export function createStatusRoutes(deps: StatusRoutesDeps): LocalRoute {
     if (route === '/api/config' && method === 'GET') return json(200, deps.config());
     if (route === '/api/doctor' && method === 'GET' && deps.doctor) return json(200, deps.doctor());
     if (route === '/api/dead-letters' && method === 'GET') return json(200, { deadLetters: await deps.deadLetters() });
+    if (route === '/outbox' && method === 'GET' && deps.outbox) return renderOutboxPage(deps.outbox());
+    if (route === '/api/outbox' && method === 'GET' && deps.outbox) return json(200, { mails: deps.outbox() });
+    // A JSON content type forces a CORS preflight (which is never granted), and a foreign Origin is refused:
+    // another web page open in the browser cannot trigger these.
+    const origin = headers['origin'];
+    const sameSiteJson = String(headers['content-type'] ?? '').startsWith('application/json') && (origin === undefined || origin === deps.origin());
+    if (route === '/api/forget' && deps.forget) {
+      if (method !== 'POST') return json(405, { message: 'Use POST' });
+      if (!sameSiteJson) return json(403, { message: 'Send POST with Content-Type: application/json' });
+      let email: unknown;
+      try {
+        email = (JSON.parse(body.toString('utf8')) as { email?: unknown }).email;
+      } catch {
+        email = undefined;
+      }
+      if (typeof email !== 'string' || email.trim() === '') return json(400, { message: 'Send {"email": "<address>"}' });
+      return json(200, { removed: deps.forget(email) });
+    }
     if (route === '/api/dead-letters/redrive') {
       if (method !== 'POST') return json(405, { message: 'Use POST' });
-      // A JSON content type forces a CORS preflight (which is never granted), and a foreign Origin is refused:
-      // another web page open in the browser cannot trigger a redrive.
-      const origin = headers['origin'];
-      if (!String(headers['content-type'] ?? '').startsWith('application/json') || (origin !== undefined && origin !== deps.origin())) {
+      if (!sameSiteJson) {
         return json(403, { message: 'Send POST with Content-Type: application/json from the status page' });
       }
       try {

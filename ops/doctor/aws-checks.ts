@@ -3,6 +3,7 @@ import { type CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type EventSourceMappingConfiguration, type LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { ListSubscriptionsByTopicCommand, type SNSClient, type Subscription } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { parseTokenSecret } from '../../shared/aws/cached-secret';
@@ -26,6 +27,8 @@ export type AwsClients = Readonly<{
   dynamoDb: DynamoDBClient;
   /** For aws.custom-domain (ops/doctor/custom-domain-check.ts); created from the region when not given. */
   apiGateway?: ApiGatewayV2Client;
+  /** For aws.ses-identity and aws.ses-sandbox (ops/doctor/confirmation-mail-check.ts); created from the region when not given. */
+  ses?: SESv2Client;
 }>;
 
 /** AWS errors name the resource (ARN, queue URL), never a secret's value. */
@@ -327,5 +330,7 @@ export function localSkips(): CheckResult[] {
     skip('aws.alarm-subscriptions', 'Local mode has no alarm topic'),
     skip('aws.alarms', 'Local mode has no CloudWatch alarms'),
     skip('aws.custom-domain', 'Local mode serves on loopback (no custom domain)'),
+    skip('aws.ses-identity', 'Local mode puts double opt-in mails in its outbox (/_local/outbox), not SES'),
+    skip('aws.ses-sandbox', 'Local mode puts double opt-in mails in its outbox (/_local/outbox), not SES'),
   ];
 }

@@ -3,6 +3,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { PLACEHOLDER_STORE_HASH } from '../../shared/deployment/stack-config';
 import { CliError, CliUsageError } from '../errors';
@@ -23,6 +24,7 @@ import {
 import { bigCommerceChecks, describeWriteProbes, probeBigCommerce, skippedBigCommerceChecks } from './bigcommerce-checks';
 import { type BigCommerceTarget, createProbe } from './bigcommerce-probe';
 import { captchaSecretsResult, checkCaptchaSecrets } from './captcha-secret-check';
+import { checkConfirmationMail } from './confirmation-mail-check';
 import { checkCustomDomain } from './custom-domain-check';
 import { checkDeliveryLedger, LEDGER_OUTPUT } from './delivery-ledger-check';
 import { doctorExitCode, formatReport, reportJson } from './report';
@@ -74,6 +76,7 @@ function defaultAwsClients(region: string | undefined, target: Target): AwsClien
     cloudWatch: new CloudWatchClient(config),
     dynamoDb: new DynamoDBClient(config),
     apiGateway: new ApiGatewayV2Client(config),
+    ses: new SESv2Client(config),
   };
 }
 
@@ -194,6 +197,7 @@ async function planDeployed(target: Target, options: DoctorOptions, io: DoctorIo
     }),
     await checkDeliveryLedger(clients.dynamoDb, outputs[LEDGER_OUTPUT]),
     await checkCustomDomain(clients.apiGateway ?? new ApiGatewayV2Client(region ? { region } : {}), config.customDomain, outputs),
+    ...(await checkConfirmationMail(clients.ses ?? new SESv2Client(region ? { region } : {}), config.sources)),
     checkSourceUrls(settings.sources, { apiUrl: target.apiUrl, outputs }),
   ];
   const storeHash = options.storeHash ?? config.storeHash;

@@ -1,15 +1,19 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SignupQueue } from '../ingest/signup-queue';
-import type { SignupMessage } from '../signup/signup-schema';
+import type { ConfirmationMessage, SignupMessage } from '../signup/signup-schema';
 import { sendInBatches } from './sqs-send-batches';
 
 /** Attributes let operators and the DLQ tools filter without parsing (or exposing) the body. */
-export function signupMessageAttributes(message: SignupMessage) {
+export function signupMessageAttributes(message: SignupMessage | ConfirmationMessage) {
   return {
     SchemaVersion: { DataType: 'Number', StringValue: String(message.schema_version) },
     SourceId: { DataType: 'String', StringValue: message.source.id },
     SourceKind: { DataType: 'String', StringValue: message.source.kind },
-    IdempotencyKey: { DataType: 'String', StringValue: message.idempotency_key },
+    // A confirmation (no idempotency key of its own): the nonce of the link names it.
+    IdempotencyKey: {
+      DataType: 'String',
+      StringValue: 'idempotency_key' in message ? message.idempotency_key : `confirmation:${message.confirmation.nonce}`,
+    },
   } as const;
 }
 

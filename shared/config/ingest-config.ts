@@ -43,6 +43,11 @@ const ingestEnvSchema = z.object({
   /** `false`: POST /signups accepts Standard Webhooks signatures only, no `Authorization: Bearer`. */
   SIGNUPS_BEARER_TOKEN: z._default(z.enum(['true', 'false'], { message: 'must be true or false' }), 'true'),
   POWERTOOLS_TRACE_ENABLED: powertoolsTracing,
+  /**
+   * The consent table, set when a source has doubleOptIn: the confirm route reads the pending request a
+   * link names (GetItem only). Its links are verified with a key derived from CLIENT_HASH_KEY.
+   */
+  CONSENT_TABLE: z.optional(z.string().check(z.minLength(3, { message: 'must be the name of the consent table' }))),
 });
 
 export type IngestConfig = Readonly<{
@@ -64,6 +69,8 @@ export type IngestConfig = Readonly<{
   clientHashKey?: string;
   /** Load Powertools Tracer (handler segment and SDK subsegments); off as deployed (shared/observability/tracing.ts). */
   powertoolsTracing: boolean;
+  /** The consent table and the stack's hash key, for the double opt-in confirm route; undefined: no double opt-in. */
+  confirmations?: Readonly<{ tableName: string; hashKey: string }>;
 }>;
 
 export function loadIngestConfig(env: Env = process.env): IngestConfig {
@@ -78,6 +85,11 @@ export function loadIngestConfig(env: Env = process.env): IngestConfig {
   // The same rules as synth (shared/deployment/stack-config.ts): a CAPTCHA decision per form, a route token per webhook.
   const exposure = exposureProblems(sources);
   if (exposure.length > 0) throw new ConfigError(`Invalid configuration: SOURCES_CONFIG: ${exposure.join('; ')}`);
+  // Double opt-in links are signed with the stack's hash key and name a request in the consent table.
+  const doubleOptIn = sources.filter((source) => source.doubleOptIn !== undefined).map((source) => source.id);
+  if (doubleOptIn.length > 0 && (parsed.CONSENT_TABLE === undefined || parsed.CLIENT_HASH_KEY === undefined)) {
+    throw new ConfigError(`Invalid configuration: CONSENT_TABLE, CLIENT_HASH_KEY: required for the double opt-in of ${doubleOptIn.join(', ')}`);
+  }
   return {
     signupQueueUrl: parsed.SIGNUP_QUEUE_URL,
     sources,
@@ -95,5 +107,8 @@ export function loadIngestConfig(env: Env = process.env): IngestConfig {
     ...(parsed.DEAD_LETTER_QUEUE_URL ? { deadLetterQueueUrl: parsed.DEAD_LETTER_QUEUE_URL } : {}),
     namelessPolicy: parsed.NAMELESS_POLICY ?? DEFAULT_NAMELESS_POLICY,
     powertoolsTracing: parsed.POWERTOOLS_TRACE_ENABLED,
+    ...(parsed.CONSENT_TABLE !== undefined && parsed.CLIENT_HASH_KEY !== undefined
+      ? { confirmations: { tableName: parsed.CONSENT_TABLE, hashKey: parsed.CLIENT_HASH_KEY } }
+      : {}),
   };
 }

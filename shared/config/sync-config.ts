@@ -1,8 +1,11 @@
+import { DEFAULT_CONSENT_RETENTION_DAYS } from '../consent/consent-store';
+import { type ConfirmationMailSettings, confirmationMailSettingsSchema } from '../consent/double-opt-in';
 import { type CustomerOptions, customFieldMapSchema } from '../sync/customer-mapping';
 import { DEFERRAL_BACKOFF_SECONDS, MAX_VISIBILITY_SECONDS } from '../sync/redelivery-delay';
 import type { ConflictPolicy } from '../sync/sync-engine';
 import * as z from '../zod-mini';
 import { type Env, jsonOf, parseEnv, positiveInt, powertoolsTracing, queueUrl } from './env-schema';
+import { ConfigError } from './errors';
 
 /**
  * The sync function's environment, validated once at cold start; a bad value fails with a message
@@ -61,6 +64,14 @@ const syncEnvSchema = z.object({
   POWERTOOLS_TRACE_ENABLED: powertoolsTracing,
   // cdk.json `tracing`: Lambda's active tracing is on, so each BigCommerce call is sent as a subsegment.
   TRACING: z._default(z.enum(['active', 'off']), 'off'),
+  // The consent table (infra/constructs/consent-evidence.ts): evidence, erasures, double opt-in. Absent
+  // only in tests and benches, which then write no evidence and check no erasure.
+  CONSENT_TABLE: z.optional(z.string().check(z.minLength(3, { message: 'must be the name of the consent table' }))),
+  CONSENT_RETENTION_SECONDS: positiveInt(DEFAULT_CONSENT_RETENTION_DAYS * 86_400),
+  // JSON { "<source id>": { from, subject, ... } }: the double opt-in sources' mail settings.
+  DOUBLE_OPT_IN: z._default(jsonOf(z.record(z.string(), confirmationMailSettingsSchema)), {}),
+  // The ingest API's public URL: the confirmation links point at its GET /confirm/{token}.
+  CONFIRM_BASE_URL: z.optional(z.url({ message: 'must be the ingest API URL' })),
 });
 
 export type SyncConfig = Readonly<{
@@ -81,11 +92,29 @@ export type SyncConfig = Readonly<{
   powertoolsTracing: boolean;
   /** Lambda's active tracing is on (TRACING=active): send one X-Ray subsegment per BigCommerce call. */
   tracing: boolean;
+  /** The consent table and how long evidence is kept; undefined: no consent work (tests, benches). */
+  consent: Readonly<{ tableName: string; retentionSeconds: number; hashKey: string }> | undefined;
+  /** Double opt-in mail settings by source id. */
+  doubleOptIn: ReadonlyMap<string, ConfirmationMailSettings>;
+  confirmBaseUrl: string | undefined;
 }>;
 
 export function loadSyncConfig(env: Env = process.env): SyncConfig {
   const parsed = parseEnv(syncEnvSchema, env);
+  if (parsed.CONSENT_TABLE !== undefined && parsed.LOG_HASH_KEY === undefined) {
+    throw new ConfigError('Invalid configuration: LOG_HASH_KEY: required with CONSENT_TABLE (the consent table is keyed by it)');
+  }
+  const doubleOptIn = new Map(Object.entries(parsed.DOUBLE_OPT_IN));
+  if (doubleOptIn.size > 0 && (parsed.CONSENT_TABLE === undefined || parsed.CONFIRM_BASE_URL === undefined)) {
+    throw new ConfigError('Invalid configuration: DOUBLE_OPT_IN: needs CONSENT_TABLE and CONFIRM_BASE_URL');
+  }
   return {
+    consent:
+      parsed.CONSENT_TABLE !== undefined && parsed.LOG_HASH_KEY !== undefined
+        ? { tableName: parsed.CONSENT_TABLE, retentionSeconds: parsed.CONSENT_RETENTION_SECONDS, hashKey: parsed.LOG_HASH_KEY }
+        : undefined,
+    doubleOptIn,
+    confirmBaseUrl: parsed.CONFIRM_BASE_URL,
     signupQueueUrl: parsed.SIGNUP_QUEUE_URL,
     deadLetterQueueUrl: parsed.DEAD_LETTER_QUEUE_URL,
     storeHash: parsed.BIGCOMMERCE_STORE_HASH,

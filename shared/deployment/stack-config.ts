@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { DEFAULT_CONSENT_RETENTION_DAYS } from '../consent/consent-store';
+import type { ConfirmationMailSettings } from '../consent/double-opt-in';
 import { parseIngestSources } from '../ingest/ingest-sources';
 import { NAMELESS_POLICIES, placeholderNamesSchema } from '../signup/nameless-policy';
 import { SourceConfigError } from '../sources/errors';
@@ -30,6 +32,12 @@ export const MAX_SOURCES_CONFIG_BYTES = 3_400;
  * stage-wide 50/100 of `apiThrottle` stays for POST /signups (up to 100 signups per request) and unknown ids.
  */
 export const DEFAULT_SOURCE_THROTTLE = { rateLimit: 200, burstLimit: 500 } as const;
+
+/**
+ * The double opt-in confirm routes' throttle (GET and POST /confirm/{token}): people clicking links, a few
+ * a second at most; a flood of made-up tokens spends this bucket, not the sources' (docs/subscribers.md).
+ */
+export const DEFAULT_CONFIRM_THROTTLE = { rateLimit: 10, burstLimit: 20 } as const;
 
 /** An AWS region code (eu-west-1, us-gov-west-1, ap-southeast-2). */
 const AWS_REGION_PATTERN = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
@@ -156,6 +164,13 @@ export const stackConfigSchema = z
         }),
       })
       .optional(),
+    /**
+     * How long consent evidence is kept (days; docs/privacy.md): long enough to prove consent while it is
+     * relied on and after; `signup-sync forget` removes one person's at any time.
+     */
+    consentRetentionDays: z.number().int().min(1).max(3650).default(DEFAULT_CONSENT_RETENTION_DAYS),
+    /** The throttle of the double opt-in confirm routes. */
+    confirmThrottle: throttleSchema(DEFAULT_CONFIRM_THROTTLE).default(DEFAULT_CONFIRM_THROTTLE),
     logRetentionDays: z
       .number()
       .int()
@@ -246,7 +261,27 @@ function publicFormProblems(config: z.output<typeof stackConfigSchema>): string[
   for (const id of Object.keys(config.sourceThrottles)) {
     if (!ids.has(id)) problems.push(`signupSync.sourceThrottles.${id}: no configured source has this id`);
   }
+  if (!config.subscribers) {
+    config.sources.forEach((raw, index) => {
+      if (typeof raw === 'object' && raw !== null && (raw as { doubleOptIn?: unknown }).doubleOptIn !== undefined) {
+        problems.push(
+          `signupSync.sources[${index}].doubleOptIn: the stack writes no subscribers (signupSync.subscribers: false), so there is nothing to confirm: remove doubleOptIn or set subscribers to true`,
+        );
+      }
+    });
+  }
   return problems;
+}
+
+/** The double opt-in sources' mail settings by source id (the sync's DOUBLE_OPT_IN: the source's doubleOptIn less confirmedUrl). */
+export function doubleOptInSettings(config: Readonly<{ sources: readonly unknown[] }>): Record<string, ConfirmationMailSettings> {
+  const settings: Record<string, ConfirmationMailSettings> = {};
+  for (const source of parseIngestSources(config.sources)) {
+    if (source.doubleOptIn === undefined) continue;
+    const { confirmedUrl: _ingestOnly, ...mail } = source.doubleOptIn;
+    settings[source.id] = mail;
+  }
+  return settings;
 }
 
 function safeJson(text: string): unknown {
@@ -269,6 +304,8 @@ export function syncSettingsEnvironment(config: StackConfig): Record<string, str
     FORCE_PASSWORD_RESET: String(config.forcePasswordReset),
     CUSTOM_FIELD_MAP: JSON.stringify(config.customFieldMap),
     SYNC_SUBSCRIBERS: String(config.subscribers),
+    CONSENT_RETENTION_SECONDS: String(config.consentRetentionDays * 86_400),
+    ...(Object.keys(doubleOptInSettings(config)).length > 0 ? { DOUBLE_OPT_IN: JSON.stringify(doubleOptInSettings(config)) } : {}),
     ...(config.customerChannelIds ? { CUSTOMER_CHANNEL_IDS: config.customerChannelIds.join(',') } : {}),
     ...(config.customerOriginChannelId !== undefined ? { CUSTOMER_ORIGIN_CHANNEL_ID: String(config.customerOriginChannelId) } : {}),
     ...(config.customerGroupId !== undefined ? { CUSTOMER_GROUP_ID: String(config.customerGroupId) } : {}),

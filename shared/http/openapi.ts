@@ -134,6 +134,31 @@ const corsHeaders: JsonObject = {
 
 const responseRef = (name: string): JsonObject => ref('responses', name);
 
+const confirmPage = (description: string, headers?: JsonObject): JsonObject => ({
+  description,
+  ...(headers ? { headers } : {}),
+  content: { 'text/html': { schema: { type: 'string' } } },
+});
+
+const tokenParameter: JsonObject = {
+  name: 'token',
+  in: 'path',
+  required: true,
+  description: 'The signed token of a double opt-in mail (`<payload>.<mac>`, base64url): only the sync makes them.',
+  schema: { type: 'string', maxLength: 400 },
+};
+
+/** The answers both confirm routes share: pages for a person, never problem documents. */
+const confirmRefusals: JsonObject = {
+  '400': confirmPage('The link is not one of ours, or was changed.'),
+  '404': confirmPage('No source of this deployment asks for double opt-in.'),
+  '410': confirmPage('The link expired, or the request it confirms no longer exists (withdrawn, erased, superseded): nothing subscribed.'),
+  '500': responseRef('InternalError'),
+  '503': confirmPage('The consent table or the queue is unavailable right now; open the link again later.', {
+    'Retry-After': { schema: { type: 'integer' } },
+  }),
+};
+
 /** One operation per route key; a route without one fails generation (and so the test). */
 const OPERATIONS: Readonly<Record<string, (route: IngestRoute) => JsonObject>> = {
   'POST /signups': (route) => ({
@@ -265,6 +290,24 @@ const OPERATIONS: Readonly<Record<string, (route: IngestRoute) => JsonObject>> =
       '503': responseRef('ServiceUnavailable'),
     },
   }),
+  'GET /confirm/{token}': (route) => ({
+    operationId: 'getConfirmation',
+    summary: route.summary,
+    description:
+      'Opens the confirmation page of a double opt-in mail. It confirms nothing by itself: mail scanners open links before people do, ' +
+      "so only the page's Confirm button (POST to the same address) confirms.",
+    responses: { '200': confirmPage('The confirmation page (with the Confirm button), or "already confirmed".'), ...confirmRefusals },
+  }),
+  'POST /confirm/{token}': (route) => ({
+    operationId: 'postConfirmation',
+    summary: route.summary,
+    description: 'The Confirm button: queues the confirmation; the sync then writes the subscriber with `marketing_newsletter` and the consent evidence.',
+    responses: {
+      '200': confirmPage('Confirmed (or confirmed already).'),
+      '303': { description: "Confirmed: to the source's `doubleOptIn.confirmedUrl`.", headers: { Location: { schema: { type: 'string', format: 'uri' } } } },
+      ...confirmRefusals,
+    },
+  }),
 };
 
 export function buildOpenApiDocument(): JsonObject {
@@ -272,7 +315,11 @@ export function buildOpenApiDocument(): JsonObject {
   for (const route of INGEST_ROUTES) {
     const operation = OPERATIONS[routeKey(route)];
     if (!operation) throw new Error(`No OpenAPI operation for route ${routeKey(route)}: add one to shared/http/openapi.ts`);
-    paths[route.path] ??= route.path.includes('{sourceId}') ? { parameters: [sourceIdParameter] } : {};
+    paths[route.path] ??= route.path.includes('{sourceId}')
+      ? { parameters: [sourceIdParameter] }
+      : route.path.includes('{token}')
+        ? { parameters: [tokenParameter] }
+        : {};
     const item = paths[route.path]!;
     item[route.method.toLowerCase()] = operation(route);
   }

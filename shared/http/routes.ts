@@ -10,20 +10,26 @@ export type IngestRoute = Readonly<{
   method: IngestRouteMethod;
   /** API Gateway path syntax: `{name}` is a path parameter matching one segment. */
   path: string;
-  /** `canonical`: our own JSON format (POST /signups); `source`: a configured sender (shared/sources). */
-  target: 'canonical' | 'source';
+  /**
+   * `canonical`: our own JSON format (POST /signups); `source`: a configured sender (shared/sources);
+   * `confirm`: a double opt-in link (shared/ingest/confirm-subscription.ts).
+   */
+  target: 'canonical' | 'source' | 'confirm';
   /** One line for the OpenAPI document. */
   summary: string;
 }>;
 
 export const SIGNUPS_PATH = '/signups';
 export const SOURCE_PATH = '/sources/{sourceId}';
+export const CONFIRM_PATH = '/confirm/{token}';
 
 export const INGEST_ROUTES: readonly IngestRoute[] = [
   { method: 'POST', path: SIGNUPS_PATH, target: 'canonical', summary: 'Canonical JSON signups: one, or up to 100 in an array' },
   { method: 'POST', path: SOURCE_PATH, target: 'source', summary: "A configured source's webhook or form post" },
   { method: 'GET', path: SOURCE_PATH, target: 'source', summary: 'Handshake (Mailchimp checks the URL with a GET when a webhook is saved)' },
   { method: 'OPTIONS', path: SOURCE_PATH, target: 'source', summary: 'CORS preflight for fetch-based html-form posts' },
+  { method: 'GET', path: CONFIRM_PATH, target: 'confirm', summary: 'Double opt-in: the link of a confirmation mail shows a page with a Confirm button' },
+  { method: 'POST', path: CONFIRM_PATH, target: 'confirm', summary: 'Double opt-in: the Confirm button, which confirms the subscription' },
 ];
 
 /** `POST /signups`: the route key API Gateway puts in `event.routeKey`. */

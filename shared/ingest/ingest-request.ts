@@ -1,5 +1,6 @@
 import { HttpProblemError } from '../http-input/errors';
 import type { HttpReply, RawRequest } from '../http-input/request';
+import { confirmSubscription } from './confirm-subscription';
 import { DELIVERY_REPEATED_HEADER, type IngestDeps, ingestCanonicalSignups } from './ingest-signups';
 import { ingestFromSource } from './ingest-source';
 
@@ -8,7 +9,7 @@ import { ingestFromSource } from './ingest-source';
  * not imported, so that ingest never depends on the edge (shared/http depends on ingest).
  */
 export type IngestRouteMatch = Readonly<{
-  route: Readonly<{ target: 'canonical' | 'source' }>;
+  route: Readonly<{ target: 'canonical' | 'source' | 'confirm' }>;
   pathParameters: Readonly<Record<string, string>>;
 }>;
 
@@ -28,5 +29,6 @@ export async function handleIngestRequest(match: IngestRouteMatch | undefined, r
       body: JSON.stringify(result),
     };
   }
+  if (match.route.target === 'confirm') return confirmSubscription(request, match.pathParameters['token'] ?? '', deps);
   return ingestFromSource(request, match.pathParameters['sourceId'], deps);
 }

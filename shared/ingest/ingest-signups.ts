@@ -6,7 +6,7 @@ import type { RawRequest } from '../http-input/request';
 import type { Logger } from '../logger';
 import { QueueError } from '../queue/errors';
 import { DEFAULT_NAMELESS_POLICY, type NamelessPolicy } from '../signup/nameless-policy';
-import type { SignupMessage, SignupSource } from '../signup/signup-schema';
+import type { ConfirmationMessage, SignupMessage, SignupSource } from '../signup/signup-schema';
 import type { SourceSecret } from '../sources/adapters';
 import { authenticateStandardWebhook } from '../sources/adapters/standard-webhooks';
 import { withAnySecret } from '../sources/auth';
@@ -15,6 +15,7 @@ import { toEventId } from '../sources/field-map';
 import type { SourceConfig } from '../sources/source-config';
 import * as z from '../zod-mini';
 import type { ClientLimitDeps } from './client-limit';
+import type { ConfirmationDeps } from './confirm-subscription';
 import {
   type Delivery,
   type DeliveryLedger,
@@ -73,12 +74,14 @@ export type IngestDeps = Readonly<{
   namelessPolicy?: NamelessPolicy;
   /** Where unmappable signups of webhook deliveries go (shared/ingest/unmappable.ts); none: such a delivery is refused with 422. */
   unmappable?: UnmappableDeadLetters;
+  /** The double opt-in links' key and the pending requests they name (./confirm-subscription.ts); none: GET /confirm answers 404. */
+  confirmations?: ConfirmationDeps;
   now?: () => Date;
   newId?: () => string;
 }>;
 
 /** Enqueues messages, turning queue trouble into the answer the sender needs (503 = try again). */
-export async function enqueueOrProblem(queue: SignupQueue, messages: readonly SignupMessage[]): Promise<void> {
+export async function enqueueOrProblem(queue: SignupQueue, messages: readonly (SignupMessage | ConfirmationMessage)[]): Promise<void> {
   try {
     await queue.enqueue(messages);
   } catch (error) {

@@ -18,6 +18,7 @@ import { IGNORED_EVENTS_HEADER, INCOMPLETE_COUNT_HEADER, INCOMPLETE_REASON, spli
 import { DELIVERY_REPEATED_HEADER, enqueueOnce, type IngestDeps, type IngestResult, loadSourceSecrets, secretOf, serviceUnavailable } from './ingest-signups';
 import type { SourceSecrets } from './ingest-sources';
 import { capFutureEventTimes, toSignupMessages, validationProblem } from './signup-batch';
+import { signupEvidence } from './signup-evidence';
 import { checkSourceSignups, describeProblems, UNMAPPABLE_COUNT_HEADER, type UnmappableLetter, unmappableLetters } from './unmappable';
 
 /**
@@ -51,6 +52,8 @@ export function messageSource(source: SourceConfig): SignupSource {
     kind: source.kind,
     ...(customerDefaults && Object.keys(customerDefaults).length > 0 ? { customer_defaults: customerDefaults } : {}),
     ...(source.consentVersion !== undefined ? { consent_version: source.consentVersion } : {}),
+    // What waits for the confirmation: a newsletter box writes nothing before it (shared/consent/double-opt-in.ts).
+    ...(source.doubleOptIn !== undefined ? { double_opt_in: source.intent === 'newsletter' ? ('everything' as const) : ('subscriber' as const) } : {}),
   };
 }
 
@@ -126,7 +129,10 @@ async function process(request: RawRequest, source: SourceConfig, deps: IngestDe
   );
   if (cappedCount > 0) logger.warn('future-dated event time capped at its receipt', { capped: cappedCount });
   const signups = good.map((item, index) => ({ signup: capped[index]!, placeholderNames: item.placeholderNames }));
-  const messages = toSignupMessages(signups, { source: messageSource(source), receivedAt, ...(newId ? { newId } : {}) });
+  const messages = toSignupMessages(signups, { source: messageSource(source), receivedAt, ...(newId ? { newId } : {}) }).map((message, index) => {
+    const evidence = signupEvidence(request, source, candidates[good[index]!.index]?.form);
+    return evidence ? { ...message, evidence } : message;
+  });
   // Keyed by an id: the payload is what the adapter read (not the raw bytes, which a multipart boundary
   // changes between two posts of the same form), so a double click is a repeat and another visitor is
   // not. Keyed by the body: the body is the payload (a Shopify body replayed under another topic is the

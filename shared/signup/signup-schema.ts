@@ -153,11 +153,14 @@ export type Signup = z.output<typeof signupSchema>;
  * Version 2 (issue 13): names are optional and a signup may be an opt-out (`opt_out: true`).
  * Version 3: `placeholder_names` says which of the signup's names are placeholders the ingest filled
  * in (the nameless policy's `placeholderNames`, a source's `lastNamePolicy` placeholder), so the sync
- * never writes them over a customer's real names. Every version 1 and 2 message is a valid version 3
- * message without marks, so the sync decodes all three.
+ * never writes them over a customer's real names.
+ * Version 4: what consent evidence needs (`evidence`: the page or form, the client IP where the source
+ * records it) and the source's double opt-in (`source.double_opt_in`); a confirmation of double opt-in
+ * travels as a message of its own (`confirmationMessageSchema`). Every earlier message is a valid
+ * version 4 message without them, so the sync decodes all four.
  */
-export const SIGNUP_MESSAGE_SCHEMA_VERSION = 3;
-export const DECODABLE_SCHEMA_VERSIONS = [1, 2, 3] as const;
+export const SIGNUP_MESSAGE_SCHEMA_VERSION = 4;
+export const DECODABLE_SCHEMA_VERSIONS = [1, 2, 3, 4] as const;
 
 /** The names a placeholder can stand in for. */
 export const PLACEHOLDER_NAME_FIELDS = ['first_name', 'last_name'] as const;
@@ -183,8 +186,24 @@ export const signupSourceSchema = z.strictObject({
    * Carried so the sync can see it; set on every message of a source that has one.
    */
   consent_version: z.optional(trimmedText(1, 100)),
+  /** The source asks for double opt-in (version 4): what waits for the confirmation (shared/consent/double-opt-in.ts). */
+  double_opt_in: z.optional(z.enum(['subscriber', 'everything'])),
 });
 export type SignupSource = z.infer<typeof signupSourceSchema>;
+
+/**
+ * What consent evidence records about where a signup came from (version 4; docs/privacy.md): the page
+ * of an html form (its Referer, else its Origin; no query string, which may hold personal data), the
+ * sender's form id for a webhook whose sender names one, and the client's IP only where the source
+ * records it (`recordClientIp`).
+ */
+export const EVIDENCE_TEXT_LIMITS = { page: 500, form: 200 } as const;
+export const signupEvidenceSchema = z.strictObject({
+  page: z.optional(z.string().check(z.minLength(1), z.maxLength(EVIDENCE_TEXT_LIMITS.page))),
+  form: z.optional(z.string().check(z.minLength(1), z.maxLength(EVIDENCE_TEXT_LIMITS.form))),
+  ip: z.optional(z.string().check(z.minLength(2), z.maxLength(45))),
+});
+export type SignupEvidence = z.infer<typeof signupEvidenceSchema>;
 
 /** The body of one SQS message: one signup plus what the sync needs to trace and de-duplicate it. */
 export const signupMessageSchema = z.strictObject({
@@ -197,5 +216,31 @@ export const signupMessageSchema = z.strictObject({
   signup: signupSchema,
   /** Which of `signup`'s names are placeholders (version 3); absent: none. */
   placeholder_names: z.optional(z.array(z.enum(PLACEHOLDER_NAME_FIELDS)).check(z.maxLength(PLACEHOLDER_NAME_FIELDS.length))),
+  /** Where the signup came from, for consent evidence (version 4). */
+  evidence: z.optional(signupEvidenceSchema),
 });
 export type SignupMessage = z.output<typeof signupMessageSchema>;
+
+export const CONFIRMATION_KIND = 'confirmation';
+
+/**
+ * A person confirmed a double opt-in link (version 4): the confirm route enqueues this, and the sync
+ * turns it into the subscriber write and its evidence. It holds no email or name: only the person key
+ * (a keyed hash) and the nonce of the link, which find the pending request the sync wrote when it
+ * mailed the link (shared/consent/). A dead letter of it holds nothing personal.
+ */
+export const confirmationMessageSchema = z.strictObject({
+  schema_version: z.literal(4),
+  kind: z.literal(CONFIRMATION_KIND),
+  id: z.string().check(z.minLength(1), z.maxLength(80)),
+  /** When the confirm route received the confirmation. */
+  received_at: z.iso.datetime(),
+  source: z.strictObject({ id: trimmedText(1, 64), kind: trimmedText(1, 64) }),
+  confirmation: z.strictObject({
+    person: z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/)),
+    nonce: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,32}$/)),
+    /** The confirming client's IP, where the source records it. */
+    ip: z.optional(z.string().check(z.minLength(2), z.maxLength(45))),
+  }),
+});
+export type ConfirmationMessage = z.output<typeof confirmationMessageSchema>;

@@ -25,6 +25,8 @@ export interface SourceSignup {
   readonly signup: SignupCandidate;
   /** The sender's event time (ISO 8601) when it sends one, for logs and dead-letter reasons. */
   readonly occurredAt?: string;
+  /** The sender's id of the form it came from, where the sender names one: kept in the consent evidence (docs/privacy.md). */
+  readonly form?: string;
 }
 
 export type AdapterDecision =

@@ -1,4 +1,5 @@
 import { CAPTCHA_PROVIDERS } from '../captcha/verify-captcha';
+import { confirmationMailSettingsSchema } from '../consent/double-opt-in';
 import { NAMELESS_POLICIES, placeholderNamesSchema } from '../signup/nameless-policy';
 import * as z from '../zod-mini';
 import { CANONICAL_FIELDS, type FieldTarget, isFieldTarget } from './canonical-fields';
@@ -157,6 +158,18 @@ const base = {
   incomplete: z._default(z.enum(INCOMPLETE_POLICIES, { error: `must be one of ${INCOMPLETE_POLICIES.join(', ')}` }), 'dead-letter'),
   /** The random part of the source's URL (required for every kind but html-form at synth and cold start; see sourceRouteSegment). */
   routeToken: z.optional(routeTokenSchema),
+  /**
+   * Double opt-in (docs/subscribers.md): a consenting signup is mailed a confirmation link (SES), and only
+   * the confirmation writes the newsletter consent. Needs `consentVersion`.
+   */
+  doubleOptIn: z.optional(
+    z.extend(confirmationMailSettingsSchema, {
+      /** Where the confirm page sends the person once confirmed (default: a page of the ingest API that says so). */
+      confirmedUrl: z.optional(secureUrlSchema),
+    }),
+  ),
+  /** Keep the client's IP in the consent evidence (html-form only; off by default: docs/privacy.md says when it is worth it). */
+  recordClientIp: z._default(z.boolean({ error: 'must be true or false' }), false),
 };
 
 const standardWebhooksSchema = z.strictObject({
@@ -375,9 +388,24 @@ function settingProblems(
     consentVersion?: string | undefined;
     nameless?: string | undefined;
     incomplete: IncompletePolicy;
+    doubleOptIn?: unknown;
+    recordClientIp: boolean;
   }>,
 ): { field: string; message: string }[] {
   const problems: { field: string; message: string }[] = [];
+  if (source.doubleOptIn !== undefined && source.consentVersion === undefined) {
+    problems.push({
+      field: 'consentVersion',
+      message:
+        'required with doubleOptIn: the evidence of each confirmation names the consent wording the person saw, e.g. "consentVersion": "2026-11 footer box" (change it whenever the wording changes)',
+    });
+  }
+  if (source.recordClientIp && source.kind !== 'html-form') {
+    problems.push({
+      field: 'recordClientIp',
+      message: "applies to html-form only: a webhook's client is the sender's server, not the person, so its address proves nothing; remove it",
+    });
+  }
   if (source.intent === 'newsletter' && source.consentVersion === undefined) {
     problems.push({
       field: 'consentVersion',

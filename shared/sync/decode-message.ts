@@ -1,5 +1,5 @@
 import { toFieldProblems } from '../http-input/problem-document';
-import { type SignupMessage, signupMessageSchema } from '../signup/signup-schema';
+import { CONFIRMATION_KIND, type ConfirmationMessage, confirmationMessageSchema, type SignupMessage, signupMessageSchema } from '../signup/signup-schema';
 
 /**
  * `subscriber-rejected`: BigCommerce refused the newsletter subscriber (422); `nameless`: no names and
@@ -14,11 +14,39 @@ export type RejectionCode =
   | 'subscriber-rejected'
   | 'nameless'
   | 'subscribers-disabled'
-  | 'unmappable';
+  | 'unmappable'
+  | 'double-opt-in-unconfigured'
+  | 'confirmation-mail-rejected';
 
 export type Rejection = Readonly<{ code: RejectionCode; httpStatus?: number; detail: string }>;
 
 export type DecodeResult = { ok: true; message: SignupMessage } | { ok: false; rejection: Rejection };
+
+/** A queue message: a signup, or a double opt-in confirmation (schema version 4). */
+export type QueueMessageResult =
+  | { ok: true; kind: 'signup'; message: SignupMessage }
+  | { ok: true; kind: 'confirmation'; message: ConfirmationMessage }
+  | { ok: false; rejection: Rejection };
+
+/** Reads one queue message body of either kind (a confirmation says `kind: "confirmation"`). */
+export function decodeQueueMessage(body: string): QueueMessageResult {
+  let kind: unknown;
+  try {
+    kind = (JSON.parse(body) as { kind?: unknown } | null)?.kind;
+  } catch {
+    kind = undefined;
+  }
+  if (kind !== CONFIRMATION_KIND) {
+    const decoded = decodeSignupMessage(body);
+    return decoded.ok ? { ok: true, kind: 'signup', message: decoded.message } : decoded;
+  }
+  const result = confirmationMessageSchema.safeParse(JSON.parse(body));
+  if (!result.success) {
+    const fields = toFieldProblems(result.error.issues).map((problem) => `${problem.path}: ${problem.message}`);
+    return { ok: false, rejection: { code: 'invalid-message', detail: fields.join('; ').slice(0, 1000) } };
+  }
+  return { ok: true, kind: 'confirmation', message: result.data };
+}
 
 /**
  * Reads one queue message body. A body that is not JSON, or not a signup message of a version we know,

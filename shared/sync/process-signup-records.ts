@@ -2,9 +2,10 @@ import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import { describeError, type Logger } from '../logger';
 import { createEmailHasher, type EmailHasher } from '../observability/email-hash';
 import type { SignupMessage } from '../signup/signup-schema';
+import { type ConsentDeps, type DecodedMessage, finishConsent, prepareConsent } from './consent-stage';
 import type { AttributeIds } from './customer-mapping';
 import type { DeadLetterQueue, RejectedRecord, VisibilityControl } from './dead-letters';
-import { decodeSignupMessage } from './decode-message';
+import { decodeQueueMessage } from './decode-message';
 import type { SyncOutcome } from './outcome';
 import { redeliveryDelaySeconds } from './redelivery-delay';
 import { type SyncEngineDeps, type SyncEngineOptions, type SyncItem, syncSignups } from './sync-engine';
@@ -27,7 +28,9 @@ export type ProcessRecordsDeps = SyncEngineDeps &
     logger: Logger;
     /** Emails reach the logs only through this keyed hash (default: a random key per process). */
     hashEmail?: EmailHasher;
-    /** The clock of the receipt-to-customer time on each decision line (default Date.now). */
+    /** Consent evidence, erasures and double opt-in (shared/sync/consent-stage.ts); absent: none of them (tests, benches). */
+    consent?: ConsentDeps;
+    /** The clock of the receipt-to-customer time on each decision line and of the consent work (default Date.now). */
     now?: () => number;
   }>;
 
@@ -65,6 +68,7 @@ function logDecision(
     sourceId: message?.source.id,
     emailHash: message ? hashEmail(message.signup.email) : undefined,
     outcome: outcome.status,
+    ...('subscriber' in outcome && outcome.subscriber ? { subscriber: outcome.subscriber.status } : {}),
     ...(outcome.status === 'rejected' ? { reason: outcome.rejection.code, httpStatus: outcome.rejection.httpStatus, deadLettered } : {}),
     ...(outcome.status === 'deferred' ? { reason: outcome.reason, retryAfterMs: outcome.retryAfterMs } : {}),
     ...('customerId' in outcome ? { customerId: outcome.customerId } : {}),
@@ -91,26 +95,39 @@ export async function processSignupRecords(
   options: ProcessRecordsOptions,
 ): Promise<ProcessRecordsResult> {
   const { logger } = deps;
+  const now = deps.now ?? Date.now;
   const outcomes = new Map<string, SyncOutcome>();
-  const items: SyncItem[] = [];
+  const decoded: DecodedMessage[] = [];
   for (const record of records) {
-    const decoded = decodeSignupMessage(record.body);
-    if (decoded.ok) items.push({ id: record.messageId, message: decoded.message });
-    else outcomes.set(record.messageId, { status: 'rejected', rejection: decoded.rejection });
+    const result = decodeQueueMessage(record.body);
+    if (!result.ok) outcomes.set(record.messageId, { status: 'rejected', rejection: result.rejection });
+    else if (result.kind === 'signup') decoded.push({ kind: 'signup', id: record.messageId, message: result.message });
+    else if (deps.consent) decoded.push({ kind: 'confirmation', id: record.messageId, message: result.message });
+    else
+      outcomes.set(record.messageId, {
+        status: 'rejected',
+        rejection: { code: 'double-opt-in-unconfigured', detail: 'A double opt-in confirmation, but this sync has no consent table' },
+      });
   }
 
+  // Erasures, double opt-in and the confirmations first (one read of the consent table per batch).
+  const plan = deps.consent ? await prepareConsent(decoded, deps.consent, now(), logger) : undefined;
+  const items: SyncItem[] = plan?.items ?? decoded.flatMap((item) => (item.kind === 'signup' ? [{ id: item.id, message: item.message }] : []));
+  const engineOutcomes = new Map<string, SyncOutcome>();
   if (items.length > 0) {
     let attributeIds: AttributeIds | undefined;
     try {
       attributeIds = await deps.resolveAttributes();
     } catch (error) {
       logger.error('custom field mapping cannot be resolved; deferring the batch', describeError(error));
-      for (const item of items) outcomes.set(item.id, { status: 'deferred', reason: 'configuration' });
+      for (const item of items) engineOutcomes.set(item.id, { status: 'deferred', reason: 'configuration' });
     }
     if (attributeIds) {
-      for (const [id, outcome] of await syncSignups(items, deps, { ...options, attributeIds })) outcomes.set(id, outcome);
+      for (const [id, outcome] of await syncSignups(items, deps, { ...options, attributeIds })) engineOutcomes.set(id, outcome);
     }
   }
+  const finished = plan && deps.consent ? await finishConsent(plan, engineOutcomes, deps.consent, now(), logger) : engineOutcomes;
+  for (const [id, outcome] of finished) outcomes.set(id, outcome);
 
   const byId = new Map(records.map((record) => [record.messageId, record]));
   const retry = new Set<string>();
@@ -142,7 +159,9 @@ export async function processSignupRecords(
     }
   }
 
+  // The messages as received (a confirmation: the signup it confirmed), for the logs and the metrics.
   const messages = new Map(items.map((item) => [item.id, item.message]));
+  for (const item of decoded) if (item.kind === 'signup' && !messages.has(item.id)) messages.set(item.id, item.message);
   const hashEmail = deps.hashEmail ?? defaultHasher;
   const nowMs = (deps.now ?? Date.now)();
   for (const [id, outcome] of outcomes) {

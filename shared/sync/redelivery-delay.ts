@@ -34,6 +34,8 @@ export function redeliveryDelaySeconds(
     case 'unauthorized':
     case 'configuration':
     case 'bigcommerce-unavailable':
+    case 'consent-store-unavailable':
+    case 'mail-unavailable':
       return backoffSeconds(schedule, delivery);
     case 'rate-limited': {
       const announced = retryAfterMs === undefined ? 0 : Math.ceil(retryAfterMs / 1000);

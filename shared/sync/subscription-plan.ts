@@ -55,15 +55,23 @@ export function latestNewsletterEvent(messages: readonly SignupMessage[]): Signu
   return events.at(-1)?.message;
 }
 
-export function planGroup(messages: readonly SignupMessage[], subscribers: boolean): GroupPlan {
+/**
+ * `newsletterOnly`: messages that write no customer part (a double opt-in confirmation whose customer
+ * was written when the signup came in); their names still go to the subscriber.
+ */
+export function planGroup(messages: readonly SignupMessage[], subscribers: boolean, newsletterOnly: ReadonlySet<SignupMessage> = new Set()): GroupPlan {
   const signups = messages.filter((message) => message.signup.opt_out !== true);
   const marked = signups.length > 0 ? mergeMarkedSignups(signups) : undefined;
   const merged = marked?.signup;
   const placeholderNames = marked?.placeholderNames ?? new Set<PlaceholderNameField>();
-  const customer = merged && hasNames(merged) ? merged : undefined;
+  const customerSignups = signups.filter((message) => !newsletterOnly.has(message));
+  const forCustomer = customerSignups.length === signups.length ? marked : customerSignups.length > 0 ? mergeMarkedSignups(customerSignups) : undefined;
+  const customer = forCustomer && hasNames(forCustomer.signup) ? forCustomer.signup : undefined;
   const latest = latestNewsletterEvent(messages);
   const action = latest && newsletterAction(latest);
-  const none = { merged, customer, placeholderNames, subscription: undefined };
+  // The customer's own placeholder marks: left out of its PUT.
+  const customerMarks = forCustomer?.placeholderNames ?? placeholderNames;
+  const none = { merged, customer, placeholderNames: customerMarks, subscription: undefined };
   if (!subscribers) {
     if (customer) return { ...none, rejection: undefined };
     const detail = action
@@ -82,5 +90,5 @@ export function planGroup(messages: readonly SignupMessage[], subscribers: boole
       abandonedCart: merged?.consent?.abandoned_cart === true,
       eventTime: eventTime(latest),
     };
-  return { merged, customer, placeholderNames, subscription, rejection: undefined };
+  return { merged, customer, placeholderNames: customerMarks, subscription, rejection: undefined };
 }

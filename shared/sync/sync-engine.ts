@@ -28,7 +28,8 @@ export interface SubscriberApi {
   findSubscribersByEmail(email: string, options?: RequestOptions): Promise<ApiResult<Subscriber[]>>;
 }
 
-export type SyncItem = Readonly<{ id: string; message: SignupMessage }>;
+/** `newsletterOnly`: write no customer part for this message (a double opt-in confirmation whose customer exists). */
+export type SyncItem = Readonly<{ id: string; message: SignupMessage; newsletterOnly?: boolean }>;
 
 export type ConflictPolicy = 'skip' | 'update';
 
@@ -214,7 +215,8 @@ class SyncRun {
     }
     return [...byEmail.entries()].map(([email, members]) => {
       const messages = members.map((member) => member.message);
-      const plan = planGroup(messages, this.options.subscribers ?? true);
+      const newsletterOnly = new Set(members.filter((member) => member.newsletterOnly === true).map((member) => member.message));
+      const plan = planGroup(messages, this.options.subscribers ?? true, newsletterOnly);
       // The latest message's source settings win, as its fields do in mergeSignups.
       const defaults = latestCustomerDefaults(messages);
       const customer = plan.customer && toCustomerCreate(plan.customer, this.options.customer, this.options.attributeIds, defaults);

@@ -10,7 +10,7 @@ import { toSignupMessages } from '../../shared/ingest/signup-batch';
 import { VISIBILITY_TIMEOUT_FACTOR } from '../../shared/queue/queue-settings';
 import { signupSchema } from '../../shared/signup/signup-schema';
 import { DEFERRAL_BACKOFF_SECONDS } from '../../shared/sync/redelivery-delay';
-import { makePlan, type Plan, type PlannedRequest, REJECT_EMAIL_PATTERN } from './plan';
+import { DOI_SOURCES, type DoubleOptIn, makePlan, type Plan, type PlannedRequest, REJECT_EMAIL_PATTERN } from './plan';
 import { type Reconciliation, reconcile } from './reconcile';
 import { type ChaosControls, healAll, type ScheduleState, STEPS } from './schedule';
 import { createSender, type SenderStats } from './sender';
@@ -142,6 +142,20 @@ async function settle(mode: LocalMode, timeoutMs: number, progress: (line: strin
   return { settled: false, ...(depth ? { depth } : {}) };
 }
 
+/** The run's double opt-in sources: signed senders that may also use the bearer token (the chaos senders do). */
+const DOI_ROUTE_TOKEN = 'chaosdoubleoptinroute';
+const doiSecret = (kind: DoubleOptIn) => `whsec_${Buffer.from(`chaos double opt-in ${kind} source, not secret`).toString('base64')}`;
+const DOI_SOURCE_CONFIG = (Object.keys(DOI_SOURCES) as DoubleOptIn[]).map((kind) => ({
+  id: DOI_SOURCES[kind],
+  kind: 'standard-webhooks' as const,
+  routeToken: DOI_ROUTE_TOKEN,
+  acceptBearerToken: true,
+  // The box is the opt-in itself; the form asks with a newsletter box (its signups carry the consent).
+  intent: kind === 'box' ? ('newsletter' as const) : ('signup' as const),
+  consentVersion: `chaos-${kind}-1`,
+  doubleOptIn: { from: 'Chaos shop <news@chaos.example>', subject: 'Please confirm your subscription' },
+}));
+
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const progress = options.progress ?? (() => undefined);
   const plan: Plan = makePlan(options.signups, options.seed);
@@ -168,6 +182,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       maxReceiveCount: options.maxReceiveCount,
     },
     log: { format: 'json', level: options.logFile ? 'info' : 'warn', write: logs.write },
+    sources: DOI_SOURCE_CONFIG,
+    sourceSecrets: Object.fromEntries((Object.keys(DOI_SOURCES) as DoubleOptIn[]).map((kind) => [DOI_SOURCES[kind], doiSecret(kind)])),
     onInvocation: (report) => {
       for (const record of report.records) deliveries.set(record.messageId, (deliveries.get(record.messageId) ?? 0) + 1);
     },
@@ -189,9 +205,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // Senders: each request starts at its place in the traffic phase, at most maxInFlight requests at once.
     const acceptedCopies = new Map<string, number>();
     const acceptedOptOuts = new Set<string>();
+    const confirmed = new Set<string>();
     const sender = createSender({
       apiUrl: mode.apiUrl,
       apiSecret: mode.apiSecret,
+      doubleOptIn: {
+        form: { path: `/sources/${DOI_SOURCES.form}-${DOI_ROUTE_TOKEN}`, secret: doiSecret('form') },
+        box: { path: `/sources/${DOI_SOURCES.box}-${DOI_ROUTE_TOKEN}`, secret: doiSecret('box') },
+      },
       sqs: mode.sqsClient,
       signupQueueUrl: mode.signupQueueUrl,
       random,
@@ -241,6 +262,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         await sender.send({ route: 'api', signups: [signup], copies: 1, secondCopyDelayMs: 0, optOut: true }, later);
       }
     };
+    // A person who confirms opens the mail once it arrived (local mode's outbox) and presses Confirm.
+    const confirmTasks: Promise<unknown>[] = [];
+    const confirmLater = async (request: PlannedRequest) => {
+      for (const signup of request.signups.filter((candidate) => candidate.confirms && acceptedCopies.has(candidate.email))) {
+        const deadline = Date.now() + options.settleTimeoutMs;
+        let mail = mode.outbox.mails().find((candidate) => candidate.to === signup.email);
+        while (!mail && Date.now() < deadline) {
+          await sleep(250);
+          mail = mode.outbox.mails().find((candidate) => candidate.to === signup.email);
+        }
+        if (!mail) {
+          progress(`no confirmation mail reached ${signup.email}`);
+          continue;
+        }
+        if (await sender.confirm(mail.link)) confirmed.add(signup.email);
+      }
+    };
     let sentSignups = 0;
     // --sabotage lose: the first single valid API signup is "accepted" without being sent.
     const phantom =
@@ -261,10 +299,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const task: Promise<void> = sender.send(request, later).finally(() => inFlight.delete(task));
       inFlight.add(task);
       if (request.signups.some((signup) => signup.optOut)) optOutTasks.push(task.then(() => unsubscribeLater(request)));
+      if (request.signups.some((signup) => signup.confirms)) confirmTasks.push(task.then(() => confirmLater(request)));
     }
     await Promise.all(inFlight);
     await Promise.all(later);
     await Promise.all(optOutTasks);
+    await Promise.all(confirmTasks);
     await Promise.all(later);
     // The schedule runs to its end even when the senders finish early.
     while (Date.now() - started < options.durationMs) {
@@ -293,6 +333,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       customerEmails,
       subscribers: sandbox.subscribers().map((subscriber) => ({ email: subscriber.email, consents: subscriber.consents })),
       acceptedOptOuts,
+      doubleOptIn: {
+        confirmed,
+        mails: mode.outbox.mails().reduce((counts, mail) => counts.set(mail.to, (counts.get(mail.to) ?? 0) + 1), new Map<string, number>()),
+      },
       deadLetters: letters.map((letter) => ({
         messageId: letter.messageId,
         reason: letter.reason,
@@ -334,6 +378,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       { what: 'duplicate deliveries', count: reconciliation.extraAcceptedCopies, required: true },
       { what: 'newsletter subscriptions (consent, email-only)', count: reconciliation.subscribers, required: true },
       { what: 'opt-outs', count: reconciliation.optOuts, required: true },
+      { what: 'double opt-in confirmations', count: reconciliation.doubleOptIn.confirmed, required: true },
+      { what: 'double opt-in signups never confirmed', count: reconciliation.doubleOptIn.unconfirmed, required: true },
+      { what: 'double opt-in repeats mailed nothing more', count: status.outcomes['awaiting-confirmation'] ?? 0, required: false },
       { what: 'records BigCommerce refuses, dead-lettered', count: reconciliation.deadLettersByReason['bigcommerce-rejected'] ?? 0, required: true },
     ];
 

@@ -12,6 +12,11 @@ import type { PlannedSignup } from './plan';
  * Newsletter (docs/subscribers.md): an email-only signup is lost without a subscriber (it never becomes a
  * customer); a consenting signup must end subscribed, or unsubscribed once its opt-out was accepted
  * (`wrong newsletter state` otherwise); more than one subscriber for an email is a duplicate.
+ * Double opt-in (docs/subscribers.md): every accepted double opt-in signup got exactly one mail (the run is
+ * shorter than the mail window; `doubleOptInWithoutMail`, `doubleOptInTooManyMails` otherwise); a
+ * confirmed one ends with one subscriber (`lost` otherwise), an unconfirmed one with none
+ * (`subscribedWithoutConfirmation`); a sign-up form's named person is a customer at once, a newsletter
+ * box's never is.
  * Any of these fails the run. Informational: dead letters of one invalid signup beyond the first (one
  * per accepted copy is correct) and the same SQS message dead-lettered twice (a lost delete).
  */
@@ -35,6 +40,11 @@ export type Reconciliation = Readonly<{
   subscribed: number;
   deadLetters: number;
   deadLettersByReason: Readonly<Record<string, number>>;
+  /** Accepted double opt-in signups, those confirmed, those never confirmed, and the mails. */
+  doubleOptIn: Readonly<{ accepted: number; confirmed: number; unconfirmed: number; mails: number }>;
+  subscribedWithoutConfirmation: readonly string[];
+  doubleOptInWithoutMail: readonly string[];
+  doubleOptInTooManyMails: readonly string[];
   lost: readonly string[];
   duplicated: readonly string[];
   duplicatedSubscribers: readonly string[];
@@ -56,9 +66,17 @@ export function reconcile(
     customerEmails: readonly string[];
     subscribers?: readonly SubscriberView[];
     acceptedOptOuts?: ReadonlySet<string>;
+    /** The double opt-in people who pressed Confirm (answered 200), and the mails by recipient. */
+    doubleOptIn?: Readonly<{ confirmed: ReadonlySet<string>; mails: ReadonlyMap<string, number> }>;
     deadLetters: readonly DeadLetterView[];
   }>,
 ): Reconciliation {
+  const confirmedSet = input.doubleOptIn?.confirmed ?? new Set<string>();
+  const mailsTo = input.doubleOptIn?.mails ?? new Map<string, number>();
+  const subscribedWithoutConfirmation: string[] = [];
+  const doubleOptInWithoutMail: string[] = [];
+  const doubleOptInTooManyMails: string[] = [];
+  let doubleOptInAccepted = 0;
   const subscribersByEmail = new Map<string, SubscriberView[]>();
   for (const subscriber of input.subscribers ?? []) {
     const email = subscriber.email.toLowerCase();
@@ -102,7 +120,18 @@ export function reconcile(
     const dead = deadByEmail.get(signup.email) ?? 0;
     const own = subscribersByEmail.get(signup.email) ?? [];
     const subscribed = own.some((subscriber) => subscriber.consents.includes('marketing_newsletter'));
-    if (signup.valid) {
+    if (signup.valid && signup.doubleOptIn) {
+      acceptedValid += 1;
+      doubleOptInAccepted += 1;
+      const mails = mailsTo.get(signup.email) ?? 0;
+      if (dead > 0) wronglyRejected.push(signup.email);
+      else if (signup.doubleOptIn === 'form' && customers === 0) lost.push(signup.email);
+      else if (confirmedSet.has(signup.email) && !subscribed) lost.push(signup.email);
+      if (!confirmedSet.has(signup.email) && own.length > 0) subscribedWithoutConfirmation.push(signup.email);
+      if (signup.doubleOptIn === 'box' && customers > 0) wronglyAccepted.push(signup.email);
+      if (mails === 0) doubleOptInWithoutMail.push(signup.email);
+      if (mails > 1) doubleOptInTooManyMails.push(signup.email);
+    } else if (signup.valid) {
       acceptedValid += 1;
       const newsletter = signup.newsletter ?? 'none';
       if (dead > 0) wronglyRejected.push(signup.email);
@@ -131,6 +160,9 @@ export function reconcile(
     wronglyAccepted.length +
     unexpectedCustomers.length +
     unexpectedDeadLetters.length +
+    subscribedWithoutConfirmation.length +
+    doubleOptInWithoutMail.length +
+    doubleOptInTooManyMails.length +
     notAccepted;
   return {
     planned: input.signups.length,
@@ -146,6 +178,15 @@ export function reconcile(
     subscribed: (input.subscribers ?? []).filter((subscriber) => subscriber.consents.includes('marketing_newsletter')).length,
     deadLetters: input.deadLetters.length,
     deadLettersByReason,
+    doubleOptIn: {
+      accepted: doubleOptInAccepted,
+      confirmed: input.signups.filter((signup) => signup.doubleOptIn && confirmedSet.has(signup.email)).length,
+      unconfirmed: input.signups.filter((signup) => signup.doubleOptIn && input.acceptedCopies.get(signup.email) && !confirmedSet.has(signup.email)).length,
+      mails: [...mailsTo.values()].reduce((sum, count) => sum + count, 0),
+    },
+    subscribedWithoutConfirmation,
+    doubleOptInWithoutMail,
+    doubleOptInTooManyMails,
     lost,
     duplicated,
     duplicatedSubscribers,

@@ -30,6 +30,8 @@ export function formatReport(report: ChaosReport): string {
     `  accepted            ${n(r.accepted)} signups (${n(r.acceptedValid)} valid, ${n(r.acceptedInvalid)} that BigCommerce refuses), plus ${n(r.extraAcceptedCopies)} duplicate deliveries`,
     `  customers           ${n(r.customers)}`,
     `  subscribers         ${n(r.subscribers)} (${n(r.subscribed)} with marketing consent; ${n(r.optOuts)} opt-outs accepted)`,
+    `  double opt-in       ${n(r.doubleOptIn.accepted)} accepted, ${n(r.doubleOptIn.mails)} mails, ${n(r.doubleOptIn.confirmed)} confirmed, ${n(r.doubleOptIn.unconfirmed)} never confirmed`,
+    `  subscribed without confirmation ${n(r.subscribedWithoutConfirmation.length)}${sample(r.subscribedWithoutConfirmation)}; no mail ${n(r.doubleOptInWithoutMail.length)}${sample(r.doubleOptInWithoutMail)}; more than one mail ${n(r.doubleOptInTooManyMails.length)}${sample(r.doubleOptInTooManyMails)}`,
     `  dead letters        ${n(r.deadLetters)} (${list(r.deadLettersByReason)}); ${n(r.extraDeadLetterCopies)} are extra copies of a refused signup delivered twice; ${n(r.redundantDeadLetters)} redundant (one message dead-lettered twice)`,
     '',
     "BigCommerce (the sync's requests)",

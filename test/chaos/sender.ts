@@ -4,7 +4,7 @@ import { createSqsSignupQueue } from '../../shared/aws/sqs-signup-queue';
 import { toSignupMessages } from '../../shared/ingest/signup-batch';
 import { QueueError } from '../../shared/queue/errors';
 import { signupSchema } from '../../shared/signup/signup-schema';
-import { optOutBody, type PlannedRequest } from './plan';
+import { type DoubleOptIn, optOutBody, type PlannedRequest } from './plan';
 
 /**
  * The senders of the chaos run: a form backend or marketing platform that retries, as docs/sources.md asks,
@@ -29,6 +29,8 @@ export type SenderStats = {
 export type SenderOptions = Readonly<{
   apiUrl: string;
   apiSecret: string;
+  /** The double opt-in sources' paths and bearer secrets (route 'doi'). */
+  doubleOptIn?: Readonly<Record<DoubleOptIn, Readonly<{ path: string; secret: string }>>>;
   sqs: SQSClient;
   signupQueueUrl: string;
   random: Prng;
@@ -72,18 +74,24 @@ export function createSender(options: SenderOptions) {
     return bodies;
   };
 
-  async function post(request: PlannedRequest): Promise<string | undefined> {
+  async function post(request: PlannedRequest, copy = 1): Promise<string | undefined> {
     const bodies = bodiesOf(request);
-    const body = JSON.stringify(bodies.length === 1 ? bodies[0] : bodies);
+    // A double opt-in source: its own path and secret; a second copy is another submission (another event id).
+    const doi = request.route === 'doi' ? options.doubleOptIn?.[request.signups[0]!.doubleOptIn!] : undefined;
+    if (request.route === 'doi' && !doi) return 'no double opt-in source configured';
+    const sent = doi && copy > 1 ? bodies.map((item) => ({ ...item, event_id: `${String(item['event_id'])}-again` })) : bodies;
+    const body = JSON.stringify(sent.length === 1 ? sent[0] : sent);
+    const url = doi ? `${options.apiUrl}${doi.path}` : `${options.apiUrl}/signups`;
+    const secret = doi ? doi.secret : options.apiSecret;
     for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
       stats.attempts += 1;
       if (attempt > 1) stats.retries += 1;
       let status: number | 'network';
       let retryAfter: number | undefined;
       try {
-        const response = await fetch(`${options.apiUrl}/signups`, {
+        const response = await fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${options.apiSecret}` },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
           body,
           signal: AbortSignal.timeout(15_000),
         });
@@ -123,7 +131,7 @@ export function createSender(options: SenderOptions) {
 
   async function sendCopy(request: PlannedRequest, copy: number): Promise<boolean> {
     const started = Date.now();
-    const failure = request.route === 'api' ? await post(request) : await enqueueDirectly(request);
+    const failure = request.route === 'queue' ? await enqueueDirectly(request) : await post(request, copy);
     if (failure !== undefined) {
       stats.gaveUp += 1;
       options.onGaveUp?.(request, copy, failure);
@@ -132,6 +140,30 @@ export function createSender(options: SenderOptions) {
     stats.slowestAcceptMs = Math.max(stats.slowestAcceptMs, Date.now() - started);
     options.onAccepted(request, copy);
     return true;
+  }
+
+  /**
+   * A person presses Confirm on the page their mail's link opens (POST to the link), retrying as a person
+   * would when the page says to try again (503) or nothing answers; true once it says confirmed.
+   */
+  async function confirm(link: string): Promise<boolean> {
+    for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+      stats.attempts += 1;
+      let status: number | 'network';
+      try {
+        const response = await fetch(link, { method: 'POST', signal: AbortSignal.timeout(15_000) });
+        await response.arrayBuffer();
+        status = response.status;
+      } catch {
+        status = 'network';
+      }
+      count(`confirm ${status}`);
+      if (status === 200) return true;
+      if (status !== 'network' && !RETRYABLE.has(status)) return false;
+      stats.retries += 1;
+      await sleep(backoff(attempt));
+    }
+    return false;
   }
 
   /** Sends every copy of a request; a delayed second copy is sent in the background (`pending`). */
@@ -153,5 +185,5 @@ export function createSender(options: SenderOptions) {
     if (accepted) pending.push(sleep(request.secondCopyDelayMs).then(() => sendCopy(request, 2)));
   }
 
-  return { send, stats };
+  return { send, confirm, stats };
 }

@@ -96,6 +96,8 @@ export type IngestTestOptions = Omit<IngestHandlerOverrides, 'queue' | 'sourcesS
   attributeFields?: readonly string[];
   /** POST /signups accepts a bearer token (default true, as deployed by default). */
   signupsBearerToken?: boolean;
+  /** The double opt-in confirm route: the stack's hash key (as CLIENT_HASH_KEY) and the consent table (consentStore). */
+  confirmationsHashKey?: string;
 };
 
 /** The real handler (functions/ingest/build-handler.ts) with test deps; the clock is NOW, metrics dropped, unless given. */
@@ -110,6 +112,7 @@ export function anIngestHandler({
   publicBaseUrl,
   attributeFields = [],
   signupsBearerToken = true,
+  confirmationsHashKey,
   ...rest
 }: IngestTestOptions) {
   const config: IngestConfig = {
@@ -123,6 +126,7 @@ export function anIngestHandler({
     signupsBearerToken,
     // As in a process without POWERTOOLS_TRACE_ENABLED: the Tracer is loaded (outside Lambda it records nothing).
     powertoolsTracing: true,
+    ...(confirmationsHashKey ? { confirmations: { tableName: 'consent', hashKey: confirmationsHashKey } } : {}),
   };
   const handler = buildIngestHandler(config, {
     queue,

@@ -1,3 +1,4 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ChangeMessageVisibilityBatchCommand, SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
@@ -5,6 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { buildSyncHandler } from '../../functions/sync/build-handler';
 import type { BigCommerceSandbox } from '../../local/bigcommerce-sandbox';
 import { loadSyncConfig } from '../../shared/config/sync-config';
+import type { ConfirmationMailer } from '../../shared/consent/confirmation-mail';
 import type { CustomFieldMap } from '../../shared/sync/customer-mapping';
 import type { ExistingShare } from '../../shared/sync/existing-share';
 import type { ConflictPolicy } from '../../shared/sync/sync-engine';
@@ -24,6 +26,16 @@ export type HarnessOptions = {
   existingShare?: ExistingShare;
   /** SYNC_MAX_CONCURRENCY (default 1: the pacer keeps nothing back). */
   maxConcurrency?: number;
+  /** The consent table (an embedded DynamoDB), the hash key, and double opt-in: the deployed sync's consent work. */
+  consent?: Readonly<{
+    dynamoDb: DynamoDBClient;
+    tableName: string;
+    hashKey: string;
+    doubleOptIn?: Readonly<Record<string, unknown>>;
+    mailer?: ConfirmationMailer;
+    confirmBaseUrl?: string;
+    now?: () => number;
+  }>;
 };
 
 /**
@@ -82,12 +94,24 @@ export function syncHarness(sandbox: BigCommerceSandbox, options: HarnessOptions
     SYNC_MAX_CONCURRENCY: String(options.maxConcurrency ?? 1),
     CONFLICT_POLICY: options.conflictPolicy ?? 'skip',
     CUSTOM_FIELD_MAP: JSON.stringify(options.customFieldMap ?? {}),
+    ...(options.consent
+      ? {
+          CONSENT_TABLE: options.consent.tableName,
+          LOG_HASH_KEY: options.consent.hashKey,
+          ...(options.consent.doubleOptIn
+            ? { DOUBLE_OPT_IN: JSON.stringify(options.consent.doubleOptIn), CONFIRM_BASE_URL: options.consent.confirmBaseUrl ?? 'https://signups.example.com' }
+            : {}),
+        }
+      : {}),
   });
   const handler = buildSyncHandler(config, {
     sqs: new SQSClient({ region: 'us-east-1' }),
     secretsManager: new SecretsManagerClient({ region: 'us-east-1' }),
     fetch: recordingFetch,
     ...(options.existingShare ? { existingShare: options.existingShare } : {}),
+    ...(options.consent ? { dynamoDb: options.consent.dynamoDb } : {}),
+    ...(options.consent?.mailer ? { mailer: options.consent.mailer } : {}),
+    ...(options.consent?.now ? { now: options.consent.now } : {}),
     options: { reserveMs: 200, minRequestMs: 100, baseBackoffMs: 5 },
     logger: testLogger,
     metrics: metrics.sink,

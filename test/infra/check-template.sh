@@ -8,8 +8,9 @@
 #    nothing is looked up. cdk-nag runs inside the synth (infra/app.ts): an unacknowledged finding
 #    fails this step.
 #    Then a second synth of a variant (test/infra/stores-variant.json over cdk.json's settings): two named
-#    stores, one pinned to eu-west-1 with a custom domain, so the several-stores form and the
-#    API Gateway domain name and mapping pass cdk-nag and cfn-lint too.
+#    stores, one pinned to eu-west-1 with a custom domain and a double opt-in newsletter form, so the
+#    several-stores form, the API Gateway domain name and mapping, and the double opt-in permissions
+#    (SES scoped to the sender, the confirm route's read of the consent table) pass cdk-nag and cfn-lint too.
 # 2. cfn-lint (pinned in test/integration/python-tools.txt, installed into .venv) on every stack
 #    template of the cloud assembly, nested assemblies included, against several regions, with
 #    informational rules on. Any error, warning or informational finding fails, except:

@@ -9,7 +9,7 @@ let ingestId: string;
 
 beforeAll(() => {
   template = synthStack().template;
-  tableId = logicalIdOf(template, 'AWS::DynamoDB::Table');
+  tableId = logicalIdOf(template, 'AWS::DynamoDB::Table', { KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }] });
   ingestId = logicalIdOf(template, 'AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ DELIVERY_LEDGER_TABLE: Match.anyValue() }) } });
 });
 

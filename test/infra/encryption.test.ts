@@ -67,7 +67,7 @@ describe('encryption: "customer-managed"', () => {
     expect(keys[0]![1].Properties['EnableKeyRotation']).toBe(true);
   });
 
-  it('puts that key on both queues, the ledger, the created secrets, the log groups, both functions and the alarm topic', () => {
+  it('puts that key on both queues, the ledger, the consent table, the created secrets, the log groups, both functions and the alarm topic', () => {
     const named = keysByResource(template);
     expect(
       Object.keys(named)
@@ -77,6 +77,7 @@ describe('encryption: "customer-managed"', () => {
       [
         'AWS::SQS::Queue',
         'AWS::SQS::Queue',
+        'AWS::DynamoDB::Table',
         'AWS::DynamoDB::Table',
         'AWS::SecretsManager::Secret',
         'AWS::SecretsManager::Secret',

@@ -69,12 +69,15 @@ describe('per-source routes and throttles', () => {
   it('has no per-source routes without sources, and refuses a throttle override for an unknown source', () => {
     const { stage, routes } = stageAndRoutes({ sources: [] });
     expect(routes.map((route) => route.key).sort()).toEqual([
+      'GET /confirm/{token}',
       'GET /sources/{sourceId}',
       'OPTIONS /sources/{sourceId}',
+      'POST /confirm/{token}',
       'POST /signups',
       'POST /sources/{sourceId}',
     ]);
-    expect(stage.Properties.RouteSettings).toBeUndefined();
+    // Only the confirm routes' own throttle (no source routes to throttle).
+    expect(Object.keys(stage.Properties.RouteSettings ?? {}).sort()).toEqual(['GET /confirm/{token}', 'POST /confirm/{token}']);
     expect(() => parseStackConfig({ storeHash: 'abc', sources: SOURCES, sourceThrottles: { nope: { rateLimit: 1 } } })).toThrow(
       /signupSync\.sourceThrottles\.nope: no configured source has this id/,
     );

@@ -172,8 +172,9 @@ describe('least privilege', () => {
     expect(logGroupOf(ingestId)).not.toBe(logGroupOf(syncId));
   });
 
-  it('lets the sync read the token, consume the queue and send to the DLQ only', () => {
+  it('lets the sync read the token, consume the queue, send to the DLQ and use the consent table only', () => {
     const statements = statementsOfRole(template, roleOfFunction(template, syncId));
+    const consentTableId = Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) => id.startsWith('ConsentEvidence'))!;
     const secretId = logicalIdOf(template, 'AWS::SecretsManager::Secret', TOKEN_SECRET);
     const on = (resource: unknown) => actionsOf(statements.filter((statement) => JSON.stringify(statement.Resource) === JSON.stringify(resource))).sort();
     expect(on({ Ref: secretId })).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
@@ -183,11 +184,16 @@ describe('least privilege', () => {
     expect(onQueue).not.toContain('sqs:SendMessage');
     expect(on('*')).toEqual([]);
     expect(on({ 'Fn::GetAtt': [logGroupOf(syncId), 'Arn'] })).toEqual(LOG_ACTIONS);
+    // By key only: no Query or Scan (the operator's `consent` and `forget` query, with their own credentials).
+    expect(actionsOf(statements.filter((statement) => JSON.stringify(statement.Resource).includes(consentTableId))).sort()).toEqual(
+      ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'].sort(),
+    );
     // No other resources at all (the log-hash key is resolved at deploy time, not read at run time).
     expect(
       statements.every(
         (statement) =>
-          statement.Resource === '*' || [secretId, deadLetterId, queueId, logGroupOf(syncId)].some((id) => JSON.stringify(statement.Resource).includes(id)),
+          statement.Resource === '*' ||
+          [secretId, deadLetterId, queueId, logGroupOf(syncId), consentTableId].some((id) => JSON.stringify(statement.Resource).includes(id)),
       ),
     ).toBe(true);
   });
@@ -258,7 +264,14 @@ describe('HTTP API', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')) as { Properties: { RouteKey: string; Target: unknown } }[];
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(INGEST_ROUTES.map(routeKey).sort());
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(
-      ['POST /signups', 'POST /sources/{sourceId}', 'GET /sources/{sourceId}', 'OPTIONS /sources/{sourceId}'].sort(),
+      [
+        'POST /signups',
+        'POST /sources/{sourceId}',
+        'GET /sources/{sourceId}',
+        'OPTIONS /sources/{sourceId}',
+        'GET /confirm/{token}',
+        'POST /confirm/{token}',
+      ].sort(),
     );
     const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
     expect(Object.keys(integrations)).toHaveLength(1);

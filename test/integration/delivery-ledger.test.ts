@@ -70,7 +70,7 @@ describe('delivery ledger on DynamoDB (moto)', () => {
     for (const response of accepted) expect(idsOf(response)).toEqual(firstIds);
     expect(JSON.parse(messages[0]!.Body ?? '{}')).toMatchObject({ id: firstIds![0], idempotency_key: 'api:msg_it_once' });
     // The ledger holds one completed record, keyed by a hash (no delivery id in the clear), expiring by TTL.
-    const [table] = Object.values(deployment.tables);
+    const [table] = Object.values(deployment.tables).filter((candidate) => candidate.logicalId.startsWith('DeliveryLedger'));
     const { Items = [] } = await bed().dynamodb.send(new ScanCommand({ TableName: table!.name }));
     expect(Items).toHaveLength(1);
     expect(Items[0]?.status?.S).toBe('COMPLETED');
@@ -144,7 +144,7 @@ describe('delivery ledger on DynamoDB (moto)', () => {
     expect(retry.headers?.['delivery-repeated']).toBe('true');
     expect(messages.map((message) => (JSON.parse(message.Body ?? '{}') as { signup: { email: string } }).signup.email)).toEqual(['ada.payload@example.com']);
     // One record, holding a hash of the payload beside the hashed key (Powertools' validation attribute).
-    const [table] = Object.values(deployment.tables);
+    const [table] = Object.values(deployment.tables).filter((candidate) => candidate.logicalId.startsWith('DeliveryLedger'));
     const { Items = [] } = await bed().dynamodb.send(new ScanCommand({ TableName: table!.name }));
     const record = Items.find((item) => item.status?.S === 'COMPLETED' && item.validation?.S !== undefined);
     expect(record?.validation?.S).toMatch(/^[A-Za-z0-9+/]{43}=$/);

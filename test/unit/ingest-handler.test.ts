@@ -61,14 +61,14 @@ describe('POST /signups', () => {
     const entry = sqsMock.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries![0]!;
     const message = JSON.parse(entry.MessageBody!);
     expect(message).toMatchObject({
-      schema_version: 3,
+      schema_version: 4,
       idempotency_key: 'api:evt-1',
       source: { id: 'api', kind: 'canonical' },
       signup: { email: 'grace@example.com', address: { country_code: 'US', first_name: 'Ada', last_name: 'Lovelace' } },
     });
     expect(Date.parse(message.received_at)).not.toBeNaN();
     expect(entry.MessageAttributes).toEqual({
-      SchemaVersion: { DataType: 'Number', StringValue: '3' },
+      SchemaVersion: { DataType: 'Number', StringValue: '4' },
       SourceId: { DataType: 'String', StringValue: 'api' },
       SourceKind: { DataType: 'String', StringValue: 'canonical' },
       IdempotencyKey: { DataType: 'String', StringValue: 'api:evt-1' },

@@ -6,8 +6,15 @@ import { buildCandidate, toConsent } from '../../shared/sources/field-map';
 /** The shared route table (CDK, handler, OpenAPI and local mode read it) and the consent field targets. */
 
 describe('route table', () => {
-  it('has the four ingest routes, each found by its API Gateway route key', () => {
-    expect(INGEST_ROUTES.map(routeKey)).toEqual(['POST /signups', 'POST /sources/{sourceId}', 'GET /sources/{sourceId}', 'OPTIONS /sources/{sourceId}']);
+  it('has the six ingest routes, each found by its API Gateway route key', () => {
+    expect(INGEST_ROUTES.map(routeKey)).toEqual([
+      'POST /signups',
+      'POST /sources/{sourceId}',
+      'GET /sources/{sourceId}',
+      'OPTIONS /sources/{sourceId}',
+      'GET /confirm/{token}',
+      'POST /confirm/{token}',
+    ]);
     for (const route of INGEST_ROUTES) expect(routeByKey(routeKey(route))).toBe(route);
     expect(routeByKey('$default')).toBeUndefined();
   });
@@ -19,6 +26,8 @@ describe('route table', () => {
       pathParameters: { sourceId: 'news-letter' },
     });
     expect(matchIngestRoute('OPTIONS', '/sources/form')?.pathParameters).toEqual({ sourceId: 'form' });
+    expect(matchIngestRoute('GET', '/confirm/abc.def')).toMatchObject({ route: { target: 'confirm' }, pathParameters: { token: 'abc.def' } });
+    expect(matchIngestRoute('POST', '/confirm/abc.def')?.route.target).toBe('confirm');
     // Not valid percent-encoding: still the source route (the unknown id is then answered 401).
     expect(matchIngestRoute('GET', '/sources/%zz')?.pathParameters).toEqual({ sourceId: '%zz' });
     for (const [method, path] of [

@@ -29,6 +29,13 @@ describe('OpenAPI document', () => {
     for (const route of INGEST_ROUTES) {
       const operation = document.paths[route.path]?.[route.method.toLowerCase()];
       expect(operation).toBeDefined();
+      if (route.target === 'confirm') {
+        // A person's browser, not a sender: an expired or withdrawn link is answered 410 with a page that says so.
+        expect(Object.keys(operation!.responses)).toEqual(expect.arrayContaining(['200', '400', '410', '500', '503']));
+        expect(operation!.responses['410']).toMatchObject({ content: { 'text/html': expect.anything() } });
+        continue;
+      }
+      // Senders disable webhooks that answer 404 or 410 (docs/sources.md): no sender route documents either.
       expect(Object.keys(operation!.responses)).toEqual(expect.arrayContaining(['401', '500', '503']));
       expect(Object.keys(operation!.responses)).not.toEqual(expect.arrayContaining(['404']));
       expect(Object.keys(operation!.responses)).not.toEqual(expect.arrayContaining(['410']));

@@ -78,7 +78,12 @@ export const jotformAdapter: SourceAdapter = {
     if (!isRecord(raw)) throw new SourcePayloadError('rawRequest must be a JSON object', { field: 'rawRequest' });
     return {
       type: 'signups',
-      signups: [{ signup: buildCandidate(source, jsonPathLookup(raw), defaultsFor(raw), field('submissionID')) }],
+      signups: [
+        {
+          signup: buildCandidate(source, jsonPathLookup(raw), defaultsFor(raw), field('submissionID')),
+          ...(typeof formId === 'string' && formId.trim() !== '' ? { form: formId.trim() } : {}),
+        },
+      ],
     };
   },
 };

@@ -83,12 +83,14 @@ export const tallyAdapter: SourceAdapter = {
       return typeof key === 'string' ? [{ key, value: fieldValue(field) }] : [];
     });
     const defaults = withFallback(DEFAULTS, { email: keysWhere(answers, isEmailValue) });
+    const formId = ownValue(data, 'formId');
     return {
       type: 'signups',
       signups: [
         {
           signup: buildCandidate(source, fieldsLookup(fields), defaults, ownValue(body, 'eventId') ?? ownValue(data, 'submissionId')),
           ...(occurredAt ? { occurredAt } : {}),
+          ...(typeof formId === 'string' ? { form: formId } : {}),
         },
       ],
     };

@@ -97,12 +97,14 @@ export const typeformAdapter: SourceAdapter = {
     if (eventType !== 'form_response') return ignore(`Typeform event type ${quoted(eventType)} is not a signup`);
     const formResponse = requireRecord(ownValue(body, 'form_response'), 'form_response');
     const occurredAt = isoTime(ownValue(formResponse, 'submitted_at'));
+    const formId = ownValue(formResponse, 'form_id');
     return {
       type: 'signups',
       signups: [
         {
           signup: buildCandidate(source, answersLookup(formResponse), defaultsFor(formResponse), ownValue(body, 'event_id')),
           ...(occurredAt ? { occurredAt } : {}),
+          ...(typeof formId === 'string' ? { form: formId } : {}),
         },
       ],
     };

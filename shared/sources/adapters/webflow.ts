@@ -107,6 +107,7 @@ export const webflowAdapter: SourceAdapter = {
         {
           signup: buildCandidate(source, labelLookup(data, ownValue(payload, 'schema')), defaultsFor(data), eventId),
           ...(occurredAt ? { occurredAt } : {}),
+          ...(typeof formId === 'string' ? { form: formId } : typeof formName === 'string' ? { form: formName } : {}),
         },
       ],
     };

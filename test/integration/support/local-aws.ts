@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { CreateTableCommand, type DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type DynamoDBClient, UpdateContinuousBackupsCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { ResourceModel, StackModel } from './stack-model';
@@ -15,6 +15,7 @@ const LOCAL_AWS_ENV = (endpoint: string): Record<string, string | undefined> => 
   AWS_ENDPOINT_URL_SQS: endpoint,
   AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
   AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+  AWS_ENDPOINT_URL_SESV2: endpoint,
   AWS_REGION: TEST_REGION,
   AWS_DEFAULT_REGION: TEST_REGION,
   AWS_ACCESS_KEY_ID: 'testing',
@@ -139,7 +140,7 @@ function secretValueOf(secret: ResourceModel): string {
 }
 
 /**
- * An AWS::DynamoDB::Table as the template declares it: keys, billing, TTL. Server-side encryption is
+ * An AWS::DynamoDB::Table as the template declares it: keys, billing, TTL, point-in-time recovery. Server-side encryption is
  * always on in DynamoDB (moto does not model the key choice). Another property fails the suite.
  */
 async function createTable(dynamodb: DynamoDBClient, name: string, table: ResourceModel): Promise<DeployedTable> {
@@ -149,6 +150,7 @@ async function createTable(dynamodb: DynamoDBClient, name: string, table: Resour
     BillingMode,
     TimeToLiveSpecification,
     SSESpecification: _encryption,
+    PointInTimeRecoverySpecification,
     ...rest
   } = table.properties as Record<string, never>;
   const unknown = Object.keys(rest).filter((property) => property !== 'Tags');
@@ -160,6 +162,9 @@ async function createTable(dynamodb: DynamoDBClient, name: string, table: Resour
     await dynamodb.send(
       new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: ttl.Enabled ?? true } }),
     );
+  const recovery = PointInTimeRecoverySpecification as { PointInTimeRecoveryEnabled?: boolean } | undefined;
+  if (recovery?.PointInTimeRecoveryEnabled === true)
+    await dynamodb.send(new UpdateContinuousBackupsCommand({ TableName: name, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
   if (!TableDescription?.TableArn) throw new Error(`CreateTable ${name} returned no ARN`);
   return { logicalId: table.logicalId, name, arn: TableDescription.TableArn };
 }

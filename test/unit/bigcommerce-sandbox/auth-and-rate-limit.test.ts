@@ -59,14 +59,16 @@ describe('BigCommerce sandbox: auth and routing', () => {
     // Act
     const otherStore = await call(sandbox, 'GET', '/customers', { storeHash: 'other' });
     const unknownRoute = await call(sandbox, 'GET', '/orders');
-    const wrongMethod = await call(sandbox, 'DELETE', '/customers');
+    const wrongMethod = await call(sandbox, 'PATCH', '/customers');
+    const unfilteredDelete = await call(sandbox, 'DELETE', '/customers');
 
     // Assert
     expect(otherStore.status).toBe(404);
     expect(otherStore.headers.get('x-rate-limit-requests-left')).toBeNull();
     expect(unknownRoute.status).toBe(404);
     expect(wrongMethod.status).toBe(405);
-    expect(wrongMethod.headers.get('allow')).toBe('GET, POST, PUT');
+    expect(wrongMethod.headers.get('allow')).toBe('GET, POST, PUT, DELETE');
+    expect(unfilteredDelete.status).toBe(422);
   });
 
   it('rotates tokens: the revoked one gets 401, the new one works', async () => {

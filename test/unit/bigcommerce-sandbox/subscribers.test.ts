@@ -84,6 +84,21 @@ describe('BigCommerce sandbox: subscribers', () => {
     expect(sandbox.subscribers().map((subscriber) => subscriber.email)).toEqual(['b@example.com']);
   });
 
+  it('traps a collection DELETE filtered by id:in alone (not a filter the spec gives that DELETE), and deletes one by id', async () => {
+    // Arrange
+    const [first, second] = sandbox.seedSubscribers([{ email: 'a@example.com' }, { email: 'b@example.com' }]);
+
+    // Act
+    const byIdIn = await call<Problem>(sandbox, 'DELETE', `/customers/subscribers?id:in=${first!.id}`);
+    const byPath = await call(sandbox, 'DELETE', `/customers/subscribers/${second!.id}`);
+
+    // Assert
+    expect(byIdIn.status).toBe(500);
+    expect(sandbox.unfilteredSubscriberDeletes()).toBe(1);
+    expect(byPath.status).toBe(204);
+    expect(sandbox.subscribers().map((subscriber) => subscriber.email)).toEqual(['a@example.com']);
+  });
+
   it('injects faults into subscriber writes, and a created-then-500 keeps the subscriber', async () => {
     // Arrange
     sandbox.setFaults({ script: [503, 'created-then-500'] });

@@ -109,7 +109,7 @@ describe('POST /signups with nameless signups and opt-outs', () => {
       expect.not.objectContaining({ first_name: expect.anything() }),
       { email: 'gone@example.com', opt_out: true, event_id: 'msg_2kX9:1' },
     ]);
-    expect(messages[0]).toMatchObject({ schema_version: 3, signup: { email: 'news@example.com', consent: { marketing: true } } });
+    expect(messages[0]).toMatchObject({ schema_version: 4, signup: { email: 'news@example.com', consent: { marketing: true } } });
   });
 
   it('keeps answering 422 to its caller for an email-only signup without consent, naming both name fields', async () => {

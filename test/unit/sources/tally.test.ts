@@ -14,6 +14,8 @@ describe('tally adapter', () => {
     expect(first).toEqual({
       signup: { email: 'john@company.com', first_name: 'John', last_name: 'Doe', phone: '+1234567890', event_id: 'a4cb511e-d513-4fa5-baee-b815d718dfd1' },
       occurredAt: '2023-06-28T15:00:21.889Z',
+      // The sender's form id, kept in the consent evidence (docs/privacy.md).
+      form: 'VwbNEw',
     });
     expect(signupSchema.safeParse(first?.signup).success).toBe(true);
   });

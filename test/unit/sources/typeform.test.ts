@@ -23,6 +23,8 @@ describe('typeform adapter', () => {
         event_id: 'LtWXD3crgy',
       },
       occurredAt: '2018-01-18T18:17:02.000Z',
+      // The sender's form id, kept in the consent evidence (docs/privacy.md).
+      form: 'lT4Z3j',
     });
     expect(signupSchema.safeParse(first?.signup).success).toBe(true);
   });

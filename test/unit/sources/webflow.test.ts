@@ -13,6 +13,8 @@ describe('webflow adapter', () => {
     expect(first).toEqual({
       signup: { email: 'zaphod@heartofgold.ai', first_name: 'Zaphod', last_name: 'Beeblebrox', phone: '15550000000' },
       occurredAt: '2022-09-14T12:35:16.117Z',
+      // The sender's form id, kept in the consent evidence (docs/privacy.md).
+      form: '65429eadebe8a9f3a30f62d0',
     });
     expect(signupSchema.safeParse(first?.signup).success).toBe(true);
   });

@@ -234,17 +234,28 @@ describe('opt-outs', () => {
 });
 
 describe('message schema versions', () => {
-  it('decodes a version 1 message (names required then), a version 2 opt-out and a version 3 with placeholder marks; refuses an opt-out with names', () => {
+  it('decodes a version 1 message (names required then), a version 2 opt-out, a version 3 with placeholder marks and a version 4 with evidence; refuses an opt-out with names', () => {
     const v1 = { ...aSignupMessage({ email: 'old@example.com' }), schema_version: 1 };
     const v2 = { ...aSignupMessage(), schema_version: 2, signup: { email: 'out@example.com', opt_out: true } };
     const v3 = { ...aSignupMessage({ email: 'new@example.com', first_name: 'Newsletter' }), schema_version: 3, placeholder_names: ['first_name'] };
     const bad = { ...aSignupMessage(), schema_version: 2, signup: { email: 'out@example.com', opt_out: true, first_name: 'Ada' } };
-    const future = { ...v1, schema_version: 4 };
+    const v4 = {
+      ...v3,
+      schema_version: 4,
+      evidence: { page: 'https://shop.example/newsletter', ip: '203.0.113.9' },
+      source: { id: 'form', kind: 'html-form', double_opt_in: 'everything' },
+    };
+    const future = { ...v1, schema_version: 5 };
     const badMark = { ...v3, placeholder_names: ['email'] };
 
     expect(decodeSignupMessage(JSON.stringify(v1))).toMatchObject({ ok: true, message: { schema_version: 1, signup: { first_name: 'Ada' } } });
     expect(decodeSignupMessage(JSON.stringify(v2))).toMatchObject({ ok: true, message: { signup: { opt_out: true } } });
     expect(decodeSignupMessage(JSON.stringify(v3))).toMatchObject({ ok: true, message: { schema_version: 3, placeholder_names: ['first_name'] } });
+    expect(decodeSignupMessage(JSON.stringify(v4))).toMatchObject({
+      ok: true,
+      message: { evidence: { page: 'https://shop.example/newsletter' }, source: { double_opt_in: 'everything' } },
+    });
+    expect(decodeSignupMessage(JSON.stringify({ ...v4, evidence: { page: 'x'.repeat(501) } }))).toMatchObject({ ok: false });
     expect(decodeSignupMessage(JSON.stringify(badMark))).toMatchObject({ ok: false });
     expect(decodeSignupMessage(JSON.stringify(bad))).toMatchObject({
       ok: false,
