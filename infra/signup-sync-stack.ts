@@ -33,6 +33,12 @@ export class SignupSyncStack extends Stack {
       maxReceiveCount: config.maxReceiveCount,
     });
     this.deliveryLedger = new DeliveryLedger(this, 'DeliveryLedger');
+    // Before the ingress, which shares its log hash key (construct ids, not order, make the logical ids).
+    this.sync = new CustomerSync(this, 'CustomerSync', {
+      queue: this.queues.queue,
+      deadLetterQueue: this.queues.deadLetterQueue,
+      config,
+    });
     this.ingress = new SignupIngress(this, 'Ingress', {
       queue: this.queues.queue,
       deadLetterQueue: this.queues.deadLetterQueue,
@@ -44,14 +50,10 @@ export class SignupSyncStack extends Stack {
       throttle: config.apiThrottle,
       sourceThrottles: Object.fromEntries(config.sources.map((source) => [source.id, config.sourceThrottles[source.id] ?? config.sourceThrottle] as const)),
       logRetentionDays: config.logRetentionDays,
+      logHashKey: this.sync.logHashKey,
       sources: config.sources,
       ...(config.sourcesSecretName ? { sourcesSecretName: config.sourcesSecretName } : {}),
       ...(config.sourcesSecretArn ? { sourcesSecretArn: config.sourcesSecretArn } : {}),
-    });
-    this.sync = new CustomerSync(this, 'CustomerSync', {
-      queue: this.queues.queue,
-      deadLetterQueue: this.queues.deadLetterQueue,
-      config,
     });
 
     this.monitoring = new OperationsMonitoring(this, 'Monitoring', {
@@ -81,6 +83,14 @@ export class SignupSyncStack extends Stack {
     });
     // `signup-sync doctor` checks this table's state, billing and TTL (ops/doctor/delivery-ledger-check.ts).
     new CfnOutput(this, 'DeliveryLedgerTableName', { value: this.deliveryLedger.table.tableName, description: "The ingest's delivery ledger (docs/trust.md)" });
+    // `signup-sync trace` queries these log groups with Logs Insights, by the email hash keyed with this secret (ops/trace/).
+    new CfnOutput(this, 'IngestLogGroupName', { value: this.ingress.logGroup.logGroupName });
+    new CfnOutput(this, 'SyncLogGroupName', { value: this.sync.logGroup.logGroupName });
+    new CfnOutput(this, 'AccessLogGroupName', { value: this.ingress.accessLogs.logGroupName });
+    new CfnOutput(this, 'LogHashKeySecretArn', {
+      value: this.sync.logHashKey.secretArn,
+      description: 'Key of the email hash in the logs: signup-sync trace <email> reads it (secretsmanager:GetSecretValue)',
+    });
     // `signup-sync dlq redrive` reads this function's configuration to re-run unmappable dead letters (ops/ingest-function-setup.ts).
     new CfnOutput(this, 'IngestFunctionName', {
       value: this.ingress.function.functionName,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { buildIngestHandler, type IngestHandler } from '../functions/ingest/build-handler';
 import { buildSyncHandler, type SyncHandlerOverrides } from '../functions/sync/build-handler';
@@ -247,6 +248,8 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       ? { kind: 'bigcommerce' as const, apiUrl: real.apiUrl ?? 'https://api.bigcommerce.com', storeHash: real.storeHash, token: real.token }
       : { kind: 'sandbox' as const, apiUrl: sandbox!.url, storeHash: sandbox!.storeHash, token: sandbox!.token };
 
+    // One key for both functions' email hashes, as the stack gives them (`signup-sync trace` joins their lines by it).
+    const logHashKey = env['LOG_HASH_KEY'] ?? randomBytes(24).toString('hex');
     // (c) The sync handler, built by functions/sync/build-handler.ts as in Lambda, with an in-memory token.
     const syncConfig = loadSyncConfig({
       ...syncEnvironment(stackConfig, {
@@ -254,7 +257,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         deadLetterQueueUrl: queues.deadLetterQueueUrl,
         storeHash: bigCommerce.storeHash,
         apiUrl: bigCommerce.apiUrl,
-        ...(env['LOG_HASH_KEY'] ? { logHashKey: env['LOG_HASH_KEY'] } : {}),
+        logHashKey,
       }),
       ...(options.bigCommerceRequestTimeoutMs !== undefined ? { BIGCOMMERCE_REQUEST_TIMEOUT_MS: String(options.bigCommerceRequestTimeoutMs) } : {}),
       ...(options.deferralBackoffSeconds !== undefined ? { DEFERRAL_BACKOFF_SECONDS: options.deferralBackoffSeconds.join(',') } : {}),
@@ -328,6 +331,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         DELIVERY_IN_PROGRESS_SECONDS: String(INGEST_TIMEOUT_MS / 1000),
         CUSTOM_ATTRIBUTE_FIELDS: JSON.stringify(attributeFieldsOf(stackConfig.customFieldMap)),
         SIGNUPS_BEARER_TOKEN: String(stackConfig.signupsBearerToken),
+        LOG_HASH_KEY: logHashKey,
       });
       // What the sources secret holds in AWS, checked (and its problems logged) as the Lambda checks it.
       const secrets = checkedSourceSecrets(JSON.stringify({ ...sourceSecrets, [CANONICAL_SOURCE_ID]: apiSecret }), ingestConfig.sources, ingestLogger);

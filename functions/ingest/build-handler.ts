@@ -21,9 +21,11 @@ import type { SourceSecrets } from '../../shared/ingest/ingest-sources';
 import type { SignupQueue } from '../../shared/ingest/signup-queue';
 import type { UnmappableDeadLetters } from '../../shared/ingest/unmappable';
 import type { Logger } from '../../shared/logger';
+import { createEmailHasher, type EmailHasher } from '../../shared/observability/email-hash';
 import { ingestMetrics } from '../../shared/observability/ingest-metrics';
 import { type MetricsSink, SERVICE } from '../../shared/observability/metric-names';
 import { createPowertools, powertoolsLogger, powertoolsMetricsSink, resetKeysPerInvocation } from '../../shared/observability/powertools';
+import { sourceOutcomeMetrics } from '../../shared/observability/source-metrics';
 import { createTracing } from '../../shared/observability/tracing';
 
 /**
@@ -55,6 +57,8 @@ export type IngestHandlerOverrides = Readonly<{
   logger?: Logger;
   /** Replaces Powertools Metrics (local mode, tests); it receives the same metric names. */
   metrics?: MetricsSink;
+  /** The email hash of the trace lines (local mode shares one with its sync; default: keyed with LOG_HASH_KEY). */
+  hashEmail?: EmailHasher;
 }>;
 
 /** The route API Gateway matched (routeKey and path parameters), else the method and path matched here. */
@@ -75,6 +79,7 @@ function routeOf(event: APIGatewayProxyEventV2): MatchedRoute | undefined {
  */
 export function buildIngestHandler(config: IngestConfig, overrides: IngestHandlerOverrides = {}) {
   const powertools = createPowertools(SERVICE.ingest);
+  const metricsSink = overrides.metrics ?? powertoolsMetricsSink(powertools.metrics, { buffered: false });
   const tracing = createTracing(SERVICE.ingest, { powertools: config.powertoolsTracing });
   const logger = overrides.logger ?? powertoolsLogger(powertools.logger);
   const { sources, publicBaseUrl } = config;
@@ -114,6 +119,9 @@ export function buildIngestHandler(config: IngestConfig, overrides: IngestHandle
     signupsBearerToken: config.signupsBearerToken,
     ...(overrides.now ? { now: overrides.now } : {}),
     ...(overrides.newId ? { newId: overrides.newId } : {}),
+    // The sync's key, so an email hashes alike in both functions' trace lines.
+    hashEmail: overrides.hashEmail ?? createEmailHasher(config.logHashKey),
+    onSourceOutcome: sourceOutcomeMetrics(metricsSink),
   };
 
   // Outermost first: their `after` runs last, so the metrics see the final answer of both paths.
@@ -124,7 +132,7 @@ export function buildIngestHandler(config: IngestConfig, overrides: IngestHandle
         ? resetKeysPerInvocation(overrides.logger)
         : injectLambdaContext(powertools.logger, { resetKeys: true, correlationIdPath: 'requestContext.requestId' }),
     )
-    .use(ingestMetrics(overrides.metrics ?? powertoolsMetricsSink(powertools.metrics, { buffered: false })))
+    .use(ingestMetrics(metricsSink))
     .use(requestLogKeys(logger))
     .use(problemResponses(logger))
     .handler(async (event) => {

@@ -23,6 +23,8 @@ export type SignupFunctionProps = Readonly<{
  */
 export class SignupFunction extends Construct {
   readonly function: NodejsFunction;
+  /** Its own log group (`signup-sync trace` queries it with Logs Insights). */
+  readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: SignupFunctionProps) {
     super(scope, id);
@@ -30,6 +32,7 @@ export class SignupFunction extends Construct {
       retention: props.logRetentionDays as RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    this.logGroup = logGroup;
     const role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `${props.description}: writes its own log group; data-plane grants are added by the stack`,

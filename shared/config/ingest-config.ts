@@ -38,6 +38,8 @@ const ingestEnvSchema = z.object({
   /** `false`: POST /signups accepts Standard Webhooks signatures only, no `Authorization: Bearer`. */
   SIGNUPS_BEARER_TOKEN: z._default(z.enum(['true', 'false'], { message: 'must be true or false' }), 'true'),
   POWERTOOLS_TRACE_ENABLED: powertoolsTracing,
+  /** Key of the keyed email hash in the trace lines (shared/trace/trace-events.ts): the sync's, so both functions' hashes match. */
+  LOG_HASH_KEY: z.optional(z.string().check(z.minLength(16, { message: 'must be at least 16 characters' }))),
 });
 
 export type IngestConfig = Readonly<{
@@ -57,6 +59,8 @@ export type IngestConfig = Readonly<{
   signupsBearerToken: boolean;
   /** Load Powertools Tracer (handler segment and SDK subsegments); off as deployed (shared/observability/tracing.ts). */
   powertoolsTracing: boolean;
+  /** Key of the email hash in the logs; absent (local runs, tests): a random key per process. */
+  logHashKey?: string;
 }>;
 
 export function loadIngestConfig(env: Env = process.env): IngestConfig {
@@ -84,5 +88,6 @@ export function loadIngestConfig(env: Env = process.env): IngestConfig {
     ...(parsed.DEAD_LETTER_QUEUE_URL ? { deadLetterQueueUrl: parsed.DEAD_LETTER_QUEUE_URL } : {}),
     namelessPolicy: parsed.NAMELESS_POLICY ?? DEFAULT_NAMELESS_POLICY,
     powertoolsTracing: parsed.POWERTOOLS_TRACE_ENABLED,
+    ...(parsed.LOG_HASH_KEY ? { logHashKey: parsed.LOG_HASH_KEY } : {}),
   };
 }

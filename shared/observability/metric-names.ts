@@ -18,6 +18,9 @@ export const Metric = {
   SignupsUnmappable: 'SignupsUnmappable', // dims: Source; signups of a 2xx delivery sent to the DLQ as `unmappable`
   SignupsIncomplete: 'SignupsIncomplete', // dims: Source; signups too incomplete to store, ignored by a source with `incomplete: "ignore"` (no alarm)
   EventsIgnored: 'EventsIgnored', // dims: Source; events of authentic deliveries that are not signups (a HubSpot Webhooks API batch, other event types)
+  // per configured source (dims: SourceId), for its silence and signature-failure alarms (infra/constructs/source-alarms.ts)
+  SourceDeliveries: 'SourceDeliveries', // authentic deliveries answered 2xx (signups, repeats, ignored events)
+  SourceAuthFailures: 'SourceAuthFailures', // requests refused 401 for their signature or token
   // sync outcomes, one per message
   CustomersCreated: 'CustomersCreated',
   CustomersExisted: 'CustomersExisted',

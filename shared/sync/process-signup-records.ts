@@ -1,7 +1,9 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import { describeError, type Logger } from '../logger';
 import { createEmailHasher, type EmailHasher } from '../observability/email-hash';
+import { redactEmails } from '../observability/redact';
 import type { SignupMessage } from '../signup/signup-schema';
+import { TraceEvent, writeTrace } from '../trace/trace-events';
 import type { AttributeIds } from './customer-mapping';
 import type { DeadLetterQueue, RejectedRecord, VisibilityControl } from './dead-letters';
 import { decodeSignupMessage } from './decode-message';
@@ -39,29 +41,79 @@ export type ProcessRecordsResult = Readonly<{
 
 const defaultHasher = createEmailHasher(undefined);
 
-/** One log line per decision: correlation ids, outcome and reason; the email only as a keyed hash. */
-function logDecision(
-  logger: Logger,
-  hashEmail: EmailHasher,
-  messageId: string,
-  outcome: SyncOutcome,
-  message: SignupMessage | undefined,
-  deadLettered: boolean,
-): void {
-  const fields = {
+/** The ids of one message in every trace line about it (shared/trace/trace-events.ts). */
+function messageIds(hashEmail: EmailHasher, messageId: string, message: SignupMessage | undefined) {
+  return {
     messageId,
     // The id the ingest answered in its 202 (`ids`), so a sender's signup can be followed to its outcome.
     signupId: message?.id,
     idempotencyKey: message?.idempotency_key,
     sourceId: message?.source.id,
+    ...(message?.signup.event_id ? { eventId: message.signup.event_id } : {}),
     emailHash: message ? hashEmail(message.signup.email) : undefined,
+  };
+}
+
+/**
+ * One log line per decision, the `synced` trace line: correlation ids, the attempt (SQS's receive count),
+ * outcome and reason, the customer and subscriber; the email only as a keyed hash. A rejected message
+ * safely in the DLQ also gets its `dead-lettered` line.
+ */
+function logDecision(
+  logger: Logger,
+  hashEmail: EmailHasher,
+  record: QueueRecord,
+  outcome: SyncOutcome,
+  message: SignupMessage | undefined,
+  deadLettered: boolean,
+): void {
+  const ids = messageIds(hashEmail, record.messageId, message);
+  const subscriber = 'subscriber' in outcome ? outcome.subscriber : undefined;
+  const subscriberId = subscriber?.subscriberId ?? ('subscriberId' in outcome ? outcome.subscriberId : undefined);
+  const fields = {
+    ...ids,
+    ...(record.receiveCount !== undefined ? { attempt: record.receiveCount } : {}),
     outcome: outcome.status,
-    ...(outcome.status === 'rejected' ? { reason: outcome.rejection.code, httpStatus: outcome.rejection.httpStatus, deadLettered } : {}),
+    ...(outcome.status === 'rejected'
+      ? {
+          reason: outcome.rejection.code,
+          httpStatus: outcome.rejection.httpStatus,
+          // BigCommerce's text may quote the address: masked, as in the dead letter's attributes.
+          detail: redactEmails(outcome.rejection.detail).slice(0, 300),
+          deadLettered,
+        }
+      : {}),
     ...(outcome.status === 'deferred' ? { reason: outcome.reason, retryAfterMs: outcome.retryAfterMs } : {}),
     ...('customerId' in outcome ? { customerId: outcome.customerId } : {}),
+    ...(subscriber ? { subscriberStatus: subscriber.status } : {}),
+    ...(subscriberId !== undefined ? { subscriberId } : {}),
   };
-  if (outcome.status === 'rejected' || outcome.status === 'deferred') logger.warn('signup decision', fields);
-  else logger.info('signup decision', fields);
+  const warn = outcome.status === 'rejected' || outcome.status === 'deferred';
+  writeTrace(logger, TraceEvent.synced, 'signup decision', fields, warn ? 'warn' : 'info');
+  if (outcome.status === 'rejected' && deadLettered)
+    writeTrace(
+      logger,
+      TraceEvent.deadLettered,
+      'signup dead-lettered',
+      { ...ids, reason: outcome.rejection.code, httpStatus: outcome.rejection.httpStatus },
+      'warn',
+    );
+}
+
+/** The attributes a dead letter carries (shared/aws/sqs-dead-letter-queue.ts), which a redrive keeps; `RedrivenAt`: set by a copy redrive. */
+const REDRIVE_ATTRIBUTES = ['RejectionCode', 'RejectedAt', 'OriginalMessageId', 'RedrivenAt'] as const;
+
+/** A message that came back from the dead-letter queue (copied or moved by `signup-sync dlq redrive`): its `redriven` trace line. */
+function logRedriven(logger: Logger, hashEmail: EmailHasher, record: QueueRecord, message: SignupMessage | undefined): void {
+  const value = (name: (typeof REDRIVE_ATTRIBUTES)[number]) => record.attributes[name]?.StringValue;
+  if (!REDRIVE_ATTRIBUTES.some((name) => value(name) !== undefined)) return;
+  writeTrace(logger, TraceEvent.redriven, 'signup back from the dead-letter queue', {
+    ...messageIds(hashEmail, record.messageId, message),
+    ...(value('OriginalMessageId') ? { originalMessageId: value('OriginalMessageId') } : {}),
+    ...(value('RejectionCode') ? { rejectionCode: value('RejectionCode') } : {}),
+    ...(value('RejectedAt') ? { rejectedAt: value('RejectedAt') } : {}),
+    ...(value('RedrivenAt') ? { redrivenAt: value('RedrivenAt') } : {}),
+  });
 }
 
 export type ProcessRecordsOptions = Omit<SyncEngineOptions, 'attributeIds'> &
@@ -82,10 +134,12 @@ export async function processSignupRecords(
   const { logger } = deps;
   const outcomes = new Map<string, SyncOutcome>();
   const items: SyncItem[] = [];
+  const hashEmail = deps.hashEmail ?? defaultHasher;
   for (const record of records) {
     const decoded = decodeSignupMessage(record.body);
     if (decoded.ok) items.push({ id: record.messageId, message: decoded.message });
     else outcomes.set(record.messageId, { status: 'rejected', rejection: decoded.rejection });
+    logRedriven(logger, hashEmail, record, decoded.ok ? decoded.message : undefined);
   }
 
   if (items.length > 0) {
@@ -132,11 +186,10 @@ export async function processSignupRecords(
   }
 
   const messages = new Map(items.map((item) => [item.id, item.message]));
-  const hashEmail = deps.hashEmail ?? defaultHasher;
   const counts: Record<string, number> = {};
   for (const [id, outcome] of outcomes) {
     counts[outcome.status] = (counts[outcome.status] ?? 0) + 1;
-    logDecision(logger, hashEmail, id, outcome, messages.get(id), outcome.status === 'rejected' && !retry.has(id));
+    logDecision(logger, hashEmail, byId.get(id)!, outcome, messages.get(id), outcome.status === 'rejected' && !retry.has(id));
   }
   logger.info('batch synced', { records: records.length, ...counts });
   return { retry: [...retry], outcomes, messages };

@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { buildSyncHandler } from '../../functions/sync/build-handler';
 import type { BigCommerceSandbox } from '../../local/bigcommerce-sandbox';
 import { loadSyncConfig } from '../../shared/config/sync-config';
+import type { Logger } from '../../shared/logger';
 import type { CustomFieldMap } from '../../shared/sync/customer-mapping';
 import type { ExistingShare } from '../../shared/sync/existing-share';
 import type { ConflictPolicy } from '../../shared/sync/sync-engine';
@@ -24,6 +25,10 @@ export type HarnessOptions = {
   existingShare?: ExistingShare;
   /** SYNC_MAX_CONCURRENCY (default 1: the pacer keeps nothing back). */
   maxConcurrency?: number;
+  /** Where the handler logs (default testLogger: the log-scan capture only). */
+  logger?: Logger;
+  /** LOG_HASH_KEY of the email hash in the logs (default: none, a random key). */
+  logHashKey?: string;
 };
 
 /**
@@ -82,6 +87,7 @@ export function syncHarness(sandbox: BigCommerceSandbox, options: HarnessOptions
     SYNC_MAX_CONCURRENCY: String(options.maxConcurrency ?? 1),
     CONFLICT_POLICY: options.conflictPolicy ?? 'skip',
     CUSTOM_FIELD_MAP: JSON.stringify(options.customFieldMap ?? {}),
+    ...(options.logHashKey ? { LOG_HASH_KEY: options.logHashKey } : {}),
   });
   const handler = buildSyncHandler(config, {
     sqs: new SQSClient({ region: 'us-east-1' }),
@@ -89,7 +95,7 @@ export function syncHarness(sandbox: BigCommerceSandbox, options: HarnessOptions
     fetch: recordingFetch,
     ...(options.existingShare ? { existingShare: options.existingShare } : {}),
     options: { reserveMs: 200, minRequestMs: 100, baseBackoffMs: 5 },
-    logger: testLogger,
+    logger: options.logger ?? testLogger,
     metrics: metrics.sink,
   });
 
