@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { SignupSyncStack } from '../infra/signup-sync-stack';
-import { parseStackConfig } from '../shared/deployment/stack-config';
+import { parseDeployments } from '../shared/deployment/stores';
 import type { Inventory } from './cost-model';
 
 /**
@@ -36,7 +36,8 @@ export function synthDeployment(outdir: string): Deployment {
   const { signupSync, ...flags } = cdkJson.context;
   // Asset metadata names each function's asset folder (the CDK CLI turns it on the same way).
   const app = new App({ context: { ...flags, 'aws:cdk:enable-asset-metadata': true }, outdir });
-  new SignupSyncStack(app, 'SignupSync', { config: parseStackConfig(signupSync) });
+  // With several stores in cdk.json, the first one's settings (shared/deployment/stores.ts).
+  new SignupSyncStack(app, 'SignupSync', { config: parseDeployments(signupSync)[0]!.config });
   const stack = app.synth().getStackByName('SignupSync');
   const resources = Object.values(stack.template.Resources as Record<string, Resource>);
   const count = (type: string) => resources.filter((resource) => resource.Type === type).length;

@@ -1,7 +1,9 @@
 import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { sourceOutputKeys } from '../shared/deployment/source-outputs';
 import { ingestSettingsEnvironment, PLACEHOLDER_STORE_HASH, type StackConfig } from '../shared/deployment/stack-config';
 import { attributeFieldsOf } from '../shared/ingest/attribute-limit';
+import { ApiCustomDomain } from './constructs/api-custom-domain';
 import { CustomerSync } from './constructs/customer-sync';
 import { DeliveryLedger } from './constructs/delivery-ledger';
 import { OperationsMonitoring } from './constructs/operations-monitoring';
@@ -17,6 +19,8 @@ export class SignupSyncStack extends Stack {
   readonly ingress: SignupIngress;
   readonly sync: CustomerSync;
   readonly monitoring: OperationsMonitoring;
+  /** The ingest API on the merchant's own domain (cdk.json customDomain), when configured. */
+  readonly customDomain: ApiCustomDomain | undefined;
 
   constructor(scope: Construct, id: string, props: SignupSyncStackProps) {
     super(scope, id, props);
@@ -55,6 +59,9 @@ export class SignupSyncStack extends Stack {
       ...(config.sourcesSecretName ? { sourcesSecretName: config.sourcesSecretName } : {}),
       ...(config.sourcesSecretArn ? { sourcesSecretArn: config.sourcesSecretArn } : {}),
     });
+    // Public forms' per-client counters hash client addresses with the stack's one hash key (a sub-key of
+    // it, shared/ingest/client-limit.ts): a second generated secret would cost another USD 0.40 a month.
+    this.ingress.function.addEnvironment('CLIENT_HASH_KEY', this.sync.logHashKey.secretValue.unsafeUnwrap());
 
     this.monitoring = new OperationsMonitoring(this, 'Monitoring', {
       queue: this.queues.queue,
@@ -66,10 +73,36 @@ export class SignupSyncStack extends Stack {
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });
 
+    this.customDomain = config.customDomain
+      ? new ApiCustomDomain(this, 'CustomDomain', { api: this.ingress.api, stage: this.ingress.stage, ...config.customDomain })
+      : undefined;
+    const apiUrl = this.customDomain?.url ?? this.ingress.api.apiEndpoint;
     new CfnOutput(this, 'ApiUrl', {
-      value: this.ingress.api.apiEndpoint,
-      description: 'POST signups to <ApiUrl>/signups; sources post to <ApiUrl>/sources/<id>',
+      // With a custom domain, the URL senders keep when the stack is re-created.
+      value: apiUrl,
+      description: 'POST signups to <ApiUrl>/signups; each source posts to its own URL (the SourceUrl… outputs)',
     });
+    if (this.customDomain) {
+      // `signup-sync doctor` checks the domain and its mapping to this API (ops/doctor/custom-domain-check.ts).
+      new CfnOutput(this, 'CustomDomainName', { value: this.customDomain.domainName.name, description: 'The custom domain of ApiUrl' });
+      new CfnOutput(this, 'CustomDomainTarget', {
+        value: this.customDomain.domainName.regionalDomainName,
+        description: 'Point a CNAME for CustomDomainName at this (or a Route 53 alias A/AAAA record, hosted zone CustomDomainHostedZoneId)',
+      });
+      new CfnOutput(this, 'CustomDomainHostedZoneId', { value: this.customDomain.domainName.regionalHostedZoneId });
+      new CfnOutput(this, 'ApiId', { value: this.ingress.api.apiId, description: 'The HTTP API the custom domain maps to' });
+      new CfnOutput(this, 'ExecuteApiUrl', {
+        value: this.ingress.api.apiEndpoint,
+        description: "API Gateway's own URL: it keeps working, so senders can move to ApiUrl one at a time",
+      });
+    }
+    // The URL to set at each sender: a webhook's carries its route token (docs/sources.md); `signup-sync doctor` prints them too.
+    for (const [key, source] of sourceOutputKeys(config.sources)) {
+      new CfnOutput(this, key, {
+        value: `${apiUrl}${this.ingress.sourcePaths[source.id]}`,
+        description: `${source.kind} source ${source.id}: the URL to give the sender${source.kind === 'html-form' ? ' (the form action)' : ''}`,
+      });
+    }
     new CfnOutput(this, 'SignupQueueUrl', { value: this.queues.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.queues.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueArn', { value: this.queues.deadLetterQueue.queueArn });

@@ -8,7 +8,7 @@ import type { LocalDoctorInfo } from '../ops/doctor/types';
 import { createSqsClient, queueArn, queueDepth } from '../ops/queue-ops';
 import type { IngestSetup } from '../ops/unmappable-redrive';
 import { checkedSourceSecrets } from '../shared/aws/sources-secret';
-import type { TokenProvider } from '../shared/bigcommerce/client';
+import { BIGCOMMERCE_USER_AGENT, type TokenProvider } from '../shared/bigcommerce/client';
 import { loadIngestConfig } from '../shared/config/ingest-config';
 import { loadSyncConfig } from '../shared/config/sync-config';
 import { ingestSettingsEnvironment } from '../shared/deployment/stack-config';
@@ -16,7 +16,7 @@ import { attributeFieldsOf } from '../shared/ingest/attribute-limit';
 import { CANONICAL_SOURCE_ID } from '../shared/ingest/ingest-sources';
 import { createLogger, describeError, type LogFormat, type Logger } from '../shared/logger';
 import { loggedMetrics } from '../shared/observability/metric-names';
-import { parseSourcesConfig, type SourceConfigInput } from '../shared/sources/source-config';
+import { parseSourcesConfig, type SourceConfigInput, sourceRouteSegment } from '../shared/sources/source-config';
 import { type BigCommerceSandbox, type SandboxOptions, startBigCommerceSandbox } from './bigcommerce-sandbox';
 import { type SiteverifyStandIn, startSiteverifyStandIn } from './captcha/siteverify-stand-in';
 import { startEmbeddedDynamoDb } from './delivery-ledger/embedded-dynamodb';
@@ -122,6 +122,8 @@ export type LocalModeConfig = Readonly<{
   timings: LocalTimings;
   /** The ingest's sources, nameless policy and attribute fields (no secrets): `dlq redrive` and `import` check signups with them. */
   ingest: IngestSetup;
+  /** Each source's URL, as the stack's SourceUrl… outputs give them (a webhook's carries its route token). */
+  sourceUrls: readonly Readonly<{ id: string; kind: string; url: string }>[];
 }>;
 
 export type LocalMode = LocalModeConfig &
@@ -203,7 +205,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
   const makeLogger = (service: string): Logger =>
     createLogger(service, { format, ...(options.log?.level ? { level: options.log.level } : {}), ...(options.log?.write ? { write: options.log.write } : {}) });
   const logger = makeLogger('local-mode');
-  const stackConfig = readStackConfig(options.cdkJsonPath);
+  const stackConfig = readStackConfig(options.cdkJsonPath, env['LOCAL_STORE'] || undefined);
   const timings = localTimings(stackConfig, options.timings);
 
   const cleanups: (() => Promise<void>)[] = [];
@@ -362,6 +364,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     };
     let formThankYouUrls = new Set<string>();
     const isFormErrorLocation = (location: string) => !formThankYouUrls.has(location) && formErrorUrls.has(withoutQuery(location));
+    let sourceIdBySegment = new Map<string, string>();
     const server = await startLocalServer({
       host,
       port: options.port ?? 0,
@@ -371,16 +374,20 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       localRoutes: async (request) => (await routes(request)) ?? formRoutes(request),
       logger,
       onAnswer: ({ sourceId, status, location, incomplete, ignoredEvents }) => {
-        if (status >= 400 || (location !== undefined && isFormErrorLocation(location))) recorder.refused(sourceId ?? 'other paths', status);
-        if (sourceId !== undefined && incomplete) recorder.ignored(sourceId, 'incomplete', incomplete);
-        if (sourceId !== undefined && ignoredEvents) recorder.ignored(sourceId, 'not a signup', ignoredEvents);
+        // The path names a webhook as <id>-<routeToken>: counted under its id.
+        const id = sourceId === undefined ? undefined : (sourceIdBySegment.get(sourceId) ?? sourceId);
+        if (status >= 400 || (location !== undefined && isFormErrorLocation(location))) recorder.refused(id ?? 'other paths', status);
+        if (id !== undefined && incomplete) recorder.ignored(id, 'incomplete', incomplete);
+        if (id !== undefined && ignoredEvents) recorder.ignored(id, 'not a signup', ignoredEvents);
       },
     });
     apiUrl = server.url;
     ingestHandler = createIngest();
-    const htmlForms = parseSourcesConfig(sourcesFor(apiUrl)).flatMap((source) => (source.kind === 'html-form' ? [source] : []));
+    const servedSources = parseSourcesConfig(sourcesFor(apiUrl));
+    const htmlForms = servedSources.flatMap((source) => (source.kind === 'html-form' ? [source] : []));
     formErrorUrls = new Set(htmlForms.map((source) => withoutQuery(source.errorUrl)));
     formThankYouUrls = new Set(htmlForms.map((source) => source.thankYouUrl));
+    sourceIdBySegment = new Map(servedSources.map((source) => [sourceRouteSegment(source), source.id]));
 
     const mapping: EventSourceMapping = createEventSourceMapping({
       sqs,
@@ -434,6 +441,11 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       apiSecret,
       timings,
       ingest: ingestSetup(),
+      sourceUrls: parseSourcesConfig(sourcesFor(apiUrl)).map((source) => ({
+        id: source.id,
+        kind: source.kind,
+        url: `${apiUrl}/sources/${sourceRouteSegment(source)}`,
+      })),
     });
     // The ingest's configuration as it is now, for re-running `unmappable` dead letters (ops/unmappable-redrive.ts)
     // and for the rules `signup-sync import` checks rows with (ops/import-rules.ts).
@@ -457,6 +469,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         logger.warn('status: GetQueueAttributes failed', describeError(error));
       }
       const stats = sandbox?.stats({ logLimit: 0 });
+      const syncRequests = stats ? (stats.clients[BIGCOMMERCE_USER_AGENT] ?? { requests: 0, rateLimited: 0 }) : undefined;
       const inStore = sandbox?.customers().length;
       const customers = recorder.customersCreated();
       return {
@@ -470,8 +483,13 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         outcomes,
         customers: { created: customers, ...(inStore !== undefined ? { inStore } : {}) },
         ...(queuesDepth ? { queues: queuesDepth } : {}),
-        bigCommerce: stats
-          ? { requests: stats.apiRequests, rateLimited: stats.rateLimited, ...(customers > 0 ? { requestsPerCustomer: stats.apiRequests / customers } : {}) }
+        // The sync's requests only (its User-Agent), not doctor's probes or a curl to the sandbox.
+        bigCommerce: syncRequests
+          ? {
+              requests: syncRequests.requests,
+              rateLimited: syncRequests.rateLimited,
+              ...(customers > 0 ? { requestsPerCustomer: syncRequests.requests / customers } : {}),
+            }
           : {},
         poller: mapping.stats(),
         recent: recorder.recent().slice(0, 50),

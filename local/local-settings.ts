@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseStackConfig, type StackConfig, syncSettingsEnvironment } from '../shared/deployment/stack-config';
+import { type StackConfig, syncSettingsEnvironment } from '../shared/deployment/stack-config';
+import { deploymentForStore } from '../shared/deployment/stores';
 import { DEAD_LETTER_RETENTION_SECONDS, SIGNUP_RETENTION_SECONDS, VISIBILITY_TIMEOUT_FACTOR } from '../shared/queue/queue-settings';
 
 /**
@@ -11,8 +12,11 @@ import { DEAD_LETTER_RETENTION_SECONDS, SIGNUP_RETENTION_SECONDS, VISIBILITY_TIM
 
 export const DEFAULT_CDK_JSON = path.join(__dirname, '../cdk.json');
 
-/** Local mode needs no store hash from cdk.json (the sandbox has its own), so a missing one is filled in. */
-export function readStackConfig(cdkJsonPath: string = DEFAULT_CDK_JSON): StackConfig {
+/**
+ * Local mode needs no store hash from cdk.json (the sandbox has its own), so a missing one is filled in.
+ * With several stores in cdk.json, it runs with one store's settings: `store` (LOCAL_STORE), by default the first.
+ */
+export function readStackConfig(cdkJsonPath: string = DEFAULT_CDK_JSON, store?: string): StackConfig {
   let context: unknown;
   try {
     const cdkJson = JSON.parse(readFileSync(cdkJsonPath, 'utf8')) as { context?: { signupSync?: unknown } };
@@ -21,7 +25,7 @@ export function readStackConfig(cdkJsonPath: string = DEFAULT_CDK_JSON): StackCo
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   const raw = typeof context === 'object' && context !== null ? context : {};
-  return parseStackConfig({ storeHash: 'local', ...raw });
+  return deploymentForStore({ storeHash: 'local', ...raw }, store).config;
 }
 
 export type LocalTimings = Readonly<{

@@ -1,3 +1,4 @@
+import { DEFAULT_LOCAL_URL } from '../ops/targets';
 import { DEMO_SOURCES_NOTE, demoSourceSecrets, demoSources } from './demo/demo-sources';
 import { loadExamples, pasteLine, type SourceExample } from './demo/examples';
 import { FORM_PATH } from './demo/form-page';
@@ -17,6 +18,7 @@ import { localSourceSecrets } from './local-settings';
  *                        `cdk`: the sources configured in cdk.json, with LOCAL_SOURCES_SECRET
  *   LOCAL_SOURCES_SECRET JSON object sourceId -> secret for the sources configured in cdk.json
  *   LOCAL_QUEUE_PREFIX   queue names on a shared SQS endpoint (default signup-sync-local)
+ *   LOCAL_STORE          with several stores in cdk.json, the one whose settings to run with (default: the first)
  */
 
 function port(name: string, fallback: number): number {
@@ -46,11 +48,19 @@ export function exampleLines(
   });
 }
 
+/**
+ * The CLI finds local mode at DEFAULT_LOCAL_URL by itself; on any other port (PORT=3400) every command
+ * needs `--local <url>` (or SIGNUP_SYNC_LOCAL_URL), so the suggested command carries it.
+ */
+export function sendTestCommand(mode: Pick<LocalMode, 'apiUrl'>): string {
+  return mode.apiUrl === DEFAULT_LOCAL_URL ? 'npx signup-sync send-test' : `npx signup-sync send-test --local ${mode.apiUrl}`;
+}
+
 export function banner(mode: LocalMode, options: Readonly<{ demo: boolean }> = { demo: true }): string {
   const t = mode.timings;
   const lines = [
     'signup-sync local mode is running',
-    `  API            ${mode.apiUrl}   POST /signups · POST|GET|OPTIONS /sources/{sourceId}`,
+    `  API            ${mode.apiUrl}   POST /signups · POST|GET|OPTIONS /sources/<id> (forms) or /sources/<id>-<routeToken> (webhooks)`,
     `  API token      Authorization: Bearer ${mode.apiSecret}`,
     `  status page    ${mode.statusUrl}`,
     `  signup form    ${mode.apiUrl}${FORM_PATH}`,
@@ -58,11 +68,17 @@ export function banner(mode: LocalMode, options: Readonly<{ demo: boolean }> = {
     `    signups      ${mode.signupQueueUrl}`,
     `    dead letters ${mode.deadLetterQueueUrl}`,
     mode.sandbox
-      ? `  BigCommerce    sandbox ${mode.sandbox.url} (customers: ${mode.sandbox.url}/__sandbox/customers)`
+      ? `  BigCommerce    sandbox ${mode.sandbox.url} (customers: ${mode.sandbox.url}/__sandbox/customers, subscribers: ${mode.sandbox.url}/__sandbox/subscribers)`
       : `  BigCommerce    store ${mode.bigCommerce.storeHash} at ${mode.bigCommerce.apiUrl}`,
     `  event source   batch 10, window ${t.batchingWindowMs / 1000} s, ${t.maxConcurrency} pollers, sync timeout ${t.syncTimeoutMs / 1000} s, visibility ${t.visibilityTimeoutSeconds} s, DLQ after ${t.maxReceiveCount} receives (cdk.json)`,
     '',
   ];
+  if (mode.sourceUrls.length > 0) {
+    lines.push("Source URLs (what a sender is given; a webhook's carries its route token):");
+    const width = Math.max(...mode.sourceUrls.map((source) => source.id.length));
+    for (const source of mode.sourceUrls) lines.push(`  ${source.id.padEnd(width)}  ${source.url}`);
+    lines.push('');
+  }
   if (options.demo) {
     lines.push(`Demo sources, one per sender kind (${DEMO_SOURCES_NOTE}). Paste one:`);
     for (const { kind, sourceId, example } of exampleLines(mode)) lines.push(`  # ${kind} (${sourceId})`, `  ${example}`);
@@ -70,7 +86,10 @@ export function banner(mode: LocalMode, options: Readonly<{ demo: boolean }> = {
   } else {
     lines.push('Sources: cdk.json (LOCAL_SOURCES=cdk), secrets from LOCAL_SOURCES_SECRET.', '');
   }
-  lines.push(`Try: npx signup-sync send-test        Stop: Ctrl-C (or SIGTERM)`, '');
+  lines.push(`Try: ${sendTestCommand(mode)}        Stop: Ctrl-C (or SIGTERM)`);
+  if (mode.apiUrl !== DEFAULT_LOCAL_URL)
+    lines.push(`     (not on the default port: give every signup-sync command --local ${mode.apiUrl}, or export SIGNUP_SYNC_LOCAL_URL=${mode.apiUrl})`);
+  lines.push('');
   return lines.join('\n');
 }
 
@@ -86,6 +105,8 @@ export function startLine(mode: LocalMode, options: Readonly<{ demo: boolean }> 
     deadLetterQueueUrl: mode.deadLetterQueueUrl,
     sandboxUrl: mode.sandbox?.url,
     sources: options.demo ? 'demo' : 'cdk.json',
+    tryCommand: sendTestCommand(mode),
+    sourceUrls: mode.sourceUrls,
     ...(options.demo ? { examples: exampleLines(mode) } : {}),
   });
 }

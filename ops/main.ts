@@ -4,12 +4,14 @@ import type { SignupQueue } from '../shared/ingest/signup-queue';
 import { choiceOption, createCommand, numberOption, parseCommandLine } from './command-line';
 import { type CsvFormat, MAILCHIMP_STATUSES, type MailchimpStatus, type MapOverride, parseMapFlag } from './csv-mapping';
 import { type DeadLetter, listDeadLetters, purgeDeadLetters, type RedriveMethod, redriveDeadLetters } from './dead-letters';
-import { runDoctor, TOKEN_ENV } from './doctor';
+import { runDoctor, stackRegionInCdkJson, TOKEN_ENV } from './doctor';
+import { DEFAULT_CDK_JSON } from './doctor/settings';
 import { CliError, CliUsageError } from './errors';
 import { formatImportSummary, importCsv } from './import-csv';
 import { resolveImportRules } from './import-rules';
 import type { ProgressSink } from './progress';
 import { queueDepth } from './queue-ops';
+import { runRouteTokens } from './route-tokens';
 import { sendTestSignup } from './send-test';
 import { requireQueue, resolveTarget, type Target, type TargetDeps, type TargetFlags } from './targets';
 
@@ -62,7 +64,13 @@ function targetFlags(where: WhereFlags): TargetFlags {
 }
 
 function targetDeps(io: CliIo): TargetDeps {
-  return { env: io.env, ...(io.fetch ? { fetch: io.fetch } : {}), ...(io.stackOutputs ? { stackOutputs: io.stackOutputs } : {}) };
+  return {
+    env: io.env,
+    ...(io.fetch ? { fetch: io.fetch } : {}),
+    ...(io.stackOutputs ? { stackOutputs: io.stackOutputs } : {}),
+    // A store pinned to a region in cdk.json (signupSync.stores.<name>.region) is found without --region.
+    stackRegion: (stack) => stackRegionInCdkJson(stack),
+  };
 }
 
 const age = (seconds: number | undefined) =>
@@ -289,7 +297,7 @@ export function buildProgram(io: CliIo, done: (status: number) => void): Command
       'a running `npm start` (default SIGNUP_SYNC_LOCAL_URL or http://127.0.0.1:3000; used when nothing else is given)',
       urlOption('local'),
     )
-    .option('--stack <name>', "a deployed stack's outputs (CloudFormation; with --region <r>)")
+    .option('--stack <name>', "a deployed stack's outputs (CloudFormation; with --region <r>): SignupSync, or SignupSync-<store> with several stores")
     .option('--outputs-file <file>', 'the JSON written by `cdk deploy --outputs-file <file>` (with --stack if it has several)')
     .option('--queue-url <url>', 'the signups queue', urlOption('queue-url'))
     .option('--dlq-url <url>', 'the dead-letter queue', urlOption('dlq-url'))
@@ -378,9 +386,16 @@ export function buildProgram(io: CliIo, done: (status: number) => void): Command
     .option('--email <email>', 'default test+<time>@example.com')
     .action(async (flags: SendTestFlags) => done(await runSendTest(flags, where(), io)));
   program
+    .command('route-tokens')
+    .description(
+      "give each webhook source in cdk.json a routeToken, once, so its URL (/sources/<id>-<routeToken>) cannot be guessed; prints every source's path",
+    )
+    .option('--cdk-json <file>', "the cdk.json to edit (default: this repository's)")
+    .action((flags: Readonly<{ cdkJson?: string }>) => done(runRouteTokens(flags.cdkJson ?? DEFAULT_CDK_JSON, io)));
+  program
     .command('doctor')
     .description(
-      'preflight: check BigCommerce (token, scopes, channels, groups, attributes, quota) and AWS (queues, secrets, alarms, delivery ledger) before the first signup; writes nothing',
+      "preflight: check BigCommerce (token, scopes, channels, groups, attributes, quota) and AWS (queues, secrets, alarms, delivery ledger, each source's URL) before the first signup; read-only unless --probe-writes",
     )
     .option('--store-hash <hash>', `check this store, with its token read from ${TOKEN_ENV} (never from the command line)`, (value: string) => {
       if (!/^[a-z0-9]+$/i.test(value)) throw new CliUsageError(`--store-hash must be a store hash (letters and digits), got "${value}"`);
@@ -388,7 +403,11 @@ export function buildProgram(io: CliIo, done: (status: number) => void): Command
     })
     .option('--cdk-json <file>', "cdk.json holding the deployment's settings (default: this repository's)")
     .option('--json', 'print the checks as JSON')
-    .action(async (flags: Readonly<{ storeHash?: string; cdkJson?: string; json?: boolean }>) =>
+    .option(
+      '--probe-writes',
+      "also check the token's write scopes with two requests BigCommerce refuses as invalid (POST /v3/customers [{}] and POST /v3/customers/subscribers {}); printed before they are sent",
+    )
+    .action(async (flags: Readonly<{ storeHash?: string; cdkJson?: string; json?: boolean; probeWrites?: boolean }>) =>
       done(
         await runDoctor(
           {
@@ -396,6 +415,7 @@ export function buildProgram(io: CliIo, done: (status: number) => void): Command
             ...(flags.storeHash ? { storeHash: flags.storeHash } : {}),
             ...(flags.cdkJson ? { cdkJson: flags.cdkJson } : {}),
             json: flags.json === true,
+            probeWrites: flags.probeWrites === true,
           },
           {
             out: io.out,

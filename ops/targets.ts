@@ -37,6 +37,8 @@ export type Target = Readonly<{
   ingestSetup?: () => Promise<IngestSetup>;
   /** The stack's CloudFormation outputs, when the target came from them (`signup-sync doctor` reads more of them). */
   outputs?: Readonly<Record<string, string>>;
+  /** The stack's name (--stack, or the one stack of an outputs file): it picks a store's settings in cdk.json. */
+  stackName?: string;
   local: boolean;
 }>;
 
@@ -47,12 +49,14 @@ export type TargetDeps = Readonly<{
   stackOutputs?: (stack: string, region: string | undefined) => Promise<Record<string, string>>;
   /** A Lambda function's environment (injected in tests; default: lambda:GetFunctionConfiguration). */
   functionEnvironment?: (region: string | undefined) => FunctionEnvironmentReader;
+  /** The region cdk.json pins a stack to (a store's `region`), used for --stack when --region is not given. */
+  stackRegion?: (stack: string) => string | undefined;
 }>;
 
 type StackOutputs = Readonly<Record<string, string>>;
 
 /** The outputs infra/signup-sync-stack.ts declares. */
-function fromOutputs(outputs: StackOutputs, description: string, flags: TargetFlags, deps: TargetDeps): Target {
+function fromOutputs(outputs: StackOutputs, description: string, flags: TargetFlags, deps: TargetDeps, stackName?: string): Target {
   const { env } = deps;
   const signupQueueUrl = flags.queueUrl ?? outputs['SignupQueueUrl'];
   const deadLetterQueueUrl = flags.dlqUrl ?? outputs['DeadLetterQueueUrl'];
@@ -74,12 +78,18 @@ function fromOutputs(outputs: StackOutputs, description: string, flags: TargetFl
         }
       : {}),
     outputs,
+    ...(stackName ? { stackName } : {}),
     local: false,
   };
 }
 
 /** `cdk deploy --outputs-file out.json` writes `{ "<StackName>": { "<OutputKey>": "<value>" } }`. */
 export function readOutputsFile(file: string, stack: string | undefined): StackOutputs {
+  return outputsFileStack(file, stack).outputs;
+}
+
+/** The stack of an outputs file: the one named, the only one, or SignupSync. */
+function outputsFileStack(file: string, stack: string | undefined): { name: string; outputs: StackOutputs } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
@@ -94,7 +104,7 @@ export function readOutputsFile(file: string, stack: string | undefined): StackO
     throw new CliError(`${file} has stacks ${names.join(', ') || '(none)'}; name one with --stack`);
   }
   const outputs = stacks[name] as Record<string, unknown>;
-  return Object.fromEntries(Object.entries(outputs).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  return { name, outputs: Object.fromEntries(Object.entries(outputs).filter((entry): entry is [string, string] => typeof entry[1] === 'string')) };
 }
 
 /** Reads a function's environment with GetFunctionConfiguration; the client is loaded only when a redrive needs it. */
@@ -146,7 +156,9 @@ async function localTarget(url: string, deps: TargetDeps): Promise<Target> {
     config = (await response.json()) as LocalConfig;
   } catch (error) {
     throw new CliError(
-      `Local mode is not running at ${base} (${(error as Error).message}). Start it with \`npm start\`, or name the queues: --stack <name>, --outputs-file <file>, or --queue-url/--dlq-url.`,
+      `Local mode is not running at ${base} (${(error as Error).message}). Start it with \`npm start\`; if it runs elsewhere (PORT=…), ` +
+        'pass --local <url> with the API URL its start banner prints (or set SIGNUP_SYNC_LOCAL_URL). ' +
+        'For a deployed stack: --stack <name>, --outputs-file <file>, or --queue-url/--dlq-url.',
       { cause: error },
     );
   }
@@ -169,10 +181,15 @@ export async function resolveTarget(flags: TargetFlags, deps: TargetDeps): Promi
     flags.stack && !flags.outputsFile ? '--stack' : '',
   ].filter(Boolean);
   if (flags.local !== undefined && remote.length > 0) throw new CliUsageError(`--local cannot be combined with ${remote.join(', ')}`);
-  if (flags.outputsFile) return fromOutputs(readOutputsFile(flags.outputsFile, flags.stack), `stack outputs in ${flags.outputsFile}`, flags, deps);
+  if (flags.outputsFile) {
+    const { name, outputs } = outputsFileStack(flags.outputsFile, flags.stack);
+    return fromOutputs(outputs, `stack outputs in ${flags.outputsFile}`, flags, deps, name);
+  }
   if (flags.stack) {
-    const outputs = await (deps.stackOutputs ?? cloudFormationOutputs)(flags.stack, flags.region);
-    return fromOutputs(outputs, `stack ${flags.stack}`, flags, deps);
+    // A store pinned to a region in cdk.json is looked up there unless --region says otherwise.
+    const region = flags.region ?? deps.stackRegion?.(flags.stack);
+    const outputs = await (deps.stackOutputs ?? cloudFormationOutputs)(flags.stack, region);
+    return fromOutputs(outputs, `stack ${flags.stack}`, { ...flags, ...(region ? { region } : {}) }, deps, flags.stack);
   }
   if (flags.queueUrl || flags.dlqUrl) return fromOutputs({}, 'the given queue URLs', flags, deps);
   return localTarget(flags.local ?? deps.env['SIGNUP_SYNC_LOCAL_URL'] ?? DEFAULT_LOCAL_URL, deps);

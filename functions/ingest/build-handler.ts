@@ -4,6 +4,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { createDynamoDbClientLimiter } from '../../shared/aws/dynamodb-client-limit';
 import { createDeliveryLedger, dynamoDbPersistenceStore } from '../../shared/aws/dynamodb-delivery-ledger';
 import { checkedSourceSecrets, createSourceSecretsProvider } from '../../shared/aws/sources-secret';
 import { createSqsSignupQueue } from '../../shared/aws/sqs-signup-queue';
@@ -14,6 +15,7 @@ import type { IngestConfig } from '../../shared/config/ingest-config';
 import { problemResponses, requestLogKeys } from '../../shared/http/problem-middleware';
 import { type MatchedRoute, matchIngestRoute, routeByKey } from '../../shared/http/routes';
 import { rawRequestFromHttpApiEvent } from '../../shared/http-input/request';
+import { type ClientLimiter, clientHashKeyOf } from '../../shared/ingest/client-limit';
 import type { DeliveryLedger } from '../../shared/ingest/delivery-ledger';
 import { handleIngestRequest } from '../../shared/ingest/ingest-request';
 import type { IngestDeps } from '../../shared/ingest/ingest-signups';
@@ -27,6 +29,7 @@ import { type MetricsSink, SERVICE } from '../../shared/observability/metric-nam
 import { createPowertools, powertoolsLogger, powertoolsMetricsSink, resetKeysPerInvocation } from '../../shared/observability/powertools';
 import { sourceOutcomeMetrics } from '../../shared/observability/source-metrics';
 import { createTracing } from '../../shared/observability/tracing';
+import { sourceRouteSegment } from '../../shared/sources/source-config';
 
 /**
  * What a caller other than Lambda may replace; everything left out is built from the config exactly as
@@ -49,6 +52,8 @@ export type IngestHandlerOverrides = Readonly<{
   ledger?: DeliveryLedger;
   /** html-form CAPTCHA checks (default: siteverify over fetch, to each source's provider or its `captcha.verifyUrl`). */
   captcha?: CaptchaVerifier;
+  /** html-form per-client counters (default: the delivery ledger's table; NO_CLIENT_LIMIT counts nothing). */
+  clientLimiter?: ClientLimiter;
   /** Where unmappable signups go (default: the DLQ of DEAD_LETTER_QUEUE_URL, when set). */
   unmappable?: UnmappableDeadLetters;
   now?: () => Date;
@@ -89,6 +94,8 @@ export function buildIngestHandler(config: IngestConfig, overrides: IngestHandle
   let sqsClient: SQSClient | undefined;
   const sqs = (): SQSClient => (sqsClient ??= overrides.sqs ?? tracing.client(new SQSClient({})));
   const unmappable = overrides.unmappable ?? (config.deadLetterQueueUrl ? createSqsUnmappableDeadLetters(sqs(), config.deadLetterQueueUrl) : undefined);
+  // One DynamoDB client for the delivery ledger and the public forms' per-client counters (the same table).
+  const dynamoDb = overrides.dynamoDb ?? tracing.client(new DynamoDBClient({}));
   const deps: IngestDeps = {
     queue: overrides.queue ?? createSqsSignupQueue(sqs(), config.signupQueueUrl),
     namelessPolicy: config.namelessPolicy,
@@ -109,12 +116,16 @@ export function buildIngestHandler(config: IngestConfig, overrides: IngestHandle
     ledger:
       overrides.ledger ??
       createDeliveryLedger({
-        persistenceStore: dynamoDbPersistenceStore(overrides.dynamoDb ?? tracing.client(new DynamoDBClient({})), config.deliveryLedger.tableName),
+        persistenceStore: dynamoDbPersistenceStore(dynamoDb, config.deliveryLedger.tableName),
         retentionSeconds: config.deliveryLedger.retentionSeconds,
         inProgressSeconds: config.deliveryLedger.inProgressSeconds,
         logger,
       }),
     captcha: overrides.captcha ?? createSiteverifyClient(),
+    clientLimit: {
+      limiter: overrides.clientLimiter ?? createDynamoDbClientLimiter(dynamoDb, config.deliveryLedger.tableName),
+      hashKey: clientHashKeyOf(config.clientHashKey),
+    },
     attributeFields: config.attributeFields,
     signupsBearerToken: config.signupsBearerToken,
     ...(overrides.now ? { now: overrides.now } : {}),
@@ -124,6 +135,8 @@ export function buildIngestHandler(config: IngestConfig, overrides: IngestHandle
     onSourceOutcome: sourceOutcomeMetrics(metricsSink),
   };
 
+  // A route's `<id>-<routeToken>` segment -> the configured source's id (undefined for any other path).
+  const sourceIdOfSegment = (segment: string) => sources.find((source) => sourceRouteSegment(source) === segment)?.id;
   // Outermost first: their `after` runs last, so the metrics see the final answer of both paths.
   return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
     .use(tracing.middlewares)
@@ -132,8 +145,8 @@ export function buildIngestHandler(config: IngestConfig, overrides: IngestHandle
         ? resetKeysPerInvocation(overrides.logger)
         : injectLambdaContext(powertools.logger, { resetKeys: true, correlationIdPath: 'requestContext.requestId' }),
     )
-    .use(ingestMetrics(metricsSink))
-    .use(requestLogKeys(logger))
+    .use(ingestMetrics(metricsSink, sourceIdOfSegment))
+    .use(requestLogKeys(logger, sourceIdOfSegment))
     .use(problemResponses(logger))
     .handler(async (event) => {
       const request = rawRequestFromHttpApiEvent(event, publicBaseUrl ? { publicBaseUrl } : {});

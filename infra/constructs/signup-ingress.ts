@@ -9,7 +9,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { INGEST_ROUTES, SOURCE_PATH } from '../../shared/http/routes';
 import { CANONICAL_SOURCE_ID } from '../../shared/ingest/ingest-sources';
-import type { SourceConfigInput } from '../../shared/sources/source-config';
+import { type SourceConfigInput, sourceRouteSegment } from '../../shared/sources/source-config';
 import type { DeliveryLedger } from './delivery-ledger';
 import { SignupFunction } from './node-function';
 
@@ -56,6 +56,8 @@ export class SignupIngress extends Construct {
   readonly accessLogs: ILogGroup;
   /** JSON object sourceId -> secret; its `api` entry protects POST /signups. */
   readonly sourcesSecret: ISecret;
+  /** Per configured source id, its path: `/sources/<id>-<routeToken>` (an html-form: `/sources/<id>`). */
+  readonly sourcePaths: Record<string, string> = {};
 
   constructor(scope: Construct, id: string, props: SignupIngressProps) {
     super(scope, id);
@@ -95,12 +97,16 @@ export class SignupIngress extends Construct {
     }
     // Each configured source also gets routes of its own (a literal path wins over {sourceId} in API
     // Gateway), so it gets a throttle of its own: one flooded form cannot use up a webhook's requests.
+    // A webhook's path carries its route token (/sources/<id>-<routeToken>), so only its sender knows the
+    // route whose bucket it uses; requests for any other path share the stage default of {sourceId}.
     // The function matches them by path (shared/http/routes.ts matchIngestRoute).
+    const segments = new Map(props.sources.map((source) => [source.id, sourceRouteSegment(source)]));
     const sourceRoutes: Record<string, Readonly<{ rateLimit: number; burstLimit: number }>> = {};
     const sourceRouteConstructs: HttpRoute[] = [];
     for (const [sourceId, throttle] of Object.entries(props.sourceThrottles)) {
+      const path = `/sources/${segments.get(sourceId) ?? sourceId}`;
+      this.sourcePaths[sourceId] = path;
       for (const route of INGEST_ROUTES.filter((candidate) => candidate.path === SOURCE_PATH)) {
-        const path = `/sources/${sourceId}`;
         sourceRouteConstructs.push(...this.api.addRoutes({ path, methods: [HttpMethod[route.method]], integration }));
         sourceRoutes[`${route.method} ${path}`] = throttle;
       }

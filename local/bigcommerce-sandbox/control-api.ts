@@ -79,6 +79,8 @@ type ControlHandler = (sandbox: BigCommerceSandbox, body: unknown, query: URLSea
 const GET_ROUTES: Record<string, ControlHandler> = {
   health: (s) => json(200, { ok: true, url: s.url, storeHash: s.storeHash }),
   customers: (s) => json(200, { data: s.customers() }),
+  // Newsletter subscribers with their consents, without the store hash and token /v3/customers/subscribers needs.
+  subscribers: (s) => json(200, { data: s.subscribers() }),
   attributes: (s) => json(200, { data: s.attributes() }),
   // The sandbox's own test token, for tools pointed at a local mode they did not start (signup-sync doctor).
   token: (s) => json(200, { token: s.token }),

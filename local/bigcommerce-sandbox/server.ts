@@ -8,7 +8,7 @@ import { FaultInjector } from './faults';
 import { type ApiResponse, parseJson, problem, readBody, writeResponse } from './http';
 import { createPrng, type Prng } from './prng';
 import { type QuotaState, RateLimiter } from './rate-limiter';
-import { StatsRecorder } from './stats';
+import { clientOf, StatsRecorder } from './stats';
 import { CustomerStore, MAX_ATTRIBUTES_PER_STORE } from './store';
 import { StoreSettingsApi } from './store-settings-api';
 import { matchSubscribersPath, type SandboxSubscriber, SUBSCRIBER_METHODS, SubscribersApi } from './subscribers-api';
@@ -310,7 +310,8 @@ class SandboxServer implements BigCommerceSandbox {
       return;
     }
     const method = req.method ?? 'GET';
-    const log = (status: number, items = 0, fault?: FaultKind) => this.statsRecorder.record({ method, path: url.pathname, status, items, fault });
+    const client = clientOf(req.headers['user-agent']);
+    const log = (status: number, items = 0, fault?: FaultKind) => this.statsRecorder.record({ method, path: url.pathname, status, items, fault, client });
 
     if (method === 'PUT' && CUSTOMERS_COLLECTION.test(url.pathname)) {
       // The limit is documented, BigCommerce's answer beyond it is not: the sandbox reads it as its usual

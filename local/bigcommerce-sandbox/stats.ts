@@ -1,4 +1,10 @@
-import type { FaultKind, SandboxLogEntry, SandboxStats } from './types';
+import type { FaultKind, SandboxClientStats, SandboxLogEntry, SandboxStats } from './types';
+
+/** The client a request counts under: the first product token of its User-Agent ("signup-sync/0.2.0 (sync)" -> "signup-sync"). */
+export function clientOf(userAgent: string | undefined): string {
+  const product = userAgent?.trim().split(/[\s/]/, 1)[0];
+  return product ? product.slice(0, 64) : '(none)';
+}
 
 export const DEFAULT_LOG_CAP = 100_000;
 
@@ -6,6 +12,7 @@ export const DEFAULT_LOG_CAP = 100_000;
 export class StatsRecorder {
   private requests: Record<string, number> = {};
   private faults: Record<string, number> = {};
+  private clients = new Map<string, SandboxClientStats>();
   private log: SandboxLogEntry[] = [];
   private apiRequests = 0;
   private rateLimited = 0;
@@ -17,6 +24,7 @@ export class StatsRecorder {
   clear(): void {
     this.requests = {};
     this.faults = {};
+    this.clients.clear();
     this.log = [];
     this.apiRequests = 0;
     this.rateLimited = 0;
@@ -25,8 +33,14 @@ export class StatsRecorder {
   }
 
   /** `status` 0 = no answer; the outcome key then says why ('POST hang', 'POST reset'). */
-  record(entry: { method: string; path: string; status: number; items: number; fault?: FaultKind | undefined }): void {
+  record(entry: { method: string; path: string; status: number; items: number; fault?: FaultKind | undefined; client?: string }): void {
     this.apiRequests += 1;
+    // A Map: a client named "__proto__" or "constructor" is just a name.
+    const name = entry.client ?? '(none)';
+    const client = this.clients.get(name) ?? { requests: 0, rateLimited: 0 };
+    this.clients.set(name, client);
+    client.requests += 1;
+    if (entry.status === 429) client.rateLimited += 1;
     const outcome = entry.status === 0 ? String(entry.fault ?? 'none') : String(entry.status);
     const key = `${entry.method} ${outcome}`;
     this.requests[key] = (this.requests[key] ?? 0) + 1;
@@ -56,6 +70,7 @@ export class StatsRecorder {
       customersCreated: this.customersCreated,
       customersUpdated: this.customersUpdated,
       faults: { ...this.faults },
+      clients: Object.fromEntries([...this.clients].map(([name, counts]) => [name, { ...counts }])),
       rateLimit,
       seed,
       log: (logLimit === undefined ? log : logLimit <= 0 ? [] : log.slice(-logLimit)).map((e) => ({ ...e })),

@@ -200,6 +200,11 @@ export interface SandboxLogEntry {
   fault?: FaultKind;
 }
 
+export interface SandboxClientStats {
+  requests: number;
+  rateLimited: number;
+}
+
 export interface SandboxStats {
   /** Answers by `${method} ${status}` (e.g. 'POST 200'); dropped answers as 'POST reset' / 'POST hang'. */
   requests: Record<string, number>;
@@ -212,6 +217,11 @@ export interface SandboxStats {
   customersUpdated: number;
   /** Injected faults by kind. */
   faults: Record<string, number>;
+  /**
+   * apiRequests and rateLimited per client: the first product of the request's User-Agent (`signup-sync`
+   * for the sync's BigCommerce client, `signup-sync-doctor`, `curl`, `node` for a bare fetch; `(none)`).
+   */
+  clients: Record<string, SandboxClientStats>;
   /** Current quota state in real ms, or null when the rate limit is off. */
   rateLimit: { quota: number; windowMs: number; left: number; resetMs: number } | null;
   /** The PRNG seed in use (given or drawn at start), to replay a run's faults and shuffles. */

@@ -7,18 +7,22 @@ import { closeServer } from '../net';
  * answer alike), for local mode and tests: there is no internet here, and a html-form source's
  * `captcha.verifyUrl` points at this instead. It answers as the providers do: `success`, `hostname`,
  * `error-codes`, plus `action` and `score` when set; a token is good once (a second check answers
- * `timeout-or-duplicate`, as Turnstile does); a missing secret or token is `missing-input-*`.
+ * `timeout-or-duplicate`, as Turnstile does); a missing secret or token is `missing-input-*`; a posted
+ * `sitekey` (hCaptcha) other than the one set is `sitekey-secret-mismatch`, as hCaptcha answers it.
  *
  * `setAnswer` picks the outcome of the next checks: 'pass', 'fail' (invalid-input-response), 'error'
- * (HTTP 500) or 'hang' (no answer, to exercise the ingest's timeout).
+ * (HTTP 500) or 'hang' (no answer, to exercise the ingest's timeout); `hostname: null` leaves the
+ * hostname out of a passing answer.
  */
 export type SiteverifyAnswerMode = 'pass' | 'fail' | 'error' | 'hang';
 
+export type SiteverifyAnswerFields = Readonly<{ hostname?: string | null; action?: string; score?: number; sitekey?: string }>;
+
 export type SiteverifyStandIn = Readonly<{
   url: string;
-  setAnswer(mode: SiteverifyAnswerMode, fields?: Readonly<{ hostname?: string; action?: string; score?: number }>): void;
-  /** Every check received: the secret and token as posted (tests assert what the ingest sent). */
-  checks(): readonly Readonly<{ secret: string; token: string }>[];
+  setAnswer(mode: SiteverifyAnswerMode, fields?: SiteverifyAnswerFields): void;
+  /** Every check received: the secret and token as posted, and the sitekey when one was (tests assert what the ingest sent). */
+  checks(): readonly Readonly<{ secret: string; token: string; sitekey?: string }>[];
   close(): Promise<void>;
 }>;
 
@@ -33,9 +37,9 @@ export async function startSiteverifyStandIn({
   hostname = host,
 }: Readonly<{ host?: string; hostname?: string }> = {}): Promise<SiteverifyStandIn> {
   let mode: SiteverifyAnswerMode = 'pass';
-  let fields: Readonly<{ hostname?: string; action?: string; score?: number }> = {};
+  let fields: SiteverifyAnswerFields = {};
   const seen = new Set<string>();
-  const checks: { secret: string; token: string }[] = [];
+  const checks: { secret: string; token: string; sitekey?: string }[] = [];
   const hanging = new Set<ServerResponse>();
 
   const server = createServer((req, res) => {
@@ -43,7 +47,8 @@ export async function startSiteverifyStandIn({
       const form = await formOf(req);
       const secret = form.get('secret') ?? '';
       const token = form.get('response') ?? '';
-      checks.push({ secret, token });
+      const sitekey = form.get('sitekey') ?? undefined;
+      checks.push({ secret, token, ...(sitekey !== undefined ? { sitekey } : {}) });
       if (mode === 'hang') {
         hanging.add(res);
         res.once('close', () => hanging.delete(res));
@@ -60,9 +65,11 @@ export async function startSiteverifyStandIn({
             ? ['missing-input-response']
             : seen.has(token)
               ? ['timeout-or-duplicate']
-              : mode === 'fail'
-                ? ['invalid-input-response']
-                : [];
+              : sitekey !== undefined && fields.sitekey !== undefined && sitekey !== fields.sitekey
+                ? ['sitekey-secret-mismatch']
+                : mode === 'fail'
+                  ? ['invalid-input-response']
+                  : [];
       if (token !== '') seen.add(token);
       const success = errorCodes.length === 0;
       const body = {
@@ -71,7 +78,7 @@ export async function startSiteverifyStandIn({
         ...(success
           ? {
               challenge_ts: new Date().toISOString(),
-              hostname: fields.hostname ?? hostname,
+              ...(fields.hostname === null ? {} : { hostname: fields.hostname ?? hostname }),
               ...(fields.action !== undefined ? { action: fields.action } : {}),
               ...(fields.score !== undefined ? { score: fields.score } : {}),
             }

@@ -136,7 +136,7 @@ export function renderStatusPage(s: StatusView, deadLetters: readonly DeadLetter
   ${card('dlq', c.dlq, 'dead-letter queue', c.dlqCount > 0)}
   ${card('refused', c.refused, 'requests refused', c.refused !== '0')}
   ${card('incomplete', c.incomplete, 'incomplete, ignored (2xx, no alarm)')}
-  ${card('bc-requests', c.requests, 'BigCommerce requests (per customer)')}
+  ${card('bc-requests', c.requests, 'BigCommerce requests by the sync (per customer)')}
 </div>
 
 <h2>Dead letters</h2>

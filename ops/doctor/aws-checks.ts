@@ -1,3 +1,4 @@
+import type { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { type CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type EventSourceMappingConfiguration, type LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
@@ -22,6 +23,8 @@ export type AwsClients = Readonly<{
   sns: SNSClient;
   cloudWatch: CloudWatchClient;
   dynamoDb: DynamoDBClient;
+  /** For aws.custom-domain (ops/doctor/custom-domain-check.ts); created from the region when not given. */
+  apiGateway?: ApiGatewayV2Client;
 }>;
 
 /** AWS errors name the resource (ARN, queue URL), never a secret's value. */
@@ -312,5 +315,6 @@ export function localSkips(): CheckResult[] {
     skip('aws.token-secret', 'Local mode keeps the token in memory (no Secrets Manager)'),
     skip('aws.alarm-subscriptions', 'Local mode has no alarm topic'),
     skip('aws.alarms', 'Local mode has no CloudWatch alarms'),
+    skip('aws.custom-domain', 'Local mode serves on loopback (no custom domain)'),
   ];
 }

@@ -4,8 +4,11 @@ import { configuredChannelIds, configuredCustomerGroupIds, sourceFacts } from '.
 import type { CheckResult, DoctorSettings } from './types';
 
 /**
- * The BigCommerce checks. Each reads the answers of a few GETs and two write probes that BigCommerce
- * must refuse (bodies without the required fields), so nothing is ever written to the store.
+ * The BigCommerce checks. By default each reads the answers of a few GETs only: doctor sends nothing but
+ * reads to the store. BigCommerce's read-only scopes allow exactly the GETs a modify scope allows, and no
+ * endpoint lists a token's scopes, so whether the token may *write* customers and subscribers cannot be
+ * proved read-only: with `--probe-writes` (and only then) two write probes that BigCommerce must refuse
+ * (bodies without the required fields) tell it, after doctor said what it will send (WRITE_PROBES).
  * Which published document confirms the answer each relies on: docs/operations.md, "Preflight".
  */
 
@@ -15,8 +18,11 @@ const PAGE_LIMIT = 250;
 
 export type BigCommerceAnswers = Readonly<{
   customersRead: ProbeResult;
-  customersWrite: ProbeResult;
-  subscribersWrite: ProbeResult;
+  /** GET /v3/customers/subscribers?limit=1 (absent from answers gathered before it was asked). */
+  subscribersRead?: ProbeResult;
+  /** The write probes: only with --probe-writes. */
+  customersWrite?: ProbeResult;
+  subscribersWrite?: ProbeResult;
   attributes: ProbeResult;
   channels: ProbeResult;
   globalSettings: ProbeResult;
@@ -33,13 +39,37 @@ const list = (ids: readonly (number | string)[]) => ids.join(', ');
 /** The channel whose settings decide global access when no channel ids are configured. */
 export const originChannel = (settings: DoctorSettings): number => settings.customerOriginChannelId ?? settings.customerChannelIds?.[0] ?? 1;
 
-/** Asks BigCommerce everything the checks read, a few requests at a time (the quota is shared). */
-export async function probeBigCommerce(probe: Probe, settings: DoctorSettings): Promise<BigCommerceAnswers> {
+/**
+ * The write probes `--probe-writes` sends, and only it: refused when the token lacks the scope (403) and,
+ * with it, as invalid (422): a customer needs email, first_name and last_name and a subscriber an email,
+ * so BigCommerce cannot create anything from these bodies.
+ */
+export const WRITE_PROBES = [
+  { method: 'POST', path: '/v3/customers', body: [{}], needs: 'a customer needs email, first_name and last_name' },
+  { method: 'POST', path: '/v3/customers/subscribers', body: {}, needs: 'a subscriber needs an email' },
+] as const;
+
+/** What doctor says before it sends the write probes (stderr, so --json output stays JSON). */
+export function describeWriteProbes(storeHash: string): string {
+  return [
+    `doctor --probe-writes: sending ${WRITE_PROBES.length} write requests to store ${storeHash} that BigCommerce must refuse, so nothing is written:`,
+    ...WRITE_PROBES.map(
+      (write) => `  ${write.method} ${write.path} with the body ${JSON.stringify(write.body)} (${write.needs}): 422 = the token may write, 403 = it may not`,
+    ),
+  ].join('\n');
+}
+
+/** Asks BigCommerce everything the checks read, a few requests at a time (the quota is shared); writes only with `probeWrites`. */
+export async function probeBigCommerce(
+  probe: Probe,
+  settings: DoctorSettings,
+  { probeWrites = false }: Readonly<{ probeWrites?: boolean }> = {},
+): Promise<BigCommerceAnswers> {
   const customersRead = await probe('GET', '/v3/customers?limit=1');
-  // Refused when the token lacks the scope (403) and, with it, as invalid (422): email, first_name
-  // and last_name are required, so BigCommerce cannot create anything from these bodies.
-  const customersWrite = await probe('POST', '/v3/customers', [{}]);
-  const subscribersWrite = await probe('POST', '/v3/customers/subscribers', {});
+  const subscribersRead = await probe('GET', '/v3/customers/subscribers?limit=1');
+  const [customersProbe, subscribersProbe] = WRITE_PROBES;
+  const customersWrite = probeWrites ? await probe(customersProbe.method, customersProbe.path, customersProbe.body) : undefined;
+  const subscribersWrite = probeWrites ? await probe(subscribersProbe.method, subscribersProbe.path, subscribersProbe.body) : undefined;
   const attributes = await probe('GET', `/v3/customers/attributes?limit=${PAGE_LIMIT}`);
   const channels = await probe('GET', `/v3/channels?limit=${PAGE_LIMIT}`);
   const globalSettings = await probe('GET', '/v3/customers/settings');
@@ -48,7 +78,17 @@ export async function probeBigCommerce(probe: Probe, settings: DoctorSettings): 
     channelSettings.set(id, await probe('GET', `/v3/customers/settings/channels/${id}`));
   const customerGroups = new Map<number, ProbeResult>();
   for (const id of configuredCustomerGroupIds(settings)) customerGroups.set(id, await probe('GET', `/v2/customer_groups/${id}`));
-  return { customersRead, customersWrite, subscribersWrite, attributes, channels, globalSettings, channelSettings, customerGroups };
+  return {
+    customersRead,
+    subscribersRead,
+    ...(customersWrite ? { customersWrite } : {}),
+    ...(subscribersWrite ? { subscribersWrite } : {}),
+    attributes,
+    channels,
+    globalSettings,
+    channelSettings,
+    customerGroups,
+  };
 }
 
 /** The token works (not 401) and belongs to this store (not 403 on everything). */
@@ -119,17 +159,38 @@ function writeProbe(id: string, what: string, result: ProbeResult, scope: string
   };
 }
 
+/**
+ * Without a write probe (the default): a 403 on the matching GET proves the token cannot write either (a
+ * modify scope includes reading); a 200 proves only reading, which a read-only scope allows as well.
+ */
+function writeUnprobed(id: string, what: string, read: ProbeResult | undefined, readPath: string, scope: string): CheckResult {
+  if (read?.status === 403)
+    return {
+      id,
+      status: 'fail',
+      summary: `The token may not ${what}: it cannot even read them (GET ${readPath} answered 403), and BigCommerce's modify scope includes reading`,
+      fix: `Give the API account the ${scope} scope; a store-level account's scopes cannot be changed, so create a new account and put its token in place`,
+    };
+  const reads = read?.status === 200 ? `the token can read them (GET ${readPath} answered 200), which a read-only scope allows too; ` : '';
+  return {
+    id,
+    status: 'unconfirmed',
+    summary: `Not probed, doctor writes nothing by default: ${reads}no read-only request shows whether it may ${what}. Run doctor --probe-writes to check with a request BigCommerce refuses`,
+  };
+}
+
 export function checkCustomersWrite(answers: BigCommerceAnswers): CheckResult {
-  return writeProbe('bigcommerce.customers-write', 'create customers', answers.customersWrite, 'Customers: modify (store_v2_customers)');
+  const scope = 'Customers: modify (store_v2_customers)';
+  if (answers.customersWrite === undefined)
+    return writeUnprobed('bigcommerce.customers-write', 'create customers', answers.customersRead, '/v3/customers', scope);
+  return writeProbe('bigcommerce.customers-write', 'create customers', answers.customersWrite, scope);
 }
 
 export function checkSubscribersWrite(answers: BigCommerceAnswers): CheckResult {
-  return writeProbe(
-    'bigcommerce.subscribers-write',
-    'create newsletter subscribers',
-    answers.subscribersWrite,
-    'Customers: modify (store_v2_customers, which covers Subscribers)',
-  );
+  const scope = 'Customers: modify (store_v2_customers, which covers Subscribers)';
+  if (answers.subscribersWrite === undefined)
+    return writeUnprobed('bigcommerce.subscribers-write', 'create newsletter subscribers', answers.subscribersRead, '/v3/customers/subscribers', scope);
+  return writeProbe('bigcommerce.subscribers-write', 'create newsletter subscribers', answers.subscribersWrite, scope);
 }
 
 type Channel = Readonly<{ id: number; name: string; status: string }>;

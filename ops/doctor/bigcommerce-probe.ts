@@ -38,6 +38,8 @@ export function createProbe(
         headers: {
           'x-auth-token': target.token,
           accept: 'application/json',
+          // Not the sync's User-Agent: the local status page counts the sync's requests only.
+          'user-agent': 'signup-sync-doctor',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -23,7 +23,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 
 /** The sources that require a CAPTCHA (only html-form sources can). */
 export const captchaSources = (sources: readonly SourceConfig[]): SourceConfig[] =>
-  sources.filter((source) => source.kind === 'html-form' && source.captcha !== undefined);
+  sources.filter((source) => source.kind === 'html-form' && source.captcha !== undefined && source.captcha !== false);
 
 /**
  * `sourceId: problem` lines for the CAPTCHA secrets of `sources`, read from the sources secret's
@@ -40,7 +40,7 @@ export function captchaSecretProblems(sources: readonly SourceConfig[], secretSt
   }
   if (!isRecord(table)) return wanted.map((source) => `${source.id}: the sources secret is not a JSON object of source id -> secret`);
   return wanted.flatMap((source): string[] => {
-    const provider = source.kind === 'html-form' ? source.captcha?.provider : undefined;
+    const provider = source.kind === 'html-form' && source.captcha ? source.captcha.provider : undefined;
     const entry = Object.hasOwn(table, source.id) ? table[source.id] : undefined;
     if (entry === undefined) return [`${source.id}: no entry (it needs {"captchaSecret": ...})`];
     if (!isRecord(entry)) return [`${source.id}: the entry is a plain secret, with no captchaSecret (write it as {"secret": ..., "captchaSecret": ...})`];

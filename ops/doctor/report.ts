@@ -25,6 +25,7 @@ export function formatReport(report: DoctorReport): string {
   for (const check of report.checks) {
     lines.push(`${MARK[check.status]} ${check.id.padEnd(width)}  ${check.summary}`);
     if (check.status === 'fail' && check.fix) lines.push(`  ${' '.repeat(width)}  fix: ${check.fix}`);
+    for (const detail of check.details ?? []) lines.push(`  ${' '.repeat(width)}  ${detail}`);
   }
   const counts = countByStatus(report.checks);
   lines.push('', `${counts.pass} ✔  ${counts.fail} ✘  ${counts.unconfirmed} ? (unconfirmed)  ${counts.skipped} – (skipped)`);

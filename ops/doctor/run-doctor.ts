@@ -1,3 +1,4 @@
+import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -19,12 +20,14 @@ import {
   localSkips,
   sourceSecretsResult,
 } from './aws-checks';
-import { bigCommerceChecks, probeBigCommerce, skippedBigCommerceChecks } from './bigcommerce-checks';
+import { bigCommerceChecks, describeWriteProbes, probeBigCommerce, skippedBigCommerceChecks } from './bigcommerce-checks';
 import { type BigCommerceTarget, createProbe } from './bigcommerce-probe';
 import { captchaSecretsResult, checkCaptchaSecrets } from './captcha-secret-check';
+import { checkCustomDomain } from './custom-domain-check';
 import { checkDeliveryLedger, LEDGER_OUTPUT } from './delivery-ledger-check';
 import { doctorExitCode, formatReport, reportJson } from './report';
-import { doctorSettings, readDeploymentSettings } from './settings';
+import { doctorSettings, readDeploymentSettings, stackRegionInCdkJson } from './settings';
+import { checkSourceUrls } from './source-urls-check';
 import type { CheckResult, DoctorSettings, LocalDoctorInfo } from './types';
 
 /**
@@ -43,6 +46,11 @@ export type DoctorOptions = TargetFlags &
     json?: boolean;
     /** cdk.json holding the deployment settings (default: the repository's). */
     cdkJson?: string;
+    /**
+     * Also send the two write probes BigCommerce must refuse (bigcommerce-checks.ts WRITE_PROBES), after
+     * saying what they are; without it doctor sends the store nothing but reads.
+     */
+    probeWrites?: boolean;
   }>;
 
 export type DoctorIo = Readonly<{
@@ -65,6 +73,7 @@ function defaultAwsClients(region: string | undefined, target: Target): AwsClien
     sns: new SNSClient(config),
     cloudWatch: new CloudWatchClient(config),
     dynamoDb: new DynamoDBClient(config),
+    apiGateway: new ApiGatewayV2Client(config),
   };
 }
 
@@ -93,7 +102,9 @@ type Plan = Readonly<{
 
 /** Local mode checks its CAPTCHA secrets itself (it holds them); the doctor only formats the answer. */
 function localCaptchaSecrets(info: LocalDoctorInfo): CheckResult {
-  const withCaptcha = info.settings.sources.flatMap((source) => (source.kind === 'html-form' && source.captcha !== undefined ? [source.id] : []));
+  const withCaptcha = info.settings.sources.flatMap((source) =>
+    source.kind === 'html-form' && source.captcha !== undefined && source.captcha !== false ? [source.id] : [],
+  );
   if (info.captchaSecretProblems === undefined && withCaptcha.length > 0)
     return { id: 'aws.captcha-secrets', status: 'unconfirmed', summary: 'This local mode does not report its CAPTCHA secrets: update it (npm start)' };
   return captchaSecretsResult(info.captchaSecretProblems ?? [], withCaptcha, { local: true });
@@ -133,6 +144,7 @@ async function planLocal(base: string, target: Target, options: DoctorOptions, i
     sourceSecretsResult(info.sourceSecretProblems, settings),
     localCaptchaSecrets(info),
     await localDeliveryLedger(info),
+    checkSourceUrls(settings.sources, { apiUrl: target.apiUrl ?? base }),
     ...localSkips(),
   ];
   return {
@@ -147,7 +159,8 @@ async function planLocal(base: string, target: Target, options: DoctorOptions, i
 }
 
 async function planDeployed(target: Target, options: DoctorOptions, io: DoctorIo): Promise<Plan> {
-  const config = readDeploymentSettings(options.cdkJson);
+  // With several stores in cdk.json, --stack picks the store's settings (shared/deployment/stores.ts).
+  const config = readDeploymentSettings(options.cdkJson, options.stack ?? target.stackName);
   const settings = doctorSettings(config);
   const outputs = target.outputs ?? {};
   const region =
@@ -156,7 +169,7 @@ async function planDeployed(target: Target, options: DoctorOptions, io: DoctorIo
   let signupQueueArn = outputs['SignupQueueArn'];
   if (!signupQueueArn && target.signupQueueUrl) signupQueueArn = await queueArn(clients.sqs, target.signupQueueUrl).catch(() => undefined);
   // Alarms are named <stack>-<id> (infra/constructs/operations-monitoring.ts); without the name, those notifying the topic.
-  const stackName = options.stack;
+  const stackName = options.stack ?? target.stackName;
   const tokenSecret = await checkTokenSecret(clients.secrets, outputs['TokenSecretArn']);
   const aws: CheckResult[] = [
     await checkQueues(clients.sqs, target, settings),
@@ -180,6 +193,8 @@ async function planDeployed(target: Target, options: DoctorOptions, io: DoctorIo
       ...(outputs['AlarmTopicArn'] ? { topicArn: outputs['AlarmTopicArn'] } : {}),
     }),
     await checkDeliveryLedger(clients.dynamoDb, outputs[LEDGER_OUTPUT]),
+    await checkCustomDomain(clients.apiGateway ?? new ApiGatewayV2Client(region ? { region } : {}), config.customDomain, outputs),
+    checkSourceUrls(settings.sources, { apiUrl: target.apiUrl, outputs }),
   ];
   const storeHash = options.storeHash ?? config.storeHash;
   const apiUrl = config.bigCommerceApiUrl;
@@ -204,6 +219,7 @@ export async function runDoctor(options: DoctorOptions, io: DoctorIo): Promise<n
     env: io.env,
     ...(io.fetch ? { fetch: io.fetch } : {}),
     ...(io.stackOutputs ? { stackOutputs: io.stackOutputs } : {}),
+    stackRegion: (stack) => stackRegionInCdkJson(stack, options.cdkJson),
   });
   const localBase = (options.local ?? io.env['SIGNUP_SYNC_LOCAL_URL'] ?? DEFAULT_LOCAL_URL).replace(/\/+$/, '');
   const plan = target.local ? await planLocal(localBase, target, options, io) : await planDeployed(target, options, io);
@@ -211,7 +227,10 @@ export async function runDoctor(options: DoctorOptions, io: DoctorIo): Promise<n
   let bigCommerce: CheckResult[];
   if (plan.bigCommerce) {
     const probe = createProbe(plan.bigCommerce, io.fetch ? { fetchFn: io.fetch } : {});
-    const answers = await probeBigCommerce(probe, plan.settings);
+    const probeWrites = options.probeWrites === true;
+    // Said before anything is sent: the only requests doctor makes that are not reads.
+    if (probeWrites) io.err(describeWriteProbes(plan.bigCommerce.storeHash));
+    const answers = await probeBigCommerce(probe, plan.settings, { probeWrites });
     bigCommerce = bigCommerceChecks(answers, { storeHash: plan.bigCommerce.storeHash, apiUrl: plan.bigCommerce.apiUrl, settings: plan.settings });
   } else {
     bigCommerce = skippedBigCommerceChecks(plan.bigCommerceProblem ?? 'No BigCommerce store to check');

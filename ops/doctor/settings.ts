@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseStackConfig, type StackConfig } from '../../shared/deployment/stack-config';
+import type { StackConfig } from '../../shared/deployment/stack-config';
+import { deploymentForStack } from '../../shared/deployment/stores';
 import { CUSTOM_FIELD_PREFIX } from '../../shared/sources/canonical-fields';
 import { CliError } from '../errors';
 import type { DoctorSettings } from './types';
@@ -8,7 +9,8 @@ import type { DoctorSettings } from './types';
 /** The cdk.json `cdk deploy` reads (the repository's). */
 export const DEFAULT_CDK_JSON = path.join(__dirname, '../../cdk.json');
 
-export function readDeploymentSettings(cdkJsonPath: string = DEFAULT_CDK_JSON): StackConfig {
+/** The settings of the stack named (`--stack`): with several stores, that store's (the shared settings and its overrides). */
+export function readDeploymentSettings(cdkJsonPath: string = DEFAULT_CDK_JSON, stackName?: string): StackConfig {
   let raw: unknown;
   try {
     raw = (JSON.parse(readFileSync(cdkJsonPath, 'utf8')) as { context?: { signupSync?: unknown } }).context?.signupSync;
@@ -16,9 +18,21 @@ export function readDeploymentSettings(cdkJsonPath: string = DEFAULT_CDK_JSON): 
     throw new CliError(`Cannot read the deployment settings in ${cdkJsonPath}: ${(error as Error).message}`, { cause: error });
   }
   try {
-    return parseStackConfig(raw);
+    return deploymentForStack(raw, stackName).config;
   } catch (error) {
     throw new CliError((error as Error).message, { cause: error });
+  }
+}
+
+/**
+ * The region cdk.json pins a stack to (its store's `region`), for looking the stack up without --region;
+ * undefined when none is set or cdk.json cannot be read (the usual AWS environment then decides).
+ */
+export function stackRegionInCdkJson(stackName: string, cdkJsonPath: string = DEFAULT_CDK_JSON): string | undefined {
+  try {
+    return readDeploymentSettings(cdkJsonPath, stackName).region;
+  } catch {
+    return undefined;
   }
 }
 
@@ -31,6 +45,7 @@ export function doctorSettings(config: StackConfig): DoctorSettings {
     maxConcurrency: config.maxConcurrency,
     maxReceiveCount: config.maxReceiveCount,
     sources: config.sources,
+    ...(config.customDomain ? { customDomain: config.customDomain } : {}),
   };
 }
 

@@ -2,8 +2,9 @@ import type { SourceConfigInput } from '../../shared/sources/source-config';
 import type { CustomFieldMap } from '../../shared/sync/customer-mapping';
 
 /**
- * One line of the checklist. `summary`, `fix` and `note` never hold a token, a secret or an email:
- * every check builds them from ids, names, counts and HTTP statuses only.
+ * One line of the checklist. `summary`, `fix` and `details` never hold an API token, a secret or an email:
+ * every check builds them from ids, names, counts, HTTP statuses and URLs only (a source's route token is
+ * part of its URL and no credential: ops/doctor/source-urls-check.ts).
  */
 export type CheckStatus = 'pass' | 'fail' | 'unconfirmed' | 'skipped';
 
@@ -13,6 +14,8 @@ export type CheckResult = Readonly<{
   summary: string;
   /** What to do; given for every `fail`. */
   fix?: string;
+  /** Lines printed under the check (e.g. each source's URL). */
+  details?: readonly string[];
 }>;
 
 /** The deployment settings the checks compare the store and the stack with (cdk.json's `signupSync`). */
@@ -24,6 +27,8 @@ export type DoctorSettings = Readonly<{
   maxConcurrency: number;
   maxReceiveCount: number;
   sources: readonly SourceConfigInput[];
+  /** cdk.json customDomain (aws.custom-domain). */
+  customDomain?: Readonly<{ domainName: string; certificateArn: string }>;
 }>;
 
 /** What local mode tells the doctor at GET /_local/api/doctor (never a token or a secret value). */

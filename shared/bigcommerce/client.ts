@@ -12,6 +12,12 @@ import { BigCommerceError, type BigCommerceProblem, kindForStatus } from './erro
 import { parseRateLimit, type RateLimitState } from './rate-limit';
 import { type Subscriber, type SubscriberCreateInput, type SubscriberUpdateInput, subscriberListSchema, subscriberResponseSchema } from './subscriber';
 
+/**
+ * The sync's User-Agent: BigCommerce's logs (and the local sandbox's per-client stats, which the status
+ * page's "requests per customer" reads) can tell its requests from anyone else's on the same token.
+ */
+export const BIGCOMMERCE_USER_AGENT = 'signup-sync';
+
 /** Supplies the store API token; `refresh` forces a new read (after a 401 the token may have been rotated). */
 export interface TokenProvider {
   get(): Promise<string>;
@@ -189,6 +195,7 @@ export class BigCommerceClient {
         headers: {
           'x-auth-token': token,
           accept: 'application/json',
+          'user-agent': BIGCOMMERCE_USER_AGENT,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),

@@ -3,18 +3,19 @@ import type { CaptchaVerifier, SiteverifyAnswer } from './verify-captcha';
 
 /**
  * The siteverify adapter: one form-encoded POST of `secret` and `response` (what Turnstile, hCaptcha and
- * reCAPTCHA all accept), bounded by the source's timeout. Anything but a JSON object with a boolean
+ * reCAPTCHA all accept; plus `sitekey` for hCaptcha), bounded by the source's timeout. Anything but a JSON object with a boolean
  * `success` is CaptchaUnavailableError, so a broken or slow provider never lets a post through.
  */
 export function createSiteverifyClient(fetchImpl: typeof fetch = fetch): CaptchaVerifier {
   return {
-    async siteverify({ url, secret, token, timeoutMs }): Promise<SiteverifyAnswer> {
+    async siteverify({ url, secret, token, timeoutMs, sitekey }): Promise<SiteverifyAnswer> {
       let response: Response;
       try {
         response = await fetchImpl(url, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-          body: new URLSearchParams({ secret, response: token }).toString(),
+          // hCaptcha takes the expected `sitekey` beside them and refuses a token of another sitekey.
+          body: new URLSearchParams({ secret, response: token, ...(sitekey !== undefined ? { sitekey } : {}) }).toString(),
           signal: AbortSignal.timeout(timeoutMs),
           redirect: 'error',
         });

@@ -3,7 +3,7 @@ import { CaptchaRefusedError } from './errors';
 /**
  * Server-side CAPTCHA check of an html-form post (docs/trust.md, "Public forms"): Cloudflare Turnstile,
  * hCaptcha or Google reCAPTCHA v3, each through its provider's siteverify endpoint. Fails closed: a
- * missing token, a refusal, a token solved on another hostname or for another action, a reCAPTCHA score
+ * missing token, a refusal, an answer without a hostname or with another one, another action, a reCAPTCHA score
  * under the threshold (CaptchaRefusedError, 403), and a timeout, an HTTP error or an answer that is not
  * JSON (CaptchaUnavailableError, 503) all leave the signup out of the queue.
  *
@@ -23,6 +23,8 @@ export type CaptchaConfig = Readonly<{
   minScore: number;
   verifyUrl?: string | undefined;
   timeoutMs: number;
+  /** hCaptcha: the widget's sitekey, sent to siteverify (its secret is account-wide); required there by the config schema. */
+  sitekey?: string | undefined;
 }>;
 
 /** The form field each provider's widget fills (also the JSON key of a fetch post). */
@@ -54,7 +56,7 @@ export type SiteverifyAnswer = Readonly<{
 /** The port to the provider: one siteverify call (the adapter is ./siteverify-client.ts). */
 export interface CaptchaVerifier {
   /** Throws CaptchaUnavailableError when no usable answer came back in time. */
-  siteverify(request: Readonly<{ url: string; secret: string; token: string; timeoutMs: number }>): Promise<SiteverifyAnswer>;
+  siteverify(request: Readonly<{ url: string; secret: string; token: string; timeoutMs: number; sitekey?: string | undefined }>): Promise<SiteverifyAnswer>;
 }
 
 export type CaptchaCheck = Readonly<{
@@ -71,9 +73,18 @@ export type CaptchaCheck = Readonly<{
 export async function verifyCaptcha(verifier: CaptchaVerifier, { config, secret, token, hostnames }: CaptchaCheck): Promise<void> {
   if (token === undefined || token.trim() === '') throw new CaptchaRefusedError('no token posted');
   if (token.length > MAX_TOKEN_LENGTH[config.provider]) throw new CaptchaRefusedError('token too long');
-  const answer = await verifier.siteverify({ url: config.verifyUrl ?? SITEVERIFY_URLS[config.provider], secret, token, timeoutMs: config.timeoutMs });
+  const answer = await verifier.siteverify({
+    url: config.verifyUrl ?? SITEVERIFY_URLS[config.provider],
+    secret,
+    token,
+    timeoutMs: config.timeoutMs,
+    ...(config.sitekey !== undefined ? { sitekey: config.sitekey } : {}),
+  });
   if (!answer.success) throw new CaptchaRefusedError(`provider refused: ${answer.errorCodes.join(',') || 'no error code'}`);
-  if (answer.hostname !== undefined && !hostnames.includes(answer.hostname.toLowerCase())) throw new CaptchaRefusedError('solved on another hostname');
+  // No hostname is no proof: a token minted where the provider does not report one (an app, a key with
+  // the domain check off) would otherwise pass for any form (docs/security.md).
+  if (answer.hostname === undefined || answer.hostname.trim() === '') throw new CaptchaRefusedError('no hostname in the answer');
+  if (!hostnames.includes(answer.hostname.toLowerCase())) throw new CaptchaRefusedError('solved on another hostname');
   if (config.action !== undefined && answer.action !== config.action) throw new CaptchaRefusedError('solved for another action');
   if (config.provider === 'recaptcha-v3') {
     if (answer.score === undefined) throw new CaptchaRefusedError('no score (not a reCAPTCHA v3 token)');

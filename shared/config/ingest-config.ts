@@ -2,7 +2,7 @@ import { DEFAULT_DELIVERY_RETENTION_SECONDS } from '../ingest/delivery-ledger';
 import { parseIngestSources } from '../ingest/ingest-sources';
 import { DEFAULT_NAMELESS_POLICY, type NamelessPolicy, namelessPolicySchema } from '../signup/nameless-policy';
 import { SourceConfigError } from '../sources/errors';
-import type { SourceConfig } from '../sources/source-config';
+import { exposureProblems, type SourceConfig } from '../sources/source-config';
 import * as z from '../zod-mini';
 import { type Env, jsonOf, parseEnv, positiveInt, powertoolsTracing, queueUrl } from './env-schema';
 import { ConfigError } from './errors';
@@ -35,6 +35,11 @@ const ingestEnvSchema = z.object({
   DELIVERY_IN_PROGRESS_SECONDS: positiveInt(10),
   /** JSON array of the custom field names customFieldMap sends to customer attributes (at most 10 per signup). */
   CUSTOM_ATTRIBUTE_FIELDS: z._default(jsonOf(z.array(z.string(), { message: 'must be a JSON array of custom field names' })), []),
+  /**
+   * Key of the hash that stands for a client's address in public forms' counters (shared/ingest/client-limit.ts);
+   * the stack passes its log hash key. Absent (local runs): a random key per process.
+   */
+  CLIENT_HASH_KEY: z.optional(z.string().check(z.minLength(16, { message: 'must be at least 16 characters' }))),
   /** `false`: POST /signups accepts Standard Webhooks signatures only, no `Authorization: Bearer`. */
   SIGNUPS_BEARER_TOKEN: z._default(z.enum(['true', 'false'], { message: 'must be true or false' }), 'true'),
   POWERTOOLS_TRACE_ENABLED: powertoolsTracing,
@@ -57,6 +62,8 @@ export type IngestConfig = Readonly<{
   attributeFields: ReadonlySet<string>;
   /** Whether POST /signups also accepts its secret as a bearer token (else signatures only). */
   signupsBearerToken: boolean;
+  /** Key of the client-address hash of public forms' per-client limit (CLIENT_HASH_KEY); undefined: a random one per process. */
+  clientHashKey?: string;
   /** Load Powertools Tracer (handler segment and SDK subsegments); off as deployed (shared/observability/tracing.ts). */
   powertoolsTracing: boolean;
   /** Key of the email hash in the logs; absent (local runs, tests): a random key per process. */
@@ -72,6 +79,9 @@ export function loadIngestConfig(env: Env = process.env): IngestConfig {
     if (!(error instanceof SourceConfigError)) throw error;
     throw new ConfigError(`Invalid configuration: SOURCES_CONFIG: ${error.issues.join('; ') || error.message}`, { cause: error });
   }
+  // The same rules as synth (shared/deployment/stack-config.ts): a CAPTCHA decision per form, a route token per webhook.
+  const exposure = exposureProblems(sources);
+  if (exposure.length > 0) throw new ConfigError(`Invalid configuration: SOURCES_CONFIG: ${exposure.join('; ')}`);
   return {
     signupQueueUrl: parsed.SIGNUP_QUEUE_URL,
     sources,
@@ -85,6 +95,7 @@ export function loadIngestConfig(env: Env = process.env): IngestConfig {
       inProgressSeconds: parsed.DELIVERY_IN_PROGRESS_SECONDS,
     },
     ...(parsed.PUBLIC_BASE_URL ? { publicBaseUrl: parsed.PUBLIC_BASE_URL } : {}),
+    ...(parsed.CLIENT_HASH_KEY ? { clientHashKey: parsed.CLIENT_HASH_KEY } : {}),
     ...(parsed.DEAD_LETTER_QUEUE_URL ? { deadLetterQueueUrl: parsed.DEAD_LETTER_QUEUE_URL } : {}),
     namelessPolicy: parsed.NAMELESS_POLICY ?? DEFAULT_NAMELESS_POLICY,
     powertoolsTracing: parsed.POWERTOOLS_TRACE_ENABLED,

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { parseIngestSources } from '../ingest/ingest-sources';
 import { NAMELESS_POLICIES, placeholderNamesSchema } from '../signup/nameless-policy';
 import { SourceConfigError } from '../sources/errors';
-import type { SourceConfigInput } from '../sources/source-config';
+import { exposureProblems, type SourceConfig, type SourceConfigInput } from '../sources/source-config';
 import { customFieldMapSchema } from '../sync/customer-mapping';
 import { conflictPolicyProblems, placeholderNameProblems } from './conflict-policy-rules';
 
@@ -26,6 +26,34 @@ export const MAX_SOURCES_CONFIG_BYTES = 3_400;
  * stage-wide 50/100 of `apiThrottle` stays for POST /signups (up to 100 signups per request) and unknown ids.
  */
 export const DEFAULT_SOURCE_THROTTLE = { rateLimit: 200, burstLimit: 500 } as const;
+
+/** An AWS region code (eu-west-1, us-gov-west-1, ap-southeast-2). */
+const AWS_REGION_PATTERN = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
+
+/** A public ACM certificate ARN; its fourth field is the certificate's region. */
+const ACM_CERTIFICATE_ARN_PATTERN = /^arn:aws(?:-cn|-us-gov)?:acm:([a-z]{2}(?:-[a-z]+)+-\d):\d{12}:certificate\/[0-9a-f-]{36}$/;
+
+/** A host name senders can call: two or more labels, lower case, no wildcard, no trailing dot (RFC 1123). */
+const HOST_NAME_PATTERN = /^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** The region an ACM certificate ARN names, or undefined when it is not one. */
+export function certificateRegion(certificateArn: string): string | undefined {
+  return ACM_CERTIFICATE_ARN_PATTERN.exec(certificateArn)?.[1];
+}
+
+/**
+ * A regional API Gateway custom domain takes an ACM certificate of its own region only. `region` is the
+ * stack's (its `region` setting, or the one `cdk deploy` resolves for a stack without one); undefined:
+ * not known at synth, and CloudFormation refuses a certificate of another region when it creates the domain.
+ */
+export function customDomainRegionProblem(config: Readonly<{ customDomain?: { certificateArn: string } }>, region: string | undefined): string | undefined {
+  const certificate = config.customDomain ? certificateRegion(config.customDomain.certificateArn) : undefined;
+  if (!certificate || !region || certificate === region) return undefined;
+  return (
+    `signupSync.customDomain.certificateArn: the certificate is in ${certificate} but the stack deploys to ${region}: ` +
+    `a regional API Gateway domain takes an ACM certificate of its own region (request or import one in ${region})`
+  );
+}
 
 const throttleSchema = (fallback: Readonly<{ rateLimit: number; burstLimit: number }>) =>
   z.strictObject({
@@ -90,6 +118,22 @@ export const stackConfigSchema = z
     maxSignupAgeMinutes: z.number().int().min(1).max(1440).default(15),
     /** 429s per 5 minutes that, three periods running, raise the rate-limit alarm. */
     rateLimitedAlarmThreshold: z.number().int().min(1).default(10),
+    /** The AWS region this stack deploys to (e.g. one per store, docs/configuration.md); default: the one `cdk deploy` uses. */
+    region: z.string().regex(AWS_REGION_PATTERN, { message: 'must be an AWS region such as eu-west-1' }).optional(),
+    /**
+     * Serve the ingest API on the merchant's own domain (docs/configuration.md#custom-domain): a regional
+     * API Gateway domain with TLS 1.2, its certificate an ACM one in the stack's region.
+     */
+    customDomain: z
+      .strictObject({
+        domainName: z
+          .string()
+          .regex(HOST_NAME_PATTERN, { message: 'must be a host name such as signups.example.com (lower case, no wildcard, no trailing dot)' }),
+        certificateArn: z.string().regex(ACM_CERTIFICATE_ARN_PATTERN, {
+          message: 'must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>) covering domainName',
+        }),
+      })
+      .optional(),
     logRetentionDays: z
       .number()
       .int()
@@ -105,6 +149,11 @@ export const stackConfigSchema = z
   .refine((config) => !(config.sourcesSecretName && config.sourcesSecretArn), {
     message: 'set sourcesSecretName or sourcesSecretArn, not both',
     path: ['sourcesSecretArn'],
+  })
+  .check((context) => {
+    const problem = customDomainRegionProblem(context.value, context.value.region);
+    if (problem)
+      context.issues.push({ code: 'custom', input: context.value, path: ['customDomain', 'certificateArn'], message: problem.replace(/^[^ ]+ /, '') });
   });
 
 /** The validated settings; `sources` as the operator wrote them (the ingest applies the defaults at cold start). */
@@ -131,19 +180,23 @@ export function parseStackConfig(raw: unknown): StackConfig {
 
 /** Every problem of the sources list (`signupSync.sources[1].thankYouUrl: ...`), and its size as an environment variable. */
 function sourcesProblems(sources: readonly unknown[]): string[] {
+  let parsed: SourceConfig[];
   try {
-    parseIngestSources(sources);
+    parsed = parseIngestSources(sources);
   } catch (error) {
     if (!(error instanceof SourceConfigError)) throw error;
     return error.issues.map((issue) => `signupSync.${issue}`);
   }
+  // A CAPTCHA decision per form and a route token per webhook, as the ingest's cold start requires them.
+  const exposure = exposureProblems(parsed).map((problem) => `signupSync.${problem}`);
   const bytes = Buffer.byteLength(JSON.stringify(sources));
   return bytes > MAX_SOURCES_CONFIG_BYTES
     ? [
+        ...exposure,
         `signupSync.sources: takes ${bytes} bytes as the ingest function's SOURCES_CONFIG environment variable, over the ${MAX_SOURCES_CONFIG_BYTES} it can have ` +
           '(Lambda allows 4 KB for all variables together): drop unused options and fieldMap entries, or split the sources over two deployments',
       ]
-    : [];
+    : exposure;
 }
 
 /**
@@ -160,7 +213,8 @@ function publicFormProblems(config: z.output<typeof stackConfigSchema>): string[
     const source = raw as { id?: unknown; kind?: unknown; captcha?: unknown; customerDefaults?: { sendWelcomeEmail?: unknown } };
     if (typeof source.id === 'string') ids.add(source.id);
     const welcome = source.customerDefaults?.sendWelcomeEmail ?? config.sendWelcomeEmail;
-    if (source.kind === 'html-form' && welcome === true && source.captcha === undefined) {
+    // `captcha: false` (with its reason) does not count either: the reason cannot stop a bot.
+    if (source.kind === 'html-form' && welcome === true && (source.captcha === undefined || source.captcha === false)) {
       problems.push(
         `signupSync.sources[${index}]: sends a welcome email (${source.customerDefaults?.sendWelcomeEmail === true ? 'customerDefaults.sendWelcomeEmail' : 'signupSync.sendWelcomeEmail'}) ` +
           'from a public form without captcha: a bot could make the store email any address. Add "captcha" (turnstile, hcaptcha or recaptcha-v3), or set customerDefaults.sendWelcomeEmail to false',

@@ -12,6 +12,11 @@ export interface RawRequest {
   readonly query: Readonly<Record<string, string>>;
   /** The full external URL of this request, query included (HubSpot signs it). */
   readonly publicUrl: string;
+  /**
+   * The client's address as API Gateway saw the connection (`requestContext.http.sourceIp`), not a header
+   * the client writes: what public forms' per-client limit counts by (shared/ingest/client-limit.ts).
+   */
+  readonly sourceIp?: string;
 }
 
 /** An answer that is not a refusal (refusals are errors, see ./errors.ts). */
@@ -69,11 +74,13 @@ export function rawRequestFromHttpApiEvent(
   // public base URL (scheme, host and any base path) when it is known.
   const base = options.publicBaseUrl?.replace(/\/+$/, '') ?? `https://${event.requestContext.domainName}`;
   const search = event.rawQueryString ? `?${event.rawQueryString}` : '';
+  const sourceIp = event.requestContext.http.sourceIp;
   return {
     method: event.requestContext.http.method.toUpperCase(),
     headers,
     body,
     query,
     publicUrl: `${base}${event.rawPath}${search}`,
+    ...(typeof sourceIp === 'string' && sourceIp !== '' ? { sourceIp } : {}),
   };
 }

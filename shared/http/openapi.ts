@@ -121,8 +121,10 @@ const sourceIdParameter: JsonObject = {
   name: 'sourceId',
   in: 'path',
   required: true,
-  description: 'The `id` of a configured source (stack config `sources`). An unknown id is answered 401.',
-  schema: { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$' },
+  description:
+    "A configured source's path segment (its stack output SourceUrl…): `<id>-<routeToken>` for a webhook source, the `id` for an html-form. " +
+    "Anything else, a webhook's bare id included, is answered 401.",
+  schema: { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9-]{0,127}[a-z0-9])?$' },
 };
 
 const corsHeaders: JsonObject = {
@@ -206,6 +208,15 @@ const OPERATIONS: Readonly<Record<string, (route: IngestRoute) => JsonObject>> =
       '405': problem('A method this source does not use.', { Allow: { schema: { type: 'string' } } }),
       '413': responseRef('ContentTooLarge'),
       '415': responseRef('UnsupportedMediaType'),
+      '429': {
+        description:
+          "html-form: the client posted more often than the source's `clientLimit` allows (a native post is redirected to the error page instead). Nothing was enqueued.",
+        headers: { 'Retry-After': { description: 'Seconds until the client may post again', schema: { type: 'integer' } } },
+        content: {
+          [PROBLEM_CONTENT_TYPE]: { schema: ref('schemas', 'Problem') },
+          'application/json': { schema: ref('schemas', 'HtmlFormReply') },
+        },
+      },
       '422': {
         description: 'A signup failed validation (problem document; html-form fetch posts get `HtmlFormReply`). Nothing was enqueued.',
         content: {

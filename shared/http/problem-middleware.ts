@@ -1,6 +1,7 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { logRefusal, toProblemResponse } from '../http-input/refusal';
+import { CANONICAL_SOURCE_ID } from '../ingest/ingest-sources';
 import type { Logger } from '../logger';
 import { TRACE_FIELD, TraceEvent, writeTrace } from '../trace/trace-events';
 
@@ -18,23 +19,25 @@ export function problemResponses(logger: Logger): middy.MiddlewareObj<APIGateway
   };
 }
 
-const SOURCE_PATH = /^\/sources\/([a-z0-9-]{1,64})$/;
+const SOURCE_PATH = /^\/sources\/([^/]+)$/;
 
 /**
  * Keeps the API request id on every log line of the invocation, and writes the request's `received`
  * trace line. The wiring clears the keys between invocations (functions/ingest/build-handler.ts), so the
- * correlation id Powertools adds stays. The source id is the one the path names (configured or not).
+ * correlation id Powertools adds stays. The source is named only when the path is a configured source's
+ * route (`sourceIdOf`: its `<id>-<routeToken>` segment): a made-up path is not echoed into the logs.
  */
-export function requestLogKeys(logger: Logger): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
+export function requestLogKeys(
+  logger: Logger,
+  sourceIdOf: (segment: string) => string | undefined = () => undefined,
+): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
   return {
     before: async (request) => {
       const { event } = request;
       logger.appendKeys({ requestId: event.requestContext?.requestId, route: event.routeKey });
-      const sourceId = event.pathParameters?.['sourceId'] ?? SOURCE_PATH.exec(event.rawPath ?? '')?.[1];
-      writeTrace(logger, TraceEvent.received, 'request received', {
-        method: event.requestContext?.http?.method,
-        ...(sourceId !== undefined && SOURCE_PATH.test(`/sources/${sourceId}`) ? { sourceId } : {}),
-      });
+      const segment = event.pathParameters?.['sourceId'] ?? SOURCE_PATH.exec(event.rawPath ?? '')?.[1];
+      const sourceId = segment === undefined ? (event.rawPath === '/signups' ? CANONICAL_SOURCE_ID : undefined) : sourceIdOf(segment);
+      writeTrace(logger, TraceEvent.received, 'request received', { method: event.requestContext?.http?.method, ...(sourceId ? { sourceId } : {}) });
     },
   };
 }

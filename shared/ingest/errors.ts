@@ -1,3 +1,6 @@
+import { HttpProblemError } from '../http-input/errors';
+import type { LogFields } from '../logger';
+
 /** Errors of the ingest use case's own ports. `retryable` tells the edge whether the sender should try again. */
 
 /**
@@ -26,5 +29,27 @@ export class DeliveryConflictError extends Error {
   constructor(options?: ErrorOptions) {
     super('The delivery key is already recorded for a different payload', options);
     this.name = 'DeliveryConflictError';
+  }
+}
+
+/**
+ * A client posted to a public form more often than the source's `clientLimit` allows
+ * (./client-limit.ts): 429 with Retry-After (the seconds until its window ends). A native form post is
+ * redirected to the form's error page instead, keeping the header.
+ */
+export class ClientLimitedError extends HttpProblemError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    readonly limit: Readonly<{ max: number; windowSeconds: number }>,
+  ) {
+    super(
+      { title: 'Too Many Requests', status: 429, detail: 'Too many signups from your network in a short time; please try again later.' },
+      { headers: { 'retry-after': String(retryAfterSeconds) } },
+    );
+    this.name = 'ClientLimitedError';
+  }
+
+  override logFields(): LogFields {
+    return { detail: this.message, clientLimit: `${this.limit.max} per ${this.limit.windowSeconds} s`, retryAfterSeconds: this.retryAfterSeconds };
   }
 }

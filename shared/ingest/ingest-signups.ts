@@ -15,6 +15,7 @@ import { toEventId } from '../sources/field-map';
 import type { SourceConfig } from '../sources/source-config';
 import { type EmailHasher, emailHashOf, type TracedSignup, TraceEvent, tracedSignup, writeTrace } from '../trace/trace-events';
 import * as z from '../zod-mini';
+import type { ClientLimitDeps } from './client-limit';
 import {
   type Delivery,
   type DeliveryLedger,
@@ -63,6 +64,8 @@ export type IngestDeps = Readonly<{
   ledger?: DeliveryLedger;
   /** Checks html-form CAPTCHA tokens with the provider (default: shared/captcha/siteverify-client.ts over fetch). */
   captcha?: CaptchaVerifier;
+  /** Counts html-form posts per client (./client-limit.ts); none: no limit (tests). */
+  clientLimit?: ClientLimitDeps;
   /** Custom field names the sync sends to customer attributes: more than 10 in one signup is a field error. */
   attributeFields?: ReadonlySet<string>;
   /** POST /signups: also accept the `api` secret as a bearer token (default true; false: signatures only). */

@@ -10,8 +10,9 @@ import { adapterFor, decideSource } from '../sources/adapters';
 import { SourceAuthError, SourceConfigError } from '../sources/errors';
 import { withSourceIntent } from '../sources/intent';
 import type { PresentOutcome, ReplyPurpose } from '../sources/source-adapter';
-import type { SourceConfig } from '../sources/source-config';
+import { type SourceConfig, sourceRouteSegment } from '../sources/source-config';
 import { emailHashOf, TRACE_FIELD, type TracedSignup, TraceEvent, tracedSignup, writeTrace } from '../trace/trace-events';
+import { checkClientLimit } from './client-limit';
 import { bodyHash, conflictKey, type Delivery, deliveryKey, payloadHash, singleEventId } from './delivery-ledger';
 import { DeliveryConflictError } from './errors';
 import { IGNORED_EVENTS_HEADER, INCOMPLETE_COUNT_HEADER, INCOMPLETE_REASON, splitIncomplete } from './incomplete';
@@ -109,6 +110,9 @@ async function process(request: RawRequest, source: SourceConfig, deps: IngestDe
     });
     return { type: 'ignored', events: decision.count ?? 1 };
   }
+  // A public form's post counts against its client's limit before anything costs more (the CAPTCHA
+  // call, the ledger, the queue); a webhook is never limited by this (docs/security.md).
+  if (source.kind === 'html-form' && deps.clientLimit) await checkClientLimit(deps.clientLimit, request, source, receivedAt, logger);
   // The source's intent first (a newsletter box is itself the opt-in: shared/sources/intent.ts).
   const candidates = withSourceIntent(source, decision.signups);
   // Webhook senders cannot change their data: with a dead-letter queue the good signups go on and the
@@ -189,7 +193,7 @@ async function process(request: RawRequest, source: SourceConfig, deps: IngestDe
  * forms"). Run inside the ledger, so a double-clicked form is folded before its single-use token is spent twice.
  */
 function captchaCheckOf(source: SourceConfig, secret: SourceSecret, token: string | undefined, deps: IngestDeps): (() => Promise<void>) | undefined {
-  if (source.kind !== 'html-form' || source.captcha === undefined) return undefined;
+  if (source.kind !== 'html-form' || !source.captcha) return undefined;
   const { captcha, allowedOrigins } = source;
   // checkSourceSecrets refuses an entry without captchaSecret for such a source: this is a wiring bug.
   if (secret.captchaSecret === undefined) throw new SourceConfigError(`Source ${source.id} has captcha but no captchaSecret`);
@@ -259,15 +263,16 @@ function answer(outcome: Outcome): HttpReply {
 }
 
 /**
- * Handles a request to `/sources/{sourceId}`. Throws refusals (HttpProblemError, SourceError) for the
+ * Handles a request to `/sources/{sourceId}` (the path segment: `<id>-<routeToken>`, or an html-form's id). Throws refusals (HttpProblemError, SourceError) for the
  * error edge, except for sources whose adapter presents its own answers (html-form), which get every
  * outcome, refusals included, through `present`.
  */
-export async function ingestFromSource(request: RawRequest, sourceId: string | undefined, deps: IngestDeps): Promise<HttpReply> {
+export async function ingestFromSource(request: RawRequest, routeSegment: string | undefined, deps: IngestDeps): Promise<HttpReply> {
   const { logger } = deps;
-  const source = sourceId === undefined ? undefined : deps.sources.find((candidate) => candidate.id === sourceId);
-  // Same answer as a wrong signature: an unknown id must not be told apart from a real one.
-  if (source === undefined) throw new SourceAuthError('invalid', 'token', 'unknown source id');
+  // The path names a source by its id and route token (`<id>-<routeToken>`, shared/sources/source-config.ts):
+  // a webhook's bare id is not its URL. Same answer as a wrong signature: an unknown route must not be told apart.
+  const source = routeSegment === undefined ? undefined : deps.sources.find((candidate) => sourceRouteSegment(candidate) === routeSegment);
+  if (source === undefined) throw new SourceAuthError('invalid', 'token', 'unknown source route');
   logger.appendKeys({ sourceId: source.id, sourceKind: source.kind });
   const adapter = adapterFor(source);
   // Per-source metrics (the silence and signature-failure alarms): authentic deliveries and 401s only.

@@ -6,7 +6,7 @@ import { CANONICAL_SOURCE_ID } from '../ingest/ingest-sources';
 import { UNMAPPABLE_COUNT_HEADER } from '../ingest/unmappable';
 import { Metric, type MetricsSink } from './metric-names';
 
-const SOURCE_ROUTE = /^\/sources\/([a-z0-9-]{1,64})$/;
+const SOURCE_ROUTE = /^\/sources\/([a-z0-9-]{1,129})$/;
 
 /** How many signups a 202 accepted (its body says so on every route). */
 function acceptedCount(response: APIGatewayProxyStructuredResultV2): number {
@@ -31,13 +31,18 @@ function headerCount(response: APIGatewayProxyStructuredResultV2 | undefined, na
  * a 200 or 202), events of authentic deliveries that are not signups (events-ignored, on a 200),
  * refusals per source and status, and 503s. Registered outermost, so it sees the final response of both paths.
  */
-export function ingestMetrics(sink: MetricsSink): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
+export function ingestMetrics(
+  sink: MetricsSink,
+  /** The source id behind a route segment (`<id>-<routeToken>`): the dimension stays the id, whatever the URL. */
+  sourceIdOf: (segment: string) => string | undefined = () => undefined,
+): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
   const observe = async (request: middy.Request<APIGatewayProxyEventV2, APIGatewayProxyResultV2>) => {
     const response = request.response as APIGatewayProxyStructuredResultV2 | undefined;
     const status = response?.statusCode;
     if (status === undefined) return;
     // A source's own route (/sources/<id>, infra/constructs/signup-ingress.ts) has no path parameter.
-    const source = request.event.pathParameters?.['sourceId'] ?? SOURCE_ROUTE.exec(request.event.rawPath ?? '')?.[1] ?? CANONICAL_SOURCE_ID;
+    const segment = request.event.pathParameters?.['sourceId'] ?? SOURCE_ROUTE.exec(request.event.rawPath ?? '')?.[1];
+    const source = segment === undefined ? CANONICAL_SOURCE_ID : (sourceIdOf(segment) ?? segment);
     if (status === 202 && response?.headers?.[DELIVERY_REPEATED_HEADER] === 'true') sink.add(Metric.DeliveriesRepeated, 'Count', 1, { Source: source });
     else if (status === 202 || status === 200) {
       if (status === 202) sink.add(Metric.SignupsAccepted, 'Count', acceptedCount(response!), { Source: source });

@@ -120,6 +120,16 @@ export type SourceIntent = (typeof SOURCE_INTENTS)[number];
 /** What a delivery that carries too little to store becomes (docs/sources.md, "Incomplete submissions"). */
 export const INCOMPLETE_POLICIES = ['dead-letter', 'ignore'] as const;
 export type IncompletePolicy = (typeof INCOMPLETE_POLICIES)[number];
+/**
+ * A webhook source's route token: the random part of its URL, `/sources/<id>-<routeToken>`, so nobody who
+ * only knows (or guesses) the id can reach its route and use up its throttle (docs/security.md, "Guessable
+ * routes and a flood of bad signatures"). Written into cdk.json once by `signup-sync route-tokens`; it is
+ * not a credential (the signature or URL token is), so it may appear in route keys and stack outputs.
+ */
+export const ROUTE_TOKEN_PATTERN = /^[a-z0-9]{16,64}$/;
+const routeTokenSchema = z
+  .string({ error: 'must be a string' })
+  .check(z.regex(ROUTE_TOKEN_PATTERN, { error: 'must be 16-64 lower-case letters and digits (run `npx signup-sync route-tokens` to generate one)' }));
 
 const base = {
   id: sourceIdSchema,
@@ -145,6 +155,8 @@ const base = {
    * in SignupsIncomplete, logged with its field paths; nothing queued). Not for html-form (the person can fix the form).
    */
   incomplete: z._default(z.enum(INCOMPLETE_POLICIES, { error: `must be one of ${INCOMPLETE_POLICIES.join(', ')}` }), 'dead-letter'),
+  /** The random part of the source's URL (required for every kind but html-form at synth and cold start; see sourceRouteSegment). */
+  routeToken: z.optional(routeTokenSchema),
 };
 
 const standardWebhooksSchema = z.strictObject({
@@ -173,17 +185,38 @@ const captchaSchema = z
     verifyUrl: z.optional(secureUrlSchema),
     /** How long the ingest waits for siteverify; past it the post is refused (fail closed). */
     timeoutMs: z._default(z.int().check(z.gte(200), z.lte(8_000)), 3_000),
+    /**
+     * hCaptcha only, and required there: the widget's sitekey (the page's `data-sitekey`, public). An
+     * hCaptcha secret belongs to the account, not to one sitekey, so without it a token solved for any
+     * other sitekey of the account passes; siteverify refuses it when `sitekey` is sent.
+     */
+    sitekey: z.optional(nameSchema('sitekey')),
   })
   .check(
     z.refine((captcha) => !(captcha.provider === 'hcaptcha' && captcha.action !== undefined), {
       error: 'hCaptcha reports no action: leave action out',
       path: ['action'],
     }),
+    z.refine((captcha) => captcha.provider !== 'hcaptcha' || captcha.sitekey !== undefined, {
+      error:
+        "hCaptcha needs the widget's sitekey (the data-sitekey of your page): its secret key is account-wide, and siteverify checks the token against the sitekey sent",
+      path: ['sitekey'],
+    }),
+    z.refine((captcha) => captcha.provider === 'hcaptcha' || captcha.sitekey === undefined, {
+      error: 'only hcaptcha takes a sitekey (a Turnstile or reCAPTCHA secret key belongs to one sitekey already)',
+      path: ['sitekey'],
+    }),
   );
+
+/** At least a sentence: `captcha: false` is a decision someone must be able to read back later. */
+const CAPTCHA_REASON_MIN_LENGTH = 10;
 
 export type { CaptchaConfig } from '../captcha/verify-captcha';
 
-const htmlFormSchema = z.strictObject({
+/** Ten posts per client and form in ten minutes: a household or an office behind one address signs up a few people, a bot many. */
+export const DEFAULT_CLIENT_LIMIT = { max: 10, windowSeconds: 600 } as const;
+
+const htmlFormFields = z.strictObject({
   ...base,
   kind: z.literal('html-form'),
   allowedOrigins: z.array(originSchema).check(z.minLength(1, { error: 'list at least one origin' }), z.maxLength(50)),
@@ -197,9 +230,46 @@ const htmlFormSchema = z.strictObject({
   tokenField: z._default(nameSchema('tokenField'), 'form_token'),
   /** Accept POSTs with neither Origin nor Referer (non-browser clients). Off by default. */
   allowMissingOrigin: z._default(z.boolean(), false),
-  /** Require a CAPTCHA solved on the page, verified server-side (its secret: `captchaSecret` in the source's sources-secret entry). */
-  captcha: z.optional(captchaSchema),
+  /**
+   * A CAPTCHA solved on the page, verified server-side (its secret: `captchaSecret` in the source's
+   * sources-secret entry), or `false` with `captchaReason`: synth and cold start refuse a form that says
+   * neither (exposureProblems below; docs/security.md, "Bots farming a public form").
+   */
+  captcha: z.optional(z.union([captchaSchema, z.literal(false)], { error: 'must be a captcha object ({"provider": …}) or false (with captchaReason)' })),
+  /** Why this form has no CAPTCHA (with `captcha: false` only): e.g. "an intranet form behind our SSO". */
+  captchaReason: z.optional(
+    z
+      .string({ error: 'must be a string' })
+      .check(
+        z.trim(),
+        z.minLength(CAPTCHA_REASON_MIN_LENGTH, { error: `must say why the form needs no CAPTCHA (at least ${CAPTCHA_REASON_MIN_LENGTH} characters)` }),
+        z.maxLength(500),
+      ),
+  ),
+  /**
+   * Posts one client (IP address; an IPv6 address counts by its /64) may make to this form per window, counted
+   * in the delivery ledger's table before the CAPTCHA and the enqueue (docs/security.md); past it: 429 with Retry-After.
+   */
+  clientLimit: z._default(
+    z.strictObject({
+      max: z.int().check(z.gte(1), z.lte(10_000)),
+      windowSeconds: z.int().check(z.gte(10), z.lte(86_400)),
+    }),
+    DEFAULT_CLIENT_LIMIT,
+  ),
 });
+
+/** `captcha: false` only with its reason, and the reason only then. */
+const htmlFormSchema = htmlFormFields.check(
+  z.refine((form) => form.captcha !== false || form.captchaReason !== undefined, {
+    error: 'captcha: false needs captchaReason: say why this public form needs no CAPTCHA (docs/security.md, "Bots farming a public form")',
+    path: ['captchaReason'],
+  }),
+  z.refine((form) => form.captcha === false || form.captchaReason === undefined, {
+    error: 'captchaReason goes with captcha: false only',
+    path: ['captchaReason'],
+  }),
+);
 
 const mailchimpSchema = z.strictObject({
   ...base,
@@ -386,4 +456,45 @@ export function parseSourcesConfig(input: unknown): SourceConfig[] {
   throw new SourceConfigError('Invalid sources configuration:', {
     issues: result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`),
   });
+}
+
+/**
+ * The last segment of a source's URL, `/sources/<segment>`: `<id>-<routeToken>` for a source with a route
+ * token, else its id (an html-form, whose URL is printed in the page anyway). The ingest finds a source by
+ * this segment only, so a webhook's bare id answers like an unknown one (401).
+ */
+export function sourceRouteSegment(source: Readonly<{ id: string; routeToken?: string | undefined }>): string {
+  return source.routeToken === undefined ? source.id : `${source.id}-${source.routeToken}`;
+}
+
+/**
+ * What a deployed sources list must say on top of each source's shape, checked at synth
+ * (shared/deployment/stack-config.ts) and at cold start (shared/config/ingest-config.ts) alike
+ * (docs/security.md): every html-form decides on a CAPTCHA (`captcha: {…}`, or `false` with a
+ * `captchaReason`), every other source has a `routeToken`, and no two sources share a URL.
+ * Problems read `sources[1].routeToken: …`.
+ */
+export function exposureProblems(sources: readonly SourceConfig[]): string[] {
+  const problems: string[] = [];
+  const segments = new Map<string, number>();
+  sources.forEach((source, index) => {
+    if (source.kind === 'html-form' && source.captcha === undefined) {
+      problems.push(
+        `sources[${index}].captcha: a public form must say how bots are kept out: "captcha": {"provider": "turnstile" | "hcaptcha" | "recaptcha-v3"} ` +
+          '(docs/trust.md, "Public forms"), or "captcha": false with "captchaReason": "<why this form needs none>", accepting junk signups and ' +
+          'subscription bombing of other people\'s addresses (docs/security.md, "Bots farming a public form")',
+      );
+    }
+    if (source.kind !== 'html-form' && source.routeToken === undefined) {
+      problems.push(
+        `sources[${index}].routeToken: a webhook source needs a route token so its URL cannot be guessed: run \`npx signup-sync route-tokens\` once ` +
+          `(it writes one into cdk.json), deploy, then set the URL the stack prints (<ApiUrl>/sources/${source.id}-<routeToken>) at the sender`,
+      );
+    }
+    const segment = sourceRouteSegment(source);
+    const first = segments.get(segment);
+    if (first === undefined) segments.set(segment, index);
+    else problems.push(`sources[${index}]: has the same URL as sources[${first}] (/sources/${segment}): change its id or routeToken`);
+  });
+  return problems;
 }

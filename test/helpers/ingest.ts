@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { buildIngestHandler, type IngestHandlerOverrides } from '../../functions/ingest/build-handler';
 import type { IngestConfig } from '../../shared/config/ingest-config';
+import { NO_CLIENT_LIMIT } from '../../shared/ingest/client-limit';
 import { NO_DELIVERY_LEDGER } from '../../shared/ingest/delivery-ledger';
 import { CANONICAL_SOURCE_ID, parseIngestSources } from '../../shared/ingest/ingest-sources';
 import type { SignupQueue } from '../../shared/ingest/signup-queue';
@@ -127,6 +128,8 @@ export function anIngestHandler({
     queue,
     // No ledger unless a test gives one: every delivery is enqueued (test/unit/ingest/ tests the ledger).
     ledger: NO_DELIVERY_LEDGER,
+    // No per-client limit unless a test gives a limiter (test/unit/security/public-form-bots.test.ts counts on DynamoDB).
+    clientLimiter: NO_CLIENT_LIMIT,
     ...(sourceSecrets ? { sourceSecrets } : { sourcesSecretValue: secretJson ?? sourcesSecretJson(sources) }),
     logger,
     metrics,
@@ -195,6 +198,8 @@ export type HttpEventOptions = {
   base64?: boolean;
   /** Override API Gateway's route key (e.g. '$default' for local mode). */
   routeKey?: string;
+  /** The client address API Gateway reports (`requestContext.http.sourceIp`); default 192.0.2.1. */
+  sourceIp?: string;
 };
 
 let requestCounter = 0;
@@ -210,7 +215,7 @@ const safeDecode = (segment: string): string => {
 /** An API Gateway HTTP API (payload 2.0) event for `path`, with the route key API Gateway would match. */
 export function anHttpEvent(
   path: string,
-  { method = 'POST', body, headers = {}, query = {}, base64, routeKey }: HttpEventOptions = {},
+  { method = 'POST', body, headers = {}, query = {}, base64, routeKey, sourceIp = '192.0.2.1' }: HttpEventOptions = {},
 ): APIGatewayProxyEventV2 {
   const sourceMatch = /^\/sources\/([^/]+)$/.exec(path);
   const key = routeKey ?? (sourceMatch ? `${method} /sources/{sourceId}` : `${method} ${path}`);
@@ -231,7 +236,7 @@ export function anHttpEvent(
       apiId: 'api',
       domainName: 'hooks.example.com',
       domainPrefix: 'hooks',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'jest' },
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp, userAgent: 'jest' },
       requestId: `req-${requestCounter}`,
       routeKey: key,
       stage: '$default',

@@ -37,6 +37,16 @@ const configurations: [string, Record<string, unknown>][] = [
   ['secret imported by ARN', { tokenSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signup-sync/bigcommerce-token-AbCdEf' }],
   ['both secrets imported', { tokenSecretName: 'signup-sync/bigcommerce-token', sourcesSecretName: 'signup-sync/sources' }],
   ['update conflict policy, longer timeout', { conflictPolicy: 'update', syncTimeoutSeconds: 60, maxReceiveCount: 3 }],
+  [
+    'custom domain, region pinned',
+    {
+      region: 'eu-west-1',
+      customDomain: {
+        domainName: 'signups.example.com',
+        certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666',
+      },
+    },
+  ],
 ];
 
 describe('cdk-nag AwsSolutions', () => {

@@ -7,6 +7,9 @@
 #    notices or version check (cdk.json sets notices and cli-telemetry off; CDK_DISABLE_VERSION_CHECK). The stack is env-agnostic, so
 #    nothing is looked up. cdk-nag runs inside the synth (infra/app.ts): an unacknowledged finding
 #    fails this step.
+#    Then a second synth of a variant (test/infra/stores-variant.json over cdk.json's settings): two named
+#    stores, one pinned to eu-west-1 with a custom domain, so the several-stores form and the
+#    API Gateway domain name and mapping pass cdk-nag and cfn-lint too.
 # 2. cfn-lint (pinned in test/integration/python-tools.txt, installed into .venv) on every stack
 #    template of the cloud assembly, nested assemblies included, against several regions, with
 #    informational rules on. Any error, warning or informational finding fails, except:
@@ -25,13 +28,24 @@ ignored=(W3005)
 
 bash test/integration/python-tools.sh
 
-echo "check-template: cdk synth (offline, no credentials) -> $out" >&2
-started=$(date +%s)
-env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE -u AWS_DEFAULT_PROFILE \
-  AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true \
-  CDK_DISABLE_CLI_TELEMETRY=true CDK_DISABLE_VERSION_CHECK=1 \
-  npx --no-install cdk synth --quiet --no-notices --output "$out" </dev/null
-echo "check-template: synth ok in $(( $(date +%s) - started )) s" >&2
+synth() { # <outdir> [cdk synth arguments]
+  local dir="$1"
+  shift
+  echo "check-template: cdk synth (offline, no credentials) -> $dir" >&2
+  local started
+  started=$(date +%s)
+  env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE -u AWS_DEFAULT_PROFILE \
+    AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true \
+    CDK_DISABLE_CLI_TELEMETRY=true CDK_DISABLE_VERSION_CHECK=1 \
+    npx --no-install cdk synth --quiet --no-notices --output "$dir" "$@" </dev/null
+  echo "check-template: synth ok in $(( $(date +%s) - started )) s" >&2
+}
+synth "$out"
+variant="$(node -e '
+  const { storeHash, ...shared } = require("./cdk.json").context.signupSync;
+  process.stdout.write(JSON.stringify({ ...shared, ...require("./test/infra/stores-variant.json") }));
+')"
+synth "$out.stores" --context "signupSync=$variant"
 
 # Every stack template the assembly lists (manifest.json), recursing into nested assemblies (stages).
 mapfile -t templates < <(node -e '
@@ -43,9 +57,9 @@ mapfile -t templates < <(node -e '
       if (artifact.type === "cdk:cloud-assembly") walk(path.join(dir, artifact.properties.directoryName));
     }
   };
-  walk(process.argv[1]);
-' "$out")
-(( ${#templates[@]} > 0 )) || { echo "check-template: no stack template in $out/manifest.json" >&2; exit 1; }
+  for (const dir of process.argv.slice(1)) walk(dir);
+' "$out" "$out.stores")
+(( ${#templates[@]} >= 3 )) || { echo "check-template: expected SignupSync and the two stores' stacks in $out and $out.stores, found ${templates[*]}" >&2; exit 1; }
 
 echo "check-template: cfn-lint $(.venv/bin/cfn-lint --version | sed 's/^cfn-lint //') on ${templates[*]} (regions: ${regions[*]}; ignoring ${ignored[*]})" >&2
 # Exit code is a bit mask (2 error, 4 warning, 8 informational): any of them fails this script.

@@ -13,12 +13,15 @@ const form = {
   allowedOrigins: ['https://www.example.com'],
   thankYouUrl: 'https://www.example.com/thanks',
   errorUrl: 'https://www.example.com/oops',
+  captcha: false,
+  captchaReason: 'a test form: the conflict policy rules are under test',
 };
+const routeToken = 'conflictpolicyroute01';
 const signed = [
-  { id: 'typeform', kind: 'typeform' },
-  { id: 'shop', kind: 'shopify' },
-  { id: 'mailchimp', kind: 'mailchimp' },
-  { id: 'hooks', kind: 'standard-webhooks' },
+  { id: 'typeform', kind: 'typeform', routeToken },
+  { id: 'shop', kind: 'shopify', routeToken },
+  { id: 'mailchimp', kind: 'mailchimp', routeToken },
+  { id: 'hooks', kind: 'standard-webhooks', routeToken },
 ];
 
 function refusal(config: Record<string, unknown>): string {
@@ -72,7 +75,7 @@ describe('placeholderNames at synth', () => {
   const names = { first_name: 'Valued', last_name: 'Reader' };
 
   it('refuses a source placeholderNames under its own nameless "reject", naming the source and why', () => {
-    const message = refusal({ sources: [{ id: 'hooks', kind: 'standard-webhooks', nameless: 'reject', placeholderNames: names }] });
+    const message = refusal({ sources: [{ id: 'hooks', kind: 'standard-webhooks', routeToken: 'k7q2m9x4w1c8v5b3n6z0', nameless: 'reject', placeholderNames: names }] });
 
     expect(message).toMatch(
       /signupSync\.sources\[0\]\.placeholderNames: source "hooks" sets placeholderNames, but its nameless policy is "reject" \(its own nameless\), so no signup of it ever gets them/,
@@ -81,7 +84,7 @@ describe('placeholderNames at synth', () => {
   });
 
   it('refuses a source placeholderNames when it inherits the global nameless "subscriber"', () => {
-    expect(refusal({ nameless: 'subscriber', sources: [{ id: 'shop', kind: 'shopify', placeholderNames: names }] })).toMatch(
+    expect(refusal({ nameless: 'subscriber', sources: [{ id: 'shop', kind: 'shopify', routeToken: 'k7q2m9x4w1c8v5b3n6z0', placeholderNames: names }] })).toMatch(
       /signupSync\.sources\[0\]\.placeholderNames: source "shop" .* nameless policy is "subscriber" \(the global nameless\)/,
     );
   });
@@ -91,7 +94,7 @@ describe('placeholderNames at synth', () => {
       nameless: 'reject',
       placeholderNames: names,
       // This source has placeholder names of its own, so it does not use the global ones.
-      sources: [{ id: 'hooks', kind: 'standard-webhooks', nameless: 'placeholder', placeholderNames: names }],
+      sources: [{ id: 'hooks', kind: 'standard-webhooks', routeToken: 'k7q2m9x4w1c8v5b3n6z0', nameless: 'placeholder', placeholderNames: names }],
     });
 
     expect(message).toMatch(
@@ -104,8 +107,8 @@ describe('placeholderNames at synth', () => {
     const accept = (config: Record<string, unknown>) => expect(() => parseStackConfig({ storeHash: 'abc', ...config })).not.toThrow();
 
     accept({ nameless: 'placeholder', placeholderNames: names });
-    accept({ nameless: 'subscriber', placeholderNames: names, sources: [{ id: 'hooks', kind: 'standard-webhooks', nameless: 'placeholder' }] });
-    accept({ sources: [{ id: 'hooks', kind: 'standard-webhooks', nameless: 'placeholder', placeholderNames: names }] });
+    accept({ nameless: 'subscriber', placeholderNames: names, sources: [{ id: 'hooks', kind: 'standard-webhooks', routeToken: 'k7q2m9x4w1c8v5b3n6z0', nameless: 'placeholder' }] });
+    accept({ sources: [{ id: 'hooks', kind: 'standard-webhooks', routeToken: 'k7q2m9x4w1c8v5b3n6z0', nameless: 'placeholder', placeholderNames: names }] });
     accept({ nameless: 'placeholder', conflictPolicy: 'update', sources: signed });
     expect(() => synthStack({ nameless: 'placeholder', placeholderNames: names, conflictPolicy: 'update', sources: signed })).not.toThrow();
   });

@@ -1,16 +1,26 @@
-import { parseStackConfig } from '../../shared/deployment/stack-config';
+import { parseStackConfig, StackConfigError } from '../../shared/deployment/stack-config';
 import { synthStack } from '../helpers/synth';
 
-/** Public forms (docs/trust.md): a route and a throttle per source, and no welcome email from a form without CAPTCHA. */
+/**
+ * Public forms and webhook routes (docs/trust.md, docs/security.md): a route and a throttle per source, a
+ * webhook's route named by its route token, a CAPTCHA decision per form, no welcome email from a form
+ * without CAPTCHA, and the hash key of the per-client limit.
+ */
 
-const FORM = {
+/** A form that has not decided on a CAPTCHA yet (refused as it is). */
+const UNDECIDED_FORM = {
   id: 'newsletter',
   kind: 'html-form',
   allowedOrigins: ['https://www.example.com'],
   thankYouUrl: 'https://www.example.com/thanks',
   errorUrl: 'https://www.example.com/oops',
 };
-const SOURCES = [FORM, { id: 'shop', kind: 'shopify' }];
+const FORM = { ...UNDECIDED_FORM, captcha: false, captchaReason: 'a test form: the routes and throttles are under test' };
+const ROUTE_TOKEN = 'shoproutetoken0123456';
+const SHOP = { id: 'shop', kind: 'shopify', routeToken: ROUTE_TOKEN };
+const SOURCES = [FORM, SHOP];
+/** Each source's own path: a webhook's carries its route token. */
+const PATHS = { newsletter: '/sources/newsletter', shop: `/sources/shop-${ROUTE_TOKEN}` } as const;
 
 type Stage = { Properties: { DefaultRouteSettings?: Record<string, number>; RouteSettings?: Record<string, Record<string, number>> }; DependsOn?: string[] };
 
@@ -31,14 +41,14 @@ describe('per-source routes and throttles', () => {
 
     // Assert
     const keys = routes.map((route) => route.key);
-    for (const id of ['newsletter', 'shop']) {
-      expect(keys).toEqual(expect.arrayContaining([`POST /sources/${id}`, `GET /sources/${id}`, `OPTIONS /sources/${id}`]));
-      expect(stage.Properties.RouteSettings?.[`POST /sources/${id}`]).toEqual({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 500 });
+    for (const path of Object.values(PATHS)) {
+      expect(keys).toEqual(expect.arrayContaining([`POST ${path}`, `GET ${path}`, `OPTIONS ${path}`]));
+      expect(stage.Properties.RouteSettings?.[`POST ${path}`]).toEqual({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 500 });
     }
     expect(keys).toContain('POST /sources/{sourceId}');
     expect(stage.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
     // The stage is created after the routes its settings name (CloudFormation refuses an unknown route key).
-    const sourceRouteIds = routes.filter((route) => /\/sources\/(newsletter|shop)$/.test(route.key)).map((route) => route.id);
+    const sourceRouteIds = routes.filter((route) => /\/sources\/(newsletter|shop-[a-z0-9]+)$/.test(route.key)).map((route) => route.id);
     expect(stage.DependsOn).toEqual(expect.arrayContaining(sourceRouteIds));
   });
 
@@ -53,7 +63,7 @@ describe('per-source routes and throttles', () => {
     // Assert
     expect(stage.Properties.RouteSettings?.['POST /sources/newsletter']).toEqual({ ThrottlingRateLimit: 400, ThrottlingBurstLimit: 1000 });
     expect(stage.Properties.RouteSettings?.['OPTIONS /sources/newsletter']).toEqual({ ThrottlingRateLimit: 400, ThrottlingBurstLimit: 1000 });
-    expect(stage.Properties.RouteSettings?.['POST /sources/shop']).toEqual({ ThrottlingRateLimit: 80, ThrottlingBurstLimit: 160 });
+    expect(stage.Properties.RouteSettings?.[`POST ${PATHS.shop}`]).toEqual({ ThrottlingRateLimit: 80, ThrottlingBurstLimit: 160 });
   });
 
   it('has no per-source routes without sources, and refuses a throttle override for an unknown source', () => {
@@ -84,12 +94,71 @@ describe('welcome email from a public form', () => {
 
   it('accepts it with captcha, or when the form turns the welcome email off, and never asks it of webhooks', () => {
     expect(() =>
-      parseStackConfig({ storeHash: 'abc', sources: [{ ...FORM, customerDefaults: { sendWelcomeEmail: true }, captcha: { provider: 'turnstile' } }] }),
+      parseStackConfig({
+        storeHash: 'abc',
+        sources: [{ ...UNDECIDED_FORM, customerDefaults: { sendWelcomeEmail: true }, captcha: { provider: 'turnstile' } }],
+      }),
     ).not.toThrow();
     expect(() =>
       parseStackConfig({ storeHash: 'abc', sendWelcomeEmail: true, sources: [{ ...FORM, customerDefaults: { sendWelcomeEmail: false } }] }),
     ).not.toThrow();
-    expect(() => parseStackConfig({ storeHash: 'abc', sendWelcomeEmail: true, sources: [{ id: 'shop', kind: 'shopify' }] })).not.toThrow();
+    expect(() => parseStackConfig({ storeHash: 'abc', sendWelcomeEmail: true, sources: [SHOP] })).not.toThrow();
+  });
+});
+
+describe('a webhook\'s unguessable route (docs/security.md, "Guessable routes and a flood of bad signatures")', () => {
+  it('serves the webhook only at /sources/<id>-<routeToken>, with its own throttle; the bare id falls to {sourceId} and the stage default', () => {
+    // Act
+    const { stage, routes } = stageAndRoutes({ sources: SOURCES });
+
+    // Assert: no route of the guessable path exists, so a flood on it shares the generic route's bucket
+    const keys = routes.map((route) => route.key);
+    expect(keys.filter((key) => /\/sources\/shop($|-)/.test(key)).sort()).toEqual([`GET ${PATHS.shop}`, `OPTIONS ${PATHS.shop}`, `POST ${PATHS.shop}`]);
+    expect(Object.keys(stage.Properties.RouteSettings ?? {})).not.toContain('POST /sources/shop');
+    expect(stage.Properties.RouteSettings?.['POST /sources/{sourceId}']).toBeUndefined();
+    expect(stage.Properties.RouteSettings?.[`POST ${PATHS.shop}`]).toEqual({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 500 });
+  });
+
+  it('prints each source URL as a stack output, so `cdk deploy` shows what to give each sender', () => {
+    // Act
+    const { template } = synthStack({ sources: SOURCES });
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown; Description?: string }>;
+
+    // Assert: <ApiUrl> + the path, the route token included for the webhook
+    expect(JSON.stringify(outputs['SourceUrlShop']!.Value)).toContain(PATHS.shop);
+    expect(JSON.stringify(outputs['SourceUrlShop']!.Value)).toContain('ApiEndpoint');
+    expect(outputs['SourceUrlShop']!.Description).toBe('shopify source shop: the URL to give the sender');
+    expect(JSON.stringify(outputs['SourceUrlNewsletter']!.Value)).toContain('/sources/newsletter"');
+  });
+
+  it('refuses at synth a webhook source without a route token, naming the command that writes one', () => {
+    expect(() => synthStack({ sources: [{ id: 'shop', kind: 'shopify' }] })).toThrow(StackConfigError);
+    expect(() => synthStack({ sources: [{ id: 'shop', kind: 'shopify' }] })).toThrow(/sources\[0\]\.routeToken: .*signup-sync route-tokens/);
+  });
+});
+
+describe('a public form must decide on a CAPTCHA (docs/security.md, "Bots farming a public form")', () => {
+  it('does not synthesize an html-form source with no captcha setting', () => {
+    expect(() => synthStack({ sources: [UNDECIDED_FORM] })).toThrow(/sources\[0\]\.captcha: a public form must say how bots are kept out/);
+  });
+
+  it('synthesizes one with captcha: false and a reason, or with a CAPTCHA', () => {
+    expect(synthStack({ sources: [FORM] }).template.toJSON().Outputs).toHaveProperty('SourceUrlNewsletter');
+    expect(() => synthStack({ sources: [{ ...UNDECIDED_FORM, captcha: { provider: 'turnstile' } }] })).not.toThrow();
+  });
+});
+
+describe('the per-client limit of public forms', () => {
+  it("gives the ingest the stack's hash key (the sync's LOG_HASH_KEY secret) for client addresses, never the key in clear text", () => {
+    const { template } = synthStack({ sources: SOURCES });
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')) as {
+      Properties: { Environment?: { Variables?: Record<string, unknown> } };
+    }[];
+    const variables = functions.map((fn) => fn.Properties.Environment?.Variables ?? {});
+    const ingest = variables.find((vars) => 'DELIVERY_LEDGER_TABLE' in vars)!;
+    const sync = variables.find((vars) => 'LOG_HASH_KEY' in vars)!;
+    expect(JSON.stringify(ingest['CLIENT_HASH_KEY'])).toMatch(/\{\{resolve:secretsmanager:/);
+    expect(ingest['CLIENT_HASH_KEY']).toEqual(sync['LOG_HASH_KEY']);
   });
 });
 

@@ -294,10 +294,11 @@ describe('sources configuration', () => {
     allowedOrigins: ['https://www.example.com'],
     thankYouUrl: 'https://www.example.com/thanks',
     errorUrl: 'https://www.example.com/oops',
+    captcha: { provider: 'turnstile' },
   };
 
   it('passes the validated sources to the ingest as SOURCES_CONFIG', () => {
-    const sources = [form, { id: 'kit', kind: 'kit', lastNamePolicy: { placeholder: '-' } }];
+    const sources = [form, { id: 'kit', kind: 'kit', routeToken: 'kitroutetoken0123456', lastNamePolicy: { placeholder: '-' } }];
     const withSources = synthStack({ sources }).template;
     withSources.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ SOURCES_CONFIG: JSON.stringify(sources) }) } });
     expect(template.toJSON().Resources[ingestId].Properties.Environment.Variables.SOURCES_CONFIG).toBe('[]');

@@ -7,9 +7,9 @@ import { synthStack } from '../helpers/synth';
  * same source schema the ingest uses at cold start, and reach the ingest function as written.
  */
 
-const FOOTER = { id: 'footer', kind: 'webflow', intent: 'newsletter', consentVersion: '2026-11 footer box' };
-const SURVEY = { id: 'survey', kind: 'typeform', incomplete: 'ignore' };
-const KIT_LEGACY = { id: 'kit-legacy', kind: 'kit', auth: 'url-token' };
+const FOOTER = { id: 'footer', kind: 'webflow', intent: 'newsletter', consentVersion: '2026-11 footer box', routeToken: 'k7q2m9x4w1c8v5b3n6z0' };
+const SURVEY = { id: 'survey', kind: 'typeform', incomplete: 'ignore', routeToken: 's7q2m9x4w1c8v5b3n6z0' };
+const KIT_LEGACY = { id: 'kit-legacy', kind: 'kit', auth: 'url-token', routeToken: 'l7q2m9x4w1c8v5b3n6z0' };
 
 describe('intent and incomplete at synth', () => {
   it('refuses a newsletter intent without a consent version, saying how to fix it', () => {

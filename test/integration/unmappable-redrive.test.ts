@@ -31,7 +31,7 @@ beforeAll(() => {
 });
 afterAll(() => restoreEnv());
 
-const KIT_SOURCE = { id: 'kit-news', kind: 'kit' } as const;
+const KIT_SOURCE = { id: 'kit-news', kind: 'kit', routeToken: 'kitnewsroutetoken0001' } as const;
 
 const kitEvent = (id: string, subscriber: Record<string, unknown>) => ({
   id,
@@ -59,7 +59,7 @@ async function ingestKitDelivery(deployment: Deployment): Promise<void> {
     secretJson: JSON.stringify({ api: SECRETS.api, [KIT_SOURCE.id]: SECRETS.signing }),
   });
   const response = await handler(
-    anHttpEvent(`/sources/${KIT_SOURCE.id}`, { body, headers: { 'content-type': 'application/json', ...senderHeaders('kit', body) } }),
+    anHttpEvent(`/sources/${KIT_SOURCE.id}-${KIT_SOURCE.routeToken}`, { body, headers: { 'content-type': 'application/json', ...senderHeaders('kit', body) } }),
   );
   expect(response).toMatchObject({ statusCode: 202 });
 }

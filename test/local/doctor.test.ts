@@ -32,8 +32,8 @@ const SECRET_VALUES = [
 ];
 
 const SOURCES = (origin: string, { captchaVerifyUrl }: { captchaVerifyUrl: string }) => [
-  { id: 'partner', kind: 'standard-webhooks', customerDefaults: { channelIds: [1] } },
-  { id: 'webflow-main', kind: 'webflow', fieldMap: { colour: 'custom:Favourite colour' } },
+  { id: 'partner', kind: 'standard-webhooks', routeToken: 'partnerroutetoken0001', customerDefaults: { channelIds: [1] } },
+  { id: 'webflow-main', kind: 'webflow', routeToken: 'webflowroutetoken0001', fieldMap: { colour: 'custom:Favourite colour' } },
   {
     id: 'newsletter',
     kind: 'html-form',
@@ -115,8 +115,6 @@ describe('signup-sync doctor against local mode', () => {
       expect.arrayContaining([
         'bigcommerce.token',
         'bigcommerce.customers-read',
-        'bigcommerce.customers-write',
-        'bigcommerce.subscribers-write',
         'bigcommerce.channels',
         'bigcommerce.customer-groups',
         'bigcommerce.attributes',
@@ -127,8 +125,25 @@ describe('signup-sync doctor against local mode', () => {
         'aws.source-secrets',
         'aws.captcha-secrets',
         'aws.delivery-ledger',
+        'ingest.source-urls',
       ]),
     );
+    // Read-only by default: the write scopes are not provable without writing, and the line says how to check them.
+    expect(lines.filter((line) => /^\? bigcommerce\.(customers|subscribers)-write .*--probe-writes/.test(line))).toHaveLength(2);
+    // Every source's URL, a webhook's with its route token.
+    expect(io.stdout.join('\n')).toContain(`partner (standard-webhooks): ${mode.apiUrl}/sources/partner-partnerroutetoken0001`);
+    expect(io.stdout.join('\n')).toContain(`newsletter (html-form): ${mode.apiUrl}/sources/newsletter`);
+  });
+
+  it('with --probe-writes says what it will send, then passes the write scopes on the refused probes', async () => {
+    const io = recordingIo();
+    const code = await runDoctor({ local: mode.apiUrl, probeWrites: true }, io);
+
+    expect(code).toBe(0);
+    expect(io.stderr.join('\n')).toMatch(/doctor --probe-writes: sending 2 write requests to store \S+ that BigCommerce must refuse/);
+    expect(io.stdout.join('\n')).toMatch(/^✔ bigcommerce\.customers-write /m);
+    expect(io.stdout.join('\n')).toMatch(/^✔ bigcommerce\.subscribers-write /m);
+    expect(mode.sandbox!.customers()).toEqual([]);
   });
 
   it("checks the delivery ledger on local mode's embedded DynamoDB: exits 1 with a fix once its table is gone", async () => {
@@ -206,7 +221,7 @@ describe('signup-sync doctor against local mode', () => {
     expect(Object.keys(report.counts).sort()).toEqual(['fail', 'pass', 'skipped', 'unconfirmed']);
     expect(report.counts['pass']! + report.counts['fail']! + report.counts['unconfirmed']! + report.counts['skipped']!).toBe(report.checks.length);
     for (const check of report.checks) {
-      expect(check.id).toMatch(/^(bigcommerce|aws)\.[a-z-]+$/);
+      expect(check.id).toMatch(/^(bigcommerce|aws|ingest)\.[a-z-]+$/);
       expect(['pass', 'fail', 'unconfirmed', 'skipped']).toContain(check.status);
       expect(check.summary.length).toBeGreaterThan(10);
     }
@@ -215,7 +230,7 @@ describe('signup-sync doctor against local mode', () => {
   it('exits 1 and says how to fix it when the token lacks a scope, and prints no token or secret', async () => {
     mode.sandbox!.setStore({ deniedScopes: ['customers-write', 'subscribers-write'] });
     const io = recordingIo();
-    const code = await runDoctor({ local: mode.apiUrl }, io);
+    const code = await runDoctor({ local: mode.apiUrl, probeWrites: true }, io);
 
     const text = io.stdout.join('\n');
     expect(code).toBe(1);

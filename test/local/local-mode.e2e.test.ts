@@ -148,6 +148,29 @@ describe('local mode', () => {
     process.stdout.write(`clean traffic: ${requests} BigCommerce requests for ${bodies.length} customers = ${(requests / bodies.length).toFixed(3)}\n`);
     expect(requests / bodies.length).toBeLessThanOrEqual(0.12);
   });
+
+  it("counts only the sync's requests as BigCommerce requests per customer, not doctor's probes or a manual GET", async () => {
+    // Arrange
+    const sandbox = mode.sandbox!;
+    const before = await mode.status();
+    const apiBefore = sandbox.stats({ logLimit: 0 }).apiRequests;
+
+    // Act: doctor's probes against the store, and a person reading customers with curl (the sandbox's token).
+    await runCli(['doctor', '--local', mode.apiUrl, '--json'], recordingIo());
+    const manual = await fetch(`${sandbox.url}/stores/${sandbox.storeHash}/v3/customers?limit=1`, {
+      headers: { 'x-auth-token': sandbox.token, 'user-agent': 'curl/8.5.0' },
+    });
+    const after = await mode.status();
+
+    // Assert: the sandbox saw them, the status page's count did not move.
+    expect(manual.status).toBe(200);
+    const clients = sandbox.stats({ logLimit: 0 }).clients;
+    expect(sandbox.stats({ logLimit: 0 }).apiRequests - apiBefore).toBeGreaterThanOrEqual(5);
+    expect(clients['signup-sync-doctor']?.requests).toBeGreaterThanOrEqual(4);
+    expect(clients['curl']?.requests).toBe(1);
+    expect(after.bigCommerce.requests).toBe(before.bigCommerce.requests);
+    expect(after.bigCommerce.requests).toBe(clients['signup-sync']?.requests);
+  });
 });
 
 describe('local mode with another SQS endpoint (AWS_ENDPOINT_URL_SQS)', () => {
@@ -201,8 +224,10 @@ describe('local mode serving configured sources (/sources/{sourceId})', () => {
           thankYouUrl: 'http://localhost:8080/thanks',
           errorUrl: 'http://localhost:8080/oops',
           lastNamePolicy: 'split-full-name',
+          captcha: false,
+          captchaReason: 'a test form: serving configured sources is under test',
         },
-        { id: 'mailchimp-main', kind: 'mailchimp' },
+        { id: 'mailchimp-main', kind: 'mailchimp', routeToken: 'mailchimproutetoken01' },
       ],
       env: { LOCAL_SOURCES_SECRET: JSON.stringify({ 'mailchimp-main': mailchimpToken }) },
       timings: { batchingWindowMs: 200, visibilityTimeoutSeconds: 20 },
@@ -216,13 +241,13 @@ describe('local mode serving configured sources (/sources/{sourceId})', () => {
         headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost:8080' },
         body: 'email=form%40example.com&name=Form+Filler',
       });
-      const handshake = await fetch(`${mode.apiUrl}/sources/mailchimp-main?token=${mailchimpToken}`);
-      const webhook = await fetch(`${mode.apiUrl}/sources/mailchimp-main?token=${mailchimpToken}`, {
+      const handshake = await fetch(`${mode.apiUrl}/sources/mailchimp-main-mailchimproutetoken01?token=${mailchimpToken}`);
+      const webhook = await fetch(`${mode.apiUrl}/sources/mailchimp-main-mailchimproutetoken01?token=${mailchimpToken}`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: 'type=subscribe&fired_at=2009-03-26+21%3A35%3A57&data%5Bid%5D=8a25ff1d98&data%5Blist_id%5D=a6b5da1054&data%5Bemail%5D=chimp%40example.com&data%5Bmerges%5D%5BFNAME%5D=Mail&data%5Bmerges%5D%5BLNAME%5D=Chimp',
       });
-      const wrongToken = await fetch(`${mode.apiUrl}/sources/mailchimp-main?token=wrong-token-0000000000`, {
+      const wrongToken = await fetch(`${mode.apiUrl}/sources/mailchimp-main-mailchimproutetoken01?token=wrong-token-0000000000`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: 'type=subscribe',

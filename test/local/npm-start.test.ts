@@ -43,13 +43,15 @@ describe('npm start and the signup-sync command', () => {
           .stdout()
           .split('\n')
           .find((l) => l.includes('local mode is running'));
-        return line ? (JSON.parse(line) as { apiUrl: string; statusUrl: string; sandboxUrl: string }) : undefined;
+        return line ? (JSON.parse(line) as { apiUrl: string; statusUrl: string; sandboxUrl: string; tryCommand: string }) : undefined;
       },
       { timeoutMs: 30_000, what: 'the banner' },
     );
 
-    // Act: the documented commands
-    const sendTest = run('node', ['ops/bin.cjs', 'send-test', '--local', banner.apiUrl, '--email', 'ada@example.com']);
+    // Act: the documented commands. The start line's command works as printed on a port other than 3000.
+    const [npx, command, ...tryArgs] = banner.tryCommand.split(' ');
+    expect([npx, command, ...tryArgs]).toEqual(['npx', 'signup-sync', 'send-test', '--local', banner.apiUrl]);
+    const sendTest = run('node', ['ops/bin.cjs', ...tryArgs, '--email', 'ada@example.com']);
     expect(await sendTest.exit).toBe(0);
     await waitFor(
       async () => {

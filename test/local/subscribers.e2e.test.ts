@@ -19,13 +19,16 @@ jest.setTimeout(120_000);
 
 const SIGNING_SECRET = 'local-test-signing-secret-0123456789';
 const SECRETS = { shop: SIGNING_SECRET, 'kit-news': SIGNING_SECRET };
+/** The webhooks' route token: their URLs are /sources/<id>-<routeToken> (docs/sources.md). */
+const ROUTE_TOKEN = 'subscribersroutetoken';
 const kitSource = (fieldMap?: Record<string, string>): SourceConfigInput => ({
   id: 'kit-news',
   kind: 'kit',
+  routeToken: ROUTE_TOKEN,
   lastNamePolicy: { placeholder: '-' },
   ...(fieldMap ? { fieldMap } : {}),
 });
-const SOURCES = (fieldMap?: Record<string, string>): SourceConfigInput[] => [{ id: 'shop', kind: 'shopify' }, kitSource(fieldMap)];
+const SOURCES = (fieldMap?: Record<string, string>): SourceConfigInput[] => [{ id: 'shop', kind: 'shopify', routeToken: ROUTE_TOKEN }, kitSource(fieldMap)];
 
 let sqs: EmbeddedSqs;
 let mode: LocalMode | undefined;
@@ -69,7 +72,7 @@ it('a Shopify customers/create with null names and consent "subscribed" -> 2xx, 
   });
 
   // Act
-  const response = await fetch(`${local.apiUrl}/sources/shop`, {
+  const response = await fetch(`${local.apiUrl}/sources/shop-${ROUTE_TOKEN}`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -109,7 +112,7 @@ it('a Kit delivery with one unmappable subscriber -> 2xx, the rest created, one 
   const t = String(Math.floor(Date.now() / 1000));
 
   // Act
-  const response = await fetch(`${mode!.apiUrl}/sources/kit-news`, {
+  const response = await fetch(`${mode!.apiUrl}/sources/kit-news-${ROUTE_TOKEN}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-kit-signature': `t=${t},v1=${hmac('hex', `${t}.`, body)}` },
     body,

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { type LocalMode, startLocalMode } from '../../local/local-mode';
 import { queueDepth } from '../../ops/queue-ops';
 import { captureWrite } from '../helpers/log-capture';
@@ -114,5 +115,92 @@ describe('local mode: a form with Turnstile', () => {
       { secret: '1x0000000000000000000000000000000AA', token: 'token-from-a-bot' },
       { secret: '1x0000000000000000000000000000000AA', token: 'token-from-a-person' },
     ]);
+  });
+});
+
+describe('local mode: a public form\'s per-client limit (docs/security.md, "Bots farming a public form")', () => {
+  let mode: LocalMode | undefined;
+  afterEach(async () => {
+    await mode?.stop();
+    mode = undefined;
+  });
+
+  it('counts posts per client in the embedded DynamoDB: past the limit the error page with Retry-After, nothing queued, no address stored', async () => {
+    // Arrange: a form without CAPTCHA (with its reason) and a limit of 3 posts an hour
+    mode = await startLocalMode({
+      sources: (origin) => [
+        {
+          id: 'newsletter',
+          kind: 'html-form',
+          allowedOrigins: [origin],
+          thankYouUrl: `${origin}/thanks`,
+          errorUrl: `${origin}/oops`,
+          captcha: false,
+          captchaReason: 'a local test of the per-client limit',
+          clientLimit: { max: 3, windowSeconds: 3600 },
+        },
+      ],
+      timings: { batchingWindowMs: 200 },
+      log: { write: captureWrite },
+    });
+    const { apiUrl, sandbox } = mode;
+    const post = (n: number) =>
+      fetch(`${apiUrl}/sources/newsletter`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: apiUrl },
+        body: new URLSearchParams({ email: `bot${n}@example.com`, first_name: 'Bot', last_name: 'Farm', newsletter: 'on' }).toString(),
+      });
+
+    // Act
+    const answers = [];
+    for (let n = 0; n < 5; n += 1) answers.push(await post(n));
+    await waitFor(() => sandbox!.customers().length === 3, { what: 'three customers' });
+    const ledger = ((await (await fetch(`${apiUrl}/_local/api/doctor`)).json()) as { deliveryLedger: { endpoint: string; tableName: string; region: string } })
+      .deliveryLedger;
+    const dynamoDb = new DynamoDBClient({ endpoint: ledger.endpoint, region: ledger.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const { Items = [] } = await dynamoDb.send(new ScanCommand({ TableName: ledger.tableName }));
+    dynamoDb.destroy();
+
+    // Assert
+    expect(answers.map((answer) => answer.headers.get('location'))).toEqual([...Array(3).fill(`${apiUrl}/thanks`), ...Array(2).fill(`${apiUrl}/oops`)]);
+    expect(Number(answers[4]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(sandbox!.customers()).toHaveLength(3);
+    const counters = Items.filter((item) => item['id']?.S?.startsWith('client-limit#'));
+    expect(counters).toHaveLength(1);
+    expect(counters[0]!['hits']?.N).toBe('3');
+    expect(counters[0]!['id']!.S).toMatch(/^client-limit#newsletter#\d+#[0-9a-f]{32}$/);
+    expect(JSON.stringify(Items)).not.toContain('127.0.0.1');
+  });
+});
+
+describe("local mode: a webhook's route", () => {
+  let mode: LocalMode | undefined;
+  afterEach(async () => {
+    await mode?.stop();
+    mode = undefined;
+  });
+
+  it('is /sources/<id>-<routeToken>: a signed delivery to the bare id is 401, the same one to the full path 202, and the banner URL is the full one', async () => {
+    // Arrange
+    const secret = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+    mode = await startLocalMode({
+      sources: [{ id: 'partner', kind: 'standard-webhooks', routeToken: 'partnerroutetoken0001' }],
+      sourceSecrets: { partner: secret },
+      timings: { batchingWindowMs: 200 },
+      log: { write: captureWrite },
+    });
+    const body = JSON.stringify({ email: 'partner.person@example.com', first_name: 'Part', last_name: 'Ner' });
+
+    // Act
+    const guessed = await fetch(`${mode.apiUrl}/sources/partner`, signedRequest(secret, 'msg_partner_1', body));
+    const right = await fetch(`${mode.apiUrl}/sources/partner-partnerroutetoken0001`, signedRequest(secret, 'msg_partner_1', body));
+
+    // Assert
+    expect(guessed.status).toBe(401);
+    expect(right.status).toBe(202);
+    expect(mode.sourceUrls).toEqual([{ id: 'partner', kind: 'standard-webhooks', url: `${mode.apiUrl}/sources/partner-partnerroutetoken0001` }]);
+    await waitFor(() => mode!.sandbox!.customers().length === 1, { what: 'the customer' });
   });
 });

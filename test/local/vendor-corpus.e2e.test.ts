@@ -24,8 +24,16 @@ const STANDARD_WEBHOOKS_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 /** The corpus sources, as a merchant would configure them for these senders (local mode's origin for the forms). */
 function corpusSources(origin: string): SourceConfigInput[] {
-  const form = { kind: 'html-form' as const, allowedOrigins: [origin], thankYouUrl: `${origin}/_local/form/thanks`, errorUrl: `${origin}/_local/form/error` };
-  return [
+  // The vendor's own form post carries no CAPTCHA widget's token: this form opts out, with its reason.
+  const form = {
+    kind: 'html-form' as const,
+    allowedOrigins: [origin],
+    thankYouUrl: `${origin}/_local/form/thanks`,
+    errorUrl: `${origin}/_local/form/error`,
+    captcha: false as const,
+    captchaReason: 'the corpus replays a browser post as sent, without a widget',
+  };
+  const sources: SourceConfigInput[] = [
     { id: 'vendor-standard-webhooks', kind: 'standard-webhooks' },
     { id: 'vendor-html-form', ...form, honeypotField: 'website', fieldMap: { newsletter: 'consent.marketing' } },
     { id: 'vendor-html-form-newsletter', ...form, honeypotField: 'website', intent: 'newsletter', consentVersion: '2026-11 footer box' },
@@ -41,7 +49,11 @@ function corpusSources(origin: string): SourceConfigInput[] {
     { id: 'vendor-jotform', kind: 'jotform' },
     { id: 'vendor-activecampaign', kind: 'activecampaign' },
   ];
+  // Every webhook's URL carries its route token (docs/sources.md, "Route tokens").
+  return sources.map((source) => (source.kind === 'html-form' ? source : { ...source, routeToken: ROUTE_TOKEN }));
 }
+
+const ROUTE_TOKEN = 'vendorcorpus0route0token';
 
 const URL_TOKEN_SOURCES = new Set(['vendor-mailchimp', 'vendor-kit-legacy', 'vendor-jotform', 'vendor-activecampaign']);
 
@@ -247,7 +259,7 @@ describe('the vendor corpus against local mode', () => {
 
   async function send(delivery: VendorDelivery, sourceId: string): Promise<Response> {
     const { bytes, contentType } = deliveryBody(delivery);
-    const base = `${mode.apiUrl}/sources/${sourceId}`;
+    const base = `${mode.apiUrl}/sources/${sourceId.startsWith('vendor-html-form') ? sourceId : `${sourceId}-${ROUTE_TOKEN}`}`;
     const url = URL_TOKEN_SOURCES.has(sourceId) ? `${base}?token=${URL_TOKEN}` : base;
     const headers: Record<string, string> = {
       ...delivery.request.headers,

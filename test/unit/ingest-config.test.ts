@@ -15,13 +15,21 @@ const ENV = {
   DELIVERY_LEDGER_TABLE: 'SignupSync-DeliveryLedgerTable',
 };
 
+/** The test sources as a deployment must list them: a CAPTCHA decision per form, a route token per webhook. */
+const DEPLOYABLE_INPUTS = SOURCE_INPUTS.map((source) =>
+  source.kind === 'html-form'
+    ? { ...source, captcha: false, captchaReason: 'tests of the configuration only' }
+    : { ...source, routeToken: 'testroutetoken0123456' },
+);
+
 describe('loadIngestConfig', () => {
   it('reads the sources (defaults applied), the secret id and its cache time', () => {
     // Act
-    const config = loadIngestConfig({ ...ENV, SOURCES_CONFIG: JSON.stringify(SOURCE_INPUTS), SOURCES_SECRET_CACHE_TTL_SECONDS: '60' });
+    const config = loadIngestConfig({ ...ENV, SOURCES_CONFIG: JSON.stringify(DEPLOYABLE_INPUTS), SOURCES_SECRET_CACHE_TTL_SECONDS: '60' });
 
     // Assert
-    expect(config.sources).toEqual(SOURCES);
+    expect(config.sources).toEqual(parseIngestSources(DEPLOYABLE_INPUTS));
+    expect(config.sources.map((source) => source.id)).toEqual(SOURCES.map((source) => source.id));
     expect(config.sources.find((source) => source.kind === 'mailchimp')).toMatchObject({ tokenParam: 'token', lastNamePolicy: 'reject' });
     expect(config).toMatchObject({ sourcesSecretId: ENV.SOURCES_SECRET, sourcesSecretTtlMs: 60_000 });
     expect(loadIngestConfig(ENV)).toMatchObject({ sources: [], sourcesSecretTtlMs: 300_000 });

@@ -212,7 +212,8 @@ export const htmlFormAdapter: SourceAdapter = {
       return { type: 'reply', purpose: 'honeypot', ...present({ type: 'accepted', count: 1 }, request, source) };
     }
     const signups = [{ signup: buildCandidate(source, lookup, defaultsFor(source, answers), lookup(source.submissionIdField)) }];
-    if (source.captcha === undefined) return { type: 'signups', signups };
+    // `captcha: false` (with its reason): a form that opted out; none set: refused at synth and cold start.
+    if (!source.captcha) return { type: 'signups', signups };
     // Verified by the ingest (a call to the provider); this pure adapter only reads the widget's field.
     const token = lookup(CAPTCHA_TOKEN_FIELDS[source.captcha.provider]);
     return { type: 'signups', signups, captchaToken: typeof token === 'string' ? token : '' };

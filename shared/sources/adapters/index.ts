@@ -105,7 +105,7 @@ export function checkSourceSecrets(sources: readonly SourceConfig[], secrets: un
       }
     });
     const captchaSecret = parts.captchaSecret;
-    const wantsCaptcha = source.kind === 'html-form' && source.captcha !== undefined;
+    const wantsCaptcha = source.kind === 'html-form' && source.captcha !== undefined && source.captcha !== false;
     if (captchaSecret !== undefined && (typeof captchaSecret !== 'string' || captchaSecret.trim() === ''))
       problems.push('captchaSecret must be a non-empty string');
     else if (wantsCaptcha && captchaSecret === undefined)

@@ -49,7 +49,8 @@ describe('verifyCaptcha', () => {
     ['no token posted', {}, configOf({ provider: 'turnstile' }), undefined],
     ['an overlong Turnstile token', {}, configOf({ provider: 'turnstile' }), 'x'.repeat(2049)],
     ['a refusal', { success: false, errorCodes: ['timeout-or-duplicate'] }, configOf({ provider: 'turnstile' }), 'tok'],
-    ['a token solved on another site', { hostname: 'evil.example.net' }, configOf({ provider: 'hcaptcha' }), 'tok'],
+    ['a token solved on another site', { hostname: 'evil.example.net' }, configOf({ provider: 'hcaptcha', sitekey: 'site-key-1' }), 'tok'],
+    ['an answer that names no hostname', { hostname: undefined }, configOf({ provider: 'turnstile' }), 'tok'],
     ['another action', { action: 'login' }, configOf({ provider: 'turnstile', action: 'signup' }), 'tok'],
     ['a v3 score under the threshold', { score: 0.3 }, configOf({ provider: 'recaptcha-v3', minScore: 0.5 }), 'tok'],
     ['a reCAPTCHA answer without a score (a v2 token)', {}, configOf({ provider: 'recaptcha-v3' }), 'tok'],
@@ -64,7 +65,7 @@ describe('verifyCaptcha', () => {
   });
 
   it('refuses an hCaptcha source configured with an action (hCaptcha reports none)', () => {
-    expect(() => configOf({ provider: 'hcaptcha', action: 'signup' })).toThrow(/hCaptcha reports no action/);
+    expect(() => configOf({ provider: 'hcaptcha', sitekey: 'site-key-1', action: 'signup' })).toThrow(/hCaptcha reports no action/);
   });
 });
 

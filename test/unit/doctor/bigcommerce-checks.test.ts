@@ -34,8 +34,10 @@ beforeEach(async () => {
 });
 afterEach(() => sandbox.close());
 
+/** With the write probes (`doctor --probe-writes`), which most checks here are about; readOnlyAnswers: doctor's default. */
 const answers = (settings: DoctorSettings = SETTINGS, token = TOKEN, storeHash = sandbox.storeHash) =>
-  probeBigCommerce(createProbe({ apiUrl: sandbox.url, storeHash, token }), settings);
+  probeBigCommerce(createProbe({ apiUrl: sandbox.url, storeHash, token }), settings, { probeWrites: true });
+const readOnlyAnswers = (token = TOKEN) => probeBigCommerce(createProbe({ apiUrl: sandbox.url, storeHash: sandbox.storeHash, token }), SETTINGS);
 const context = (settings: DoctorSettings = SETTINGS) => ({ storeHash: sandbox.storeHash, apiUrl: sandbox.url, settings });
 
 describe('bigcommerce.token', () => {
@@ -86,6 +88,24 @@ describe('bigcommerce.customers-write', () => {
   it('is unconfirmed for an answer BigCommerce does not document (500)', async () => {
     sandbox.setFaults({ script: [500], methods: ['POST'] });
     expect(checkCustomersWrite(await answers())).toMatchObject({ status: 'unconfirmed' });
+  });
+});
+
+describe('the write checks without --probe-writes (read-only)', () => {
+  it('are unconfirmed for a token that can read, since a read-only scope reads as much', async () => {
+    const read = await readOnlyAnswers();
+    expect(read.customersWrite).toBeUndefined();
+    expect(read.subscribersWrite).toBeUndefined();
+    expect(checkCustomersWrite(read)).toMatchObject({ status: 'unconfirmed', summary: expect.stringContaining('GET /v3/customers answered 200') });
+    expect(checkSubscribersWrite(read)).toMatchObject({ status: 'unconfirmed', summary: expect.stringContaining('--probe-writes') });
+    sandbox.setTokens([TOKEN], ['read-only-token-0123456789']);
+    expect(checkCustomersWrite(await readOnlyAnswers('read-only-token-0123456789'))).toMatchObject({ status: 'unconfirmed' });
+  });
+  it('fail when the token cannot even read (403 on the GET: no Customers scope at all)', async () => {
+    sandbox.setStore({ deniedScopes: ['customers-read'] });
+    const read = await readOnlyAnswers();
+    expect(checkCustomersWrite(read)).toMatchObject({ status: 'fail', fix: expect.stringContaining('Customers: modify') });
+    expect(checkSubscribersWrite(read)).toMatchObject({ status: 'fail' });
   });
 });
 

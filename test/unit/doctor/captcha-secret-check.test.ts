@@ -16,7 +16,7 @@ const form = (id: string, captcha?: Record<string, unknown>) => ({
 });
 const SOURCES = parseIngestSources([
   form('newsletter', { provider: 'turnstile' }),
-  form('contact', { provider: 'hcaptcha' }),
+  form('contact', { provider: 'hcaptcha', sitekey: '10000000-ffff-ffff-ffff-000000000001' }),
   form('plain'),
   { id: 'partner', kind: 'standard-webhooks' },
 ]);

@@ -107,11 +107,11 @@ describe('signup-sync arguments', () => {
     expect(out).toEqual([]);
   });
 
-  it('says how to start local mode when no queues are given and it is not running (exit 1)', async () => {
+  it('says how to start local mode, or reach one on another port, when no queues are given and it is not running (exit 1)', async () => {
     const { io: cli, err } = io();
     expect(await runCli(['dlq', 'list'], cli)).toBe(1);
     expect(err.join('\n')).toMatch(
-      /Local mode is not running at http:\/\/127\.0\.0\.1:3000 .*npm start.*--stack <name>, --outputs-file <file>, or --queue-url\/--dlq-url/s,
+      /Local mode is not running at http:\/\/127\.0\.0\.1:3000 .*npm start.*--local <url>.*SIGNUP_SYNC_LOCAL_URL.*--stack <name>, --outputs-file <file>, or --queue-url\/--dlq-url/s,
     );
   });
 

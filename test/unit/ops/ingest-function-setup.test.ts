@@ -15,7 +15,7 @@ const INGEST_ENVIRONMENT = {
   DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/signups-dlq',
   SOURCES_SECRET: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sources-AbCdEf',
   DELIVERY_LEDGER_TABLE: 'deliveries',
-  SOURCES_CONFIG: JSON.stringify([{ id: 'kit-news', kind: 'kit', fieldMap: { 'fields.work_email': 'email' } }]),
+  SOURCES_CONFIG: JSON.stringify([{ id: 'kit-news', kind: 'kit', routeToken: 'kitnewsroutetoken01', fieldMap: { 'fields.work_email': 'email' } }]),
   NAMELESS_POLICY: JSON.stringify({ nameless: 'reject' }),
   CUSTOM_ATTRIBUTE_FIELDS: JSON.stringify(['Plan']),
 };
@@ -54,7 +54,7 @@ describe('reading the deployed ingest configuration (lambda:GetFunctionConfigura
 describe("checking it with the ingest's own cold-start validation", () => {
   it('gives the sources, the nameless policy and the attribute fields as the ingest reads them', () => {
     expect(ingestSetupFromEnvironment(INGEST_ENVIRONMENT, FUNCTION_NAME)).toEqual({
-      sources: [{ id: 'kit-news', kind: 'kit', fieldMap: { 'fields.work_email': 'email' } }],
+      sources: [{ id: 'kit-news', kind: 'kit', routeToken: 'kitnewsroutetoken01', fieldMap: { 'fields.work_email': 'email' } }],
       namelessPolicy: { nameless: 'reject' },
       customAttributeFields: ['Plan'],
     });

@@ -132,10 +132,18 @@ type IngestRow = Readonly<{
 const INGEST_ROWS: Readonly<Record<Exclude<TraceEventName, 'synced' | 'redriven' | 'dead-lettered'>, readonly IngestRow[]>> = {
   received: [
     {
-      what: 'every request, before anything is checked',
+      what: "every request, before anything is checked: a configured source's route names it",
       run: async ({ handler }) => {
-        const response = await handler(anHttpEvent('/sources/unknown-id', { body: '{}', headers: { 'content-type': 'application/json' } }));
-        return { status: response.statusCode, expect: { sourceId: 'unknown-id', method: 'POST' } };
+        const response = await handler(anHttpEvent('/sources/kit-news', { body: '{}', headers: { 'content-type': 'application/json' } }));
+        return { status: response.statusCode, expect: { sourceId: 'kit-news', method: 'POST' } };
+      },
+    },
+    {
+      what: 'a path of no configured source is not echoed',
+      run: async ({ handler, lines }) => {
+        const response = await handler(anHttpEvent('/sources/made-up', { body: '{}', headers: { 'content-type': 'application/json' } }));
+        expect(ofEvent(lines, 'received').at(-1)).not.toHaveProperty('sourceId');
+        return { status: response.statusCode, expect: { method: 'POST' } };
       },
     },
   ],
