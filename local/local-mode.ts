@@ -6,6 +6,7 @@ import { listDeadLetters, type RedriveResult, redriveDeadLetters } from '../ops/
 import { captchaSecretProblems } from '../ops/doctor/captcha-secret-check';
 import type { LocalDoctorInfo } from '../ops/doctor/types';
 import { createSqsClient, queueArn, queueDepth } from '../ops/queue-ops';
+import type { TraceLogGroup } from '../ops/trace/trace-records';
 import type { IngestSetup } from '../ops/unmappable-redrive';
 import { checkedSourceSecrets } from '../shared/aws/sources-secret';
 import { BIGCOMMERCE_USER_AGENT, type TokenProvider } from '../shared/bigcommerce/client';
@@ -15,6 +16,7 @@ import { ingestSettingsEnvironment } from '../shared/deployment/stack-config';
 import { attributeFieldsOf } from '../shared/ingest/attribute-limit';
 import { CANONICAL_SOURCE_ID } from '../shared/ingest/ingest-sources';
 import { createLogger, describeError, type LogFormat, type Logger } from '../shared/logger';
+import { createEmailHasher } from '../shared/observability/email-hash';
 import { loggedMetrics } from '../shared/observability/metric-names';
 import { parseSourcesConfig, type SourceConfigInput, sourceRouteSegment } from '../shared/sources/source-config';
 import { type BigCommerceSandbox, type SandboxOptions, startBigCommerceSandbox } from './bigcommerce-sandbox';
@@ -39,6 +41,7 @@ import { EMBEDDED_REGION, type EmbeddedSqs, type QueueOutage, startEmbeddedSqs }
 import { createOutcomeRecorder } from './status/outcome-recorder';
 import type { DeadLetterView, StatusView } from './status/status-page';
 import { createStatusRoutes } from './status/status-routes';
+import { createTraceLog } from './trace/trace-log';
 
 /**
  * Local mode (docs/local-mode.md): the real ingest and sync handlers on one machine.
@@ -202,8 +205,15 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
   const env = options.env ?? process.env;
   const host = options.host ?? '127.0.0.1';
   const format = options.log?.format ?? 'json';
-  const makeLogger = (service: string): Logger =>
-    createLogger(service, { format, ...(options.log?.level ? { level: options.log.level } : {}), ...(options.log?.write ? { write: options.log.write } : {}) });
+  // The functions' trace lines, kept for `signup-sync trace` (local/trace/trace-log.ts).
+  const traceLog = createTraceLog();
+  const makeLogger = (service: string, traced?: TraceLogGroup): Logger =>
+    createLogger(service, {
+      format,
+      ...(options.log?.level ? { level: options.log.level } : {}),
+      ...(options.log?.write ? { write: options.log.write } : {}),
+      ...(traced ? { observe: traceLog.observer(traced) } : {}),
+    });
   const logger = makeLogger('local-mode');
   const stackConfig = readStackConfig(options.cdkJsonPath, env['LOCAL_STORE'] || undefined);
   const timings = localTimings(stackConfig, options.timings);
@@ -266,7 +276,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       // As many pollers as the event source runs here share the quota, so the pacer keeps that many - 1 back.
       SYNC_MAX_CONCURRENCY: String(timings.maxConcurrency),
     });
-    const syncLogger = makeLogger('signup-sync');
+    const syncLogger = makeLogger('signup-sync', 'sync');
     const tokenSource = localTokenSource(bigCommerce.token);
     const recorder = createOutcomeRecorder();
     // One handler serves every poller here, as one warm Lambda environment would (one pacer, one token).
@@ -282,7 +292,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
 
     // (a) The ingest handler behind the local API Gateway.
     const apiSecret = options.apiSecret ?? env['LOCAL_API_SECRET'] ?? DEFAULT_LOCAL_API_SECRET;
-    const ingestLogger = makeLogger('signup-ingest');
+    const ingestLogger = makeLogger('signup-ingest', 'ingest');
     // CAPTCHA checks of html-form sources go to this loopback siteverify stand-in (local/captcha/siteverify-stand-in.ts).
     const captchaStandIn = await startSiteverifyStandIn({ host });
     cleanups.push(() => captchaStandIn.close());
@@ -309,7 +319,12 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       captchaSecretProblems: captchaSecretProblems(parseSourcesConfig(sourcesFor(apiUrl)), JSON.stringify(sourceSecrets)),
       deliveryLedger: { endpoint: ledgerStore.endpoint, tableName: ledgerStore.tableName, region },
     });
+    const hashEmail = createEmailHasher(logHashKey);
     const routes = createStatusRoutes({
+      trace: {
+        hash: (emails) => emails.map((email) => hashEmail(email)),
+        search: (keys, window) => traceLog.search(keys, window),
+      },
       status: () => status(),
       deadLetters: () => deadLetters(),
       redrive: () => redrive(),
@@ -373,7 +388,8 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       region,
       localRoutes: async (request) => (await routes(request)) ?? formRoutes(request),
       logger,
-      onAnswer: ({ sourceId, status, location, incomplete, ignoredEvents }) => {
+      onAnswer: ({ sourceId, status, location, incomplete, ignoredEvents, requestId, routeKey }) => {
+        traceLog.access({ requestId, routeKey, status });
         // The path names a webhook as <id>-<routeToken>: counted under its id.
         const id = sourceId === undefined ? undefined : (sourceIdBySegment.get(sourceId) ?? sourceId);
         if (status >= 400 || (location !== undefined && isFormErrorLocation(location))) recorder.refused(id ?? 'other paths', status);

@@ -1,6 +1,7 @@
 import { ListMessageMoveTasksCommand, type Message, PurgeQueueCommand, type SQSClient, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
 import { sendInBatches } from '../shared/aws/sqs-send-batches';
-import { deleteMessages, isAwsQueueUrl, queueArn, queueDepth, receiveMessages, releaseMessages } from './queue-ops';
+import { UNMAPPABLE_KIND } from '../shared/ingest/unmappable';
+import { deleteMessages, isAwsQueueUrl, peekMessages, queueArn, queueDepth, receiveMessages, releaseMessages } from './queue-ops';
 import { redactEmails } from './redact';
 import { type IngestSetup, isUnmappable, redriveUnmappable, type UnmappableRedriveResult } from './unmappable-redrive';
 
@@ -10,8 +11,18 @@ import { type IngestSetup, isUnmappable, redriveUnmappable, type UnmappableRedri
  * (shared/aws/sqs-dead-letter-queue.ts); one moved by the redrive policy (maxReceiveCount) has none.
  */
 
+/** What a dead letter holds: a signup message (the sync's, or one SQS moved), an `unmappable` source delivery, or neither. */
+export type DeadLetterKind = 'signup' | 'unmappable' | 'unreadable';
+
 export type DeadLetter = Readonly<{
+  /** The SQS message id in the dead-letter queue. */
   messageId: string;
+  /**
+   * The ingest id: the id the sender got in its 202 (`ids`), which the signup message carries. Absent for
+   * an `unmappable` letter (its signup was never queued) and for an unreadable one.
+   */
+  ingestId?: string;
+  kind: DeadLetterKind;
   /** RejectionCode, or `max-receives` for a message the redrive policy moved. */
   reason: string;
   detail?: string;
@@ -22,6 +33,10 @@ export type DeadLetter = Readonly<{
   since?: string;
   ageSeconds?: number;
   originalMessageId?: string;
+  /** The sender's event id of the signup, when it has one. */
+  eventId?: string;
+  /** When the ingest received the signup (the message's or the letter's `received_at`). */
+  receivedAt?: string;
   /** Only with `showPii`. */
   email?: string;
 }>;
@@ -35,13 +50,37 @@ export class DeadLetterToolError extends Error {
 
 const attribute = (message: Message, name: string): string | undefined => message.MessageAttributes?.[name]?.StringValue;
 
-function emailOf(body: string | undefined): string | undefined {
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
+/** What a letter's body says about its signup: read loosely (any schema version), so an old or odd letter is still listed. */
+export type LetterBody = Readonly<{ kind: DeadLetterKind; ingestId?: string; eventId?: string; email?: string; receivedAt?: string; sourceId?: string }>;
+
+export function readLetterBody(body: string | undefined): LetterBody {
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(body ?? '') as { signup?: { email?: unknown } };
-    return typeof parsed.signup?.email === 'string' ? parsed.signup.email : undefined;
+    parsed = JSON.parse(body ?? '');
   } catch {
-    return undefined;
+    return { kind: 'unreadable' };
   }
+  if (typeof parsed !== 'object' || parsed === null) return { kind: 'unreadable' };
+  const value = parsed as Record<string, unknown>;
+  const record = (item: unknown) => (typeof item === 'object' && item !== null ? (item as Record<string, unknown>) : {});
+  // shared/ingest/unmappable.ts: the delivery and the adapter's candidate, never queued.
+  const unmappable = value['kind'] === UNMAPPABLE_KIND;
+  const signup = record(unmappable ? value['candidate'] : value['signup']);
+  const ingestId = unmappable ? undefined : text(value['id']);
+  const eventId = text(signup['event_id']);
+  const email = text(signup['email']);
+  const receivedAt = text(value['received_at']);
+  const sourceId = text(record(value['source'])['id']);
+  return {
+    kind: unmappable ? 'unmappable' : ingestId !== undefined || email !== undefined ? 'signup' : 'unreadable',
+    ...(ingestId ? { ingestId } : {}),
+    ...(eventId ? { eventId } : {}),
+    ...(email ? { email } : {}),
+    ...(receivedAt ? { receivedAt } : {}),
+    ...(sourceId ? { sourceId } : {}),
+  };
 }
 
 export function describeDeadLetter(message: Message, { showPii = false, now = Date.now() }: Readonly<{ showPii?: boolean; now?: number }> = {}): DeadLetter {
@@ -50,18 +89,24 @@ export function describeDeadLetter(message: Message, { showPii = false, now = Da
   const sinceMs = rejectedAt ? Date.parse(rejectedAt) : Number.isFinite(sentMs) && sentMs > 0 ? sentMs : undefined;
   const detail = attribute(message, 'RejectionDetail');
   const httpStatus = Number(attribute(message, 'RejectionHttpStatus'));
-  const email = showPii ? emailOf(message.Body) : undefined;
+  const body = readLetterBody(message.Body);
+  const email = showPii ? body.email : undefined;
+  const sourceId = attribute(message, 'SourceId') ?? body.sourceId;
   return {
     messageId: message.MessageId ?? '?',
+    ...(body.ingestId ? { ingestId: body.ingestId } : {}),
+    kind: body.kind,
     reason: attribute(message, 'RejectionCode') ?? 'max-receives',
     ...(detail ? { detail: showPii ? detail : redactEmails(detail) } : {}),
     ...(Number.isInteger(httpStatus) && httpStatus > 0 ? { httpStatus } : {}),
-    ...(attribute(message, 'SourceId') ? { sourceId: attribute(message, 'SourceId') } : {}),
+    ...(sourceId ? { sourceId } : {}),
     ...(attribute(message, 'SourceKind') ? { sourceKind: attribute(message, 'SourceKind') } : {}),
     ...(sinceMs !== undefined && Number.isFinite(sinceMs)
       ? { since: new Date(sinceMs).toISOString(), ageSeconds: Math.max(0, Math.round((now - sinceMs) / 1000)) }
       : {}),
     ...(attribute(message, 'OriginalMessageId') ? { originalMessageId: attribute(message, 'OriginalMessageId') } : {}),
+    ...(body.eventId ? { eventId: body.eventId } : {}),
+    ...(body.receivedAt ? { receivedAt: body.receivedAt } : {}),
     ...(email ? { email } : {}),
   };
 }
@@ -74,34 +119,17 @@ export type ListOptions = Readonly<{
 }>;
 
 /**
- * Reads up to `max` dead letters without removing them: receive with a short visibility timeout,
- * then make every one visible again. (SQS has no peek; the AWS console does the same.)
+ * Reads up to `max` dead letters without removing them: each is received hidden for `peekSeconds`, then
+ * made visible again (ops/queue-ops.ts withSelectedMessages). SQS has no peek; the AWS console does the same.
  */
 export async function listDeadLetters(
   sqs: SQSClient,
   deadLetterQueueUrl: string,
   { max = 1000, showPii = false, peekSeconds = 30 }: ListOptions = {},
 ): Promise<DeadLetter[]> {
-  const seen = new Map<string, Message>();
-  const aws = isAwsQueueUrl(deadLetterQueueUrl);
-  let emptyReceives = 0;
-  try {
-    // AWS short polls sample a subset of servers: a miss is only believed twice, with a 1 s wait.
-    while (seen.size < max && emptyReceives < 2) {
-      const batch = await receiveMessages(sqs, deadLetterQueueUrl, {
-        max: Math.min(10, max - seen.size),
-        visibilityTimeoutSeconds: peekSeconds,
-        waitTimeSeconds: aws ? 1 : 0,
-      });
-      const fresh = batch.filter((message) => !seen.has(message.MessageId!));
-      for (const message of batch) seen.set(message.MessageId!, message);
-      emptyReceives = fresh.length === 0 ? emptyReceives + 1 : 0;
-    }
-  } finally {
-    await releaseMessages(sqs, deadLetterQueueUrl, [...seen.values()]);
-  }
+  const messages = await peekMessages(sqs, deadLetterQueueUrl, { max, visibilityTimeoutSeconds: peekSeconds });
   const now = Date.now();
-  return [...seen.values()].map((message) => describeDeadLetter(message, { showPii, now })).sort((a, b) => (a.since ?? '').localeCompare(b.since ?? ''));
+  return messages.map((message) => describeDeadLetter(message, { showPii, now })).sort((a, b) => (a.since ?? '').localeCompare(b.since ?? ''));
 }
 
 export type RedriveMethod = 'auto' | 'move-task' | 'copy';
@@ -222,8 +250,10 @@ async function copyBack(sqs: SQSClient, options: RedriveOptions): Promise<MoveRe
       }
       // Send first, then delete: an interruption in between duplicates a message (the sync looks
       // customers up before creating them), it never loses one.
+      // RedrivenAt tells the sync's trace line it came back from the DLQ (SQS allows 10 attributes; a letter has at most 9).
+      const redrivenAt = { DataType: 'String', StringValue: new Date().toISOString() };
       await sendInBatches(
-        batch.map((message, index) => ({ id: String(index), body: message.Body ?? '', attributes: message.MessageAttributes ?? {} })),
+        batch.map((message, index) => ({ id: String(index), body: message.Body ?? '', attributes: { ...message.MessageAttributes, RedrivenAt: redrivenAt } })),
         { sqs, queueUrl: options.signupQueueUrl },
       );
       const notDeleted = await deleteMessages(sqs, options.deadLetterQueueUrl, batch);

@@ -14,6 +14,7 @@ import { queueDepth } from './queue-ops';
 import { runRouteTokens } from './route-tokens';
 import { sendTestSignup } from './send-test';
 import { requireQueue, resolveTarget, type Target, type TargetDeps, type TargetFlags } from './targets';
+import { DEFAULT_TRACE_SINCE, parseSince, runTrace } from './trace/trace-command';
 
 export type CliIo = Readonly<{
   out: (text: string) => void;
@@ -276,7 +277,7 @@ function formatOverview(program: Command, helper: Help): string {
     'Commands',
     ...format(commands),
     '',
-    'Where (dlq, import, send-test, doctor; default: local mode)',
+    'Where (dlq, import, send-test, doctor, trace; default: local mode)',
     ...format(where),
     '',
     EPILOGUE,
@@ -291,7 +292,9 @@ function formatOverview(program: Command, helper: Help): string {
 export function buildProgram(io: CliIo, done: (status: number) => void): Command {
   const program = createCommand('signup-sync', io)
     .usage('<command> [flags]')
-    .description('Operate signup-sync: a preflight check, dead letters, CSV backfills and a test signup, against a deployed stack or a running `npm start`.')
+    .description(
+      "Operate signup-sync: a preflight check, one signup's journey, dead letters, CSV backfills and a test signup, against a deployed stack or a running `npm start`.",
+    )
     .option(
       '--local <url>',
       'a running `npm start` (default SIGNUP_SYNC_LOCAL_URL or http://127.0.0.1:3000; used when nothing else is given)',
@@ -375,6 +378,29 @@ export function buildProgram(io: CliIo, done: (status: number) => void): Command
     .option('--dry-run', 'validate only; send nothing')
     .option('--json', 'print the summary as JSON (every rejected row)')
     .action(async (file: string, flags: ImportFlags) => done(await runImport(file, flags, where(), io)));
+  program
+    .command('trace')
+    .description(
+      "one signup's whole journey in order, with times: received, refused or ignored and why, queued, each sync attempt and its outcome, the customer and subscriber, dead-lettered, redriven (no email is printed or searched for, only its keyed hash)",
+    )
+    .argument(
+      '<email|id>',
+      "an email address, an ingest id (an id of the 202, or the apigw-requestid header of any answer), a dead letter's id or the sender's event id",
+    )
+    .option('--since <when>', `how far back: a duration (30m, 12h, 7d) or a time (ISO 8601); default ${DEFAULT_TRACE_SINCE}`, (value: string) =>
+      parseSince(value),
+    )
+    .option('--json', 'print the journey as JSON')
+    .action(async (value: string, flags: Readonly<{ since?: Date; json?: boolean }>) =>
+      done(
+        await runTrace(
+          value,
+          { since: flags.since ?? parseSince(DEFAULT_TRACE_SINCE), ...(flags.json ? { json: true } : {}) },
+          await resolveTarget(targetFlags(where()), deps()),
+          io,
+        ),
+      ),
+    );
   program
     .command('send-test')
     .description('post one example signup to the API and show the answer')

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { CliError, CliUsageError } from './errors';
 import type { FunctionEnvironmentReader } from './ingest-function-setup';
 import { createSqsClient, regionOfQueueUrl } from './queue-ops';
+import { localTraceSource } from './trace/local-trace-source';
+import type { TraceLogSource } from './trace/trace-source';
 import type { IngestSetup } from './unmappable-redrive';
 
 /**
@@ -39,6 +42,11 @@ export type Target = Readonly<{
   outputs?: Readonly<Record<string, string>>;
   /** The stack's name (--stack, or the one stack of an outputs file): it picks a store's settings in cdk.json. */
   stackName?: string;
+  /**
+   * Where `signup-sync trace` searches: Logs Insights over the stack's log groups (outputs IngestLogGroupName,
+   * SyncLogGroupName, AccessLogGroupName, LogHashKeySecretArn), or local mode's trace log.
+   */
+  traceSource?: () => Promise<TraceLogSource>;
   local: boolean;
 }>;
 
@@ -51,7 +59,11 @@ export type TargetDeps = Readonly<{
   functionEnvironment?: (region: string | undefined) => FunctionEnvironmentReader;
   /** The region cdk.json pins a stack to (a store's `region`), used for --stack when --region is not given. */
   stackRegion?: (stack: string) => string | undefined;
+  /** Logs Insights and the log hash key for `trace` (injected in tests; default: the SDK clients of the region). */
+  traceClients?: (region: string | undefined) => TraceClients;
 }>;
+
+export type TraceClients = Readonly<{ logs: () => Promise<CloudWatchLogsClient>; secretValue: (secretId: string) => Promise<string | undefined> }>;
 
 type StackOutputs = Readonly<Record<string, string>>;
 
@@ -79,7 +91,51 @@ function fromOutputs(outputs: StackOutputs, description: string, flags: TargetFl
       : {}),
     outputs,
     ...(stackName ? { stackName } : {}),
+    ...(outputs['IngestLogGroupName'] && outputs['SyncLogGroupName'] && outputs['LogHashKeySecretArn']
+      ? { traceSource: () => stackTraceSource(outputs, (deps.traceClients ?? sdkTraceClients)(region)) }
+      : {}),
     local: false,
+  };
+}
+
+/** Logs Insights over the stack's log groups; the email hash keyed with its LogHashKey secret (ops/trace/logs-insights.ts). */
+async function stackTraceSource(outputs: StackOutputs, clients: TraceClients): Promise<TraceLogSource> {
+  const { logsInsightsTraceSource } = await import('./trace/logs-insights');
+  const secretId = outputs['LogHashKeySecretArn']!;
+  return logsInsightsTraceSource({
+    logs: await clients.logs(),
+    logGroups: { ingest: outputs['IngestLogGroupName'], sync: outputs['SyncLogGroupName'], api: outputs['AccessLogGroupName'] },
+    hashKey: async () => {
+      let key: string | undefined;
+      try {
+        key = await clients.secretValue(secretId);
+      } catch (error) {
+        const name = error instanceof Error ? error.name : '';
+        const hint = name === 'AccessDeniedException' ? ' (the operator needs secretsmanager:GetSecretValue on it)' : '';
+        throw new CliError(`Cannot read the log hash key ${secretId}${hint}: ${(error as Error).message}`, { cause: error });
+      }
+      if (!key) throw new CliError(`The log hash key ${secretId} is empty`);
+      return key;
+    },
+  });
+}
+
+/** The SDK clients `trace` needs, loaded only by it; credentials and endpoints from the usual environment. */
+function sdkTraceClients(region: string | undefined): TraceClients {
+  return {
+    logs: async () => {
+      const { CloudWatchLogsClient } = await import('@aws-sdk/client-cloudwatch-logs');
+      return new CloudWatchLogsClient(region ? { region } : {});
+    },
+    secretValue: async (secretId) => {
+      const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+      const client = new SecretsManagerClient(region ? { region } : {});
+      try {
+        return (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
+      } finally {
+        client.destroy();
+      }
+    },
   };
 }
 
@@ -170,6 +226,7 @@ async function localTarget(url: string, deps: TargetDeps): Promise<Target> {
     apiUrl: config.apiUrl,
     apiSecret: config.apiSecret,
     ...(config.ingest ? { ingestSetup: async () => config.ingest! } : {}),
+    traceSource: async () => localTraceSource(base, deps.fetch ?? fetch),
     local: true,
   };
 }

@@ -1,4 +1,5 @@
 import type { RedriveResult } from '../../ops/dead-letters';
+import type { TraceKeys, TraceRecord } from '../../ops/trace/trace-records';
 import type { HttpAnswer } from '../http-api-event';
 import type { LocalRoute } from '../local-server';
 import { LOCAL_PREFIX } from '../local-server';
@@ -13,6 +14,9 @@ import { type DeadLetterView, renderStatusPage, type StatusView } from './status
  *   GET  /_local/api/config                endpoints and queue URLs, for the CLI
  *   GET  /_local/api/doctor                settings, source- and CAPTCHA-secret problems and the delivery ledger's
  *                                          loopback endpoint, for `signup-sync doctor`
+ *   POST /_local/api/trace/hash            {emails}: their keyed hashes, as the functions log them (the key stays here)
+ *   POST /_local/api/trace/search          {ids, emailHashes, since, until}: the trace lines about them (local/trace/trace-log.ts)
+ * The POST routes take JSON only and refuse a foreign Origin, so another web page cannot call them.
  */
 
 export type StatusRoutesDeps = Readonly<{
@@ -24,7 +28,20 @@ export type StatusRoutesDeps = Readonly<{
   doctor?: () => unknown;
   /** This server's origin, e.g. http://127.0.0.1:3000 (cross-site POSTs are refused). */
   origin: () => string;
+  /** `signup-sync trace` (ops/trace/local-trace-source.ts). */
+  trace?: Readonly<{
+    hash: (emails: readonly string[]) => string[];
+    search: (keys: TraceKeys, window: Readonly<{ since: Date; until: Date }>) => readonly TraceRecord[];
+  }>;
 }>;
+
+const strings = (value: unknown, max: number): string[] =>
+  Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string' && item.length <= 320).slice(0, max) : [];
+
+const dateOr = (value: unknown, fallback: Date): Date => {
+  const parsed = typeof value === 'string' ? new Date(value) : fallback;
+  return Number.isFinite(parsed.getTime()) ? parsed : fallback;
+};
 
 const json = (status: number, value: unknown): HttpAnswer => ({
   status,
@@ -47,7 +64,26 @@ async function renderedPage(deps: StatusRoutesDeps): Promise<string> {
 }
 
 export function createStatusRoutes(deps: StatusRoutesDeps): LocalRoute {
-  return async ({ method, path, headers }) => {
+  /** A POST from this page or a tool (JSON, no foreign Origin), or the refusal to answer. */
+  const refusedPost = (method: string, headers: Readonly<Record<string, string | string[] | undefined>>): HttpAnswer | undefined => {
+    if (method !== 'POST') return json(405, { message: 'Use POST' });
+    // A JSON content type forces a CORS preflight (which is never granted), and a foreign Origin is refused:
+    // another web page open in the browser cannot call these.
+    const origin = headers['origin'];
+    if (!String(headers['content-type'] ?? '').startsWith('application/json') || (origin !== undefined && origin !== deps.origin())) {
+      return json(403, { message: 'Send POST with Content-Type: application/json from the status page' });
+    }
+    return undefined;
+  };
+  const jsonBody = (body: Buffer): Record<string, unknown> => {
+    try {
+      const value: unknown = JSON.parse(body.toString('utf8') || '{}');
+      return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  };
+  return async ({ method, path, headers, body }) => {
     const route = trimTrailingSlashes(path.slice(LOCAL_PREFIX.length)) || '/';
     if (route === '/' && method === 'GET') {
       if (path === LOCAL_PREFIX) return { status: 302, headers: { location: `${LOCAL_PREFIX}/` }, body: Buffer.alloc(0) };
@@ -66,14 +102,18 @@ export function createStatusRoutes(deps: StatusRoutesDeps): LocalRoute {
     if (route === '/api/config' && method === 'GET') return json(200, deps.config());
     if (route === '/api/doctor' && method === 'GET' && deps.doctor) return json(200, deps.doctor());
     if (route === '/api/dead-letters' && method === 'GET') return json(200, { deadLetters: await deps.deadLetters() });
+    if ((route === '/api/trace/hash' || route === '/api/trace/search') && deps.trace) {
+      const refused = refusedPost(method, headers);
+      if (refused) return refused;
+      const request = jsonBody(body);
+      if (route === '/api/trace/hash') return json(200, { emailHashes: deps.trace.hash(strings(request['emails'], 10)) });
+      const keys = { ids: strings(request['ids'], 500), emailHashes: strings(request['emailHashes'], 50) };
+      const window = { since: dateOr(request['since'], new Date(0)), until: dateOr(request['until'], new Date()) };
+      return json(200, { records: deps.trace.search(keys, window) });
+    }
     if (route === '/api/dead-letters/redrive') {
-      if (method !== 'POST') return json(405, { message: 'Use POST' });
-      // A JSON content type forces a CORS preflight (which is never granted), and a foreign Origin is refused:
-      // another web page open in the browser cannot trigger a redrive.
-      const origin = headers['origin'];
-      if (!String(headers['content-type'] ?? '').startsWith('application/json') || (origin !== undefined && origin !== deps.origin())) {
-        return json(403, { message: 'Send POST with Content-Type: application/json from the status page' });
-      }
+      const refused = refusedPost(method, headers);
+      if (refused) return refused;
       try {
         return json(200, await deps.redrive());
       } catch (error) {

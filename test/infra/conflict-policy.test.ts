@@ -75,7 +75,9 @@ describe('placeholderNames at synth', () => {
   const names = { first_name: 'Valued', last_name: 'Reader' };
 
   it('refuses a source placeholderNames under its own nameless "reject", naming the source and why', () => {
-    const message = refusal({ sources: [{ id: 'hooks', kind: 'standard-webhooks', routeToken: 'k7q2m9x4w1c8v5b3n6z0', nameless: 'reject', placeholderNames: names }] });
+    const message = refusal({
+      sources: [{ id: 'hooks', kind: 'standard-webhooks', routeToken: 'k7q2m9x4w1c8v5b3n6z0', nameless: 'reject', placeholderNames: names }],
+    });
 
     expect(message).toMatch(
       /signupSync\.sources\[0\]\.placeholderNames: source "hooks" sets placeholderNames, but its nameless policy is "reject" \(its own nameless\), so no signup of it ever gets them/,
@@ -84,9 +86,9 @@ describe('placeholderNames at synth', () => {
   });
 
   it('refuses a source placeholderNames when it inherits the global nameless "subscriber"', () => {
-    expect(refusal({ nameless: 'subscriber', sources: [{ id: 'shop', kind: 'shopify', routeToken: 'k7q2m9x4w1c8v5b3n6z0', placeholderNames: names }] })).toMatch(
-      /signupSync\.sources\[0\]\.placeholderNames: source "shop" .* nameless policy is "subscriber" \(the global nameless\)/,
-    );
+    expect(
+      refusal({ nameless: 'subscriber', sources: [{ id: 'shop', kind: 'shopify', routeToken: 'k7q2m9x4w1c8v5b3n6z0', placeholderNames: names }] }),
+    ).toMatch(/signupSync\.sources\[0\]\.placeholderNames: source "shop" .* nameless policy is "subscriber" \(the global nameless\)/);
   });
 
   it('refuses the global placeholderNames when neither the global nameless nor any source that inherits them is "placeholder"', () => {
@@ -107,7 +109,11 @@ describe('placeholderNames at synth', () => {
     const accept = (config: Record<string, unknown>) => expect(() => parseStackConfig({ storeHash: 'abc', ...config })).not.toThrow();
 
     accept({ nameless: 'placeholder', placeholderNames: names });
-    accept({ nameless: 'subscriber', placeholderNames: names, sources: [{ id: 'hooks', kind: 'standard-webhooks', routeToken: 'k7q2m9x4w1c8v5b3n6z0', nameless: 'placeholder' }] });
+    accept({
+      nameless: 'subscriber',
+      placeholderNames: names,
+      sources: [{ id: 'hooks', kind: 'standard-webhooks', routeToken: 'k7q2m9x4w1c8v5b3n6z0', nameless: 'placeholder' }],
+    });
     accept({ sources: [{ id: 'hooks', kind: 'standard-webhooks', routeToken: 'k7q2m9x4w1c8v5b3n6z0', nameless: 'placeholder', placeholderNames: names }] });
     accept({ nameless: 'placeholder', conflictPolicy: 'update', sources: signed });
     expect(() => synthStack({ nameless: 'placeholder', placeholderNames: names, conflictPolicy: 'update', sources: signed })).not.toThrow();

@@ -375,6 +375,7 @@ describe('operator output', () => {
     const letters = [
       {
         messageId: 'm-1',
+        kind: 'signup' as const,
         reason: 'bigcommerce-rejected',
         httpStatus: 422,
         sourceId: 'api',

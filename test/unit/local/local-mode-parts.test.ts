@@ -203,6 +203,7 @@ describe('status', () => {
     // Act / Assert
     expect(describeDeadLetter(message, { now })).toEqual({
       messageId: 'd-1',
+      kind: 'signup',
       reason: 'bigcommerce-rejected',
       detail: 'Email <email> is not valid',
       httpStatus: 422,
@@ -314,7 +315,9 @@ describe('status', () => {
         { sourceId: 'crm', what: 'not a signup', count: 2 },
       ],
     };
-    const deadLetters = jest.fn(async () => [{ messageId: 'd1', reason: 'bigcommerce-rejected', httpStatus: 422, signupId: 'id-<b>1</b>' }]);
+    const deadLetters = jest.fn(async () => [
+      { messageId: 'd1', kind: 'signup' as const, reason: 'bigcommerce-rejected', httpStatus: 422, signupId: 'id-<b>1</b>' },
+    ]);
     const routes = createStatusRoutes({ status: async () => view, deadLetters, redrive: jest.fn(), config: () => ({}), origin: () => 'http://127.0.0.1:3000' });
 
     // Act

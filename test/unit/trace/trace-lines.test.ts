@@ -69,7 +69,7 @@ beforeAll(async () => {
 });
 afterAll(() => ledgerStore.close());
 
-function ingest(options: { queueFails?: boolean } = {}) {
+function ingest(options: { queueFails?: boolean; clientLimited?: boolean } = {}) {
   const { logger, lines } = capturingLogger();
   const queue = fakeQueue();
   if (options.queueFails) queue.state.fail = true;
@@ -82,6 +82,7 @@ function ingest(options: { queueFails?: boolean } = {}) {
     hashEmail: hash,
     ledger: ledgerStore.ledger(),
     unmappable: { send: async (batch) => void letters.push(...batch) },
+    ...(options.clientLimited ? { clientLimiter: { take: async () => false } } : {}),
   });
   return { handler, lines, queue, letters };
 }
@@ -244,6 +245,14 @@ const INGEST_ROWS: Readonly<Record<Exclude<TraceEventName, 'synced' | 'redriven'
       run: async ({ handler }) => {
         const response = await handler(postForm(DELIVERIES['html-form'].body, { origin: 'https://evil.example.net' }));
         return { status: response.statusCode, expect: { status: 403, sourceId: 'form' } };
+      },
+    },
+    {
+      what: '429, a client over its public form limit (rate-limited)',
+      run: async () => {
+        const { handler, lines } = ingest({ clientLimited: true });
+        const response = await handler(postForm(DELIVERIES['html-form'].body, { accept: 'application/json' }));
+        return { status: response.statusCode, expect: { status: 429, sourceId: 'form' }, lines };
       },
     },
     {
