@@ -209,7 +209,7 @@ describe('functions', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     const logGroups = Object.keys(template.findResources('AWS::Logs::LogGroup'));
     for (const name of ['IngestLogGroupName', 'SyncLogGroupName', 'AccessLogGroupName'])
-      expect(logGroups).toContain((outputs[name]?.Value as { Ref: string }).Ref);
+      expect(logGroups).toContain((outputs[name]!.Value as { Ref: string }).Ref);
     const secrets = Object.keys(template.findResources('AWS::SecretsManager::Secret', { Properties: { Description: Match.stringLikeRegexp('keyed hash') } }));
     expect(outputs['LogHashKeySecretArn']?.Value).toEqual({ Ref: secrets[0] });
   });
