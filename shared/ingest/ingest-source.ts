@@ -27,6 +27,7 @@ import {
   serviceUnavailable,
   tracedMessages,
 } from './ingest-signups';
+import type { SourceSecrets } from './ingest-sources';
 import { capFutureEventTimes, toSignupMessages, validationProblem } from './signup-batch';
 import { checkSourceSignups, describeProblems, type FailedSignup, UNMAPPABLE_COUNT_HEADER, type UnmappableLetter, unmappableLetters } from './unmappable';
 
@@ -91,7 +92,8 @@ type Outcome =
 /** The flow up to an outcome, throwing refusals. */
 async function process(request: RawRequest, source: SourceConfig, deps: IngestDeps): Promise<Outcome> {
   const { logger, now = () => new Date(), newId } = deps;
-  const secret = secretOf(await loadSourceSecrets(deps), source.id);
+  const secrets = await loadSourceSecrets(deps);
+  const secret = secretOf(secrets, source.id);
   const receivedAt = now();
   const decision = decideSource(request, { source, secret, now: receivedAt });
   const adapter = adapterFor(source);
@@ -140,7 +142,7 @@ async function process(request: RawRequest, source: SourceConfig, deps: IngestDe
     });
   }
   if (good.length === 0 && failed.length === 0) return { type: 'ignored', incomplete: incomplete.length };
-  const letters = unmappableLetters(request, source, receivedAt, failed, candidates.length);
+  const letters = failed.length > 0 ? unmappableLetters(request, source, receivedAt, failed, candidates.length, signingKeyOf(secrets)) : [];
   // A webhook sender cannot change its data: an event dated in the future is capped at its receipt,
   // neither refused nor dead-lettered (shared/signup/event-time.ts). (html-form has no event time.)
   const { signups: capped, capped: cappedCount } = capFutureEventTimes(
@@ -199,6 +201,14 @@ function captchaCheckOf(source: SourceConfig, secret: SourceSecret, token: strin
   if (secret.captchaSecret === undefined) throw new SourceConfigError(`Source ${source.id} has captcha but no captchaSecret`);
   const check = { config: captcha, secret: secret.captchaSecret, token, hostnames: captcha.hostnames ?? hostnamesOf(allowedOrigins) };
   return () => verifyCaptcha(deps.captcha ?? createSiteverifyClient(), check);
+}
+
+/** The newest dead-letter key, or a SourceConfigError (500, logged; the sender retries once the sources secret is fixed). */
+function signingKeyOf(secrets: SourceSecrets): string {
+  const [newest] = secrets.deadLetterKeys.keys;
+  if (newest === undefined)
+    throw new SourceConfigError('The sources secret yields no dead-letter key to sign unmappable letters with', { issues: secrets.deadLetterKeys.problems });
+  return newest;
 }
 
 /** Before the good signups are enqueued (and only once per delivery): the bad ones to the DLQ, or 503. */
