@@ -2,7 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { buildIngestHandler, type IngestHandler } from '../functions/ingest/build-handler';
 import { buildSyncHandler, type SyncHandlerOverrides } from '../functions/sync/build-handler';
-import { listDeadLetters, type RedriveResult, redriveDeadLetters } from '../ops/dead-letters';
+import {
+  type DeadLetter,
+  type DeadLetterDetail,
+  deleteDeadLetters,
+  listDeadLetters,
+  type RedriveResult,
+  redriveDeadLetters,
+  showDeadLetters,
+} from '../ops/dead-letters';
 import { captchaSecretProblems } from '../ops/doctor/captcha-secret-check';
 import type { LocalDoctorInfo } from '../ops/doctor/types';
 import { createSqsClient, queueArn, queueDepth } from '../ops/queue-ops';
@@ -40,6 +48,7 @@ import { closeServer } from './net';
 import { EMBEDDED_REGION, type EmbeddedSqs, type QueueOutage, startEmbeddedSqs } from './sqs/embedded-sqs';
 import { createOutcomeRecorder } from './status/outcome-recorder';
 import type { DeadLetterView, StatusView } from './status/status-page';
+import type { RedriveRequest } from './status/status-routes';
 import { createStatusRoutes } from './status/status-routes';
 import { createTraceLog } from './trace/trace-log';
 
@@ -141,7 +150,12 @@ export type LocalMode = LocalModeConfig &
     status(): Promise<StatusSnapshot>;
     /** The DLQ's messages, each with the signup id its outcome row shows (when this run saw it). */
     deadLetters(): Promise<DeadLetterView[]>;
-    redrive(): Promise<RedriveResult>;
+    /** Redrives every dead letter, or only these (ids: dead letter ids or ingest ids), as `dlq redrive` does. */
+    redrive(options?: RedriveRequest): Promise<RedriveResult>;
+    /** One letter in full, without personal data (`dlq show`). */
+    showDeadLetter(id: string): Promise<DeadLetterDetail | undefined>;
+    /** Deletes these letters (`dlq delete`). */
+    deleteDeadLetters(ids: readonly string[]): Promise<Readonly<{ deleted: DeadLetter[]; notFound: string[] }>>;
     /**
      * Puts a new BigCommerce token where the sync reads it, as `put-secret-value` does on AWS: the sync
      * keeps using its cached token until BigCommerce refuses it, then re-reads it once (the client's 401 path).
@@ -333,7 +347,9 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       },
       status: () => status(),
       deadLetters: () => deadLetters(),
-      redrive: () => redrive(),
+      redrive: (request) => redrive(request),
+      showDeadLetter: (id) => showDeadLetter(id),
+      deleteDeadLetters: (ids) => deleteLetters(ids),
       config: () => config(),
       doctor: () => doctorInfo(),
       origin: () => apiUrl,
@@ -441,14 +457,24 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         const signupId = recorder.signupIdOf(deadLetter.originalMessageId ?? deadLetter.messageId);
         return signupId ? { ...deadLetter, signupId } : deadLetter;
       });
-    const redrive = () =>
+    const redrive = (request: RedriveRequest = {}) =>
       exclusive(async () => {
         const result = await redriveDeadLetters(sqs, {
           deadLetterQueueUrl: queues.deadLetterQueueUrl,
           signupQueueUrl: queues.signupQueueUrl,
           ingestSetup: async () => ingestSetup(),
+          ...(request.ids && request.ids.length > 0 ? { filter: { ids: request.ids } } : {}),
+          ...(request.dryRun ? { dryRun: true } : {}),
+          ...(request.force ? { force: true } : {}),
         });
-        logger.info('dead letters redriven', { method: result.method, moved: result.moved });
+        logger.info('dead letters redriven', { method: result.method, moved: result.moved, ...result.counts });
+        return result;
+      });
+    const showDeadLetter = async (id: string) => (await exclusive(() => showDeadLetters(sqs, queues.deadLetterQueueUrl, [id], { max: 1000 }))).letters[0];
+    const deleteLetters = (ids: readonly string[]) =>
+      exclusive(async () => {
+        const result = await deleteDeadLetters(sqs, queues.deadLetterQueueUrl, { ids }, { max: 1000 });
+        logger.info('dead letters deleted', { deleted: result.deleted.length, notFound: result.notFound.length });
         return result;
       });
 
@@ -536,6 +562,8 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       status,
       deadLetters,
       redrive,
+      showDeadLetter,
+      deleteDeadLetters: deleteLetters,
       stop: () => (stopping ??= cleanup()),
     };
   } catch (error) {

@@ -1,4 +1,5 @@
-import type { RedriveResult } from '../../ops/dead-letters';
+import type { DeadLetter, DeadLetterDetail, RedriveResult } from '../../ops/dead-letters';
+import { redriveSummary } from '../../ops/dlq-command';
 import type { TraceKeys, TraceRecord } from '../../ops/trace/trace-records';
 import type { HttpAnswer } from '../http-api-event';
 import type { LocalRoute } from '../local-server';
@@ -10,7 +11,10 @@ import { type DeadLetterView, renderStatusPage, type StatusView } from './status
  *   GET  /_local/                          the status page (rendered with the numbers, then polls the JSON below)
  *   GET  /_local/api/status                counts, queue depths, recent outcomes
  *   GET  /_local/api/dead-letters          the DLQ's messages (reasons, no personal data)
- *   POST /_local/api/dead-letters/redrive  the same redrive as `signup-sync dlq redrive`
+ *   GET  /_local/api/dead-letters/<id>     one letter in full, as `signup-sync dlq show` (no personal data)
+ *   POST /_local/api/dead-letters/redrive  {ids?, dryRun?, force?}: the same redrive as `signup-sync dlq redrive`
+ *                                          (all, or these letters): what went back, what stayed and why
+ *   POST /_local/api/dead-letters/delete   {ids}: as `signup-sync dlq delete`
  *   GET  /_local/api/config                endpoints and queue URLs, for the CLI
  *   GET  /_local/api/doctor                settings, source- and CAPTCHA-secret problems and the delivery ledger's
  *                                          loopback endpoint, for `signup-sync doctor`
@@ -22,7 +26,9 @@ import { type DeadLetterView, renderStatusPage, type StatusView } from './status
 export type StatusRoutesDeps = Readonly<{
   status: () => Promise<StatusView>;
   deadLetters: () => Promise<readonly DeadLetterView[]>;
-  redrive: () => Promise<RedriveResult>;
+  redrive: (request?: RedriveRequest) => Promise<RedriveResult>;
+  showDeadLetter?: (id: string) => Promise<DeadLetterDetail | undefined>;
+  deleteDeadLetters?: (ids: readonly string[]) => Promise<Readonly<{ deleted: readonly DeadLetter[]; notFound: readonly string[] }>>;
   config: () => unknown;
   /** What `signup-sync doctor` checks (ops/doctor/types.ts LocalDoctorInfo: no token or secret values). */
   doctor?: () => unknown;
@@ -34,6 +40,9 @@ export type StatusRoutesDeps = Readonly<{
     search: (keys: TraceKeys, window: Readonly<{ since: Date; until: Date }>) => readonly TraceRecord[];
   }>;
 }>;
+
+/** What the page (or a tool) asks a redrive for. */
+export type RedriveRequest = Readonly<{ ids?: readonly string[]; dryRun?: boolean; force?: boolean }>;
 
 const strings = (value: unknown, max: number): string[] =>
   Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string' && item.length <= 320).slice(0, max) : [];
@@ -114,11 +123,33 @@ export function createStatusRoutes(deps: StatusRoutesDeps): LocalRoute {
     if (route === '/api/dead-letters/redrive') {
       const refused = refusedPost(method, headers);
       if (refused) return refused;
+      const request = jsonBody(body);
       try {
-        return json(200, await deps.redrive());
+        const result = await deps.redrive({
+          ids: strings(request['ids'], 100),
+          ...(request['dryRun'] === true ? { dryRun: true } : {}),
+          ...(request['force'] === true ? { force: true } : {}),
+        });
+        return json(200, { ...result, summary: redriveSummary(result) });
       } catch (error) {
         return json(500, { message: error instanceof Error ? error.message : 'redrive failed' });
       }
+    }
+    if (route === '/api/dead-letters/delete' && deps.deleteDeadLetters) {
+      const refused = refusedPost(method, headers);
+      if (refused) return refused;
+      const ids = strings(jsonBody(body)['ids'], 100);
+      if (ids.length === 0) return json(400, { message: 'Name the letters to delete: {"ids": ["…"]}' });
+      try {
+        return json(200, await deps.deleteDeadLetters(ids));
+      } catch (error) {
+        return json(500, { message: error instanceof Error ? error.message : 'delete failed' });
+      }
+    }
+    const letterId = /^\/api\/dead-letters\/([^/]+)$/.exec(route)?.[1];
+    if (letterId !== undefined && method === 'GET' && deps.showDeadLetter) {
+      const letter = await deps.showDeadLetter(decodeURIComponent(letterId));
+      return letter ? json(200, letter) : json(404, { message: `No dead letter has the id ${decodeURIComponent(letterId).slice(0, 100)}` });
     }
     return undefined;
   };

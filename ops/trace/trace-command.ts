@@ -1,4 +1,5 @@
-import { CliError, CliUsageError } from '../errors';
+import { parseSince } from '../command-line';
+import { CliError } from '../errors';
 import { peekMessages } from '../queue-ops';
 import type { Target } from '../targets';
 import { formatJourney } from './format-journey';
@@ -10,16 +11,7 @@ export type TraceFlags = Readonly<{ since: Date; json?: boolean }>;
 
 export const DEFAULT_TRACE_SINCE = '7d';
 
-const UNITS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `--since`: a duration back from now (`30m`, `12h`, `7d`) or a time (ISO 8601). */
-export function parseSince(value: string, now: Date = new Date()): Date {
-  const duration = /^(\d+)([mhd])$/.exec(value.trim());
-  if (duration) return new Date(now.getTime() - Number(duration[1]) * UNITS[duration[2]!]!);
-  const time = Date.parse(value);
-  if (/^\d{4}-\d{2}-\d{2}/.test(value) && Number.isFinite(time) && time <= now.getTime()) return new Date(time);
-  throw new CliUsageError(`--since must be a duration such as 30m, 12h or 7d, or a past time such as 2026-11-02T10:00Z, got "${value}"`);
-}
+export { parseSince };
 
 export type TraceIo = Readonly<{ out: (text: string) => void; err: (text: string) => void }>;
 
