@@ -1,7 +1,7 @@
 import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { sourceOutputKeys } from '../shared/deployment/source-outputs';
-import { ingestSettingsEnvironment, PLACEHOLDER_STORE_HASH, type StackConfig } from '../shared/deployment/stack-config';
+import { ingestSettingsEnvironment, PLACEHOLDER_STORE_HASH, type StackConfig, sourceAlarmFor } from '../shared/deployment/stack-config';
 import { attributeFieldsOf } from '../shared/ingest/attribute-limit';
 import { ApiCustomDomain } from './constructs/api-custom-domain';
 import { CustomerSync } from './constructs/customer-sync';
@@ -10,6 +10,7 @@ import { DeliveryLedger } from './constructs/delivery-ledger';
 import { OperationsMonitoring } from './constructs/operations-monitoring';
 import { SignupIngress } from './constructs/signup-ingress';
 import { SignupQueues } from './constructs/signup-queues';
+import { SourceAlarms } from './constructs/source-alarms';
 
 export type SignupSyncStackProps = StackProps & Readonly<{ config: StackConfig }>;
 
@@ -20,6 +21,7 @@ export class SignupSyncStack extends Stack {
   readonly ingress: SignupIngress;
   readonly sync: CustomerSync;
   readonly monitoring: OperationsMonitoring;
+  readonly sourceAlarms: SourceAlarms;
   readonly encryption: DataEncryption;
   /** The ingest API on the merchant's own domain (cdk.json customDomain), when configured. */
   readonly customDomain: ApiCustomDomain | undefined;
@@ -82,6 +84,12 @@ export class SignupSyncStack extends Stack {
       rateLimitedPerFiveMinutes: config.rateLimitedAlarmThreshold,
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
       ...encryptionKey,
+    });
+    // Each configured source's silence and signature-failure alarms, on the same topic (none without sources).
+    this.sourceAlarms = new SourceAlarms(this, 'SourceAlarms', {
+      monitoring: this.monitoring,
+      sources: config.sources.map((source) => ({ id: source.id, kind: source.kind, alarm: sourceAlarmFor(config, source.id) })),
+      runbookUrl: config.runbookUrl,
     });
 
     this.customDomain = config.customDomain

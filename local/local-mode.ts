@@ -20,12 +20,13 @@ import { checkedSourceSecrets } from '../shared/aws/sources-secret';
 import { BIGCOMMERCE_USER_AGENT, type TokenProvider } from '../shared/bigcommerce/client';
 import { loadIngestConfig } from '../shared/config/ingest-config';
 import { loadSyncConfig } from '../shared/config/sync-config';
-import { ingestSettingsEnvironment } from '../shared/deployment/stack-config';
+import { ingestSettingsEnvironment, sourceAlarmFor } from '../shared/deployment/stack-config';
 import { attributeFieldsOf } from '../shared/ingest/attribute-limit';
 import { CANONICAL_SOURCE_ID, parseSourceSecrets } from '../shared/ingest/ingest-sources';
 import { createLogger, describeError, type LogFormat, type Logger } from '../shared/logger';
 import { createEmailHasher } from '../shared/observability/email-hash';
-import { loggedMetrics } from '../shared/observability/metric-names';
+import { loggedMetrics, Metric, type MetricsSink } from '../shared/observability/metric-names';
+import { SOURCE_ID_DIMENSION } from '../shared/observability/source-metrics';
 import { parseSourcesConfig, type SourceConfigInput, sourceRouteSegment } from '../shared/sources/source-config';
 import { type BigCommerceSandbox, type SandboxOptions, startBigCommerceSandbox } from './bigcommerce-sandbox';
 import { type SiteverifyStandIn, startSiteverifyStandIn } from './captcha/siteverify-stand-in';
@@ -311,6 +312,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     // (a) The ingest handler behind the local API Gateway.
     const apiSecret = options.apiSecret ?? env['LOCAL_API_SECRET'] ?? DEFAULT_LOCAL_API_SECRET;
     const ingestLogger = makeLogger('signup-ingest', 'ingest');
+    const ingestLoggedMetrics = loggedMetrics(ingestLogger);
     // CAPTCHA checks of html-form sources go to this loopback siteverify stand-in (local/captcha/siteverify-stand-in.ts).
     const captchaStandIn = await startSiteverifyStandIn({ host });
     cleanups.push(() => captchaStandIn.close());
@@ -322,6 +324,21 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     const sourcesSecretJson = JSON.stringify({ ...sourceSecrets, [CANONICAL_SOURCE_ID]: apiSecret });
     let apiUrl = '';
     let sourceSecretProblems: readonly string[] = [];
+    // The hours each source delivered in, from the ingest's SourceDeliveries metric (`signup-sync doctor`: ingest.source-deliveries).
+    const deliveryHours = new Map<string, Set<string>>();
+    const ingestMetricsSink: MetricsSink = {
+      add(name, unit, value, dimensions) {
+        const sourceId = dimensions?.[SOURCE_ID_DIMENSION];
+        if (name === Metric.SourceDeliveries && sourceId !== undefined) {
+          const hours = deliveryHours.get(sourceId) ?? new Set<string>();
+          hours.add(`${new Date().toISOString().slice(0, 13)}:00:00.000Z`);
+          // Fourteen days of hours at most, as doctor reads from CloudWatch.
+          if (hours.size > 14 * 24) hours.delete(hours.values().next().value!);
+          deliveryHours.set(sourceId, hours);
+        }
+        ingestLoggedMetrics.add(name, unit, value, dimensions);
+      },
+    };
     const doctorInfo = (): LocalDoctorInfo => ({
       bigCommerce: { kind: bigCommerce.kind, apiUrl: bigCommerce.apiUrl, storeHash: bigCommerce.storeHash },
       settings: {
@@ -332,7 +349,11 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         maxConcurrency: timings.maxConcurrency,
         maxReceiveCount: timings.maxReceiveCount,
         sources: sourcesFor(apiUrl) as LocalDoctorInfo['settings']['sources'],
+        silenceWindows: Object.fromEntries(
+          parseSourcesConfig(sourcesFor(apiUrl)).map((source) => [source.id, sourceAlarmFor(stackConfig, source.id).silenceAfterHours]),
+        ),
       },
+      sourceDeliveries: Object.fromEntries([...deliveryHours].map(([id, hours]) => [id, [...hours].sort()])),
       sourceSecretProblems,
       embeddedSqs: embedded !== undefined,
       // Checked here, where the secrets are; the doctor gets ids and problems only.
@@ -380,7 +401,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         dynamoDb: ledgerStore.client,
         sourceSecrets: async () => secrets,
         logger: ingestLogger,
-        metrics: loggedMetrics(ingestLogger),
+        metrics: ingestMetricsSink,
       });
     };
     // A bad sources configuration stops local mode before anything listens.

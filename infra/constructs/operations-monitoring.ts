@@ -1,6 +1,7 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
+  type AlarmProps,
   AlarmStatusWidget,
   Metric as CloudWatchMetric,
   ComparisonOperator,
@@ -48,6 +49,8 @@ export class OperationsMonitoring extends Construct {
   readonly topic: Topic;
   readonly alarms: Readonly<Record<'deadLetters' | 'oldestSignup' | 'syncErrors' | 'authFailures' | 'rateLimited' | 'queueUnavailable', Alarm>>;
   readonly dashboard: Dashboard;
+  /** Every alarm's name, for the topic's and the key's policies (resolved at synth: alarms added later count too). */
+  private readonly alarmNames: string[] = [];
 
   constructor(scope: Construct, id: string, props: OperationsMonitoringProps) {
     super(scope, id);
@@ -59,7 +62,6 @@ export class OperationsMonitoring extends Construct {
     // policies below can name exactly these alarms (a Ref to each alarm would make the key depend on them,
     // and the alarms already depend on the key through the topic).
     const stack = Stack.of(this);
-    const alarmNames: string[] = [];
     const alarmArn = (name: string) =>
       stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 
@@ -73,11 +75,8 @@ export class OperationsMonitoring extends Construct {
       threshold: number,
       evaluationPeriods: number,
       operator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    ) => {
-      const alarmName = `${stack.stackName}-${alarmId}`;
-      alarmNames.push(alarmName);
-      const created = new Alarm(this, alarmId, {
-        alarmName,
+    ) =>
+      this.addAlarm(alarmId, {
         alarmDescription: description,
         metric,
         threshold,
@@ -85,10 +84,6 @@ export class OperationsMonitoring extends Construct {
         comparisonOperator: operator,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       });
-      created.addAlarmAction(new SnsAction(this.topic));
-      created.addOkAction(new SnsAction(this.topic));
-      return created;
-    };
 
     this.alarms = {
       deadLetters: alarm(
@@ -143,7 +138,7 @@ export class OperationsMonitoring extends Construct {
     // limited to this account's alarms of this stack (confused-deputy conditions).
     const fromTheseAlarms = {
       StringEquals: { 'aws:SourceAccount': stack.account },
-      ArnLike: { 'aws:SourceArn': alarmNames.map(alarmArn) },
+      ArnLike: { 'aws:SourceArn': Lazy.list({ produce: () => this.alarmNames.map(alarmArn) }) },
     };
     const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
     this.topic.addToResourcePolicy(
@@ -269,5 +264,19 @@ export class OperationsMonitoring extends Construct {
         width: 24,
       }),
     );
+  }
+
+  /**
+   * An alarm of this stack: named `<stack>-<alarmId>`, so the topic's and key's policies can name it before it
+   * exists, notifying the topic when it fires and when it is OK again. Other constructs add theirs here
+   * (infra/constructs/source-alarms.ts).
+   */
+  addAlarm(alarmId: string, props: Omit<AlarmProps, 'alarmName'>): Alarm {
+    const alarmName = `${Stack.of(this).stackName}-${alarmId}`;
+    this.alarmNames.push(alarmName);
+    const created = new Alarm(this, alarmId, { ...props, alarmName });
+    created.addAlarmAction(new SnsAction(this.topic));
+    created.addOkAction(new SnsAction(this.topic));
+    return created;
   }
 }
