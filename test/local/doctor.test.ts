@@ -117,7 +117,10 @@ describe('signup-sync doctor against local mode', () => {
     const check = (JSON.parse(io.stdout.join('\n')) as { checks: { id: string; status: string; summary: string; details?: string[] }[] }).checks.find(
       (candidate) => candidate.id === 'ingest.source-deliveries',
     );
-    expect(check).toMatchObject({ status: 'unconfirmed', summary: expect.stringContaining('No delivery since local mode started from webflow-main, newsletter') });
+    expect(check).toMatchObject({
+      status: 'unconfirmed',
+      summary: expect.stringContaining('No delivery since local mode started from webflow-main, newsletter'),
+    });
     expect(check!.details).toEqual(
       expect.arrayContaining([expect.stringMatching(/^partner: last delivery in the hour from \d{4}-\d{2}-\d{2}T\d{2}:00 UTC, 0 h ago; .*\(window 24 h\)$/)]),
     );

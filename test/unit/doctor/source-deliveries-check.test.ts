@@ -9,11 +9,7 @@ const hoursAgo = (hours: number) => new Date(Date.parse('2026-11-20T12:00:00Z') 
 
 describe('ingest.source-deliveries', () => {
   it('passes when every source delivered within its window, and prints the last delivery and the longest silence', () => {
-    const result = sourceDeliveriesResult(
-      [{ id: 'shop', silenceAfterHours: 24 }],
-      new Map([['shop', [hoursAgo(20), hoursAgo(10), hoursAgo(2)]]]),
-      NOW,
-    );
+    const result = sourceDeliveriesResult([{ id: 'shop', silenceAfterHours: 24 }], new Map([['shop', [hoursAgo(20), hoursAgo(10), hoursAgo(2)]]]), NOW);
     expect(result).toMatchObject({
       status: 'pass',
       details: ['shop: last delivery in the hour from 2026-11-20T10:00 UTC, 2 h ago; longest silence in 14 days 9 h (window 24 h)'],
