@@ -1,7 +1,7 @@
 import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { sourceOutputKeys } from '../shared/deployment/source-outputs';
-import { doubleOptInSettings, ingestSettingsEnvironment, PLACEHOLDER_STORE_HASH, type StackConfig } from '../shared/deployment/stack-config';
+import { doubleOptInSettings, ingestSettingsEnvironment, PLACEHOLDER_STORE_HASH, type StackConfig, sourceAlarmFor } from '../shared/deployment/stack-config';
 import { attributeFieldsOf } from '../shared/ingest/attribute-limit';
 import { ApiCustomDomain } from './constructs/api-custom-domain';
 import { ConsentEvidence } from './constructs/consent-evidence';
@@ -12,6 +12,7 @@ import { OperationsDashboard } from './constructs/operations-dashboard';
 import { OperationsMonitoring } from './constructs/operations-monitoring';
 import { SignupIngress } from './constructs/signup-ingress';
 import { SignupQueues } from './constructs/signup-queues';
+import { SourceAlarms } from './constructs/source-alarms';
 
 export type SignupSyncStackProps = StackProps & Readonly<{ config: StackConfig }>;
 
@@ -26,6 +27,7 @@ export class SignupSyncStack extends Stack {
   readonly tracing: boolean;
   /** cdk.json `dashboard`: the CloudWatch dashboard, when asked for. */
   readonly dashboard: OperationsDashboard | undefined;
+  readonly sourceAlarms: SourceAlarms;
   readonly encryption: DataEncryption;
   /** Consent evidence, erasures and pending double opt-in (docs/privacy.md). */
   readonly consent: ConsentEvidence;
@@ -52,6 +54,13 @@ export class SignupSyncStack extends Stack {
       ...encryptionKey,
     });
     this.deliveryLedger = new DeliveryLedger(this, 'DeliveryLedger', encryptionKey);
+    // Before the ingress, which shares its log hash key (construct ids, not order, make the logical ids).
+    this.sync = new CustomerSync(this, 'CustomerSync', {
+      queue: this.queues.queue,
+      deadLetterQueue: this.queues.deadLetterQueue,
+      config,
+      ...encryptionKey,
+    });
     this.ingress = new SignupIngress(this, 'Ingress', {
       queue: this.queues.queue,
       deadLetterQueue: this.queues.deadLetterQueue,
@@ -65,15 +74,11 @@ export class SignupSyncStack extends Stack {
       confirmThrottle: config.confirmThrottle,
       logRetentionDays: config.logRetentionDays,
       tracing: config.tracing,
+      // The stack's one hash key: trace lines' email hash (as the sync's), client addresses, double opt-in links.
+      logHashKey: this.sync.logHashKey,
       sources: config.sources,
       ...(config.sourcesSecretName ? { sourcesSecretName: config.sourcesSecretName } : {}),
       ...(config.sourcesSecretArn ? { sourcesSecretArn: config.sourcesSecretArn } : {}),
-      ...encryptionKey,
-    });
-    this.sync = new CustomerSync(this, 'CustomerSync', {
-      queue: this.queues.queue,
-      deadLetterQueue: this.queues.deadLetterQueue,
-      config,
       ...encryptionKey,
     });
     // Only the two functions may put letters in the DLQ (a forged letter cannot be slipped in).
@@ -81,9 +86,6 @@ export class SignupSyncStack extends Stack {
     // A deploy updates the sync before the ingest, so the sync decodes a new message schema version before
     // the ingest writes it (an old sync would dead-letter it as `invalid-message`; docs/upgrading.md).
     this.ingress.function.node.addDependency(this.sync.function);
-    // Public forms' per-client counters hash client addresses with the stack's one hash key (a sub-key of
-    // it, shared/ingest/client-limit.ts): a second generated secret would cost another USD 0.40 a month.
-    this.ingress.function.addEnvironment('CLIENT_HASH_KEY', this.sync.logHashKey.secretValue.unsafeUnwrap());
 
     this.monitoring = new OperationsMonitoring(this, 'Monitoring', {
       queue: this.queues.queue,
@@ -95,9 +97,15 @@ export class SignupSyncStack extends Stack {
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
       ...encryptionKey,
     });
+    // Each configured source's silence and signature-failure alarms, on the same topic (none without sources).
+    this.sourceAlarms = new SourceAlarms(this, 'SourceAlarms', {
+      monitoring: this.monitoring,
+      sources: config.sources.map((source) => ({ id: source.id, kind: source.kind, alarm: sourceAlarmFor(config, source.id) })),
+      runbookUrl: config.runbookUrl,
+    });
     this.dashboard = config.dashboard
       ? new OperationsDashboard(this, 'Dashboard', {
-          alarms: Object.values(this.monitoring.alarms),
+          alarms: [...Object.values(this.monitoring.alarms), ...this.sourceAlarms.all],
           queue: this.queues.queue,
           deadLetterQueue: this.queues.deadLetterQueue,
           api: this.ingress.api,
@@ -158,7 +166,7 @@ export class SignupSyncStack extends Stack {
     });
     new CfnOutput(this, 'HashKeySecretArn', {
       value: this.sync.logHashKey.secretArn,
-      description: 'The stack hash key: keys the consent table and the hashes in the logs (read by signup-sync consent and forget)',
+      description: 'The stack hash key: keys the consent table and the email hash in the logs (read by signup-sync consent, forget and trace)',
     });
     new CfnOutput(this, 'SignupQueueUrl', { value: this.queues.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.queues.deadLetterQueue.queueUrl });
@@ -173,6 +181,10 @@ export class SignupSyncStack extends Stack {
     });
     // `signup-sync doctor` checks this table's state, billing and TTL (ops/doctor/delivery-ledger-check.ts).
     new CfnOutput(this, 'DeliveryLedgerTableName', { value: this.deliveryLedger.table.tableName, description: "The ingest's delivery ledger (docs/trust.md)" });
+    // `signup-sync trace` queries these log groups with Logs Insights, by the email hash keyed with HashKeySecretArn's secret (ops/trace/).
+    new CfnOutput(this, 'IngestLogGroupName', { value: this.ingress.logGroup.logGroupName });
+    new CfnOutput(this, 'SyncLogGroupName', { value: this.sync.logGroup.logGroupName });
+    new CfnOutput(this, 'AccessLogGroupName', { value: this.ingress.accessLogs.logGroupName });
     // `signup-sync dlq redrive` reads this function's configuration to re-run unmappable dead letters (ops/ingest-function-setup.ts).
     new CfnOutput(this, 'IngestFunctionName', {
       value: this.ingress.function.functionName,

@@ -2,10 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { buildIngestHandler, type IngestHandler } from '../functions/ingest/build-handler';
 import { buildSyncHandler, type SyncHandlerOverrides } from '../functions/sync/build-handler';
-import { listDeadLetters, type RedriveResult, redriveDeadLetters } from '../ops/dead-letters';
+import {
+  type DeadLetter,
+  type DeadLetterDetail,
+  deleteDeadLetters,
+  listDeadLetters,
+  type RedriveResult,
+  redriveDeadLetters,
+  showDeadLetters,
+} from '../ops/dead-letters';
 import { captchaSecretProblems } from '../ops/doctor/captcha-secret-check';
 import type { LocalDoctorInfo } from '../ops/doctor/types';
 import { createSqsClient, queueArn, queueDepth } from '../ops/queue-ops';
+import type { TraceLogGroup } from '../ops/trace/trace-records';
 import type { IngestSetup } from '../ops/unmappable-redrive';
 import { type ConsentAdmin, createConsentAdmin } from '../shared/aws/dynamodb-consent-store';
 import { checkedSourceSecrets } from '../shared/aws/sources-secret';
@@ -13,11 +22,13 @@ import { BIGCOMMERCE_USER_AGENT, type TokenProvider } from '../shared/bigcommerc
 import { loadIngestConfig } from '../shared/config/ingest-config';
 import { loadSyncConfig } from '../shared/config/sync-config';
 import { deriveConsentKeys } from '../shared/consent/consent-keys';
-import { ingestSettingsEnvironment } from '../shared/deployment/stack-config';
+import { ingestSettingsEnvironment, sourceAlarmFor } from '../shared/deployment/stack-config';
 import { attributeFieldsOf } from '../shared/ingest/attribute-limit';
 import { CANONICAL_SOURCE_ID, parseSourceSecrets } from '../shared/ingest/ingest-sources';
 import { createLogger, describeError, type LogFormat, type Logger } from '../shared/logger';
-import { loggedMetrics } from '../shared/observability/metric-names';
+import { createEmailHasher } from '../shared/observability/email-hash';
+import { dimensionsOf, loggedMetrics, Metric, type MetricsSink } from '../shared/observability/metric-names';
+import { SOURCE_ID_DIMENSION } from '../shared/observability/source-metrics';
 import { parseSourcesConfig, type SourceConfigInput, sourceRouteSegment } from '../shared/sources/source-config';
 import { type BigCommerceSandbox, type SandboxOptions, startBigCommerceSandbox } from './bigcommerce-sandbox';
 import { type SiteverifyStandIn, startSiteverifyStandIn } from './captcha/siteverify-stand-in';
@@ -42,7 +53,9 @@ import { closeServer } from './net';
 import { EMBEDDED_REGION, type EmbeddedSqs, type QueueOutage, startEmbeddedSqs } from './sqs/embedded-sqs';
 import { createOutcomeRecorder } from './status/outcome-recorder';
 import type { DeadLetterView, StatusView } from './status/status-page';
+import type { RedriveRequest } from './status/status-routes';
 import { createStatusRoutes } from './status/status-routes';
+import { createTraceLog } from './trace/trace-log';
 
 /**
  * Local mode (docs/local-mode.md): the real ingest and sync handlers on one machine.
@@ -153,7 +166,12 @@ export type LocalMode = LocalModeConfig &
     status(): Promise<StatusSnapshot>;
     /** The DLQ's messages, each with the signup id its outcome row shows (when this run saw it). */
     deadLetters(): Promise<DeadLetterView[]>;
-    redrive(): Promise<RedriveResult>;
+    /** Redrives every dead letter, or only these (ids: dead letter ids or ingest ids), as `dlq redrive` does. */
+    redrive(options?: RedriveRequest): Promise<RedriveResult>;
+    /** One letter in full, without personal data (`dlq show`). */
+    showDeadLetter(id: string): Promise<DeadLetterDetail | undefined>;
+    /** Deletes these letters (`dlq delete`). */
+    deleteDeadLetters(ids: readonly string[]): Promise<Readonly<{ deleted: DeadLetter[]; notFound: string[] }>>;
     /**
      * Puts a new BigCommerce token where the sync reads it, as `put-secret-value` does on AWS: the sync
      * keeps using its cached token until BigCommerce refuses it, then re-reads it once (the client's 401 path).
@@ -221,8 +239,15 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
   const env = options.env ?? process.env;
   const host = options.host ?? '127.0.0.1';
   const format = options.log?.format ?? 'json';
-  const makeLogger = (service: string): Logger =>
-    createLogger(service, { format, ...(options.log?.level ? { level: options.log.level } : {}), ...(options.log?.write ? { write: options.log.write } : {}) });
+  // The functions' trace lines, kept for `signup-sync trace` (local/trace/trace-log.ts).
+  const traceLog = createTraceLog();
+  const makeLogger = (service: string, traced?: TraceLogGroup): Logger =>
+    createLogger(service, {
+      format,
+      ...(options.log?.level ? { level: options.log.level } : {}),
+      ...(options.log?.write ? { write: options.log.write } : {}),
+      ...(traced ? { observe: traceLog.observer(traced) } : {}),
+    });
   const logger = makeLogger('local-mode');
   const stackConfig = readStackConfig(options.cdkJsonPath, env['LOCAL_STORE'] || undefined);
   const timings = localTimings(stackConfig, options.timings);
@@ -276,7 +301,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     const consentKeys = deriveConsentKeys(hashKey);
     const consentAdmin = createConsentAdmin(ledgerStore.client, ledgerStore.consentTableName);
     const outbox = createOutbox();
-    const syncLogger = makeLogger('signup-sync');
+    const syncLogger = makeLogger('signup-sync', 'sync');
     const tokenSource = localTokenSource(bigCommerce.token);
     const recorder = createOutcomeRecorder({ personOf: (body) => personOfBody(body, consentKeys) });
     // (c) The sync handler, built by functions/sync/build-handler.ts as in Lambda, with an in-memory token,
@@ -315,7 +340,8 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
 
     // (a) The ingest handler behind the local API Gateway.
     const apiSecret = options.apiSecret ?? env['LOCAL_API_SECRET'] ?? DEFAULT_LOCAL_API_SECRET;
-    const ingestLogger = makeLogger('signup-ingest');
+    const ingestLogger = makeLogger('signup-ingest', 'ingest');
+    const ingestLoggedMetrics = loggedMetrics(ingestLogger);
     // CAPTCHA checks of html-form sources go to this loopback siteverify stand-in (local/captcha/siteverify-stand-in.ts).
     const captchaStandIn = await startSiteverifyStandIn({ host });
     cleanups.push(() => captchaStandIn.close());
@@ -327,6 +353,21 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     const sourcesSecretJson = JSON.stringify({ ...sourceSecrets, [CANONICAL_SOURCE_ID]: apiSecret });
     let apiUrl = '';
     let sourceSecretProblems: readonly string[] = [];
+    // The hours each source delivered in, from the ingest's SourceDeliveries metric (`signup-sync doctor`: ingest.source-deliveries).
+    const deliveryHours = new Map<string, Set<string>>();
+    const ingestMetricsSink: MetricsSink<'ingest'> = {
+      add(name, value, ...rest) {
+        const sourceId = dimensionsOf(rest)[SOURCE_ID_DIMENSION];
+        if (name === Metric.SourceDeliveries && sourceId !== undefined) {
+          const hours = deliveryHours.get(sourceId) ?? new Set<string>();
+          hours.add(`${new Date().toISOString().slice(0, 13)}:00:00.000Z`);
+          // Fourteen days of hours at most, as doctor reads from CloudWatch.
+          if (hours.size > 14 * 24) hours.delete(hours.values().next().value!);
+          deliveryHours.set(sourceId, hours);
+        }
+        ingestLoggedMetrics.add(name, value, ...rest);
+      },
+    };
     const doctorInfo = (): LocalDoctorInfo => ({
       bigCommerce: { kind: bigCommerce.kind, apiUrl: bigCommerce.apiUrl, storeHash: bigCommerce.storeHash },
       settings: {
@@ -337,17 +378,28 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         maxConcurrency: timings.maxConcurrency,
         maxReceiveCount: timings.maxReceiveCount,
         sources: sourcesFor(apiUrl) as LocalDoctorInfo['settings']['sources'],
+        silenceWindows: Object.fromEntries(
+          parseSourcesConfig(sourcesFor(apiUrl)).map((source) => [source.id, sourceAlarmFor(stackConfig, source.id).silenceAfterHours]),
+        ),
       },
+      sourceDeliveries: Object.fromEntries([...deliveryHours].map(([id, hours]) => [id, [...hours].sort()])),
       sourceSecretProblems,
       embeddedSqs: embedded !== undefined,
       // Checked here, where the secrets are; the doctor gets ids and problems only.
       captchaSecretProblems: captchaSecretProblems(parseSourcesConfig(sourcesFor(apiUrl)), JSON.stringify(sourceSecrets)),
       deliveryLedger: { endpoint: ledgerStore.endpoint, tableName: ledgerStore.tableName, region },
     });
+    const hashEmail = createEmailHasher(hashKey);
     const routes = createStatusRoutes({
+      trace: {
+        hash: (emails) => emails.map((email) => hashEmail(email)),
+        search: (keys, window) => traceLog.search(keys, window),
+      },
       status: () => status(),
       deadLetters: () => deadLetters(),
-      redrive: () => redrive(),
+      redrive: (request) => redrive(request),
+      showDeadLetter: (id) => showDeadLetter(id),
+      deleteDeadLetters: (ids) => deleteLetters(ids),
       config: () => config(),
       outbox: () => outbox.mails(),
       forget: (email) => ({ outbox: outbox.forget(email), recentOutcomes: recorder.forget(consentKeys.personOf(email)) }),
@@ -368,10 +420,10 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         ...ingestSettingsEnvironment(stackConfig),
         DELIVERY_LEDGER_TABLE: ledgerStore.tableName,
         DELIVERY_IN_PROGRESS_SECONDS: String(INGEST_TIMEOUT_MS / 1000),
-        CLIENT_HASH_KEY: hashKey,
         CONSENT_TABLE: ledgerStore.consentTableName,
         CUSTOM_ATTRIBUTE_FIELDS: JSON.stringify(attributeFieldsOf(stackConfig.customFieldMap)),
         SIGNUPS_BEARER_TOKEN: String(stackConfig.signupsBearerToken),
+        LOG_HASH_KEY: hashKey,
       });
       // What the sources secret holds in AWS, checked (and its problems logged) as the Lambda checks it.
       const secrets = checkedSourceSecrets(sourcesSecretJson, ingestConfig.sources, ingestLogger);
@@ -381,7 +433,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         dynamoDb: ledgerStore.client,
         sourceSecrets: async () => secrets,
         logger: ingestLogger,
-        metrics: loggedMetrics(ingestLogger),
+        metrics: ingestMetricsSink,
       });
     };
     // A bad sources configuration stops local mode before anything listens.
@@ -390,7 +442,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       SOURCES_CONFIG: JSON.stringify(sourcesFor(`http://${host}:${options.port ?? 0}`)),
       SOURCES_SECRET: 'local-mode-sources',
       DELIVERY_LEDGER_TABLE: ledgerStore.tableName,
-      CLIENT_HASH_KEY: hashKey,
+      LOG_HASH_KEY: hashKey,
       CONSENT_TABLE: ledgerStore.consentTableName,
     });
 
@@ -413,7 +465,8 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       region,
       localRoutes: async (request) => (await routes(request)) ?? formRoutes(request),
       logger,
-      onAnswer: ({ sourceId, status, location, incomplete, ignoredEvents }) => {
+      onAnswer: ({ sourceId, status, location, incomplete, ignoredEvents, requestId, routeKey }) => {
+        traceLog.access({ requestId, routeKey, status });
         // The path names a webhook as <id>-<routeToken>: counted under its id.
         const id = sourceId === undefined ? undefined : (sourceIdBySegment.get(sourceId) ?? sourceId);
         if (status >= 400 || (location !== undefined && isFormErrorLocation(location))) recorder.refused(id ?? 'other paths', status);
@@ -461,14 +514,24 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         const signupId = recorder.signupIdOf(deadLetter.originalMessageId ?? deadLetter.messageId);
         return signupId ? { ...deadLetter, signupId } : deadLetter;
       });
-    const redrive = () =>
+    const redrive = (request: RedriveRequest = {}) =>
       exclusive(async () => {
         const result = await redriveDeadLetters(sqs, {
           deadLetterQueueUrl: queues.deadLetterQueueUrl,
           signupQueueUrl: queues.signupQueueUrl,
           ingestSetup: async () => ingestSetup(),
+          ...(request.ids && request.ids.length > 0 ? { filter: { ids: request.ids } } : {}),
+          ...(request.dryRun ? { dryRun: true } : {}),
+          ...(request.force ? { force: true } : {}),
         });
-        logger.info('dead letters redriven', { method: result.method, moved: result.moved });
+        logger.info('dead letters redriven', { method: result.method, moved: result.moved, ...result.counts });
+        return result;
+      });
+    const showDeadLetter = async (id: string) => (await exclusive(() => showDeadLetters(sqs, queues.deadLetterQueueUrl, [id], { max: 1000 }))).letters[0];
+    const deleteLetters = (ids: readonly string[]) =>
+      exclusive(async () => {
+        const result = await deleteDeadLetters(sqs, queues.deadLetterQueueUrl, { ids }, { max: 1000 });
+        logger.info('dead letters deleted', { deleted: result.deleted.length, notFound: result.notFound.length });
         return result;
       });
 
@@ -560,6 +623,8 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       status,
       deadLetters,
       redrive,
+      showDeadLetter,
+      deleteDeadLetters: deleteLetters,
       stop: () => (stopping ??= cleanup()),
     };
   } catch (error) {

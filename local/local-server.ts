@@ -3,7 +3,16 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { IGNORED_EVENTS_HEADER, INCOMPLETE_COUNT_HEADER } from '../shared/ingest/incomplete';
 import { describeError, type Logger } from '../shared/logger';
-import { fromHttpApiResult, type HttpAnswer, INTERNAL_SERVER_ERROR, PAYLOAD_TOO_LARGE, routeFor, SERVICE_UNAVAILABLE, toHttpApiEvent } from './http-api-event';
+import {
+  fromHttpApiResult,
+  type HttpAnswer,
+  INTERNAL_SERVER_ERROR,
+  newRequestId,
+  PAYLOAD_TOO_LARGE,
+  routeFor,
+  SERVICE_UNAVAILABLE,
+  toHttpApiEvent,
+} from './http-api-event';
 import { createLambdaContext, FunctionTimeoutError, withTimeout } from './lambda-context';
 import { readBody } from './read-body';
 
@@ -40,7 +49,16 @@ export type LocalServerOptions = Readonly<{
  * Location, and the counts a 2xx reports for the metrics (shared/ingest/incomplete.ts): incomplete signups
  * the source ignored, events that were not signups.
  */
-export type ApiAnswer = Readonly<{ sourceId?: string; status: number; location?: string; incomplete?: number; ignoredEvents?: number }>;
+export type ApiAnswer = Readonly<{
+  sourceId?: string;
+  status: number;
+  location?: string;
+  incomplete?: number;
+  ignoredEvents?: number;
+  /** The API request id (the `apigw-requestid` header of the answer) and the route key: what API Gateway's access log holds. */
+  requestId: string;
+  routeKey: string;
+}>;
 
 /** A count header of an answer, when it is a positive integer. */
 function countOf(headers: HttpAnswer['headers'], name: string): number | undefined {
@@ -72,8 +90,14 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const read = await readBody(req, MAX_BODY_BYTES);
     if (!read.ok) {
       if (read.reason === 'aborted') return;
-      if (!(path === LOCAL_PREFIX || path.startsWith(`${LOCAL_PREFIX}/`)))
-        options.onAnswer?.({ ...sourceOf(routeFor(req.method ?? 'POST', path)), status: PAYLOAD_TOO_LARGE.status });
+      if (!(path === LOCAL_PREFIX || path.startsWith(`${LOCAL_PREFIX}/`))) {
+        // API Gateway refuses it before the function, and still answers with a request id.
+        const route = routeFor(req.method ?? 'POST', path);
+        const requestId = newRequestId();
+        options.onAnswer?.({ ...sourceOf(route), status: PAYLOAD_TOO_LARGE.status, requestId, routeKey: route.routeKey });
+        send(res, PAYLOAD_TOO_LARGE, { 'apigw-requestid': requestId });
+        return;
+      }
       send(res, PAYLOAD_TOO_LARGE);
       return;
     }
@@ -110,6 +134,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const ignoredEvents = countOf(answer.headers, IGNORED_EVENTS_HEADER);
     options.onAnswer?.({
       ...sourceOf(event),
+      requestId: event.requestContext.requestId,
+      routeKey: event.routeKey,
       status: answer.status,
       ...(typeof location === 'string' ? { location } : {}),
       ...(incomplete ? { incomplete } : {}),

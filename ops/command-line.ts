@@ -109,3 +109,14 @@ export const choiceOption =
 
 /** A repeatable flag collects its values in order. */
 export const repeatable = (value: string, previous: readonly string[] | undefined): string[] => [...(previous ?? []), value];
+
+const SINCE_UNITS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `--since`: a duration back from now (`30m`, `12h`, `7d`) or a past time (ISO 8601). */
+export function parseSince(value: string, now: Date = new Date(), flag = 'since'): Date {
+  const duration = /^(\d+)([mhd])$/.exec(value.trim());
+  if (duration) return new Date(now.getTime() - Number(duration[1]) * SINCE_UNITS[duration[2]!]!);
+  const time = Date.parse(value);
+  if (/^\d{4}-\d{2}-\d{2}/.test(value) && Number.isFinite(time) && time <= now.getTime()) return new Date(time);
+  throw new CliUsageError(`--${flag} must be a duration such as 30m, 12h or 7d, or a past time such as 2026-11-02T10:00Z, got "${value}"`);
+}

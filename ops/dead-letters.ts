@@ -1,8 +1,14 @@
 import { ListMessageMoveTasksCommand, type Message, PurgeQueueCommand, type SQSClient, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
 import { sendInBatches } from '../shared/aws/sqs-send-batches';
-import { deleteMessages, isAwsQueueUrl, queueArn, queueDepth, receiveMessages, releaseMessages } from './queue-ops';
+import { createSqsSignupQueue } from '../shared/aws/sqs-signup-queue';
+import { checkSignup } from '../shared/ingest/check-signups';
+import { UNMAPPABLE_KIND } from '../shared/ingest/unmappable';
+import { namelessPolicyFor } from '../shared/signup/nameless-policy';
+import type { SignupMessage } from '../shared/signup/signup-schema';
+import { decodeSignupMessage } from '../shared/sync/decode-message';
+import { deleteMessages, isAwsQueueUrl, queueArn, queueDepth, receiveMessages, withSelectedMessages } from './queue-ops';
 import { redactEmails } from './redact';
-import { type IngestSetup, isUnmappable, redriveUnmappable, type UnmappableRedriveResult } from './unmappable-redrive';
+import { type IngestSetup, isUnmappable, type PreparedSetup, prepareIngestSetup, rerunUnmappableLetter } from './unmappable-redrive';
 
 /**
  * Dead-letter queue tools shared by the CLI (`signup-sync dlq …`) and local mode's status page.
@@ -10,8 +16,18 @@ import { type IngestSetup, isUnmappable, redriveUnmappable, type UnmappableRedri
  * (shared/aws/sqs-dead-letter-queue.ts); one moved by the redrive policy (maxReceiveCount) has none.
  */
 
+/** What a dead letter holds: a signup message (the sync's, or one SQS moved), an `unmappable` source delivery, or neither. */
+export type DeadLetterKind = 'signup' | 'unmappable' | 'unreadable';
+
 export type DeadLetter = Readonly<{
+  /** The SQS message id in the dead-letter queue. */
   messageId: string;
+  /**
+   * The ingest id: the id the sender got in its 202 (`ids`), which the signup message carries. Absent for
+   * an `unmappable` letter (its signup was never queued) and for an unreadable one.
+   */
+  ingestId?: string;
+  kind: DeadLetterKind;
   /** RejectionCode, or `max-receives` for a message the redrive policy moved. */
   reason: string;
   detail?: string;
@@ -22,6 +38,10 @@ export type DeadLetter = Readonly<{
   since?: string;
   ageSeconds?: number;
   originalMessageId?: string;
+  /** The sender's event id of the signup, when it has one. */
+  eventId?: string;
+  /** When the ingest received the signup (the message's or the letter's `received_at`). */
+  receivedAt?: string;
   /** Only with `showPii`. */
   email?: string;
 }>;
@@ -35,13 +55,37 @@ export class DeadLetterToolError extends Error {
 
 const attribute = (message: Message, name: string): string | undefined => message.MessageAttributes?.[name]?.StringValue;
 
-function emailOf(body: string | undefined): string | undefined {
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
+/** What a letter's body says about its signup: read loosely (any schema version), so an old or odd letter is still listed. */
+export type LetterBody = Readonly<{ kind: DeadLetterKind; ingestId?: string; eventId?: string; email?: string; receivedAt?: string; sourceId?: string }>;
+
+export function readLetterBody(body: string | undefined): LetterBody {
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(body ?? '') as { signup?: { email?: unknown } };
-    return typeof parsed.signup?.email === 'string' ? parsed.signup.email : undefined;
+    parsed = JSON.parse(body ?? '');
   } catch {
-    return undefined;
+    return { kind: 'unreadable' };
   }
+  if (typeof parsed !== 'object' || parsed === null) return { kind: 'unreadable' };
+  const value = parsed as Record<string, unknown>;
+  const record = (item: unknown) => (typeof item === 'object' && item !== null ? (item as Record<string, unknown>) : {});
+  // shared/ingest/unmappable.ts: the delivery and the adapter's candidate, never queued.
+  const unmappable = value['kind'] === UNMAPPABLE_KIND;
+  const signup = record(unmappable ? value['candidate'] : value['signup']);
+  const ingestId = unmappable ? undefined : text(value['id']);
+  const eventId = text(signup['event_id']);
+  const email = text(signup['email']);
+  const receivedAt = text(value['received_at']);
+  const sourceId = text(record(value['source'])['id']);
+  return {
+    kind: unmappable ? 'unmappable' : ingestId !== undefined || email !== undefined ? 'signup' : 'unreadable',
+    ...(ingestId ? { ingestId } : {}),
+    ...(eventId ? { eventId } : {}),
+    ...(email ? { email } : {}),
+    ...(receivedAt ? { receivedAt } : {}),
+    ...(sourceId ? { sourceId } : {}),
+  };
 }
 
 export function describeDeadLetter(message: Message, { showPii = false, now = Date.now() }: Readonly<{ showPii?: boolean; now?: number }> = {}): DeadLetter {
@@ -50,58 +94,204 @@ export function describeDeadLetter(message: Message, { showPii = false, now = Da
   const sinceMs = rejectedAt ? Date.parse(rejectedAt) : Number.isFinite(sentMs) && sentMs > 0 ? sentMs : undefined;
   const detail = attribute(message, 'RejectionDetail');
   const httpStatus = Number(attribute(message, 'RejectionHttpStatus'));
-  const email = showPii ? emailOf(message.Body) : undefined;
+  const body = readLetterBody(message.Body);
+  const email = showPii ? body.email : undefined;
+  const sourceId = attribute(message, 'SourceId') ?? body.sourceId;
   return {
     messageId: message.MessageId ?? '?',
+    ...(body.ingestId ? { ingestId: body.ingestId } : {}),
+    kind: body.kind,
     reason: attribute(message, 'RejectionCode') ?? 'max-receives',
     ...(detail ? { detail: showPii ? detail : redactEmails(detail) } : {}),
     ...(Number.isInteger(httpStatus) && httpStatus > 0 ? { httpStatus } : {}),
-    ...(attribute(message, 'SourceId') ? { sourceId: attribute(message, 'SourceId') } : {}),
+    ...(sourceId ? { sourceId } : {}),
     ...(attribute(message, 'SourceKind') ? { sourceKind: attribute(message, 'SourceKind') } : {}),
     ...(sinceMs !== undefined && Number.isFinite(sinceMs)
       ? { since: new Date(sinceMs).toISOString(), ageSeconds: Math.max(0, Math.round((now - sinceMs) / 1000)) }
       : {}),
     ...(attribute(message, 'OriginalMessageId') ? { originalMessageId: attribute(message, 'OriginalMessageId') } : {}),
+    ...(body.eventId ? { eventId: body.eventId } : {}),
+    ...(body.receivedAt ? { receivedAt: body.receivedAt } : {}),
     ...(email ? { email } : {}),
   };
 }
 
+/**
+ * Which dead letters an operation is about. Every given criterion must hold (within one, any value).
+ * `ids`: a letter's own SQS message id, its ingest id (the id of the 202), or the id of the signups-queue
+ * message it was made from. `emails` (for erasure: `signup-sync forget`) compares the letter's address,
+ * case-insensitively; it is never printed.
+ */
+export type DeadLetterFilter = Readonly<{
+  ids?: readonly string[];
+  reasons?: readonly string[];
+  sourceIds?: readonly string[];
+  /** Dead-lettered at or after this time (RejectedAt, else when SQS first received it). */
+  since?: Date;
+  emails?: readonly string[];
+}>;
+
+export const isEmptyFilter = (filter: DeadLetterFilter | undefined): boolean =>
+  filter === undefined ||
+  ((filter.ids ?? []).length === 0 &&
+    (filter.reasons ?? []).length === 0 &&
+    (filter.sourceIds ?? []).length === 0 &&
+    filter.since === undefined &&
+    (filter.emails ?? []).length === 0);
+
+/** The ids a letter answers to: its own, its ingest id, the message it was made from. */
+export function idsOfDeadLetter(message: Message): string[] {
+  return [message.MessageId, readLetterBody(message.Body).ingestId, attribute(message, 'OriginalMessageId')].filter((id): id is string => id !== undefined);
+}
+
+export function matchesDeadLetter(message: Message, filter: DeadLetterFilter = {}): boolean {
+  const letter = describeDeadLetter(message);
+  if (filter.ids && filter.ids.length > 0 && !idsOfDeadLetter(message).some((id) => filter.ids!.includes(id))) return false;
+  if (filter.reasons && filter.reasons.length > 0 && !filter.reasons.includes(letter.reason)) return false;
+  if (filter.sourceIds && filter.sourceIds.length > 0 && !filter.sourceIds.includes(letter.sourceId ?? '')) return false;
+  if (filter.since !== undefined && (letter.since === undefined || Date.parse(letter.since) < filter.since.getTime())) return false;
+  if (filter.emails && filter.emails.length > 0) {
+    const email = readLetterBody(message.Body).email?.trim().toLowerCase();
+    if (email === undefined || !filter.emails.some((wanted) => wanted.trim().toLowerCase() === email)) return false;
+  }
+  return true;
+}
+
+/** The given ids no letter answered to. */
+function idsNotFound(filter: DeadLetterFilter, letters: readonly Message[]): string[] {
+  const found = new Set(letters.flatMap(idsOfDeadLetter));
+  return (filter.ids ?? []).filter((id) => !found.has(id));
+}
+
+const byAge = (a: DeadLetter, b: DeadLetter) => (a.since ?? '').localeCompare(b.since ?? '');
+
 export type ListOptions = Readonly<{
   max?: number;
   showPii?: boolean;
+  filter?: DeadLetterFilter;
   /** How long listed messages stay hidden while the list is read; they are released right after. */
   peekSeconds?: number;
 }>;
 
 /**
- * Reads up to `max` dead letters without removing them: receive with a short visibility timeout,
- * then make every one visible again. (SQS has no peek; the AWS console does the same.)
+ * Reads up to `max` dead letters without removing them (ops/queue-ops.ts withSelectedMessages: each is
+ * received, and made visible again at once when the list is read; SQS has no peek, the AWS console does
+ * the same), and describes those the filter picks, oldest first.
  */
 export async function listDeadLetters(
   sqs: SQSClient,
   deadLetterQueueUrl: string,
-  { max = 1000, showPii = false, peekSeconds = 30 }: ListOptions = {},
+  { max = 1000, showPii = false, filter, peekSeconds = 30 }: ListOptions = {},
 ): Promise<DeadLetter[]> {
-  const seen = new Map<string, Message>();
-  const aws = isAwsQueueUrl(deadLetterQueueUrl);
-  let emptyReceives = 0;
-  try {
-    // AWS short polls sample a subset of servers: a miss is only believed twice, with a 1 s wait.
-    while (seen.size < max && emptyReceives < 2) {
-      const batch = await receiveMessages(sqs, deadLetterQueueUrl, {
-        max: Math.min(10, max - seen.size),
-        visibilityTimeoutSeconds: peekSeconds,
-        waitTimeSeconds: aws ? 1 : 0,
-      });
-      const fresh = batch.filter((message) => !seen.has(message.MessageId!));
-      for (const message of batch) seen.set(message.MessageId!, message);
-      emptyReceives = fresh.length === 0 ? emptyReceives + 1 : 0;
-    }
-  } finally {
-    await releaseMessages(sqs, deadLetterQueueUrl, [...seen.values()]);
-  }
+  const messages = await withSelectedMessages(
+    sqs,
+    deadLetterQueueUrl,
+    { select: (message) => matchesDeadLetter(message, filter), max, visibilityTimeoutSeconds: peekSeconds },
+    async (selected) => ({ gone: [], result: [...selected] }),
+  );
   const now = Date.now();
-  return [...seen.values()].map((message) => describeDeadLetter(message, { showPii, now })).sort((a, b) => (a.since ?? '').localeCompare(b.since ?? ''));
+  return messages.map((message) => describeDeadLetter(message, { showPii, now })).sort(byAge);
+}
+
+/** One letter in full, for `dlq show`: what it says about its signup without personal data, unless asked. */
+export type DeadLetterDetail = DeadLetter &
+  Readonly<{
+    /** Every message attribute (RejectionDetail masked as in the list). */
+    attributes: Readonly<Record<string, string>>;
+    /** The signup's field names (never their values), its consents and whether it is an opt-out. */
+    signup?: Readonly<{ fields: readonly string[]; marketingConsent?: boolean; optOut?: boolean; placeholderNames?: readonly string[] }>;
+    /** An unmappable letter: what failed, as the ingest wrote it (paths and rules). */
+    problems?: readonly Readonly<{ path: string; message: string }>[];
+    /** The whole body, only with `showPii`. */
+    body?: unknown;
+  }>;
+
+export function detailOfDeadLetter(
+  message: Message,
+  { showPii = false, now = Date.now() }: Readonly<{ showPii?: boolean; now?: number }> = {},
+): DeadLetterDetail {
+  const letter = describeDeadLetter(message, { showPii, now });
+  const attributes = Object.fromEntries(
+    Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+      name,
+      name === 'RejectionDetail' ? (letter.detail ?? '') : (value.StringValue ?? ''),
+    ]),
+  );
+  let parsed: Record<string, unknown> | undefined;
+  try {
+    const value: unknown = JSON.parse(message.Body ?? '');
+    parsed = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  const candidate = (letter.kind === 'unmappable' ? parsed?.['candidate'] : parsed?.['signup']) as Record<string, unknown> | undefined;
+  const consent = candidate?.['consent'] as Record<string, unknown> | undefined;
+  const placeholders = parsed?.['placeholder_names'];
+  const problems =
+    letter.kind === 'unmappable' && Array.isArray(parsed?.['problems']) ? (parsed['problems'] as { path: string; message: string }[]) : undefined;
+  return {
+    ...letter,
+    attributes,
+    ...(candidate
+      ? {
+          signup: {
+            fields: Object.keys(candidate).sort(),
+            ...(typeof consent?.['marketing'] === 'boolean' ? { marketingConsent: consent['marketing'] } : {}),
+            ...(candidate['opt_out'] === true ? { optOut: true } : {}),
+            ...(Array.isArray(placeholders) ? { placeholderNames: placeholders.filter((name): name is string => typeof name === 'string') } : {}),
+          },
+        }
+      : {}),
+    ...(problems ? { problems: problems.map(({ path, message }) => ({ path: String(path), message: String(message) })) } : {}),
+    ...(showPii && parsed ? { body: parsed } : {}),
+  };
+}
+
+/** The letters the ids name (`dlq show`), each made visible again right after. */
+export async function showDeadLetters(
+  sqs: SQSClient,
+  deadLetterQueueUrl: string,
+  ids: readonly string[],
+  { showPii = false, max = 10_000 }: Readonly<{ showPii?: boolean; max?: number }> = {},
+): Promise<Readonly<{ letters: DeadLetterDetail[]; notFound: string[] }>> {
+  const filter = { ids };
+  return withSelectedMessages(
+    sqs,
+    deadLetterQueueUrl,
+    { select: (message) => matchesDeadLetter(message, filter), max, visibilityTimeoutSeconds: 30 },
+    async (selected) => {
+      const now = Date.now();
+      return {
+        gone: [],
+        result: { letters: selected.map((message) => detailOfDeadLetter(message, { showPii, now })), notFound: idsNotFound(filter, selected) },
+      };
+    },
+  );
+}
+
+/**
+ * Deletes the letters the filter picks (`dlq delete <id…>`, the status page's delete, `signup-sync forget`),
+ * leaving every other one as it was. An empty filter is refused: emptying the queue is `purgeDeadLetters`.
+ */
+export async function deleteDeadLetters(
+  sqs: SQSClient,
+  deadLetterQueueUrl: string,
+  filter: DeadLetterFilter,
+  { max = 10_000 }: Readonly<{ max?: number }> = {},
+): Promise<Readonly<{ deleted: DeadLetter[]; notFound: string[] }>> {
+  if (isEmptyFilter(filter)) throw new DeadLetterToolError('Name the dead letters to delete (their ids or a filter); `dlq purge` deletes them all');
+  return withSelectedMessages(
+    sqs,
+    deadLetterQueueUrl,
+    { select: (message) => matchesDeadLetter(message, filter), max, visibilityTimeoutSeconds: 60 },
+    async (selected) => {
+      const failed = new Set(await deleteMessages(sqs, deadLetterQueueUrl, selected));
+      const gone = selected.filter((message) => !failed.has(message.MessageId!));
+      if (failed.size > 0) throw new DeadLetterToolError(`SQS did not delete ${failed.size} dead letter(s); run the command again`);
+      const now = Date.now();
+      return { gone, result: { deleted: gone.map((message) => describeDeadLetter(message, { now })).sort(byAge), notFound: idsNotFound(filter, selected) } };
+    },
+  );
 }
 
 export type RedriveMethod = 'auto' | 'move-task' | 'copy';
@@ -113,29 +303,58 @@ export type RedriveOptions = Readonly<{
   method?: RedriveMethod;
   /** Messages per second (MaxNumberOfMessagesPerSecond of the move task; a pause between batches for copy). */
   rate?: number;
-  /** Copy at most this many (default: the DLQ's depth when the redrive starts, so re-rejected messages are not cycled). */
+  /** Redrive at most this many letters (the oldest first). */
   max?: number;
+  /** Only these letters (ids, reason, source, time); none: every letter. */
+  filter?: DeadLetterFilter;
+  /** Only say what each letter would become; nothing is sent or deleted. */
+  dryRun?: boolean;
+  /** Also redrive signup letters the current configuration would refuse again (they will come back to the DLQ unless it changes). */
+  force?: boolean;
   onProgress?: (moved: number, total: number | undefined) => void;
   sleep?: (ms: number) => Promise<void>;
   /** ms between ListMessageMoveTasks polls. */
   pollMs?: number;
   signal?: AbortSignal;
   /**
-   * The ingest's configuration now: `unmappable` dead letters are re-run through it first, whatever the
-   * method (ops/unmappable-redrive.ts). Without it they stay in the DLQ (counted in `notRerun`).
+   * The ingest's configuration now, with the dead-letter keys: `unmappable` letters are verified and re-run
+   * through it, and signup letters checked against it (ops/unmappable-redrive.ts). Without it unmappable
+   * letters stay (nothing to re-run them with) and signup letters are redriven unchecked.
    */
   ingestSetup?: () => Promise<IngestSetup>;
+  /** Letters read at most (default 10,000); a bigger DLQ takes more runs, and no move task. */
+  scanMax?: number;
+  now?: () => Date;
 }>;
+
+/** What became of one letter (or, in a dry run, would). */
+export type LetterOutcome = 'redriven' | 'recovered' | 'stayed' | 'refused' | 'would-redrive' | 'would-recover' | 'would-stay' | 'not-now';
+
+export type RedriveLetter = DeadLetter &
+  Readonly<{
+    outcome: LetterOutcome;
+    /** Why a letter stays (what the current configuration would refuse, field paths and rules only), or was refused. */
+    why?: string;
+    /** Whether --force would redrive it anyway (a signup letter the ingest's checks refuse). */
+    forcible?: boolean;
+    /** Recovered: the ingest ids its signups were queued under. */
+    queuedAs?: readonly string[];
+  }>;
 
 export type RedriveResult = Readonly<{
   method: 'move-task' | 'copy';
+  /** Letters sent back (redriven and recovered), or moved by the move task. */
   moved: number;
   status: string;
   failureReason?: string;
-  /** Set when the DLQ held `unmappable` letters. */
-  unmappable?: UnmappableRedriveResult;
-  /** A move task was asked for (or `auto` on AWS) but unmappable letters remained: copied instead, leaving them. */
-  moveTaskAvoided?: boolean;
+  dryRun: boolean;
+  /** Whether the ingest's configuration was known, so letters were checked against it. */
+  checked: boolean;
+  /** Each letter the filter picked, and what became of it (a move task reports none: it moves the whole queue). */
+  letters: readonly RedriveLetter[];
+  counts: Readonly<Record<'redriven' | 'recovered' | 'stayed' | 'refused' | 'notNow', number>>;
+  /** A move task was asked for (or `auto` on AWS) but could not be used: copied instead; the reason says why. */
+  moveTaskAvoided?: string;
 }>;
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -145,28 +364,199 @@ export function resolveRedriveMethod(method: RedriveMethod, deadLetterQueueUrl: 
   return isAwsQueueUrl(deadLetterQueueUrl) ? 'move-task' : 'copy';
 }
 
-/** Moves dead letters back to the signups queue, bodies and message attributes unchanged. */
+/** What the current configuration makes of a letter, before anything is sent. */
+type Verdict =
+  | Readonly<{ action: 'redrive' }>
+  | Readonly<{ action: 'recover'; messages: readonly SignupMessage[] }>
+  | Readonly<{ action: 'stay'; why: string; forcible: boolean; refused?: true }>;
+
+/**
+ * A signup letter is checked as the ingest checks a signup now (shared/ingest/check-signups.ts: the schema,
+ * its source's nameless policy, the attribute limit): a nameless signup under `reject` stays. What
+ * BigCommerce will answer cannot be known here, so a letter it refused is redriven (fix the cause first).
+ */
+function verdictOf(message: Message, prepared: PreparedSetup | undefined, now: Date): Verdict {
+  if (isUnmappable(message) || readLetterBody(message.Body).kind === 'unmappable') {
+    if (!prepared)
+      return {
+        action: 'stay',
+        why: "the ingest's configuration is not known here (use --stack or --outputs-file of a stack with the output IngestFunctionName, or local mode)",
+        forcible: false,
+      };
+    const rerun = rerunUnmappableLetter(message, prepared, now);
+    if (rerun.outcome === 'recovered') return { action: 'recover', messages: rerun.messages };
+    return { action: 'stay', why: rerun.reason, forcible: false, ...(rerun.outcome === 'refused' ? { refused: true as const } : {}) };
+  }
+  const decoded = decodeSignupMessage(message.Body ?? '');
+  if (!decoded.ok) return { action: 'stay', why: `the sync cannot read it (${decoded.rejection.code}): ${decoded.rejection.detail}`, forcible: false };
+  if (!prepared) return { action: 'redrive' };
+  const { signup, source } = decoded.message;
+  const configured = prepared.sources.find((candidate) => candidate.id === source.id);
+  const checked = checkSignup(signup, { nameless: namelessPolicyFor(prepared.policy, configured), attributeFields: prepared.attributeFields });
+  if (checked.ok) return { action: 'redrive' };
+  const problems = checked.problems.map((problem) => `${problem.path}: ${problem.message}`).join('; ');
+  return { action: 'stay', why: `the ingest would refuse it now: ${problems}`, forcible: true };
+}
+
+/**
+ * Sends dead letters back, one by one or all at once. Every letter the filter picks is first judged by
+ * the current configuration: a signup letter the ingest would refuse again, an `unmappable` letter that
+ * still does not map (or is refused: unsigned, forged), and a letter the sync cannot read stay in the DLQ
+ * and are reported with why (`force` redrives the signup letters among them anyway). The others go back:
+ * signup letters with their bodies and attributes unchanged (and `RedrivenAt`, which the sync's trace line
+ * reads), unmappable letters re-run into the signups the ingest would queue now.
+ *
+ * Copy (receive -> send -> delete, at most `rate` a second) is the mechanism for picked letters; SQS's
+ * StartMessageMoveTask, which moves a whole queue, is used only for a whole DLQ that holds nothing that
+ * must stay (and that this run read completely). Send first, then delete: an interruption in between
+ * duplicates a signup (the sync looks customers up before creating them), never loses one.
+ */
 export async function redriveDeadLetters(sqs: SQSClient, options: RedriveOptions): Promise<RedriveResult> {
   if (options.rate !== undefined && !(options.rate > 0)) throw new DeadLetterToolError('The rate must be a positive number of messages per second');
   const wanted = resolveRedriveMethod(options.method ?? 'auto', options.deadLetterQueueUrl);
-  // Unmappable letters are always re-run (never moved as they are), whatever the method; the method is
-  // for the other letters.
-  const unmappable = await redriveUnmappable(sqs, {
-    deadLetterQueueUrl: options.deadLetterQueueUrl,
-    signupQueueUrl: options.signupQueueUrl,
-    ...(options.ingestSetup ? { setup: await options.ingestSetup() } : {}),
+  const prepared = options.ingestSetup ? prepareIngestSetup(await options.ingestSetup()) : undefined;
+  const clock = options.now ?? (() => new Date());
+  const scanMax = options.scanMax ?? 10_000;
+  const filter = options.filter ?? {};
+  const dryRun = options.dryRun === true;
+  // Hidden long enough to copy them all at the given rate (SQS allows 12 hours).
+  const depth = await queueDepth(sqs, options.deadLetterQueueUrl);
+  const expected = Math.min(scanMax, depth.visible + depth.inFlight, options.max ?? Number.POSITIVE_INFINITY);
+  const visibilityTimeoutSeconds = Math.min(43_200, Math.ceil(options.rate ? expected / options.rate : 0) + 300);
+  let read = 0;
+  const planned = await withSelectedMessages<Plan>(
+    sqs,
+    options.deadLetterQueueUrl,
+    {
+      select: (message) => {
+        read += 1;
+        return matchesDeadLetter(message, filter);
+      },
+      max: scanMax,
+      visibilityTimeoutSeconds,
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
+    async (selected) => {
+      const now = Date.now();
+      const ordered = [...selected].sort((a, b) => byAge(describeDeadLetter(a, { now }), describeDeadLetter(b, { now })));
+      const verdicts = ordered.map((message) => ({ message, letter: describeDeadLetter(message, { now }), verdict: verdictOf(message, prepared, clock()) }));
+      const goes = (verdict: Verdict) => verdict.action !== 'stay' || (options.force === true && verdict.forcible);
+      // The move task moves the whole queue: only for all letters, every one of them going back as it is.
+      const whole = isEmptyFilter(filter) && options.max === undefined && read < scanMax;
+      const movable = verdicts.every(
+        ({ verdict }) => verdict.action === 'redrive' || (verdict.action === 'stay' && options.force === true && verdict.forcible),
+      );
+      const moveTask = wanted === 'move-task' && !dryRun && whole && movable && verdicts.length > 0;
+      const avoided =
+        wanted !== 'move-task' || dryRun || moveTask || verdicts.length === 0
+          ? undefined
+          : !whole
+            ? 'only some letters were picked (ids, filters or --max), and a move task moves them all'
+            : 'some letters must stay or be re-run, which a move task would carry to the signups queue as they are';
+      const plan = { verdicts, moveTask, ...(avoided ? { avoided } : {}) };
+      if (moveTask || dryRun) return { gone: [], result: { ...plan, outcomes: new Map() } };
+      const { gone, outcomes } = await copyBack(sqs, options, verdicts, goes);
+      return { gone, result: { ...plan, outcomes } };
+    },
+  );
+  const { outcomes } = planned;
+  const letters: RedriveLetter[] = planned.verdicts.map(({ letter, verdict }) => {
+    const done = outcomes.get(letter.messageId);
+    if (done) return done;
+    if (verdict.action === 'stay')
+      return { ...letter, outcome: dryRun ? 'would-stay' : verdict.refused ? 'refused' : 'stayed', why: verdict.why, forcible: verdict.forcible };
+    if (planned.moveTask) return { ...letter, outcome: 'redriven' };
+    if (dryRun) return { ...letter, outcome: verdict.action === 'recover' ? 'would-recover' : 'would-redrive' };
+    return { ...letter, outcome: 'not-now', why: 'not sent this time (--max, or the redrive was interrupted)' };
   });
-  // A move task moves every message of the DLQ: it would carry the unmappable letters that remain to the
-  // signups queue as they are, where the sync cannot read them. The copy leaves them.
-  const moveTaskAvoided = wanted === 'move-task' && unmappable.stillUnmappable + unmappable.refused + unmappable.notRerun > 0;
-  const result = wanted === 'move-task' && !moveTaskAvoided ? await moveTask(sqs, options) : await copyBack(sqs, options);
-  const sawUnmappable = unmappable.rerun + unmappable.notRerun > 0;
-  return { ...result, ...(sawUnmappable ? { unmappable } : {}), ...(moveTaskAvoided ? { moveTaskAvoided } : {}) };
+  const count = (outcome: LetterOutcome) => letters.filter((letter) => letter.outcome === outcome).length;
+  const counts = {
+    redriven: count('redriven'),
+    recovered: count('recovered'),
+    stayed: count('stayed') + count('would-stay'),
+    refused: count('refused'),
+    notNow: count('not-now'),
+  };
+  const common = { dryRun, checked: prepared !== undefined, counts, ...(planned.avoided ? { moveTaskAvoided: planned.avoided } : {}) };
+  if (planned.moveTask) {
+    const moved = await moveTask(sqs, options);
+    return { ...moved, ...common, letters: moved.status === 'COMPLETED' ? letters : [] };
+  }
+  return {
+    method: 'copy',
+    moved: counts.redriven + counts.recovered,
+    status: options.signal?.aborted ? 'CANCELLED' : 'COMPLETED',
+    ...common,
+    letters,
+  };
 }
 
-type MoveResult = Omit<RedriveResult, 'unmappable' | 'moveTaskAvoided'>;
+type Planned = Readonly<{ message: Message; letter: DeadLetter; verdict: Verdict }>;
 
-async function moveTask(sqs: SQSClient, options: RedriveOptions): Promise<MoveResult> {
+/** What a redrive decided with the letters in hand: each one's verdict, and how they go back. */
+type Plan = Readonly<{ verdicts: readonly Planned[]; moveTask: boolean; avoided?: string; outcomes: ReadonlyMap<string, RedriveLetter> }>;
+
+/** Sends the letters that go (in batches of 10, at most `rate` a second), then deletes them from the DLQ. */
+async function copyBack(
+  sqs: SQSClient,
+  options: RedriveOptions,
+  planned: readonly Planned[],
+  goes: (verdict: Verdict) => boolean,
+): Promise<{ gone: Message[]; outcomes: Map<string, RedriveLetter> }> {
+  const sleep = options.sleep ?? defaultSleep;
+  const going = planned.filter(({ verdict }) => goes(verdict)).slice(0, options.max ?? Number.POSITIVE_INFINITY);
+  const total = going.length;
+  const started = Date.now();
+  const gone: Message[] = [];
+  const outcomes = new Map<string, RedriveLetter>();
+  const signupQueue = createSqsSignupQueue(sqs, options.signupQueueUrl);
+  for (let start = 0; start < going.length && !options.signal?.aborted; start += 10) {
+    const batch = going.slice(start, start + 10);
+    if (options.rate !== undefined) {
+      // Never faster than `rate`: this batch may start once the previous ones' time is used up.
+      const due = started + (gone.length / options.rate) * 1000;
+      if (due > Date.now()) await sleep(due - Date.now());
+    }
+    // RedrivenAt tells the sync's trace line it came back from the DLQ (SQS allows 10 attributes; a letter has at most 9).
+    const redrivenAt = { DataType: 'String', StringValue: new Date().toISOString() };
+    const copies = batch.filter(({ verdict }) => verdict.action !== 'recover');
+    await sendInBatches(
+      copies.map(({ message }, index) => ({
+        id: String(index),
+        body: message.Body ?? '',
+        attributes: { ...message.MessageAttributes, RedrivenAt: redrivenAt },
+      })),
+      { sqs, queueUrl: options.signupQueueUrl },
+    );
+    // An unmappable letter becomes the signups the ingest would queue now, queued as the ingest queues them.
+    const recovered = batch.flatMap(({ verdict }) => (verdict.action === 'recover' ? verdict.messages : []));
+    if (recovered.length > 0) await signupQueue.enqueue(recovered);
+    const notDeleted = new Set(
+      await deleteMessages(
+        sqs,
+        options.deadLetterQueueUrl,
+        batch.map(({ message }) => message),
+      ),
+    );
+    if (notDeleted.size > 0)
+      throw new DeadLetterToolError(
+        `SQS did not delete ${notDeleted.size} redriven dead letter(s); their signups are now in both queues (the sync absorbs the copy)`,
+      );
+    for (const { message, letter, verdict } of batch) {
+      gone.push(message);
+      outcomes.set(
+        letter.messageId,
+        verdict.action === 'recover'
+          ? { ...letter, outcome: 'recovered', queuedAs: verdict.messages.map((queued) => queued.id) }
+          : { ...letter, outcome: 'redriven', ...(verdict.action === 'stay' ? { why: `forced: ${verdict.why}` } : {}) },
+      );
+    }
+    options.onProgress?.(gone.length, total);
+  }
+  return { gone, outcomes };
+}
+
+async function moveTask(sqs: SQSClient, options: RedriveOptions): Promise<Pick<RedriveResult, 'method' | 'moved' | 'status' | 'failureReason'>> {
   const sleep = options.sleep ?? defaultSleep;
   const [sourceArn, destinationArn] = await Promise.all([queueArn(sqs, options.deadLetterQueueUrl), queueArn(sqs, options.signupQueueUrl)]);
   await sqs.send(
@@ -187,55 +577,6 @@ async function moveTask(sqs: SQSClient, options: RedriveOptions): Promise<MoveRe
       return { method: 'move-task', moved, status: task?.Status ?? 'UNKNOWN', ...(task?.FailureReason ? { failureReason: task.FailureReason } : {}) };
     }
   }
-}
-
-async function copyBack(sqs: SQSClient, options: RedriveOptions): Promise<MoveResult> {
-  const sleep = options.sleep ?? defaultSleep;
-  const depth = await queueDepth(sqs, options.deadLetterQueueUrl);
-  // An emulator may count in-flight messages too: an upper bound is all this needs.
-  const total = options.max ?? depth.visible + depth.inFlight;
-  const started = Date.now();
-  let moved = 0;
-  let emptyReceives = 0;
-  // Unmappable letters are not signup messages: they stay (hidden until the end) for a re-run.
-  const skipped: Message[] = [];
-  const aws = isAwsQueueUrl(options.deadLetterQueueUrl);
-  try {
-    while (moved + skipped.length < total && emptyReceives < 2 && !options.signal?.aborted) {
-      const received = await receiveMessages(sqs, options.deadLetterQueueUrl, {
-        max: Math.min(10, total - moved - skipped.length),
-        visibilityTimeoutSeconds: 60,
-        waitTimeSeconds: aws ? 1 : 0,
-      });
-      skipped.push(...received.filter(isUnmappable));
-      const batch = received.filter((message) => !isUnmappable(message));
-      if (received.length === 0) {
-        emptyReceives += 1;
-        continue;
-      }
-      emptyReceives = 0;
-      if (batch.length === 0) continue;
-      if (options.rate !== undefined) {
-        // Never faster than `rate`: this batch may start once the previous ones' time is used up.
-        const due = started + (moved / options.rate) * 1000;
-        if (due > Date.now()) await sleep(due - Date.now());
-      }
-      // Send first, then delete: an interruption in between duplicates a message (the sync looks
-      // customers up before creating them), it never loses one.
-      await sendInBatches(
-        batch.map((message, index) => ({ id: String(index), body: message.Body ?? '', attributes: message.MessageAttributes ?? {} })),
-        { sqs, queueUrl: options.signupQueueUrl },
-      );
-      const notDeleted = await deleteMessages(sqs, options.deadLetterQueueUrl, batch);
-      if (notDeleted.length > 0)
-        throw new DeadLetterToolError(`SQS did not delete ${notDeleted.length} redriven message(s) from the DLQ; they are now in both queues`);
-      moved += batch.length;
-      options.onProgress?.(moved, total);
-    }
-  } finally {
-    await releaseMessages(sqs, options.deadLetterQueueUrl, skipped);
-  }
-  return { method: 'copy', moved, status: options.signal?.aborted ? 'CANCELLED' : 'COMPLETED' };
 }
 
 export type PurgeResult = Readonly<{ method: 'purge-queue' | 'delete'; deleted?: number }>;

@@ -1,10 +1,11 @@
 import { type Command, Help } from 'commander';
 import { createSqsSignupQueue } from '../shared/aws/sqs-signup-queue';
 import type { SignupQueue } from '../shared/ingest/signup-queue';
-import { choiceOption, createCommand, numberOption, parseCommandLine } from './command-line';
+import { choiceOption, createCommand, numberOption, parseCommandLine, parseSince, repeatable } from './command-line';
 import { consentAccess, consentRecordsJson, formatConsentRecords } from './consent-records';
 import { type CsvFormat, MAILCHIMP_STATUSES, type MailchimpStatus, type MapOverride, parseMapFlag } from './csv-mapping';
-import { type DeadLetter, listDeadLetters, purgeDeadLetters, type RedriveMethod, redriveDeadLetters } from './dead-letters';
+import type { RedriveMethod } from './dead-letters';
+import { dlqDelete, dlqList, dlqPurge, dlqRedrive, dlqShow, type ListFlags, type RedriveFlags, type ShowFlags } from './dlq-command';
 import { runDoctor, stackRegionInCdkJson, TOKEN_ENV } from './doctor';
 import { DEFAULT_CDK_JSON } from './doctor/settings';
 import { CliError, CliUsageError } from './errors';
@@ -12,11 +13,10 @@ import { FORGET_TOKEN_ENV, forgetPerson } from './forget';
 import { formatImportSummary, importCsv } from './import-csv';
 import { resolveImportRules } from './import-rules';
 import type { ProgressSink } from './progress';
-import { queueDepth } from './queue-ops';
 import { runRouteTokens } from './route-tokens';
 import { sendTestSignup } from './send-test';
 import { requireQueue, resolveTarget, type Target, type TargetDeps, type TargetFlags } from './targets';
-import type { IngestSetup } from './unmappable-redrive';
+import { DEFAULT_TRACE_SINCE, runTrace } from './trace/trace-command';
 
 export type CliIo = Readonly<{
   out: (text: string) => void;
@@ -76,124 +76,7 @@ function targetDeps(io: CliIo): TargetDeps {
   };
 }
 
-const age = (seconds: number | undefined) =>
-  seconds === undefined
-    ? '?'
-    : seconds < 90
-      ? `${seconds}s`
-      : seconds < 5400
-        ? `${Math.round(seconds / 60)}m`
-        : seconds < 129_600
-          ? `${Math.round(seconds / 3600)}h`
-          : `${Math.round(seconds / 86_400)}d`;
-
-export function formatDeadLetters(letters: readonly DeadLetter[], { showPii = false }: { showPii?: boolean } = {}): string {
-  if (letters.length === 0) return 'The dead-letter queue is empty.';
-  const header = ['REASON', 'HTTP', 'AGE', 'SOURCE', ...(showPii ? ['EMAIL'] : []), 'MESSAGE ID', 'DETAIL'];
-  const rows = letters.map((letter) => [
-    letter.reason,
-    letter.httpStatus === undefined ? '-' : String(letter.httpStatus),
-    age(letter.ageSeconds),
-    letter.sourceId ?? '-',
-    ...(showPii ? [letter.email ?? '-'] : []),
-    letter.messageId,
-    (letter.detail ?? '').slice(0, 100),
-  ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: readonly string[]) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ');
-  const byReason = new Map<string, number>();
-  for (const letter of letters) byReason.set(letter.reason, (byReason.get(letter.reason) ?? 0) + 1);
-  return [
-    line(header),
-    ...rows.map(line),
-    '',
-    `${letters.length} dead letter(s): ${[...byReason].map(([reason, count]) => `${count} ${reason}`).join(', ')}`,
-  ].join('\n');
-}
-
-type ListFlags = Readonly<{ json?: boolean; showPii?: boolean; max: number }>;
-
-async function dlqList(flags: ListFlags, target: Target, io: CliIo): Promise<number> {
-  const { sqs, url } = requireQueue(target, 'dead-letter');
-  const showPii = flags.showPii === true;
-  const letters = await listDeadLetters(sqs, url, { max: flags.max, showPii });
-  io.out(flags.json === true ? JSON.stringify({ queueUrl: url, deadLetters: letters }, null, 2) : formatDeadLetters(letters, { showPii }));
-  return 0;
-}
-
-type RedriveFlags = Readonly<{ method: RedriveMethod; rate?: number; max?: number }>;
-
-/** The ingest's configuration with the dead-letter keys (a stack's are read from its sources secret; local mode serves them with it). */
-function redriveSetup(target: Target): () => Promise<IngestSetup> {
-  return async () => {
-    const setup = await target.ingestSetup!();
-    return target.deadLetterKeys ? { ...setup, deadLetterKeys: await target.deadLetterKeys() } : setup;
-  };
-}
-
-async function dlqRedrive(flags: RedriveFlags, target: Target, io: CliIo): Promise<number> {
-  const dlq = requireQueue(target, 'dead-letter');
-  const queue = requireQueue(target, 'signup');
-  let lastReported = -1;
-  const result = await redriveDeadLetters(dlq.sqs, {
-    deadLetterQueueUrl: dlq.url,
-    signupQueueUrl: queue.url,
-    method: flags.method,
-    ...(flags.rate !== undefined ? { rate: flags.rate } : {}),
-    ...(flags.max !== undefined ? { max: flags.max } : {}),
-    ...(io.signal ? { signal: io.signal } : {}),
-    // `unmappable` letters are verified with the dead-letter keys and re-run through the ingest's current configuration (ops/unmappable-redrive.ts).
-    ...(target.ingestSetup ? { ingestSetup: redriveSetup(target) } : {}),
-    onProgress: (moved, total) => {
-      if (moved === lastReported) return;
-      lastReported = moved;
-      io.err(`redrive: ${moved}${total !== undefined ? ` of ${total}` : ''} moved`);
-    },
-  });
-  const how = result.method === 'move-task' ? 'StartMessageMoveTask' : 'receive -> send -> delete';
-  if (result.status === 'FAILED') {
-    io.err(`Redrive failed after ${result.moved} message(s) (${how}): ${result.failureReason ?? 'no reason given'}`);
-    return 1;
-  }
-  const { rerun = 0, recovered = 0, stillUnmappable = 0, refused = 0, notRerun = 0, reasons = [], refusals = [] } = result.unmappable ?? {};
-  if (rerun > 0) {
-    io.out(
-      `Re-ran ${rerun} unmappable dead letter(s) through the ingest's current configuration: ${recovered} recovered (queued), ${stillUnmappable} still unmappable.`,
-    );
-    // Reasons name sources and field paths only, never values.
-    for (const reason of reasons) io.err(`  still unmappable: ${reason}`);
-  }
-  if (refused > 0) {
-    // A forged or altered letter, or one whose source changed kind: never re-run, left for the operator to inspect or purge.
-    io.err(`Refused ${refused} unmappable dead letter(s), left in the DLQ (docs/security.md, "Forged or re-dated dead letters"):`);
-    for (const refusal of refusals) io.err(`  refused: ${refusal}`);
-  }
-  if (notRerun > 0) {
-    io.err(
-      `${notRerun} unmappable dead letter(s) left in the DLQ: the ingest's configuration is not known here (use --stack or --outputs-file of a stack with the output IngestFunctionName, or local mode).`,
-    );
-  }
-  if (result.moveTaskAvoided)
-    io.err('Unmappable dead letters remain, which a move task would carry to the signups queue as they are: the other letters were copied instead.');
-  io.out(`Moved ${result.moved} message(s) from the dead-letter queue to the signups queue (${how}; ${result.status.toLowerCase()}).`);
-  if (result.status === 'RUNNING') io.out('The move task keeps running in SQS; check it with `aws sqs list-message-move-tasks`.');
-  return result.status === 'CANCELLED' ? 130 : refused > 0 ? 1 : 0;
-}
-
-async function dlqPurge(yes: boolean, target: Target, io: CliIo): Promise<number> {
-  const { sqs, url } = requireQueue(target, 'dead-letter');
-  if (!yes) {
-    const depth = await queueDepth(sqs, url, { inFlightCountedAsVisible: target.local });
-    const answer = await io.ask(`Delete all ${depth.visible + depth.inFlight} message(s) in ${url}? They cannot be recovered. Type "purge" to confirm: `);
-    if (answer.trim().toLowerCase() !== 'purge') {
-      io.err('Not purged.');
-      return 1;
-    }
-  }
-  const result = await purgeDeadLetters(sqs, url);
-  io.out(result.method === 'purge-queue' ? `Purge requested for ${url} (SQS takes up to 60 s).` : `Deleted ${result.deleted} message(s) from ${url}.`);
-  return 0;
-}
+export { formatDeadLetters } from './dlq-command';
 
 type ImportFlags = Readonly<{
   map?: MapOverride[];
@@ -322,7 +205,7 @@ function formatOverview(program: Command, helper: Help): string {
     'Commands',
     ...format(commands),
     '',
-    'Where (dlq, import, send-test, doctor, consent, forget; default: local mode)',
+    'Where (dlq, import, send-test, doctor, trace, consent, forget; default: local mode)',
     ...format(where),
     '',
     EPILOGUE,
@@ -337,7 +220,9 @@ function formatOverview(program: Command, helper: Help): string {
 export function buildProgram(io: CliIo, done: (status: number) => void): Command {
   const program = createCommand('signup-sync', io)
     .usage('<command> [flags]')
-    .description('Operate signup-sync: a preflight check, dead letters, CSV backfills and a test signup, against a deployed stack or a running `npm start`.')
+    .description(
+      "Operate signup-sync: a preflight check, one signup's journey, dead letters, CSV backfills and a test signup, against a deployed stack or a running `npm start`.",
+    )
     .option(
       '--local <url>',
       'a running `npm start` (default SIGNUP_SYNC_LOCAL_URL or http://127.0.0.1:3000; used when nothing else is given)',
@@ -355,40 +240,72 @@ export function buildProgram(io: CliIo, done: (status: number) => void): Command
   const where = () => program.opts<WhereFlags>();
   const deps = () => targetDeps(io);
 
-  const dlq = program.command('dlq').description('dead letters: list, redrive, purge').usage('<list|redrive|purge> [flags]');
-  dlq
-    .command('list')
-    .description('dead letters: reason, HTTP status, age, source (no personal data)')
+  const dlq = program.command('dlq').description('dead letters: list, show, delete, redrive, purge').usage('<list|show|delete|redrive|purge> [flags]');
+  const target = async () => resolveTarget(targetFlags(where()), deps());
+  const filterOptions = (command: Command, what: string) =>
+    command
+      .option('--reason <code>', `only ${what} with this reason (repeatable): bigcommerce-rejected, unmappable, max-receives, …`, repeatable)
+      .option('--source <id>', `only ${what} of this source id (repeatable; api is POST /signups)`, repeatable)
+      .option('--since <when>', `only ${what} dead-lettered since then: a duration (30m, 12h, 7d) or a time (ISO 8601)`, (value: string) => parseSince(value));
+  filterOptions(
+    dlq
+      .command('list')
+      .description('dead letters: reason, HTTP status, age, source, the ingest id the sender got in its 202 and the dead letter id (no personal data)'),
+    'letters',
+  )
     .option('--json', 'print JSON')
     .option('--show-pii', "include each signup's email address")
-    .option('--max <n>', 'at most n messages', positiveWhole('max'), 1000)
-    .action(async (flags: ListFlags) => done(await dlqList(flags, await resolveTarget(targetFlags(where()), deps()), io)));
+    .option('--max <n>', 'read at most n messages', positiveWhole('max'), 1000)
+    .action(async (flags: ListFlags) => done(await dlqList(flags, await target(), io)));
   dlq
-    .command('redrive')
-    .description(
-      "move dead letters back to the signups queue (fix the cause first); `unmappable` letters are re-run through the ingest's current source configuration instead, whatever the method",
-    )
+    .command('show')
+    .description("one dead letter in full: ids, reason, source, times, the signup's field names and consents (its values only with --show-pii)")
+    .argument('<id...>', 'a dead letter id, the ingest id (an id of the 202), or the id of the message it was made from')
+    .option('--json', 'print JSON')
+    .option('--show-pii', 'include the whole body (email, names, …)')
+    .action(async (ids: string[], flags: ShowFlags) => done(await dlqShow(ids, flags, await target(), io)));
+  dlq
+    .command('delete')
+    .description('delete these dead letters, leaving the others (they cannot be recovered)')
+    .argument('<id...>', 'a dead letter id, the ingest id (an id of the 202), or the id of the message it was made from')
+    .action(async (ids: string[]) => done(await dlqDelete(ids, await target(), io)));
+  filterOptions(
+    dlq
+      .command('redrive')
+      .description(
+        "send dead letters back to the signups queue (fix the cause first): those named, those the filters pick, or all; letters the current configuration would refuse again stay and are reported (--force redrives signup letters anyway); `unmappable` letters are re-run through the ingest's current source configuration",
+      )
+      .argument('[id...]', 'only these letters: dead letter ids, ingest ids, or ids of the messages they were made from'),
+    'letters',
+  )
+    .option('--dry-run', 'say what each letter would become; send and delete nothing')
+    .option('--force', 'also redrive signup letters the ingest would refuse now (they come back unless the configuration changes)')
     .option('--rate <n>', 'at most n messages per second', numberOption('rate', { above: 0 }))
     .option(
       '--method <m>',
-      'auto | move-task | copy, for the letters other than `unmappable` (auto: StartMessageMoveTask on AWS, receive -> send -> delete on emulators; copy while unmappable letters remain, which a move task would carry back as they are)',
+      'auto | move-task | copy (auto: StartMessageMoveTask on AWS for a whole DLQ whose every letter goes back as it is, else receive -> send -> delete)',
       choiceOption<RedriveMethod>('method', ['auto', 'move-task', 'copy']),
       'auto',
     )
-    .option('--max <n>', 'move at most n messages (copy)', positiveWhole('max'))
-    .action(async (flags: RedriveFlags) => done(await dlqRedrive(flags, await resolveTarget(targetFlags(where()), deps()), io)));
+    .option('--max <n>', 'redrive at most n letters (the oldest first)', positiveWhole('max'))
+    .option('--json', 'print each letter and what became of it as JSON')
+    .action(async (ids: string[], flags: RedriveFlags) => done(await dlqRedrive(ids, flags, await target(), io)));
   dlq
     .command('purge')
     .description('delete every dead letter (asks first)')
     .option('-y, --yes', 'do not ask (needed when not run from a terminal)')
     .action(async ({ yes = false }: { yes?: boolean }) => {
       if (!yes && !io.interactive) throw new CliUsageError('dlq purge deletes every dead letter: pass --yes to confirm when not running in a terminal');
-      done(await dlqPurge(yes, await resolveTarget(targetFlags(where()), deps()), io));
+      done(await dlqPurge(yes, await target(), io));
     });
   // Set after the subcommands, which would otherwise inherit the excess arguments.
   dlq.allowExcessArguments().action((_options: unknown, command: Command) => {
     const name = command.args[0];
-    throw new CliUsageError(name ? `Unknown dlq command "${name}": use dlq list, dlq redrive or dlq purge` : 'dlq needs a command: list, redrive or purge');
+    throw new CliUsageError(
+      name
+        ? `Unknown dlq command "${name}": use dlq list, dlq show, dlq delete, dlq redrive or dlq purge`
+        : 'dlq needs a command: list, show, delete, redrive or purge',
+    );
   });
   program
     .command('import')
@@ -421,6 +338,29 @@ export function buildProgram(io: CliIo, done: (status: number) => void): Command
     .option('--dry-run', 'validate only; send nothing')
     .option('--json', 'print the summary as JSON (every rejected row)')
     .action(async (file: string, flags: ImportFlags) => done(await runImport(file, flags, where(), io)));
+  program
+    .command('trace')
+    .description(
+      "one signup's whole journey in order, with times: received, refused or ignored and why, queued, each sync attempt and its outcome, the customer and subscriber, dead-lettered, redriven (no email is printed or searched for, only its keyed hash)",
+    )
+    .argument(
+      '<email|id>',
+      "an email address, an ingest id (an id of the 202, or the apigw-requestid header of any answer), a dead letter's id or the sender's event id",
+    )
+    .option('--since <when>', `how far back: a duration (30m, 12h, 7d) or a time (ISO 8601); default ${DEFAULT_TRACE_SINCE}`, (value: string) =>
+      parseSince(value),
+    )
+    .option('--json', 'print the journey as JSON')
+    .action(async (value: string, flags: Readonly<{ since?: Date; json?: boolean }>) =>
+      done(
+        await runTrace(
+          value,
+          { since: flags.since ?? parseSince(DEFAULT_TRACE_SINCE), ...(flags.json ? { json: true } : {}) },
+          await resolveTarget(targetFlags(where()), deps()),
+          io,
+        ),
+      ),
+    );
   program
     .command('send-test')
     .description('post one example signup to the API and show the answer')

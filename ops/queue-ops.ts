@@ -99,6 +99,77 @@ export async function releaseMessages(sqs: SQSClient, queueUrl: string, messages
   }
 }
 
+export type SelectOptions = Readonly<{
+  /** Which received messages to hand over; the others are made visible again once every message was read. */
+  select: (message: Message) => boolean;
+  /** Read at most this many messages (default 1000). */
+  max?: number;
+  /** How long each read message stays hidden while the rest are read and the selected ones handled. */
+  visibilityTimeoutSeconds?: number;
+  signal?: AbortSignal;
+}>;
+
+/**
+ * SQS cannot fetch a message by id or filter what it delivers. So: receive every message (up to `max`,
+ * each hidden for the visibility timeout), keep those `select` picks, make all the others visible again
+ * at once (ChangeMessageVisibility 0), hand the picked ones to `handle`, and make visible again every
+ * picked one that `handle` does not report as gone (deleted or moved). Used for every operation on
+ * particular dead letters (`dlq list`, `show`, `delete`, `redrive`, `trace`, and the status page), so a
+ * message is never left hidden for the rest of its visibility timeout.
+ *
+ * An emulator may deliver one message twice (AWS short polls sample servers): messages are kept by
+ * MessageId with the last receipt handle; two receives that bring nothing new end the reading.
+ */
+export async function withSelectedMessages<T>(
+  sqs: SQSClient,
+  queueUrl: string,
+  { select, max = 1000, visibilityTimeoutSeconds = 120, signal }: SelectOptions,
+  handle: (selected: readonly Message[]) => Promise<Readonly<{ gone: readonly Message[]; result: T }>>,
+): Promise<T> {
+  const seen = new Map<string, Message>();
+  const aws = isAwsQueueUrl(queueUrl);
+  let released = false;
+  const release = async (messages: readonly Message[]) => {
+    // The latest receipt handle of each: an older one no longer changes the message's visibility.
+    await releaseMessages(
+      sqs,
+      queueUrl,
+      messages.map((message) => seen.get(message.MessageId!) ?? message),
+    );
+  };
+  try {
+    let emptyReceives = 0;
+    // AWS short polls sample a subset of servers: a miss is only believed twice, with a 1 s wait.
+    while (seen.size < max && emptyReceives < 2 && !signal?.aborted) {
+      const batch = await receiveMessages(sqs, queueUrl, { max: Math.min(10, max - seen.size), visibilityTimeoutSeconds, waitTimeSeconds: aws ? 1 : 0 });
+      const fresh = batch.filter((message) => !seen.has(message.MessageId!));
+      for (const message of batch) seen.set(message.MessageId!, message);
+      emptyReceives = fresh.length === 0 ? emptyReceives + 1 : 0;
+    }
+    const all = [...seen.values()];
+    const selected = all.filter(select);
+    const picked = new Set(selected.map((message) => message.MessageId));
+    await release(all.filter((message) => !picked.has(message.MessageId)));
+    let gone: ReadonlySet<string | undefined> = new Set();
+    try {
+      const handled = await handle(selected);
+      gone = new Set(handled.gone.map((message) => message.MessageId));
+      return handled.result;
+    } finally {
+      released = true;
+      await release(selected.filter((message) => !gone.has(message.MessageId)));
+    }
+  } finally {
+    // Reading failed half-way: nothing was handed over, so everything read is made visible again.
+    if (!released) await release([...seen.values()]).catch(() => undefined);
+  }
+}
+
+/** Every message of a queue (up to `max`), read without removing any: each is visible again right after. */
+export async function peekMessages(sqs: SQSClient, queueUrl: string, options: Omit<SelectOptions, 'select'> = {}): Promise<Message[]> {
+  return withSelectedMessages(sqs, queueUrl, { ...options, select: () => true }, async (selected) => ({ gone: [], result: [...selected] }));
+}
+
 export type QueueDepth = Readonly<{ visible: number; inFlight: number; delayed: number }>;
 
 /**

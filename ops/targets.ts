@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { CliError, CliUsageError } from './errors';
 import type { FunctionEnvironmentReader, SecretReader } from './ingest-function-setup';
 import { createSqsClient, regionOfQueueUrl } from './queue-ops';
+import { localTraceSource } from './trace/local-trace-source';
+import type { TraceLogSource } from './trace/trace-source';
 import type { IngestSetup } from './unmappable-redrive';
 
 /**
@@ -45,6 +48,11 @@ export type Target = Readonly<{
   region?: string;
   /** A running local mode: its URL and what it says about itself (`signup-sync consent`, `forget`). */
   localMode?: Readonly<{ base: string; config: LocalConfig }>;
+  /**
+   * Where `signup-sync trace` searches: Logs Insights over the stack's log groups (outputs IngestLogGroupName,
+   * SyncLogGroupName, AccessLogGroupName, HashKeySecretArn), or local mode's trace log.
+   */
+  traceSource?: () => Promise<TraceLogSource>;
   local: boolean;
 }>;
 
@@ -59,7 +67,11 @@ export type TargetDeps = Readonly<{
   secretValue?: (region: string | undefined) => SecretReader;
   /** The region cdk.json pins a stack to (a store's `region`), used for --stack when --region is not given. */
   stackRegion?: (stack: string) => string | undefined;
+  /** Logs Insights and the log hash key for `trace` (injected in tests; default: the SDK clients of the region). */
+  traceClients?: (region: string | undefined) => TraceClients;
 }>;
+
+export type TraceClients = Readonly<{ logs: () => Promise<CloudWatchLogsClient>; secretValue: (secretId: string) => Promise<string | undefined> }>;
 
 type StackOutputs = Readonly<Record<string, string>>;
 
@@ -95,7 +107,51 @@ function fromOutputs(outputs: StackOutputs, description: string, flags: TargetFl
       : {}),
     outputs,
     ...(stackName ? { stackName } : {}),
+    ...(outputs['IngestLogGroupName'] && outputs['SyncLogGroupName'] && outputs['HashKeySecretArn']
+      ? { traceSource: () => stackTraceSource(outputs, (deps.traceClients ?? sdkTraceClients)(region)) }
+      : {}),
     local: false,
+  };
+}
+
+/** Logs Insights over the stack's log groups; the email hash keyed with its LogHashKey secret (ops/trace/logs-insights.ts). */
+async function stackTraceSource(outputs: StackOutputs, clients: TraceClients): Promise<TraceLogSource> {
+  const { logsInsightsTraceSource } = await import('./trace/logs-insights');
+  const secretId = outputs['HashKeySecretArn']!;
+  return logsInsightsTraceSource({
+    logs: await clients.logs(),
+    logGroups: { ingest: outputs['IngestLogGroupName'], sync: outputs['SyncLogGroupName'], api: outputs['AccessLogGroupName'] },
+    hashKey: async () => {
+      let key: string | undefined;
+      try {
+        key = await clients.secretValue(secretId);
+      } catch (error) {
+        const name = error instanceof Error ? error.name : '';
+        const hint = name === 'AccessDeniedException' ? ' (the operator needs secretsmanager:GetSecretValue on it)' : '';
+        throw new CliError(`Cannot read the log hash key ${secretId}${hint}: ${(error as Error).message}`, { cause: error });
+      }
+      if (!key) throw new CliError(`The log hash key ${secretId} is empty`);
+      return key;
+    },
+  });
+}
+
+/** The SDK clients `trace` needs, loaded only by it; credentials and endpoints from the usual environment. */
+function sdkTraceClients(region: string | undefined): TraceClients {
+  return {
+    logs: async () => {
+      const { CloudWatchLogsClient } = await import('@aws-sdk/client-cloudwatch-logs');
+      return new CloudWatchLogsClient(region ? { region } : {});
+    },
+    secretValue: async (secretId) => {
+      const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+      const client = new SecretsManagerClient(region ? { region } : {});
+      try {
+        return (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
+      } finally {
+        client.destroy();
+      }
+    },
   };
 }
 
@@ -208,6 +264,7 @@ async function localTarget(url: string, deps: TargetDeps): Promise<Target> {
     ...(config.ingest ? { ingestSetup: async () => config.ingest! } : {}),
     region: config.region,
     localMode: { base, config },
+    traceSource: async () => localTraceSource(base, deps.fetch ?? fetch),
     local: true,
   };
 }

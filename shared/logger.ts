@@ -48,14 +48,23 @@ export function createLogger(
     level = (process.env.LOG_LEVEL?.toLowerCase() as Level | undefined) ?? 'info',
     format = 'json',
     write = (line: string) => process.stdout.write(`${line}\n`),
-  }: { level?: Level; format?: LogFormat; write?: (line: string) => void } = {},
+    observe,
+  }: {
+    level?: Level;
+    format?: LogFormat;
+    write?: (line: string) => void;
+    /** Sees every entry at info and above whatever `level` says (local mode's trace log: local/trace/trace-log.ts). */
+    observe?: (entry: Readonly<Record<string, unknown>>) => void;
+  } = {},
 ): Logger {
   let keys: LogFields = {};
   const threshold = LEVELS[level] ?? LEVELS.info;
   const log = (lvl: Level, message: string, fields?: LogFields) => {
-    if (LEVELS[lvl] < threshold) return;
+    const below = LEVELS[lvl] < threshold;
+    if (below && (observe === undefined || LEVELS[lvl] < LEVELS.info)) return;
     const entry = { level: lvl.toUpperCase(), timestamp: new Date().toISOString(), service, message, ...keys, ...fields };
-    write(format === 'pretty' ? prettyLine(entry) : JSON.stringify(entry));
+    observe?.(entry);
+    if (!below) write(format === 'pretty' ? prettyLine(entry) : JSON.stringify(entry));
   };
   return {
     debug: (message, fields) => log('debug', message, fields),

@@ -26,10 +26,13 @@ import type { SourceSecrets } from '../../shared/ingest/ingest-sources';
 import type { SignupQueue } from '../../shared/ingest/signup-queue';
 import type { UnmappableDeadLetters } from '../../shared/ingest/unmappable';
 import type { Logger } from '../../shared/logger';
+import { createEmailHasher, type EmailHasher } from '../../shared/observability/email-hash';
 import { ingestMetrics } from '../../shared/observability/ingest-metrics';
 import { type MetricsSink, SERVICE } from '../../shared/observability/metric-names';
 import { createPowertools, powertoolsLogger, powertoolsMetricsSink, resetKeysPerInvocation } from '../../shared/observability/powertools';
+import { sourceOutcomeMetrics } from '../../shared/observability/source-metrics';
 import { createTracing } from '../../shared/observability/tracing';
+import { sourceRouteSegment } from '../../shared/sources/source-config';
 
 /**
  * What a caller other than Lambda may replace; everything left out is built from the config exactly as
@@ -64,6 +67,8 @@ export type IngestHandlerOverrides = Readonly<{
   logger?: Logger;
   /** Replaces Powertools Metrics (local mode, tests); it receives the same metric names. */
   metrics?: MetricsSink<'ingest'>;
+  /** The email hash of the trace lines (local mode shares one with its sync; default: keyed with LOG_HASH_KEY). */
+  hashEmail?: EmailHasher;
 }>;
 
 /** The route API Gateway matched (routeKey and path parameters), else the method and path matched here. */
@@ -84,6 +89,7 @@ function routeOf(event: APIGatewayProxyEventV2): MatchedRoute | undefined {
  */
 export function buildIngestHandler(config: IngestConfig, overrides: IngestHandlerOverrides = {}) {
   const powertools = createPowertools(SERVICE.ingest);
+  const metricsSink = overrides.metrics ?? powertoolsMetricsSink<'ingest'>(powertools.metrics);
   const tracing = createTracing(SERVICE.ingest, { powertools: config.powertoolsTracing });
   const logger = overrides.logger ?? powertoolsLogger(powertools.logger);
   const { sources, publicBaseUrl } = config;
@@ -123,7 +129,7 @@ export function buildIngestHandler(config: IngestConfig, overrides: IngestHandle
     captcha: overrides.captcha ?? createSiteverifyClient(),
     clientLimit: {
       limiter: overrides.clientLimiter ?? createDynamoDbClientLimiter(dynamoDb, config.deliveryLedger.tableName),
-      hashKey: clientHashKeyOf(config.clientHashKey),
+      hashKey: clientHashKeyOf(config.hashKey),
     },
     attributeFields: config.attributeFields,
     signupsBearerToken: config.signupsBearerToken,
@@ -143,8 +149,13 @@ export function buildIngestHandler(config: IngestConfig, overrides: IngestHandle
       : {}),
     ...(overrides.now ? { now: overrides.now } : {}),
     ...(overrides.newId ? { newId: overrides.newId } : {}),
+    // The sync's key, so an email hashes alike in both functions' trace lines.
+    hashEmail: overrides.hashEmail ?? createEmailHasher(config.hashKey),
+    onSourceOutcome: sourceOutcomeMetrics(metricsSink),
   };
 
+  // A route's `<id>-<routeToken>` segment -> the configured source's id (undefined for any other path).
+  const sourceIdOfSegment = (segment: string) => sources.find((source) => sourceRouteSegment(source) === segment)?.id;
   // Outermost first: their `after` runs last, so the metrics see the final answer of both paths.
   return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
     .use(tracing.middlewares)
@@ -153,8 +164,8 @@ export function buildIngestHandler(config: IngestConfig, overrides: IngestHandle
         ? resetKeysPerInvocation(overrides.logger)
         : injectLambdaContext(powertools.logger, { resetKeys: true, correlationIdPath: 'requestContext.requestId' }),
     )
-    .use(ingestMetrics(overrides.metrics ?? powertoolsMetricsSink<'ingest'>(powertools.metrics)))
-    .use(requestLogKeys(logger))
+    .use(ingestMetrics(metricsSink))
+    .use(requestLogKeys(logger, sourceIdOfSegment))
     .use(problemResponses(logger))
     .handler(async (event) => {
       const request = rawRequestFromHttpApiEvent(event, publicBaseUrl ? { publicBaseUrl } : {});

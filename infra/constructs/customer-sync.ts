@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { Duration, RemovalPolicy, SecretValue } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -19,6 +20,8 @@ export type CustomerSyncProps = Readonly<{
 /** The consumer: event source mapping -> sync function -> BigCommerce, with the token secret it alone may read. */
 export class CustomerSync extends Construct {
   readonly function: SignupFunction['function'];
+  /** The sync function's log group (`signup-sync trace` queries it with Logs Insights). */
+  readonly logGroup: ILogGroup;
   readonly tokenSecret: ISecret;
   readonly eventSource: SqsEventSource;
   /**
@@ -38,7 +41,7 @@ export class CustomerSync extends Construct {
       ...encrypted,
     });
 
-    this.function = new SignupFunction(this, 'Sync', {
+    const sync = new SignupFunction(this, 'Sync', {
       entry: path.join(__dirname, '../../functions/sync/handler.ts'),
       description: 'signup-sync: creates BigCommerce customers in batches of up to 10',
       timeout: Duration.seconds(config.syncTimeoutSeconds),
@@ -56,7 +59,9 @@ export class CustomerSync extends Construct {
         BIGCOMMERCE_API_URL: config.bigCommerceApiUrl,
         ...syncSettingsEnvironment(config),
       },
-    }).function;
+    });
+    this.function = sync.function;
+    this.logGroup = sync.logGroup;
 
     this.tokenSecret.grantRead(this.function);
     props.deadLetterQueue.grantSendMessages(this.function);

@@ -42,6 +42,8 @@ export const FUNCTION_LOGGING = {
  */
 export class SignupFunction extends Construct {
   readonly function: NodejsFunction;
+  /** Its own log group (`signup-sync trace` queries it with Logs Insights). */
+  readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: SignupFunctionProps) {
     super(scope, id);
@@ -50,6 +52,7 @@ export class SignupFunction extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
       ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),
     });
+    this.logGroup = logGroup;
     const role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `${props.description}: writes its own log group; data-plane grants are added by the stack`,

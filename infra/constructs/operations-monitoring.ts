@@ -1,5 +1,5 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
-import { Alarm, Metric as CloudWatchMetric, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { ArnFormat, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { Alarm, type AlarmProps, Metric as CloudWatchMetric, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -49,6 +49,8 @@ export function inventoryMetric<N extends MetricName>(name: N, dimensions: Dimen
 export class OperationsMonitoring extends Construct {
   readonly topic: Topic;
   readonly alarms: Readonly<Record<'deadLetters' | 'oldestSignup' | 'syncErrors' | 'authFailures' | 'rateLimited' | 'queueUnavailable', Alarm>>;
+  /** Every alarm's name, for the topic's and the key's policies (resolved at synth: alarms added later count too). */
+  private readonly alarmNames: string[] = [];
 
   constructor(scope: Construct, id: string, props: OperationsMonitoringProps) {
     super(scope, id);
@@ -60,7 +62,6 @@ export class OperationsMonitoring extends Construct {
     // policies below can name exactly these alarms (a Ref to each alarm would make the key depend on them,
     // and the alarms already depend on the key through the topic).
     const stack = Stack.of(this);
-    const alarmNames: string[] = [];
     const alarmArn = (name: string) =>
       stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 
@@ -71,11 +72,8 @@ export class OperationsMonitoring extends Construct {
       threshold: number,
       evaluationPeriods: number,
       operator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    ) => {
-      const alarmName = `${stack.stackName}-${alarmId}`;
-      alarmNames.push(alarmName);
-      const created = new Alarm(this, alarmId, {
-        alarmName,
+    ) =>
+      this.addAlarm(alarmId, {
         alarmDescription: description,
         metric,
         threshold,
@@ -83,10 +81,6 @@ export class OperationsMonitoring extends Construct {
         comparisonOperator: operator,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       });
-      created.addAlarmAction(new SnsAction(this.topic));
-      created.addOkAction(new SnsAction(this.topic));
-      return created;
-    };
 
     this.alarms = {
       deadLetters: alarm(
@@ -141,7 +135,7 @@ export class OperationsMonitoring extends Construct {
     // limited to this account's alarms of this stack (confused-deputy conditions).
     const fromTheseAlarms = {
       StringEquals: { 'aws:SourceAccount': stack.account },
-      ArnLike: { 'aws:SourceArn': alarmNames.map(alarmArn) },
+      ArnLike: { 'aws:SourceArn': Lazy.list({ produce: () => this.alarmNames.map(alarmArn) }) },
     };
     const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
     this.topic.addToResourcePolicy(
@@ -164,5 +158,19 @@ export class OperationsMonitoring extends Construct {
         conditions: fromTheseAlarms,
       }),
     );
+  }
+
+  /**
+   * An alarm of this stack: named `<stack>-<alarmId>`, so the topic's and key's policies can name it before it
+   * exists, notifying the topic when it fires and when it is OK again. Other constructs add theirs here
+   * (infra/constructs/source-alarms.ts).
+   */
+  addAlarm(alarmId: string, props: Omit<AlarmProps, 'alarmName'>): Alarm {
+    const alarmName = `${Stack.of(this).stackName}-${alarmId}`;
+    this.alarmNames.push(alarmName);
+    const created = new Alarm(this, alarmId, { ...props, alarmName });
+    created.addAlarmAction(new SnsAction(this.topic));
+    created.addOkAction(new SnsAction(this.topic));
+    return created;
   }
 }

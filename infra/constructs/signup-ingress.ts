@@ -4,7 +4,7 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { type CfnStage, HttpApi, HttpMethod, type HttpRoute, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type ILogGroup, LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -41,6 +41,8 @@ export type SignupIngressProps = Readonly<{
   customAttributeFields: readonly string[];
   /** POST /signups also accepts a bearer token (cdk.json signupsBearerToken). */
   signupsBearerToken: boolean;
+  /** The key of the email hash in the trace lines: the sync's, so both functions hash an email alike. */
+  logHashKey: ISecret;
   /** Import the sources secret instead of creating it (at most one of the two). */
   sourcesSecretName?: string;
   sourcesSecretArn?: string;
@@ -56,6 +58,9 @@ export class SignupIngress extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
   readonly function: SignupFunction['function'];
+  /** The ingest function's log group and the API's access logs (`signup-sync trace` reads both). */
+  readonly logGroup: ILogGroup;
+  readonly accessLogs: ILogGroup;
   /** JSON object sourceId -> secret; its `api` entry protects POST /signups. */
   readonly sourcesSecret: ISecret;
   /** Per configured source id, its path: `/sources/<id>-<routeToken>` (an html-form: `/sources/<id>`). */
@@ -64,7 +69,7 @@ export class SignupIngress extends Construct {
   constructor(scope: Construct, id: string, props: SignupIngressProps) {
     super(scope, id);
     this.sourcesSecret = this.resolveSourcesSecret(props);
-    this.function = new SignupFunction(this, 'Ingest', {
+    const ingest = new SignupFunction(this, 'Ingest', {
       entry: path.join(__dirname, '../../functions/ingest/handler.ts'),
       description: 'signup-sync ingest: authenticates, validates and enqueues signups',
       timeout: INGEST_TIMEOUT,
@@ -82,8 +87,12 @@ export class SignupIngress extends Construct {
         DELIVERY_IN_PROGRESS_SECONDS: String(INGEST_TIMEOUT.toSeconds()),
         CUSTOM_ATTRIBUTE_FIELDS: JSON.stringify(props.customAttributeFields),
         SIGNUPS_BEARER_TOKEN: String(props.signupsBearerToken),
+        // A dynamic reference resolved at deploy time, as for the sync (infra/constructs/customer-sync.ts).
+        LOG_HASH_KEY: props.logHashKey.secretValue.unsafeUnwrap(),
       },
-    }).function;
+    });
+    this.function = ingest.function;
+    this.logGroup = ingest.logGroup;
     props.queue.grantSendMessages(this.function);
     props.deadLetterQueue.grantSendMessages(this.function);
     props.deliveryLedger.grantLedgerUse(this.function);
@@ -124,6 +133,7 @@ export class SignupIngress extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
       ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),
     });
+    this.accessLogs = accessLogs;
     this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',

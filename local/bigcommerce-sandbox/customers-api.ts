@@ -80,8 +80,7 @@ export class CustomersApi {
   deleteCustomers(query: URLSearchParams): EndpointResult {
     const idValues = splitList(query, 'id:in');
     const ids = idValues.map(Number);
-    // BigCommerce documents `id:in` as required here: no collection DELETE without a filter.
-    if (ids.length === 0 || ids.some((id) => !Number.isInteger(id) || id <= 0)) {
+    if (ids.some((id) => !Number.isInteger(id) || id <= 0)) {
       return result(problem(422, 'The `id:in` was not valid.', { 'id:in': 'error.expected.jsnumber' }), 0);
     }
     const deleted = ids.filter((id) => this.store.delete(id)).length;

@@ -83,7 +83,15 @@ const recentRow = (o: RecentOutcome): string =>
     [o.sourceId],
     [o.signupId, 'id'],
   ]);
-const deadLetterRow = (d: DeadLetterView): string => row([[d.reason], [d.httpStatus], [age(d.ageSeconds)], [d.sourceId], [d.detail], [d.signupId, 'id']]);
+/** A dead letter's row: what it is, and buttons to look at it, redrive it alone, or delete it (the script wires them). */
+const deadLetterRow = (d: DeadLetterView): string =>
+  `${row([[d.reason], [d.httpStatus], [age(d.ageSeconds)], [d.sourceId], [d.detail], [d.ingestId ?? d.signupId, 'id']]).slice(0, -'</tr>'.length)}<td class="actions">${[
+    'show',
+    'redrive',
+    'delete',
+  ]
+    .map((action) => `<button class="small" data-action="${action}" data-id="${escapeHtml(d.messageId)}">${action}</button>`)
+    .join(' ')}</td></tr>`;
 const refusalRow = (r: RefusalCount): string => row([[r.sourceId], [r.status], [r.count]]);
 const ignoredRow = (i: IgnoredCount): string => row([[i.sourceId], [i.what], [i.count]]);
 
@@ -117,6 +125,10 @@ export function renderStatusPage(s: StatusView, deadLetters: readonly DeadLetter
   .status-deferred { color: #b54708; }
   button { font: inherit; padding: .45rem .9rem; border-radius: 6px; border: 1px solid #1d4ed8; background: #2563eb; color: #fff; cursor: pointer; }
   button:disabled { background: #98a2b3; border-color: #98a2b3; cursor: default; }
+  button.small { padding: .15rem .5rem; font-size: .78rem; }
+  td.actions { white-space: nowrap; }
+  pre#letter-detail { background: #fff; border: 1px solid #e4e7ec; border-radius: 8px; padding: .6rem .8rem; font-size: .78rem; white-space: pre-wrap; }
+  ul#redrive-letters { margin: .3rem 0; padding-left: 1.2rem; font-size: .82rem; }
   .row { display: flex; align-items: center; gap: 1rem; }
   a { color: #1d4ed8; }
 </style>
@@ -144,11 +156,13 @@ export function renderStatusPage(s: StatusView, deadLetters: readonly DeadLetter
   <button id="redrive" data-testid="redrive"${c.dlqCount === 0 ? ' disabled' : ''}>Redrive to the signups queue</button>
   <span id="redrive-result" data-testid="redrive-result" class="muted"></span>
 </div>
-<p class="muted">Fix the cause first (the reason says what BigCommerce refused), then redrive. Same as <code>npx signup-sync dlq redrive</code>.</p>
+<ul id="redrive-letters" data-testid="redrive-letters"></ul>
+<p class="muted">Fix the cause first (the reason says what BigCommerce refused), then redrive: all of them, or one letter with its own button. A letter the current configuration would refuse again (a nameless signup under <code>reject</code>, a delivery that still does not map) stays, and the list above says why. Same as <code>npx signup-sync dlq redrive</code>, <code>dlq show</code> and <code>dlq delete</code>.</p>
 <table>
-  <thead><tr><th>reason</th><th>HTTP</th><th>age</th><th>source</th><th>detail</th><th>signup id</th></tr></thead>
-  <tbody id="dead-letters" data-testid="dead-letters">${deadLetters.length === 0 ? emptyRow(6, 'none') : deadLetters.map(deadLetterRow).join('')}</tbody>
+  <thead><tr><th>reason</th><th>HTTP</th><th>age</th><th>source</th><th>detail</th><th>signup id</th><th></th></tr></thead>
+  <tbody id="dead-letters" data-testid="dead-letters">${deadLetters.length === 0 ? emptyRow(7, 'none') : deadLetters.map(deadLetterRow).join('')}</tbody>
 </table>
+<pre id="letter-detail" data-testid="letter-detail" hidden></pre>
 
 <h2>Recent outcomes</h2>
 <p class="muted">The signup id is the id the API answered with (<code>ids</code> of the 202).</p>
@@ -247,26 +261,68 @@ export function renderStatusPage(s: StatusView, deadLetters: readonly DeadLetter
   function loadDeadLetters() {
     fetch(api + 'dead-letters').then(function (r) { return r.json(); }).then(function (body) {
       var list = body.deadLetters;
-      var rows = fill($('dead-letters'), list, 6, 'none');
+      var rows = fill($('dead-letters'), list, 7, 'none');
       list.forEach(function (d, i) {
         cell(rows[i], d.reason); cell(rows[i], d.httpStatus); cell(rows[i], age(d.ageSeconds));
-        cell(rows[i], d.sourceId); cell(rows[i], d.detail); cell(rows[i], d.signupId, 'id');
+        cell(rows[i], d.sourceId); cell(rows[i], d.detail); cell(rows[i], d.ingestId || d.signupId, 'id');
+        var td = document.createElement('td');
+        td.className = 'actions';
+        ['show', 'redrive', 'delete'].forEach(function (action) {
+          var button = document.createElement('button');
+          button.className = 'small'; button.textContent = action;
+          button.setAttribute('data-action', action); button.setAttribute('data-id', d.messageId);
+          td.appendChild(button); td.appendChild(document.createTextNode(' '));
+        });
+        rows[i].appendChild(td);
       });
     }).catch(function () {});
   }
+  function post(path, body) {
+    return fetch(api + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); });
+  }
+  // What a redrive did: its summary, and each letter that stayed (or was refused) with why.
+  function showRedrive(res) {
+    var list = $('redrive-letters');
+    list.textContent = '';
+    if (!res.ok) { text('redrive-result', 'redrive failed: ' + res.body.message); return; }
+    text('redrive-result', res.body.summary);
+    res.body.letters.filter(function (l) { return l.outcome === 'stayed' || l.outcome === 'refused'; }).forEach(function (l) {
+      var li = document.createElement('li');
+      li.textContent = (l.outcome === 'refused' ? 'refused ' : 'stays ') + (l.ingestId || l.messageId) + ' (' + l.reason + '): ' + (l.why || '');
+      list.appendChild(li);
+    });
+  }
   var redriving = false;
-  $('redrive').addEventListener('click', function () {
+  function redrive(body) {
     redriving = true;
     $('redrive').disabled = true;
     text('redrive-result', 'redriving…');
-    fetch(api + 'dead-letters/redrive', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
-      .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
-      .then(function (res) {
-        var refused = res.ok && res.body.unmappable ? res.body.unmappable.refused : 0;
-        text('redrive-result', res.ok ? 'moved ' + res.body.moved + ' message(s) back to the signups queue' + (refused > 0 ? '; refused ' + refused + ' unmappable letter(s) that fail their signature or changed kind' : '') : 'redrive failed: ' + res.body.message);
-      })
+    post('dead-letters/redrive', body)
+      .then(showRedrive)
       .catch(function (e) { text('redrive-result', 'redrive failed: ' + e); })
-      .then(function () { redriving = false; lastDlq = -1; });
+      .then(function () { redriving = false; lastDlq = -1; loadDeadLetters(); });
+  }
+  $('redrive').addEventListener('click', function () { redrive({}); });
+  $('dead-letters').addEventListener('click', function (event) {
+    var button = event.target.closest('button[data-action]');
+    if (!button) return;
+    var id = button.getAttribute('data-id');
+    var action = button.getAttribute('data-action');
+    if (action === 'show') {
+      fetch(api + 'dead-letters/' + encodeURIComponent(id)).then(function (r) { return r.json(); }).then(function (letter) {
+        var detail = $('letter-detail');
+        detail.hidden = false;
+        detail.textContent = JSON.stringify(letter, null, 2);
+      }).catch(function () {});
+    } else if (action === 'redrive') {
+      redrive({ ids: [id] });
+    } else if (action === 'delete' && window.confirm('Delete this dead letter? It cannot be recovered.')) {
+      post('dead-letters/delete', { ids: [id] }).then(function (res) {
+        text('redrive-result', res.ok ? 'deleted ' + res.body.deleted.length + ' dead letter(s)' : 'delete failed: ' + res.body.message);
+        lastDlq = -1; loadDeadLetters();
+      }).catch(function (e) { text('redrive-result', 'delete failed: ' + e); });
+    }
   });
   function tick() {
     fetch(api + 'status').then(function (r) { return r.json(); }).then(renderStatus)

@@ -28,7 +28,8 @@ import { checkConfirmationMail } from './confirmation-mail-check';
 import { checkCustomDomain } from './custom-domain-check';
 import { checkDeliveryLedger, LEDGER_OUTPUT } from './delivery-ledger-check';
 import { doctorExitCode, formatReport, reportJson } from './report';
-import { doctorSettings, readDeploymentSettings, stackRegionInCdkJson } from './settings';
+import { doctorSettings, readDeploymentSettings, sourceWindows, stackRegionInCdkJson } from './settings';
+import { checkSourceDeliveries, sourceDeliveriesResult } from './source-deliveries-check';
 import { checkSourceUrls } from './source-urls-check';
 import type { CheckResult, DoctorSettings, LocalDoctorInfo } from './types';
 
@@ -148,6 +149,14 @@ async function planLocal(base: string, target: Target, options: DoctorOptions, i
     localCaptchaSecrets(info),
     await localDeliveryLedger(info),
     checkSourceUrls(settings.sources, { apiUrl: target.apiUrl ?? base }),
+    info.sourceDeliveries
+      ? sourceDeliveriesResult(
+          sourceWindows(settings),
+          new Map(Object.entries(info.sourceDeliveries).map(([id, hours]) => [id, hours.map((hour) => new Date(hour))])),
+          new Date(),
+          { local: true },
+        )
+      : { id: 'ingest.source-deliveries', status: 'skipped' as const, summary: 'This local mode does not count deliveries per source: update it (npm start)' },
     ...localSkips(),
   ];
   return {
@@ -199,6 +208,7 @@ async function planDeployed(target: Target, options: DoctorOptions, io: DoctorIo
     await checkCustomDomain(clients.apiGateway ?? new ApiGatewayV2Client(region ? { region } : {}), config.customDomain, outputs),
     ...(await checkConfirmationMail(clients.ses ?? new SESv2Client(region ? { region } : {}), config.sources)),
     checkSourceUrls(settings.sources, { apiUrl: target.apiUrl, outputs }),
+    await checkSourceDeliveries(clients.cloudWatch, sourceWindows(settings)),
   ];
   const storeHash = options.storeHash ?? config.storeHash;
   const apiUrl = config.bigCommerceApiUrl;

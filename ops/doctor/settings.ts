@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { StackConfig } from '../../shared/deployment/stack-config';
+import { DEFAULT_SOURCE_ALARM, type StackConfig, sourceAlarmFor } from '../../shared/deployment/stack-config';
 import { deploymentForStack } from '../../shared/deployment/stores';
 import { CUSTOM_FIELD_PREFIX } from '../../shared/sources/canonical-fields';
 import { CliError } from '../errors';
+import type { SourceWindow } from './source-deliveries-check';
 import type { DoctorSettings } from './types';
 
 /** The cdk.json `cdk deploy` reads (the repository's). */
@@ -45,8 +46,17 @@ export function doctorSettings(config: StackConfig): DoctorSettings {
     maxConcurrency: config.maxConcurrency,
     maxReceiveCount: config.maxReceiveCount,
     sources: config.sources,
+    silenceWindows: Object.fromEntries(config.sources.map((source) => [source.id, sourceAlarmFor(config, source.id).silenceAfterHours])),
     ...(config.customDomain ? { customDomain: config.customDomain } : {}),
   };
+}
+
+/** Each configured source and its silence window (the default one when the settings do not say). */
+export function sourceWindows(settings: DoctorSettings): SourceWindow[] {
+  return sourceFacts(settings).map((source) => ({
+    id: source.id,
+    silenceAfterHours: settings.silenceWindows?.[source.id] ?? DEFAULT_SOURCE_ALARM.silenceAfterHours,
+  }));
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

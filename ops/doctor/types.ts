@@ -27,6 +27,8 @@ export type DoctorSettings = Readonly<{
   maxConcurrency: number;
   maxReceiveCount: number;
   sources: readonly SourceConfigInput[];
+  /** Each source's silence window (cdk.json sourceAlarm / sourceAlarms), for ingest.source-deliveries; absent: the default. */
+  silenceWindows?: Readonly<Record<string, number | false>>;
   /** cdk.json customDomain (aws.custom-domain). */
   customDomain?: Readonly<{ domainName: string; certificateArn: string }>;
 }>;
@@ -41,6 +43,8 @@ export type LocalDoctorInfo = Readonly<{
   embeddedSqs: boolean;
   /** `sourceId: problem` lines about the CAPTCHA secrets (ops/doctor/captcha-secret-check.ts); absent from older local modes. */
   captchaSecretProblems?: readonly string[];
+  /** The hours (ISO, their start) each source delivered in since local mode started (ingest.source-deliveries); absent from older local modes. */
+  sourceDeliveries?: Readonly<Record<string, readonly string[]>>;
   /** Where the ingest's delivery ledger lives (an embedded DynamoDB on loopback); absent from older local modes. */
   deliveryLedger?: Readonly<{ endpoint: string; tableName: string; region: string }>;
 }>;

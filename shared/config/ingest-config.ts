@@ -36,16 +36,17 @@ const ingestEnvSchema = z.object({
   /** JSON array of the custom field names customFieldMap sends to customer attributes (at most 10 per signup). */
   CUSTOM_ATTRIBUTE_FIELDS: z._default(jsonOf(z.array(z.string(), { message: 'must be a JSON array of custom field names' })), []),
   /**
-   * Key of the hash that stands for a client's address in public forms' counters (shared/ingest/client-limit.ts);
-   * the stack passes its log hash key. Absent (local runs): a random key per process.
+   * The stack's one hash key (the sync's LOG_HASH_KEY secret): the keyed email hash of the trace lines (so an
+   * email hashes alike in both functions' lines), and sub-keys of it for the client-address hash of public
+   * forms' counters (shared/ingest/client-limit.ts) and the double opt-in links. Absent (local runs): random.
    */
-  CLIENT_HASH_KEY: z.optional(z.string().check(z.minLength(16, { message: 'must be at least 16 characters' }))),
+  LOG_HASH_KEY: z.optional(z.string().check(z.minLength(16, { message: 'must be at least 16 characters' }))),
   /** `false`: POST /signups accepts Standard Webhooks signatures only, no `Authorization: Bearer`. */
   SIGNUPS_BEARER_TOKEN: z._default(z.enum(['true', 'false'], { message: 'must be true or false' }), 'true'),
   POWERTOOLS_TRACE_ENABLED: powertoolsTracing,
   /**
    * The consent table, set when a source has doubleOptIn: the confirm route reads the pending request a
-   * link names (GetItem only). Its links are verified with a key derived from CLIENT_HASH_KEY.
+   * link names (GetItem only). Its links are verified with a key derived from LOG_HASH_KEY.
    */
   CONSENT_TABLE: z.optional(z.string().check(z.minLength(3, { message: 'must be the name of the consent table' }))),
 });
@@ -65,8 +66,8 @@ export type IngestConfig = Readonly<{
   attributeFields: ReadonlySet<string>;
   /** Whether POST /signups also accepts its secret as a bearer token (else signatures only). */
   signupsBearerToken: boolean;
-  /** Key of the client-address hash of public forms' per-client limit (CLIENT_HASH_KEY); undefined: a random one per process. */
-  clientHashKey?: string;
+  /** The stack's hash key (LOG_HASH_KEY): trace lines' email hash, client addresses, double opt-in links; undefined: random per process. */
+  hashKey?: string;
   /** Load Powertools Tracer (handler segment and SDK subsegments); off as deployed (shared/observability/tracing.ts). */
   powertoolsTracing: boolean;
   /** The consent table and the stack's hash key, for the double opt-in confirm route; undefined: no double opt-in. */
@@ -87,8 +88,8 @@ export function loadIngestConfig(env: Env = process.env): IngestConfig {
   if (exposure.length > 0) throw new ConfigError(`Invalid configuration: SOURCES_CONFIG: ${exposure.join('; ')}`);
   // Double opt-in links are signed with the stack's hash key and name a request in the consent table.
   const doubleOptIn = sources.filter((source) => source.doubleOptIn !== undefined).map((source) => source.id);
-  if (doubleOptIn.length > 0 && (parsed.CONSENT_TABLE === undefined || parsed.CLIENT_HASH_KEY === undefined)) {
-    throw new ConfigError(`Invalid configuration: CONSENT_TABLE, CLIENT_HASH_KEY: required for the double opt-in of ${doubleOptIn.join(', ')}`);
+  if (doubleOptIn.length > 0 && (parsed.CONSENT_TABLE === undefined || parsed.LOG_HASH_KEY === undefined)) {
+    throw new ConfigError(`Invalid configuration: CONSENT_TABLE, LOG_HASH_KEY: required for the double opt-in of ${doubleOptIn.join(', ')}`);
   }
   return {
     signupQueueUrl: parsed.SIGNUP_QUEUE_URL,
@@ -103,12 +104,12 @@ export function loadIngestConfig(env: Env = process.env): IngestConfig {
       inProgressSeconds: parsed.DELIVERY_IN_PROGRESS_SECONDS,
     },
     ...(parsed.PUBLIC_BASE_URL ? { publicBaseUrl: parsed.PUBLIC_BASE_URL } : {}),
-    ...(parsed.CLIENT_HASH_KEY ? { clientHashKey: parsed.CLIENT_HASH_KEY } : {}),
+    ...(parsed.LOG_HASH_KEY ? { hashKey: parsed.LOG_HASH_KEY } : {}),
     ...(parsed.DEAD_LETTER_QUEUE_URL ? { deadLetterQueueUrl: parsed.DEAD_LETTER_QUEUE_URL } : {}),
     namelessPolicy: parsed.NAMELESS_POLICY ?? DEFAULT_NAMELESS_POLICY,
     powertoolsTracing: parsed.POWERTOOLS_TRACE_ENABLED,
-    ...(parsed.CONSENT_TABLE !== undefined && parsed.CLIENT_HASH_KEY !== undefined
-      ? { confirmations: { tableName: parsed.CONSENT_TABLE, hashKey: parsed.CLIENT_HASH_KEY } }
+    ...(parsed.CONSENT_TABLE !== undefined && parsed.LOG_HASH_KEY !== undefined
+      ? { confirmations: { tableName: parsed.CONSENT_TABLE, hashKey: parsed.LOG_HASH_KEY } }
       : {}),
   };
 }

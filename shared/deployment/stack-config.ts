@@ -39,6 +39,13 @@ export const DEFAULT_SOURCE_THROTTLE = { rateLimit: 200, burstLimit: 500 } as co
  */
 export const DEFAULT_CONFIRM_THROTTLE = { rateLimit: 10, burstLimit: 20 } as const;
 
+/**
+ * The alarms every configured source gets (infra/constructs/source-alarms.ts, docs/operations.md):
+ * silent for `silenceAfterHours` (1-168; CloudWatch looks back at most 7 days) after nothing arrived, and
+ * `authFailuresPerFiveMinutes` requests refused for their signature or token within 5 minutes.
+ */
+export const DEFAULT_SOURCE_ALARM = { silenceAfterHours: 24, authFailuresPerFiveMinutes: 5 } as const;
+
 /** An AWS region code (eu-west-1, us-gov-west-1, ap-southeast-2). */
 const AWS_REGION_PATTERN = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
 
@@ -65,6 +72,39 @@ export function customDomainRegionProblem(config: Readonly<{ customDomain?: { ce
     `signupSync.customDomain.certificateArn: the certificate is in ${certificate} but the stack deploys to ${region}: ` +
     `a regional API Gateway domain takes an ACM certificate of its own region (request or import one in ${region})`
   );
+}
+
+/** Hours without an authentic delivery before the source counts as silent; false: no silence alarm. */
+const silenceAfterHoursSchema = z.union([z.number().int().min(1).max(168), z.literal(false)], {
+  message: 'must be a whole number of hours from 1 to 168 (CloudWatch looks back at most 7 days), or false',
+});
+/** Requests refused 401 (signature or token) in 5 minutes that raise the alarm. */
+const authFailuresSchema = z.number().int().min(1).max(100_000);
+
+const sourceAlarmSchema = z.strictObject({
+  silenceAfterHours: silenceAfterHoursSchema.default(DEFAULT_SOURCE_ALARM.silenceAfterHours),
+  authFailuresPerFiveMinutes: authFailuresSchema.default(DEFAULT_SOURCE_ALARM.authFailuresPerFiveMinutes),
+});
+
+/** A source's own settings: only what it sets (the rest comes from sourceAlarm). */
+const sourceAlarmOverrideSchema = z.strictObject({
+  silenceAfterHours: silenceAfterHoursSchema.optional(),
+  authFailuresPerFiveMinutes: authFailuresSchema.optional(),
+});
+
+/** The runbook the alarm descriptions link (docs/operations.md in the repository a stack is deployed from). */
+export const DEFAULT_RUNBOOK_URL = 'docs/operations.md';
+
+/** A source's alarm settings: sourceAlarm, with its sourceAlarms entry over it. */
+export function sourceAlarmFor(
+  config: Pick<StackConfig, 'sourceAlarm' | 'sourceAlarms'>,
+  sourceId: string,
+): Readonly<{ silenceAfterHours: number | false; authFailuresPerFiveMinutes: number }> {
+  const own = config.sourceAlarms[sourceId] ?? {};
+  return {
+    silenceAfterHours: own.silenceAfterHours ?? config.sourceAlarm.silenceAfterHours,
+    authFailuresPerFiveMinutes: own.authFailuresPerFiveMinutes ?? config.sourceAlarm.authFailuresPerFiveMinutes,
+  };
 }
 
 const throttleSchema = (fallback: Readonly<{ rateLimit: number; burstLimit: number }>) =>
@@ -121,6 +161,15 @@ export const stackConfigSchema = z
     sourceThrottle: throttleSchema(DEFAULT_SOURCE_THROTTLE).default(DEFAULT_SOURCE_THROTTLE),
     /** Per source id, a throttle other than sourceThrottle (a big campaign form, a quiet webhook). */
     sourceThrottles: z.record(z.string(), throttleSchema(DEFAULT_SOURCE_THROTTLE)).default({}),
+    /** Each configured source's alarms: silence and a spike of refused signatures or tokens (docs/configuration.md, "Alarms per source"). */
+    sourceAlarm: sourceAlarmSchema.default(DEFAULT_SOURCE_ALARM),
+    /** Per source id, other alarm settings than sourceAlarm (a quiet form: a longer window, or `silenceAfterHours: false`). */
+    sourceAlarms: z.record(z.string(), sourceAlarmOverrideSchema).default({}),
+    /**
+     * Where the alarms' runbook is: their descriptions link `<runbookUrl>#<entry>`. Default: docs/operations.md of
+     * the repository the stack is deployed from; set the URL where your copy is published (a git host).
+     */
+    runbookUrl: z.string().min(1).max(400).default(DEFAULT_RUNBOOK_URL),
     apiThrottle: z
       .strictObject({ rateLimit: z.number().positive().default(50), burstLimit: z.number().int().positive().default(100) })
       .default({ rateLimit: 50, burstLimit: 100 }),
@@ -260,6 +309,9 @@ function publicFormProblems(config: z.output<typeof stackConfigSchema>): string[
   });
   for (const id of Object.keys(config.sourceThrottles)) {
     if (!ids.has(id)) problems.push(`signupSync.sourceThrottles.${id}: no configured source has this id`);
+  }
+  for (const id of Object.keys(config.sourceAlarms)) {
+    if (!ids.has(id)) problems.push(`signupSync.sourceAlarms.${id}: no configured source has this id`);
   }
   if (!config.subscribers) {
     config.sources.forEach((raw, index) => {

@@ -13,6 +13,8 @@ export class HttpProblemError extends Error {
   readonly headers: Readonly<Record<string, string>>;
   /** Whether the problem may be shown to the caller; anything else is answered with a generic 500. */
   readonly expose: boolean;
+  /** Ids and hashes the code that refused knew by then (the signups' email hashes of a 422), for the log line only. */
+  private traceFields: LogFields = {};
 
   constructor(problem: Omit<ProblemDocument, 'type'> & { type?: string }, options: ErrorOptions & { headers?: Record<string, string>; expose?: boolean } = {}) {
     const { headers, expose, ...errorOptions } = options;
@@ -27,6 +29,17 @@ export class HttpProblemError extends Error {
   /** What operators' logs get about this refusal: names and reasons, never submitted values. */
   logFields(): LogFields {
     return { detail: this.message, ...(this.cause ? { cause: describeError(this.cause) } : {}) };
+  }
+
+  /** Adds ids for the refusal's log line (never values: hashes and ids only); returns the error, to throw it. */
+  withTraceFields(fields: LogFields): this {
+    this.traceFields = { ...this.traceFields, ...fields };
+    return this;
+  }
+
+  /** What withTraceFields added. */
+  tracedFields(): LogFields {
+    return this.traceFields;
   }
 }
 

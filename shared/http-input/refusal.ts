@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { describeError, type Logger } from '../logger';
+import { describeError, type LogFields, type Logger } from '../logger';
 import { HttpProblemError } from './errors';
 import { INTERNAL_ERROR_PROBLEM, PROBLEM_CONTENT_TYPE, type ProblemDocument, UNAUTHORIZED_PROBLEM } from './problem-document';
 
@@ -29,15 +29,17 @@ export function toProblemResponse(error: unknown): APIGatewayProxyStructuredResu
 }
 
 /**
- * Logs why a request was refused: ids, statuses and reasons only (each error's `logFields`). An
- * authentication failure's reason is for operators and never part of the response.
+ * Logs why a request was refused: ids, statuses and reasons only (each error's `logFields`, the field
+ * paths of a 422, and what the caller adds: the trace event name). An authentication failure's reason is
+ * for operators and never part of the response.
  */
-export function logRefusal(logger: Logger, error: unknown): void {
+export function logRefusal(logger: Logger, error: unknown, extra: LogFields = {}): void {
   const { problem, exposed } = toRefusal(error);
-  const fields = error instanceof HttpProblemError ? error.logFields() : {};
+  const fields = error instanceof HttpProblemError ? { ...error.logFields(), ...error.tracedFields() } : {};
   if (!exposed) {
-    logger.error('request failed', { status: problem.status, ...fields, ...describeError(error) });
+    logger.error('request failed', { ...extra, status: problem.status, ...fields, ...describeError(error) });
     return;
   }
-  logger.info('request refused', { status: problem.status, reason: problem.title, ...fields });
+  const paths = problem.errors?.map((issue) => issue.path).slice(0, 20);
+  logger.info('request refused', { ...extra, status: problem.status, reason: problem.title, ...(paths ? { fields: paths } : {}), ...fields });
 }

@@ -44,7 +44,7 @@ export const CLIENT_LIMIT_KEY_PREFIX = 'client-limit';
 const EXPIRY_GRACE_SECONDS = 60;
 
 /**
- * The client-address hash key: derived from the stack's hash key (CLIENT_HASH_KEY, the key of the sync's
+ * The client-address hash key: derived from the stack's hash key (LOG_HASH_KEY, the key of the sync's
  * email hash), so the two hashes never coincide; without one (local runs, tests) a random key per process.
  */
 export function clientHashKeyOf(stackHashKey: string | undefined): Buffer {

@@ -22,7 +22,6 @@ export async function handleIngestRequest(match: IngestRouteMatch | undefined, r
   if (match === undefined) throw new HttpProblemError({ title: 'Not Found', status: 404, detail: 'No such route.' });
   if (match.route.target === 'canonical') {
     const { result, repeat } = await ingestCanonicalSignups(request, deps);
-    if (!repeat) deps.logger.info('signups accepted', { accepted: result.accepted, ids: result.ids });
     return {
       status: 202,
       headers: { 'content-type': 'application/json', ...(repeat ? { [DELIVERY_REPEATED_HEADER]: 'true' } : {}) },

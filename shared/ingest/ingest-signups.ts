@@ -13,6 +13,7 @@ import { withAnySecret } from '../sources/auth';
 import { SourceConfigError } from '../sources/errors';
 import { toEventId } from '../sources/field-map';
 import type { SourceConfig } from '../sources/source-config';
+import { type EmailHasher, emailHashOf, type TracedSignup, TraceEvent, tracedSignup, writeTrace } from '../trace/trace-events';
 import * as z from '../zod-mini';
 import type { ClientLimitDeps } from './client-limit';
 import type { ConfirmationDeps } from './confirm-subscription';
@@ -78,7 +79,28 @@ export type IngestDeps = Readonly<{
   confirmations?: ConfirmationDeps;
   now?: () => Date;
   newId?: () => string;
+  /** Emails reach the trace lines only through this keyed hash (shared/trace/trace-events.ts); none: no hashes are written. */
+  hashEmail?: EmailHasher;
+  /**
+   * Told of every request to a configured source that was an authentic delivery (answered 2xx, signups or
+   * not) or refused for its signature or token (401): the per-source metrics behind the silence and
+   * signature-failure alarms (shared/observability/source-metrics.ts).
+   */
+  onSourceOutcome?: (sourceId: string, outcome: SourceOutcome) => void;
 }>;
+
+/** What a request to a configured source was, for its per-source metrics. */
+export type SourceOutcome = 'delivered' | 'auth-refused';
+
+/** The trace line's view of queued messages: ingest id, email hash, event id. */
+export function tracedMessages(hashEmail: EmailHasher | undefined, messages: readonly SignupMessage[]): TracedSignup[] {
+  return messages.map((message) => tracedSignup({ signupId: message.id, emailHash: emailHashOf(hashEmail, message.signup), eventId: message.signup.event_id }));
+}
+
+/** The trace line's view of signup candidates not (or not yet) queued: email hash and event id. */
+export function tracedCandidates(hashEmail: EmailHasher | undefined, candidates: readonly Readonly<Record<string, unknown>>[]): TracedSignup[] {
+  return candidates.map((candidate) => tracedSignup({ emailHash: emailHashOf(hashEmail, candidate), eventId: candidate['event_id'] }));
+}
 
 /** Enqueues messages, turning queue trouble into the answer the sender needs (503 = try again). */
 export async function enqueueOrProblem(queue: SignupQueue, messages: readonly (SignupMessage | ConfirmationMessage)[]): Promise<void> {
@@ -103,10 +125,12 @@ export function serviceUnavailable(detail: string, cause: unknown, retryAfterSec
  * attempt's receipt. The same key with another payload throws DeliveryConflictError for the caller.
  */
 export async function enqueueOnce(
-  deps: Pick<IngestDeps, 'queue' | 'ledger' | 'logger'>,
+  deps: Pick<IngestDeps, 'queue' | 'ledger' | 'logger' | 'hashEmail'>,
   delivery: Delivery,
   messages: readonly SignupMessage[],
   beforeEnqueue?: () => Promise<void>,
+  /** The sender's id for the delivery, for the `repeat` trace line. */
+  deliveryId?: string,
 ): Promise<LedgerResult<DeliveryReceipt>> {
   const deliver = async () => {
     await beforeEnqueue?.();
@@ -117,8 +141,15 @@ export async function enqueueOnce(
   for (;;) {
     try {
       const result = await (deps.ledger ?? NO_DELIVERY_LEDGER).once(delivery, deliver);
-      if (result.repeat)
-        deps.logger.info('delivery repeated: answered as before, nothing enqueued', { accepted: result.receipt.accepted, ids: result.receipt.ids });
+      if (result.repeat) {
+        // `ids` are the first answer's (the signups this repeat stands for); the hashes and event ids are this copy's.
+        writeTrace(deps.logger, TraceEvent.repeat, 'delivery repeated: answered as before, nothing enqueued', {
+          accepted: result.receipt.accepted,
+          ids: result.receipt.ids,
+          ...(deliveryId !== undefined ? { deliveryId } : {}),
+          signups: messages.map((message) => tracedSignup({ emailHash: emailHashOf(deps.hashEmail, message.signup), eventId: message.signup.event_id })),
+        });
+      }
       return result;
     } catch (error) {
       if (!(error instanceof DeliveryInProgressError)) throw error;
@@ -195,11 +226,18 @@ export async function ingestCanonicalSignups(request: RawRequest, deps: IngestDe
   );
   const payload = parseJsonBody(request, 'required');
   // `receivedAt`: a signup dated in the future would outrank what happened after it (shared/signup/event-time.ts).
-  const marked = parseSignupBatch(payload, {
-    nameless: deps.namelessPolicy ?? DEFAULT_NAMELESS_POLICY,
-    ...(deps.attributeFields ? { attributeFields: deps.attributeFields } : {}),
-    receivedAt,
-  });
+  let marked: ReturnType<typeof parseSignupBatch>;
+  try {
+    marked = parseSignupBatch(payload, {
+      nameless: deps.namelessPolicy ?? DEFAULT_NAMELESS_POLICY,
+      ...(deps.attributeFields ? { attributeFields: deps.attributeFields } : {}),
+      receivedAt,
+    });
+  } catch (error) {
+    // The refusal's trace line names the signups it refused by email hash, so `signup-sync trace <email>` finds it.
+    if (error instanceof HttpProblemError) error.withTraceFields({ signups: tracedCandidates(deps.hashEmail, candidateObjects(payload)) });
+    throw error;
+  }
   const signups = marked.map((item) => item.signup);
   const withEventIds =
     webhookId === undefined
@@ -214,13 +252,30 @@ export async function ingestCanonicalSignups(request: RawRequest, deps: IngestDe
     key: deliveryKey(CANONICAL_SOURCE_ID, webhookId ?? singleEventId(signups), request.body),
     payloadHash: payloadHash(withEventIds.map((item) => item.signup)),
   };
+  const deliveryId = webhookId ?? singleEventId(signups);
   try {
-    const { receipt, repeat } = await enqueueOnce(deps, delivery, messages);
+    const { receipt, repeat } = await enqueueOnce(deps, delivery, messages, undefined, deliveryId);
+    if (!repeat)
+      writeTrace(logger, TraceEvent.queued, 'signups accepted', {
+        accepted: receipt.accepted,
+        ids: receipt.ids,
+        ...(deliveryId !== undefined ? { deliveryId } : {}),
+        signups: tracedMessages(deps.hashEmail, messages),
+      });
     return { result: { accepted: receipt.accepted, ids: [...receipt.ids] }, repeat };
   } catch (error) {
     if (!(error instanceof DeliveryConflictError)) throw error;
     const idFrom = webhookId !== undefined ? 'webhook-id' : 'event_id';
     logger.warn('delivery id reused for a different signup: refused with 409', { idFrom });
-    throw reusedIdProblem(idFrom, Array.isArray(payload));
+    throw reusedIdProblem(idFrom, Array.isArray(payload)).withTraceFields({
+      ...(deliveryId !== undefined ? { deliveryId } : {}),
+      signups: tracedCandidates(deps.hashEmail, signups),
+    });
   }
+}
+
+/** The objects of a POST /signups body (one or an array), whatever else it holds. */
+function candidateObjects(payload: unknown): Readonly<Record<string, unknown>>[] {
+  const items = Array.isArray(payload) ? payload.slice(0, 100) : [payload];
+  return items.filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null && !Array.isArray(item));
 }

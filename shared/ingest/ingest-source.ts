@@ -9,17 +9,28 @@ import type { SourceSecret } from '../sources/adapters';
 import { adapterFor, decideSource } from '../sources/adapters';
 import { SourceAuthError, SourceConfigError } from '../sources/errors';
 import { withSourceIntent } from '../sources/intent';
-import type { PresentOutcome } from '../sources/source-adapter';
+import type { PresentOutcome, ReplyPurpose } from '../sources/source-adapter';
 import { type SourceConfig, sourceRouteSegment } from '../sources/source-config';
+import { emailHashOf, TRACE_FIELD, type TracedSignup, TraceEvent, tracedSignup, writeTrace } from '../trace/trace-events';
 import { checkClientLimit } from './client-limit';
 import { bodyHash, conflictKey, type Delivery, deliveryKey, payloadHash, singleEventId } from './delivery-ledger';
 import { DeliveryConflictError } from './errors';
 import { IGNORED_EVENTS_HEADER, INCOMPLETE_COUNT_HEADER, INCOMPLETE_REASON, splitIncomplete } from './incomplete';
-import { DELIVERY_REPEATED_HEADER, enqueueOnce, type IngestDeps, type IngestResult, loadSourceSecrets, secretOf, serviceUnavailable } from './ingest-signups';
+import {
+  DELIVERY_REPEATED_HEADER,
+  enqueueOnce,
+  type IngestDeps,
+  type IngestResult,
+  loadSourceSecrets,
+  type SourceOutcome,
+  secretOf,
+  serviceUnavailable,
+  tracedMessages,
+} from './ingest-signups';
 import type { SourceSecrets } from './ingest-sources';
 import { capFutureEventTimes, toSignupMessages, validationProblem } from './signup-batch';
 import { signupEvidence } from './signup-evidence';
-import { checkSourceSignups, describeProblems, UNMAPPABLE_COUNT_HEADER, type UnmappableLetter, unmappableLetters } from './unmappable';
+import { checkSourceSignups, describeProblems, type FailedSignup, UNMAPPABLE_COUNT_HEADER, type UnmappableLetter, unmappableLetters } from './unmappable';
 
 /**
  * `POST|GET|OPTIONS /sources/{sourceId}`: authenticate -> decode -> adapt (the source's adapter) ->
@@ -88,13 +99,20 @@ async function process(request: RawRequest, source: SourceConfig, deps: IngestDe
   const secret = secretOf(secrets, source.id);
   const receivedAt = now();
   const decision = decideSource(request, { source, secret, now: receivedAt });
+  const adapter = adapterFor(source);
   if (decision.type === 'reply') {
-    logger.info('source reply', { status: decision.status });
-    const { type: _type, ...reply } = decision;
+    const { type: _type, purpose, ...reply } = decision;
+    traceReply(logger, reply.status, purpose);
     return { type: 'reply', reply: replyAsProblem(reply) };
   }
+  // Read after `decide` authenticated the request (source-adapter.ts: only a signed id is one).
+  const signedDeliveryId = adapter.keyedByBody ? undefined : adapter.deliveryId?.(request);
   if (decision.type === 'ignore') {
-    logger.info('event ignored', { reason: decision.reason, events: decision.count ?? 1 });
+    writeTrace(logger, TraceEvent.ignored, 'event ignored', {
+      reason: decision.reason,
+      events: decision.count ?? 1,
+      ...(signedDeliveryId !== undefined ? { deliveryId: signedDeliveryId } : {}),
+    });
     return { type: 'ignored', events: decision.count ?? 1 };
   }
   // A public form's post counts against its client's limit before anything costs more (the CAPTCHA
@@ -111,12 +129,19 @@ async function process(request: RawRequest, source: SourceConfig, deps: IngestDe
   });
   const { good } = checked;
   const { incomplete, failed } = splitIncomplete(source, checked.failed);
-  if (failed.length > 0 && (adapterFor(source).present || !deps.unmappable)) throw validationProblem(failed.flatMap((failure) => failure.problems));
+  if (failed.length > 0 && (adapter.present || !deps.unmappable)) {
+    throw validationProblem(failed.flatMap((failure) => failure.problems)).withTraceFields({
+      ...(signedDeliveryId !== undefined ? { deliveryId: signedDeliveryId } : {}),
+      signups: tracedFailures(deps, failed),
+    });
+  }
   if (incomplete.length > 0) {
-    logger.info('incomplete signups ignored', {
+    writeTrace(logger, TraceEvent.incomplete, 'incomplete signups ignored', {
       ignored: incomplete.length,
       reason: INCOMPLETE_REASON,
       fields: incomplete.flatMap((failure) => failure.problems.map((problem) => problem.path)),
+      ...(signedDeliveryId !== undefined ? { deliveryId: signedDeliveryId } : {}),
+      signups: tracedFailures(deps, incomplete),
     });
   }
   if (good.length === 0 && failed.length === 0) return { type: 'ignored', incomplete: incomplete.length };
@@ -137,8 +162,7 @@ async function process(request: RawRequest, source: SourceConfig, deps: IngestDe
   // changes between two posts of the same form), so a double click is a repeat and another visitor is
   // not. Keyed by the body: the body is the payload (a Shopify body replayed under another topic is the
   // same signed delivery).
-  const adapter = adapterFor(source);
-  const id = adapter.keyedByBody ? undefined : (adapter.deliveryId?.(request) ?? singleEventId(capped));
+  const id = adapter.keyedByBody ? undefined : (signedDeliveryId ?? singleEventId(capped));
   const delivery: Delivery = {
     key: deliveryKey(source.id, id, request.body),
     payloadHash: id === undefined ? bodyHash(request.body) : payloadHash(decision.signups),
@@ -146,16 +170,22 @@ async function process(request: RawRequest, source: SourceConfig, deps: IngestDe
   const captchaCheck = captchaCheckOf(source, secret, decision.captchaToken, deps);
   const beforeEnqueue = async () => {
     await captchaCheck?.();
-    if (letters.length > 0) await deadLetterUnmappable(deps, letters);
+    if (letters.length > 0) await deadLetterUnmappable(deps, letters, tracedFailures(deps, failed), id);
   };
-  const { repeat, receipt } = await enqueueOnce(deps, delivery, messages, beforeEnqueue).catch((error: unknown) => {
+  const { repeat, receipt } = await enqueueOnce(deps, delivery, messages, beforeEnqueue, id).catch((error: unknown) => {
     if (!(error instanceof DeliveryConflictError)) throw error;
     // The same id for other content (a cached form page's submission_id, a sender reusing an id): a new
     // delivery, never dropped. Recorded under a key that includes its payload, so its own repeats fold.
     logger.info('delivery key reused for another payload: recorded under its payload hash');
-    return enqueueOnce(deps, conflictKey(delivery), messages, beforeEnqueue);
+    return enqueueOnce(deps, conflictKey(delivery), messages, beforeEnqueue, id);
   });
-  if (!repeat) logger.info('signups accepted', { accepted: receipt.accepted, ids: receipt.ids });
+  if (!repeat)
+    writeTrace(logger, TraceEvent.queued, 'signups accepted', {
+      accepted: receipt.accepted,
+      ids: receipt.ids,
+      ...(id !== undefined ? { deliveryId: id } : {}),
+      signups: tracedMessages(deps.hashEmail, messages),
+    });
   // Counted once: a repeated delivery dead-letters nothing again.
   return {
     type: 'accepted',
@@ -188,16 +218,47 @@ function signingKeyOf(secrets: SourceSecrets): string {
 }
 
 /** Before the good signups are enqueued (and only once per delivery): the bad ones to the DLQ, or 503. */
-async function deadLetterUnmappable(deps: IngestDeps, letters: readonly UnmappableLetter[]): Promise<void> {
+async function deadLetterUnmappable(
+  deps: IngestDeps,
+  letters: readonly UnmappableLetter[],
+  signups: readonly TracedSignup[],
+  deliveryId: string | undefined,
+): Promise<void> {
   try {
     await deps.unmappable!.send(letters);
   } catch (error) {
     throw serviceUnavailable('The dead-letter queue is unavailable; retry later. Nothing was lost on our side.', error);
   }
-  deps.logger.warn('unmappable signups dead-lettered', {
-    deadLettered: letters.length,
-    problems: describeProblems(letters.flatMap((letter) => letter.problems)).slice(0, 1000),
-  });
+  writeTrace(
+    deps.logger,
+    TraceEvent.unmappable,
+    'unmappable signups dead-lettered',
+    {
+      deadLettered: letters.length,
+      problems: describeProblems(letters.flatMap((letter) => letter.problems)).slice(0, 1000),
+      ...(deliveryId !== undefined ? { deliveryId } : {}),
+      signups,
+    },
+    'warn',
+  );
+}
+
+/** The trace line's view of failed signups: email hash (when the candidate has one), event id, the failing fields. */
+function tracedFailures(deps: Pick<IngestDeps, 'hashEmail'>, failures: readonly FailedSignup[]): TracedSignup[] {
+  return failures.map((failure) =>
+    tracedSignup({
+      emailHash: emailHashOf(deps.hashEmail, failure.candidate),
+      eventId: failure.candidate['event_id'],
+      fields: failure.problems.map((problem) => problem.path),
+    }),
+  );
+}
+
+/** An adapter's own answer: a handshake or preflight (`replied`), a honeypot, or a refusal such as 405 (`refused`). */
+function traceReply(logger: IngestDeps['logger'], status: number, purpose: ReplyPurpose | undefined): void {
+  if (purpose === 'honeypot') writeTrace(logger, TraceEvent.honeypot, 'honeypot filled: answered as a success, nothing kept', { status });
+  else if (status >= 400) writeTrace(logger, TraceEvent.refused, 'request refused', { status, reason: statusTitle(status), ...(purpose ? { purpose } : {}) });
+  else writeTrace(logger, TraceEvent.replied, 'source reply', { status, ...(purpose ? { purpose } : {}) });
 }
 
 /** Count headers for the metrics (shared/observability/ingest-metrics.ts): present only when not zero. */
@@ -230,16 +291,28 @@ export async function ingestFromSource(request: RawRequest, routeSegment: string
   if (source === undefined) throw new SourceAuthError('invalid', 'token', 'unknown source route');
   logger.appendKeys({ sourceId: source.id, sourceKind: source.kind });
   const adapter = adapterFor(source);
-  if (!adapter.present) return answer(await process(request, source, deps));
+  // Per-source metrics (the silence and signature-failure alarms): authentic deliveries and 401s only.
+  const observe = (outcome: SourceOutcome) => deps.onSourceOutcome?.(source.id, outcome);
+  const observed = async (): Promise<Outcome> => {
+    try {
+      const processed = await process(request, source, deps);
+      if (processed.type !== 'reply') observe('delivered');
+      return processed;
+    } catch (error) {
+      if (error instanceof SourceAuthError) observe('auth-refused');
+      throw error;
+    }
+  };
+  if (!adapter.present) return answer(await observed());
   let outcome: PresentOutcome;
   let headers: Readonly<Record<string, string>> = {};
   try {
-    const processed = await process(request, source, deps);
+    const processed = await observed();
     if (processed.type === 'reply') return processed.reply;
     outcome = processed.type === 'accepted' ? { type: 'accepted', count: processed.ids.length } : { type: 'ignored' };
     if (processed.type === 'accepted' && processed.repeat === true) headers = { [DELIVERY_REPEATED_HEADER]: 'true' };
   } catch (error) {
-    logRefusal(logger, error);
+    logRefusal(logger, error, { [TRACE_FIELD]: TraceEvent.refused });
     const refusal = toRefusal(error);
     headers = refusal.headers;
     const { problem } = refusal;

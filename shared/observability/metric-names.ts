@@ -33,6 +33,15 @@ export type MetricSpec = Readonly<{
 export const METRICS = {
   /** The ingest answered 503: SQS did not take the signups (or the sources secret or the delivery ledger was not usable right now). */
   QueueUnavailable: { function: 'ingest', unit: 'Count', dimensions: {}, usedBy: 'QueueUnavailableAlarm' },
+  /** An authentic delivery of a configured source answered 2xx (signups, a repeat, only other events): its silence alarm. */
+  SourceDeliveries: { function: 'ingest', unit: 'Count', dimensions: { SourceId: 'configured-source-ids' }, usedBy: 'SourceSilent-<source id>' },
+  /** A configured source's request refused 401 for its signature or token: its signature-failure alarm. */
+  SourceAuthFailures: {
+    function: 'ingest',
+    unit: 'Count',
+    dimensions: { SourceId: 'configured-source-ids' },
+    usedBy: 'SourceSignatureFailures-<source id>',
+  },
   /** BigCommerce answered 429 (the count of one invocation). */
   BigCommerceRateLimited: { function: 'sync', unit: 'Count', dimensions: {}, usedBy: 'RateLimitedAlarm' },
   /** BigCommerce answered 401 or 403 (the count of one invocation). */

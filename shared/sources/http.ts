@@ -22,6 +22,7 @@ export function parseJsonBody(request: Pick<RawRequest, 'headers' | 'body'>): un
 export function methodNotAllowed(allowed: readonly string[]): AdapterDecision {
   return {
     type: 'reply',
+    purpose: 'method-not-allowed',
     status: 405,
     headers: { allow: allowed.join(', '), 'content-type': 'application/json' },
     body: JSON.stringify({ error: 'Method not allowed' }),

@@ -40,8 +40,14 @@ export type AdapterDecision =
    * how many events the delivery held (a HubSpot Webhooks API batch), logged and counted; default 1.
    */
   | { readonly type: 'ignore'; readonly reason: string; readonly count?: number }
-  /** Answer exactly this and enqueue nothing: handshakes, CORS preflight, honeypot, 405. */
-  | ({ readonly type: 'reply' } & HttpReply);
+  /**
+   * Answer exactly this and enqueue nothing: handshakes, CORS preflight, honeypot, 405. `purpose` says
+   * which, for the ingest's log line (`signup-sync trace` tells a honeypot from a handshake by it).
+   */
+  | ({ readonly type: 'reply'; readonly purpose?: ReplyPurpose } & HttpReply);
+
+/** Why an adapter answered itself. */
+export type ReplyPurpose = 'handshake' | 'preflight' | 'honeypot' | 'method-not-allowed';
 
 export interface AdapterContext {
   readonly source: SourceConfig;

@@ -1,7 +1,9 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import { describeError, type Logger } from '../logger';
 import { createEmailHasher, type EmailHasher } from '../observability/email-hash';
+import { redactEmails } from '../observability/redact';
 import type { SignupMessage } from '../signup/signup-schema';
+import { TraceEvent, writeTrace } from '../trace/trace-events';
 import { type ConsentDeps, type DecodedMessage, finishConsent, prepareConsent } from './consent-stage';
 import type { AttributeIds } from './customer-mapping';
 import type { DeadLetterQueue, RejectedRecord, VisibilityControl } from './dead-letters';
@@ -44,39 +46,84 @@ export type ProcessRecordsResult = Readonly<{
 
 const defaultHasher = createEmailHasher(undefined);
 
-/**
- * One log line per decision: correlation ids, outcome and reason, the newsletter part's outcome, and for a
- * customer the time from the ingest's receipt (Logs Insights percentiles of it replace a latency metric,
- * docs/operations.md); the email only as a keyed hash.
- */
-function logDecision(
-  logger: Logger,
-  hashEmail: EmailHasher,
-  messageId: string,
-  outcome: SyncOutcome,
-  message: SignupMessage | undefined,
-  deadLettered: boolean,
-  nowMs: number,
-): void {
-  const receivedMs = Date.parse(message?.received_at ?? '');
-  const customer = outcome.status === 'created' || outcome.status === 'existed' || outcome.status === 'updated';
-  const fields = {
+/** The ids of one message in every trace line about it (shared/trace/trace-events.ts). */
+function messageIds(hashEmail: EmailHasher, messageId: string, message: SignupMessage | undefined) {
+  return {
     messageId,
     // The id the ingest answered in its 202 (`ids`), so a sender's signup can be followed to its outcome.
     signupId: message?.id,
     idempotencyKey: message?.idempotency_key,
     sourceId: message?.source.id,
+    ...(message?.signup.event_id ? { eventId: message.signup.event_id } : {}),
     emailHash: message ? hashEmail(message.signup.email) : undefined,
+  };
+}
+
+/**
+ * One log line per decision, the `synced` trace line: correlation ids, the attempt (SQS's receive count),
+ * outcome and reason, the customer and the newsletter part, and for a customer the time from the ingest's
+ * receipt (Logs Insights percentiles of it replace a latency metric, docs/operations.md); the email only
+ * as a keyed hash. A rejected message safely in the DLQ also gets its `dead-lettered` line.
+ */
+function logDecision(
+  logger: Logger,
+  hashEmail: EmailHasher,
+  record: QueueRecord,
+  outcome: SyncOutcome,
+  message: SignupMessage | undefined,
+  deadLettered: boolean,
+  nowMs: number,
+): void {
+  const ids = messageIds(hashEmail, record.messageId, message);
+  const subscriber = 'subscriber' in outcome ? outcome.subscriber : undefined;
+  const subscriberId = subscriber?.subscriberId ?? ('subscriberId' in outcome ? outcome.subscriberId : undefined);
+  const receivedMs = Date.parse(message?.received_at ?? '');
+  const customer = outcome.status === 'created' || outcome.status === 'existed' || outcome.status === 'updated';
+  const fields = {
+    ...ids,
+    ...(record.receiveCount !== undefined ? { attempt: record.receiveCount } : {}),
     outcome: outcome.status,
-    ...('subscriber' in outcome && outcome.subscriber ? { subscriber: outcome.subscriber.status } : {}),
-    ...(outcome.status === 'rejected' ? { reason: outcome.rejection.code, httpStatus: outcome.rejection.httpStatus, deadLettered } : {}),
+    ...(outcome.status === 'rejected'
+      ? {
+          reason: outcome.rejection.code,
+          httpStatus: outcome.rejection.httpStatus,
+          // BigCommerce's text may quote the address: masked, as in the dead letter's attributes.
+          detail: redactEmails(outcome.rejection.detail).slice(0, 300),
+          deadLettered,
+        }
+      : {}),
     ...(outcome.status === 'deferred' ? { reason: outcome.reason, retryAfterMs: outcome.retryAfterMs } : {}),
     ...('customerId' in outcome ? { customerId: outcome.customerId } : {}),
-    ...('subscriber' in outcome && outcome.subscriber ? { subscriber: outcome.subscriber.status } : {}),
+    ...(subscriber ? { subscriber: subscriber.status } : {}),
+    ...(subscriberId !== undefined ? { subscriberId } : {}),
     ...(customer && Number.isFinite(receivedMs) ? { receiptToCustomerMs: Math.max(0, nowMs - receivedMs) } : {}),
   };
-  if (outcome.status === 'rejected' || outcome.status === 'deferred') logger.warn('signup decision', fields);
-  else logger.info('signup decision', fields);
+  const warn = outcome.status === 'rejected' || outcome.status === 'deferred';
+  writeTrace(logger, TraceEvent.synced, 'signup decision', fields, warn ? 'warn' : 'info');
+  if (outcome.status === 'rejected' && deadLettered)
+    writeTrace(
+      logger,
+      TraceEvent.deadLettered,
+      'signup dead-lettered',
+      { ...ids, reason: outcome.rejection.code, httpStatus: outcome.rejection.httpStatus },
+      'warn',
+    );
+}
+
+/** The attributes a dead letter carries (shared/aws/sqs-dead-letter-queue.ts), which a redrive keeps; `RedrivenAt`: set by a copy redrive. */
+const REDRIVE_ATTRIBUTES = ['RejectionCode', 'RejectedAt', 'OriginalMessageId', 'RedrivenAt'] as const;
+
+/** A message that came back from the dead-letter queue (copied or moved by `signup-sync dlq redrive`): its `redriven` trace line. */
+function logRedriven(logger: Logger, hashEmail: EmailHasher, record: QueueRecord, message: SignupMessage | undefined): void {
+  const value = (name: (typeof REDRIVE_ATTRIBUTES)[number]) => record.attributes[name]?.StringValue;
+  if (!REDRIVE_ATTRIBUTES.some((name) => value(name) !== undefined)) return;
+  writeTrace(logger, TraceEvent.redriven, 'signup back from the dead-letter queue', {
+    ...messageIds(hashEmail, record.messageId, message),
+    ...(value('OriginalMessageId') ? { originalMessageId: value('OriginalMessageId') } : {}),
+    ...(value('RejectionCode') ? { rejectionCode: value('RejectionCode') } : {}),
+    ...(value('RejectedAt') ? { rejectedAt: value('RejectedAt') } : {}),
+    ...(value('RedrivenAt') ? { redrivenAt: value('RedrivenAt') } : {}),
+  });
 }
 
 export type ProcessRecordsOptions = Omit<SyncEngineOptions, 'attributeIds'> &
@@ -98,8 +145,10 @@ export async function processSignupRecords(
   const now = deps.now ?? Date.now;
   const outcomes = new Map<string, SyncOutcome>();
   const decoded: DecodedMessage[] = [];
+  const hashEmail = deps.hashEmail ?? defaultHasher;
   for (const record of records) {
     const result = decodeQueueMessage(record.body);
+    logRedriven(logger, hashEmail, record, result.ok && result.kind === 'signup' ? result.message : undefined);
     if (!result.ok) outcomes.set(record.messageId, { status: 'rejected', rejection: result.rejection });
     else if (result.kind === 'signup') decoded.push({ kind: 'signup', id: record.messageId, message: result.message });
     else if (deps.consent) decoded.push({ kind: 'confirmation', id: record.messageId, message: result.message });
@@ -162,10 +211,9 @@ export async function processSignupRecords(
   // The messages as received (a confirmation: the signup it confirmed), for the logs and the metrics.
   const messages = new Map(items.map((item) => [item.id, item.message]));
   for (const item of decoded) if (item.kind === 'signup' && !messages.has(item.id)) messages.set(item.id, item.message);
-  const hashEmail = deps.hashEmail ?? defaultHasher;
-  const nowMs = (deps.now ?? Date.now)();
+  const nowMs = now();
   for (const [id, outcome] of outcomes) {
-    logDecision(logger, hashEmail, id, outcome, messages.get(id), outcome.status === 'rejected' && !retry.has(id), nowMs);
+    logDecision(logger, hashEmail, byId.get(id)!, outcome, messages.get(id), outcome.status === 'rejected' && !retry.has(id), nowMs);
   }
   // The batch's own line (`batch synced`, with its BigCommerce figures) is the wiring's: functions/sync/build-handler.ts.
   return { retry: [...retry], outcomes, messages };

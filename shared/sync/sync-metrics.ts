@@ -1,6 +1,6 @@
 import type { ResponseObserver } from '../bigcommerce/client';
 import { Metric, type MetricsSink } from '../observability/metric-names';
-import { SUBSCRIBER_STATUSES, type SyncOutcome } from './outcome';
+import type { SyncOutcome } from './outcome';
 
 /**
  * One batch in figures, as fields of the sync's `batch synced` log line (Logs Insights sums them:

@@ -96,7 +96,7 @@ export type IngestTestOptions = Omit<IngestHandlerOverrides, 'queue' | 'sourcesS
   attributeFields?: readonly string[];
   /** POST /signups accepts a bearer token (default true, as deployed by default). */
   signupsBearerToken?: boolean;
-  /** The double opt-in confirm route: the stack's hash key (as CLIENT_HASH_KEY) and the consent table (consentStore). */
+  /** The double opt-in confirm route: the stack's hash key (as LOG_HASH_KEY) and the consent table (consentStore). */
   confirmationsHashKey?: string;
 };
 

@@ -7,6 +7,7 @@ import { buildSyncHandler } from '../../functions/sync/build-handler';
 import type { BigCommerceSandbox } from '../../local/bigcommerce-sandbox';
 import { loadSyncConfig } from '../../shared/config/sync-config';
 import type { ConfirmationMailer } from '../../shared/consent/confirmation-mail';
+import type { Logger } from '../../shared/logger';
 import type { CustomFieldMap } from '../../shared/sync/customer-mapping';
 import type { ExistingShare } from '../../shared/sync/existing-share';
 import type { ConflictPolicy } from '../../shared/sync/sync-engine';
@@ -36,6 +37,10 @@ export type HarnessOptions = {
     confirmBaseUrl?: string;
     now?: () => number;
   }>;
+  /** Where the handler logs (default testLogger: the log-scan capture only). */
+  logger?: Logger;
+  /** LOG_HASH_KEY of the email hash in the logs (default: none, a random key). */
+  logHashKey?: string;
 };
 
 /**
@@ -94,6 +99,7 @@ export function syncHarness(sandbox: BigCommerceSandbox, options: HarnessOptions
     SYNC_MAX_CONCURRENCY: String(options.maxConcurrency ?? 1),
     CONFLICT_POLICY: options.conflictPolicy ?? 'skip',
     CUSTOM_FIELD_MAP: JSON.stringify(options.customFieldMap ?? {}),
+    ...(options.logHashKey ? { LOG_HASH_KEY: options.logHashKey } : {}),
     ...(options.consent
       ? {
           CONSENT_TABLE: options.consent.tableName,
@@ -113,7 +119,7 @@ export function syncHarness(sandbox: BigCommerceSandbox, options: HarnessOptions
     ...(options.consent?.mailer ? { mailer: options.consent.mailer } : {}),
     ...(options.consent?.now ? { now: options.consent.now } : {}),
     options: { reserveMs: 200, minRequestMs: 100, baseBackoffMs: 5 },
-    logger: testLogger,
+    logger: options.logger ?? testLogger,
     metrics: metrics.sink,
   });
 

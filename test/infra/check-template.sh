@@ -10,7 +10,8 @@
 #    Then a second synth of a variant (test/infra/stores-variant.json over cdk.json's settings): two named
 #    stores, one pinned to eu-west-1 with a custom domain and a double opt-in newsletter form, so the
 #    several-stores form, the API Gateway domain name and mapping, and the double opt-in permissions
-#    (SES scoped to the sender, the confirm route's read of the consent table) pass cdk-nag and cfn-lint too.
+#    (SES scoped to the sender, the confirm route's read of the consent table) pass cdk-nag and cfn-lint too;
+#    the other store has a source, so its source alarms (infra/constructs/source-alarms.ts) are linted as well.
 # 2. cfn-lint (pinned in test/integration/python-tools.txt, installed into .venv) on every stack
 #    template of the cloud assembly, nested assemblies included, against several regions, with
 #    informational rules on. Any error, warning or informational finding fails, except:

@@ -187,11 +187,21 @@ describe('functions', () => {
     }
   });
 
-  it('hand the sync its log-hash key as a deploy-time secret reference, not a value', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: Match.objectLike({ LOG_HASH_KEY: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('^\\{\\{resolve:secretsmanager:')])] } }),
-      },
-    });
+  it('hands both functions the same log-hash key as a deploy-time secret reference, not a value (trace joins their lines by it)', () => {
+    const keys = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } })).map(
+      (fn) => (fn as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables['LOG_HASH_KEY'],
+    );
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toEqual({ 'Fn::Join': ['', expect.arrayContaining([expect.stringMatching(/^\{\{resolve:secretsmanager:/)])] });
+    expect(keys[1]).toEqual(keys[0]);
+  });
+
+  it('names what `signup-sync trace` reads in outputs: both log groups, the access logs and the hash key secret', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const logGroups = Object.keys(template.findResources('AWS::Logs::LogGroup'));
+    for (const name of ['IngestLogGroupName', 'SyncLogGroupName', 'AccessLogGroupName'])
+      expect(logGroups).toContain((outputs[name]!.Value as { Ref: string }).Ref);
+    const secrets = Object.keys(template.findResources('AWS::SecretsManager::Secret', { Properties: { Description: Match.stringLikeRegexp('keyed hash') } }));
+    expect(outputs['HashKeySecretArn']?.Value).toEqual({ Ref: secrets[0] });
   });
 });

@@ -159,9 +159,9 @@ describe('the per-client limit of public forms', () => {
     }[];
     const variables = functions.map((fn) => fn.Properties.Environment?.Variables ?? {});
     const ingest = variables.find((vars) => 'DELIVERY_LEDGER_TABLE' in vars)!;
-    const sync = variables.find((vars) => 'LOG_HASH_KEY' in vars)!;
-    expect(JSON.stringify(ingest['CLIENT_HASH_KEY'])).toMatch(/\{\{resolve:secretsmanager:/);
-    expect(ingest['CLIENT_HASH_KEY']).toEqual(sync['LOG_HASH_KEY']);
+    const sync = variables.find((vars) => 'BIGCOMMERCE_STORE_HASH' in vars)!;
+    expect(JSON.stringify(ingest['LOG_HASH_KEY'])).toMatch(/\{\{resolve:secretsmanager:/);
+    expect(ingest['LOG_HASH_KEY']).toEqual(sync['LOG_HASH_KEY']);
   });
 });
 

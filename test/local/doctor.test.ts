@@ -5,6 +5,7 @@ import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk
 import { type LocalMode, startLocalMode } from '../../local/local-mode';
 import { type DoctorIo, type LocalDoctorInfo, runDoctor, TOKEN_ENV } from '../../ops/doctor';
 import { runCli } from '../../ops/main';
+import { standardWebhookHeaders } from '../helpers/ingest';
 import { captureWrite } from '../helpers/log-capture';
 
 /**
@@ -96,6 +97,33 @@ describe('signup-sync doctor against local mode', () => {
 
   afterEach(() => {
     mode.sandbox!.setStore({ deniedScopes: [], foreignTokens: [] });
+  });
+
+  it("reports each source's last delivery (ingest.source-deliveries), and which ones never delivered", async () => {
+    // Arrange: one signed delivery to the partner source
+    const body = JSON.stringify({ email: 'doctor.delivery@example.com', first_name: 'Doc', last_name: 'Tor' });
+    const response = await fetch(`${mode.apiUrl}/sources/partner-partnerroutetoken0001`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...standardWebhookHeaders(body, { secret: WEBHOOK_SECRET, id: 'msg_doctor', at: new Date() }) },
+      body,
+    });
+    expect(response.status).toBe(202);
+
+    // Act
+    const io = recordingIo();
+    await runDoctor({ local: mode.apiUrl, json: true }, io);
+
+    // Assert
+    const check = (JSON.parse(io.stdout.join('\n')) as { checks: { id: string; status: string; summary: string; details?: string[] }[] }).checks.find(
+      (candidate) => candidate.id === 'ingest.source-deliveries',
+    );
+    expect(check).toMatchObject({
+      status: 'unconfirmed',
+      summary: expect.stringContaining('No delivery since local mode started from webflow-main, newsletter'),
+    });
+    expect(check!.details).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^partner: last delivery in the hour from \d{4}-\d{2}-\d{2}T\d{2}:00 UTC, 0 h ago; .*\(window 24 h\)$/)]),
+    );
   });
 
   it('exits 0 on a healthy local mode: every line ✔, or ? / – with its reason', async () => {

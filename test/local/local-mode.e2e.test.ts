@@ -118,7 +118,7 @@ describe('local mode', () => {
     const code = await runCli(['dlq', 'redrive', '--local', mode.apiUrl], io);
 
     // Assert
-    expect({ code, output: io.text() }).toMatchObject({ code: 0, output: expect.stringContaining(`Moved ${expectRejected.length} message(s)`) });
+    expect({ code, output: io.text() }).toMatchObject({ code: 0, output: expect.stringContaining(`Moved ${expectRejected.length} dead letter(s)`) });
     await waitFor(
       async () => {
         const dlq = await queueDepth(mode.sqsClient, mode.deadLetterQueueUrl, { inFlightCountedAsVisible: true });

@@ -1,3 +1,4 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Browser } from 'playwright-core';
 import { type LocalMode, startLocalMode } from '../../local/local-mode';
 import { launchChromium, postSignups, waitFor } from './support';
@@ -77,7 +78,7 @@ describe('status page', () => {
     await page.locator('[data-testid=redrive]:enabled').click();
 
     // Assert
-    await waitFor(async () => (await text('redrive-result')).includes('moved 2 message(s)'), { what: 'the redrive result' });
+    await waitFor(async () => (await text('redrive-result')).includes('Moved 2 dead letter(s) back'), { what: 'the redrive result' });
     await waitFor(async () => (await text('dlq')) === '0' && (await text('created')) === '12', { what: 'the redriven customers', timeoutMs: 20_000 });
     expect(mode.sandbox!.customers().map((customer) => customer.email)).toEqual(expect.arrayContaining(['refused-1@example.com', 'refused-2@example.com']));
     await waitFor(async () => (await rows()).join() === 'none', { what: 'an empty dead letters table' });
@@ -111,5 +112,49 @@ describe('status page', () => {
     expect((await page.locator('[data-testid=recent] tr').allInnerTexts()).length).toBe(status.recent.length);
     expect(await page.locator('#mode').innerText()).toBe('SQS: embedded (local-aws-sqs) · BigCommerce: sandbox');
     await context.close();
+  });
+
+  it('shows, redrives and deletes one letter with its own buttons, and says which letters stayed and why', async () => {
+    // Arrange: two signups BigCommerce refuses, and a letter the sync cannot read (it would come straight back)
+    mode.sandbox!.setOptions({ rejectEmails: /^bounced/ });
+    const accepted = await postSignups(mode.apiUrl, mode.apiSecret, [
+      { email: 'bounced-a@example.com', first_name: 'Bee', last_name: 'Ay' },
+      { email: 'bounced-b@example.com', first_name: 'Bee', last_name: 'Bee' },
+    ]);
+    const [first, second] = (accepted.body as { ids: string[] }).ids;
+    await mode.sqsClient.send(new SendMessageCommand({ QueueUrl: mode.deadLetterQueueUrl, MessageBody: '{"not":"a signup"}' }));
+    await waitFor(async () => (await mode.status()).queues?.deadLetters.visible === 3, { what: 'three dead letters' });
+    const page = await browser.newPage();
+    page.on('dialog', (dialog) => void dialog.accept());
+    const text = (testId: string) => page.locator(`[data-testid=${testId}]`).innerText();
+    const rowOf = (id: string) => page.locator('[data-testid=dead-letters] tr', { hasText: id });
+    await page.goto(mode.statusUrl);
+    await waitFor(async () => (await page.locator('[data-testid=dead-letters] tr').count()) === 3 || undefined, { what: 'the three rows' });
+
+    // Act / Assert: show one letter
+    await rowOf(first!).locator('button[data-action=show]').click();
+    await waitFor(async () => (await text('letter-detail')).includes(first!) || undefined, { what: 'the letter detail' });
+    expect(await text('letter-detail')).toContain('"reason": "bigcommerce-rejected"');
+    expect(await text('letter-detail')).not.toContain('@example.com');
+
+    // Act / Assert: fix the cause, redrive only the second
+    mode.sandbox!.setOptions({ rejectEmails: undefined });
+    await rowOf(second!).locator('button[data-action=redrive]').click();
+    await waitFor(async () => (await text('redrive-result')).includes('1 redriven') || undefined, { what: 'the one-letter redrive' });
+    await waitFor(() => mode.sandbox!.customers().some((customer) => customer.email === 'bounced-b@example.com') || undefined, { what: 'its customer' });
+    await waitFor(async () => (await page.locator('[data-testid=dead-letters] tr').count()) === 2 || undefined, { what: 'two rows left' });
+
+    // Act / Assert: redrive all: the unreadable letter stays and the page says why
+    await page.locator('[data-testid=redrive]:enabled').click();
+    await waitFor(async () => (await text('redrive-result')).includes('1 stayed') || undefined, { what: 'the redrive of the rest' });
+    expect(await text('redrive-letters')).toMatch(/^stays \S+ \(max-receives\): the sync cannot read it/);
+    await waitFor(async () => (await page.locator('[data-testid=dead-letters] tr').count()) === 1 || undefined, { what: 'one row left' });
+
+    // Act / Assert: delete it with its button (after the confirmation)
+    await page.locator('[data-testid=dead-letters] tr button[data-action=delete]').click();
+    await waitFor(async () => (await text('redrive-result')).includes('deleted 1 dead letter(s)') || undefined, { what: 'the delete' });
+    await waitFor(async () => (await mode.status()).queues?.deadLetters.visible === 0 || undefined, { what: 'an empty DLQ' });
+    expect(await page.content()).not.toContain('@example.com');
+    await page.close();
   });
 });

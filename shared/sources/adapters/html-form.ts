@@ -75,10 +75,11 @@ function preflight(source: HtmlFormSource, request: RawRequest): AdapterDecision
   const cors = corsHeaders(source, request);
   const method = headerValue(request.headers, 'access-control-request-method')?.toUpperCase();
   if (!cors['access-control-allow-origin'] || (method !== undefined && method !== 'POST')) {
-    return { type: 'reply', status: 403, headers: { vary: 'Origin' } };
+    return { type: 'reply', purpose: 'preflight', status: 403, headers: { vary: 'Origin' } };
   }
   return {
     type: 'reply',
+    purpose: 'preflight',
     status: 204,
     headers: {
       ...cors,
@@ -210,7 +211,7 @@ export const htmlFormAdapter: SourceAdapter = {
     const honeypot = source.honeypotField === undefined ? undefined : lookup(source.honeypotField);
     if (honeypot !== undefined && honeypot !== null && String(honeypot).trim() !== '') {
       // Silent success: the bot sees what a person would see.
-      return { type: 'reply', ...present({ type: 'accepted', count: 1 }, request, source) };
+      return { type: 'reply', purpose: 'honeypot', ...present({ type: 'accepted', count: 1 }, request, source) };
     }
     const signups = [{ signup: buildCandidate(source, lookup, defaultsFor(source, answers), lookup(source.submissionIdField)) }];
     // `captcha: false` (with its reason): a form that opted out; none set: refused at synth and cold start.

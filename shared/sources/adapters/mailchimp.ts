@@ -50,7 +50,7 @@ export const mailchimpAdapter: SourceAdapter = {
   decide(request, { source: config, secret, authenticated }) {
     const source = expectKind(config, 'mailchimp');
     if (request.method === 'GET' || request.method === 'HEAD') {
-      return { type: 'reply', status: 200, headers: { 'content-type': 'text/plain' }, body: 'OK' };
+      return { type: 'reply', purpose: 'handshake', status: 200, headers: { 'content-type': 'text/plain' }, body: 'OK' };
     }
     if (request.method !== 'POST') return methodNotAllowed(['GET', 'POST']);
     checkBodySize(request);

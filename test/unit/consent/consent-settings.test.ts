@@ -104,8 +104,8 @@ describe('cold start', () => {
       DELIVERY_LEDGER_TABLE: 'deliveries',
       SOURCES_CONFIG: JSON.stringify([{ ...FORM, consentVersion: 'v1', doubleOptIn: DOUBLE_OPT_IN }]),
     };
-    expect(() => loadIngestConfig(ingestEnv)).toThrow(/CONSENT_TABLE, CLIENT_HASH_KEY: required for the double opt-in of news/);
-    expect(loadIngestConfig({ ...ingestEnv, CONSENT_TABLE: 'consent', CLIENT_HASH_KEY: 'a-hash-key-of-enough-length' }).confirmations).toEqual({
+    expect(() => loadIngestConfig(ingestEnv)).toThrow(/CONSENT_TABLE, LOG_HASH_KEY: required for the double opt-in of news/);
+    expect(loadIngestConfig({ ...ingestEnv, CONSENT_TABLE: 'consent', LOG_HASH_KEY: 'a-hash-key-of-enough-length' }).confirmations).toEqual({
       tableName: 'consent',
       hashKey: 'a-hash-key-of-enough-length',
     });

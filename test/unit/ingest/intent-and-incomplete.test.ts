@@ -150,7 +150,7 @@ describe('incomplete: "ignore"', () => {
     expect(JSON.parse(response.body)).toEqual({ accepted: 0, ids: [], ignored: true });
     expect(messages).toEqual([]);
     expect(dead.letters).toEqual([]);
-    expect(recorder.recorded).toEqual([]);
+    expect(recorder.recorded).toEqual([{ name: 'SourceDeliveries', unit: 'Count', value: 1, dimensions: { SourceId: 'survey' } }]);
     expect(logCounts(lines).sum('incomplete signups ignored', 'ignored', 'survey')).toBe(1);
     expect(logCounts(lines).count('unmappable signups dead-lettered')).toBe(0);
     const logged = lines.filter((line) => line.includes('incomplete signups ignored'));
@@ -265,7 +265,7 @@ describe('events that are not signups', () => {
     expect(response.statusCode).toBe(200);
     expect(messages).toEqual([]);
     expect(dead.letters).toEqual([]);
-    expect(recorder.recorded).toEqual([]);
+    expect(recorder.recorded).toEqual([{ name: 'SourceDeliveries', unit: 'Count', value: 1, dimensions: { SourceId: 'crm' } }]);
     expect(logCounts(lines).sum('event ignored', 'events', 'crm')).toBe(2);
     expect(logCounts(lines).count('request refused')).toBe(0);
   });

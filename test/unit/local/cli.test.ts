@@ -66,12 +66,12 @@ describe('signup-sync arguments', () => {
   it("prints one command's flags and the shared ones for <command> --help", async () => {
     const { io: cli, out } = io();
     expect(await runCli(['dlq', 'list', '-h'], cli)).toBe(0);
-    expect(out.join('\n')).toMatch(/^Usage: signup-sync dlq list .*--max <n> +at most n messages \(default: 1000\).*--queue-url <url>/s);
+    expect(out.join('\n')).toMatch(/^Usage: signup-sync dlq list .*--max <n> +read at most n messages \(default: 1000\).*--queue-url <url>/s);
   });
 
   it.each([
     [['frobnicate'], "unknown command 'frobnicate'"],
-    [['dlq'], 'dlq needs a command: list, redrive or purge'],
+    [['dlq'], 'dlq needs a command: list, show, delete, redrive or purge'],
     [['dlq', 'drop'], 'Unknown dlq command "drop"'],
     [['dlq', 'list', '--nope'], "unknown option '--nope'"],
     [['dlq', 'list', '--rate', '2'], "unknown option '--rate'"],
@@ -375,6 +375,7 @@ describe('operator output', () => {
     const letters = [
       {
         messageId: 'm-1',
+        kind: 'signup' as const,
         reason: 'bigcommerce-rejected',
         httpStatus: 422,
         sourceId: 'api',

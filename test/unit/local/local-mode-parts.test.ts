@@ -203,6 +203,7 @@ describe('status', () => {
     // Act / Assert
     expect(describeDeadLetter(message, { now })).toEqual({
       messageId: 'd-1',
+      kind: 'signup',
       reason: 'bigcommerce-rejected',
       detail: 'Email <email> is not valid',
       httpStatus: 422,
@@ -314,7 +315,9 @@ describe('status', () => {
         { sourceId: 'crm', what: 'not a signup', count: 2 },
       ],
     };
-    const deadLetters = jest.fn(async () => [{ messageId: 'd1', reason: 'bigcommerce-rejected', httpStatus: 422, signupId: 'id-<b>1</b>' }]);
+    const deadLetters = jest.fn(async () => [
+      { messageId: 'd1', kind: 'signup' as const, reason: 'bigcommerce-rejected', httpStatus: 422, signupId: 'id-<b>1</b>' },
+    ]);
     const routes = createStatusRoutes({ status: async () => view, deadLetters, redrive: jest.fn(), config: () => ({}), origin: () => 'http://127.0.0.1:3000' });
 
     // Act
@@ -356,7 +359,16 @@ describe('status', () => {
 
   it('serves the page and refuses a redrive that is not a same-origin JSON POST', async () => {
     // Arrange
-    const redrive = jest.fn(async () => ({ method: 'copy' as const, moved: 2, status: 'COMPLETED' }));
+    const result = {
+      method: 'copy' as const,
+      moved: 2,
+      status: 'COMPLETED',
+      dryRun: false,
+      checked: true,
+      letters: [],
+      counts: { redriven: 2, recovered: 0, stayed: 0, refused: 0, notNow: 0 },
+    };
+    const redrive = jest.fn(async () => result);
     const routes = createStatusRoutes({
       status: async () => emptyView,
       deadLetters: async () => [],
@@ -374,7 +386,11 @@ describe('status', () => {
     expect(redrive).not.toHaveBeenCalled();
     const ok = await post({ 'content-type': 'application/json', origin: 'http://127.0.0.1:3000' });
     expect(ok?.status).toBe(200);
-    expect(JSON.parse(ok!.body.toString())).toEqual({ method: 'copy', moved: 2, status: 'COMPLETED' });
+    expect(JSON.parse(ok!.body.toString())).toEqual({
+      ...result,
+      summary: 'Moved 2 dead letter(s) back to the signups queue (receive -> send -> delete; completed): 2 redriven, 0 recovered (queued).',
+    });
+    expect(redrive).toHaveBeenCalledWith({ ids: [] });
     expect(await routes({ method: 'GET', path: '/_local/nope', headers: {}, body: Buffer.alloc(0) })).toBeUndefined();
   });
 });

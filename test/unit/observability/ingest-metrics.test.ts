@@ -80,8 +80,41 @@ describe('ingest metrics', () => {
 
     // Assert
     expect(response.statusCode).toBe(202);
-    expect(recorder.recorded).toEqual([]);
+    // Only the source's delivery count (its silence alarm's metric); the rest is in the log lines.
+    expect(recorder.recorded).toEqual([{ name: 'SourceDeliveries', unit: 'Count', value: 1, dimensions: { SourceId: 'kit-news' } }]);
     expect(entries.find((entry) => entry['message'] === 'unmappable signups dead-lettered')).toMatchObject({ sourceId: 'kit-news', deadLettered: 1 });
     expect(entries.find((entry) => entry['message'] === 'signups accepted')).toMatchObject({ sourceId: 'kit-news', accepted: 1 });
+  });
+
+  it("counts each configured source's authentic deliveries and refused signatures by SourceId, and nothing for a made-up source", async () => {
+    // Arrange: a Kit source; deliveries signed right, a repeat, an event that is not a signup, a wrong signature, an unknown path.
+    const recorder = metricsRecorder();
+    const sources = parseIngestSources([{ id: 'kit-news', kind: 'kit', eventTypes: ['subscriber.activated'] }]);
+    const handler = anIngestHandler({
+      queue: fakeQueue().queue,
+      sources,
+      secretJson: JSON.stringify({ api: SECRETS.api, 'kit-news': SECRETS.signing }),
+      metrics: recorder.sink,
+    });
+    const delivery = (type: string, id: string) =>
+      JSON.stringify({ delivery_id: 1, events: [{ id, type, data: { subscriber: { id: 1, first_name: 'Ada', email_address: 'ada@example.com' } } }] });
+    const post = (body: string, headers: Record<string, string> = senderHeaders('kit', body), path = '/sources/kit-news') =>
+      handler(anHttpEvent(path, { body, headers: { 'content-type': 'application/json', ...headers } }));
+
+    // Act
+    const answers = [
+      await post(delivery('subscriber.activated', 'e1')),
+      await post(delivery('subscriber.tag_add', 'e2')),
+      await post(delivery('subscriber.activated', 'e3'), { 'x-kit-signature': 't=1,v1=00' }),
+      await post(delivery('subscriber.activated', 'e4'), { 'x-kit-signature': 't=1,v1=00' }),
+      await post(delivery('subscriber.activated', 'e5'), senderHeaders('kit', '{}'), '/sources/made-up'),
+    ].map((answer) => answer.statusCode);
+
+    // Assert
+    expect(answers).toEqual([202, 200, 401, 401, 401]);
+    expect(recorder.sum(Metric.SourceDeliveries, { SourceId: 'kit-news' })).toBe(2);
+    expect(recorder.sum(Metric.SourceAuthFailures, { SourceId: 'kit-news' })).toBe(2);
+    const dimensions = recorder.recorded.filter((m) => m.name === Metric.SourceDeliveries || m.name === Metric.SourceAuthFailures).map((m) => m.dimensions);
+    expect(new Set(dimensions.map((d) => JSON.stringify(d)))).toEqual(new Set([JSON.stringify({ SourceId: 'kit-news' })]));
   });
 });

@@ -127,9 +127,16 @@ describe('the metrics the functions emit', () => {
 
 describe('the inventory', () => {
   it('gives every metric the service of its function, and one pair per value of each other dimension (source ids as configured)', () => {
+    // Without sources, the per-source metrics have no pair at all (a metric's pairs multiply its dimensions' values).
     expect(metricSeries([]).map((entry) => [entry.name, entry.dimensions])).toEqual(
-      Object.entries(METRICS).map(([name, spec]) => [name, { service: SERVICE[spec.function] }]),
+      Object.entries(METRICS)
+        .filter(([, spec]) => Object.keys(spec.dimensions).length === 0)
+        .map(([name, spec]) => [name, { service: SERVICE[spec.function] }]),
     );
+    expect(metricSeries(['shop']).filter((entry) => entry.name === 'SourceDeliveries' || entry.name === 'SourceAuthFailures')).toEqual([
+      expect.objectContaining({ name: 'SourceDeliveries', dimensions: { service: SERVICE.ingest, SourceId: 'shop' } }),
+      expect.objectContaining({ name: 'SourceAuthFailures', dimensions: { service: SERVICE.ingest, SourceId: 'shop' } }),
+    ]);
     const perSource = metricSeries(['shop', 'form'], {
       Refused: { function: 'ingest', unit: 'Count', dimensions: { Source: 'configured-source-ids', Reason: ['401', '422'] }, usedBy: 'dashboard' },
     });

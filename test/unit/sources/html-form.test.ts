@@ -115,7 +115,12 @@ describe('html-form adapter', () => {
     const native = decide(makeRequest({ body: bot, headers: urlencoded }), source, '');
     const fetched = decide(makeRequest({ body: bot, headers: { ...urlencoded, accept: 'application/json' } }), source, '');
     // Assert
-    expect(native).toEqual({ type: 'reply', status: 303, headers: expect.objectContaining({ location: 'https://www.example.com/thanks' }) });
+    expect(native).toEqual({
+      type: 'reply',
+      status: 303,
+      purpose: 'honeypot',
+      headers: expect.objectContaining({ location: 'https://www.example.com/thanks' }),
+    });
     expect(fetched).toMatchObject({ type: 'reply', status: 202, body: '{"ok":true}' });
   });
 
