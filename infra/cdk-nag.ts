@@ -34,6 +34,17 @@ export function nagAcknowledgements(stack: SignupSyncStack): NagAcknowledgement[
           'The only wildcard is the one active X-Ray tracing adds: xray:PutTraceSegments and xray:PutTelemetryRecords, which support no ' +
           'resource-level permissions (AWS X-Ray IAM reference). Every data-plane grant stays on a single resource ARN.',
       },
+      // `encryption: customer-managed` only: sending to a KMS-encrypted queue.
+      ...(stack.encryption.key
+        ? ['AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]'].map((id) => ({
+            scope: fn.role ?? fn,
+            id,
+            reason:
+              "aws-cdk-lib's grant for sending to a queue encrypted with a customer-managed key (Queue.grantSendMessages -> Key.grantEncrypt): " +
+              "SQS asks KMS for data keys (kms:GenerateDataKey*) with the sender's permissions. The statement's resource is the stack's one key ARN, " +
+              'so the wildcard covers only the variants of those two KMS actions on that key.',
+          }))
+        : []),
     ]),
     {
       scope: stack.ingress.api,

@@ -12,7 +12,7 @@ import { loadIngestConfig } from '../shared/config/ingest-config';
 import { loadSyncConfig } from '../shared/config/sync-config';
 import { ingestSettingsEnvironment } from '../shared/deployment/stack-config';
 import { attributeFieldsOf } from '../shared/ingest/attribute-limit';
-import { CANONICAL_SOURCE_ID } from '../shared/ingest/ingest-sources';
+import { CANONICAL_SOURCE_ID, parseSourceSecrets } from '../shared/ingest/ingest-sources';
 import { createLogger, describeError, type LogFormat, type Logger } from '../shared/logger';
 import { loggedMetrics } from '../shared/observability/metric-names';
 import { parseSourcesConfig, type SourceConfigInput, sourceRouteSegment } from '../shared/sources/source-config';
@@ -127,7 +127,11 @@ export type LocalModeConfig = Readonly<{
   bigCommerce: Readonly<{ kind: 'sandbox' | 'bigcommerce'; apiUrl: string; storeHash: string }>;
   apiSecret: string;
   timings: LocalTimings;
-  /** The ingest's sources, nameless policy and attribute fields (no secrets): `dlq redrive` and `import` check signups with them. */
+  /**
+   * The ingest's sources, nameless policy and attribute fields, and the dead-letter keys (local secrets,
+   * like `apiSecret`): `dlq redrive` verifies and re-runs unmappable dead letters with them, `import`
+   * checks signups with the rest.
+   */
   ingest: IngestSetup;
   /** Each source's URL, as the stack's SourceUrl… outputs give them (a webhook's carries its route token). */
   sourceUrls: readonly Readonly<{ id: string; kind: string; url: string }>[];
@@ -295,6 +299,8 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     const sourcesFor = (origin: string) =>
       typeof options.sources === 'function' ? options.sources(origin, localEndpoints) : (options.sources ?? configuredSources(stackConfig));
     const sourceSecrets = options.sourceSecrets ?? localSourceSecrets(env['LOCAL_SOURCES_SECRET']);
+    // What the sources secret holds in AWS: the sources' entries and the `api` secret (its `deadLetters` entry, if given, signs dead letters).
+    const sourcesSecretJson = JSON.stringify({ ...sourceSecrets, [CANONICAL_SOURCE_ID]: apiSecret });
     let apiUrl = '';
     let sourceSecretProblems: readonly string[] = [];
     const doctorInfo = (): LocalDoctorInfo => ({
@@ -341,7 +347,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         SIGNUPS_BEARER_TOKEN: String(stackConfig.signupsBearerToken),
       });
       // What the sources secret holds in AWS, checked (and its problems logged) as the Lambda checks it.
-      const secrets = checkedSourceSecrets(JSON.stringify({ ...sourceSecrets, [CANONICAL_SOURCE_ID]: apiSecret }), ingestConfig.sources, ingestLogger);
+      const secrets = checkedSourceSecrets(sourcesSecretJson, ingestConfig.sources, ingestLogger);
       sourceSecretProblems = secrets.problems;
       return buildIngestHandler(ingestConfig, {
         sqs,
@@ -456,11 +462,13 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       })),
     });
     // The ingest's configuration as it is now, for re-running `unmappable` dead letters (ops/unmappable-redrive.ts)
-    // and for the rules `signup-sync import` checks rows with (ops/import-rules.ts).
+    // and for the rules `signup-sync import` checks rows with (ops/import-rules.ts). The dead-letter keys come
+    // from the same secret the ingest signs with, as `dlq redrive` reads them from AWS.
     const ingestSetup = (): IngestSetup => ({
       sources: sourcesFor(apiUrl),
       namelessPolicy: JSON.parse(ingestSettingsEnvironment(stackConfig).NAMELESS_POLICY ?? '{}'),
       customAttributeFields: attributeFieldsOf(stackConfig.customFieldMap),
+      deadLetterKeys: parseSourceSecrets(sourcesSecretJson, []).deadLetterKeys.keys,
     });
 
     const status = async (): Promise<StatusSnapshot> => {

@@ -158,7 +158,7 @@ export async function redriveDeadLetters(sqs: SQSClient, options: RedriveOptions
   });
   // A move task moves every message of the DLQ: it would carry the unmappable letters that remain to the
   // signups queue as they are, where the sync cannot read them. The copy leaves them.
-  const moveTaskAvoided = wanted === 'move-task' && unmappable.stillUnmappable + unmappable.notRerun > 0;
+  const moveTaskAvoided = wanted === 'move-task' && unmappable.stillUnmappable + unmappable.refused + unmappable.notRerun > 0;
   const result = wanted === 'move-task' && !moveTaskAvoided ? await moveTask(sqs, options) : await copyBack(sqs, options);
   const sawUnmappable = unmappable.rerun + unmappable.notRerun > 0;
   return { ...result, ...(sawUnmappable ? { unmappable } : {}), ...(moveTaskAvoided ? { moveTaskAvoided } : {}) };

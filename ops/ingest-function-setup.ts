@@ -1,5 +1,7 @@
 import { GetFunctionConfigurationCommand, type GetFunctionConfigurationCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { loadIngestConfig } from '../shared/config/ingest-config';
+import { parseSourceSecrets } from '../shared/ingest/ingest-sources';
 import { CliError } from './errors';
 import type { IngestSetup } from './unmappable-redrive';
 
@@ -7,8 +9,27 @@ import type { IngestSetup } from './unmappable-redrive';
  * A deployed stack's ingest configuration, for re-running `unmappable` dead letters (`dlq redrive`):
  * what the deployed ingest runs with is its function's environment (SOURCES_CONFIG, NAMELESS_POLICY,
  * CUSTOM_ATTRIBUTE_FIELDS), read with lambda:GetFunctionConfiguration from the function the stack
- * output IngestFunctionName names. The environment holds no secret (the sources secret is only named there).
+ * output IngestFunctionName names. The environment holds no secret (the sources secret is only named there):
+ * the dead-letter keys that verify each letter are read from that secret (secretsmanager:GetSecretValue).
  */
+
+/** A secret's SecretString (a port: the CLI reads Secrets Manager, tests inject one). */
+export type SecretReader = (secretId: string) => Promise<string | undefined>;
+
+export function secretsManagerReader(secretsManager: SecretsManagerClient): SecretReader {
+  return async (secretId) => {
+    try {
+      return (await secretsManager.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
+    } catch (error) {
+      const name = error instanceof Error ? error.name : '';
+      const hint = name === 'AccessDeniedException' ? ' (the operator needs secretsmanager:GetSecretValue on it, and kms:Decrypt on its key)' : '';
+      throw new CliError(
+        `Cannot read the sources secret ${secretId}, whose dead-letter keys verify unmappable letters${hint}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+  };
+}
 
 /** A function's environment variables (a port: the CLI reads Lambda, tests inject one). */
 export type FunctionEnvironmentReader = (functionName: string) => Promise<Readonly<Record<string, string>>>;
@@ -73,4 +94,24 @@ export function ingestSetupFromEnvironment(environment: Readonly<Record<string, 
 /** Reads and checks the deployed ingest's configuration. */
 export async function deployedIngestSetup(readEnvironment: FunctionEnvironmentReader, functionName: string): Promise<IngestSetup> {
   return ingestSetupFromEnvironment(await readEnvironment(functionName), functionName);
+}
+
+/**
+ * The dead-letter keys of the sources secret the deployed ingest's SOURCES_SECRET names (parsed as the
+ * ingest parses it, shared/ingest/ingest-sources.ts): only `dlq redrive` needs them, so only it reads the secret.
+ */
+export async function deployedDeadLetterKeys(
+  readEnvironment: FunctionEnvironmentReader,
+  functionName: string,
+  readSecret: SecretReader,
+): Promise<readonly string[]> {
+  const environment = await readEnvironment(functionName);
+  const secretId = environment['SOURCES_SECRET'];
+  if (!secretId) throw new CliError(`The ingest function ${functionName} names no sources secret (SOURCES_SECRET)`);
+  const { deadLetterKeys } = parseSourceSecrets(await readSecret(secretId), []);
+  if (deadLetterKeys.keys.length === 0)
+    throw new CliError(
+      `The sources secret ${secretId} yields no dead-letter key (${deadLetterKeys.problems.join('; ') || 'no "deadLetters" entry and no "api" secret'}), so no unmappable letter can be verified`,
+    );
+  return deadLetterKeys.keys;
 }

@@ -14,6 +14,7 @@ import { queueDepth } from './queue-ops';
 import { runRouteTokens } from './route-tokens';
 import { sendTestSignup } from './send-test';
 import { requireQueue, resolveTarget, type Target, type TargetDeps, type TargetFlags } from './targets';
+import type { IngestSetup } from './unmappable-redrive';
 
 export type CliIo = Readonly<{
   out: (text: string) => void;
@@ -120,6 +121,14 @@ async function dlqList(flags: ListFlags, target: Target, io: CliIo): Promise<num
 
 type RedriveFlags = Readonly<{ method: RedriveMethod; rate?: number; max?: number }>;
 
+/** The ingest's configuration with the dead-letter keys (a stack's are read from its sources secret; local mode serves them with it). */
+function redriveSetup(target: Target): () => Promise<IngestSetup> {
+  return async () => {
+    const setup = await target.ingestSetup!();
+    return target.deadLetterKeys ? { ...setup, deadLetterKeys: await target.deadLetterKeys() } : setup;
+  };
+}
+
 async function dlqRedrive(flags: RedriveFlags, target: Target, io: CliIo): Promise<number> {
   const dlq = requireQueue(target, 'dead-letter');
   const queue = requireQueue(target, 'signup');
@@ -131,8 +140,8 @@ async function dlqRedrive(flags: RedriveFlags, target: Target, io: CliIo): Promi
     ...(flags.rate !== undefined ? { rate: flags.rate } : {}),
     ...(flags.max !== undefined ? { max: flags.max } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
-    // `unmappable` letters are re-run through the ingest's current configuration (ops/unmappable-redrive.ts).
-    ...(target.ingestSetup ? { ingestSetup: target.ingestSetup } : {}),
+    // `unmappable` letters are verified with the dead-letter keys and re-run through the ingest's current configuration (ops/unmappable-redrive.ts).
+    ...(target.ingestSetup ? { ingestSetup: redriveSetup(target) } : {}),
     onProgress: (moved, total) => {
       if (moved === lastReported) return;
       lastReported = moved;
@@ -144,13 +153,18 @@ async function dlqRedrive(flags: RedriveFlags, target: Target, io: CliIo): Promi
     io.err(`Redrive failed after ${result.moved} message(s) (${how}): ${result.failureReason ?? 'no reason given'}`);
     return 1;
   }
-  const { rerun = 0, recovered = 0, stillUnmappable = 0, notRerun = 0, reasons = [] } = result.unmappable ?? {};
+  const { rerun = 0, recovered = 0, stillUnmappable = 0, refused = 0, notRerun = 0, reasons = [], refusals = [] } = result.unmappable ?? {};
   if (rerun > 0) {
     io.out(
       `Re-ran ${rerun} unmappable dead letter(s) through the ingest's current configuration: ${recovered} recovered (queued), ${stillUnmappable} still unmappable.`,
     );
     // Reasons name sources and field paths only, never values.
     for (const reason of reasons) io.err(`  still unmappable: ${reason}`);
+  }
+  if (refused > 0) {
+    // A forged or altered letter, or one whose source changed kind: never re-run, left for the operator to inspect or purge.
+    io.err(`Refused ${refused} unmappable dead letter(s), left in the DLQ (docs/security.md, "Forged or re-dated dead letters"):`);
+    for (const refusal of refusals) io.err(`  refused: ${refusal}`);
   }
   if (notRerun > 0) {
     io.err(
@@ -161,7 +175,7 @@ async function dlqRedrive(flags: RedriveFlags, target: Target, io: CliIo): Promi
     io.err('Unmappable dead letters remain, which a move task would carry to the signups queue as they are: the other letters were copied instead.');
   io.out(`Moved ${result.moved} message(s) from the dead-letter queue to the signups queue (${how}; ${result.status.toLowerCase()}).`);
   if (result.status === 'RUNNING') io.out('The move task keeps running in SQS; check it with `aws sqs list-message-move-tasks`.');
-  return result.status === 'CANCELLED' ? 130 : 0;
+  return result.status === 'CANCELLED' ? 130 : refused > 0 ? 1 : 0;
 }
 
 async function dlqPurge(yes: boolean, target: Target, io: CliIo): Promise<number> {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { CliError, CliUsageError } from './errors';
-import type { FunctionEnvironmentReader } from './ingest-function-setup';
+import type { FunctionEnvironmentReader, SecretReader } from './ingest-function-setup';
 import { createSqsClient, regionOfQueueUrl } from './queue-ops';
 import type { IngestSetup } from './unmappable-redrive';
 
@@ -35,6 +35,8 @@ export type Target = Readonly<{
    * it; a stack's is read from the function its output IngestFunctionName names (ops/ingest-function-setup.ts).
    */
   ingestSetup?: () => Promise<IngestSetup>;
+  /** The keys that verify `unmappable` dead letters (`dlq redrive` only): a stack's are read from its sources secret. */
+  deadLetterKeys?: () => Promise<readonly string[]>;
   /** The stack's CloudFormation outputs, when the target came from them (`signup-sync doctor` reads more of them). */
   outputs?: Readonly<Record<string, string>>;
   /** The stack's name (--stack, or the one stack of an outputs file): it picks a store's settings in cdk.json. */
@@ -49,6 +51,8 @@ export type TargetDeps = Readonly<{
   stackOutputs?: (stack: string, region: string | undefined) => Promise<Record<string, string>>;
   /** A Lambda function's environment (injected in tests; default: lambda:GetFunctionConfiguration). */
   functionEnvironment?: (region: string | undefined) => FunctionEnvironmentReader;
+  /** A secret's value (injected in tests; default: secretsmanager:GetSecretValue). */
+  secretValue?: (region: string | undefined) => SecretReader;
   /** The region cdk.json pins a stack to (a store's `region`), used for --stack when --region is not given. */
   stackRegion?: (stack: string) => string | undefined;
 }>;
@@ -62,6 +66,9 @@ function fromOutputs(outputs: StackOutputs, description: string, flags: TargetFl
   const deadLetterQueueUrl = flags.dlqUrl ?? outputs['DeadLetterQueueUrl'];
   const region = flags.region ?? regionOfQueueUrl(signupQueueUrl ?? deadLetterQueueUrl ?? '');
   const ingestFunctionName = outputs['IngestFunctionName'];
+  // One GetFunctionConfiguration per command, whether it wants the configuration, the keys or both.
+  let environment: Promise<Readonly<Record<string, string>>> | undefined;
+  const readEnvironment: FunctionEnvironmentReader = (name) => (environment ??= (deps.functionEnvironment ?? lambdaEnvironment)(region)(name));
   return {
     description,
     sqs: createSqsClient({ ...(region ? { region } : {}), env }),
@@ -73,7 +80,11 @@ function fromOutputs(outputs: StackOutputs, description: string, flags: TargetFl
           ingestSetup: async () => {
             // Loaded only by a redrive: the other commands do not pay for the Lambda client.
             const { deployedIngestSetup } = await import('./ingest-function-setup');
-            return deployedIngestSetup((deps.functionEnvironment ?? lambdaEnvironment)(region), ingestFunctionName);
+            return deployedIngestSetup(readEnvironment, ingestFunctionName);
+          },
+          deadLetterKeys: async () => {
+            const { deployedDeadLetterKeys } = await import('./ingest-function-setup');
+            return deployedDeadLetterKeys(readEnvironment, ingestFunctionName, (deps.secretValue ?? secretsManagerValue)(region));
           },
         }
       : {}),
@@ -115,6 +126,22 @@ function lambdaEnvironment(region: string | undefined): FunctionEnvironmentReade
     const client = new LambdaClient(region ? { region } : {});
     try {
       return await lambdaFunctionEnvironment(client)(functionName);
+    } finally {
+      client.destroy();
+    }
+  };
+}
+
+/** Reads a secret with GetSecretValue; the client is loaded only when a redrive needs it. */
+function secretsManagerValue(region: string | undefined): SecretReader {
+  return async (secretId) => {
+    const [{ SecretsManagerClient }, { secretsManagerReader }] = await Promise.all([
+      import('@aws-sdk/client-secrets-manager'),
+      import('./ingest-function-setup'),
+    ]);
+    const client = new SecretsManagerClient(region ? { region } : {});
+    try {
+      return await secretsManagerReader(client)(secretId);
     } finally {
       client.destroy();
     }

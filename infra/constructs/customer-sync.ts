@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, SecretValue } from 'aws-cdk-lib';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -11,6 +12,8 @@ export type CustomerSyncProps = Readonly<{
   queue: IQueue;
   deadLetterQueue: IQueue;
   config: StackConfig;
+  /** The stack's customer-managed key: the function's logs and environment and the secrets created here. */
+  encryptionKey?: IKey;
 }>;
 
 /** The consumer: event source mapping -> sync function -> BigCommerce, with the token secret it alone may read. */
@@ -23,11 +26,13 @@ export class CustomerSync extends Construct {
 
   constructor(scope: Construct, id: string, props: CustomerSyncProps) {
     super(scope, id);
-    const { config } = props;
-    this.tokenSecret = this.resolveTokenSecret(config);
+    const { config, encryptionKey } = props;
+    const encrypted = encryptionKey ? { encryptionKey } : {};
+    this.tokenSecret = this.resolveTokenSecret(config, encryptionKey);
     this.logHashKey = new Secret(this, 'LogHashKey', {
       description: 'signup-sync: key of the keyed hash that stands for emails in the sync logs',
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      ...encrypted,
     });
 
     this.function = new SignupFunction(this, 'Sync', {
@@ -35,6 +40,7 @@ export class CustomerSync extends Construct {
       description: 'signup-sync: creates BigCommerce customers in batches of up to 10',
       timeout: Duration.seconds(config.syncTimeoutSeconds),
       logRetentionDays: config.logRetentionDays,
+      ...encrypted,
       environment: {
         SIGNUP_QUEUE_URL: props.queue.queueUrl,
         // Resolved by CloudFormation at deploy time (a dynamic reference), so the function needs no
@@ -64,7 +70,7 @@ export class CustomerSync extends Construct {
     this.function.addEventSource(this.eventSource);
   }
 
-  private resolveTokenSecret(config: StackConfig): ISecret {
+  private resolveTokenSecret(config: StackConfig, encryptionKey: IKey | undefined): ISecret {
     if (config.tokenSecretArn) return Secret.fromSecretCompleteArn(this, 'TokenSecret', config.tokenSecretArn);
     if (config.tokenSecretName) return Secret.fromSecretNameV2(this, 'TokenSecret', config.tokenSecretName);
     return new Secret(this, 'TokenSecret', {
@@ -72,6 +78,7 @@ export class CustomerSync extends Construct {
       // A readable placeholder rather than a random value: the sync reports "no access_token" instead of a 401.
       secretStringValue: SecretValue.unsafePlainText('{"access_token":""}'),
       removalPolicy: RemovalPolicy.RETAIN,
+      ...(encryptionKey ? { encryptionKey } : {}),
     });
   }
 }

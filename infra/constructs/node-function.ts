@@ -1,5 +1,6 @@
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -13,6 +14,8 @@ export type SignupFunctionProps = Readonly<{
   memorySize?: number;
   environment?: Readonly<Record<string, string>>;
   logRetentionDays: number;
+  /** The stack's customer-managed key: it encrypts the log group and the environment variables. */
+  encryptionKey?: IKey;
 }>;
 
 /**
@@ -29,6 +32,7 @@ export class SignupFunction extends Construct {
     const logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetentionDays as RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
+      ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),
     });
     const role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
@@ -36,6 +40,8 @@ export class SignupFunction extends Construct {
     });
     // logs:CreateLogStream and logs:PutLogEvents on this group; the group exists, so no CreateLogGroup.
     logGroup.grantWrite(role);
+    // Lambda decrypts the environment variables with the function's role when they are under a customer-managed key.
+    props.encryptionKey?.grantDecrypt(role);
     this.function = new NodejsFunction(this, 'Function', {
       role,
       entry: props.entry,
@@ -51,6 +57,7 @@ export class SignupFunction extends Construct {
       // NODE_OPTIONS=--enable-source-maps: frames name the .ts file and line (test/infra/source-maps.test.ts);
       // POWERTOOLS_TRACE_ENABLED=false: the Tracer stays unloaded (function-bundling.ts).
       environment: { ...FUNCTION_ENVIRONMENT, ...props.environment },
+      ...(props.encryptionKey ? { environmentEncryption: props.encryptionKey } : {}),
       bundling: {
         minify: FUNCTION_BUNDLING.minify,
         sourceMap: FUNCTION_BUNDLING.sourceMap,

@@ -14,7 +14,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -33,6 +33,12 @@ export type OperationsMonitoringProps = Readonly<{
   maxSignupAge: Duration;
   /** 429s per 5 minutes that, three periods running, mean the store's quota is too small for the load. */
   rateLimitedPerFiveMinutes: number;
+  /**
+   * The stack's customer-managed key (`encryption: customer-managed`): it encrypts the topic, and its policy
+   * lets these alarms use it. Without it the topic is not encrypted: it carries alarm names, states and
+   * reasons only, no personal data, and CloudWatch cannot publish to a topic under the AWS-managed SNS key.
+   */
+  encryptionKey?: IKey;
 }>;
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -45,9 +51,8 @@ export class OperationsMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: OperationsMonitoringProps) {
     super(scope, id);
-    // A customer-managed key: CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key.
-    const key = new Key(this, 'AlarmTopicKey', { enableKeyRotation: true, description: 'signup-sync alarm topic' });
-    this.topic = new Topic(this, 'AlarmTopic', { displayName: 'signup-sync alarms', masterKey: key, enforceSSL: true });
+    const key = props.encryptionKey;
+    this.topic = new Topic(this, 'AlarmTopic', { displayName: 'signup-sync alarms', enforceSSL: true, ...(key ? { masterKey: key } : {}) });
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
 
     // Alarms get names derived from the stack's, so their ARNs are known before they exist: the topic and key
@@ -134,7 +139,7 @@ export class OperationsMonitoring extends Construct {
 
     // A topic policy replaces SNS's default one, and enforceSSL wrote a policy holding only the TLS Deny: without
     // this Allow every alarm action fails ("no resource-based policy allows the SNS:Publish action"), visible
-    // only in each alarm's history. The encrypted topic also needs CloudWatch to use the key. Both grants are
+    // only in each alarm's history. An encrypted topic also needs CloudWatch to use the key. Both grants are
     // limited to this account's alarms of this stack (confused-deputy conditions).
     const fromTheseAlarms = {
       StringEquals: { 'aws:SourceAccount': stack.account },
@@ -151,7 +156,7 @@ export class OperationsMonitoring extends Construct {
         conditions: fromTheseAlarms,
       }),
     );
-    key.addToResourcePolicy(
+    key?.addToResourcePolicy(
       new PolicyStatement({
         sid: 'AllowThisStacksAlarmsToUseTheTopicKey',
         effect: Effect.ALLOW,

@@ -3,6 +3,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { type CfnStage, HttpApi, HttpMethod, type HttpRoute, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -39,6 +40,8 @@ export type SignupIngressProps = Readonly<{
   /** Import the sources secret instead of creating it (at most one of the two). */
   sourcesSecretName?: string;
   sourcesSecretArn?: string;
+  /** The stack's customer-managed key: the function's logs and environment, the access logs, a created sources secret. */
+  encryptionKey?: IKey;
 }>;
 
 /**
@@ -62,6 +65,7 @@ export class SignupIngress extends Construct {
       description: 'signup-sync ingest: authenticates, validates and enqueues signups',
       timeout: INGEST_TIMEOUT,
       logRetentionDays: props.logRetentionDays,
+      ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),
       environment: {
         SIGNUP_QUEUE_URL: props.queue.queueUrl,
         DEAD_LETTER_QUEUE_URL: props.deadLetterQueue.queueUrl,
@@ -106,6 +110,7 @@ export class SignupIngress extends Construct {
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: props.logRetentionDays as RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
+      ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),
     });
     this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
@@ -145,7 +150,9 @@ export class SignupIngress extends Construct {
       description:
         'signup-sync source secrets: a JSON object of source id -> secret. "api" (generated) protects POST /signups; add one entry per configured source',
       // The `api` entry is generated: 48 letters and digits read as base64 give a 36-byte Standard Webhooks
-      // key (the spec wants 24 to 64), and the same string is the bearer token.
+      // key (the spec wants 24 to 64), and the same string is the bearer token. CloudFormation generates one
+      // value per secret, so the dead-letter key is derived from it until a `deadLetters` entry is added
+      // (shared/ingest/dead-letter-keys.ts).
       generateSecretString: {
         secretStringTemplate: JSON.stringify({}),
         generateStringKey: CANONICAL_SOURCE_ID,
@@ -154,6 +161,7 @@ export class SignupIngress extends Construct {
         includeSpace: false,
       },
       removalPolicy: RemovalPolicy.RETAIN,
+      ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),
     });
   }
 }

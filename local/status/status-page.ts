@@ -262,7 +262,8 @@ export function renderStatusPage(s: StatusView, deadLetters: readonly DeadLetter
     fetch(api + 'dead-letters/redrive', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
       .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
       .then(function (res) {
-        text('redrive-result', res.ok ? 'moved ' + res.body.moved + ' message(s) back to the signups queue' : 'redrive failed: ' + res.body.message);
+        var refused = res.ok && res.body.unmappable ? res.body.unmappable.refused : 0;
+        text('redrive-result', res.ok ? 'moved ' + res.body.moved + ' message(s) back to the signups queue' + (refused > 0 ? '; refused ' + refused + ' unmappable letter(s) that fail their signature or changed kind' : '') : 'redrive failed: ' + res.body.message);
       })
       .catch(function (e) { text('redrive-result', 'redrive failed: ' + e); })
       .then(function () { redriving = false; lastDlq = -1; });

@@ -6,6 +6,7 @@ import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/clien
 import { ListSubscriptionsByTopicCommand, type SNSClient, type Subscription } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { parseTokenSecret } from '../../shared/aws/cached-secret';
+import type { DeadLetterKeys } from '../../shared/ingest/dead-letter-keys';
 import { parseIngestSources, parseSourceSecrets } from '../../shared/ingest/ingest-sources';
 import { queueDepth } from '../queue-ops';
 import { sourceFacts } from './settings';
@@ -201,11 +202,20 @@ export async function checkTokenSecret(secrets: SecretsManagerClient, secretArn:
   return { result: { id, status: 'pass', summary: `The token secret holds a token-shaped value (${token.length} characters; not shown)` }, token };
 }
 
-/** Every configured source (and POST /signups) has a usable entry in the sources secret. */
-export function sourceSecretsResult(problems: readonly string[], settings: DoctorSettings): CheckResult {
+/** Where the dead-letter keys come from (shared/ingest/dead-letter-keys.ts), said beside a passing check. */
+const DEAD_LETTER_KEY_NOTE: Readonly<Record<DeadLetterKeys['origin'], string>> = {
+  entry: 'dead letters are signed with its "deadLetters" keys',
+  'derived-from-api':
+    'dead letters are signed with a key derived from the "api" entry: add a "deadLetters" entry (docs/configuration.md, "Secrets") before rotating "api" or handing it out',
+  none: 'no dead-letter key',
+};
+
+/** Every configured source (and POST /signups) has a usable entry in the sources secret, and unmappable dead letters a key. */
+export function sourceSecretsResult(problems: readonly string[], settings: DoctorSettings, deadLetterKeys?: DeadLetterKeys['origin']): CheckResult {
   const id = 'aws.source-secrets';
   const count = sourceFacts(settings).length + 1;
-  if (problems.length === 0) return { id, status: 'pass', summary: `POST /signups and ${count - 1} configured source(s) have a usable secret` };
+  const note = deadLetterKeys ? `; ${DEAD_LETTER_KEY_NOTE[deadLetterKeys]}` : '';
+  if (problems.length === 0) return { id, status: 'pass', summary: `POST /signups and ${count - 1} configured source(s) have a usable secret${note}` };
   return {
     id,
     status: 'fail',
@@ -241,7 +251,8 @@ export async function checkSourceSecrets(secrets: SecretsManagerClient, secretAr
     return { id, status: 'fail', summary: `The sources in cdk.json are invalid: ${(error as Error).message}`, fix: 'Run `cdk synth` and fix what it reports' };
   }
   // parseSourceSecrets names source ids and problems only, never the values.
-  return sourceSecretsResult(parseSourceSecrets(secretString, sources).problems, settings);
+  const parsed = parseSourceSecrets(secretString, sources);
+  return sourceSecretsResult(parsed.problems, settings, parsed.deadLetterKeys.origin);
 }
 
 export async function checkAlarmSubscriptions(sns: SNSClient, topicArn: string | undefined): Promise<CheckResult> {

@@ -15,6 +15,10 @@ export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 36
 
 export const PLACEHOLDER_STORE_HASH = 'yourstorehash';
 
+/** The `encryption` setting's values (docs/configuration.md). */
+export const ENCRYPTION_MODES = ['aws-managed', 'customer-managed'] as const;
+export type EncryptionMode = (typeof ENCRYPTION_MODES)[number];
+
 /**
  * Lambda allows 4 KB for all of a function's environment variables together; the sources list travels
  * in one of them (SOURCES_CONFIG), so it gets most of that and the rest stays for the others.
@@ -118,6 +122,13 @@ export const stackConfigSchema = z
     maxSignupAgeMinutes: z.number().int().min(1).max(1440).default(15),
     /** 429s per 5 minutes that, three periods running, raise the rate-limit alarm. */
     rateLimitedAlarmThreshold: z.number().int().min(1).default(10),
+    /**
+     * `aws-managed` (default): every store is encrypted with AWS-owned or AWS-managed keys and the stack
+     * creates no KMS key. `customer-managed`: one KMS key of the stack's own (rotated yearly, about $1 a
+     * month) encrypts the queues, the delivery ledger, the secrets it creates, the log groups, the
+     * functions' environment variables and the alarm topic (docs/security.md, "Encryption").
+     */
+    encryption: z.enum(ENCRYPTION_MODES, { error: `must be one of ${ENCRYPTION_MODES.join(', ')}` }).default('aws-managed'),
     /** The AWS region this stack deploys to (e.g. one per store, docs/configuration.md); default: the one `cdk deploy` uses. */
     region: z.string().regex(AWS_REGION_PATTERN, { message: 'must be an AWS region such as eu-west-1' }).optional(),
     /**

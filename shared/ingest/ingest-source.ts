@@ -16,6 +16,7 @@ import { bodyHash, conflictKey, type Delivery, deliveryKey, payloadHash, singleE
 import { DeliveryConflictError } from './errors';
 import { IGNORED_EVENTS_HEADER, INCOMPLETE_COUNT_HEADER, INCOMPLETE_REASON, splitIncomplete } from './incomplete';
 import { DELIVERY_REPEATED_HEADER, enqueueOnce, type IngestDeps, type IngestResult, loadSourceSecrets, secretOf, serviceUnavailable } from './ingest-signups';
+import type { SourceSecrets } from './ingest-sources';
 import { capFutureEventTimes, toSignupMessages, validationProblem } from './signup-batch';
 import { checkSourceSignups, describeProblems, UNMAPPABLE_COUNT_HEADER, type UnmappableLetter, unmappableLetters } from './unmappable';
 
@@ -80,7 +81,8 @@ type Outcome =
 /** The flow up to an outcome, throwing refusals. */
 async function process(request: RawRequest, source: SourceConfig, deps: IngestDeps): Promise<Outcome> {
   const { logger, now = () => new Date(), newId } = deps;
-  const secret = secretOf(await loadSourceSecrets(deps), source.id);
+  const secrets = await loadSourceSecrets(deps);
+  const secret = secretOf(secrets, source.id);
   const receivedAt = now();
   const decision = decideSource(request, { source, secret, now: receivedAt });
   if (decision.type === 'reply') {
@@ -115,7 +117,7 @@ async function process(request: RawRequest, source: SourceConfig, deps: IngestDe
     });
   }
   if (good.length === 0 && failed.length === 0) return { type: 'ignored', incomplete: incomplete.length };
-  const letters = unmappableLetters(request, source, receivedAt, failed, candidates.length);
+  const letters = failed.length > 0 ? unmappableLetters(request, source, receivedAt, failed, candidates.length, signingKeyOf(secrets)) : [];
   // A webhook sender cannot change its data: an event dated in the future is capped at its receipt,
   // neither refused nor dead-lettered (shared/signup/event-time.ts). (html-form has no event time.)
   const { signups: capped, capped: cappedCount } = capFutureEventTimes(
@@ -169,6 +171,14 @@ function captchaCheckOf(source: SourceConfig, secret: SourceSecret, token: strin
   if (secret.captchaSecret === undefined) throw new SourceConfigError(`Source ${source.id} has captcha but no captchaSecret`);
   const check = { config: captcha, secret: secret.captchaSecret, token, hostnames: captcha.hostnames ?? hostnamesOf(allowedOrigins) };
   return () => verifyCaptcha(deps.captcha ?? createSiteverifyClient(), check);
+}
+
+/** The newest dead-letter key, or a SourceConfigError (500, logged; the sender retries once the sources secret is fixed). */
+function signingKeyOf(secrets: SourceSecrets): string {
+  const [newest] = secrets.deadLetterKeys.keys;
+  if (newest === undefined)
+    throw new SourceConfigError('The sources secret yields no dead-letter key to sign unmappable letters with', { issues: secrets.deadLetterKeys.problems });
+  return newest;
 }
 
 /** Before the good signups are enqueued (and only once per delivery): the bad ones to the DLQ, or 503. */

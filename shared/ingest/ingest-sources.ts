@@ -1,6 +1,7 @@
 import { checkSourceSecrets, type SourceSecret } from '../sources/adapters';
 import { SourceConfigError } from '../sources/errors';
 import { parseSourcesConfig, type SourceConfig, type SourceConfigOf, sourceConfigSchema } from '../sources/source-config';
+import { type DeadLetterKeys, deadLetterKeysOf } from './dead-letter-keys';
 
 /**
  * The sources the ingest serves, and their secrets.
@@ -12,6 +13,8 @@ import { parseSourcesConfig, type SourceConfig, type SourceConfigOf, sourceConfi
  * - One Secrets Manager secret holds a JSON object `{ "<sourceId>": "<secret>", ... }`; an entry may
  *   list several secrets, newest first, while one rotates (`["new", "old"]`), and an html-form entry
  *   may carry its CAPTCHA secret (`{ "secret": ..., "captchaSecret": ... }`).
+ * - Its `deadLetters` entry (optional) holds the keys that sign `unmappable` dead letters
+ *   (shared/ingest/dead-letter-keys.ts).
  */
 
 export const CANONICAL_SOURCE_ID = 'api';
@@ -59,6 +62,8 @@ export type SourceSecrets = Readonly<{
   secrets: ReadonlyMap<string, SourceSecret>;
   /** `sourceId: problem` lines, naming ids only, never values (for the logs). */
   problems: readonly string[];
+  /** What `unmappable` dead letters are signed and verified with (shared/ingest/dead-letter-keys.ts). */
+  deadLetterKeys: DeadLetterKeys;
 }>;
 
 /**
@@ -75,7 +80,11 @@ export function parseSourceSecrets(secretString: string | undefined, sources: re
     table = JSON.parse(secretString ?? '');
     checkSourceSecrets([], table);
   } catch {
-    return { secrets: new Map(), problems: all.map((source) => `${source.id}: the sources secret is not a JSON object of source id -> secret`) };
+    return {
+      secrets: new Map(),
+      problems: all.map((source) => `${source.id}: the sources secret is not a JSON object of source id -> secret`),
+      deadLetterKeys: { keys: [], origin: 'none', problems: [] },
+    };
   }
   const secrets = new Map<string, SourceSecret>();
   const problems: string[] = [];
@@ -88,5 +97,6 @@ export function parseSourceSecrets(secretString: string | undefined, sources: re
       problems.push(...(error.issues.length > 0 ? error.issues : [`${source.id}: ${error.message}`]));
     }
   }
-  return { secrets, problems };
+  const deadLetterKeys = deadLetterKeysOf(table as Record<string, unknown>, secrets.get(CANONICAL_SOURCE_ID)?.values ?? []);
+  return { secrets, problems: [...problems, ...deadLetterKeys.problems], deadLetterKeys };
 }

@@ -4,10 +4,11 @@ import type { SourceNamePolicy } from '../signup/nameless-policy';
 import type { SignupMessage } from '../signup/signup-schema';
 import { adapterFor } from '../sources/adapters';
 import { withSourceIntent } from '../sources/intent';
-import type { AdapterDecision, SourceSignup } from '../sources/source-adapter';
+import type { AdapterDecision, CredentialPlaces, SourceSignup } from '../sources/source-adapter';
 import type { SourceConfig } from '../sources/source-config';
 import * as z from '../zod-mini';
 import { type CheckedSignups, type FailedSignup as CheckFailure, checkSignups, type SignupRules } from './check-signups';
+import { letterSignature, letterSignatureMatches } from './dead-letter-keys';
 import { toSignupMessages } from './signup-batch';
 
 /**
@@ -18,11 +19,17 @@ import { toSignupMessages } from './signup-batch';
  * adapter and configuration as they are then (a fixed `fieldMap`). POST /signups and html forms keep
  * their 422: their caller can fix the data.
  *
- * The raw delivery is stored without the secrets it may carry (the URL token of Mailchimp,
- * ActiveCampaign and Jotform, an `Authorization` header): the re-run does not authenticate it again.
- * When the delivery does not fit in an SQS message (256 KiB with the rest), the dead letter keeps the
- * mapped candidate instead (`request` absent): a redrive then validates that candidate again, so a
- * fieldMap change cannot help it, but a nameless-policy change can.
+ * The raw delivery is stored without the credentials it may carry: wherever the source's adapter
+ * declares them (`credentials`: a URL token, a HubSpot api-key's header or `?key=`), and the
+ * `Authorization`, `Proxy-Authorization` and `Cookie` headers always; the re-run does not authenticate it
+ * again. When the delivery does not fit in an SQS message (256 KiB with the rest), or its credential is a
+ * field of the body, the dead letter keeps the mapped candidate instead (`request` absent): a redrive
+ * then validates that candidate again, so a fieldMap change cannot help it, but a nameless-policy change can.
+ *
+ * Each letter is signed (`hmac`, shared/ingest/dead-letter-keys.ts) and keeps the time the ingest received
+ * the delivery: a redrive re-runs only a letter one of the keys verifies, whose source still has the same
+ * kind, and its signups keep that `received_at`, so a subscribe re-run days later does not outrank the
+ * opt-out that came after it (docs/security.md, "Forged or re-dated dead letters").
  */
 
 export const UNMAPPABLE_CODE = 'unmappable';
@@ -37,21 +44,28 @@ export const UNMAPPABLE_COUNT_HEADER = 'signups-unmappable';
 /** Room left for attributes and the JSON around the request in one 256 KiB SQS message. */
 const MAX_STORED_REQUEST_BYTES = 200 * 1024;
 
+/** Headers no letter keeps, whatever the adapter declares: they carry credentials or a browser's session. */
+export const ALWAYS_REMOVED_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie'];
+
+/** A letter older than this into the future (by its received_at) is refused: a clock skew allowance. */
+const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
 const storedRequestSchema = z.strictObject({
   method: z.string(),
   headers: z.record(z.string(), z.string()),
   query: z.record(z.string(), z.string()),
   public_url: z.string(),
   body_base64: z.string(),
-  /** The query parameter that held the source's token (removed; a re-run does not authenticate again). */
-  token_param: z.optional(z.string()),
-  /** An Authorization header was removed (a signed Standard Webhooks delivery has none). */
-  bearer_removed: z.optional(z.boolean()),
+  /** The names of what was removed because it carried a credential (names only; a re-run does not authenticate again). */
+  removed: z.optional(z.strictObject({ headers: z.array(z.string()), query: z.array(z.string()), path: z.optional(z.boolean()) })),
 });
+
+/** Version 2: signed (`hmac`). Version 1 letters (unsigned, written before) are refused by a redrive. */
+export const UNMAPPABLE_LETTER_VERSION = 2;
 
 export const unmappableLetterSchema = z.strictObject({
   kind: z.literal(UNMAPPABLE_KIND),
-  version: z.literal(1),
+  version: z.literal(UNMAPPABLE_LETTER_VERSION),
   source: z.strictObject({ id: z.string(), kind: z.string() }),
   received_at: z.iso.datetime(),
   /** Which signup of the delivery this letter is about, and how many the adapter found. */
@@ -61,6 +75,8 @@ export const unmappableLetterSchema = z.strictObject({
   /** The adapter's mapped candidate (for reading; used by a redrive only when `request` is absent). */
   candidate: z.record(z.string(), z.unknown()),
   request: z.optional(storedRequestSchema),
+  /** HMAC-SHA256 of everything else with the newest dead-letter key (shared/ingest/dead-letter-keys.ts), base64url. */
+  hmac: z.string(),
 });
 export type UnmappableLetter = z.infer<typeof unmappableLetterSchema>;
 
@@ -84,54 +100,78 @@ export function checkSourceSignups(candidates: readonly SourceSignup[], rules: S
   return checkSignups(withTimes, rules, { indexed: candidates.length > 1 });
 }
 
-function storedRequest(request: RawRequest, source: SourceConfig): UnmappableLetter['request'] {
-  const tokenParam = 'tokenParam' in source ? source.tokenParam : undefined;
-  const query = { ...request.query };
-  const hadToken = tokenParam !== undefined && Object.hasOwn(query, tokenParam);
-  if (hadToken) delete query[tokenParam];
-  const headers = { ...request.headers };
-  const hadBearer = Object.hasOwn(headers, 'authorization');
-  if (hadBearer) delete headers.authorization;
-  let publicUrl = request.publicUrl;
-  if (hadToken) {
-    const url = new URL(request.publicUrl);
-    url.searchParams.delete(tokenParam);
-    publicUrl = url.toString();
+/**
+ * The request without its credentials (`places`, and the always-removed headers); undefined when a
+ * credential is a field of the body, which cannot be cut out of the raw bytes.
+ */
+export function storedRequest(request: RawRequest, places: CredentialPlaces): UnmappableLetter['request'] | undefined {
+  if (places.bodyFields.length > 0) return undefined;
+  const headerNames = new Set([...ALWAYS_REMOVED_HEADERS, ...places.headers.map((name) => name.toLowerCase())]);
+  const headers: Record<string, string> = {};
+  const removedHeaders: string[] = [];
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (headerNames.has(name.toLowerCase())) removedHeaders.push(name.toLowerCase());
+    else headers[name] = value;
   }
+  const query: Record<string, string> = {};
+  const removedQuery: string[] = [];
+  for (const [name, value] of Object.entries(request.query)) {
+    if (places.query.includes(name)) removedQuery.push(name);
+    else query[name] = value;
+  }
+  const url = new URL(request.publicUrl);
+  for (const name of places.query) url.searchParams.delete(name);
+  // The whole path after /sources/ when it is a credential (a capability URL); the id stays in the letter's `source`.
+  if (places.path) url.pathname = url.pathname.replace(/\/sources\/.*$/, '/sources/-');
+  const removed = removedHeaders.length > 0 || removedQuery.length > 0 || places.path;
   return {
     method: request.method,
     headers,
     query,
-    public_url: publicUrl,
+    public_url: url.toString(),
     body_base64: request.body.toString('base64'),
-    ...(hadToken ? { token_param: tokenParam } : {}),
-    ...(hadBearer ? { bearer_removed: true } : {}),
+    ...(removed ? { removed: { headers: removedHeaders.sort(), query: removedQuery.sort(), ...(places.path ? { path: true } : {}) } } : {}),
   };
 }
 
-/** One dead letter per failed signup, each with the (secret-free) raw delivery when it fits. */
+/**
+ * Where a source's credentials travel: what its adapter declares, and the path when the source's URL
+ * carries its route token (`/sources/<id>-<routeToken>`: a URL nobody should be able to guess, so a DLQ
+ * reader does not learn it either; the letter's `source.id` is what a re-run needs).
+ */
+export function credentialPlacesOf(source: SourceConfig): CredentialPlaces {
+  const places = adapterFor(source).credentials(source);
+  return source.routeToken !== undefined ? { ...places, path: true } : places;
+}
+
+/**
+ * One dead letter per failed signup, each with the credential-free raw delivery when it fits, signed
+ * with `signingKey` (the newest dead-letter key).
+ */
 export function unmappableLetters(
   request: RawRequest,
   source: SourceConfig,
   receivedAt: Date,
   failed: readonly FailedSignup[],
   signupCount: number,
+  signingKey: string,
 ): UnmappableLetter[] {
-  const stored = storedRequest(request, source);
-  const requestBytes = Buffer.byteLength(JSON.stringify(stored));
+  const stored = storedRequest(request, credentialPlacesOf(source));
+  const requestBytes = stored === undefined ? Number.POSITIVE_INFINITY : Buffer.byteLength(JSON.stringify(stored));
   return failed.map((failure) => {
     const fits = requestBytes + Buffer.byteLength(JSON.stringify(failure.candidate)) <= MAX_STORED_REQUEST_BYTES;
-    return {
+    const content = {
       kind: UNMAPPABLE_KIND as typeof UNMAPPABLE_KIND,
-      version: 1 as const,
+      version: UNMAPPABLE_LETTER_VERSION as typeof UNMAPPABLE_LETTER_VERSION,
       source: { id: source.id, kind: source.kind },
       received_at: receivedAt.toISOString(),
       signup_index: failure.index,
       signup_count: signupCount,
-      problems: [...failure.problems],
+      problems: failure.problems.map(({ path, message }) => ({ path, message })),
       candidate: { ...failure.candidate },
-      ...(fits ? { request: stored } : {}),
+      ...(fits && stored ? { request: stored } : {}),
     };
+    return { ...content, hmac: letterSignature(content, signingKey) };
   });
 }
 
@@ -140,7 +180,10 @@ export function describeProblems(problems: readonly FieldProblem[]): string {
   return problems.map((problem) => `${problem.path}: ${problem.message}`).join('; ');
 }
 
-export type RerunResult = Readonly<{ ok: true; messages: SignupMessage[] }> | Readonly<{ ok: false; reason: string; problems?: readonly FieldProblem[] }>;
+export type RerunResult =
+  | Readonly<{ ok: true; messages: SignupMessage[] }>
+  /** `refused`: not re-run at all (unsigned, forged or altered, its source's kind changed, dated in the future); else still unmappable. */
+  | Readonly<{ ok: false; reason: string; problems?: readonly FieldProblem[]; refused?: true }>;
 
 export type RerunContext = Readonly<{
   /** The sources as configured now. */
@@ -148,28 +191,58 @@ export type RerunContext = Readonly<{
   namelessPolicy: (source: SourceConfig) => SourceNamePolicy;
   /** The custom field names the sync sends to customer attributes (the ingest's CUSTOM_ATTRIBUTE_FIELDS). */
   attributeFields?: ReadonlySet<string>;
-  /** For the new message's received_at and id. */
+  /** The dead-letter keys, newest first (shared/ingest/dead-letter-keys.ts): a letter none of them verifies is refused. */
+  deadLetterKeys: readonly string[];
+  /** The redrive's clock: a letter received after it (beyond a clock skew) is refused. */
   now: Date;
   messageSource: (source: SourceConfig) => SignupMessage['source'];
   newId?: () => string;
 }>;
 
+const refused = (reason: string): RerunResult => ({ ok: false, reason, refused: true });
+
+/**
+ * Checks a letter before anything of it is trusted: its signature (one of the dead-letter keys made it,
+ * over every field), then its shape. Never echoes the letter's content.
+ */
+export function verifiedLetter(body: string, deadLetterKeys: readonly string[]): Readonly<{ letter: UnmappableLetter }> | Readonly<{ refusal: string }> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return { refusal: 'not an unmappable dead letter (not JSON)' };
+  }
+  const content = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  if (content['hmac'] === undefined)
+    return {
+      refusal: `unsigned (version ${JSON.stringify(content['version'] ?? '?')}, written before dead letters were signed, or forged): not re-run`,
+    };
+  if (deadLetterKeys.length === 0) return { refusal: 'the dead-letter keys are not known here, so its signature cannot be verified: not re-run' };
+  if (!letterSignatureMatches(content, deadLetterKeys))
+    return { refusal: 'its signature matches no dead-letter key (forged, altered, or signed with a key since removed): not re-run' };
+  const result = unmappableLetterSchema.safeParse(content);
+  return result.success ? { letter: result.data } : { refusal: 'signed, but not an unmappable dead letter of this version: not re-run' };
+}
+
 /**
  * Re-runs one unmappable dead letter through the source's current adapter and configuration, then the
- * ingest's own validation, nameless policy, attribute limit and message building. The signature or token is NOT checked
- * again (`authenticated`): the letter comes from our own dead-letter queue, written by the ingest after
- * it authenticated the delivery, and its secret-free copy could not pass the check anyway (its token was
- * removed; a rotated secret would refuse it). So a redrive needs no access to the sources secret.
+ * ingest's own validation, nameless policy, attribute limit and message building. First the letter must be
+ * one the ingest wrote (its HMAC verifies with a dead-letter key) for a source that still has the same
+ * kind: an adapter of another kind would read the delivery by rules it was never authenticated under.
+ * The signature or token of the delivery itself is NOT checked again (`authenticated`): the ingest
+ * checked it when the delivery came in, and the stored copy no longer carries its credential. The
+ * signups keep the letter's `received_at`, so they are ordered by when they really arrived.
  */
 export function rerunUnmappable(body: string, context: RerunContext): RerunResult {
-  let letter: UnmappableLetter;
-  try {
-    letter = unmappableLetterSchema.parse(JSON.parse(body));
-  } catch {
-    return { ok: false, reason: 'not an unmappable dead letter' };
-  }
+  const verified = verifiedLetter(body, context.deadLetterKeys);
+  if ('refusal' in verified) return refused(verified.refusal);
+  const { letter } = verified;
+  const receivedAt = new Date(letter.received_at);
+  if (receivedAt.getTime() > context.now.getTime() + FUTURE_TOLERANCE_MS) return refused(`received_at ${letter.received_at} is in the future: not re-run`);
   const source = context.sources.find((candidate) => candidate.id === letter.source.id);
   if (!source) return { ok: false, reason: `source ${letter.source.id} is no longer configured` };
+  if (source.kind !== letter.source.kind)
+    return refused(`source ${source.id} is now of kind ${source.kind}, but the delivery came from a ${letter.source.kind} sender: not re-run`);
   let candidates: readonly SourceSignup[];
   if (letter.request) {
     const { request: stored } = letter;
@@ -182,7 +255,7 @@ export function rerunUnmappable(body: string, context: RerunContext): RerunResul
     };
     let decision: AdapterDecision;
     try {
-      decision = adapterFor(source).decide(request, { source, secret: '', now: new Date(letter.received_at), authenticated: true });
+      decision = adapterFor(source).decide(request, { source, secret: '', now: receivedAt, authenticated: true });
     } catch (error) {
       return { ok: false, reason: `the ${source.kind} adapter refused the delivery: ${error instanceof Error ? error.message : 'unknown error'}` };
     }
@@ -201,7 +274,8 @@ export function rerunUnmappable(body: string, context: RerunContext): RerunResul
   if (failed.length > 0 || good.length === 0) return { ok: false, reason: 'still unmappable', problems: failed.flatMap((failure) => failure.problems) };
   const messages = toSignupMessages(good, {
     source: context.messageSource(source),
-    receivedAt: context.now,
+    // The time the ingest received the delivery, not the redrive's: a re-run subscribe must not outrank a later opt-out.
+    receivedAt,
     ...(context.newId ? { newId: context.newId } : {}),
   });
   return { ok: true, messages };

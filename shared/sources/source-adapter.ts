@@ -71,6 +71,27 @@ export type PresentOutcome =
 
 export type SecretRequirement = 'required' | 'optional';
 
+/**
+ * Where a source's credentials travel in a request (a token or API key: anything a copy of the request
+ * could be replayed or abused with). An `unmappable` dead letter keeps the raw delivery for 14 days, so it
+ * keeps none of them (shared/ingest/unmappable.ts); a re-run does not authenticate again. Signature headers
+ * are not credentials: they sign one body, mostly within a timestamp window, and a re-run reads ids from
+ * them (`webhook-id`). `Authorization`, `Proxy-Authorization` and `Cookie` are never kept, whatever is declared.
+ */
+export type CredentialPlaces = Readonly<{
+  /** Header names, lower-case (a HubSpot api-key's configured header). */
+  headers: readonly string[];
+  /** Query parameters, also removed from the stored public URL (URL tokens, a HubSpot api-key's `?key=`). */
+  query: readonly string[];
+  /** Form fields of the body (an html-form's form token): a letter then keeps no raw body at all, only the mapped candidate. */
+  bodyFields: readonly string[];
+  /** The path itself carries a credential (a capability URL): the stored public URL keeps only `/sources/<id>`. */
+  path: boolean;
+}>;
+
+/** No credential anywhere but the headers stripped from every letter (signed senders). */
+export const SIGNED_ONLY: CredentialPlaces = { headers: [], query: [], bodyFields: [], path: false };
+
 export interface SourceAdapter {
   readonly kind: SourceKind;
   /** Whether every source of this kind must have a secret ('optional': html-form's form token). */
@@ -81,6 +102,8 @@ export interface SourceAdapter {
    * The message never contains the secret. Run at cold start by `checkSourceSecrets`, and per request.
    */
   checkSecret(secret: string, source?: SourceConfig): void;
+  /** Where this source's credentials travel, from its configuration (its tokenParam, a HubSpot api-key's header or query parameter). */
+  credentials(source: SourceConfig): CredentialPlaces;
   decide(request: RawRequest, context: AdapterContext): AdapterDecision;
   /**
    * Optional: the sender's id for this delivery when it is not a signup's event id (`webhook-id`), read

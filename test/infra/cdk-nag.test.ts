@@ -30,13 +30,18 @@ function runNag(configOverrides: Record<string, unknown>, { acknowledge }: { ack
 }
 
 // The stack's shapes that change which resources exist: secrets created by the stack or imported (by
-// name or ARN), and the update conflict policy.
+// name or ARN), the update conflict policy, and the customer-managed key.
 const configurations: [string, Record<string, unknown>][] = [
   ['cdk.json defaults (secret created by the stack)', {}],
   ['secret imported by name', { tokenSecretName: 'signup-sync/bigcommerce-token' }],
   ['secret imported by ARN', { tokenSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signup-sync/bigcommerce-token-AbCdEf' }],
   ['both secrets imported', { tokenSecretName: 'signup-sync/bigcommerce-token', sourcesSecretName: 'signup-sync/sources' }],
   ['update conflict policy, longer timeout', { conflictPolicy: 'update', syncTimeoutSeconds: 60, maxReceiveCount: 3 }],
+  ['customer-managed encryption', { encryption: 'customer-managed' }],
+  [
+    'customer-managed encryption, both secrets imported',
+    { encryption: 'customer-managed', tokenSecretName: 'signup-sync/t', sourcesSecretName: 'signup-sync/s' },
+  ],
   [
     'custom domain, region pinned',
     {

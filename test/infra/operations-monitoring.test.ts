@@ -42,8 +42,10 @@ describe('alarm delivery', () => {
     expect(problems[0]).toMatch(/policy does not let CloudWatch publish/);
   });
 
-  it('finds the alarms that could not deliver when the key policy does not name them', () => {
-    const broken = copy();
+  it('finds the alarms that could not deliver when the key policy does not name them (encryption: customer-managed)', () => {
+    const encrypted = synthStack({ encryption: 'customer-managed', alarmEmail: 'ops@example.com' }).template;
+    const broken = JSON.parse(JSON.stringify(encrypted.toJSON())) as TemplateJson;
+    expect(undeliverableAlarmActions(JSON.parse(JSON.stringify(broken)))).toEqual([]);
     for (const resource of Object.values(broken.Resources)) {
       if (resource.Type !== 'AWS::KMS::Key') continue;
       const document = resource.Properties['KeyPolicy'] as { Statement: { Condition?: { ArnLike?: Record<string, unknown> } }[] };
@@ -124,19 +126,25 @@ describe('alarms', () => {
 });
 
 describe('alarm topic', () => {
-  it('is encrypted with a rotating customer-managed key CloudWatch may use, TLS only, with the e-mail subscription', () => {
-    const keyId = logicalIdOf(template, 'AWS::KMS::Key');
-    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
-    template.hasResourceProperties('AWS::KMS::Key', {
+  it('is TLS only, with the e-mail subscription, and unencrypted by default: it carries alarm names and states, no personal data', () => {
+    expect(Object.keys(template.findResources('AWS::KMS::Key'))).toEqual([]);
+    expect((template.toJSON().Resources[topicId] as { Properties: Record<string, unknown> }).Properties['KmsMasterKeyId']).toBeUndefined();
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId } });
+  });
+
+  it('is encrypted with the stack key under encryption: customer-managed, whose policy lets CloudWatch use it', () => {
+    const encrypted = synthStack({ encryption: 'customer-managed', alarmEmail: 'ops@example.com' }).template;
+    const keyId = logicalIdOf(encrypted, 'AWS::KMS::Key');
+    encrypted.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    encrypted.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
       KeyPolicy: {
         Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]),
       },
     });
-    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
-    });
-    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId } });
   });
 });
 

@@ -216,6 +216,24 @@ describe('aws.source-secrets', () => {
     expect(missing).toMatchObject({ status: 'fail', summary: expect.stringContaining('partner') });
     expect(JSON.stringify(missing)).not.toContain(API_SECRET.slice(6));
   });
+
+  it('says where the dead-letter key comes from, and fails on an unusable deadLetters entry without showing it', async () => {
+    const derived = await checkSourceSecrets(clients.secrets, await createSecret(JSON.stringify({ api: API_SECRET, partner: PARTNER_SECRET })), SETTINGS);
+    expect(derived).toMatchObject({ status: 'pass', summary: expect.stringContaining('derived from the "api" entry: add a "deadLetters" entry') });
+    const own = await checkSourceSecrets(
+      clients.secrets,
+      await createSecret(JSON.stringify({ api: API_SECRET, partner: PARTNER_SECRET, deadLetters: ['d'.repeat(40)] })),
+      SETTINGS,
+    );
+    expect(own).toMatchObject({ status: 'pass', summary: expect.stringContaining('signed with its "deadLetters" keys') });
+    const short = await checkSourceSecrets(
+      clients.secrets,
+      await createSecret(JSON.stringify({ api: API_SECRET, partner: PARTNER_SECRET, deadLetters: 'too-short-key' })),
+      SETTINGS,
+    );
+    expect(short).toMatchObject({ status: 'fail', summary: expect.stringContaining('deadLetters: every key must be at least 32 characters') });
+    expect(JSON.stringify(short)).not.toContain('too-short-key');
+  });
 });
 
 describe('aws.alarm-subscriptions', () => {

@@ -47,7 +47,9 @@ describe('BigCommerce token in Secrets Manager', () => {
     const { sandbox } = bed();
     sandbox.setTokens(['token-v1']);
     const deployment = await bed().deploy({ token: 'token-v1' });
-    const sync = bed().loadSync(deployment);
+    // Named: the test before sets a 1 s TTL, and the testbed restores variables only when it stops, so on a
+    // loaded machine that TTL expired between the two polls and the secret was re-read without a 401.
+    const sync = bed().loadSync(deployment, { TOKEN_CACHE_TTL_SECONDS: '300' });
     await bed().ingest(deployment, [aSignup()]);
     await bed().poll(deployment, sync);
 

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import type { Message } from '@aws-sdk/client-sqs';
+import { type Message, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { type CliIo, runCli } from '../../ops/main';
 import { createSqsSignupQueue } from '../../shared/aws/sqs-signup-queue';
 import { createSqsUnmappableDeadLetters } from '../../shared/aws/sqs-unmappable-dead-letters';
@@ -16,8 +16,9 @@ import { useTestbed } from './support/testbed';
 /**
  * `signup-sync dlq redrive` against a deployed stack (moto): the ingest dead-letters an unmappable Kit
  * signup, the operator fixes the source's fieldMap in the ingest function's configuration, and the CLI,
- * given only the stack's outputs file, reads that configuration with lambda:GetFunctionConfiguration,
- * re-runs the letter and puts the signup on the signups queue in the ingest's message shape.
+ * given only the stack's outputs file, reads that configuration with lambda:GetFunctionConfiguration and
+ * the dead-letter keys from the sources secret it names (secretsmanager:GetSecretValue), verifies and
+ * re-runs the letter, and puts the signup on the signups queue in the ingest's message shape.
  */
 
 jest.setTimeout(60_000);
@@ -40,6 +41,13 @@ const kitEvent = (id: string, subscriber: Record<string, unknown>) => ({
   data: { subscriber: { id: 1, state: 'active', fields: {}, ...subscriber } },
 });
 
+/** The value of the sources secret the stack created, found through the ingest's SOURCES_SECRET. */
+function deployedSourcesSecret(deployment: Deployment): Record<string, unknown> {
+  const secret = Object.values(deployment.secrets).find((candidate) => candidate.arn === deployment.ingestEnv.SOURCES_SECRET);
+  if (!secret) throw new Error('The ingest names no sources secret the stack created');
+  return JSON.parse(secret.value) as Record<string, unknown>;
+}
+
 /** The real ingest (a Kit source without a fieldMap) on the deployment's queues in moto. */
 async function ingestKitDelivery(deployment: Deployment): Promise<void> {
   const body = JSON.stringify({
@@ -56,7 +64,8 @@ async function ingestKitDelivery(deployment: Deployment): Promise<void> {
     queue: createSqsSignupQueue(bed().sqs, deployment.signupQueue.url),
     unmappable: createSqsUnmappableDeadLetters(bed().sqs, deployment.deadLetterQueue.url),
     sources: parseIngestSources([KIT_SOURCE]),
-    secretJson: JSON.stringify({ api: SECRETS.api, [KIT_SOURCE.id]: SECRETS.signing }),
+    // The sources secret as deployed (its generated `api` entry, from which the dead-letter key is derived) plus the Kit entry.
+    secretJson: JSON.stringify({ ...deployedSourcesSecret(deployment), [KIT_SOURCE.id]: SECRETS.signing }),
   });
   const response = await handler(
     anHttpEvent(`/sources/${KIT_SOURCE.id}-${KIT_SOURCE.routeToken}`, { body, headers: { 'content-type': 'application/json', ...senderHeaders('kit', body) } }),
@@ -169,9 +178,37 @@ describe('dlq redrive of unmappable dead letters on a deployed stack', () => {
 
     const left = await bed().drain(deployment.deadLetterQueue.url);
     expect(left).toHaveLength(1);
-    // Re-written with what is wrong now (the mapped field holds no address), not what was wrong before (no field).
-    expect(attributesOf(left[0]!)).toMatchObject({ RejectionCode: 'unmappable', SourceId: KIT_SOURCE.id, RejectionDetail: '/2/email: Invalid email address' });
-    expect(JSON.parse(left[0]!.Body!)).toMatchObject({ signup_index: 2, problems: [{ path: '/2/email', message: 'Invalid email address' }] });
+    // Left as the ingest wrote it (nothing is written back to the DLQ); the CLI printed what is wrong now.
+    expect(attributesOf(left[0]!)).toMatchObject({
+      RejectionCode: 'unmappable',
+      SourceId: KIT_SOURCE.id,
+      RejectionDetail: expect.stringMatching(/^\/2\/email: /),
+    });
+    expect(JSON.parse(left[0]!.Body!)).toMatchObject({ signup_index: 2, version: 2, hmac: expect.any(String) });
+  });
+
+  it('refuses a letter put in the DLQ by hand, whatever it says, and re-runs nothing of it', async () => {
+    // Arrange: a genuine letter, altered to queue another address and sent back to the DLQ as an operator could.
+    const deployment = await bed().deploy();
+    await ingestKitDelivery(deployment);
+    await bed().drain(deployment.signupQueue.url, { visibilityTimeoutSeconds: 600 });
+    const bob = (await bed().drain(deployment.deadLetterQueue.url)).find((letter) => JSON.parse(letter.Body!).signup_index === 1)!;
+    const forged = JSON.parse(bob.Body!) as { request: { body_base64: string } };
+    const delivery = Buffer.from(forged.request.body_base64, 'base64').toString().replaceAll('bob@example.com', 'mallory@example.net');
+    forged.request.body_base64 = Buffer.from(delivery).toString('base64');
+    await bed().sqs.send(
+      new SendMessageCommand({ QueueUrl: deployment.deadLetterQueue.url, MessageBody: JSON.stringify(forged), MessageAttributes: bob.MessageAttributes }),
+    );
+    const functionName = await deployIngestFunction(deployment, [{ ...KIT_SOURCE, fieldMap: { 'fields.work_email': 'email' } }]);
+
+    // Act
+    const result = await cli(['dlq', 'redrive', '--outputs-file', outputsFile(deployment, functionName)]);
+
+    // Assert
+    expect(result.status).toBe(1);
+    expect(result.err).toMatch(/refused: message \S+: its signature matches no dead-letter key/);
+    // Only Ada, queued by the ingest and held in flight above: nothing from the redrive.
+    expect(await bed().depth(deployment.signupQueue.url)).toEqual({ visible: 0, inFlight: 1 });
   });
 
   it('does not start a move task while unmappable letters remain, which it would carry back as they are', async () => {

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { type LocalMode, startLocalMode } from '../../local/local-mode';
 import { type EmbeddedSqs, startEmbeddedSqs } from '../../local/sqs/embedded-sqs';
 import { listDeadLetters } from '../../ops/dead-letters';
@@ -156,4 +157,59 @@ it('a Kit delivery with one unmappable subscriber -> 2xx, the rest created, one 
     },
     { what: 'an empty DLQ' },
   );
+});
+
+it("the status page's redrive refuses a dead letter forged into local mode's DLQ, and re-runs nothing of it", async () => {
+  // Arrange: a letter in the format the ingest writes, for the Kit source, with a signature made up by the sender.
+  const local = mode!;
+  const delivery = JSON.stringify({
+    delivery_id: 10,
+    events: [
+      {
+        id: 'k9',
+        type: 'subscriber.activated',
+        created: new Date().toISOString(),
+        data: { subscriber: { id: 9, state: 'active', first_name: 'Mallory', email_address: 'mallory@example.net', fields: {} } },
+      },
+    ],
+  });
+  const letter = {
+    kind: 'unmappable-delivery',
+    version: 2,
+    source: { id: 'kit-news', kind: 'kit' },
+    received_at: new Date().toISOString(),
+    signup_index: 0,
+    signup_count: 1,
+    problems: [{ path: '/email', message: 'Invalid email address' }],
+    candidate: { first_name: 'Mallory' },
+    request: {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      query: {},
+      public_url: `${local.apiUrl}/sources/kit-news`,
+      body_base64: Buffer.from(delivery).toString('base64'),
+    },
+    hmac: createHmac('sha256', 'a guess').update(delivery).digest('base64url'),
+  };
+  await local.sqsClient.send(
+    new SendMessageCommand({
+      QueueUrl: local.deadLetterQueueUrl,
+      MessageBody: JSON.stringify(letter),
+      MessageAttributes: { RejectionCode: { DataType: 'String', StringValue: 'unmappable' }, SourceId: { DataType: 'String', StringValue: 'kit-news' } },
+    }),
+  );
+
+  // Act: the status page's button.
+  const response = await fetch(`${local.apiUrl}/_local/api/dead-letters/redrive`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
+
+  // Assert
+  expect(response.status).toBe(200);
+  expect(await response.json()).toMatchObject({ unmappable: { rerun: 1, recovered: 0, refused: 1 } });
+  const dlq = await queueDepth(local.sqsClient, local.deadLetterQueueUrl, { inFlightCountedAsVisible: true });
+  expect(dlq.visible + dlq.inFlight).toBe(1);
+  expect(local.sandbox!.customers().some((customer) => customer.email === 'mallory@example.net')).toBe(false);
 });

@@ -3,7 +3,7 @@ import { checkTokenSecret, requireQueryToken } from '../auth';
 import { buildCandidate, type FieldDefaults, type FieldLookup, hashEventId, toOptOut, withMarketingConsent } from '../field-map';
 import { checkBodySize, isoTime, methodNotAllowed } from '../http';
 import type { SourceAdapter } from '../source-adapter';
-import { expectKind, ignore, parseFormBody, quoted } from './common';
+import { expectKind, ignore, parseFormBody, quoted, urlTokenCredentials } from './common';
 
 /**
  * ActiveCampaign webhooks (docs/sources.md): form POST data with bracketed keys
@@ -39,6 +39,7 @@ export const activeCampaignAdapter: SourceAdapter = {
   kind: 'activecampaign',
   secret: 'required',
   checkSecret: (secret) => checkTokenSecret(secret, 'activecampaign'),
+  credentials: urlTokenCredentials('activecampaign'),
   decide(request, { source: config, secret, authenticated }) {
     const source = expectKind(config, 'activecampaign');
     if (request.method !== 'POST') return methodNotAllowed(['POST']);

@@ -4,7 +4,7 @@ import { type FormField, parseUrlEncoded } from '../../http-input/urlencoded';
 import { SourceConfigError, SourcePayloadError } from '../errors';
 import type { FieldLookup } from '../field-map';
 import { isRecord } from '../http';
-import type { AdapterDecision, RawRequest, SourceSignup } from '../source-adapter';
+import { type AdapterDecision, type CredentialPlaces, type RawRequest, SIGNED_ONLY, type SourceSignup } from '../source-adapter';
 import type { SourceConfig, SourceConfigOf, SourceKind } from '../source-config';
 
 /** Narrows the source to the adapter's kind; a mismatch is a wiring bug (500, not shown). */
@@ -23,6 +23,17 @@ export function quoted(value: unknown): string {
   if (typeof value !== 'string' || value === '') return '(none)';
   return EVENT_TYPE_NAME.test(value) ? JSON.stringify(value) : '(not an event type name)';
 }
+
+/** A URL token's credential place: the source's `tokenParam` query parameter. */
+export function urlTokenCredentials(kind: 'mailchimp' | 'jotform' | 'activecampaign'): (source: SourceConfig) => CredentialPlaces {
+  return (source) => {
+    const configured: { tokenParam: string } = expectKind(source, kind);
+    return { ...SIGNED_ONLY, query: [configured.tokenParam] };
+  };
+}
+
+/** A signed sender: its credential (the signing secret) never travels; only the always-stripped headers are removed. */
+export const signedOnly = (): CredentialPlaces => SIGNED_ONLY;
 
 export const ignore = (reason: string): AdapterDecision => ({ type: 'ignore', reason });
 

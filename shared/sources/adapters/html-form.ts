@@ -6,7 +6,7 @@ import { SourceAuthError, SourceForbiddenError, SourcePayloadError } from '../er
 import { buildCandidate, type FieldDefaults, type FieldLookup } from '../field-map';
 import { type Answer, shapeDefaults, withFallback } from '../field-shapes';
 import { checkBodySize, isRecord, methodNotAllowed, ownValue, parseJsonBody } from '../http';
-import type { AdapterDecision, HttpReply, PresentOutcome, RawRequest, SourceAdapter } from '../source-adapter';
+import { type AdapterDecision, type HttpReply, type PresentOutcome, type RawRequest, SIGNED_ONLY, type SourceAdapter } from '../source-adapter';
 import type { SourceConfig, SourceConfigOf } from '../source-config';
 import { expectKind, formFieldLookup, parseFormBody } from './common';
 
@@ -193,6 +193,8 @@ export const htmlFormAdapter: SourceAdapter = {
   secret: 'optional',
   // Any form token (or none) works: it is public in the page, not a signing key.
   checkSecret: () => undefined,
+  // The form token is a field of the body; html forms answer their own 422 and are never dead-lettered anyway.
+  credentials: (source) => ({ ...SIGNED_ONLY, bodyFields: [expectKind(source, 'html-form').tokenField] }),
   decide(request, { source: config, secret, authenticated }) {
     const source = expectKind(config, 'html-form');
     if (request.method === 'OPTIONS') return preflight(source, request);

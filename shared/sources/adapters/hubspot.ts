@@ -15,7 +15,7 @@ import {
 import { SourceAuthError } from '../errors';
 import { buildCandidate, type FieldDefaults, jsonPathLookup } from '../field-map';
 import { checkBodySize, isRecord, methodNotAllowed, ownValue, parseJsonBody } from '../http';
-import type { RawRequest, SourceAdapter, SourceSignup } from '../source-adapter';
+import { type RawRequest, SIGNED_ONLY, type SourceAdapter, type SourceSignup } from '../source-adapter';
 import type { SourceConfigOf } from '../source-config';
 import { expectKind, signupsOrIgnore } from './common';
 
@@ -107,6 +107,12 @@ export const hubspotAdapter: SourceAdapter = {
   checkSecret: (secret, config) => {
     if (config?.kind === 'hubspot' && config.auth.type === 'api-key') checkTokenSecret(secret, 'hubspot api-key');
     else checkSigningSecret(secret, 'hubspot');
+  },
+  // An api-key travels in the configured header (default Authorization) or query parameter; v2/v3 signatures are not credentials.
+  credentials: (config) => {
+    const { auth } = expectKind(config, 'hubspot');
+    if (auth.type !== 'api-key') return SIGNED_ONLY;
+    return auth.queryParam !== undefined ? { ...SIGNED_ONLY, query: [auth.queryParam] } : { ...SIGNED_ONLY, headers: [auth.header ?? 'authorization'] };
   },
   decide(request, { source: config, secret, now, authenticated }) {
     const source = expectKind(config, 'hubspot');

@@ -4,7 +4,7 @@ import { buildCandidate, type FieldDefaults, jsonPathLookup } from '../field-map
 import { isNameObject, isPhoneObject, keysWhere, shapeDefaults, withFallback } from '../field-shapes';
 import { checkBodySize, isRecord, methodNotAllowed } from '../http';
 import type { SourceAdapter } from '../source-adapter';
-import { expectKind, formFieldLookup, ignore, parseFormBody } from './common';
+import { expectKind, formFieldLookup, ignore, parseFormBody, urlTokenCredentials } from './common';
 
 /**
  * Jotform webhooks (docs/sources.md): multipart/form-data (urlencoded also accepted) with
@@ -52,6 +52,7 @@ export const jotformAdapter: SourceAdapter = {
   kind: 'jotform',
   secret: 'required',
   checkSecret: (secret) => checkTokenSecret(secret, 'jotform'),
+  credentials: urlTokenCredentials('jotform'),
   decide(request, { source: config, secret, authenticated }) {
     const source = expectKind(config, 'jotform');
     if (request.method !== 'POST') return methodNotAllowed(['POST']);

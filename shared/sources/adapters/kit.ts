@@ -2,7 +2,7 @@ import { checkSigningSecret, checkTimestamp, checkTokenSecret, decodeHexDigest, 
 import { SourceAuthError } from '../errors';
 import { buildCandidate, type FieldDefaults, jsonPathLookup, toOptOut, withMarketingConsent } from '../field-map';
 import { checkBodySize, isoTime, isRecord, methodNotAllowed, ownValue, parseJsonBody } from '../http';
-import type { AdapterDecision, RawRequest, SourceAdapter, SourceSignup } from '../source-adapter';
+import { type AdapterDecision, type RawRequest, SIGNED_ONLY, type SourceAdapter, type SourceSignup } from '../source-adapter';
 import type { SourceConfigOf } from '../source-config';
 import { expectKind, ignore, quoted, recordsOf, requireRecord, signupsOrIgnore } from './common';
 
@@ -72,6 +72,11 @@ export const kitAdapter: SourceAdapter = {
   checkSecret: (secret, config) => {
     if (config?.kind === 'kit' && config.auth === 'url-token') checkTokenSecret(secret, 'kit');
     else checkSigningSecret(secret, 'kit');
+  },
+  // A URL token travels in its tokenParam; a signature is not a credential.
+  credentials: (config) => {
+    const source = expectKind(config, 'kit');
+    return source.auth === 'url-token' ? { ...SIGNED_ONLY, query: [source.tokenParam] } : SIGNED_ONLY;
   },
   decide(request, { source: config, secret, now, authenticated }) {
     const source = expectKind(config, 'kit');

@@ -3,7 +3,7 @@ import { checkTokenSecret, requireQueryToken } from '../auth';
 import { buildCandidate, type FieldDefaults, type FieldLookup, hashEventId, toOptOut, withMarketingConsent } from '../field-map';
 import { checkBodySize, methodNotAllowed } from '../http';
 import type { SourceAdapter } from '../source-adapter';
-import { expectKind, ignore, parseFormBody, quoted } from './common';
+import { expectKind, ignore, parseFormBody, quoted, urlTokenCredentials } from './common';
 
 /**
  * Mailchimp audience webhooks (docs/sources.md): urlencoded with bracketed keys
@@ -46,6 +46,7 @@ export const mailchimpAdapter: SourceAdapter = {
   kind: 'mailchimp',
   secret: 'required',
   checkSecret: (secret) => checkTokenSecret(secret, 'mailchimp'),
+  credentials: urlTokenCredentials('mailchimp'),
   decide(request, { source: config, secret, authenticated }) {
     const source = expectKind(config, 'mailchimp');
     if (request.method === 'GET' || request.method === 'HEAD') {

@@ -2,7 +2,7 @@ import { checkSigningSecret, decodeBase64Digest, headerValue, hmacSha256, requir
 import { buildCandidate, type FieldDefaults, type FieldLookup, jsonPathLookup, toEventId, withMarketingConsent } from '../field-map';
 import { checkBodySize, isoTime, isRecord, methodNotAllowed, ownValue, parseJsonBody, stringValue } from '../http';
 import type { SourceAdapter } from '../source-adapter';
-import { expectKind, ignore, quoted, requireRecord } from './common';
+import { expectKind, ignore, quoted, requireRecord, signedOnly } from './common';
 
 /**
  * Shopify customer webhooks (docs/sources.md): `X-Shopify-Hmac-Sha256` = base64
@@ -71,6 +71,7 @@ export const shopifyAdapter: SourceAdapter = {
   kind: 'shopify',
   secret: 'required',
   checkSecret: (secret) => checkSigningSecret(secret, 'shopify'),
+  credentials: signedOnly,
   // Shopify signs the body and nothing else: the ledger keys a delivery by its body, never by a header.
   keyedByBody: true,
   decide(request, { source: config, secret, authenticated }) {

@@ -4,7 +4,7 @@ import { SourceAuthError, SourceConfigError, SourcePayloadError } from '../error
 import { toEventId, withLastNamePolicy } from '../field-map';
 import { checkBodySize, isoTime, isRecord, methodNotAllowed, ownValue, parseJsonBody } from '../http';
 import type { RawRequest, SourceAdapter, SourceSignup } from '../source-adapter';
-import { expectKind, ignore, quoted } from './common';
+import { expectKind, ignore, quoted, signedOnly } from './common';
 
 /**
  * Standard Webhooks v1 (docs/sources.md; the spec is github.com/standard-webhooks/standard-webhooks):
@@ -74,6 +74,8 @@ export const standardWebhooksAdapter: SourceAdapter = {
   checkSecret: (secret) => {
     standardWebhooksKey(secret);
   },
+  // A bearer token travels in Authorization, which no letter keeps; signature headers are not credentials.
+  credentials: signedOnly,
   // Stable across the sender's retries: the spec asks receivers to dedupe on it.
   deliveryId: (request) => header(request, 'id'),
   decide(request, { source: config, secret, now, authenticated }) {

@@ -3,7 +3,7 @@ import { buildCandidate, type FieldDefaults, type FieldLookup } from '../field-m
 import { isEmailValue, keysWhere, withFallback } from '../field-shapes';
 import { checkBodySize, isoTime, isRecord, methodNotAllowed, ownValue, parseJsonBody } from '../http';
 import type { SourceAdapter } from '../source-adapter';
-import { expectKind, ignore, quoted, requireRecord, sameLabel } from './common';
+import { expectKind, ignore, quoted, requireRecord, sameLabel, signedOnly } from './common';
 
 /**
  * Tally webhooks (docs/sources.md): `Tally-Signature` = base64 HMAC-SHA256(secret, raw body)
@@ -58,6 +58,7 @@ export const tallyAdapter: SourceAdapter = {
   kind: 'tally',
   secret: 'required',
   checkSecret: (secret) => checkSigningSecret(secret, 'tally'),
+  credentials: signedOnly,
   decide(request, { source: config, secret, authenticated }) {
     const source = expectKind(config, 'tally');
     if (request.method !== 'POST') return methodNotAllowed(['POST']);

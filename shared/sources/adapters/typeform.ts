@@ -3,7 +3,7 @@ import { buildCandidate, type FieldDefaults, type FieldLookup } from '../field-m
 import { isEmailValue, keysWhere, withFallback } from '../field-shapes';
 import { checkBodySize, isoTime, isRecord, methodNotAllowed, ownValue, parseJsonBody } from '../http';
 import type { SourceAdapter } from '../source-adapter';
-import { expectKind, ignore, quoted, requireRecord } from './common';
+import { expectKind, ignore, quoted, requireRecord, signedOnly } from './common';
 
 /**
  * Typeform webhooks (docs/sources.md): `Typeform-Signature: sha256=<base64 HMAC-SHA256(secret,
@@ -80,6 +80,7 @@ export const typeformAdapter: SourceAdapter = {
   kind: 'typeform',
   secret: 'required',
   checkSecret: (secret) => checkSigningSecret(secret, 'typeform'),
+  credentials: signedOnly,
   decide(request, { source: config, secret, authenticated }) {
     const source = expectKind(config, 'typeform');
     if (request.method !== 'POST') return methodNotAllowed(['POST']);

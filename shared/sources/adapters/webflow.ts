@@ -2,7 +2,7 @@ import { checkSigningSecret, checkTimestamp, checkTokenSecret, decodeHexDigest, 
 import { buildCandidate, type FieldDefaults, type FieldLookup } from '../field-map';
 import { isEmailValue, keysWhere, withFallback } from '../field-shapes';
 import { checkBodySize, isoTime, isRecord, methodNotAllowed, ownValue, parseJsonBody } from '../http';
-import type { SourceAdapter } from '../source-adapter';
+import { SIGNED_ONLY, type SourceAdapter } from '../source-adapter';
 import { expectKind, ignore, quoted, requireRecord, sameLabel } from './common';
 
 /**
@@ -64,6 +64,10 @@ export const webflowAdapter: SourceAdapter = {
   kind: 'webflow',
   secret: 'required',
   checkSecret: (secret) => checkSigningSecret(secret, 'webflow'),
+  credentials: (config) => {
+    const source = expectKind(config, 'webflow');
+    return source.auth === 'url-token' ? { ...SIGNED_ONLY, query: [source.tokenParam] } : SIGNED_ONLY;
+  },
   decide(request, { source: config, secret, now, authenticated }) {
     const source = expectKind(config, 'webflow');
     if (request.method !== 'POST') return methodNotAllowed(['POST']);

@@ -1,3 +1,4 @@
+import { deriveDeadLetterKey } from '../../../shared/ingest/dead-letter-keys';
 import { messageSource } from '../../../shared/ingest/ingest-source';
 import { parseIngestSources } from '../../../shared/ingest/ingest-sources';
 import { rerunUnmappable, type UnmappableLetter, unmappableLetterSchema } from '../../../shared/ingest/unmappable';
@@ -125,6 +126,8 @@ describe('intent: "newsletter"', () => {
     const rerun = rerunUnmappable(JSON.stringify(dead.letters[0]), {
       sources: parseIngestSources(sources),
       namelessPolicy: () => DEFAULT_NAMELESS_POLICY,
+      // The key the ingest signed with: derived from the `api` entry (the secret has no `deadLetters` entry).
+      deadLetterKeys: [deriveDeadLetterKey(SECRETS.api)],
       now: NOW,
       messageSource,
     });

@@ -1,3 +1,4 @@
+import { deriveDeadLetterKey } from '../../../shared/ingest/dead-letter-keys';
 import { messageSource } from '../../../shared/ingest/ingest-source';
 import { parseIngestSources } from '../../../shared/ingest/ingest-sources';
 import { rerunUnmappable, type UnmappableLetter, unmappableLetterSchema } from '../../../shared/ingest/unmappable';
@@ -13,6 +14,9 @@ import { anHttpEvent, anIngestHandler, FORM_ORIGIN, fakeQueue, NOW, SECRETS, SOU
  */
 
 const parse = (input: Record<string, unknown>) => signupSchema.parse(input);
+
+/** The key the ingest signs letters with when the sources secret has no `deadLetters` entry: derived from `api`. */
+const KEYS = [deriveDeadLetterKey(SECRETS.api)];
 
 describe('the nameless policy (shared/signup/nameless-policy.ts)', () => {
   const placeholder = { nameless: 'placeholder' as const, placeholderNames: { first_name: 'Newsletter', last_name: 'Reader' } };
@@ -192,6 +196,7 @@ describe('unmappable webhook signups', () => {
     const rerun = rerunUnmappable(JSON.stringify(letter), {
       sources: kitSource({ 'fields.work_email': 'email' }),
       namelessPolicy: () => DEFAULT_NAMELESS_POLICY,
+      deadLetterKeys: KEYS,
       now: new Date(NOW.getTime() + 86_400_000),
       messageSource,
     });
@@ -204,6 +209,7 @@ describe('unmappable webhook signups', () => {
       rerunUnmappable(JSON.stringify(letter), {
         sources,
         namelessPolicy: () => DEFAULT_NAMELESS_POLICY,
+        deadLetterKeys: KEYS,
         now: NOW,
         messageSource,
       }),
@@ -245,11 +251,13 @@ describe('unmappable webhook signups', () => {
     // Assert
     expect(response.statusCode).toBe(202);
     expect(JSON.stringify(dead.letters)).not.toContain(SECRETS.token);
-    expect(dead.letters[0]!.request).toMatchObject({ token_param: 'token', query: {} });
+    expect(dead.letters[0]!.request).toMatchObject({ removed: { headers: [], query: ['token'] }, query: {} });
+    expect(dead.letters[0]!.request!.public_url).not.toContain('token');
     const fixed = parseIngestSources([{ id: 'mailchimp-src', kind: 'mailchimp', fieldMap: { EMAIL: 'email' } }]);
     const rerun = rerunUnmappable(JSON.stringify(dead.letters[0]), {
       sources: fixed,
       namelessPolicy: () => DEFAULT_NAMELESS_POLICY,
+      deadLetterKeys: KEYS,
       now: NOW,
       messageSource,
     });

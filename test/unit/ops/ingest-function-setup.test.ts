@@ -4,10 +4,13 @@ import * as path from 'node:path';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CliError } from '../../../ops/errors';
-import { deployedIngestSetup, ingestSetupFromEnvironment, lambdaFunctionEnvironment } from '../../../ops/ingest-function-setup';
+import { deployedDeadLetterKeys, deployedIngestSetup, ingestSetupFromEnvironment, lambdaFunctionEnvironment } from '../../../ops/ingest-function-setup';
 import { resolveTarget } from '../../../ops/targets';
+import { deriveDeadLetterKey } from '../../../shared/ingest/dead-letter-keys';
 
 const FUNCTION_NAME = 'SignupSync-IngressFunction-abc123';
+/** A usable `api` entry (a Standard Webhooks key), test-only. */
+const API_SECRET = `whsec_${Buffer.alloc(32, 5).toString('base64')}`;
 
 /** The variables the deployed ingest runs with (infra/constructs/signup-ingress.ts), as Lambda returns them. */
 const INGEST_ENVIRONMENT = {
@@ -79,6 +82,44 @@ describe("checking it with the ingest's own cold-start validation", () => {
   });
 });
 
+describe('the dead-letter keys of the sources secret SOURCES_SECRET names', () => {
+  it('reads the deadLetters entry, newest first', async () => {
+    const asked: string[] = [];
+    const keys = await deployedDeadLetterKeys(
+      async () => INGEST_ENVIRONMENT,
+      FUNCTION_NAME,
+      async (secretId) => {
+        asked.push(secretId);
+        return JSON.stringify({ api: API_SECRET, deadLetters: ['n'.repeat(32), 'o'.repeat(32)] });
+      },
+    );
+    expect(asked).toEqual([INGEST_ENVIRONMENT.SOURCES_SECRET]);
+    expect(keys).toEqual(['n'.repeat(32), 'o'.repeat(32)]);
+  });
+
+  it('derives the key from the api secret when the sources secret has no deadLetters entry', async () => {
+    expect(
+      await deployedDeadLetterKeys(
+        async () => INGEST_ENVIRONMENT,
+        FUNCTION_NAME,
+        async () => JSON.stringify({ api: API_SECRET }),
+      ),
+    ).toEqual([deriveDeadLetterKey(API_SECRET)]);
+  });
+
+  it('refuses a sources secret that yields no dead-letter key, naming the entry, never a value', async () => {
+    const read = (value: unknown) =>
+      deployedDeadLetterKeys(
+        async () => INGEST_ENVIRONMENT,
+        FUNCTION_NAME,
+        async () => JSON.stringify(value),
+      );
+    await expect(read({ api: API_SECRET, deadLetters: 'short-key' })).rejects.toThrow(/deadLetters: every key must be at least 32 characters/);
+    await expect(read({ api: API_SECRET, deadLetters: 'short-key' })).rejects.not.toThrow(/short-key/);
+    await expect(read({})).rejects.toThrow(CliError);
+  });
+});
+
 describe('the target of a deployed stack', () => {
   const outputsFile = (outputs: Record<string, string>) => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'signup-sync-outputs-')), 'outputs.json');
@@ -97,12 +138,19 @@ describe('the target of a deployed stack', () => {
           asked.push(`${region}/${name}`);
           return INGEST_ENVIRONMENT;
         },
+        secretValue: (region) => async (secretId) => {
+          asked.push(`${region}/${secretId}`);
+          return JSON.stringify({ api: API_SECRET });
+        },
       },
     );
 
     expect(asked).toEqual([]);
     expect(await target.ingestSetup?.()).toMatchObject({ sources: [{ id: 'kit-news' }] });
+    // The configuration alone (import, redrive) reads no secret; the keys (redrive only) read the sources secret, and the function once.
     expect(asked).toEqual([`eu-west-1/${FUNCTION_NAME}`]);
+    expect(await target.deadLetterKeys?.()).toEqual([deriveDeadLetterKey(API_SECRET)]);
+    expect(asked).toEqual([`eu-west-1/${FUNCTION_NAME}`, `eu-west-1/${INGEST_ENVIRONMENT.SOURCES_SECRET}`]);
   });
 
   it('has no ingest configuration for a stack without that output (older stacks) or for bare queue URLs', async () => {
