@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBigCommerceSandbox } from '../local/bigcommerce-sandbox';
+import { type AnswerLevers, answerLeverTable, runAnswerLevers } from './answer-levers';
 import {
   windowTable as batchingWindowTable,
   type ColdAnswerResult,
@@ -179,7 +180,15 @@ async function runDrains(args: Args): Promise<DrainRun[]> {
 }
 
 type Costs = Readonly<{ ingest: HandlerCost; sync: HandlerCost; bareRssMB: number }>;
-type Measured = Readonly<{ cold?: ColdResult; cost?: Costs; sweep?: Sweep; bill?: Bill; deployment?: Deployment; answer?: ColdAnswerResult }>;
+type Measured = Readonly<{
+  cold?: ColdResult;
+  cost?: Costs;
+  sweep?: Sweep;
+  bill?: Bill;
+  deployment?: Deployment;
+  answer?: ColdAnswerResult;
+  answerLevers?: AnswerLevers;
+}>;
 
 async function runColdAndCost(args: Args): Promise<Measured> {
   const dir = mkdtempSync(path.join(tmpdir(), 'signup-sync-bench-'));
@@ -203,6 +212,7 @@ async function runColdAndCost(args: Args): Promise<Measured> {
     if (args.only.has('answer') && measured.deployment) {
       if (quotas.mode === 'none') progress(`cold answer: ${quotas.reason}; modelled from unconstrained processes`);
       measured.answer = await runColdAnswers({ dir, deployment: measured.deployment, quotas, runs: args.answerRuns, seed: args.seed, progress });
+      measured.answerLevers = await runAnswerLevers({ dir, deployment: measured.deployment, quotas, runs: args.answerRuns, seed: args.seed, progress });
     }
     if (args.only.has('cost')) {
       progress('handler cost: bundling bench/handler-cost.ts for plain node');
@@ -719,6 +729,7 @@ async function main(): Promise<void> {
   if (runs.some((run) => run.mode === 'batched')) tables.push(windowTable(runs));
   if (newsletter) tables.push(subscribersTable(newsletter));
   if (answer) tables.push(coldAnswerTable(answer, partCommand('answer', args)));
+  if (measured.answerLevers) tables.push(answerLeverTable(measured.answerLevers, partCommand('answer', args)));
   if (cold) tables.push(coldTable(cold), leverTable(cold));
   if (trickle) tables.push(trickleTable(trickle, partCommand('trickle', args), args.seed));
   if (window) tables.push(batchingWindowTable(window, deployedWindowSeconds(), partCommand('window', args), args.seed));
@@ -729,7 +740,7 @@ async function main(): Promise<void> {
   const header = `signup-sync benchmarks — ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB.toFixed(1)} GiB, Node ${machine.node}, ${startedAt.toISOString()}`;
   const notes = [
     ...findings(runs, measured, args),
-    ...(answer ? coldAnswerFindings(answer) : []),
+    ...(answer ? coldAnswerFindings(answer, measured.answerLevers) : []),
     ...(trickle ? trickleFindings(trickle) : []),
     ...(window ? windowFindings(window, deployedWindowSeconds()) : []),
   ];

@@ -48,7 +48,7 @@ export function formatReport(report: ChaosReport): string {
     '',
     'Ingest and queue',
     `  ingest answers      ${list(report.ingestAnswers)}`,
-    `  sender answers      ${list(report.sender.answers)} (network: no answer: the sender's 15 s timeout or a connection error)`,
+    `  sender answers      ${list(report.sender.answers)}${report.sender.answers['network'] ? " (network: no answer: the sender's 15 s timeout or a connection error)" : ''}`,
     `  503s answered       ${n(report.sender.answers['503'] ?? 0)}; retries ${n(report.sender.retries)}; slowest acceptance ${seconds(report.sender.slowestAcceptMs)}`,
     `  sync outcomes       ${list(report.sync.outcomes)}; deferred messages by reason: ${list(report.logs.deferredByReason)}`,
     `  pollers             ${report.sync.poller.invocations} invocations, ${report.sync.poller.failedInvocations} failed (${report.sync.poller.timeouts} timeouts), ${report.sync.poller.receiveErrors} receive errors`,

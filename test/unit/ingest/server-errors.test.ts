@@ -5,14 +5,16 @@ import { buildIngestHandler } from '../../../functions/ingest/build-handler';
 import type { IngestConfig } from '../../../shared/config/ingest-config';
 import { createLogger } from '../../../shared/logger';
 import { noMetrics } from '../../../shared/observability/metric-names';
+import { QueueRejectedError } from '../../../shared/queue/errors';
 import { aLambdaContext } from '../../helpers/events';
-import { anHttpEvent, fakeQueue, NOW, SOURCES, sourcesSecretJson, standardWebhookHeaders } from '../../helpers/ingest';
+import { anHttpEvent, anIngestHandler, fakeQueue, NOW, SOURCES, sourcesSecretJson, standardWebhookHeaders } from '../../helpers/ingest';
 import { captureWrite } from '../../helpers/log-capture';
 
 /**
+ * The ingest's 5xx answers each come with a log line that says why (issue 23: 500s with no cause in the log).
  * A request that runs out of the function's time (here: the delivery ledger's DynamoDB never answers) is
- * answered 503 + Retry-After, which senders retry, never a bare 500; and its log line says what it was
- * waiting for, so an operator reading a 503 knows which dependency held it up.
+ * answered 503 + Retry-After, which senders retry, never a bare 500, and its line says what it was waiting
+ * for; a 500 names the error, its cause and the AWS call it came from.
  */
 
 let server: Server;
@@ -79,4 +81,41 @@ it('answers 503 with Retry-After and logs what the request was waiting for when 
   const line = lines.find((entry) => entry['message'] === 'ingest ran out of time before answering; answered 503 so the sender retries');
   expect(line).toMatchObject({ level: 'ERROR', status: 503, timeoutMs: 10_000, waitingFor: [expect.stringMatching(/^DynamoDB PutItem for 0\.\d s$/)] });
   expect(lines.filter((entry) => entry['message'] === 'request failed')).toEqual([]);
+});
+
+it('logs every 500 with its cause: the error, what caused it, and the AWS call it came from', async () => {
+  // Arrange: SQS refuses the messages for good (an access policy broken by hand, say)
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger('signup-ingest', {
+    write: (line) => {
+      captureWrite(line);
+      lines.push(JSON.parse(line) as Record<string, unknown>);
+    },
+  });
+  const denied = Object.assign(new Error('User is not authorized to perform: sqs:sendmessage'), {
+    name: 'AccessDenied',
+    $metadata: { httpStatusCode: 403, attempts: 1 },
+  });
+  const queue = {
+    enqueue: async () => {
+      throw new QueueRejectedError('SQS refused the messages', { cause: denied });
+    },
+  };
+  const handler = anIngestHandler({ queue, logger });
+  const body = JSON.stringify({ email: 'refused@example.com', first_name: 'Ada', last_name: 'Lovelace' });
+
+  // Act
+  const answer = await handler(anHttpEvent('/signups', { body, headers: { 'content-type': 'application/json', ...standardWebhookHeaders(body) } }));
+
+  // Assert
+  expect(answer.statusCode).toBe(500);
+  expect(lines.find((entry) => entry['message'] === 'request failed')).toMatchObject({
+    level: 'ERROR',
+    status: 500,
+    errorName: 'QueueRejectedError',
+    errorMessage: 'SQS refused the messages',
+    cause: { errorName: 'AccessDenied', errorMessage: 'User is not authorized to perform: sqs:sendmessage' },
+    awsHttpStatus: 403,
+    awsAttempts: 1,
+  });
 });
