@@ -64,6 +64,13 @@ export type DrainSettings = Readonly<{
    * pacer is told (SYNC_MAX_CONCURRENCY), as functions/sync/build-handler.ts builds it: tail reserve = c - 1.
    */
   concurrency?: number;
+  /**
+   * Signups per second (production time) sent one by one at that steady rate while the pollers run, instead
+   * of the whole backlog at once: how full batches get at a given traffic (bench/batching-window.ts).
+   */
+  arrivalsPerSecond?: number;
+  /** The batching window (production ms) instead of the deployed one. */
+  batchingWindowMs?: number;
 }>;
 
 type Observation = { at: number; status: number | undefined; left?: number; quota?: number; resetMs?: number; windowMs?: number; durationMs: number };
@@ -173,9 +180,27 @@ export async function runDrain(sandbox: BigCommerceSandbox, settings: DrainSetti
 
   const queue = new MemoryQueue({ visibilityTimeoutMs: scaled(DEPLOYED.visibilityTimeoutMs), maxReceiveCount: DEPLOYED.maxReceiveCount });
   const enqueuedAt = new Map<string, number>();
-  for (const message of messages) {
+  const send = (message: (typeof messages)[number]) => {
     queue.send(message.messageId, message.body, message.attributes);
     enqueuedAt.set(message.messageId, performance.now());
+  };
+  let sending: Promise<void> = Promise.resolve();
+  let sent = 0;
+  if (settings.arrivalsPerSecond === undefined) {
+    for (const message of messages) send(message);
+    sent = messages.length;
+  } else {
+    // One message every 1/rate (scaled), each at its due time from the start, so timer drift does not accumulate.
+    const intervalMs = scaled(1000 / settings.arrivalsPerSecond);
+    const first = performance.now();
+    sending = (async () => {
+      for (const message of messages) {
+        const due = first + sent * intervalMs;
+        if (due > performance.now()) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
+        send(message);
+        sent += 1;
+      }
+    })();
   }
 
   const settledAt = new Map<string, number>();
@@ -253,13 +278,17 @@ export async function runDrain(sandbox: BigCommerceSandbox, settings: DrainSetti
   };
 
   const started = performance.now();
-  const eventSource = await drainThroughEventSource({
-    queue,
-    environments: Array.from({ length: concurrency }, environment),
-    batchSize: DEPLOYED.batchSize,
-    batchingWindowMs: scaled(DEPLOYED.batchingWindowMs),
-    functionTimeoutMs: scaled(DEPLOYED.functionTimeoutMs),
-  });
+  const [eventSource] = await Promise.all([
+    drainThroughEventSource({
+      queue,
+      environments: Array.from({ length: concurrency }, environment),
+      batchSize: DEPLOYED.batchSize,
+      batchingWindowMs: scaled(settings.batchingWindowMs ?? DEPLOYED.batchingWindowMs),
+      functionTimeoutMs: scaled(DEPLOYED.functionTimeoutMs),
+      moreComing: () => sent < messages.length,
+    }),
+    sending,
+  ]);
 
   // Reconcile: every message must be exactly one customer (its email) or a dead letter with a reason.
   const stats = sandbox.stats({ logLimit: 0 });

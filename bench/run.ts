@@ -4,6 +4,20 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBigCommerceSandbox } from '../local/bigcommerce-sandbox';
+import { type AnswerLevers, answerLeverTable, runAnswerLevers } from './answer-levers';
+import {
+  windowTable as batchingWindowTable,
+  type ColdAnswerResult,
+  coldAnswerFindings,
+  coldAnswerTable,
+  coldAnswerTargets,
+  runColdAnswers,
+  trickleFindings,
+  trickleTable,
+  trickleTargets,
+  windowFindings,
+} from './answer-report';
+import { deployedWindowSeconds, runWindowSweep, type WindowSweep } from './batching-window';
 import { type ColdResult, coldFindings, coldLevers, coldTable, coldTargets, leverFindings, leverTable, runColdStart } from './cold-report';
 import { bareNodeMaxRssMB, buildHandlerCost, lambdaEnv } from './cold-start';
 import { type Bill, billFindings, billTables, type HandlerCost, priceMillion, runMemorySweep, type Sweep, sweepTable } from './cost-report';
@@ -15,6 +29,7 @@ import { describeMachine, type Machine } from './lib/machine';
 import { spliceReport } from './lib/splice';
 import { fixed, ms, pct, renderMarkdown, renderText, seconds, type Table, times } from './lib/table';
 import { runSubscribersBench, subscribersTable } from './subscribers';
+import { runTrickle, type TrickleResult } from './trickle';
 
 /**
  * `npm run bench`: delivery efficiency and throughput of the real sync handler against the BigCommerce
@@ -31,8 +46,13 @@ const USAGE = `usage: npm run bench -- [options]
   --runs <n>                interleaved rounds of fresh processes for the cold-start medians (default 21, min 5)
   --cost-events <n>         events per handler for the warm cost (default 20000)
   --sweep-runs <n>          fresh processes per memory size for the cold start under a CPU quota (default 5)
-  --only <parts>            comma list of: drain, baseline, subscribers, cold, cost, memory, bill (default all; memory and bill
-                            need cost; bill uses memory's durations when it ran)
+  --only <parts>            comma list of: drain, baseline, subscribers, cold, cost, memory, bill, answer, trickle, window
+                            (default all; memory and bill need cost; bill uses memory's durations when it ran)
+  --answer-runs <n>         fresh processes per memory size and request for the ingest's cold answer (default 7)
+  --trickle-signups <n>     signups sent one at a time for the trickle latency (default 20)
+  --burst <n>               signups posted at once for the burst latency (default 50)
+  --window-signups <n>      signups per (window, rate) cell of the batching-window sweep (default 40)
+  --window-time-scale <s>   time scale of the batching-window sweep (default 0.1)
   --concurrency <n>         maxConcurrency for the main drain runs (default the deployed 2); each simulated Lambda's
                             pacer keeps n - 1 units back, as SYNC_MAX_CONCURRENCY makes the deployed one do
   --out <file>              where to write the report (default docs/benchmarks.md)
@@ -51,6 +71,11 @@ type Args = Readonly<{
   /** The parts --only named (only adds what they need, e.g. bill needs cost). */
   asked: ReadonlySet<string>;
   splice: boolean;
+  answerRuns: number;
+  trickleSignups: number;
+  burst: number;
+  windowSignups: number;
+  windowTimeScale: number;
   concurrency: number;
   out: string;
   write: boolean;
@@ -68,6 +93,11 @@ function parseCli(argv: readonly string[]): Args {
       'cost-events': { type: 'string' },
       'sweep-runs': { type: 'string' },
       only: { type: 'string' },
+      'answer-runs': { type: 'string' },
+      'trickle-signups': { type: 'string' },
+      burst: { type: 'string' },
+      'window-signups': { type: 'string' },
+      'window-time-scale': { type: 'string' },
       concurrency: { type: 'string' },
       out: { type: 'string' },
       'no-write': { type: 'boolean' },
@@ -86,9 +116,8 @@ function parseCli(argv: readonly string[]): Args {
     if (!Number.isFinite(value) || !check(value)) throw new Error(`--${name}: invalid value ${raw}\n${USAGE}`);
     return value;
   };
-  const parts = new Set((values.only ?? 'drain,baseline,subscribers,cold,cost,memory,bill').split(',').map((part) => part.trim()));
-  for (const part of parts)
-    if (!['drain', 'baseline', 'subscribers', 'cold', 'cost', 'memory', 'bill'].includes(part)) throw new Error(`--only: unknown part ${part}\n${USAGE}`);
+  const parts = new Set((values.only ?? ALL_PARTS.join(',')).split(',').map((part) => part.trim()));
+  for (const part of parts) if (!(ALL_PARTS as readonly string[]).includes(part)) throw new Error(`--only: unknown part ${part}\n${USAGE}`);
   const asked = new Set(parts);
   // The memory sweep and the bill are built from the warm handler cost.
   if (parts.has('memory') || parts.has('bill')) parts.add('cost');
@@ -102,6 +131,11 @@ function parseCli(argv: readonly string[]): Args {
     only: parts,
     asked,
     splice: values.splice === true,
+    answerRuns: number('answer-runs', values['answer-runs'], 7, (value) => Number.isInteger(value) && value >= 1),
+    trickleSignups: number('trickle-signups', values['trickle-signups'], 20, (value) => Number.isInteger(value) && value >= 1),
+    burst: number('burst', values.burst, 50, (value) => Number.isInteger(value) && value >= 10),
+    windowSignups: number('window-signups', values['window-signups'], 40, (value) => Number.isInteger(value) && value >= 10),
+    windowTimeScale: number('window-time-scale', values['window-time-scale'], 0.1, (value) => value > 0 && value <= 1),
     concurrency: number('concurrency', values.concurrency, DEPLOYED.maxConcurrency, (value) => Number.isInteger(value) && value >= 1),
     out: path.resolve(ROOT, values.out ?? 'docs/benchmarks.md'),
     write: !values['no-write'],
@@ -111,6 +145,12 @@ function parseCli(argv: readonly string[]): Args {
 }
 
 const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+/** What --only can name; the default runs them all. */
+const ALL_PARTS = ['drain', 'baseline', 'subscribers', 'cold', 'cost', 'memory', 'bill', 'answer', 'trickle', 'window'] as const;
+
+/** The command that regenerates one part alone (printed under its table). */
+const partCommand = (part: string, args: Args) => `npm run bench -- --only ${part}${args.seed !== 7 ? ` --seed ${args.seed}` : ''} --no-write`;
 
 type DrainRun = DrainResult & { title: string; concurrency: number };
 
@@ -152,14 +192,23 @@ async function runDrains(args: Args): Promise<DrainRun[]> {
 }
 
 type Costs = Readonly<{ ingest: HandlerCost; sync: HandlerCost; bareRssMB: number }>;
-type Measured = Readonly<{ cold?: ColdResult; cost?: Costs; sweep?: Sweep; bill?: Bill; deployment?: Deployment; ledger?: readonly LedgerScenario[] }>;
+type Measured = Readonly<{
+  cold?: ColdResult;
+  cost?: Costs;
+  sweep?: Sweep;
+  bill?: Bill;
+  deployment?: Deployment;
+  ledger?: readonly LedgerScenario[];
+  answer?: ColdAnswerResult;
+  answerLevers?: AnswerLevers;
+}>;
 
 async function runColdAndCost(args: Args): Promise<Measured> {
   const dir = mkdtempSync(path.join(tmpdir(), 'signup-sync-bench-'));
   const quotas = openCpuQuotas();
   try {
     const measured: { -readonly [K in keyof Measured]: Measured[K] } = {};
-    const needsDeployment = args.only.has('cold') || args.only.has('memory') || args.only.has('bill');
+    const needsDeployment = args.only.has('cold') || args.only.has('memory') || args.only.has('bill') || args.only.has('answer');
     if (needsDeployment) {
       progress('synthesizing the stack as `cdk synth` does (its assets are what the cold start and the sweep load)');
       measured.deployment = synthDeploymentInChild(path.join(dir, 'cdk.out'));
@@ -172,6 +221,11 @@ async function runColdAndCost(args: Args): Promise<Measured> {
         ...(measured.deployment ? { deployment: measured.deployment } : {}),
         progress,
       });
+    }
+    if (args.only.has('answer') && measured.deployment) {
+      if (quotas.mode === 'none') progress(`cold answer: ${quotas.reason}; modelled from unconstrained processes`);
+      measured.answer = await runColdAnswers({ dir, deployment: measured.deployment, quotas, runs: args.answerRuns, seed: args.seed, progress });
+      measured.answerLevers = await runAnswerLevers({ dir, deployment: measured.deployment, quotas, runs: args.answerRuns, seed: args.seed, progress });
     }
     if (args.only.has('cost')) {
       progress('handler cost: bundling bench/handler-cost.ts for plain node');
@@ -379,7 +433,11 @@ type Target = { target: string; measured: string; met: string };
 /** The no-faults batched run with the CLI's concurrency (the deployed one unless overridden). */
 const mainCleanRun = (runs: readonly DrainRun[]) => runs.find((run) => run.mode === 'batched' && run.scenario.key === 'clean' && run.title === 'no faults');
 
-function targets(runs: readonly DrainRun[], cold: ColdResult | undefined): Target[] {
+function targets(
+  runs: readonly DrainRun[],
+  cold: ColdResult | undefined,
+  waits: Readonly<{ answer?: ColdAnswerResult; trickle?: TrickleResult; seed: number }> = { seed: 7 },
+): Target[] {
   const list: Target[] = [];
   const clean = mainCleanRun(runs);
   if (clean) {
@@ -409,6 +467,8 @@ function targets(runs: readonly DrainRun[], cold: ColdResult | undefined): Targe
     });
   }
   if (cold) list.push(...coldTargets(cold));
+  if (waits.answer) list.push(...coldAnswerTargets(waits.answer));
+  if (waits.trickle) list.push(...trickleTargets(waits.trickle, waits.seed));
   return list;
 }
 
@@ -542,7 +602,7 @@ function markdown(
   const command = `npm run bench${args.argv.length > 0 ? ` -- ${args.argv.join(' ')}` : ''}`;
   return `# Benchmarks
 
-Generated by \`${command}\` (bench/run.ts) on ${startedAt.toISOString()}; the run took ${seconds(elapsedMs)}.
+Generated by \`${command}\` (bench/run.ts, seed ${args.seed}) on ${startedAt.toISOString()}; the run took ${seconds(elapsedMs)}.
 
 | machine | |
 | --- | --- |
@@ -623,6 +683,18 @@ ${levers ? `\n${levers}` : ''}
   assumption beside its line. \`npm run bench -- --only bill --splice\` regenerates only these tables in this file.
 - **Handler cost**: the handler factories with stubbed I/O, warm (after a warm-up), in a fresh plain-Node process each (the
   script is bundled, so no tsx in the measured process); peak RSS is that process's \`resourceUsage().maxRSS\`.
+- **Cold answer** (bench/cold-answer.ts): what a person submitting a form to a cold ingest waits for, from starting a fresh
+  Node process with the synthesized asset and the template's environment, inside the CPU quota of each memory size
+  (bench/cpu-quota.ts), to the first request's 202 (POST /signups, signed) or 303 (an html form with Turnstile): Node's start,
+  the bundle's load and the handler's construction, and the first request's own work, whose AWS calls go over HTTPS to
+  loopback stand-ins that answer after an assumed in-region round trip. Sizes are interleaved in seeded random rounds.
+- **Trickle and burst** (bench/trickle.ts): local mode's real ingest, embedded SQS, event source mapping and sync, with the
+  deployed batching window and the sandbox answering 300 ms late; a signup counts as in BigCommerce when the sandbox's store
+  holds it.
+- **Batching window** (bench/batching-window.ts): the drain runs' queue model with signups arriving one by one at a steady
+  rate, for each window and rate, on the sweep's time scale.
+- **CPU profiles**: \`npx tsx bench/cpu-profile.ts <file.cpuprofile> [--from s] [--to s]\` summarises a \`node --cpu-prof\`
+  profile by package and function (a bundle's frames mapped back through its source map); docs/chaos.md shows the chaos run's.
 
 ## How to reproduce
 
@@ -633,8 +705,23 @@ npm run bench -- --only drain,baseline --signups 2000 --no-write   # a quick loo
 npm run bench -- --only drain --concurrency 5 --no-write           # the same runs with 5 concurrent Lambdas (tail reserve 4)
 npm run bench -- --only cold,cost,memory,bill --no-write          # cold start, memory and the bill only (about 4 minutes)
 npm run bench -- --only bill --splice                             # the cost tables only, spliced into docs/benchmarks.md
+npm run bench -- --only answer,trickle,window --no-write          # the cold answer, the trickle and the batching window (about 6 minutes)
 \`\`\`
 `;
+}
+
+/** The batching-window sweep on a sandbox of its own (the Standard quota, on the sweep's time scale). */
+async function runWindow(args: Args): Promise<WindowSweep> {
+  const sandbox = await startBigCommerceSandbox({
+    seed: args.seed,
+    rateLimit: { quota: DEPLOYED.quota, windowMs: DEPLOYED.windowMs },
+    timeScale: args.windowTimeScale,
+  });
+  try {
+    return await runWindowSweep(sandbox, { timeScale: args.windowTimeScale, signupsPerCell: args.windowSignups, seed: args.seed, progress });
+  } finally {
+    await sandbox.close();
+  }
 }
 
 async function main(): Promise<void> {
@@ -650,11 +737,15 @@ async function main(): Promise<void> {
     ? await runSubscribersBench({ signups: Math.max(100, Math.round(args.signups / 10)), timeScale: args.timeScale, seed: args.seed })
     : undefined;
   const measured = await runColdAndCost(args);
-  const { cold, cost } = measured;
+  const { cold, cost, answer } = measured;
+  const trickle = args.only.has('trickle')
+    ? await runTrickle({ signups: args.trickleSignups, burst: args.burst, seed: args.seed, progress: (line) => progress(line) })
+    : undefined;
+  const window = args.only.has('window') ? await runWindow(args) : undefined;
   const elapsedMs = performance.now() - started;
 
   const tables: Table[] = [];
-  const targetList = targets(runs, cold);
+  const targetList = targets(runs, cold, { ...(answer ? { answer } : {}), ...(trickle ? { trickle } : {}), seed: args.seed });
   if (targetList.length > 0) tables.push(targetTable(targetList));
   if (runs.length > 0) tables.push(drainTable(runs, args));
   const batchedClean = mainCleanRun(runs);
@@ -662,7 +753,11 @@ async function main(): Promise<void> {
   if (batchedClean && perEvent) tables.push(sideBySideTable(batchedClean, perEvent));
   if (runs.some((run) => run.mode === 'batched')) tables.push(windowTable(runs));
   if (newsletter) tables.push(subscribersTable(newsletter));
+  if (answer) tables.push(coldAnswerTable(answer, partCommand('answer', args)));
+  if (measured.answerLevers) tables.push(answerLeverTable(measured.answerLevers, partCommand('answer', args)));
   if (cold) tables.push(coldTable(cold), leverTable(cold));
+  if (trickle) tables.push(trickleTable(trickle, partCommand('trickle', args), args.seed));
+  if (window) tables.push(batchingWindowTable(window, deployedWindowSeconds(), partCommand('window', args), args.seed));
   if (cost) tables.push(costTable(cost));
   if (measured.sweep && measured.deployment && cost) tables.push(sweepTable(measured.sweep, measured.deployment, cost));
   const command = `npm run bench${args.argv.length > 0 ? ` -- ${args.argv.join(' ')}` : ''}`;
@@ -670,7 +765,12 @@ async function main(): Promise<void> {
   tables.push(...bill);
 
   const header = `signup-sync benchmarks — ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB.toFixed(1)} GiB, Node ${machine.node}, ${startedAt.toISOString()}`;
-  const notes = findings(runs, measured, args);
+  const notes = [
+    ...findings(runs, measured, args),
+    ...(answer ? coldAnswerFindings(answer, measured.answerLevers) : []),
+    ...(trickle ? trickleFindings(trickle) : []),
+    ...(window ? windowFindings(window, deployedWindowSeconds()) : []),
+  ];
   const findingsText = notes.map((note) => `- ${note.replace(/\*\*/g, '').replace(/`/g, '')}`).join('\n');
   process.stdout.write(`\n${header}\n\n${tables.map(renderText).join('\n\n')}\n\nFindings\n${findingsText}\n\nTotal time: ${seconds(elapsedMs)}\n`);
   if (args.write && args.splice) {

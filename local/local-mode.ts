@@ -40,6 +40,7 @@ import { createEventSourceMapping, type EventSourceMapping, type InvocationRepor
 import { type IngestFunction, startLocalServer } from './local-server';
 import {
   configuredSources,
+  DEPLOYED_FUNCTION_ENVIRONMENT,
   deadLetterQueueAttributes,
   type LocalTimings,
   localSourceSecrets,
@@ -88,6 +89,11 @@ export type LocalModeOptions = Readonly<{
   sqsEndpoint?: string;
   /** Queue name prefix on a shared endpoint; default LOCAL_QUEUE_PREFIX or `signup-sync-local`. */
   queuePrefix?: string;
+  /**
+   * Where the delivery ledger's dynalite runs: in this process (default), or in a child process of its own so
+   * that it does not share a core with everything else local mode runs (the chaos run's 110 requests a second).
+   */
+  ledgerProcess?: 'in-process' | 'child';
   /** Options for the in-process BigCommerce sandbox (ignored when real BigCommerce credentials are set). */
   sandbox?: SandboxOptions;
   /** Real BigCommerce instead of the sandbox (default: BIGCOMMERCE_STORE_HASH + BIGCOMMERCE_TOKEN). */
@@ -125,6 +131,8 @@ export type StatusSnapshot = Omit<StatusView, 'bigCommerce'> &
   Readonly<{
     bigCommerce: Readonly<{ requests?: number; requestsPerCustomer?: number; rateLimited?: number }>;
     poller: PollerStats;
+    /** Every answer of the API (not of /_local) by HTTP status, as the senders got them (the chaos run prints it). */
+    apiAnswers: Readonly<Record<string, number>>;
   }>;
 
 export type LocalModeConfig = Readonly<{
@@ -276,7 +284,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     cleanups.push(async () => sqs.destroy());
     const queues = await createQueues(sqs, options.queuePrefix ?? env['LOCAL_QUEUE_PREFIX'] ?? 'signup-sync-local', timings);
     // The ingest's delivery ledger: the same DynamoDB adapter as in Lambda, on an embedded DynamoDB.
-    const ledgerStore = await startEmbeddedDynamoDb({ host, region });
+    const ledgerStore = await startEmbeddedDynamoDb({ host, region, inProcess: options.ledgerProcess !== 'child' });
     cleanups.push(() => ledgerStore.close());
 
     // (d) BigCommerce: the sandbox in-process, unless real credentials are given.
@@ -411,6 +419,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     const ingest: IngestFunction = (event, context) => ingestHandler!(event, context);
     const createIngest = () => {
       const ingestConfig = loadIngestConfig({
+        ...DEPLOYED_FUNCTION_ENVIRONMENT,
         SIGNUP_QUEUE_URL: queues.signupQueueUrl,
         SOURCES_CONFIG: JSON.stringify(sourcesFor(apiUrl)),
         SOURCES_SECRET: 'local-mode-sources',
@@ -457,6 +466,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     let formThankYouUrls = new Set<string>();
     const isFormErrorLocation = (location: string) => !formThankYouUrls.has(location) && formErrorUrls.has(withoutQuery(location));
     let sourceIdBySegment = new Map<string, string>();
+    const apiAnswers: Record<string, number> = {};
     const server = await startLocalServer({
       host,
       port: options.port ?? 0,
@@ -467,6 +477,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       logger,
       onAnswer: ({ sourceId, status, location, incomplete, ignoredEvents, requestId, routeKey }) => {
         traceLog.access({ requestId, routeKey, status });
+        apiAnswers[String(status)] = (apiAnswers[String(status)] ?? 0) + 1;
         // The path names a webhook as <id>-<routeToken>: counted under its id.
         const id = sourceId === undefined ? undefined : (sourceIdBySegment.get(sourceId) ?? sourceId);
         if (status >= 400 || (location !== undefined && isFormErrorLocation(location))) recorder.refused(id ?? 'other paths', status);
@@ -498,6 +509,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       // local-aws-sqs answers a long poll only when it has a full batch or the wait is over (AWS answers
       // as soon as one message is there), so the embedded queue is short-polled instead.
       longPollSeconds: embedded ? 0 : timings.longPollSeconds,
+      ...(timings.idlePollMs !== undefined ? { idlePollMs: timings.idlePollMs } : {}),
       logger: makeLogger('event-source'),
       ...(options.onInvocation ? { onInvocation: options.onInvocation } : {}),
     });
@@ -579,7 +591,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       }
       const stats = sandbox?.stats({ logLimit: 0 });
       const syncRequests = stats ? (stats.clients[BIGCOMMERCE_USER_AGENT] ?? { requests: 0, rateLimited: 0 }) : undefined;
-      const inStore = sandbox?.customers().length;
+      const inStore = sandbox?.customerCount();
       const customers = recorder.customersCreated();
       return {
         at: new Date().toISOString(),
@@ -601,6 +613,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
             }
           : {},
         poller: mapping.stats(),
+        apiAnswers: { ...apiAnswers },
         recent: recorder.recent().slice(0, 50),
         refusals: recorder.refusals(),
         ignored: recorder.ignoredCounts(),

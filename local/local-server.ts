@@ -146,7 +146,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
+      // Every 500 has a log line with its cause, and is counted like any answer.
       logger.error('local server error', describeError(error));
+      const path = (req.url ?? '/').split('?')[0]!;
+      const local = path === LOCAL_PREFIX || path.startsWith(`${LOCAL_PREFIX}/`);
+      if (!res.headersSent && !local) options.onAnswer?.({ status: INTERNAL_SERVER_ERROR.status });
       send(res, INTERNAL_SERVER_ERROR);
     });
   });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { FUNCTION_ENVIRONMENT } from '../infra/constructs/function-bundling';
 import { type StackConfig, syncSettingsEnvironment } from '../shared/deployment/stack-config';
 import { deploymentForStore } from '../shared/deployment/stores';
 import { DEAD_LETTER_RETENTION_SECONDS, SIGNUP_RETENTION_SECONDS, VISIBILITY_TIMEOUT_FACTOR } from '../shared/queue/queue-settings';
@@ -38,6 +39,11 @@ export type LocalTimings = Readonly<{
   batchingWindowMs: number;
   /** Longest ReceiveMessage wait of the pollers (the event source mapping long-polls up to 20 s). */
   longPollSeconds: number;
+  /**
+   * Pause after an empty short poll (the embedded queue is short-polled; default 100 ms). A bench that times
+   * a signup's way to BigCommerce shortens it, since on AWS a long poll answers as soon as a message is there.
+   */
+  idlePollMs?: number;
 }>;
 
 export type TimingOverrides = Partial<LocalTimings>;
@@ -52,6 +58,7 @@ export function localTimings(config: StackConfig, overrides: TimingOverrides = {
     maxConcurrency: overrides.maxConcurrency ?? config.maxConcurrency,
     batchingWindowMs: overrides.batchingWindowMs ?? config.batchingWindowSeconds * 1000,
     longPollSeconds: overrides.longPollSeconds ?? 20,
+    ...(overrides.idlePollMs !== undefined ? { idlePollMs: overrides.idlePollMs } : {}),
   };
   const problems: string[] = [];
   if (!Number.isInteger(timings.visibilityTimeoutSeconds) || timings.visibilityTimeoutSeconds < 1)
@@ -85,6 +92,16 @@ export function signupQueueAttributes(
 }
 
 /**
+ * What infra/constructs/node-function.ts gives every function besides its own variables, NODE_OPTIONS aside
+ * (a flag of the Node process, which local mode does not start): POWERTOOLS_TRACE_ENABLED=false, so local
+ * mode, like the deployed functions, does not load Powertools Tracer and the X-Ray SDK (whose async hooks
+ * would otherwise tax every promise of the one process running everything).
+ */
+export const DEPLOYED_FUNCTION_ENVIRONMENT: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(FUNCTION_ENVIRONMENT).filter(([name]) => name !== 'NODE_OPTIONS'),
+);
+
+/**
  * The sync function's environment as infra/constructs/customer-sync.ts sets it, so local mode reads
  * it through the same `loadSyncConfig` as a cold start. The token is not read from Secrets Manager
  * locally; the secret name is a placeholder.
@@ -94,6 +111,7 @@ export function syncEnvironment(
   target: Readonly<{ signupQueueUrl: string; deadLetterQueueUrl: string; storeHash: string; apiUrl: string; logHashKey?: string }>,
 ): Record<string, string> {
   return {
+    ...DEPLOYED_FUNCTION_ENVIRONMENT,
     SIGNUP_QUEUE_URL: target.signupQueueUrl,
     // The stack generates this key; locally it is LOG_HASH_KEY, or a random one per run.
     ...(target.logHashKey ? { LOG_HASH_KEY: target.logHashKey } : {}),

@@ -14,6 +14,8 @@ export type EventSourceOptions = Readonly<{
   batchingWindowMs: number;
   /** The function timeout (real ms): getRemainingTimeInMillis counts down from it. */
   functionTimeoutMs: number;
+  /** Messages are still being sent (arrivals over time): an empty queue is waited on, not the end of the drain. */
+  moreComing?: () => boolean;
 }>;
 
 export type EventSourceStats = {
@@ -77,9 +79,10 @@ export async function drainThroughEventSource(options: EventSourceOptions): Prom
   const { queue } = options;
   const stats: EventSourceStats = { invocations: 0, recordsDelivered: 0, recordsFailed: 0, handlerErrors: 0, overruns: 0, partialBatches: 0 };
 
+  const moreComing = options.moreComing ?? (() => false);
   const gather = async (): Promise<ReceivedMessage[] | undefined> => {
     for (;;) {
-      if (queue.size === 0) return undefined;
+      if (queue.size === 0 && !moreComing()) return undefined;
       const batch = queue.receive(options.batchSize);
       if (batch.length === 0) {
         // Long polling: wake on a new or re-visible message (checked at least every 20 ms).
@@ -87,7 +90,7 @@ export async function drainThroughEventSource(options: EventSourceOptions): Prom
         continue;
       }
       const windowEnds = performance.now() + options.batchingWindowMs;
-      while (batch.length < options.batchSize && performance.now() < windowEnds && queue.size > batch.length) {
+      while (batch.length < options.batchSize && performance.now() < windowEnds && (queue.size > batch.length || moreComing())) {
         await queue.waitForMessages(Math.min(windowEnds - performance.now(), queue.msUntilVisible() ?? 20, 20));
         batch.push(...queue.receive(options.batchSize - batch.length));
       }

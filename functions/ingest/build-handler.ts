@@ -7,6 +7,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda
 import { createDynamoDbClientLimiter } from '../../shared/aws/dynamodb-client-limit';
 import { createDynamoDbConsentStore } from '../../shared/aws/dynamodb-consent-store';
 import { createDeliveryLedger, dynamoDbPersistenceStore } from '../../shared/aws/dynamodb-delivery-ledger';
+import { createPendingCalls } from '../../shared/aws/pending-calls';
 import { checkedSourceSecrets, createSourceSecretsProvider } from '../../shared/aws/sources-secret';
 import { createSqsSignupQueue } from '../../shared/aws/sqs-signup-queue';
 import { createSqsUnmappableDeadLetters } from '../../shared/aws/sqs-unmappable-dead-letters';
@@ -15,6 +16,7 @@ import type { CaptchaVerifier } from '../../shared/captcha/verify-captcha';
 import type { IngestConfig } from '../../shared/config/ingest-config';
 import { deriveConsentKeys } from '../../shared/consent/consent-keys';
 import { type ConsentStore, DEFAULT_CONSENT_RETENTION_DAYS } from '../../shared/consent/consent-store';
+import { IngestOutOfTimeError } from '../../shared/http/errors';
 import { problemResponses, requestLogKeys } from '../../shared/http/problem-middleware';
 import { type MatchedRoute, matchIngestRoute, routeByKey } from '../../shared/http/routes';
 import { rawRequestFromHttpApiEvent } from '../../shared/http-input/request';
@@ -55,7 +57,7 @@ export type IngestHandlerOverrides = Readonly<{
   consentStore?: Pick<ConsentStore, 'readPending'>;
   /** The delivery ledger itself (tests, benches; NO_DELIVERY_LEDGER enqueues every delivery). */
   ledger?: DeliveryLedger;
-  /** html-form CAPTCHA checks (default: siteverify over fetch, to each source's provider or its `captcha.verifyUrl`). */
+  /** html-form CAPTCHA checks (default: siteverify over node:https, to each source's provider or its `captcha.verifyUrl`). */
   captcha?: CaptchaVerifier;
   /** html-form per-client counters (default: the delivery ledger's table; NO_CLIENT_LIMIT counts nothing). */
   clientLimiter?: ClientLimiter;
@@ -95,12 +97,14 @@ export function buildIngestHandler(config: IngestConfig, overrides: IngestHandle
   const { sources, publicBaseUrl } = config;
   const givenSecret = overrides.sourcesSecretValue;
   const checkedOnce = givenSecret === undefined ? undefined : checkedSourceSecrets(givenSecret, sources, logger);
+  // What the AWS calls in flight are, for the log line of a request that runs out of time.
+  const pendingCalls = createPendingCalls();
   // One SQS client for the signup queue and the dead-letter queue, created on first use.
   let sqsClient: SQSClient | undefined;
-  const sqs = (): SQSClient => (sqsClient ??= overrides.sqs ?? tracing.client(new SQSClient({})));
+  const sqs = (): SQSClient => (sqsClient ??= pendingCalls.track(overrides.sqs ?? tracing.client(new SQSClient({}))));
   const unmappable = overrides.unmappable ?? (config.deadLetterQueueUrl ? createSqsUnmappableDeadLetters(sqs(), config.deadLetterQueueUrl) : undefined);
   // One DynamoDB client for the delivery ledger and the public forms' per-client counters (the same table).
-  const dynamoDb = overrides.dynamoDb ?? tracing.client(new DynamoDBClient({}));
+  const dynamoDb = pendingCalls.track(overrides.dynamoDb ?? tracing.client(new DynamoDBClient({})));
   const deps: IngestDeps = {
     queue: overrides.queue ?? createSqsSignupQueue(sqs(), config.signupQueueUrl),
     namelessPolicy: config.namelessPolicy,
@@ -111,7 +115,7 @@ export function buildIngestHandler(config: IngestConfig, overrides: IngestHandle
       (checkedOnce
         ? async () => checkedOnce
         : createSourceSecretsProvider({
-            client: overrides.secretsManager ?? tracing.client(new SecretsManagerClient({})),
+            client: pendingCalls.track(overrides.secretsManager ?? tracing.client(new SecretsManagerClient({}))),
             secretId: config.sourcesSecretId,
             ttlMs: config.sourcesSecretTtlMs,
             sources,
@@ -157,7 +161,14 @@ export function buildIngestHandler(config: IngestConfig, overrides: IngestHandle
   // A route's `<id>-<routeToken>` segment -> the configured source's id (undefined for any other path).
   const sourceIdOfSegment = (segment: string) => sources.find((source) => sourceRouteSegment(source) === segment)?.id;
   // Outermost first: their `after` runs last, so the metrics see the final answer of both paths.
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+  // middy ends a request a few ms before Lambda would end the invocation (its early timeout): with our
+  // error instead of its generic one, so the answer is a 503 the sender retries and the log says why.
+  const timeoutMs = config.deliveryLedger.inProgressSeconds * 1000;
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>({
+    timeoutEarlyResponse: () => {
+      throw new IngestOutOfTimeError(timeoutMs);
+    },
+  })
     .use(tracing.middlewares)
     .use(
       overrides.logger
@@ -166,7 +177,7 @@ export function buildIngestHandler(config: IngestConfig, overrides: IngestHandle
     )
     .use(ingestMetrics(metricsSink))
     .use(requestLogKeys(logger, sourceIdOfSegment))
-    .use(problemResponses(logger))
+    .use(problemResponses(logger, { outOfTimeFields: () => ({ waitingFor: pendingCalls.describe() }) }))
     .handler(async (event) => {
       const request = rawRequestFromHttpApiEvent(event, publicBaseUrl ? { publicBaseUrl } : {});
       const reply = await handleIngestRequest(routeOf(event), request, deps);

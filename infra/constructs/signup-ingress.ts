@@ -17,6 +17,16 @@ import { SignupFunction } from './node-function';
 /** The ingest function's timeout; a delivery's in-progress record blocks its retries no longer than this. */
 const INGEST_TIMEOUT = Duration.seconds(10);
 
+/**
+ * The ingest's memory, and so its CPU (Lambda gives one vCPU per 1,769 MB): a person posting a form to a cold
+ * function waits for Node's start, the bundle's load and the first request's work, all CPU-bound, so the
+ * cold answer shrinks with the share. 1,024 MB is the smallest of the sizes measured whose cold answer stays
+ * within 400 ms for POST /signups and for a form post (docs/benchmarks.md, "The ingest's cold answer"); a warm
+ * request waits on I/O, so more memory costs little per request (the bench's cost model reads this size from
+ * the synthesized template).
+ */
+export const INGEST_MEMORY_MB = 1024;
+
 export type SignupIngressProps = Readonly<{
   queue: IQueue;
   /** Unmappable signups of webhook deliveries go here (shared/ingest/unmappable.ts): the ingest may send to it. */
@@ -73,6 +83,7 @@ export class SignupIngress extends Construct {
       entry: path.join(__dirname, '../../functions/ingest/handler.ts'),
       description: 'signup-sync ingest: authenticates, validates and enqueues signups',
       timeout: INGEST_TIMEOUT,
+      memorySize: INGEST_MEMORY_MB,
       logRetentionDays: props.logRetentionDays,
       tracing: props.tracing,
       ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),

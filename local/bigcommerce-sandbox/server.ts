@@ -193,6 +193,10 @@ class SandboxServer implements BigCommerceSandbox {
     return structuredClone(this.store.all());
   }
 
+  customerCount(): number {
+    return this.store.size;
+  }
+
   seedCustomers(customers: Partial<SandboxCustomer>[]): SandboxCustomer[] {
     return structuredClone(customers.map((c) => this.store.seed(c, this.channels[0] as number)));
   }

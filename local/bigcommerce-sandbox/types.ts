@@ -238,6 +238,8 @@ export interface BigCommerceSandbox {
   /** The first currently accepted token. */
   readonly token: string;
   customers(): SandboxCustomer[];
+  /** How many customers the store holds, without copying them (status lines that poll). */
+  customerCount(): number;
   seedCustomers(customers: Partial<SandboxCustomer>[]): SandboxCustomer[];
   /** Newsletter subscribers (local/bigcommerce-sandbox/subscribers-api.ts). */
   subscribers(): SandboxSubscriber[];

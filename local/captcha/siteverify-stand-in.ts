@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { closeServer } from '../net';
+import { closeServer, type EmulatorServing, emulatorServer } from '../net';
 
 /**
  * A loopback stand-in for a CAPTCHA provider's siteverify endpoint (Turnstile, hCaptcha and reCAPTCHA
@@ -35,14 +35,15 @@ async function formOf(req: IncomingMessage): Promise<URLSearchParams> {
 export async function startSiteverifyStandIn({
   host = '127.0.0.1',
   hostname = host,
-}: Readonly<{ host?: string; hostname?: string }> = {}): Promise<SiteverifyStandIn> {
+  serving,
+}: Readonly<{ host?: string; hostname?: string; serving?: EmulatorServing }> = {}): Promise<SiteverifyStandIn> {
   let mode: SiteverifyAnswerMode = 'pass';
   let fields: SiteverifyAnswerFields = {};
   const seen = new Set<string>();
   const checks: { secret: string; token: string; sitekey?: string }[] = [];
   const hanging = new Set<ServerResponse>();
 
-  const server = createServer((req, res) => {
+  const server = emulatorServer((req, res) => {
     void (async () => {
       const form = await formOf(req);
       const secret = form.get('secret') ?? '';
@@ -86,14 +87,14 @@ export async function startSiteverifyStandIn({
       };
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     })();
-  });
+  }, serving);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${host}:${port}/siteverify`,
+    url: `${serving?.tls ? 'https' : 'http'}://${host}:${port}/siteverify`,
     setAnswer: (next, nextFields = {}) => {
       mode = next;
       fields = nextFields;

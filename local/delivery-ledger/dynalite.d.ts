@@ -2,7 +2,17 @@
 declare module 'dynalite' {
   import type { Server } from 'node:http';
 
-  type DynaliteOptions = Readonly<{ createTableMs?: number; deleteTableMs?: number; updateTableMs?: number; maxItemSizeKb?: number; path?: string }>;
+  type DynaliteOptions = Readonly<{
+    createTableMs?: number;
+    deleteTableMs?: number;
+    updateTableMs?: number;
+    maxItemSizeKb?: number;
+    path?: string;
+    /** Serve HTTPS with `key` and `cert` (an https.Server, closed the same way). */
+    ssl?: boolean;
+    key?: string | Buffer;
+    cert?: string | Buffer;
+  }>;
   function dynalite(options?: DynaliteOptions): Server;
   export = dynalite;
 }

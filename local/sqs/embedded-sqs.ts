@@ -1,7 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequestHandler } from 'local-aws-sqs';
-import { closeServer } from '../net';
+import { closeServer, type EmulatorServing, emulatorServer } from '../net';
 
 /**
  * The embedded SQS emulator (local-aws-sqs 2.0.2: JSON and Query protocols, redrive policies, long
@@ -115,7 +115,11 @@ function countOnlyReceives(queue: unknown): void {
   };
 }
 
-export async function startEmbeddedSqs({ host = '127.0.0.1', port = 0 }: Readonly<{ host?: string; port?: number }> = {}): Promise<EmbeddedSqs> {
+export async function startEmbeddedSqs({
+  host = '127.0.0.1',
+  port = 0,
+  serving,
+}: Readonly<{ host?: string; port?: number; serving?: EmulatorServing }> = {}): Promise<EmbeddedSqs> {
   const { requestHandler, service } = createRequestHandler({
     port,
     hostname: host,
@@ -124,7 +128,7 @@ export async function startEmbeddedSqs({ host = '127.0.0.1', port = 0 }: Readonl
   });
   let outage: QueueOutage | undefined;
   let outageAnswers = 0;
-  const server: Server = createServer((req, res) => {
+  const server: Server = emulatorServer((req, res) => {
     if (outage && (!outage.actions || outage.actions.includes(actionOf(req) ?? ''))) {
       outageAnswers += 1;
       answerUnavailable(req, res);
@@ -135,7 +139,7 @@ export async function startEmbeddedSqs({ host = '127.0.0.1', port = 0 }: Readonl
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
-  });
+  }, serving);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -148,7 +152,7 @@ export async function startEmbeddedSqs({ host = '127.0.0.1', port = 0 }: Readonl
   service.PORT = actualPort;
   service.HOSTNAME = host;
   return {
-    endpoint: `http://${host}:${actualPort}`,
+    endpoint: `${serving?.tls ? 'https' : 'http'}://${host}:${actualPort}`,
     port: actualPort,
     setOutage: (next) => {
       outage = next ? { ...(next.actions ? { actions: [...next.actions] } : {}) } : undefined;

@@ -1,34 +1,70 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { CaptchaUnavailableError } from './errors';
 import type { CaptchaVerifier, SiteverifyAnswer } from './verify-captcha';
 
 /**
  * The siteverify adapter: one form-encoded POST of `secret` and `response` (what Turnstile, hCaptcha and
  * reCAPTCHA all accept; plus `sitekey` for hCaptcha), bounded by the source's timeout. Anything but a JSON object with a boolean
- * `success` is CaptchaUnavailableError, so a broken or slow provider never lets a post through.
+ * `success` is CaptchaUnavailableError, so a broken or slow provider never lets a post through; a redirect is
+ * not followed (it is not an answer).
+ *
+ * node:https rather than fetch: the AWS SDK has node:https loaded already, while a process's first fetch
+ * loads Node's built-in undici, tens of ms of CPU that a person posting a form to a cold function would wait
+ * for (docs/benchmarks.md, the cold answer).
  */
-export function createSiteverifyClient(fetchImpl: typeof fetch = fetch): CaptchaVerifier {
+
+/** A siteverify answer is a few hundred bytes; anything far larger is not one. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+type RawAnswer = Readonly<{ status: number; body: string }>;
+
+function post(url: string, form: string, timeoutMs: number): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const send = target.protocol === 'https:' ? httpsRequest : target.protocol === 'http:' ? httpRequest : undefined;
+    if (!send) {
+      reject(new CaptchaUnavailableError(`siteverify URL has an unsupported scheme ${target.protocol}`));
+      return;
+    }
+    const request = send(target, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', 'content-length': Buffer.byteLength(form) },
+    });
+    const timer = setTimeout(() => request.destroy(new CaptchaUnavailableError(`siteverify timed out after ${timeoutMs} ms`)), timeoutMs);
+    const fail = (error: unknown) => {
+      clearTimeout(timer);
+      reject(error instanceof CaptchaUnavailableError ? error : new CaptchaUnavailableError('siteverify unreachable', { cause: error }));
+    };
+    request.on('error', fail);
+    request.on('response', (response: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_ANSWER_BYTES) request.destroy(new CaptchaUnavailableError('siteverify answered more than a siteverify answer'));
+        else chunks.push(chunk);
+      });
+      response.on('error', fail);
+      response.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    request.end(form);
+  });
+}
+
+export function createSiteverifyClient(): CaptchaVerifier {
   return {
     async siteverify({ url, secret, token, timeoutMs, sitekey }): Promise<SiteverifyAnswer> {
-      let response: Response;
-      try {
-        response = await fetchImpl(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-          // hCaptcha takes the expected `sitekey` beside them and refuses a token of another sitekey.
-          body: new URLSearchParams({ secret, response: token, ...(sitekey !== undefined ? { sitekey } : {}) }).toString(),
-          signal: AbortSignal.timeout(timeoutMs),
-          redirect: 'error',
-        });
-      } catch (error) {
-        throw new CaptchaUnavailableError(
-          error instanceof Error && error.name === 'TimeoutError' ? `siteverify timed out after ${timeoutMs} ms` : 'siteverify unreachable',
-          { cause: error },
-        );
-      }
-      if (!response.ok) throw new CaptchaUnavailableError(`siteverify answered HTTP ${response.status}`);
+      // hCaptcha takes the expected `sitekey` beside them and refuses a token of another sitekey.
+      const form = new URLSearchParams({ secret, response: token, ...(sitekey !== undefined ? { sitekey } : {}) }).toString();
+      const answer = await post(url, form, timeoutMs);
+      if (answer.status < 200 || answer.status > 299) throw new CaptchaUnavailableError(`siteverify answered HTTP ${answer.status}`);
       let body: unknown;
       try {
-        body = await response.json();
+        body = JSON.parse(answer.body);
       } catch (error) {
         throw new CaptchaUnavailableError('siteverify answered something other than JSON', { cause: error });
       }

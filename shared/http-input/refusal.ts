@@ -28,6 +28,22 @@ export function toProblemResponse(error: unknown): APIGatewayProxyStructuredResu
   return problemResponse(problem, headers);
 }
 
+/** The error's cause (one level, name and message only), when it has one. */
+function causeOf(error: unknown): Record<string, unknown> {
+  return error instanceof Error && error.cause !== undefined ? { cause: describeError(error.cause) } : {};
+}
+
+/** The HTTP status and attempts of the AWS call behind the error (its own `$metadata`, or its cause's): numbers only. */
+function awsCallOf(error: unknown): Record<string, unknown> {
+  type WithMetadata = { $metadata?: { httpStatusCode?: unknown; attempts?: unknown }; cause?: unknown } | null;
+  const metadata = (error as WithMetadata)?.$metadata ?? ((error as WithMetadata)?.cause as WithMetadata)?.$metadata;
+  if (typeof metadata !== 'object' || metadata === null) return {};
+  return {
+    ...(typeof metadata.httpStatusCode === 'number' ? { awsHttpStatus: metadata.httpStatusCode } : {}),
+    ...(typeof metadata.attempts === 'number' ? { awsAttempts: metadata.attempts } : {}),
+  };
+}
+
 /**
  * Logs why a request was refused: ids, statuses and reasons only (each error's `logFields`, the field
  * paths of a 422, and what the caller adds: the trace event name). An authentication failure's reason is
@@ -37,7 +53,8 @@ export function logRefusal(logger: Logger, error: unknown, extra: LogFields = {}
   const { problem, exposed } = toRefusal(error);
   const fields = error instanceof HttpProblemError ? { ...error.logFields(), ...error.tracedFields() } : {};
   if (!exposed) {
-    logger.error('request failed', { ...extra, status: problem.status, ...fields, ...describeError(error) });
+    // Every 500 says why: the error, what caused it, and for an AWS call its HTTP status and attempts.
+    logger.error('request failed', { ...extra, status: problem.status, ...fields, ...describeError(error), ...causeOf(error), ...awsCallOf(error) });
     return;
   }
   const paths = problem.errors?.map((issue) => issue.path).slice(0, 20);

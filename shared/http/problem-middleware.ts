@@ -2,19 +2,36 @@ import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { logRefusal, toProblemResponse } from '../http-input/refusal';
 import { CANONICAL_SOURCE_ID } from '../ingest/ingest-sources';
-import type { Logger } from '../logger';
+import type { LogFields, Logger } from '../logger';
 import { TRACE_FIELD, TraceEvent, writeTrace } from '../trace/trace-events';
+import { IngestOutOfTimeError } from './errors';
+
+export type ProblemResponseOptions = Readonly<{
+  /** What the log line of a request that ran out of time adds: what it was waiting for (shared/aws/pending-calls.ts). */
+  outOfTimeFields?: () => LogFields;
+}>;
 
 /**
  * middy error edge for the HTTP API: every error becomes a problem document through `toRefusal`
  * (shared/http-input/refusal.ts) and nowhere else. Internal errors are logged (name and message only)
- * and answered with a generic 500. The log line is the request's `refused` trace line.
+ * and answered with a generic 500. The log line is the request's `refused` trace line. A request that ran
+ * out of time (IngestOutOfTimeError, from middy's early timeout) is logged as an error with what it was
+ * waiting for, and answered 503 + Retry-After.
  */
-export function problemResponses(logger: Logger): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
+export function problemResponses(logger: Logger, options: ProblemResponseOptions = {}): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
   return {
     onError: async (request) => {
-      logRefusal(logger, request.error, { [TRACE_FIELD]: TraceEvent.refused });
-      request.response = toProblemResponse(request.error);
+      const { error } = request;
+      if (error instanceof IngestOutOfTimeError) {
+        writeTrace(
+          logger,
+          TraceEvent.refused,
+          'ingest ran out of time before answering; answered 503 so the sender retries',
+          { status: error.statusCode, ...(error.timeoutMs !== undefined ? { timeoutMs: error.timeoutMs } : {}), ...options.outOfTimeFields?.() },
+          'error',
+        );
+      } else logRefusal(logger, error, { [TRACE_FIELD]: TraceEvent.refused });
+      request.response = toProblemResponse(error);
     },
   };
 }

@@ -63,7 +63,7 @@ export type IngestDeps = Readonly<{
   logger: Logger;
   /** Records each delivery before it is enqueued, so a repeat is answered without enqueueing (none: every delivery is enqueued). */
   ledger?: DeliveryLedger;
-  /** Checks html-form CAPTCHA tokens with the provider (default: shared/captcha/siteverify-client.ts over fetch). */
+  /** Checks html-form CAPTCHA tokens with the provider (default: shared/captcha/siteverify-client.ts over node:https). */
   captcha?: CaptchaVerifier;
   /** Counts html-form posts per client (./client-limit.ts); none: no limit (tests). */
   clientLimit?: ClientLimitDeps;

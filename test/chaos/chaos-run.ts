@@ -59,7 +59,14 @@ export function chaosDeferralBackoff(visibilityTimeoutSeconds: number): number[]
 export type ChaosReport = Readonly<{
   options: Omit<ChaosOptions, 'progress'>;
   elapsedMs: number;
+  /** The traffic phase: every request answered (opt-outs included) and the schedule over. */
   trafficMs: number;
+  /**
+   * Within it: when the last signup request (second copies included) had its answer, and when the last
+   * opt-out did; an opt-out is sent only once its subscription is in the store, so it waits for the sync.
+   */
+  signupsAnsweredMs: number;
+  optOutsAnsweredMs: number;
   settleMs: number;
   settled: boolean;
   reconciliation: Reconciliation;
@@ -76,6 +83,8 @@ export type ChaosReport = Readonly<{
     otherApp: Readonly<{ requests: number; ok: number; rateLimited: number }>;
   }>;
   queue: Readonly<{ finalDepth?: QueueDepth; finalDeadLetters?: QueueDepth }>;
+  /** The ingest's answers by HTTP status, as local mode's API gave them (sender retries included). */
+  ingestAnswers: Readonly<Record<string, number>>;
   sync: Readonly<{
     outcomes: StatusSnapshot['outcomes'];
     poller: StatusSnapshot['poller'];
@@ -164,6 +173,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const deliveries = new Map<string, number>();
 
   const mode = await startLocalMode({
+    // dynalite in a process of its own: in this one, the senders, the ingest, the embedded SQS, the sync and the
+    // sandbox already share a core, and dynalite alone was a tenth of its CPU at 110 requests a second (docs/chaos.md).
+    ledgerProcess: 'child',
     sandbox: {
       seed: options.seed,
       rateLimit: { quota: 150, windowMs: 30_000 },
@@ -244,7 +256,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       lastReport = Date.now();
       const depth = await queueDepth(mode.sqsClient, mode.signupQueueUrl, { inFlightCountedAsVisible: true }).catch(() => undefined);
       progress(
-        `${((Date.now() - started) / 1000).toFixed(0)} s: ${acceptedCopies.size}/${plan.signups.length} accepted, ${sandbox.customers().length} customers` +
+        `${((Date.now() - started) / 1000).toFixed(0)} s: ${acceptedCopies.size}/${plan.signups.length} accepted, ${sandbox.customerCount()} customers` +
           (depth ? `, queue ${depth.visible} waiting / ${depth.inFlight} in flight` : ''),
       );
     };
@@ -253,8 +265,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const later: Promise<unknown>[] = [];
     // A person unsubscribes once their subscription took effect (docs/subscribers.md: opt-outs win).
     const optOutTasks: Promise<unknown>[] = [];
-    const subscribedNow = (email: string) =>
-      sandbox.subscribers().some((subscriber) => subscriber.email === email && subscriber.consents.includes('marketing_newsletter'));
+    // One look at the store's subscribers serves every waiting opt-out for 250 ms: each look copies them all,
+    // and hundreds of opt-outs wait at once (a look per opt-out took most of the process's CPU at 10,000 signups).
+    let subscribed: { at: number; emails: ReadonlySet<string> } | undefined;
+    const subscribedNow = (email: string) => {
+      if (!subscribed || Date.now() - subscribed.at >= 250) {
+        const emails = sandbox.subscribers().flatMap((subscriber) => (subscriber.consents.includes('marketing_newsletter') ? [subscriber.email] : []));
+        subscribed = { at: Date.now(), emails: new Set(emails) };
+      }
+      return subscribed.emails.has(email);
+    };
     const unsubscribeLater = async (request: PlannedRequest) => {
       for (const signup of request.signups.filter((candidate) => candidate.optOut && acceptedCopies.has(candidate.email))) {
         const deadline = Date.now() + options.settleTimeoutMs;
@@ -303,9 +323,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     await Promise.all(inFlight);
     await Promise.all(later);
+    const signupsAnsweredMs = Date.now() - started;
     await Promise.all(optOutTasks);
     await Promise.all(confirmTasks);
     await Promise.all(later);
+    const optOutsAnsweredMs = Date.now() - started;
     // The schedule runs to its end even when the senders finish early.
     while (Date.now() - started < options.durationMs) {
       await sleep(50);
@@ -388,6 +410,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       options: { ...options, progress: undefined } as Omit<ChaosOptions, 'progress'>,
       elapsedMs: Date.now() - started,
       trafficMs,
+      signupsAnsweredMs,
+      optOutsAnsweredMs,
       settleMs,
       settled,
       reconciliation,
@@ -402,6 +426,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         otherApp: { requests: otherApp.requests, ok: otherApp.ok, rateLimited: otherApp.rateLimited },
       },
       queue: { ...(depth ? { finalDepth: depth } : {}), ...(deadLetterDepth ? { finalDeadLetters: deadLetterDepth } : {}) },
+      ingestAnswers: status.apiAnswers,
       sync: {
         outcomes: status.outcomes,
         poller: status.poller,

@@ -8,6 +8,9 @@ const list = (record: Readonly<Record<string, number>>) =>
     .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
     .map(([key, value]) => `${key}: ${n(value)}`)
     .join(', ') || 'none';
+const times = (ratio: number) => `${ratio.toFixed(2)}×`;
+/** The least time the sync's requests take at the store's quota: 150 requests per (30 s × time scale). */
+export const quotaFloorMs = (report: ChaosReport) => (report.bigCommerce.requests / 150) * 30_000 * report.options.timeScale;
 const sample = (emails: readonly string[]) => (emails.length > 0 ? `  (${emails.slice(0, 5).join(', ')}${emails.length > 5 ? ', …' : ''})` : '');
 
 /** The human-readable summary `npm run chaos` prints (the JSON report has the same figures). */
@@ -18,6 +21,11 @@ export function formatReport(report: ChaosReport): string {
   const verdict = passed(report) ? 'PASSED' : 'FAILED';
   const lines = [
     `Chaos run ${verdict}: ${n(o.signups)} signups, seed ${o.seed}, elapsed ${seconds(report.elapsedMs)} (traffic ${seconds(report.trafficMs)}, settling ${seconds(report.settleMs)}${report.settled ? '' : ', DID NOT SETTLE'})`,
+    '',
+    `Traffic phase (schedule ${seconds(o.durationMs)})`,
+    `  signup requests     all answered at ${seconds(report.signupsAnsweredMs)} (${times(report.signupsAnsweredMs / o.durationMs)} the schedule)`,
+    `  opt-outs            all answered at ${seconds(report.optOutsAnsweredMs)} (${times(report.optOutsAnsweredMs / o.durationMs)}): each is sent once its subscription is in the store, so it waits for the sync`,
+    `  quota floor         the sync's ${n(bc.requests)} requests need at least ${seconds(quotaFloorMs(report))} of the store's quota (150 per ${seconds(30_000 * o.timeScale)})`,
     '',
     'Reconciliation (accepted signups vs BigCommerce customers vs dead letters)',
     `  lost                ${n(r.lost.length)}${sample(r.lost)}`,
@@ -41,7 +49,8 @@ export function formatReport(report: ChaosReport): string {
     `  faults injected     ${list(bc.faultsInjected)}`,
     '',
     'Ingest and queue',
-    `  sender answers      ${list(report.sender.answers)}`,
+    `  ingest answers      ${list(report.ingestAnswers)}`,
+    `  sender answers      ${list(report.sender.answers)}${report.sender.answers['network'] ? " (network: no answer: the sender's 15 s timeout or a connection error)" : ''}`,
     `  503s answered       ${n(report.sender.answers['503'] ?? 0)}; retries ${n(report.sender.retries)}; slowest acceptance ${seconds(report.sender.slowestAcceptMs)}`,
     `  sync outcomes       ${list(report.sync.outcomes)}; deferred messages by reason: ${list(report.logs.deferredByReason)}`,
     `  pollers             ${report.sync.poller.invocations} invocations, ${report.sync.poller.failedInvocations} failed (${report.sync.poller.timeouts} timeouts), ${report.sync.poller.receiveErrors} receive errors`,

@@ -1,5 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { INGEST_MEMORY_MB } from '../../infra/constructs/signup-ingress';
 import { LOG_RETENTION_DAYS, parseStackConfig, StackConfigError } from '../../shared/deployment/stack-config';
 import { INGEST_ROUTES, routeKey } from '../../shared/http/routes';
 import { actionsOf, logicalIdOf, roleOfFunction, statementsOfRole, synthStack } from '../helpers/synth';
@@ -88,6 +89,13 @@ describe('functions', () => {
     expect(fn.Runtime).toBe('nodejs22.x');
     expect(fn.Architectures).toEqual(['arm64']);
     expect(fn.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+  });
+
+  it('gives the ingest the memory its cold answer was measured at, and the sync the default', () => {
+    const resources = template.toJSON().Resources;
+    // docs/benchmarks.md: the cold answer a person waits for is CPU-bound, and CPU comes with memory.
+    expect(resources[ingestId].Properties.MemorySize).toBe(INGEST_MEMORY_MB);
+    expect(resources[syncId].Properties.MemorySize).toBe(256);
   });
 
   it.each([['ingest'], ['sync']])('runs %s untraced by default (cdk.json `tracing`) and leaves Powertools Tracer unloaded', (which) => {

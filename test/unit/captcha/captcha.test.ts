@@ -1,3 +1,5 @@
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type SiteverifyStandIn, startSiteverifyStandIn } from '../../../local/captcha/siteverify-stand-in';
 import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from '../../../local/delivery-ledger/embedded-dynamodb';
 import { createDeliveryLedger, dynamoDbPersistenceStore } from '../../../shared/aws/dynamodb-delivery-ledger';
@@ -96,6 +98,34 @@ describe('siteverify client (against the loopback stand-in)', () => {
       CaptchaUnavailableError,
     );
     standIn.setAnswer('pass');
+  });
+
+  it('does not follow a redirect, and refuses an answer that is not JSON or is far too large (fail closed)', async () => {
+    // A provider answering something other than a siteverify answer.
+    const answers: ((res: ServerResponse) => void)[] = [
+      (res) => res.writeHead(302, { location: 'https://attacker.example/siteverify' }).end(),
+      (res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>'),
+      (res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ success: true, padding: 'x'.repeat(100_000) })),
+    ];
+    const server = createServer((_req, res) => answers.shift()!(res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/siteverify`;
+    try {
+      const reasons: string[] = [];
+      for (let index = 0; index < 3; index += 1) {
+        const error = await client.siteverify({ url, secret: 's', token: 't', timeoutMs: 1_000 }).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(CaptchaUnavailableError);
+        reasons.push((error as CaptchaUnavailableError).reason);
+      }
+      expect(reasons).toEqual([
+        'siteverify answered HTTP 302',
+        'siteverify answered something other than JSON',
+        'siteverify answered more than a siteverify answer',
+      ]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 
