@@ -476,7 +476,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       localRoutes: async (request) => (await routes(request)) ?? formRoutes(request),
       logger,
       onAnswer: ({ sourceId, status, location, incomplete, ignoredEvents, requestId, routeKey }) => {
-        traceLog.access({ requestId, routeKey, status });
+        if (requestId !== undefined && routeKey !== undefined) traceLog.access({ requestId, routeKey, status });
         apiAnswers[String(status)] = (apiAnswers[String(status)] ?? 0) + 1;
         // The path names a webhook as <id>-<routeToken>: counted under its id.
         const id = sourceId === undefined ? undefined : (sourceIdBySegment.get(sourceId) ?? sourceId);

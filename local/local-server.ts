@@ -55,9 +55,12 @@ export type ApiAnswer = Readonly<{
   location?: string;
   incomplete?: number;
   ignoredEvents?: number;
-  /** The API request id (the `apigw-requestid` header of the answer) and the route key: what API Gateway's access log holds. */
-  requestId: string;
-  routeKey: string;
+  /**
+   * The API request id (the `apigw-requestid` header of the answer) and the route key: what API Gateway's
+   * access log holds. Absent for a 500 of the local server itself, which failed before it had an event.
+   */
+  requestId?: string;
+  routeKey?: string;
 }>;
 
 /** A count header of an answer, when it is a positive integer. */
