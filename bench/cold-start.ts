@@ -78,6 +78,7 @@ const CLIENT_CLASSES: Readonly<Record<string, string>> = {
   '@aws-sdk/client-sqs': 'SQSClient',
   '@aws-sdk/client-secrets-manager': 'SecretsManagerClient',
   '@aws-sdk/client-dynamodb': 'DynamoDBClient',
+  '@aws-sdk/client-sesv2': 'SESv2Client',
 };
 
 /**
