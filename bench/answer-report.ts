@@ -202,7 +202,7 @@ export function coldAnswerFindings(result: ColdAnswerResult, levers?: AnswerLeve
   const api = pointOf(result, 'signups', result.deployedMB);
   if (api && api.answerMs > COLD_ANSWER_GOAL_MS) {
     out.push(
-      `**POST /signups's cold answer is over ${COLD_ANSWER_GOAL_MS} ms at ${result.deployedMB} MB on this machine: ${ms(api.answerMs)}.** ${ms(api.cpuMs)} of CPU up to the answer (at least ${ms(api.cpuMs / api.vcpu)} at ${result.deployedMB} MB's share of a vCPU) and ${ms(api.callsMs)} waiting on its calls (the sources secret, the ledger's record, SQS, the ledger's completion, with their TLS handshakes). Within ${COLD_ANSWER_GOAL_MS} ms it needs about ${needed(api)} MB, or ${ms(api.cpuMs - (COLD_ANSWER_GOAL_MS - api.callsMs) * api.vcpu)} less CPU at ${result.deployedMB} MB; Node's start and the SDK clients alone (the cold-start floor) already take about 105 ms of it.`,
+      `**POST /signups's cold answer is over ${COLD_ANSWER_GOAL_MS} ms at ${result.deployedMB} MB on this machine: ${ms(api.answerMs)}.** ${ms(api.cpuMs)} of CPU up to the answer (at least ${ms(api.cpuMs / api.vcpu)} at ${result.deployedMB} MB's share of a vCPU) and ${ms(api.callsMs)} waiting on its calls (the sources secret, the ledger's record, SQS, the ledger's completion, with their TLS handshakes). Within ${COLD_ANSWER_GOAL_MS} ms it needs about ${needed(api)} MB, or ${ms(api.cpuMs - (COLD_ANSWER_GOAL_MS - api.callsMs) * api.vcpu)} less CPU at ${result.deployedMB} MB, of which Node's start and the SDK clients alone (the cold-start floor) take a good part.`,
     );
   }
   if (over.length > 0) {
