@@ -150,8 +150,7 @@ const tokenParameter: JsonObject = {
 
 /** The answers both confirm routes share: pages for a person, never problem documents. */
 const confirmRefusals: JsonObject = {
-  '400': confirmPage('The link is not one of ours, or was changed.'),
-  '404': confirmPage('No source of this deployment asks for double opt-in.'),
+  '404': confirmPage('The link is not one of ours, or was changed; or no source of this deployment asks for double opt-in.'),
   '410': confirmPage('The link expired, or the request it confirms no longer exists (withdrawn, erased, superseded): nothing subscribed.'),
   '500': responseRef('InternalError'),
   '503': confirmPage('The consent table or the queue is unavailable right now; open the link again later.', {

@@ -61,8 +61,9 @@ export function confirmPage(page: Page): HttpReply {
 
 const PAGES = {
   notHere: { status: 404, title: 'Nothing to confirm here', message: 'This address has no confirmation links.' },
+  // 404, not 400: a link that does not verify names no confirmation of ours (and a well-formed path is no bad request).
   invalid: {
-    status: 400,
+    status: 404,
     title: 'This link is not valid',
     message: 'The confirmation link is incomplete or was changed. Please open the link exactly as it is in the email.',
   },

@@ -3,7 +3,7 @@ import { describeError, type Logger } from '../logger';
 import { createEmailHasher, type EmailHasher } from '../observability/email-hash';
 import { redactEmails } from '../observability/redact';
 import type { SignupMessage } from '../signup/signup-schema';
-import { TraceEvent, writeTrace } from '../trace/trace-events';
+import { loggableEventId, TraceEvent, writeTrace } from '../trace/trace-events';
 import { type ConsentDeps, type DecodedMessage, finishConsent, prepareConsent } from './consent-stage';
 import type { AttributeIds } from './customer-mapping';
 import type { DeadLetterQueue, RejectedRecord, VisibilityControl } from './dead-letters';
@@ -48,13 +48,14 @@ const defaultHasher = createEmailHasher(undefined);
 
 /** The ids of one message in every trace line about it (shared/trace/trace-events.ts). */
 function messageIds(hashEmail: EmailHasher, messageId: string, message: SignupMessage | undefined) {
+  const eventId = loggableEventId(message?.signup.event_id);
   return {
     messageId,
     // The id the ingest answered in its 202 (`ids`), so a sender's signup can be followed to its outcome.
     signupId: message?.id,
     idempotencyKey: message?.idempotency_key,
     sourceId: message?.source.id,
-    ...(message?.signup.event_id ? { eventId: message.signup.event_id } : {}),
+    ...(eventId ? { eventId } : {}),
     emailHash: message ? hashEmail(message.signup.email) : undefined,
   };
 }

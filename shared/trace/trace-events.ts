@@ -76,14 +76,24 @@ export function emailHashOf(hashEmail: EmailHasher | undefined, candidate: Reado
   return hashEmail && typeof email === 'string' && email.trim() !== '' ? hashEmail(email) : undefined;
 }
 
+/**
+ * A sender's event id as a trace line may hold it: at most 200 characters, and none that holds an `@`.
+ * The sender chooses the id, and one built from an address would put the address in the logs; such a
+ * signup is traced by its email (hashed) or its ingest id instead.
+ */
+export function loggableEventId(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' && !value.includes('@') ? value.slice(0, 200) : undefined;
+}
+
 /** A signup of a request-level line, without the keys it does not have. */
 export function tracedSignup(
   parts: Readonly<{ signupId?: string | undefined; emailHash?: string | undefined; eventId?: unknown; fields?: readonly string[] }>,
 ): TracedSignup {
+  const eventId = loggableEventId(parts.eventId);
   return {
     ...(parts.signupId ? { signupId: parts.signupId } : {}),
     ...(parts.emailHash ? { emailHash: parts.emailHash } : {}),
-    ...(typeof parts.eventId === 'string' && parts.eventId !== '' ? { eventId: parts.eventId.slice(0, 200) } : {}),
+    ...(eventId ? { eventId } : {}),
     ...(parts.fields && parts.fields.length > 0 ? { fields: [...new Set(parts.fields)].slice(0, 20) } : {}),
   };
 }

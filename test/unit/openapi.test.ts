@@ -31,7 +31,7 @@ describe('OpenAPI document', () => {
       expect(operation).toBeDefined();
       if (route.target === 'confirm') {
         // A person's browser, not a sender: an expired or withdrawn link is answered 410 with a page that says so.
-        expect(Object.keys(operation!.responses)).toEqual(expect.arrayContaining(['200', '400', '410', '500', '503']));
+        expect(Object.keys(operation!.responses)).toEqual(expect.arrayContaining(['200', '404', '410', '500', '503']));
         expect(operation!.responses['410']).toMatchObject({ content: { 'text/html': expect.anything() } });
         continue;
       }

@@ -101,7 +101,7 @@ describe('GET /confirm/{token}', () => {
     expect(reads).toEqual([{ person, sourceId: 'news' }]);
   });
 
-  it('says an expired link expired (410), and that a changed or foreign one is not valid (400), without reading the table', async () => {
+  it('says an expired link expired (410), and that a changed or foreign one is not valid (404), without reading the table', async () => {
     const { call, reads } = setup();
     const expired = await call('GET', tokenFor({ expiresAt: Math.floor(NOW.getTime() / 1000) - 1 }));
     expect([expired.statusCode, titleOf(expired.body)]).toEqual([410, 'This link has expired']);
@@ -116,7 +116,7 @@ describe('GET /confirm/{token}', () => {
       'A'.repeat(500),
     ]) {
       const answer = await call('GET', token);
-      expect([answer.statusCode, titleOf(answer.body)]).toEqual([400, 'This link is not valid']);
+      expect([answer.statusCode, titleOf(answer.body)]).toEqual([404, 'This link is not valid']);
     }
     expect(reads).toEqual([]);
   });

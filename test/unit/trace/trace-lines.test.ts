@@ -652,6 +652,22 @@ describe('every sync outcome writes its trace line', () => {
   });
 });
 
+describe('what a trace line never holds', () => {
+  it("leaves out a sender's event id that holds an address: the signup is traced by its email hash and ingest id", async () => {
+    // Arrange: a sender that builds its event ids from the address (seen in the wild: `signup-<email>`).
+    const { handler, lines } = ingest();
+
+    // Act
+    const response = await handler(postSignups(signup('ada.events@example.com', { event_id: `signup-ada.events@example.com-${Date.now()}` })));
+
+    // Assert
+    expect(response.statusCode).toBe(202);
+    const [queued] = ofEvent(lines, 'queued');
+    expect(queued?.['signups']).toEqual([{ signupId: expect.any(String), emailHash: hash('ada.events@example.com') }]);
+    expect(JSON.stringify(lines)).not.toMatch(/@example\.com/);
+  });
+});
+
 describe('the table', () => {
   it('covers every trace event', () => {
     const covered = new Set<string>([...Object.keys(INGEST_ROWS), 'synced', 'dead-lettered', 'redriven']);
