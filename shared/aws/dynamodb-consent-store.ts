@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/c
 import {
   BatchGetCommand,
   BatchWriteCommand,
+  type BatchWriteCommandInput,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -189,6 +190,26 @@ async function withUnprocessedRetries<T>(
   }
 }
 
+/** BatchWriteItem in chunks of DynamoDB's 25, each chunk's unprocessed requests retried with backoff. */
+async function batchWrite(
+  documents: DynamoDBDocumentClient,
+  tableName: string,
+  requests: NonNullable<BatchWriteCommandInput['RequestItems']>[string],
+  sleep: (ms: number) => Promise<void>,
+  what: string,
+): Promise<void> {
+  for (let start = 0; start < requests.length; start += BATCH_WRITE_LIMIT) {
+    const first = await documents.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests.slice(start, start + BATCH_WRITE_LIMIT) } }));
+    await withUnprocessedRetries(
+      first.UnprocessedItems,
+      (unprocessed) => (unprocessed?.[tableName]?.length ? unprocessed : undefined),
+      async (unprocessed) => (await documents.send(new BatchWriteCommand({ RequestItems: unprocessed }))).UnprocessedItems,
+      sleep,
+      what,
+    );
+  }
+}
+
 function storeError(what: string, error: unknown): ConsentStoreError {
   if (error instanceof ConsentStoreError) return error;
   return new ConsentStoreError(`${what} failed: ${error instanceof Error ? error.name : 'unknown error'}`, { cause: error });
@@ -248,16 +269,7 @@ export function createDynamoDbConsentStore({ client, tableName, retentionSeconds
       const byKey = new Map(records.map((record) => [`${record.person} ${evidenceSortKey(record)}`, record]));
       const items = [...byKey.values()].map((record) => ({ PutRequest: { Item: evidenceItem(record, retentionSeconds) } }));
       try {
-        for (let start = 0; start < items.length; start += BATCH_WRITE_LIMIT) {
-          const first = await documents.send(new BatchWriteCommand({ RequestItems: { [tableName]: items.slice(start, start + BATCH_WRITE_LIMIT) } }));
-          await withUnprocessedRetries(
-            first.UnprocessedItems,
-            (unprocessed) => (unprocessed?.[tableName]?.length ? unprocessed : undefined),
-            async (unprocessed) => (await documents.send(new BatchWriteCommand({ RequestItems: unprocessed }))).UnprocessedItems,
-            sleep,
-            'evidence write',
-          );
-        }
+        await batchWrite(documents, tableName, items, sleep, 'evidence write');
       } catch (error) {
         throw storeError('evidence write', error);
       }
@@ -411,20 +423,8 @@ export function createConsentAdmin(client: DynamoDBClient, tableName: string) {
       );
       const { keys } = await items(person);
       const doomed = keys.filter((entry) => entry.sk !== ERASURE_SORT_KEY);
-      for (let start = 0; start < doomed.length; start += BATCH_WRITE_LIMIT) {
-        const first = await documents.send(
-          new BatchWriteCommand({
-            RequestItems: { [tableName]: doomed.slice(start, start + BATCH_WRITE_LIMIT).map((entry) => ({ DeleteRequest: { Key: key(entry.pk, entry.sk) } })) },
-          }),
-        );
-        await withUnprocessedRetries(
-          first.UnprocessedItems,
-          (unprocessed) => (unprocessed?.[tableName]?.length ? unprocessed : undefined),
-          async (unprocessed) => (await documents.send(new BatchWriteCommand({ RequestItems: unprocessed }))).UnprocessedItems,
-          defaultSleep,
-          'erasure',
-        );
-      }
+      const deletes = doomed.map((entry) => ({ DeleteRequest: { Key: key(entry.pk, entry.sk) } }));
+      await batchWrite(documents, tableName, deletes, defaultSleep, 'erasure');
       return {
         evidence: doomed.filter((entry) => entry.sk.startsWith(EVIDENCE_PREFIX)).length,
         pending: doomed.filter((entry) => entry.sk.startsWith(PENDING_PREFIX)).length,
