@@ -25,7 +25,10 @@ import { quantiles, TRICKLE_GOAL_MS, type TrickleResult } from './trickle';
  */
 
 /** The memory sizes the cold answer is measured at (the deployed one is added when it is not among them). */
-export const ANSWER_MEMORY_SIZES = [256, 512, 768, 1024, 1536] as const;
+export const ANSWER_MEMORY_SIZES = [512, 1024, 1536, 1769, 2048] as const;
+
+/** The ingest's size in release 0.2.0, which the findings compare the deployed one with. */
+const PREVIOUS_MB = 1024;
 
 const KINDS: readonly AnswerKind[] = ['signups', 'form'];
 const KIND_LABEL: Readonly<Record<AnswerKind, string>> = { signups: 'POST /signups → 202', form: 'html form post → 303' };
@@ -118,6 +121,7 @@ export function smallestWithinGoal(result: ColdAnswerResult): number | undefined
 
 /** Per million warm invocations at a size: the Lambda price of the warm duration measured there (bench/cost-model.ts). */
 const perMillionUsd = (point: ColdAnswerPoint) => 1e6 * invocationCostUsd(point.memoryMB, point.warmMs);
+const perMillion = (point: ColdAnswerPoint | undefined) => (point ? `$${fixed(perMillionUsd(point), 2)}` : '–');
 
 export function coldAnswerTable(result: ColdAnswerResult, command: string): Table {
   const rows = result.points.map((point) => [
@@ -132,7 +136,7 @@ export function coldAnswerTable(result: ColdAnswerResult, command: string): Tabl
     ms(point.cpuMs),
     ms(cpuModelMs(point)),
     ms(point.warmMs),
-    `$${fixed(perMillionUsd(point), 2)}`,
+    perMillion(point),
   ]);
   const how =
     result.mode === 'none'
@@ -180,20 +184,21 @@ export function coldAnswerTargets(result: ColdAnswerResult): { target: string; m
 
 export function coldAnswerFindings(result: ColdAnswerResult, levers?: AnswerLevers): string[] {
   const deployed = KINDS.map((kind) => pointOf(result, kind, result.deployedMB)).filter((point): point is ColdAnswerPoint => point !== undefined);
-  const at256 = KINDS.map((kind) => pointOf(result, kind, 256)).filter((point): point is ColdAnswerPoint => point !== undefined);
+  const previous = KINDS.map((kind) => pointOf(result, kind, PREVIOUS_MB)).filter((point): point is ColdAnswerPoint => point !== undefined);
+  const comparePrevious = previous.length > 0 && result.deployedMB !== PREVIOUS_MB;
   const smallest = (kind: AnswerKind) =>
     result.points.filter((point) => point.kind === kind && point.answerMs <= COLD_ANSWER_GOAL_MS).sort((a, b) => a.memoryMB - b.memoryMB)[0]?.memoryMB;
   const out = [
     `**A cold answer at the deployed ${result.deployedMB} MB.** ${deployed.map((point) => `${KIND_LABEL[point.kind]}: ${ms(point.answerMs)} (max ${ms(point.answerMaxMs)}; Node's start ${ms(point.bootMs)}, load ${ms(point.loadMs)}, first request ${ms(point.firstRequestMs)} of which ${ms(point.callsMs)} waiting on its calls; ${ms(point.cpuMs)} of CPU)`).join('; ')}. ` +
-      (at256.length > 0 && result.deployedMB !== 256 ? `At the former 256 MB: ${at256.map((point) => `${ms(point.answerMs)}`).join(' and ')}. ` : '') +
+      (comparePrevious ? `At 0.2.0's ${PREVIOUS_MB} MB: ${previous.map((point) => `${ms(point.answerMs)}`).join(' and ')}. ` : '') +
       `The wait is mostly CPU (Node's start with its root certificates, parsing and running the bundle, the SDK's first calls and TLS handshakes), so it shrinks with the CPU share Lambda gives per MB; the smallest size in this run within ${COLD_ANSWER_GOAL_MS} ms: ${KINDS.map((kind) => `${KIND_LABEL[kind]} ${smallest(kind) === undefined ? 'none measured' : `${smallest(kind)} MB`}`).join(', ')}.`,
   ];
   const form = pointOf(result, 'form', result.deployedMB);
   if (form && form.answerMs > COLD_ANSWER_GOAL_MS) {
     const calls = ASSUMED_ROUND_TRIP_MS;
-    const assumed = calls.secretsManager + 3 * calls.dynamoDb + calls.captcha + calls.sqs;
+    const assumed = Math.max(calls.secretsManager, calls.dynamoDb) + 2 * calls.dynamoDb + calls.captcha + calls.sqs;
     out.push(
-      `**A form's cold answer is over ${COLD_ANSWER_GOAL_MS} ms at ${result.deployedMB} MB: ${ms(form.answerMs)}.** Its first request waits on six calls one after another, each needed before it may answer (the sources secret ${calls.secretsManager} ms, the per-client counter ${calls.dynamoDb} ms, the ledger's record ${calls.dynamoDb} ms, the CAPTCHA provider ${calls.captcha} ms, SQS ${calls.sqs} ms, the ledger's completion ${calls.dynamoDb} ms: ${assumed} ms assumed, ${ms(form.callsMs)} measured with the TLS handshakes to four hosts), and the process needs ${ms(form.cpuMs)} of CPU on this machine up to its answer, at least ${ms(form.cpuMs / form.vcpu)} at ${result.deployedMB} MB's share of a vCPU: ${ms(form.cpuMs / form.vcpu + form.callsMs)} before any queueing. Within ${COLD_ANSWER_GOAL_MS} ms it needs about ${fixed(Math.ceil(((form.cpuMs / (COLD_ANSWER_GOAL_MS - form.callsMs)) * MB_PER_VCPU) / 64) * 64, 0)} MB (CPU ÷ (${COLD_ANSWER_GOAL_MS} ms − the calls) × ${MB_PER_VCPU} MB), or a third less CPU.`,
+      `**A form's cold answer is over ${COLD_ANSWER_GOAL_MS} ms at ${result.deployedMB} MB: ${ms(form.answerMs)}.** Its first request waits on five calls one after another, each needed before the next (the sources secret ${calls.secretsManager} ms, with the per-client counter ${calls.dynamoDb} ms beside it, the ledger's record ${calls.dynamoDb} ms, the CAPTCHA provider ${calls.captcha} ms, SQS ${calls.sqs} ms, the ledger's completion ${calls.dynamoDb} ms: ${assumed} ms assumed, ${ms(form.callsMs)} measured with the TLS handshakes to four hosts), and the process needs ${ms(form.cpuMs)} of CPU on this machine up to its answer, at least ${ms(form.cpuMs / form.vcpu)} at ${result.deployedMB} MB's share of a vCPU: ${ms(form.cpuMs / form.vcpu + form.callsMs)} before any queueing. Within ${COLD_ANSWER_GOAL_MS} ms it needs about ${fixed(Math.ceil(((form.cpuMs / (COLD_ANSWER_GOAL_MS - form.callsMs)) * MB_PER_VCPU) / 64) * 64, 0)} MB (CPU ÷ (${COLD_ANSWER_GOAL_MS} ms − the calls) × ${MB_PER_VCPU} MB), or a third less CPU.`,
     );
   }
   // What the goal would take for each request over it, and why the deployed size stays.
@@ -207,11 +212,11 @@ export function coldAnswerFindings(result: ColdAnswerResult, levers?: AnswerLeve
   }
   if (over.length > 0) {
     out.push(
-      `**${result.deployedMB} MB is kept, and the ${COLD_ANSWER_GOAL_MS} ms goal is not met by it here** (${over.map((point) => `${KIND_LABEL[point.kind]} would need about ${needed(point)} MB`).join('; ')}): every MB is paid on every warm request too (the last column), and a cold answer comes once per new Lambda environment${at256.length > 0 && result.deployedMB !== 256 ? ` (at the former 256 MB it took ${at256.map((point) => ms(point.answerMs)).join(' and ')})` : ''}.`,
+      `**${result.deployedMB} MB is kept, and the ${COLD_ANSWER_GOAL_MS} ms goal is not met by it here** (${over.map((point) => `${KIND_LABEL[point.kind]} would need about ${needed(point)} MB`).join('; ')}): every MB is paid on every warm request too (the last column), and a cold answer comes once per new Lambda environment${comparePrevious ? ` (at 0.2.0's ${PREVIOUS_MB} MB it took ${previous.map((point) => ms(point.answerMs)).join(' and ')})` : ''}.`,
     );
   } else {
     out.push(
-      `**${result.deployedMB} MB is kept**: both requests answer within ${COLD_ANSWER_GOAL_MS} ms, and each MB more is paid on every warm request too (the last column).`,
+      `**${result.deployedMB} MB is kept**: both requests answer within ${COLD_ANSWER_GOAL_MS} ms, and each MB more is paid on every warm request too (the last column${comparePrevious ? `: ${deployed.map((point) => `${KIND_LABEL[point.kind]} ${perMillion(point)} per million warm against ${perMillion(pointOf(result, point.kind, PREVIOUS_MB))} at ${PREVIOUS_MB} MB`).join(', ')}` : ''}).`,
     );
   }
   if (levers) {

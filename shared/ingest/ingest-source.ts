@@ -14,7 +14,7 @@ import { type SourceConfig, sourceRouteSegment } from '../sources/source-config'
 import { emailHashOf, TRACE_FIELD, type TracedSignup, TraceEvent, tracedSignup, writeTrace } from '../trace/trace-events';
 import { checkClientLimit } from './client-limit';
 import { bodyHash, conflictKey, type Delivery, deliveryKey, payloadHash, singleEventId } from './delivery-ledger';
-import { DeliveryConflictError } from './errors';
+import { ClientLimitedError, DeliveryConflictError } from './errors';
 import { IGNORED_EVENTS_HEADER, INCOMPLETE_COUNT_HEADER, INCOMPLETE_REASON, splitIncomplete } from './incomplete';
 import {
   DELIVERY_REPEATED_HEADER,
@@ -95,9 +95,11 @@ type Outcome =
 /** The flow up to an outcome, throwing refusals. */
 async function process(request: RawRequest, source: SourceConfig, deps: IngestDeps): Promise<Outcome> {
   const { logger, now = () => new Date(), newId } = deps;
-  const secrets = await loadSourceSecrets(deps);
-  const secret = secretOf(secrets, source.id);
   const receivedAt = now();
+  // A public form's post is counted against its client's limit while the sources secret loads: the count
+  // needs none of it, and on a cold start its call overlaps the secret's (docs/benchmarks.md, cold answer).
+  const [secrets, overLimit] = await Promise.all([loadSourceSecrets(deps), countFormPost(request, source, deps, receivedAt)]);
+  const secret = secretOf(secrets, source.id);
   const decision = decideSource(request, { source, secret, now: receivedAt });
   const adapter = adapterFor(source);
   if (decision.type === 'reply') {
@@ -115,9 +117,9 @@ async function process(request: RawRequest, source: SourceConfig, deps: IngestDe
     });
     return { type: 'ignored', events: decision.count ?? 1 };
   }
-  // A public form's post counts against its client's limit before anything costs more (the CAPTCHA
+  // Over its client's limit, a public form's signup post stops before anything costs more (the CAPTCHA
   // call, the ledger, the queue); a webhook is never limited by this (docs/security.md).
-  if (source.kind === 'html-form' && deps.clientLimit) await checkClientLimit(deps.clientLimit, request, source, receivedAt, logger);
+  if (overLimit) throw overLimit;
   // The source's intent first (a newsletter box is itself the opt-in: shared/sources/intent.ts).
   const candidates = withSourceIntent(source, decision.signups);
   // Webhook senders cannot change their data: with a dead-letter queue the good signups go on and the
@@ -194,6 +196,23 @@ async function process(request: RawRequest, source: SourceConfig, deps: IngestDe
     ...(!repeat && letters.length > 0 ? { unmappable: letters.length } : {}),
     ...(!repeat && incomplete.length > 0 ? { incomplete: incomplete.length } : {}),
   };
+}
+
+/**
+ * Counts a POST to an html-form source for its client (shared/ingest/client-limit.ts): the refusal when
+ * the client is over its limit, else undefined. A webhook, a preflight and a form without a limiter are
+ * not counted. The refusal is returned, not thrown, so the caller raises it only for a signup post (a
+ * honeypot's decoy answer and a non-signup still answer as they always did; they are counted all the same).
+ */
+async function countFormPost(request: RawRequest, source: SourceConfig, deps: IngestDeps, receivedAt: Date): Promise<ClientLimitedError | undefined> {
+  if (source.kind !== 'html-form' || !deps.clientLimit || request.method !== 'POST') return undefined;
+  try {
+    await checkClientLimit(deps.clientLimit, request, source, receivedAt, deps.logger);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ClientLimitedError) return error;
+    throw error;
+  }
 }
 
 /**

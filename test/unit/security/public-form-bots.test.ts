@@ -4,7 +4,7 @@ import type { CaptchaVerifier } from '../../../shared/captcha/verify-captcha';
 import { loadIngestConfig } from '../../../shared/config/ingest-config';
 import { parseStackConfig } from '../../../shared/deployment/stack-config';
 import { clientOf } from '../../../shared/ingest/client-limit';
-import { parseIngestSources } from '../../../shared/ingest/ingest-sources';
+import { parseIngestSources, parseSourceSecrets } from '../../../shared/ingest/ingest-sources';
 import type { SourceConfigInput } from '../../../shared/sources/source-config';
 import {
   anHttpEvent,
@@ -16,6 +16,7 @@ import {
   SECRETS,
   SOURCES,
   senderHeaders,
+  sourcesSecretJson,
   THANK_YOU_URL,
 } from '../../helpers/ingest';
 import { DELIVERIES } from '../../helpers/ingest-deliveries';
@@ -123,6 +124,54 @@ describe('twenty bot posts to a public form from one client', () => {
     expect([a, b, c, other].map((answer) => answer.headers.location)).toEqual([THANK_YOU_URL, THANK_YOU_URL, ERROR_URL, THANK_YOU_URL]);
     expect(messages).toHaveLength(3);
     expect(clientOf('::ffff:192.0.2.1')).toBe('192.0.2.1');
+  });
+
+  it('counts a post while the sources secret loads (one wait on a cold start), and refuses it once the secret is read', async () => {
+    // Arrange: a secret read that waits until released, a limiter that notes when it counts
+    const sources = parseIngestSources([{ ...FORM, id: 'overlap-form', ...NO_CAPTCHA, clientLimit: { max: 1, windowSeconds: 60 } }]);
+    const order: string[] = [];
+    let release = () => {};
+    const counter = createDynamoDbClientLimiter(store.client, store.tableName);
+    const { queue, messages } = fakeQueue();
+    const ingest = anIngestHandler({
+      queue,
+      sources,
+      sourceSecrets: () => {
+        order.push('secret requested');
+        return new Promise((resolve) => {
+          release = () => {
+            order.push('secret read');
+            resolve(parseSourceSecrets(sourcesSecretJson(sources), sources));
+          };
+        });
+      },
+      clientLimiter: {
+        take: async (request) => {
+          order.push('counted');
+          const allowed = await counter.take(request);
+          release();
+          return allowed;
+        },
+      },
+    });
+    const post = (n: number) =>
+      ingest(
+        anHttpEvent('/sources/overlap-form', {
+          sourceIp: BOT_IP,
+          body: `email=overlap${n}%40example.com&first_name=Ada&last_name=Lovelace`,
+          headers: { 'content-type': 'application/x-www-form-urlencoded', origin: FORM_ORIGIN },
+        }),
+      );
+
+    // Act
+    const first = await post(1);
+    const second = await post(2);
+
+    // Assert: the count started before the secret was read; the second post is over the limit of 1
+    expect(order.slice(0, 3)).toEqual(['secret requested', 'counted', 'secret read']);
+    expect(first.headers.location).toBe(THANK_YOU_URL);
+    expect(second.headers.location).toBe(ERROR_URL);
+    expect(messages).toHaveLength(1);
   });
 
   it('queue nothing from a form with a CAPTCHA: a bot has no token the provider passes', async () => {
