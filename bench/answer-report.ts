@@ -107,8 +107,26 @@ function modelled(sample: ColdAnswerSample, memoryMB: number): ColdAnswerSample 
   };
 }
 
-/** What the CPU time to the answer alone predicts at a size: CPU ÷ share + the waits (robust to a busy machine). */
-export const cpuModelMs = (point: ColdAnswerPoint) => point.cpuMs / point.vcpu + point.callsMs;
+/**
+ * What the CPU time to the answer alone predicts at a size: CPU ÷ share + the waits (robust to a busy machine).
+ * The share counts up to one vCPU: Node runs the JavaScript on one thread, so beyond 1,769 MB only its
+ * helper threads (garbage collection, compilation) could gain, and the model credits them nothing.
+ */
+export const cpuModelMs = (point: ColdAnswerPoint) => point.cpuMs / Math.min(1, point.vcpu) + point.callsMs;
+
+/** The smallest size (a multiple of 64 MB) the model gives the goal, or undefined when even a whole vCPU is too slow. */
+function neededMB(point: ColdAnswerPoint): number | undefined {
+  const cpuBudget = COLD_ANSWER_GOAL_MS - point.callsMs;
+  if (point.cpuMs > cpuBudget) return undefined;
+  return Math.ceil(((point.cpuMs / cpuBudget) * MB_PER_VCPU) / 64) * 64;
+}
+
+/** "about N MB", or what no size can buy: the CPU and waits over the goal at a whole vCPU. */
+function whatItTakes(point: ColdAnswerPoint): string {
+  const mb = neededMB(point);
+  if (mb !== undefined) return `about ${mb} MB`;
+  return `${ms(point.cpuMs + point.callsMs - COLD_ANSWER_GOAL_MS)} less CPU or waiting: at a whole vCPU its ${ms(point.cpuMs)} of CPU and ${ms(point.callsMs)} of calls add up to ${ms(point.cpuMs + point.callsMs)}, and more memory does not speed one thread`;
+}
 
 const pointOf = (result: ColdAnswerResult, kind: AnswerKind, memoryMB: number) =>
   result.points.find((point) => point.kind === kind && point.memoryMB === memoryMB);
@@ -198,21 +216,20 @@ export function coldAnswerFindings(result: ColdAnswerResult, levers?: AnswerLeve
     const calls = ASSUMED_ROUND_TRIP_MS;
     const assumed = Math.max(calls.secretsManager, calls.dynamoDb) + 2 * calls.dynamoDb + calls.captcha + calls.sqs;
     out.push(
-      `**A form's cold answer is over ${COLD_ANSWER_GOAL_MS} ms at ${result.deployedMB} MB: ${ms(form.answerMs)}.** Its first request waits on five calls one after another, each needed before the next (the sources secret ${calls.secretsManager} ms, with the per-client counter ${calls.dynamoDb} ms beside it, the ledger's record ${calls.dynamoDb} ms, the CAPTCHA provider ${calls.captcha} ms, SQS ${calls.sqs} ms, the ledger's completion ${calls.dynamoDb} ms: ${assumed} ms assumed, ${ms(form.callsMs)} measured with the TLS handshakes to four hosts), and the process needs ${ms(form.cpuMs)} of CPU on this machine up to its answer, at least ${ms(form.cpuMs / form.vcpu)} at ${result.deployedMB} MB's share of a vCPU: ${ms(form.cpuMs / form.vcpu + form.callsMs)} before any queueing. Within ${COLD_ANSWER_GOAL_MS} ms it needs about ${fixed(Math.ceil(((form.cpuMs / (COLD_ANSWER_GOAL_MS - form.callsMs)) * MB_PER_VCPU) / 64) * 64, 0)} MB (CPU ÷ (${COLD_ANSWER_GOAL_MS} ms − the calls) × ${MB_PER_VCPU} MB), or a third less CPU.`,
+      `**A form's cold answer is over ${COLD_ANSWER_GOAL_MS} ms at ${result.deployedMB} MB: ${ms(form.answerMs)}.** Its first request waits on five calls one after another, each needed before the next (the sources secret ${calls.secretsManager} ms, with the per-client counter ${calls.dynamoDb} ms beside it, the ledger's record ${calls.dynamoDb} ms, the CAPTCHA provider ${calls.captcha} ms, SQS ${calls.sqs} ms, the ledger's completion ${calls.dynamoDb} ms: ${assumed} ms assumed, ${ms(form.callsMs)} measured with the TLS handshakes to four hosts), and the process needs ${ms(form.cpuMs)} of CPU on this machine up to its answer, at least ${ms(form.cpuMs / Math.min(1, form.vcpu))} at ${result.deployedMB} MB's share of a vCPU: ${ms(cpuModelMs(form))} before any queueing. Within ${COLD_ANSWER_GOAL_MS} ms it needs ${whatItTakes(form)}.`,
     );
   }
   // What the goal would take for each request over it, and why the deployed size stays.
-  const needed = (point: ColdAnswerPoint) => Math.ceil(((point.cpuMs / Math.max(1, COLD_ANSWER_GOAL_MS - point.callsMs)) * MB_PER_VCPU) / 64) * 64;
   const over = deployed.filter((point) => point.answerMs > COLD_ANSWER_GOAL_MS);
   const api = pointOf(result, 'signups', result.deployedMB);
   if (api && api.answerMs > COLD_ANSWER_GOAL_MS) {
     out.push(
-      `**POST /signups's cold answer is over ${COLD_ANSWER_GOAL_MS} ms at ${result.deployedMB} MB on this machine: ${ms(api.answerMs)}.** ${ms(api.cpuMs)} of CPU up to the answer (at least ${ms(api.cpuMs / api.vcpu)} at ${result.deployedMB} MB's share of a vCPU) and ${ms(api.callsMs)} waiting on its calls (the sources secret, the ledger's record, SQS, the ledger's completion, with their TLS handshakes). Within ${COLD_ANSWER_GOAL_MS} ms it needs about ${needed(api)} MB, or ${ms(api.cpuMs - (COLD_ANSWER_GOAL_MS - api.callsMs) * api.vcpu)} less CPU at ${result.deployedMB} MB, of which Node's start and the SDK clients alone (the cold-start floor) take a good part.`,
+      `**POST /signups's cold answer is over ${COLD_ANSWER_GOAL_MS} ms at ${result.deployedMB} MB on this machine: ${ms(api.answerMs)}.** ${ms(api.cpuMs)} of CPU up to the answer (at least ${ms(api.cpuMs / Math.min(1, api.vcpu))} at ${result.deployedMB} MB's share of a vCPU) and ${ms(api.callsMs)} waiting on its calls (the sources secret, the ledger's record, SQS, the ledger's completion, with their TLS handshakes). Within ${COLD_ANSWER_GOAL_MS} ms it needs ${whatItTakes(api)}; Node's start and the SDK clients alone (the cold-start floor) take a good part of the CPU.`,
     );
   }
   if (over.length > 0) {
     out.push(
-      `**${result.deployedMB} MB is kept, and the ${COLD_ANSWER_GOAL_MS} ms goal is not met by it here** (${over.map((point) => `${KIND_LABEL[point.kind]} would need about ${needed(point)} MB`).join('; ')}): every MB is paid on every warm request too (the last column), and a cold answer comes once per new Lambda environment${comparePrevious ? ` (at 0.2.0's ${PREVIOUS_MB} MB it took ${previous.map((point) => ms(point.answerMs)).join(' and ')})` : ''}.`,
+      `**${result.deployedMB} MB is kept, and the ${COLD_ANSWER_GOAL_MS} ms goal is not met by it here** (${over.map((point) => `${KIND_LABEL[point.kind]} would need ${whatItTakes(point)}`).join('; ')}): every MB is paid on every warm request too (the last column), and a cold answer comes once per new Lambda environment${comparePrevious ? ` (at 0.2.0's ${PREVIOUS_MB} MB it took ${previous.map((point) => ms(point.answerMs)).join(' and ')})` : ''}.`,
     );
   } else {
     out.push(

@@ -20,12 +20,13 @@ const INGEST_TIMEOUT = Duration.seconds(10);
 /**
  * The ingest's memory, and so its CPU (Lambda gives one vCPU per 1,769 MB): a person posting a form to a cold
  * function waits for Node's start, the bundle's load and the first request's work, mostly CPU, so the cold
- * answer shrinks with the share. 2,048 MB is the smallest size measured at which a form post (the slower of the
- * two: five calls in a row, one of them the CAPTCHA provider) answers a cold start within 400 ms, and POST
- * /signups with it (docs/benchmarks.md, "The ingest's cold answer"). A warm request waits on I/O, so each MB is
- * paid on every request for little: the bench's cost model reads this size from the synthesized template.
+ * answer shrinks with the share, up to one whole vCPU: Node runs the JavaScript on one thread, so a larger
+ * size buys little more. At 1,769 MB both POST /signups and a form post (the slower: five calls in a row, one
+ * of them the CAPTCHA provider) answer a cold start in about 400 ms or less (docs/benchmarks.md, "The ingest's
+ * cold answer"). A warm request waits on I/O, so each MB is paid on every request for little: the bench's
+ * cost model reads this size from the synthesized template.
  */
-export const INGEST_MEMORY_MB = 2048;
+export const INGEST_MEMORY_MB = 1769;
 
 export type SignupIngressProps = Readonly<{
   queue: IQueue;
