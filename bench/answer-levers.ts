@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { Plugin } from 'esbuild';
+import type { BuildOptions, Plugin } from 'esbuild';
 import { createPrng, shuffled } from '../local/bigcommerce-sandbox/prng';
 import { type AnswerKind, type ColdAnswerSample, coldAnswerOnce, startColdAnswerRig } from './cold-answer';
 import { buildHandlerVariant, DEPLOYED_SETTINGS } from './cold-start';
@@ -22,6 +22,8 @@ type Lever = Readonly<{
   /** The requests it can change. */
   kinds: readonly AnswerKind[];
   plugins?: () => Plugin[];
+  /** esbuild options of the variant in place of the deployed ones (function-bundling.ts). */
+  build?: Readonly<Pick<BuildOptions, 'external'>>;
   /** The function's environment for the variant (the asset's own when absent). */
   fn?: (fn: DeployedFunction) => DeployedFunction;
 }>;
@@ -85,22 +87,12 @@ export const ANSWER_LEVERS: readonly Lever[] = [
     plugins: () => [replaced('no-tracer', /^@aws-lambda-powertools\/tracer(\/middleware)?$/, 'export {};')],
   },
   {
-    key: 'no-credential-chain',
-    kept: false,
+    key: 'credential-chain-bundled',
+    kept: true,
     label:
-      "the SDK's credential providers Lambda never reaches (SSO, INI, process, web identity, container, IMDS and their clients) left out of the bundle (not kept: within the measurement's noise)",
+      "the SDK's credential providers Lambda never reaches (SSO, INI, process, web identity and their clients) left out of the bundle (kept) — undone: bundled",
     kinds: ['signups', 'form'],
-    plugins: () => [
-      {
-        name: 'no-credential-chain',
-        setup(build) {
-          build.onResolve({ filter: /^@aws-sdk\/(nested-clients|credential-provider-(sso|ini|process|web-identity|http|imds))(\/|$)/ }, (args) => ({
-            path: args.path,
-            external: true,
-          }));
-        },
-      },
-    ],
+    build: { external: [] },
   },
 ];
 
@@ -127,7 +119,10 @@ export async function runAnswerLevers(
     { key: 'deployed', asset: deployment.ingest.asset, fn: deployment.ingest, kinds: ['signups', 'form'] },
   ];
   for (const lever of ANSWER_LEVERS) {
-    const asset = lever.plugins ? (await buildHandlerVariant(dir, DEPLOYED_SETTINGS, 'ingest', lever.key, lever.plugins())).file : deployment.ingest.asset;
+    const asset =
+      lever.plugins || lever.build
+        ? (await buildHandlerVariant(dir, DEPLOYED_SETTINGS, 'ingest', lever.key, lever.plugins?.() ?? [], lever.build)).file
+        : deployment.ingest.asset;
     variants.push({ key: lever.key, asset, fn: lever.fn ? lever.fn(deployment.ingest) : deployment.ingest, kinds: lever.kinds });
   }
   const rig = await startColdAnswerRig(dir);

@@ -37,7 +37,9 @@ export function esbuildOptions(settings: BuildSettings): BuildOptions {
     ...(settings.map === 'none' ? {} : { sourcemap: true, sourcesContent: settings.map === 'with-sources' }),
     // Bundled: `module` first lets esbuild tree-shake the SDK's ES build (part of that lever); external:
     // esbuild's default for node, as main deployed before.
-    ...(settings.sdk === 'external' ? { external: ['@aws-sdk/*'] } : { mainFields: [...FUNCTION_BUNDLING.mainFields] }),
+    ...(settings.sdk === 'external'
+      ? { external: ['@aws-sdk/*'] }
+      : { mainFields: [...FUNCTION_BUNDLING.mainFields], external: [...FUNCTION_BUNDLING.externalModules] }),
     logLevel: 'warning',
   };
 }
@@ -193,10 +195,20 @@ export async function buildProbe(dir: string, settings: BuildSettings, key: stri
   return { ...built.bundle, clients };
 }
 
-/** One handler built with extra esbuild plugins (a variant of the handler for one lever), into dir/<settings>/<handler>-<variant>/. */
-export async function buildHandlerVariant(dir: string, settings: BuildSettings, handler: HandlerKey, variant: string, plugins: Plugin[]): Promise<Bundle> {
+/**
+ * One handler built with extra esbuild plugins or options (a variant of the handler for one lever), into
+ * dir/<settings>/<handler>-<variant>/.
+ */
+export async function buildHandlerVariant(
+  dir: string,
+  settings: BuildSettings,
+  handler: HandlerKey,
+  variant: string,
+  plugins: Plugin[],
+  options: Readonly<Pick<BuildOptions, 'external'>> = {},
+): Promise<Bundle> {
   const built = await buildOne(
-    { entryPoints: [ENTRIES[handler]] },
+    { entryPoints: [ENTRIES[handler]], ...options },
     path.join(dir, settingsKey(settings), `${handler}-${variant}`),
     `${handler}-${variant}`,
     settings,

@@ -86,6 +86,7 @@ export class SignupFunction extends Construct {
         target: FUNCTION_BUNDLING.target,
         format: OutputFormat.CJS,
         bundleAwsSDK: FUNCTION_BUNDLING.bundleAwsSdk,
+        externalModules: [...FUNCTION_BUNDLING.externalModules],
         ...(FUNCTION_BUNDLING.bundleAwsSdk ? { mainFields: [...FUNCTION_BUNDLING.mainFields] } : {}),
         forceDockerBundling: false,
         // esbuild's size table and timing on every synth are noise; warnings and errors still print.

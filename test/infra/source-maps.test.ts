@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
+import { FUNCTION_BUNDLING } from '../../infra/constructs/function-bundling';
 import { logicalIdOf, synthStack } from '../helpers/synth';
 
 /**
@@ -83,5 +84,19 @@ describe('the deployed bundles', () => {
     expect(required).toEqual(['@aws-sdk/signature-v4-crt']);
     expect(map.sources.some((source) => source.includes('node_modules/@aws-sdk/client-sqs/'))).toBe(true);
     expect(map.sourcesContent).toBeUndefined();
+  });
+
+  it('leave out the credential providers Lambda never reaches, which the chain import()s only after the environment', () => {
+    const { asset } = syncAsset();
+    const code = readFileSync(asset, 'utf8');
+    const map = JSON.parse(readFileSync(`${asset}.map`, 'utf8')) as { sources: string[] };
+    const imported = new Set([...code.matchAll(/import\("(@aws-sdk\/[^"]+)"\)/g)].map((match) => match[1]));
+    for (const external of FUNCTION_BUNDLING.externalModules) {
+      expect(map.sources.filter((source) => source.includes(`node_modules/${external}/`))).toEqual([]);
+      if (external !== '@aws-sdk/nested-clients') expect(imported).toContain(external);
+    }
+    // The environment's provider (the one Lambda answers) and the container endpoint's are bundled.
+    expect(map.sources.some((source) => source.includes('node_modules/@aws-sdk/credential-provider-env/'))).toBe(true);
+    expect(map.sources.some((source) => source.includes('node_modules/@aws-sdk/credential-provider-http/'))).toBe(true);
   });
 });
