@@ -80,13 +80,6 @@ export const ANSWER_LEVERS: readonly Lever[] = [
     fn: (fn) => ({ ...fn, nodeOptions: undefined }),
   },
   {
-    key: 'no-tracer',
-    kept: false,
-    label: 'Powertools Tracer and the X-Ray SDK left out of the bundle (not kept: POWERTOOLS_TRACE_ENABLED=true could no longer turn them on)',
-    kinds: ['signups', 'form'],
-    plugins: () => [replaced('no-tracer', /^@aws-lambda-powertools\/tracer(\/middleware)?$/, 'export {};')],
-  },
-  {
     key: 'credential-chain-bundled',
     kept: true,
     label:
@@ -182,7 +175,7 @@ export function answerLeverTable(levers: AnswerLevers, command: string): Table {
     ]),
     notes: [
       `Regenerate this table alone: \`${command}\`. Each round starts the deployed asset and every variant once per request, in a seeded random order, inside the deployed memory's CPU quota; Δ = median over rounds of (variant − deployed) from the same round.`,
-      "The memory itself is the lever of the table above. Loading a module lazily helps the cold answer only when the first request does not use it: Powertools Idempotency (the ledger), the CAPTCHA client and the adapter of the route are used by the first request of their route, so lazily loaded they would cost the same inside the same wait. Powertools Tracer is already loaded only when POWERTOOLS_TRACE_ENABLED=true, and what loading only the configured kinds' adapters and schemas could save is measured in the cold-start tables (lever e and the schemas probe).",
+      "The memory itself is the lever of the table above. Loading a module lazily helps the cold answer only when the first request does not use it: Powertools Idempotency (the ledger), the CAPTCHA client and the adapter of the route are used by the first request of their route, so lazily loaded they would cost the same inside the same wait. What loading only the configured kinds' adapters and schemas could save is measured in the cold-start tables (lever e and the schemas probe).",
     ],
   };
 }

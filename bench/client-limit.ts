@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     deliveryLedger: { tableName: store.tableName, retentionSeconds: 3600, inProgressSeconds: 10 },
     attributeFields: new Set(),
     signupsBearerToken: true,
-    powertoolsTracing: false,
+    tracing: false,
   };
   let enqueued = 0;
   const handlerWith = (clientLimiter: ClientLimiter, maxPerClient: number) =>

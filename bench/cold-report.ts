@@ -57,9 +57,8 @@ export function coldConfigs(): ColdConfig[] {
   const configs: ColdConfig[] = [
     {
       key: 'before',
-      label: "main's settings before issue 16 (SDK from the runtime, map with sources, Tracer loaded)",
+      label: "main's settings before issue 16 (SDK from the runtime, map with sources; its Powertools Tracer is no longer in the code)",
       settings: { sdk: 'external', map: 'with-sources', enableSourceMaps: true },
-      env: { POWERTOOLS_TRACE_ENABLED: 'true' },
     },
     { key: 'deployed', label: 'as deployed', settings: deployed },
   ];
@@ -67,12 +66,6 @@ export function coldConfigs(): ColdConfig[] {
     configs.push({ key: 'no-sdk-bundling', label: 'as deployed, SDK from the runtime', settings: { ...deployed, sdk: 'external' } });
   if (deployed.map === 'mappings-only')
     configs.push({ key: 'map-with-sources', label: 'as deployed, map with sources', settings: { ...deployed, map: 'with-sources' } });
-  configs.push({
-    key: 'powertools-tracer',
-    label: 'as deployed, Powertools Tracer loaded (POWERTOOLS_TRACE_ENABLED=true)',
-    settings: deployed,
-    env: { POWERTOOLS_TRACE_ENABLED: 'true' },
-  });
   configs.push({
     key: 'full-zod',
     label: 'as deployed, full zod instead of zod/mini',
@@ -346,10 +339,6 @@ export function coldFindings(result: ColdResult): string[] {
   );
   delta('no-sdk-bundling', 'Bundling the AWS SDK clients (tree-shaken, ES builds first)');
   delta('map-with-sources', 'Source maps without `sourcesContent` (mappings only; the stack trace still names the .ts file and line)');
-  delta(
-    'powertools-tracer',
-    'Loading Powertools Tracer only when POWERTOOLS_TRACE_ENABLED=true (off as deployed; Lambda active tracing + one BigCommerce subsegment instead)',
-  );
   delta('no-map-flag', 'Keeping `--enable-source-maps` instead of maps kept beside the code and applied only when reading logs');
   delta('full-zod', 'zod/mini for every Lambda schema (shared/zod-mini.ts)');
   if (result.ratios.has('full-zod')) {
@@ -495,14 +484,12 @@ Kept (each one's row in the cold-start table undoes it alone):
   (tried on Node 20; Node 22's loader has the same check). Dropping the flag altogether (maps kept beside the code and
   applied when reading logs) is the row "without --enable-source-maps": cheaper, but every log reader then needs the map
   of the exact deployed version to read a frame.
-- **Powertools Tracer loaded only when POWERTOOLS_TRACE_ENABLED=true** (shared/observability/tracing.ts; the stack sets it to
-  false): the Tracer and aws-xray-sdk-core stay in the bundle but their module code never runs. Lambda's active tracing still
-  records every sampled invocation (its Initialization, Invocation and Overhead subsegments), and the sync sends one
-  \`remote\` subsegment per BigCommerce request itself (shared/observability/xray-subsegment.ts, UDP to the daemon Lambda
-  runs). The X-Ray service map then shows a client node, each function's Lambda service and function nodes, and a
-  BigCommerce node (the API host) downstream of the sync with its latency and 4xx/429/5xx colouring; it no longer shows SQS,
-  Secrets Manager or DynamoDB nodes, because the SDK calls are not instrumented. An operator who needs them sets
-  POWERTOOLS_TRACE_ENABLED=true on the function and pays the Tracer's load at each cold start (the row "Powertools Tracer loaded").
+- **No X-Ray SDK** (shared/observability/tracing.ts): with \`tracing\` on, Lambda's active tracing records every sampled
+  invocation (its Initialization, Invocation and Overhead subsegments), and the functions send one subsegment per
+  BigCommerce request (\`remote\`) and per AWS SDK call (\`aws\`) themselves (shared/observability/xray-subsegment.ts, UDP to
+  the daemon Lambda runs), so the service map shows SQS, Secrets Manager, DynamoDB and the BigCommerce API host downstream
+  of each function. Powertools Tracer and aws-xray-sdk-core, which did this before, were a sixth of each bundle and cost
+  every cold start 20–28 ms of CPU to parse even when tracing was off (the cold answer's levers at 1,769 MB, 2026-12-06).
 - **zod/mini for every Lambda schema** (shared/zod-mini.ts: every hot-path schema module imports \`z\` from it; neither bundle
   loads zod/v4/classic): against full zod it changes the ingest's load by ${signedMs(-math.zodMini.ingest.medianMs)} of CPU (~95 % interval ${interval(negated(math.zodMini.ingest))})
   and the sync's by ${signedMs(-math.zodMini.sync.medianMs)} (${interval(negated(math.zodMini.sync))}), paired round by round; ratios ${times(math.zodMini.ratios.ingest.ratio)} → ${times(math.ingest.ratio)} and ${times(math.zodMini.ratios.sync.ratio)} → ${times(math.sync.ratio)} (the row

@@ -105,12 +105,10 @@ async function measure(kind: 'ingest' | 'sync', events: number, observability: O
   if (kind === 'ingest') {
     perInvocation = 1;
     let enqueued = 0;
-    // POWERTOOLS_TRACE_ENABLED as the process was given it (bench/cold-start.ts lambdaEnv: as deployed).
     const config = loadIngestConfig({
       SIGNUP_QUEUE_URL: 'https://sqs.bench/signups',
       SOURCES_SECRET: 'bench',
       DELIVERY_LEDGER_TABLE: 'bench-deliveries',
-      POWERTOOLS_TRACE_ENABLED: process.env.POWERTOOLS_TRACE_ENABLED,
     });
     const handler = buildIngestHandler(config, {
       // Every bench event is a new delivery; the ledger's DynamoDB round trips are not what this measures.
@@ -152,7 +150,6 @@ async function measure(kind: 'ingest' | 'sync', events: number, observability: O
       DEAD_LETTER_QUEUE_URL: 'https://sqs.bench/dlq',
       BIGCOMMERCE_STORE_HASH: 'bench',
       BIGCOMMERCE_TOKEN_SECRET: 'bench',
-      POWERTOOLS_TRACE_ENABLED: process.env.POWERTOOLS_TRACE_ENABLED,
     });
     const handler = buildSyncHandler(config, {
       tokens: { get: async () => 'bench-token', refresh: async () => 'bench-token' },

@@ -162,7 +162,6 @@ export async function runLedgerWrites(): Promise<LedgerScenario[]> {
       SOURCES_SECRET: 'bench',
       SOURCES_CONFIG: JSON.stringify([FORM]),
       DELIVERY_LEDGER_TABLE: store.tableName,
-      POWERTOOLS_TRACE_ENABLED: 'false',
     });
     const handler = buildIngestHandler(config, {
       dynamoDb,

@@ -93,9 +93,7 @@ export function signupQueueAttributes(
 
 /**
  * What infra/constructs/node-function.ts gives every function besides its own variables, NODE_OPTIONS aside
- * (a flag of the Node process, which local mode does not start): POWERTOOLS_TRACE_ENABLED=false, so local
- * mode, like the deployed functions, does not load Powertools Tracer and the X-Ray SDK (whose async hooks
- * would otherwise tax every promise of the one process running everything).
+ * (a flag of the Node process, which local mode does not start).
  */
 export const DEPLOYED_FUNCTION_ENVIRONMENT: Readonly<Record<string, string>> = Object.fromEntries(
   Object.entries(FUNCTION_ENVIRONMENT).filter(([name]) => name !== 'NODE_OPTIONS'),

@@ -34,6 +34,7 @@ import { type MetricsSink, SERVICE } from '../../shared/observability/metric-nam
 import { createPowertools, powertoolsLogger, powertoolsMetricsSink, resetKeysPerInvocation } from '../../shared/observability/powertools';
 import { sourceOutcomeMetrics } from '../../shared/observability/source-metrics';
 import { createTracing } from '../../shared/observability/tracing';
+import { createSubsegmentSender } from '../../shared/observability/xray-subsegment';
 import { sourceRouteSegment } from '../../shared/sources/source-config';
 
 /**
@@ -92,7 +93,7 @@ function routeOf(event: APIGatewayProxyEventV2): MatchedRoute | undefined {
 export function buildIngestHandler(config: IngestConfig, overrides: IngestHandlerOverrides = {}) {
   const powertools = createPowertools(SERVICE.ingest);
   const metricsSink = overrides.metrics ?? powertoolsMetricsSink<'ingest'>(powertools.metrics);
-  const tracing = createTracing(SERVICE.ingest, { powertools: config.powertoolsTracing });
+  const tracing = createTracing(config.tracing ? createSubsegmentSender() : undefined);
   const logger = overrides.logger ?? powertoolsLogger(powertools.logger);
   const { sources, publicBaseUrl } = config;
   const givenSecret = overrides.sourcesSecretValue;
@@ -169,7 +170,6 @@ export function buildIngestHandler(config: IngestConfig, overrides: IngestHandle
       throw new IngestOutOfTimeError(timeoutMs);
     },
   })
-    .use(tracing.middlewares)
     .use(
       overrides.logger
         ? resetKeysPerInvocation(overrides.logger)

@@ -93,9 +93,9 @@ function toSdkAttributes(attributes: SQSMessageAttributes | undefined): Record<s
 export function buildSyncHandler(config: SyncConfig, overrides: SyncHandlerOverrides = {}) {
   const now = overrides.now ?? Date.now;
   const powertools = createPowertools(SERVICE.sync);
-  const tracing = createTracing(SERVICE.sync, { powertools: config.powertoolsTracing });
-  // With Lambda's active tracing and without the Tracer, each BigCommerce call is one subsegment of Lambda's own trace (when sampled).
-  const traceCall = config.tracing && !tracing.powertools ? createSubsegmentSender() : undefined;
+  // With Lambda's active tracing, each BigCommerce and AWS SDK call is one subsegment of Lambda's own trace (when sampled).
+  const traceCall = config.tracing ? createSubsegmentSender() : undefined;
+  const tracing = createTracing(traceCall);
   const apiHost = new URL(config.apiUrl).host;
   const logger = overrides.logger ?? powertoolsLogger(powertools.logger);
   const metrics = createSyncMetrics(overrides.metrics ?? powertoolsMetricsSink<'sync'>(powertools.metrics));
@@ -167,10 +167,9 @@ export function buildSyncHandler(config: SyncConfig, overrides: SyncHandlerOverr
     ...overrides.options,
   };
 
-  // Outermost first: their `after` runs last (tracing, then the log context). No metrics flush: each metric
+  // The log context outermost: its `after` runs last. No metrics flush: each metric
   // goes out when it happens (shared/observability/powertools.ts), and cold starts are the logs' `cold_start`.
   return middy<SQSEvent, SQSBatchResponse>()
-    .use(tracing.middlewares)
     .use(overrides.logger ? resetKeysPerInvocation(overrides.logger) : injectLambdaContext(powertools.logger, { resetKeys: true }))
     .onError(async (request) => {
       // Never lose a batch to a bug: report every record as failed so SQS delivers it again.

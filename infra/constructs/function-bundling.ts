@@ -41,13 +41,7 @@ export const FUNCTION_BUNDLING = {
 /** Node flags for every function (NODE_OPTIONS). */
 export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
 
-/**
- * Every function's environment besides its own variables. Powertools Tracer stays unloaded
- * (shared/observability/tracing.ts): Lambda's active tracing records each invocation, and the sync sends
- * one subsegment per BigCommerce call itself. 'true' brings back the SDK calls' subsegments at the cost
- * of loading the Tracer and the X-Ray SDK at every cold start.
- */
+/** Every function's environment besides its own variables. */
 export const FUNCTION_ENVIRONMENT: Readonly<Record<string, string>> = {
   NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
-  POWERTOOLS_TRACE_ENABLED: 'false',
 };

@@ -72,11 +72,10 @@ export class SignupFunction extends Construct {
       memorySize: props.memorySize ?? 256,
       logGroup,
       ...FUNCTION_LOGGING,
-      // With tracing, Lambda records each sampled invocation in X-Ray and the sync adds its BigCommerce
-      // calls as subsegments (shared/observability/xray-subsegment.ts); TRACING tells the code.
+      // With tracing, Lambda records each sampled invocation in X-Ray and the functions add their AWS SDK and
+      // BigCommerce calls as subsegments (shared/observability/tracing.ts); TRACING tells the code.
       tracing: props.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
-      // NODE_OPTIONS=--enable-source-maps: frames name the .ts file and line (test/infra/source-maps.test.ts);
-      // POWERTOOLS_TRACE_ENABLED=false: the Tracer stays unloaded (function-bundling.ts).
+      // NODE_OPTIONS=--enable-source-maps: frames name the .ts file and line (test/infra/source-maps.test.ts).
       environment: { ...FUNCTION_ENVIRONMENT, TRACING: props.tracing ? 'active' : 'off', ...props.environment },
       ...(props.encryptionKey ? { environmentEncryption: props.encryptionKey } : {}),
       bundling: {

@@ -7,14 +7,8 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 export const queueUrl = z.url({ message: 'must be an SQS queue URL' });
 export const positiveInt = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.positive()), fallback);
-/**
- * POWERTOOLS_TRACE_ENABLED, Powertools' own switch: on unless 'false'. The deployed stack turns it off
- * (infra/constructs/function-bundling.ts) so the Tracer is not loaded (shared/observability/tracing.ts).
- */
-export const powertoolsTracing = z.pipe(
-  z._default(z.enum(['true', 'false'], { message: "must be 'true' or 'false'" }), 'true'),
-  z.transform((value: 'true' | 'false') => value === 'true'),
-);
+/** TRACING, from cdk.json `tracing`: `active` when Lambda's active tracing is on (shared/observability/tracing.ts). */
+export const tracingMode = z._default(z.enum(['active', 'off'], { message: "must be 'active' or 'off'" }), 'off');
 export const jsonOf = <T extends z.ZodMiniType>(schema: T) =>
   z.pipe(
     z.pipe(

@@ -4,7 +4,7 @@ import { DEFAULT_NAMELESS_POLICY, type NamelessPolicy, namelessPolicySchema } fr
 import { SourceConfigError } from '../sources/errors';
 import { exposureProblems, type SourceConfig } from '../sources/source-config';
 import * as z from '../zod-mini';
-import { type Env, jsonOf, parseEnv, positiveInt, powertoolsTracing, queueUrl } from './env-schema';
+import { type Env, jsonOf, parseEnv, positiveInt, queueUrl, tracingMode } from './env-schema';
 import { ConfigError } from './errors';
 
 /**
@@ -43,7 +43,8 @@ const ingestEnvSchema = z.object({
   LOG_HASH_KEY: z.optional(z.string().check(z.minLength(16, { message: 'must be at least 16 characters' }))),
   /** `false`: POST /signups accepts Standard Webhooks signatures only, no `Authorization: Bearer`. */
   SIGNUPS_BEARER_TOKEN: z._default(z.enum(['true', 'false'], { message: 'must be true or false' }), 'true'),
-  POWERTOOLS_TRACE_ENABLED: powertoolsTracing,
+  // cdk.json `tracing`: Lambda's active tracing is on, so each AWS SDK call is sent as a subsegment.
+  TRACING: tracingMode,
   /**
    * The consent table, set when a source has doubleOptIn: the confirm route reads the pending request a
    * link names (GetItem only). Its links are verified with a key derived from LOG_HASH_KEY.
@@ -68,8 +69,8 @@ export type IngestConfig = Readonly<{
   signupsBearerToken: boolean;
   /** The stack's hash key (LOG_HASH_KEY): trace lines' email hash, client addresses, double opt-in links; undefined: random per process. */
   hashKey?: string;
-  /** Load Powertools Tracer (handler segment and SDK subsegments); off as deployed (shared/observability/tracing.ts). */
-  powertoolsTracing: boolean;
+  /** Lambda's active tracing is on (TRACING=active): one X-Ray subsegment per AWS SDK call (shared/observability/tracing.ts). */
+  tracing: boolean;
   /** The consent table and the stack's hash key, for the double opt-in confirm route; undefined: no double opt-in. */
   confirmations?: Readonly<{ tableName: string; hashKey: string }>;
 }>;
@@ -107,7 +108,7 @@ export function loadIngestConfig(env: Env = process.env): IngestConfig {
     ...(parsed.LOG_HASH_KEY ? { hashKey: parsed.LOG_HASH_KEY } : {}),
     ...(parsed.DEAD_LETTER_QUEUE_URL ? { deadLetterQueueUrl: parsed.DEAD_LETTER_QUEUE_URL } : {}),
     namelessPolicy: parsed.NAMELESS_POLICY ?? DEFAULT_NAMELESS_POLICY,
-    powertoolsTracing: parsed.POWERTOOLS_TRACE_ENABLED,
+    tracing: parsed.TRACING === 'active',
     ...(parsed.CONSENT_TABLE !== undefined && parsed.LOG_HASH_KEY !== undefined
       ? { confirmations: { tableName: parsed.CONSENT_TABLE, hashKey: parsed.LOG_HASH_KEY } }
       : {}),

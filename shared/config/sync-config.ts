@@ -4,7 +4,7 @@ import { type CustomerOptions, customFieldMapSchema } from '../sync/customer-map
 import { DEFERRAL_BACKOFF_SECONDS, MAX_VISIBILITY_SECONDS } from '../sync/redelivery-delay';
 import type { ConflictPolicy } from '../sync/sync-engine';
 import * as z from '../zod-mini';
-import { type Env, jsonOf, parseEnv, positiveInt, powertoolsTracing, queueUrl } from './env-schema';
+import { type Env, jsonOf, parseEnv, positiveInt, queueUrl, tracingMode } from './env-schema';
 import { ConfigError } from './errors';
 
 /**
@@ -61,9 +61,8 @@ const syncEnvSchema = z.object({
     z._default(z.enum(['true', 'false']), 'true'),
     z.transform((value: 'true' | 'false') => value === 'true'),
   ),
-  POWERTOOLS_TRACE_ENABLED: powertoolsTracing,
-  // cdk.json `tracing`: Lambda's active tracing is on, so each BigCommerce call is sent as a subsegment.
-  TRACING: z._default(z.enum(['active', 'off']), 'off'),
+  // cdk.json `tracing`: Lambda's active tracing is on, so each BigCommerce and AWS SDK call is sent as a subsegment.
+  TRACING: tracingMode,
   // The consent table (infra/constructs/consent-evidence.ts): evidence, erasures, double opt-in. Absent
   // only in tests and benches, which then write no evidence and check no erasure.
   CONSENT_TABLE: z.optional(z.string().check(z.minLength(3, { message: 'must be the name of the consent table' }))),
@@ -88,9 +87,7 @@ export type SyncConfig = Readonly<{
   customer: CustomerOptions;
   deferralBackoffSeconds: readonly number[];
   subscribers: boolean;
-  /** Load Powertools Tracer (handler segment and SDK subsegments); off as deployed, where the BigCommerce call is traced alone. */
-  powertoolsTracing: boolean;
-  /** Lambda's active tracing is on (TRACING=active): send one X-Ray subsegment per BigCommerce call. */
+  /** Lambda's active tracing is on (TRACING=active): send one X-Ray subsegment per BigCommerce and AWS SDK call. */
   tracing: boolean;
   /** The consent table and how long evidence is kept; undefined: no consent work (tests, benches). */
   consent: Readonly<{ tableName: string; retentionSeconds: number; hashKey: string }> | undefined;
@@ -127,7 +124,6 @@ export function loadSyncConfig(env: Env = process.env): SyncConfig {
     conflictPolicy: parsed.CONFLICT_POLICY,
     deferralBackoffSeconds: parsed.DEFERRAL_BACKOFF_SECONDS ?? DEFERRAL_BACKOFF_SECONDS,
     subscribers: parsed.SYNC_SUBSCRIBERS,
-    powertoolsTracing: parsed.POWERTOOLS_TRACE_ENABLED,
     tracing: parsed.TRACING === 'active',
     customer: {
       ...(parsed.CUSTOMER_CHANNEL_IDS ? { channelIds: parsed.CUSTOMER_CHANNEL_IDS } : {}),

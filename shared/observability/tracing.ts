@@ -1,33 +1,54 @@
-import type middy from '@middy/core';
+import type { SubsegmentSender } from './xray-subsegment';
 
 /**
- * What the handlers need from tracing: SDK clients wrapped so their calls become X-Ray subsegments, and
- * the handler-segment middleware. Both come from Powertools Tracer, which is loaded only when it is on
- * (POWERTOOLS_TRACE_ENABLED, validated by the config modules): the Tracer and the X-Ray SDK behind it
- * are a fifth of each bundle and their start-up is paid at every cold start (docs/benchmarks.md). With it
- * off, Lambda's active tracing still records the function's own segment, and the sync adds one subsegment
- * per BigCommerce call itself (xray-subsegment.ts).
+ * With Lambda's active tracing (cdk.json `tracing`), each AWS SDK call of a sampled invocation becomes one X-Ray
+ * subsegment of the invocation's trace (retries included in it), sent by xray-subsegment.ts as the sync's
+ * BigCommerce calls are. No X-Ray SDK: Powertools Tracer and aws-xray-sdk-core were a sixth of each bundle,
+ * and parsing them cost every cold start 20–28 ms of CPU whether tracing was on or not (docs/architecture.md).
  */
 export type Tracing = Readonly<{
-  /** Wraps an AWS SDK v3 client so its calls are traced (returns it unchanged when tracing is off). */
-  client<T>(client: T): T;
-  /** The handler-segment middleware, or none. */
-  middlewares: middy.MiddlewareObj[];
-  /** Whether Powertools Tracer (and aws-xray-sdk-core) were loaded. */
-  powertools: boolean;
+  /** Adds the subsegment middleware to an AWS SDK v3 client (returns it unchanged when tracing is off). */
+  client<T extends TraceableClient>(client: T): T;
 }>;
 
-export function createTracing(serviceName: string, options: Readonly<{ powertools: boolean }>): Tracing {
-  if (!options.powertools) return { client: (client) => client, middlewares: [], powertools: false };
-  // A require() in the function, not an import at the top: esbuild then evaluates the Tracer's module (and
-  // aws-xray-sdk-core's) on this call only, so a function with tracing off never runs that code.
-  const { Tracer } = require('@aws-lambda-powertools/tracer') as typeof import('@aws-lambda-powertools/tracer');
-  const { captureLambdaHandler } = require('@aws-lambda-powertools/tracer/middleware') as typeof import('@aws-lambda-powertools/tracer/middleware');
-  const tracer = new Tracer({ serviceName });
+/** What an AWS SDK v3 client offers a middleware (its `middlewareStack`), as far as this module needs it. */
+export type TraceableClient = {
+  middlewareStack: { add(middleware: InitializeMiddleware, options: { step: 'initialize'; name: string; override?: boolean }): void };
+};
+
+type HandlerContext = { clientName?: string; commandName?: string };
+type CallOutput = { output?: { $metadata?: { httpStatusCode?: number; requestId?: string } } };
+// biome-ignore lint/suspicious/noExplicitAny: the SDK's middleware types are generic over every command's input and output.
+type InitializeMiddleware = (next: (args: any) => Promise<any>, context: any) => (args: any) => Promise<any>;
+
+/** `SQSClient` -> `SQS`, `SendMessageBatchCommand` -> `SendMessageBatch`: the names X-Ray shows for AWS calls. */
+const serviceOf = (context: HandlerContext) => (context.clientName ?? 'AWS').replace(/Client$/, '');
+const operationOf = (context: HandlerContext) => (context.commandName ?? 'unknown').replace(/Command$/, '');
+
+export function createTracing(send: SubsegmentSender | undefined): Tracing {
+  if (!send) return { client: (client) => client };
+  const middleware: InitializeMiddleware = (next, context: HandlerContext) => async (args) => {
+    const startMs = Date.now();
+    let status: number | undefined;
+    let requestId: string | undefined;
+    try {
+      const result = (await next(args)) as CallOutput;
+      status = result.output?.$metadata?.httpStatusCode;
+      requestId = result.output?.$metadata?.requestId;
+      return result;
+    } catch (error) {
+      const metadata = (error as { $metadata?: { httpStatusCode?: number; requestId?: string } } | undefined)?.$metadata;
+      status = metadata?.httpStatusCode;
+      requestId = metadata?.requestId;
+      throw error;
+    } finally {
+      send({ service: serviceOf(context), operation: operationOf(context), ...(requestId ? { requestId } : {}), status, startMs, endMs: Date.now() });
+    }
+  };
   return {
-    // Powertools' signature is loose (any client with a middleware stack); ours keeps the caller's type.
-    client: <T>(client: T): T => tracer.captureAWSv3Client(client as Parameters<typeof tracer.captureAWSv3Client>[0]) as T,
-    middlewares: [captureLambdaHandler(tracer)],
-    powertools: true,
+    client: (client) => {
+      client.middlewareStack.add(middleware, { step: 'initialize', name: 'signupSyncXRaySubsegment', override: true });
+      return client;
+    },
   };
 }

@@ -5,7 +5,7 @@ import { createSocket, type Socket } from 'node:dgram';
  * One X-Ray subsegment per outgoing call, without the X-Ray SDK: with Lambda's active tracing the function's
  * segment exists already, and the runtime puts the invocation's trace header in `_X_AMZN_TRACE_ID`; a
  * subsegment is a JSON document sent over UDP to the X-Ray daemon at `AWS_XRAY_DAEMON_ADDRESS`. Sent only
- * when the invocation is sampled. Used for the BigCommerce call when Powertools Tracer is off (tracing.ts).
+ * when the invocation is sampled. Used for the sync's BigCommerce calls and for every AWS SDK call (tracing.ts).
  */
 
 export type TraceHeader = Readonly<{ root: string; parent: string; sampled: boolean }>;
@@ -30,29 +30,50 @@ export function parseDaemonAddress(value: string | undefined): { host: string; p
 
 export type RemoteCall = Readonly<{ name: string; url: string; method: string; status: number | undefined; startMs: number; endMs: number }>;
 
-/** The subsegment document (header line included) for a call made under `trace`. */
-export function remoteSubsegment(trace: TraceHeader, call: RemoteCall, id: string = randomBytes(8).toString('hex')): string {
+/** An AWS SDK call (shared/observability/tracing.ts): X-Ray shows it as the service's node with its operation. */
+export type AwsCall = Readonly<{ service: string; operation: string; requestId?: string; status: number | undefined; startMs: number; endMs: number }>;
+
+/** X-Ray colours a 4xx answer as an error and a 5xx (or no answer) as a fault. */
+function outcomeOf(status: number | undefined) {
+  if (status === undefined || status >= 500) return { fault: true };
+  if (status >= 400) return { error: true, ...(status === 429 ? { throttle: true } : {}) };
+  return {};
+}
+
+function subsegment(
+  trace: TraceHeader,
+  id: string,
+  fields: Readonly<Record<string, unknown>> & { startMs: number; endMs: number },
+  status: number | undefined,
+): string {
+  const { startMs, endMs, ...rest } = fields;
   const document = {
-    name: call.name,
+    ...rest,
     id,
     trace_id: trace.root,
     parent_id: trace.parent,
     type: 'subsegment',
-    namespace: 'remote',
-    start_time: call.startMs / 1000,
-    end_time: call.endMs / 1000,
-    http: { request: { method: call.method, url: call.url }, ...(call.status !== undefined ? { response: { status: call.status } } : {}) },
-    // X-Ray colours a 4xx answer as an error and a 5xx (or no answer) as a fault.
-    ...(call.status === undefined || call.status >= 500
-      ? { fault: true }
-      : call.status >= 400
-        ? { error: true, ...(call.status === 429 ? { throttle: true } : {}) }
-        : {}),
+    start_time: startMs / 1000,
+    end_time: endMs / 1000,
+    ...outcomeOf(status),
   };
   return `${JSON.stringify({ format: 'json', version: 1 })}\n${JSON.stringify(document)}`;
 }
 
-export type SubsegmentSender = (call: RemoteCall) => void;
+/** The subsegment document (header line included) for a call made under `trace`. */
+export function remoteSubsegment(trace: TraceHeader, call: RemoteCall, id: string = randomBytes(8).toString('hex')): string {
+  const http = { request: { method: call.method, url: call.url }, ...(call.status !== undefined ? { response: { status: call.status } } : {}) };
+  return subsegment(trace, id, { name: call.name, namespace: 'remote', http, startMs: call.startMs, endMs: call.endMs }, call.status);
+}
+
+/** The subsegment document (header line included) for an AWS SDK call made under `trace`. */
+export function awsSubsegment(trace: TraceHeader, call: AwsCall, id: string = randomBytes(8).toString('hex')): string {
+  const aws = { operation: call.operation, ...(call.requestId !== undefined ? { request_id: call.requestId } : {}) };
+  const http = call.status !== undefined ? { http: { response: { status: call.status } } } : {};
+  return subsegment(trace, id, { name: call.service, namespace: 'aws', aws, ...http, startMs: call.startMs, endMs: call.endMs }, call.status);
+}
+
+export type SubsegmentSender = (call: RemoteCall | AwsCall) => void;
 
 /**
  * A sender for this process, or undefined outside Lambda's tracing (no daemon address). Reads the trace
@@ -71,6 +92,7 @@ export function createSubsegmentSender(env: NodeJS.ProcessEnv = process.env): Su
       socket.unref();
       socket.on('error', () => undefined);
     }
-    socket.send(remoteSubsegment(trace, call), daemon.port, daemon.host, () => undefined);
+    const document = 'operation' in call ? awsSubsegment(trace, call) : remoteSubsegment(trace, call);
+    socket.send(document, daemon.port, daemon.host, () => undefined);
   };
 }

@@ -124,8 +124,7 @@ export function anIngestHandler({
     deliveryLedger: { tableName: 'deliveries', retentionSeconds: 72 * 3600, inProgressSeconds: 10 },
     attributeFields: new Set(attributeFields),
     signupsBearerToken,
-    // As in a process without POWERTOOLS_TRACE_ENABLED: the Tracer is loaded (outside Lambda it records nothing).
-    powertoolsTracing: true,
+    tracing: false,
     ...(confirmationsHashKey ? { confirmations: { tableName: 'consent', hashKey: confirmationsHashKey } } : {}),
   };
   const handler = buildIngestHandler(config, {

@@ -98,11 +98,10 @@ describe('functions', () => {
     expect(resources[syncId].Properties.MemorySize).toBe(256);
   });
 
-  it.each([['ingest'], ['sync']])('runs %s untraced by default (cdk.json `tracing`) and leaves Powertools Tracer unloaded', (which) => {
+  it.each([['ingest'], ['sync']])('runs %s untraced by default (cdk.json `tracing`)', (which) => {
     const fn = template.toJSON().Resources[which === 'ingest' ? ingestId : syncId].Properties;
     expect(fn.TracingConfig).toBeUndefined();
     expect(fn.Environment.Variables.TRACING).toBe('off');
-    expect(fn.Environment.Variables.POWERTOOLS_TRACE_ENABLED).toBe('false');
   });
 
   it('configures the sync from cdk.json context', () => {

@@ -99,4 +99,10 @@ describe('the deployed bundles', () => {
     expect(map.sources.some((source) => source.includes('node_modules/@aws-sdk/credential-provider-env/'))).toBe(true);
     expect(map.sources.some((source) => source.includes('node_modules/@aws-sdk/credential-provider-http/'))).toBe(true);
   });
+
+  it('carry no X-Ray SDK: the functions send their subsegments themselves (shared/observability/tracing.ts)', () => {
+    const map = JSON.parse(readFileSync(`${syncAsset().asset}.map`, 'utf8')) as { sources: string[] };
+    expect(map.sources.filter((source) => /node_modules\/(aws-xray-sdk|@aws-lambda-powertools\/tracer)/.test(source))).toEqual([]);
+    expect(map.sources.some((source) => source.endsWith('shared/observability/xray-subsegment.ts'))).toBe(true);
+  });
 });

@@ -56,7 +56,7 @@ it('answers 503 with Retry-After and logs what the request was waiting for when 
     deliveryLedger: { tableName: 'deliveries', retentionSeconds: 3600, inProgressSeconds: 10 },
     attributeFields: new Set(),
     signupsBearerToken: true,
-    powertoolsTracing: false,
+    tracing: false,
   };
   const handler = buildIngestHandler(config, {
     queue,

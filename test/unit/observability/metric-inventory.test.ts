@@ -63,7 +63,6 @@ const SYNC_ENV = {
   BIGCOMMERCE_STORE_HASH: 'abc123',
   BIGCOMMERCE_TOKEN_SECRET: 'token',
   BIGCOMMERCE_API_URL: 'https://api.bigcommerce.test',
-  POWERTOOLS_TRACE_ENABLED: 'false',
 };
 
 /** The sync as deployed (Powertools Logger and Metrics, no overrides of them) against a scripted BigCommerce. */

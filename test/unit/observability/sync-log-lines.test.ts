@@ -31,7 +31,6 @@ function sync(responder: Responder, { logHashKey }: { logHashKey?: string } = {}
       DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/signups-dlq',
       BIGCOMMERCE_STORE_HASH: 'abc123',
       BIGCOMMERCE_TOKEN_SECRET: 'token',
-      POWERTOOLS_TRACE_ENABLED: 'false',
       ...(logHashKey ? { LOG_HASH_KEY: logHashKey } : {}),
     }),
     {

@@ -1,48 +1,31 @@
 import { createSocket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { type EmbeddedSqs, startEmbeddedSqs } from '../../../local/sqs/embedded-sqs';
+import { loadIngestConfig } from '../../../shared/config/ingest-config';
 import { loadSyncConfig } from '../../../shared/config/sync-config';
-import { parseDaemonAddress, parseTraceHeader, remoteSubsegment } from '../../../shared/observability/xray-subsegment';
+import { createTracing } from '../../../shared/observability/tracing';
+import {
+  type AwsCall,
+  awsSubsegment,
+  parseDaemonAddress,
+  parseTraceHeader,
+  type RemoteCall,
+  remoteSubsegment,
+} from '../../../shared/observability/xray-subsegment';
 import { aLambdaContext, anSqsEvent, anSqsRecord, aSignupMessage } from '../../helpers/events';
 import { fakeFetch } from '../../helpers/fake-bigcommerce-fetch';
 import { testLogger } from '../../helpers/log-capture';
 import { metricsRecorder } from '../../helpers/metrics-recorder';
 
-// Powertools Tracer stands in with a recorder: whether it was loaded at all, and what it wrapped.
-const tracerLoads: string[] = [];
-const captured: unknown[] = [];
-jest.mock('@aws-lambda-powertools/tracer', () => {
-  tracerLoads.push('@aws-lambda-powertools/tracer');
-  return {
-    Tracer: class {
-      captureAWSv3Client<T>(client: T): T {
-        captured.push(client);
-        return client;
-      }
-    },
-  };
-});
-jest.mock('@aws-lambda-powertools/tracer/middleware', () => ({ captureLambdaHandler: () => ({ before: async () => undefined }) }));
-
-/**
- * A module from a fresh module registry (the mocked Tracer included), so whether a test sees the Tracer loaded
- * depends only on what that test does, not on which tests ran before it.
- */
-function isolated<T>(load: () => T): T {
-  let loaded: T | undefined;
+/** The sync's handler module from a fresh module registry, so each test builds it as a cold start would. */
+function freshSyncHandler() {
+  let loaded: typeof import('../../../functions/sync/build-handler') | undefined;
   jest.isolateModules(() => {
-    loaded = load();
+    loaded = require('../../../functions/sync/build-handler') as typeof import('../../../functions/sync/build-handler');
   });
-  return loaded as T;
+  return loaded!.buildSyncHandler;
 }
-const freshTracing = () =>
-  isolated(() => require('../../../shared/observability/tracing') as typeof import('../../../shared/observability/tracing')).createTracing;
-const freshSyncHandler = () =>
-  isolated(() => require('../../../functions/sync/build-handler') as typeof import('../../../functions/sync/build-handler')).buildSyncHandler;
-
-beforeEach(() => {
-  tracerLoads.length = 0;
-  captured.length = 0;
-});
 
 const SYNC_ENV = {
   SIGNUP_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/signups',
@@ -52,28 +35,82 @@ const SYNC_ENV = {
   BIGCOMMERCE_API_URL: 'https://api.bigcommerce.test',
 };
 
+let sqs: EmbeddedSqs;
+beforeAll(async () => {
+  sqs = await startEmbeddedSqs();
+});
+afterAll(async () => {
+  await sqs.close();
+});
+
+/** A real SQS client of the embedded SQS (loopback), as the functions build theirs. */
+const anSqsClient = () =>
+  new SQSClient({ endpoint: sqs.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+
 describe('tracing', () => {
-  it('does not load Powertools Tracer when it is off, and leaves clients as they are', () => {
-    const client = { send: () => undefined };
-    const tracing = freshTracing()('signup-sync', { powertools: false });
-    expect(tracing.client(client)).toBe(client);
-    expect(tracing.middlewares).toEqual([]);
-    expect(tracerLoads).toEqual([]);
+  it('leaves an SDK client as it is when tracing is off', () => {
+    const added: unknown[] = [];
+    const client = { middlewareStack: { add: (middleware: unknown) => added.push(middleware) } };
+    expect(createTracing(undefined).client(client)).toBe(client);
+    expect(added).toEqual([]);
   });
 
-  it('loads the Tracer when it is on: SDK clients are captured and the handler segment middleware is used', () => {
-    const client = { send: () => undefined };
-    const tracing = freshTracing()('signup-sync', { powertools: true });
-    expect(tracing.client(client)).toBe(client);
-    expect(captured).toContain(client);
-    expect(tracing.middlewares).toHaveLength(1);
-    expect(tracerLoads).toEqual(['@aws-lambda-powertools/tracer']);
+  it('sends one call per AWS SDK command with its service, operation, answer and times, and passes errors on unchanged', async () => {
+    // Arrange: a real client whose calls go to the embedded SQS
+    const calls: (RemoteCall | AwsCall)[] = [];
+    const client = createTracing((call) => calls.push(call)).client(anSqsClient());
+    const before = Date.now();
+
+    // Act: one call that succeeds, one the service refuses (no such queue)
+    const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: 'traced' }));
+    const refused = await client.send(new GetQueueAttributesCommand({ QueueUrl: `${QueueUrl}-missing`, AttributeNames: ['All'] })).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    client.destroy();
+
+    // Assert
+    expect(refused).toBeInstanceOf(Error);
+    expect(calls).toHaveLength(2);
+    expect(calls[0]).toMatchObject({ service: 'SQS', operation: 'CreateQueue', status: 200 });
+    expect(calls[1]).toMatchObject({ service: 'SQS', operation: 'GetQueueAttributes' });
+    expect((calls[1] as AwsCall).status).toBeGreaterThanOrEqual(400);
+    for (const call of calls) {
+      expect(call.startMs).toBeGreaterThanOrEqual(before);
+      expect(call.endMs).toBeGreaterThanOrEqual(call.startMs);
+    }
   });
 
-  it('reads POWERTOOLS_TRACE_ENABLED as Powertools does (on unless false) and names a bad value', () => {
-    expect(loadSyncConfig(SYNC_ENV).powertoolsTracing).toBe(true);
-    expect(loadSyncConfig({ ...SYNC_ENV, POWERTOOLS_TRACE_ENABLED: 'false' }).powertoolsTracing).toBe(false);
-    expect(() => loadSyncConfig({ ...SYNC_ENV, POWERTOOLS_TRACE_ENABLED: 'no' })).toThrow("POWERTOOLS_TRACE_ENABLED: must be 'true' or 'false'");
+  it('writes an AWS call as an aws subsegment X-Ray draws as the service, a refused one as an error', () => {
+    const trace = { root: '1-a-b', parent: 'p', sampled: true };
+    const body = (status: number | undefined) =>
+      JSON.parse(
+        awsSubsegment(trace, { service: 'DynamoDB', operation: 'PutItem', requestId: 'r-1', status, startMs: 1000, endMs: 1010 }, 'id').split('\n')[1]!,
+      );
+    expect(body(200)).toEqual({
+      name: 'DynamoDB',
+      namespace: 'aws',
+      aws: { operation: 'PutItem', request_id: 'r-1' },
+      http: { response: { status: 200 } },
+      id: 'id',
+      trace_id: '1-a-b',
+      parent_id: 'p',
+      type: 'subsegment',
+      start_time: 1,
+      end_time: 1.01,
+    });
+    expect(body(400)).toMatchObject({ error: true });
+    expect(body(undefined)).toMatchObject({ fault: true });
+  });
+
+  it('reads TRACING (cdk.json `tracing`) in both functions: off unless active, and names a bad value', () => {
+    expect(loadSyncConfig(SYNC_ENV).tracing).toBe(false);
+    expect(loadSyncConfig({ ...SYNC_ENV, TRACING: 'active' }).tracing).toBe(true);
+    expect(() => loadSyncConfig({ ...SYNC_ENV, TRACING: 'on' })).toThrow(/TRACING/);
+    const ingestEnv = { SIGNUP_QUEUE_URL: SYNC_ENV.SIGNUP_QUEUE_URL, SOURCES_SECRET: 'sources', DELIVERY_LEDGER_TABLE: 'deliveries' };
+    expect(loadIngestConfig(ingestEnv).tracing).toBe(false);
+    expect(loadIngestConfig({ ...ingestEnv, TRACING: 'active' }).tracing).toBe(true);
+    expect(() => loadIngestConfig({ ...ingestEnv, TRACING: 'yes' })).toThrow(/TRACING/);
   });
 
   it('parses the trace header and the daemon address Lambda sets', () => {
@@ -97,14 +134,7 @@ describe('tracing', () => {
     expect(body(200)).not.toHaveProperty('error');
   });
 
-  it('reads TRACING (cdk.json `tracing`): off unless active, and names a bad value', () => {
-    expect(loadSyncConfig(SYNC_ENV).tracing).toBe(false);
-    expect(loadSyncConfig({ ...SYNC_ENV, TRACING: 'off' }).tracing).toBe(false);
-    expect(loadSyncConfig({ ...SYNC_ENV, TRACING: 'active' }).tracing).toBe(true);
-    expect(() => loadSyncConfig({ ...SYNC_ENV, TRACING: 'on' })).toThrow(/TRACING/);
-  });
-
-  describe('sync with the Tracer off (as deployed)', () => {
+  describe('the sync as deployed', () => {
     const saved = { ...process.env };
     afterEach(() => {
       process.env = { ...saved };
@@ -123,7 +153,7 @@ describe('tracing', () => {
     it('sends no subsegment without tracing (TRACING=off, the default), even under a sampled trace header', async () => {
       const { daemon, packets } = await aDaemon();
       const bigcommerce = fakeFetch();
-      const handler = freshSyncHandler()(loadSyncConfig({ ...SYNC_ENV, POWERTOOLS_TRACE_ENABLED: 'false', TRACING: 'off' }), {
+      const handler = freshSyncHandler()(loadSyncConfig({ ...SYNC_ENV, TRACING: 'off' }), {
         tokens: { get: async () => 'token', refresh: async () => 'token' },
         fetch: bigcommerce.fetch,
         deadLetters: { send: async () => undefined },
@@ -146,7 +176,7 @@ describe('tracing', () => {
       // Arrange: the daemon, the sync built as deployed with cdk.json `tracing: true`
       const { daemon, packets } = await aDaemon();
       const bigcommerce = fakeFetch();
-      const handler = freshSyncHandler()(loadSyncConfig({ ...SYNC_ENV, POWERTOOLS_TRACE_ENABLED: 'false', TRACING: 'active' }), {
+      const handler = freshSyncHandler()(loadSyncConfig({ ...SYNC_ENV, TRACING: 'active' }), {
         tokens: { get: async () => 'token', refresh: async () => 'token' },
         fetch: bigcommerce.fetch,
         deadLetters: { send: async () => undefined },
@@ -180,7 +210,6 @@ describe('tracing', () => {
         });
         expect(subsegment.id).toMatch(/^[0-9a-f]{16}$/);
         expect(subsegment.end_time).toBeGreaterThanOrEqual(subsegment.start_time);
-        expect(tracerLoads).toEqual([]); // the Tracer was never loaded in this test's module registry
       } finally {
         daemon.close();
       }
