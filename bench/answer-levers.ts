@@ -80,6 +80,20 @@ export const ANSWER_LEVERS: readonly Lever[] = [
     fn: (fn) => ({ ...fn, nodeOptions: undefined }),
   },
   {
+    key: 'no-warm-up',
+    kept: true,
+    label:
+      "the first request's calls started at the cold start (shared/aws/cold-start-warm-up.ts: the sources secret, a ledger GetItem, the queue's ARN) (kept) — undone: each made by the request in turn",
+    kinds: ['signups', 'form'],
+    plugins: () => [
+      replaced(
+        'no-warm-up',
+        /[\\/]aws[\\/]cold-start-warm-up$/,
+        "export const WARM_UP_LEDGER_KEY = 'warm-up#cold-start'; export async function warmUpAtColdStart() {}",
+      ),
+    ],
+  },
+  {
     key: 'credential-chain-bundled',
     kept: true,
     label:

@@ -243,7 +243,7 @@ export function coldAnswerFindings(result: ColdAnswerResult, levers?: AnswerLeve
         .map((measure) => `${measure.kind === 'form' ? 'form' : 'POST /signups'} ${signedMs(measure.deltaMs)} (CPU ${signedMs(measure.deltaCpuMs)})`)
         .join(', ');
     out.push(
-      `**The cold answer's levers** (at ${levers.memoryMB} MB, paired): fetch instead of node:https for the CAPTCHA check would change a form's cold answer by ${describe('siteverify-fetch')} (kept: node:https). The credential providers Lambda never reaches bundled again: ${describe('credential-chain-bundled')} (kept: out of the bundle). Not kept: without --enable-source-maps ${describe('no-source-maps')}`,
+      `**The cold answer's levers** (at ${levers.memoryMB} MB, paired): fetch instead of node:https for the CAPTCHA check would change a form's cold answer by ${describe('siteverify-fetch')} (kept: node:https). The first request's calls left to the request instead of started at the cold start: ${describe('no-warm-up')} (kept: started at the cold start). The credential providers Lambda never reaches bundled again: ${describe('credential-chain-bundled')} (kept: out of the bundle). Not kept: without --enable-source-maps ${describe('no-source-maps')}`,
     );
   }
   return out;

@@ -4,6 +4,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { warmUpAtColdStart } from '../../shared/aws/cold-start-warm-up';
 import { createDynamoDbClientLimiter } from '../../shared/aws/dynamodb-client-limit';
 import { createDynamoDbConsentStore } from '../../shared/aws/dynamodb-consent-store';
 import { createDeliveryLedger, dynamoDbPersistenceStore } from '../../shared/aws/dynamodb-delivery-ledger';
@@ -42,6 +43,11 @@ import { sourceRouteSegment } from '../../shared/sources/source-config';
  * the deployed function builds it (functions/ingest/handler.ts passes none).
  */
 export type IngestHandlerOverrides = Readonly<{
+  /**
+   * Start the first request's AWS calls while the function starts (shared/aws/cold-start-warm-up.ts). Only the
+   * Lambda entry sets it: tests and local mode make no call they did not ask for.
+   */
+  warmUpAtColdStart?: boolean;
   /** For the signup queue (default: one SDK client, traced). */
   sqs?: SQSClient;
   /** The queue itself (tests, benches). */
@@ -158,6 +164,16 @@ export function buildIngestHandler(config: IngestConfig, overrides: IngestHandle
     hashEmail: overrides.hashEmail ?? createEmailHasher(config.hashKey),
     onSourceOutcome: sourceOutcomeMetrics(metricsSink),
   };
+  // At a cold start in Lambda (the entry asks for it; tests never do), the first request's calls start now.
+  if (overrides.warmUpAtColdStart)
+    void warmUpAtColdStart({
+      sourcesSecret: deps.sourceSecrets,
+      dynamoDb,
+      ledgerTableName: config.deliveryLedger.tableName,
+      sqs: sqs(),
+      signupQueueUrl: config.signupQueueUrl,
+      logger,
+    });
 
   // A route's `<id>-<routeToken>` segment -> the configured source's id (undefined for any other path).
   const sourceIdOfSegment = (segment: string) => sources.find((source) => sourceRouteSegment(source) === segment)?.id;

@@ -105,6 +105,7 @@ export class SignupIngress extends Construct {
     });
     this.function = ingest.function;
     this.logGroup = ingest.logGroup;
+    // With SendMessage this grants GetQueueAttributes, which the cold start's warm-up reads (shared/aws/cold-start-warm-up.ts).
     props.queue.grantSendMessages(this.function);
     props.deadLetterQueue.grantSendMessages(this.function);
     props.deliveryLedger.grantLedgerUse(this.function);
