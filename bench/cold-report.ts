@@ -488,8 +488,9 @@ Kept (each one's row in the cold-start table undoes it alone):
   invocation (its Initialization, Invocation and Overhead subsegments), and the functions send one subsegment per
   BigCommerce request (\`remote\`) and per AWS SDK call (\`aws\`) themselves (shared/observability/xray-subsegment.ts, UDP to
   the daemon Lambda runs), so the service map shows SQS, Secrets Manager, DynamoDB and the BigCommerce API host downstream
-  of each function. Powertools Tracer and aws-xray-sdk-core, which did this before, were a sixth of each bundle and cost
-  every cold start 20–28 ms of CPU to parse even when tracing was off (the cold answer's levers at 1,769 MB, 2026-12-06).
+  of each function. Powertools Tracer and aws-xray-sdk-core, which did this before, were a sixth of each bundle (about
+  120 kB), parsed at every cold start even when tracing was off: paired runs of the cold answer put that between
+  1 and 28 ms of CPU (2026-12-06, at 1,024 to 2,048 MB; the machine's own noise is of the same size).
 - **zod/mini for every Lambda schema** (shared/zod-mini.ts: every hot-path schema module imports \`z\` from it; neither bundle
   loads zod/v4/classic): against full zod it changes the ingest's load by ${signedMs(-math.zodMini.ingest.medianMs)} of CPU (~95 % interval ${interval(negated(math.zodMini.ingest))})
   and the sync's by ${signedMs(-math.zodMini.sync.medianMs)} (${interval(negated(math.zodMini.sync))}), paired round by round; ratios ${times(math.zodMini.ratios.ingest.ratio)} → ${times(math.ingest.ratio)} and ${times(math.zodMini.ratios.sync.ratio)} → ${times(math.sync.ratio)} (the row

@@ -327,6 +327,12 @@ export function lambdaEnv(options: Readonly<{ enableSourceMaps: boolean; extra?:
     BIGCOMMERCE_TOKEN_SECRET: 'signup-sync/token',
     LOG_HASH_KEY: 'bench-log-hash-key-0123456789abcdef',
     DELIVERY_LEDGER_TABLE: 'signup-sync-deliveries',
+    // Lambda's credentials come in the environment; the ingest's cold-start warm-up calls (shared/aws/
+    // cold-start-warm-up.ts) go to a closed loopback port and fail there, so no bench traffic leaves the machine.
+    AWS_ACCESS_KEY_ID: 'ASIABENCHCOLDSTART',
+    AWS_SECRET_ACCESS_KEY: 'bench-cold-start-secret-access-key',
+    AWS_SESSION_TOKEN: 'bench-cold-start-session-token',
+    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
     ...options.extra,
   };
 }

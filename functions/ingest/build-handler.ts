@@ -40,7 +40,7 @@ import { sourceRouteSegment } from '../../shared/sources/source-config';
 
 /**
  * What a caller other than Lambda may replace; everything left out is built from the config exactly as
- * the deployed function builds it (functions/ingest/handler.ts passes none).
+ * the deployed function builds it (functions/ingest/handler.ts replaces nothing; it only asks for the warm-up).
  */
 export type IngestHandlerOverrides = Readonly<{
   /**

@@ -26,8 +26,8 @@ export const FUNCTION_BUNDLING = {
    * a web identity token file) and the clients they call. Lambda puts the role's credentials in the
    * environment, the chain's first provider, so the chain never import()s these there (were it to, the call
    * would fail naming the module). The container endpoint's provider stays: it is small, and it is how some
-   * runtimes hand out credentials. Parsing the rest cost every cold start 12–27 ms of CPU (docs/benchmarks.md,
-   * the cold answer's levers).
+   * runtimes hand out credentials. The rest were 126 kB to parse at every cold start (docs/benchmarks.md, the
+   * cold answer's levers, which bundle them again in pairs).
    */
   externalModules: [
     '@aws-sdk/credential-provider-sso',

@@ -4,7 +4,7 @@ import type { SubsegmentSender } from './xray-subsegment';
  * With Lambda's active tracing (cdk.json `tracing`), each AWS SDK call of a sampled invocation becomes one X-Ray
  * subsegment of the invocation's trace (retries included in it), sent by xray-subsegment.ts as the sync's
  * BigCommerce calls are. No X-Ray SDK: Powertools Tracer and aws-xray-sdk-core were a sixth of each bundle,
- * and parsing them cost every cold start 20–28 ms of CPU whether tracing was on or not (docs/architecture.md).
+ * parsed at every cold start whether tracing was on or not (docs/architecture.md).
  */
 export type Tracing = Readonly<{
   /** Adds the subsegment middleware to an AWS SDK v3 client (returns it unchanged when tracing is off). */
