@@ -56,8 +56,8 @@ const USAGE = `usage: npm run bench -- [options]
   --concurrency <n>         maxConcurrency for the main drain runs (default the deployed 2); each simulated Lambda's
                             pacer keeps n - 1 units back, as SYNC_MAX_CONCURRENCY makes the deployed one do
   --out <file>              where to write the report (default docs/benchmarks.md)
-  --splice                  with --only: replace in the existing report only the sections and findings of the parts
-                            named (e.g. --only bill --splice: the cost tables), keeping the rest of the last full run
+  --splice                  with --only bill: replace in the existing report only the cost tables and their finding,
+                            keeping the rest of the last full run (the other parts are written by a whole run)
   --no-write                print only
   --seed <n>                sandbox and data seed (default 7)`;
 
@@ -122,6 +122,8 @@ function parseCli(argv: readonly string[]): Args {
   // The memory sweep and the bill are built from the warm handler cost.
   if (parts.has('memory') || parts.has('bill')) parts.add('cost');
   if (values.splice && (values.only === undefined || values['no-write'])) throw new Error(`--splice: needs --only and writes the report\n${USAGE}`);
+  // Only the bill's tables know how to replace themselves in the report (bench/lib/splice.ts).
+  if (values.splice && [...asked].some((part) => part !== 'bill')) throw new Error(`--splice: only --only bill can be spliced; run the whole bench for the other parts\n${USAGE}`);
   return {
     signups: number('signups', values.signups, 10_000, (value) => Number.isInteger(value) && value >= 100),
     timeScale: number('time-scale', values['time-scale'], 0.1, (value) => value > 0 && value <= 1),
