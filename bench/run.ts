@@ -123,7 +123,8 @@ function parseCli(argv: readonly string[]): Args {
   if (parts.has('memory') || parts.has('bill')) parts.add('cost');
   if (values.splice && (values.only === undefined || values['no-write'])) throw new Error(`--splice: needs --only and writes the report\n${USAGE}`);
   // Only the bill's tables know how to replace themselves in the report (bench/lib/splice.ts).
-  if (values.splice && [...asked].some((part) => part !== 'bill')) throw new Error(`--splice: only --only bill can be spliced; run the whole bench for the other parts\n${USAGE}`);
+  if (values.splice && [...asked].some((part) => part !== 'bill'))
+    throw new Error(`--splice: only --only bill can be spliced; run the whole bench for the other parts\n${USAGE}`);
   return {
     signups: number('signups', values.signups, 10_000, (value) => Number.isInteger(value) && value >= 100),
     timeScale: number('time-scale', values['time-scale'], 0.1, (value) => value > 0 && value <= 1),

@@ -31,8 +31,11 @@ export async function warmUpAtColdStart(parts: ColdStartWarmUp): Promise<void> {
     queue: () => parts.sqs.send(new GetQueueAttributesCommand({ QueueUrl: parts.signupQueueUrl, AttributeNames: ['QueueArn'] })),
   };
   await Promise.all(
+    // Promise.resolve().then: a call that throws at once is caught like one that rejects.
     Object.entries(calls).map(([call, start]) =>
-      start().catch((error: unknown) => parts.logger.debug('cold start warm-up call failed; the request makes its own', { call, ...describeError(error) })),
+      Promise.resolve()
+        .then(start)
+        .catch((error: unknown) => parts.logger.debug('cold start warm-up call failed; the request makes its own', { call, ...describeError(error) })),
     ),
   );
 }

@@ -3,7 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { buildIngestHandler } from '../../../functions/ingest/build-handler';
-import { WARM_UP_LEDGER_KEY } from '../../../shared/aws/cold-start-warm-up';
+import { WARM_UP_LEDGER_KEY, warmUpAtColdStart } from '../../../shared/aws/cold-start-warm-up';
 import { loadIngestConfig } from '../../../shared/config/ingest-config';
 import { NO_DELIVERY_LEDGER } from '../../../shared/ingest/delivery-ledger';
 import { noMetrics } from '../../../shared/observability/metric-names';
@@ -95,6 +95,30 @@ describe('the ingest at a cold start', () => {
     expect(answer.statusCode).toBe(202);
     expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(2);
     expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(1);
+  });
+
+  it('settles, logging at debug only, when a call throws at once or its client answers nothing', async () => {
+    const debug: unknown[] = [];
+    const logger = { ...testLogger, debug: (message: string, fields?: unknown) => debug.push({ message, fields }) };
+    sqsMock.on(GetQueueAttributesCommand).resolves(undefined as never);
+    await expect(
+      warmUpAtColdStart({
+        sourcesSecret: () => {
+          throw Object.assign(new Error('no secret'), { name: 'ResourceNotFoundException' });
+        },
+        dynamoDb: { send: () => undefined } as unknown as DynamoDBClient,
+        ledgerTableName: 'deliveries',
+        sqs: new SQSClient({ region: 'us-east-1' }),
+        signupQueueUrl: QUEUE_URL,
+        logger,
+      }),
+    ).resolves.toBeUndefined();
+    expect(debug).toEqual([
+      {
+        message: 'cold start warm-up call failed; the request makes its own',
+        fields: { call: 'sourcesSecret', errorName: 'ResourceNotFoundException', errorMessage: 'no secret' },
+      },
+    ]);
   });
 
   it('makes no call at construction unless asked (tests and local mode)', async () => {
