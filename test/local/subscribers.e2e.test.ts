@@ -149,6 +149,8 @@ it('a Kit delivery with one unmappable subscriber -> 2xx, the rest created, one 
     output: expect.stringContaining('0 redriven, 1 recovered (queued).'),
   });
   await waitFor(() => second.sandbox!.customers().some((customer) => customer.email === 'bob@example.com'), { what: 'Bob as a customer' });
+  // The subscriber is its own request after the customer's: wait for it too, then check it is the only one.
+  await waitFor(() => second.sandbox!.subscribers().length > 0, { what: 'a subscriber' });
   expect(second.sandbox!.subscribers().map((subscriber) => subscriber.email)).toEqual(['bob@example.com']);
   await waitFor(
     async () => {
