@@ -489,8 +489,9 @@ Kept (each one's row in the cold-start table undoes it alone):
   BigCommerce request (\`remote\`) and per AWS SDK call (\`aws\`) themselves (shared/observability/xray-subsegment.ts, UDP to
   the daemon Lambda runs), so the service map shows SQS, Secrets Manager, DynamoDB and the BigCommerce API host downstream
   of each function. Powertools Tracer and aws-xray-sdk-core, which did this before, were a sixth of each bundle (about
-  120 kB), parsed at every cold start even when tracing was off: paired runs of the cold answer put that between
-  1 and 28 ms of CPU (2026-12-06, at 1,024 to 2,048 MB; the machine's own noise is of the same size).
+  120 kB), parsed at every cold start even when tracing was off: paired runs of the cold answer put the saving at
+  up to 28 ms of CPU, and at none in one run (2026-12-06, at 1,024 to 2,048 MB; the machine's own noise is of
+  the same size).
 - **zod/mini for every Lambda schema** (shared/zod-mini.ts: every hot-path schema module imports \`z\` from it; neither bundle
   loads zod/v4/classic): against full zod it changes the ingest's load by ${signedMs(-math.zodMini.ingest.medianMs)} of CPU (~95 % interval ${interval(negated(math.zodMini.ingest))})
   and the sync's by ${signedMs(-math.zodMini.sync.medianMs)} (${interval(negated(math.zodMini.sync))}), paired round by round; ratios ${times(math.zodMini.ratios.ingest.ratio)} → ${times(math.ingest.ratio)} and ${times(math.zodMini.ratios.sync.ratio)} → ${times(math.sync.ratio)} (the row
